@@ -1,0 +1,72 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ferry/core/context.hpp"
+#include "ferry/core/error.hpp"
+
+namespace ferry::cli {
+
+// Names that tell completion what kind of value an option or positional takes.
+namespace value {
+inline constexpr const char* workspace = "WORKSPACE";
+inline constexpr const char* format = "FORMAT";
+inline constexpr const char* dir = "DIR";
+inline constexpr const char* file = "FILE";
+inline constexpr const char* text = "TEXT";
+}  // namespace value
+
+using Action = std::function<Result<void>(Context&)>;
+
+struct Verb {
+    CLI::App* app;
+    Action action;
+};
+
+// The whole command line grammar: groups, verbs, their options, and what each verb does.
+// Options structs live as long as the tree; CLI11 fills them, actions read them.
+class CommandTree {
+public:
+    CommandTree();
+    CLI::App& root() { return m_root; }
+    CLI::App* group(const std::string& name);
+    // Adds a verb whose options struct is created here and bound by `bind`.
+    template <typename Options>
+    void add_verb(CLI::App* group, const std::string& name, const std::string& description,
+                  const std::function<void(CLI::App&, Options&)>& bind,
+                  std::function<Result<void>(Context&, const Options&)> execute) {
+        auto options = std::make_shared<Options>();
+        CLI::App* app = group->add_subcommand(name, description);
+        app->fallthrough();
+        bind(*app, *options);
+        m_verbs.push_back(
+            {app, [options, execute = std::move(execute)](Context& ctx) {
+                 return execute(ctx, *options);
+             }});
+    }
+    [[nodiscard]] const std::vector<Verb>& verbs() const { return m_verbs; }
+
+    // Global options, filled by parsing.
+    std::string output = "table";
+    std::string workspace;
+    bool verbose = false;
+    bool no_color = false;
+
+private:
+    CLI::App m_root;
+    std::vector<Verb> m_verbs;
+};
+
+// Registers each group's verbs.
+void add_workspace_verbs(CommandTree& tree);
+
+// The hidden entry points used by the shell completions and the docs tests.
+[[nodiscard]] int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx);
+[[nodiscard]] int print_commands(CLI::App& root, Context& ctx);
+
+}  // namespace ferry::cli

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/context.hpp"
+#include "ferry/output/format.hpp"
+
+namespace ferry::output {
+
+using Json = nlohmann::ordered_json;
+
+// A table column: the record key it shows and its heading.
+struct Column {
+    std::string key;
+    std::string header;
+};
+
+struct TableStyle {
+    int width = 0;       // fit rows into this many columns; 0 means never cut
+    bool bold = false;   // bold headings (a colour terminal)
+};
+
+// Renders an array of records. JSON and YAML keep every key; table and TSV show `columns`.
+[[nodiscard]] std::string render_list(OutputFormat format, const Json& records,
+                                      std::span<const Column> columns, const TableStyle& style);
+// Renders one record: a two-column key/value table, or one JSON/YAML document, or a TSV row.
+[[nodiscard]] std::string render_record(OutputFormat format, const Json& record,
+                                        const TableStyle& style);
+// The text of a value in a table cell or TSV field.
+[[nodiscard]] std::string cell_text(const Json& value);
+
+// Writes to ctx.out with the style its terminal allows.
+void print_list(const Context& ctx, const Json& records, std::span<const Column> columns);
+void print_record(const Context& ctx, const Json& record);
+
+}  // namespace ferry::output

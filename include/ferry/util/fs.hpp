@@ -1,0 +1,58 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "ferry/core/error.hpp"
+#include "ferry/util/fd.hpp"
+
+// Non-throwing filesystem helpers; every error names the path involved.
+namespace ferry::util {
+
+namespace fs = std::filesystem;
+
+enum class Durable { yes, no };
+
+// A file created next to its destination, removed unless committed.
+class TempFile {
+public:
+    [[nodiscard]] static Result<TempFile> create_in(const fs::path& dir, mode_t mode);
+    ~TempFile();
+    TempFile(TempFile&&) noexcept;
+    TempFile& operator=(TempFile&&) = delete;
+    TempFile(const TempFile&) = delete;
+
+    [[nodiscard]] int fd() const { return m_fd.get(); }
+    [[nodiscard]] const fs::path& path() const { return m_path; }
+    [[nodiscard]] Result<void> write_all(std::string_view data);
+    // Closes the file (fsync'd first when durable) and renames it over `destination`.
+    [[nodiscard]] Result<void> commit_rename(const fs::path& destination,
+                                             Durable durable = Durable::yes);
+    // fsyncs and closes the file, then links it at `destination`; returns false when a
+    // file already exists there (which is left as it was).
+    [[nodiscard]] Result<bool> commit_link(const fs::path& destination);
+
+private:
+    TempFile(Fd fd, fs::path path) : m_fd(std::move(fd)), m_path(std::move(path)) {}
+    [[nodiscard]] Result<void> close(Durable durable);
+    Fd m_fd;
+    fs::path m_path;
+    bool m_done = false;
+};
+
+[[nodiscard]] std::string errno_text(int error_number);
+
+// Creates the directory and missing parents; the leaf gets `mode`.
+[[nodiscard]] Result<void> create_directories(const fs::path& dir, mode_t mode);
+[[nodiscard]] Result<std::string> read_file(const fs::path& path);
+// Writes through a temporary file and a rename, so readers see old or new, never half.
+[[nodiscard]] Result<void> write_file_atomic(const fs::path& path, std::string_view content,
+                                             mode_t mode, Durable durable = Durable::yes);
+[[nodiscard]] Result<void> fsync_directory(const fs::path& dir);
+[[nodiscard]] Result<bool> exists(const fs::path& path);
+[[nodiscard]] Result<void> remove_all(const fs::path& path);
+
+}  // namespace ferry::util

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ferry::util {
+
+// An incremental SHA-256 (OpenSSL libcrypto underneath).
+class Sha256 {
+public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    Sha256(Sha256&&) noexcept;
+    Sha256& operator=(Sha256&&) noexcept;
+
+    void update(const void* data, std::size_t size);
+    void update(std::string_view data) { update(data.data(), data.size()); }
+    // Lowercase hex of the digest; the object cannot be updated afterwards.
+    [[nodiscard]] std::string hex_digest();
+
+    [[nodiscard]] static std::string of(std::string_view data);
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+[[nodiscard]] bool is_sha256_hex(std::string_view text);
+
+}  // namespace ferry::util

@@ -1,0 +1,174 @@
+#include "ferry/cli/app.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/util/text.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+        names.push_back(sub->get_name());
+    }
+    return names;
+}
+
+// Finds the group and verb words among the arguments, skipping options and their values,
+// so an unknown one gets a precise message instead of CLI11's "not expected".
+Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
+    CLI::App* current = &root;
+    int depth = 0;
+    for (std::size_t i = 0; i < args.size() && depth < 2; ++i) {
+        const std::string& word = args[i];
+        if (word == "--") {
+            return {};
+        }
+        if (word.starts_with("-")) {
+            if (word == "-w" || word == "-o" || word == "--workspace" || word == "--output") {
+                ++i;
+            }
+            continue;
+        }
+        CLI::App* sub = nullptr;
+        try {
+            sub = current->get_subcommand(word);
+        } catch (const CLI::OptionNotFound&) {
+            sub = nullptr;
+        }
+        if (sub == nullptr) {
+            const auto names = subcommand_names(*current);
+            if (depth == 1 && names.empty()) {
+                return usage_error("'ferry {}' has no verbs in this version (got '{}')",
+                                   current->get_name(), word);
+            }
+            const auto guess = util::closest_match(word, names);
+            const std::string hint = guess ? fmt::format(" (did you mean '{}'?)", *guess) : "";
+            if (depth == 0) {
+                return usage_error("unknown group '{}'{}; see 'ferry --help'", word, hint);
+            }
+            return usage_error("unknown verb '{}' for 'ferry {}'{}; see 'ferry {} --help'", word,
+                               current->get_name(), hint, current->get_name());
+        }
+        current = sub;
+        ++depth;
+    }
+    return {};
+}
+
+int report(const Context& ctx, const Error& error) {
+    const bool colored = ctx.color && ctx.terminal.stderr_is_tty;
+    ctx.err << (colored ? "\x1b[31mferry: error:\x1b[0m " : "ferry: error: ") << error.message
+            << '\n';
+    ctx.err.flush();
+    return to_int(error.code);
+}
+
+// The deepest subcommand the parse selected.
+CLI::App* selected(CLI::App& root) {
+    CLI::App* current = &root;
+    for (;;) {
+        auto subs = current->get_subcommands();
+        if (subs.empty()) {
+            return current;
+        }
+        current = subs.front();
+    }
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, Context& ctx) {
+    CommandTree tree;
+    add_workspace_verbs(tree);
+    CLI::App& root = tree.root();
+
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args.front() == "__complete") {
+        return complete(root, {args.begin() + 1, args.end()}, ctx);
+    }
+    if (!args.empty() && args.front() == "__commands") {
+        return print_commands(root, ctx);
+    }
+    try {
+        if (auto checked = check_words(root, args); !checked) {
+            return report(ctx, checked.error());
+        }
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        root.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) {
+            // --help and --version: print to stdout, succeed.
+            std::ostringstream out;
+            std::ostringstream err;
+            const int code = root.exit(e, out, err);
+            ctx.out << out.str();
+            ctx.err << err.str();
+            return code;
+        }
+        CLI::App* where = selected(root);
+        std::string command = "ferry";
+        for (CLI::App* app = where; app != nullptr && app != &root; app = app->get_parent()) {
+            command.insert(5, " " + app->get_name());
+        }
+        return report(ctx, Error{ExitCode::usage,
+                                 fmt::format("{} (see '{} --help')", e.what(), command)});
+    }
+
+    auto format = parse_output_format(tree.output);
+    if (!format) {
+        return report(ctx, Error{ExitCode::usage,
+                                 fmt::format("unknown output format '{}': use table, json, yaml or tsv",
+                                             tree.output)});
+    }
+    ctx.format = *format;
+    ctx.verbose = tree.verbose;
+    ctx.color = !tree.no_color && !ctx.env.get("NO_COLOR") && ctx.env.get("TERM") != "dumb";
+    if (!tree.workspace.empty()) {
+        ctx.workspace = tree.workspace;
+    }
+
+    CLI::App* chosen = selected(root);
+    for (const auto& verb : tree.verbs()) {
+        if (verb.app == chosen) {
+            try {
+                auto result = verb.action(ctx);
+                if (!result) {
+                    return report(ctx, result.error());
+                }
+                return to_int(ExitCode::success);
+            } catch (const std::exception& e) {
+                // Only a bug or resource exhaustion gets here; still one line, still exit 1.
+                return report(ctx, Error{ExitCode::failure, fmt::format("internal error: {}", e.what())});
+            }
+        }
+    }
+    // A group (or nothing) without a verb: its help, and nothing else.
+    ctx.out << (chosen == &root ? root.help() : chosen->help(root.get_name()));
+    return to_int(ExitCode::success);
+}
+
+int main_entry(int argc, char** argv) {
+    Environment env = Environment::from_process();
+    std::error_code ec;
+    std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (ec) {
+        if (auto pwd = env.get("PWD")) {
+            cwd = *pwd;
+        }
+    }
+    const Terminal terminal = Terminal::detect(env);
+    Context ctx(std::move(env), std::move(cwd), std::cout, std::cerr, std::cin, terminal);
+    std::ios::sync_with_stdio(true);
+    return run(argc, argv, ctx);
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,54 @@
+#include "ferry/cli/command_tree.hpp"
+
+#include "ferry/version.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+struct GroupInfo {
+    const char* name;
+    const char* description;
+    const char* pending;  // non-null while this version has no verbs for the group
+};
+
+constexpr GroupInfo k_groups[] = {
+    {"workspace", "Create, list, show, choose and delete workspaces", nullptr},
+    {"compute", "Compute targets: this machine, Slurm clusters",
+     "This version of ferry has no compute verbs yet."},
+    {"env", "Environments: venv, conda and Docker images for jobs",
+     "This version of ferry has no env verbs yet."},
+    {"run", "Submit jobs and follow, cancel and download their runs",
+     "This version of ferry has no run verbs yet."},
+    {"model", "Register, list and download models",
+     "This version of ferry has no model verbs yet."},
+    {"dataset", "Register, list and download datasets",
+     "This version of ferry has no dataset verbs yet."},
+};
+
+}  // namespace
+
+CommandTree::CommandTree()
+    : m_root("ferry: Azure ML style training jobs on your own machines, Docker and Slurm",
+             "ferry") {
+    m_root.set_version_flag("--version", std::string("ferry ") + k_version);
+    m_root.add_option("-w,--workspace", workspace, "Workspace to use (default: resolved)")
+        ->type_name(value::workspace);
+    m_root.add_option("-o,--output", output, "Output format: table, json, yaml or tsv")
+        ->type_name(value::format);
+    m_root.add_flag("-v,--verbose", verbose, "Explain what ferry does on stderr");
+    m_root.add_flag("--no-color", no_color, "Never colour the output");
+    m_root.footer(
+        "Run 'ferry GROUP --help' for the verbs of a group; 'man ferry' for the whole manual.");
+    for (const auto& info : k_groups) {
+        CLI::App* sub = m_root.add_subcommand(info.name, info.description);
+        sub->fallthrough();
+        if (info.pending != nullptr) {
+            sub->footer(info.pending);
+        }
+    }
+}
+
+CLI::App* CommandTree::group(const std::string& name) { return m_root.get_subcommand(name); }
+
+}  // namespace ferry::cli

@@ -1,0 +1,190 @@
+// The hidden "__complete" and "__commands" entry points: shells ask the binary, so the
+// completions follow the command tree and can never drift from it.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/store/selection.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+struct Candidate {
+    std::string word;
+    std::string description;
+};
+
+std::vector<CLI::App*> visible_subcommands(CLI::App& app) {
+    return app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); });
+}
+
+// Options visible at `app`, including those of its parents (they fall through).
+std::vector<const CLI::Option*> visible_options(CLI::App& app) {
+    std::vector<const CLI::Option*> options;
+    for (CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
+        for (const auto* option : level->get_options()) {
+            if (!option->get_group().empty() && !option->get_positional()) {
+                options.push_back(option);
+            }
+        }
+    }
+    return options;
+}
+
+const CLI::Option* find_option(CLI::App& app, const std::string& word) {
+    for (const auto* option : visible_options(app)) {
+        if (option->check_name(word)) {
+            return option;
+        }
+    }
+    return nullptr;
+}
+
+bool takes_value(const CLI::Option* option) { return option->get_type_size() != 0; }
+
+std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
+    if (type == value::format) {
+        return {{"table", "aligned columns"},
+                {"json", "one JSON document"},
+                {"yaml", "one YAML document"},
+                {"tsv", "tab-separated rows"}};
+    }
+    if (type == value::workspace) {
+        std::vector<Candidate> names;
+        if (auto registry = store::open_registry(ctx)) {
+            if (auto entries = registry->list()) {
+                for (const auto& entry : *entries) {
+                    names.push_back({entry.name, entry.path.string()});
+                }
+            }
+        }
+        return names;
+    }
+    if (type == value::dir) {
+        return {{":dir", ""}};
+    }
+    if (type == value::file) {
+        return {{":file", ""}};
+    }
+    return {};
+}
+
+std::string long_name(const CLI::Option* option) {
+    const auto& names = option->get_lnames();
+    if (!names.empty()) {
+        return "--" + names.front();
+    }
+    return "-" + option->get_snames().front();
+}
+
+}  // namespace
+
+int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx) {
+    if (words.empty()) {
+        return 0;
+    }
+    CLI::App* app = &root;
+    std::size_t positional = 0;
+    bool options_done = false;
+    const CLI::Option* pending = nullptr;
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        const std::string& word = words[i];
+        if (pending != nullptr) {
+            pending = nullptr;
+            continue;
+        }
+        if (!options_done && word == "--") {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && word.starts_with("-")) {
+            const auto* option = find_option(*app, word.substr(0, word.find('=')));
+            if (option != nullptr && takes_value(option) && word.find('=') == std::string::npos) {
+                pending = option;
+            }
+            continue;
+        }
+        CLI::App* sub = nullptr;
+        for (CLI::App* candidate : visible_subcommands(*app)) {
+            if (candidate->get_name() == word) {
+                sub = candidate;
+            }
+        }
+        if (sub != nullptr && positional == 0) {
+            app = sub;
+        } else {
+            ++positional;
+        }
+    }
+
+    const std::string& current = words.back();
+    std::vector<Candidate> candidates;
+    std::string prefix;
+    if (pending != nullptr) {
+        candidates = values_of(pending->get_type_name(), ctx);
+    } else if (!options_done && current.starts_with("--") && current.find('=') != std::string::npos) {
+        const auto equals = current.find('=');
+        if (const auto* option = find_option(*app, current.substr(0, equals))) {
+            prefix = current.substr(0, equals + 1);
+            candidates = values_of(option->get_type_name(), ctx);
+        }
+    } else if (!options_done && current.starts_with("-")) {
+        for (const auto* option : visible_options(*app)) {
+            candidates.push_back({long_name(option), option->get_description()});
+        }
+        candidates.push_back({"--help", "Show help"});
+    } else {
+        if (positional == 0) {
+            for (CLI::App* sub : visible_subcommands(*app)) {
+                candidates.push_back({sub->get_name(), sub->get_description()});
+            }
+        }
+        std::size_t index = 0;
+        for (const auto* option : app->get_options()) {
+            if (option->get_positional()) {
+                if (index++ == positional) {
+                    auto values = values_of(option->get_type_name(), ctx);
+                    candidates.insert(candidates.end(), values.begin(), values.end());
+                }
+            }
+        }
+    }
+    for (const auto& candidate : candidates) {
+        if (candidate.word.starts_with(":")) {
+            ctx.out << candidate.word << '\n';
+            return 0;
+        }
+    }
+    const std::string stem = current.substr(prefix.size());
+    for (const auto& candidate : candidates) {
+        if (candidate.word.starts_with(stem)) {
+            ctx.out << prefix << candidate.word;
+            if (!candidate.description.empty()) {
+                ctx.out << '\t' << candidate.description;
+            }
+            ctx.out << '\n';
+        }
+    }
+    return 0;
+}
+
+int print_commands(CLI::App& root, Context& ctx) {
+    for (CLI::App* group : visible_subcommands(root)) {
+        ctx.out << group->get_name() << '\n';
+        for (CLI::App* verb : visible_subcommands(*group)) {
+            ctx.out << group->get_name() << ' ' << verb->get_name();
+            for (const auto* option : verb->get_options()) {
+                if (!option->get_group().empty() && !option->get_positional() &&
+                    option->get_name() != "--help") {
+                    ctx.out << ' ' << long_name(option);
+                }
+            }
+            ctx.out << '\n';
+        }
+    }
+    return 0;
+}
+
+}  // namespace ferry::cli

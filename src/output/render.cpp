@@ -1,0 +1,227 @@
+#include "ferry/output/render.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <vector>
+
+#include "yaml_emit.hpp"
+
+namespace ferry::output {
+
+namespace {
+
+// Display width of UTF-8 text: one column per code point.
+std::size_t display_width(std::string_view text) {
+    return static_cast<std::size_t>(std::ranges::count_if(
+        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Cuts text to `width` columns, marking the cut with an ellipsis.
+std::string fit(const std::string& text, std::size_t width) {
+    if (display_width(text) <= width) {
+        return text;
+    }
+    std::string out;
+    std::size_t columns = 0;
+    for (std::size_t i = 0; i < text.size() && columns + 1 < width; ++i) {
+        out.push_back(text[i]);
+        // Copy continuation bytes with their lead byte.
+        while (i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+            out.push_back(text[++i]);
+        }
+        ++columns;
+    }
+    return out + "\u2026";
+}
+
+std::string escape_tsv(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string render_table(std::vector<std::vector<std::string>> rows, const TableStyle& style,
+                         bool has_header) {
+    if (rows.empty()) {
+        return {};
+    }
+    const std::size_t count = rows.front().size();
+    std::vector<std::size_t> widths(count, 0);
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < count; ++i) {
+            widths[i] = std::max(widths[i], display_width(row[i]));
+        }
+    }
+    constexpr std::size_t k_gap = 2;
+    if (style.width > 0 && count > 0) {
+        const auto limit = static_cast<std::size_t>(style.width);
+        auto total = [&] {
+            std::size_t sum = k_gap * (count - 1);
+            for (auto w : widths) {
+                sum += w;
+            }
+            return sum;
+        };
+        // Narrow the widest column, one step at a time, down to a readable minimum.
+        while (total() > limit) {
+            auto widest = std::ranges::max_element(widths);
+            if (*widest <= 8) {
+                break;
+            }
+            --*widest;
+        }
+    }
+    std::string out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        std::string line;
+        for (std::size_t i = 0; i < count; ++i) {
+            std::string cell = fit(rows[r][i], widths[i]);
+            const bool last = i + 1 == count;
+            const std::size_t pad = last ? 0 : widths[i] - display_width(cell) + k_gap;
+            if (r == 0 && has_header && style.bold) {
+                cell = "\x1b[1m" + cell + "\x1b[0m";
+            }
+            line += cell;
+            line.append(pad, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+void flatten(const Json& value, const std::string& prefix,
+             std::vector<std::vector<std::string>>& rows) {
+    if (value.is_object() && !value.empty()) {
+        for (const auto& [key, item] : value.items()) {
+            flatten(item, prefix.empty() ? key : prefix + "." + key, rows);
+        }
+        return;
+    }
+    rows.push_back({prefix, cell_text(value)});
+}
+
+}  // namespace
+
+std::string cell_text(const Json& value) {
+    if (value.is_null()) {
+        return "";
+    }
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_array() && std::ranges::all_of(value, [](const Json& v) { return v.is_string(); })) {
+        std::string joined;
+        for (const auto& item : value) {
+            joined += (joined.empty() ? "" : ",") + item.get<std::string>();
+        }
+        return joined;
+    }
+    return value.dump();
+}
+
+std::string render_list(OutputFormat format, const Json& records, std::span<const Column> columns,
+                        const TableStyle& style) {
+    switch (format) {
+        case OutputFormat::json:
+            return records.dump(2) + "\n";
+        case OutputFormat::yaml:
+            return to_yaml(records);
+        case OutputFormat::tsv: {
+            std::string out;
+            for (const auto& record : records) {
+                std::string line;
+                for (std::size_t i = 0; i < columns.size(); ++i) {
+                    const Json& value =
+                        record.contains(columns[i].key) ? record[columns[i].key] : Json();
+                    line += (i == 0 ? "" : "\t") + escape_tsv(cell_text(value));
+                }
+                out += line + "\n";
+            }
+            return out;
+        }
+        case OutputFormat::table: {
+            std::vector<std::vector<std::string>> rows;
+            std::vector<std::string> header;
+            for (const auto& column : columns) {
+                header.push_back(column.header);
+            }
+            rows.push_back(std::move(header));
+            for (const auto& record : records) {
+                std::vector<std::string> row;
+                for (const auto& column : columns) {
+                    row.push_back(record.contains(column.key) ? cell_text(record[column.key]) : "");
+                }
+                rows.push_back(std::move(row));
+            }
+            return render_table(std::move(rows), style, true);
+        }
+    }
+    return {};
+}
+
+std::string render_record(OutputFormat format, const Json& record, const TableStyle& style) {
+    switch (format) {
+        case OutputFormat::json:
+            return record.dump(2) + "\n";
+        case OutputFormat::yaml:
+            return to_yaml(record);
+        case OutputFormat::tsv: {
+            std::string line;
+            for (const auto& [key, value] : record.items()) {
+                line += (line.empty() ? "" : "\t") + escape_tsv(cell_text(value));
+            }
+            return line + "\n";
+        }
+        case OutputFormat::table: {
+            std::vector<std::vector<std::string>> rows;
+            flatten(record, "", rows);
+            return render_table(std::move(rows), style, false);
+        }
+    }
+    return {};
+}
+
+namespace {
+
+TableStyle style_for(const Context& ctx) {
+    TableStyle style;
+    if (ctx.terminal.stdout_is_tty) {
+        style.width = ctx.terminal.width;
+        style.bold = ctx.color;
+    }
+    return style;
+}
+
+}  // namespace
+
+void print_list(const Context& ctx, const Json& records, std::span<const Column> columns) {
+    ctx.out << render_list(ctx.format, records, columns, style_for(ctx));
+    ctx.out.flush();
+}
+
+void print_record(const Context& ctx, const Json& record) {
+    ctx.out << render_record(ctx.format, record, style_for(ctx));
+    ctx.out.flush();
+}
+
+}  // namespace ferry::output

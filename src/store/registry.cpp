@@ -1,0 +1,232 @@
+#include "ferry/store/registry.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <system_error>
+
+#include "ferry/store/migrations.hpp"
+#include "ferry/store/workspace.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::store {
+
+Result<fs::path> ferry_home(const Environment& env) {
+    if (auto home = env.get("FERRY_HOME")) {
+        return fs::path(*home);
+    }
+    if (auto data = env.get("XDG_DATA_HOME")) {
+        return fs::path(*data) / "ferry";
+    }
+    if (auto home = env.get("HOME")) {
+        return fs::path(*home) / ".local" / "share" / "ferry";
+    }
+    return fail("cannot find a place for workspaces: set HOME or FERRY_HOME");
+}
+
+Result<void> validate_workspace_name(std::string_view name) {
+    auto allowed = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    };
+    if (name.empty() || name.size() > 64 || std::isalnum(static_cast<unsigned char>(name[0])) == 0 ||
+        !std::ranges::all_of(name, allowed)) {
+        return usage_error(
+            "invalid workspace name '{}': use letters, digits, '-', '_' and '.', starting with a "
+            "letter or digit, at most 64 characters",
+            name);
+    }
+    return {};
+}
+
+Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
+    if (auto made = util::create_directories(home, 0700); !made) {
+        return std::unexpected(made.error());
+    }
+    if (auto made = util::create_directories(home / "workspaces", 0700); !made) {
+        return std::unexpected(made.error());
+    }
+    auto db = Database::open(home / "registry.db", CreateIfMissing::yes);
+    if (!db) {
+        return std::unexpected(db.error());
+    }
+    if (auto migrated = migrate(*db, registry_migrations()); !migrated) {
+        return std::unexpected(migrated.error());
+    }
+    Registry registry(home, std::move(*db));
+    auto existing = registry.find(k_default_workspace);
+    if (!existing) {
+        return std::unexpected(existing.error());
+    }
+    if (!*existing) {
+        auto created = registry.create(k_default_workspace, std::nullopt, "", now);
+        // Another process may have created it in the meantime; that is success too.
+        if (!created) {
+            auto again = registry.find(k_default_workspace);
+            if (!again || !*again) {
+                return std::unexpected(created.error());
+            }
+        }
+    }
+    return registry;
+}
+
+fs::path Registry::default_path(std::string_view name) const {
+    return m_home / "workspaces" / std::string(name);
+}
+
+Result<std::vector<RegistryEntry>> Registry::list() {
+    auto stmt = m_db.prepare("SELECT name, path, created_at FROM workspaces ORDER BY name");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    std::vector<RegistryEntry> entries;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (!*row) {
+            return entries;
+        }
+        entries.push_back({stmt->text(0), stmt->text(1), stmt->text(2)});
+    }
+}
+
+Result<std::optional<RegistryEntry>> Registry::find(std::string_view name) {
+    auto stmt = m_db.prepare("SELECT name, path, created_at FROM workspaces WHERE name = ?1");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    if (!*row) {
+        return std::optional<RegistryEntry>{};
+    }
+    return std::optional<RegistryEntry>{RegistryEntry{stmt->text(0), stmt->text(1), stmt->text(2)}};
+}
+
+namespace {
+
+// A directory can become a workspace when it is missing, empty, or already one.
+Result<void> check_target(const fs::path& path) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(path, ec);
+    if (ec || status.type() == fs::file_type::not_found) {
+        return {};
+    }
+    if (fs::is_symlink(status) && fs::is_directory(path, ec)) {
+        return check_target(fs::canonical(path, ec));
+    }
+    if (!fs::is_directory(status)) {
+        return fail("cannot use {} for a workspace: it is not a directory", path.string());
+    }
+    if (Workspace::is_workspace(path) || fs::is_empty(path, ec)) {
+        return {};
+    }
+    return fail("cannot use {} for a workspace: the directory is not empty and holds no {}",
+                path.string(), k_workspace_db);
+}
+
+}  // namespace
+
+Result<RegistryEntry> Registry::create(std::string_view name, const std::optional<fs::path>& path,
+                                       std::string_view description, std::string_view now) {
+    if (auto valid = validate_workspace_name(name); !valid) {
+        return std::unexpected(valid.error());
+    }
+    const fs::path root = path ? *path : default_path(name);
+    if (!root.is_absolute()) {
+        return fail("workspace path must be absolute: {}", root.string());
+    }
+    if (auto usable = check_target(root); !usable) {
+        return std::unexpected(usable.error());
+    }
+    const bool existed = util::exists(root).value_or(true);
+    // Reserve the name first, so two creators of one name cannot both succeed.
+    auto reserved = m_db.transaction([&]() -> Result<void> {
+        auto found = find(name);
+        if (!found) {
+            return std::unexpected(found.error());
+        }
+        if (*found) {
+            return fail("workspace '{}' already exists at {}", name, (*found)->path.string());
+        }
+        auto stmt =
+            m_db.prepare("INSERT INTO workspaces(name, path, created_at) VALUES (?1, ?2, ?3)");
+        if (!stmt) {
+            return std::unexpected(stmt.error());
+        }
+        return stmt->bind(1, name).bind(2, root.string()).bind(3, now).run();
+    });
+    if (!reserved) {
+        return std::unexpected(reserved.error());
+    }
+    if (auto initialized = Workspace::initialize(root, description, now); !initialized) {
+        std::ignore = forget(name);
+        if (!existed) {
+            std::ignore = util::remove_all(root);
+        }
+        return std::unexpected(initialized.error());
+    }
+    return RegistryEntry{std::string(name), root, std::string(now)};
+}
+
+Result<bool> Registry::forget(std::string_view name) {
+    bool removed = false;
+    auto result = m_db.transaction([&]() -> Result<void> {
+        auto stmt = m_db.prepare("DELETE FROM workspaces WHERE name = ?1");
+        if (!stmt) {
+            return std::unexpected(stmt.error());
+        }
+        if (auto ran = stmt->bind(1, name).run(); !ran) {
+            return ran;
+        }
+        auto changes = m_db.prepare("SELECT changes()");
+        if (!changes) {
+            return std::unexpected(changes.error());
+        }
+        if (auto row = changes->step(); !row) {
+            return std::unexpected(row.error());
+        }
+        removed = changes->integer(0) > 0;
+        return {};
+    });
+    if (!result) {
+        return std::unexpected(result.error());
+    }
+    return removed;
+}
+
+Result<void> Registry::remove(const RegistryEntry& entry, KeepFiles keep) {
+    std::error_code ec;
+    const bool present = fs::exists(entry.path, ec);
+    if (keep == KeepFiles::yes || !present) {
+        if (auto forgotten = forget(entry.name); !forgotten) {
+            return std::unexpected(forgotten.error());
+        }
+        return {};
+    }
+    if (!Workspace::is_workspace(entry.path)) {
+        return fail("{} holds no {}; not removing it (use --keep-files to only forget '{}')",
+                    entry.path.string(), k_workspace_db, entry.name);
+    }
+    fs::path aside = entry.path;
+    aside += ".deleting";
+    for (int attempt = 0; fs::exists(aside, ec); ++attempt) {
+        aside = entry.path;
+        aside += fmt::format(".deleting.{}", attempt);
+    }
+    fs::rename(entry.path, aside, ec);
+    if (ec) {
+        return fail("cannot remove {}: {}", entry.path.string(), ec.message());
+    }
+    if (auto forgotten = forget(entry.name); !forgotten) {
+        fs::rename(aside, entry.path, ec);
+        return std::unexpected(forgotten.error());
+    }
+    return util::remove_all(aside);
+}
+
+}  // namespace ferry::store

@@ -1,0 +1,206 @@
+#include "ferry/util/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <system_error>
+
+namespace ferry::util {
+
+std::string errno_text(int error_number) { return std::strerror(error_number); }
+
+namespace {
+
+std::string random_suffix() {
+    static thread_local std::mt19937_64 generator{std::random_device{}()};
+    static constexpr char k_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string suffix(12, 'x');
+    for (auto& c : suffix) {
+        c = k_chars[generator() % (sizeof(k_chars) - 1)];
+    }
+    return suffix;
+}
+
+}  // namespace
+
+Result<TempFile> TempFile::create_in(const fs::path& dir, mode_t mode) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        fs::path path = dir / (".tmp-" + random_suffix());
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd >= 0) {
+            // The umask must not widen or narrow what the caller asked for.
+            ::fchmod(fd, mode);
+            return TempFile(Fd(fd), std::move(path));
+        }
+        if (errno != EEXIST) {
+            return fail("cannot create a file in {}: {}", dir.string(), errno_text(errno));
+        }
+    }
+    return fail("cannot create a temporary file in {}", dir.string());
+}
+
+TempFile::~TempFile() {
+    if (!m_done && !m_path.empty()) {
+        m_fd.close();
+        ::unlink(m_path.c_str());
+    }
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : m_fd(std::move(other.m_fd)), m_path(std::move(other.m_path)), m_done(other.m_done) {
+    other.m_path.clear();
+    other.m_done = true;
+}
+
+Result<void> TempFile::write_all(std::string_view data) {
+    while (!data.empty()) {
+        ssize_t written = ::write(m_fd.get(), data.data(), data.size());
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail("cannot write {}: {}", m_path.string(), errno_text(errno));
+        }
+        data.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return {};
+}
+
+Result<void> TempFile::close(Durable durable) {
+    if (durable == Durable::yes && ::fsync(m_fd.get()) != 0) {
+        return fail("cannot sync {}: {}", m_path.string(), errno_text(errno));
+    }
+    m_fd.close();
+    return {};
+}
+
+Result<void> TempFile::commit_rename(const fs::path& destination, Durable durable) {
+    if (auto synced = close(durable); !synced) {
+        return synced;
+    }
+    if (::rename(m_path.c_str(), destination.c_str()) != 0) {
+        return fail("cannot rename {} to {}: {}", m_path.string(), destination.string(),
+                    errno_text(errno));
+    }
+    m_done = true;
+    if (durable == Durable::no) {
+        return {};
+    }
+    return fsync_directory(destination.parent_path());
+}
+
+Result<bool> TempFile::commit_link(const fs::path& destination) {
+    if (auto synced = close(Durable::yes); !synced) {
+        return std::unexpected(synced.error());
+    }
+    bool created = true;
+    if (::link(m_path.c_str(), destination.c_str()) != 0) {
+        if (errno != EEXIST) {
+            return fail("cannot link {} to {}: {}", m_path.string(), destination.string(),
+                        errno_text(errno));
+        }
+        created = false;
+    }
+    // The temporary name goes either way; the destination keeps its first content.
+    ::unlink(m_path.c_str());
+    m_done = true;
+    if (created) {
+        if (auto synced = fsync_directory(destination.parent_path()); !synced) {
+            return std::unexpected(synced.error());
+        }
+    }
+    return created;
+}
+
+Result<void> create_directories(const fs::path& dir, mode_t mode) {
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) {
+        return {};
+    }
+    if (dir.has_parent_path() && dir.parent_path() != dir) {
+        if (auto parent = create_directories(dir.parent_path(), 0755); !parent) {
+            return parent;
+        }
+    }
+    if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+        return fail("cannot create directory {}: {}", dir.string(), errno_text(errno));
+    }
+    if (!fs::is_directory(dir, ec)) {
+        return fail("cannot create directory {}: a file of that name exists", dir.string());
+    }
+    return {};
+}
+
+Result<std::string> read_file(const fs::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return fail("cannot read {}: {}", path.string(), errno_text(errno));
+    }
+    std::string content;
+    std::array<char, 65536> buffer;
+    for (;;) {
+        ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail("cannot read {}: {}", path.string(), errno_text(errno));
+        }
+        if (got == 0) {
+            break;
+        }
+        content.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    return content;
+}
+
+Result<void> write_file_atomic(const fs::path& path, std::string_view content, mode_t mode,
+                               Durable durable) {
+    fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    auto temp = TempFile::create_in(dir, mode);
+    if (!temp) {
+        return std::unexpected(temp.error());
+    }
+    if (auto written = temp->write_all(content); !written) {
+        return written;
+    }
+    return temp->commit_rename(path, durable);
+}
+
+Result<void> fsync_directory(const fs::path& dir) {
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        return fail("cannot open directory {}: {}", dir.string(), errno_text(errno));
+    }
+    if (::fsync(fd.get()) != 0 && errno != EINVAL) {
+        return fail("cannot sync directory {}: {}", dir.string(), errno_text(errno));
+    }
+    return {};
+}
+
+Result<bool> exists(const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        return true;
+    }
+    if (errno == ENOENT || errno == ENOTDIR) {
+        return false;
+    }
+    return fail("cannot access {}: {}", path.string(), errno_text(errno));
+}
+
+Result<void> remove_all(const fs::path& path) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec) {
+        return fail("cannot remove {}: {}", path.string(), ec.message());
+    }
+    return {};
+}
+
+}  // namespace ferry::util

@@ -1,0 +1,57 @@
+#include "ferry/util/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ferry::util {
+
+struct Sha256::State {
+    EVP_MD_CTX* ctx = nullptr;
+    ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : m_state(std::make_unique<State>()) {
+    m_state->ctx = EVP_MD_CTX_new();
+    // Allocation failure of a digest context is not recoverable for us.
+    if (m_state->ctx == nullptr || EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("cannot initialise SHA-256");
+    }
+}
+
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(const void* data, std::size_t size) {
+    EVP_DigestUpdate(m_state->ctx, data, size);
+}
+
+std::string Sha256::hex_digest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(m_state->ctx, digest, &length);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex.push_back(k_hex[digest[i] >> 4]);
+        hex.push_back(k_hex[digest[i] & 0xf]);
+    }
+    return hex;
+}
+
+std::string Sha256::of(std::string_view data) {
+    Sha256 hasher;
+    hasher.update(data);
+    return hasher.hex_digest();
+}
+
+bool is_sha256_hex(std::string_view text) {
+    return text.size() == 64 && std::ranges::all_of(text, [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+}  // namespace ferry::util
