@@ -25,7 +25,9 @@ std::vector<const CLI::Option*> visible_options(CLI::App& app) {
     std::vector<const CLI::Option*> options;
     for (CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
         for (const auto* option : level->get_options()) {
-            if (!option->get_group().empty() && !option->get_positional()) {
+            // Every level has its own --help; completion offers it once, at the end.
+            if (!option->get_group().empty() && !option->get_positional() &&
+                option->get_name() != "--help" && option->get_name() != "--version") {
                 options.push_back(option);
             }
         }
@@ -134,7 +136,10 @@ int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx
         for (const auto* option : visible_options(*app)) {
             candidates.push_back({long_name(option), option->get_description()});
         }
-        candidates.push_back({"--help", "Show help"});
+        candidates.push_back({"--help", "Print help and exit"});
+        if (app == &root) {
+            candidates.push_back({"--version", "Print the version and exit"});
+        }
     } else {
         if (positional == 0) {
             for (CLI::App* sub : visible_subcommands(*app)) {
