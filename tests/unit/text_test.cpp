@@ -1,0 +1,119 @@
+#include "ferry/util/text.hpp"
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace ferry::util {
+namespace {
+
+TEST(EditDistance, IdenticalAndEmpty) {
+    EXPECT_EQ(edit_distance("", ""), 0u);
+    EXPECT_EQ(edit_distance("workspace", "workspace"), 0u);
+    EXPECT_EQ(edit_distance("", "abc"), 3u);
+    EXPECT_EQ(edit_distance("abc", ""), 3u);
+}
+
+TEST(EditDistance, InsertDeleteSubstitute) {
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+    EXPECT_EQ(edit_distance("list", "lst"), 1u);
+    EXPECT_EQ(edit_distance("lst", "list"), 1u);
+    EXPECT_EQ(edit_distance("show", "shaw"), 1u);
+}
+
+TEST(EditDistance, AdjacentTranspositionCostsOne) {
+    EXPECT_EQ(edit_distance("ab", "ba"), 1u);
+    EXPECT_EQ(edit_distance("worksapce", "workspace"), 1u);
+    EXPECT_EQ(edit_distance("craete", "create"), 1u);
+}
+
+TEST(EditDistance, OptimalStringAlignmentDoesNotEditASwappedPairAgain) {
+    // OSA, not full Damerau-Levenshtein: "ca" -> "abc" is 3, not 2.
+    EXPECT_EQ(edit_distance("ca", "abc"), 3u);
+}
+
+TEST(EditDistance, IsSymmetric) {
+    EXPECT_EQ(edit_distance("delete", "dleete"), edit_distance("dleete", "delete"));
+    EXPECT_EQ(edit_distance("compute", "commute"), edit_distance("commute", "compute"));
+}
+
+const std::vector<std::string> k_verbs = {"create", "list", "show", "use", "delete"};
+
+TEST(ClosestMatch, ShortWordsTolerateOneEdit) {
+    EXPECT_EQ(closest_match("lst", k_verbs), "list");
+    EXPECT_EQ(closest_match("us", k_verbs), "use");
+    // Two edits from "use", with a limit of one for a two-letter word.
+    EXPECT_EQ(closest_match("xx", k_verbs), std::nullopt);
+}
+
+TEST(ClosestMatch, LongerWordsTolerateAThirdOfTheirLength) {
+    // Six letters: up to two edits.
+    EXPECT_EQ(closest_match("dleeet", k_verbs), "delete");
+    EXPECT_EQ(closest_match("crxxte", k_verbs), "create");
+    // Three edits is too many for six letters.
+    EXPECT_EQ(closest_match("cxxxte", k_verbs), std::nullopt);
+    // Nine letters: up to three edits.
+    const std::array<std::string, 1> workspace = {"workspace"};
+    EXPECT_EQ(closest_match("wrkspcae", workspace), "workspace");
+    EXPECT_EQ(closest_match("worksapce", workspace), "workspace");
+}
+
+TEST(ClosestMatch, NoCandidatesNoMatch) {
+    EXPECT_EQ(closest_match("list", std::span<const std::string>{}), std::nullopt);
+    EXPECT_EQ(closest_match("zzzzzz", k_verbs), std::nullopt);
+}
+
+TEST(ClosestMatch, ExactMatchWins) {
+    EXPECT_EQ(closest_match("show", k_verbs), "show");
+}
+
+TEST(ClosestMatch, FirstOfEquallyCloseCandidatesWins) {
+    const std::vector<std::string> candidates = {"run", "ran", "rut"};
+    EXPECT_EQ(closest_match("rnn", candidates), "run");
+}
+
+TEST(WithThousands, GroupsDigits) {
+    EXPECT_EQ(with_thousands(0), "0");
+    EXPECT_EQ(with_thousands(7), "7");
+    EXPECT_EQ(with_thousands(999), "999");
+    EXPECT_EQ(with_thousands(1000), "1,000");
+    EXPECT_EQ(with_thousands(12345), "12,345");
+    EXPECT_EQ(with_thousands(123456), "123,456");
+    EXPECT_EQ(with_thousands(1234567), "1,234,567");
+    EXPECT_EQ(with_thousands(std::numeric_limits<std::uint64_t>::max()),
+              "18,446,744,073,709,551,615");
+}
+
+TEST(HumanBytes, BytesBelowOneKibibyteAreExact) {
+    EXPECT_EQ(human_bytes(0), "0 B");
+    EXPECT_EQ(human_bytes(1), "1 B");
+    EXPECT_EQ(human_bytes(1023), "1023 B");
+}
+
+TEST(HumanBytes, LargerSizesHaveOneDecimal) {
+    EXPECT_EQ(human_bytes(1024), "1.0 KiB");
+    EXPECT_EQ(human_bytes(1536), "1.5 KiB");
+    EXPECT_EQ(human_bytes(1024 * 1024), "1.0 MiB");
+    EXPECT_EQ(human_bytes(5ull * 1024 * 1024 * 1024), "5.0 GiB");
+    EXPECT_EQ(human_bytes(1ull << 40), "1.0 TiB");
+    EXPECT_EQ(human_bytes(1ull << 50), "1.0 PiB");
+    // PiB is the largest unit.
+    EXPECT_EQ(human_bytes(1ull << 60), "1024.0 PiB");
+}
+
+TEST(Trim, RemovesSpacesTabsAndLineEnds) {
+    EXPECT_EQ(trim(""), "");
+    EXPECT_EQ(trim("   "), "");
+    EXPECT_EQ(trim(" \t\r\n"), "");
+    EXPECT_EQ(trim("abc"), "abc");
+    EXPECT_EQ(trim("  abc  "), "abc");
+    EXPECT_EQ(trim("\tabc\r\n"), "abc");
+    EXPECT_EQ(trim(" a b "), "a b");
+}
+
+}  // namespace
+}  // namespace ferry::util
