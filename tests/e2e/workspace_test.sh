@@ -367,3 +367,12 @@ test_verbose_goes_to_stderr() {
     expect_json
     expect_err_contains "workspace 'default' at $FERRY_HOME/workspaces/default (chosen by default)"
 }
+
+test_sample_project_config_is_read() {
+    mkdir .ferry
+    cp "$FERRY_SOURCE_DIR/samples/project-config.yaml" .ferry/config.yaml
+    ferry -v workspace show -o json
+    expect_status 0
+    expect_jq '.name == "default"'
+    expect_err_contains "(chosen by $PWD/.ferry/config.yaml)"
+}
