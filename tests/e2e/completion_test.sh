@@ -1,0 +1,303 @@
+# Shell completions: completions/ferry.{bash,zsh,fish} driven the way each shell drives them.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # OUT, ERR and STATUS are read by lib.sh
+
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+
+# Puts the binary first on PATH as "ferry", as an installed ferry would be.
+ferry_on_path() {
+    mkdir -p "$TEST_ROOT/bin"
+    ln -sf "$FERRY" "$TEST_ROOT/bin/ferry"
+    PATH=$TEST_ROOT/bin:$PATH
+}
+
+# Splits a line into words as bash does for COMP_WORDS with its default COMP_WORDBREAKS: at
+# blanks, and around runs of '=' and ':'. Enough for the unquoted lines used here.
+split_line() {
+    local rest=$1
+    WORDS=()
+    while [[ $rest =~ ^[[:space:]]*([=:]+|[^[:space:]=:]+) ]]; do
+        WORDS+=("${BASH_REMATCH[1]}")
+        rest=${rest:${#BASH_REMATCH[0]}}
+    done
+    [[ -z $1 || $1 == *[[:space:]] ]] && WORDS+=("")
+    return 0
+}
+
+# Completes LINE (the cursor at its end) with _ferry in a fresh bash, with bash-completion
+# loaded when it is installed and without it; both must give the same COMPREPLY, in REPLY_WORDS.
+bash_complete() {
+    local line=$1 mode err
+    local -a modes=(plain) reply
+    [[ -r $BASH_COMPLETION ]] && modes+=(bash-completion)
+    split_line "$line"
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    local script='
+        [[ $1 == bash-completion ]] && source "$2"
+        source "$FERRY_SOURCE_DIR/completions/ferry.bash"
+        COMP_LINE=$3 COMP_POINT=${#3}
+        COMP_WORDS=("${@:4}") COMP_CWORD=$(($# - 4)) COMPREPLY=()
+        _ferry
+        ((${#COMPREPLY[@]} == 0)) || printf "%s\n" "${COMPREPLY[@]}"'
+    for mode in "${modes[@]}"; do
+        mapfile -t reply < <(bash --norc --noprofile -c "$script" _ "$mode" "$BASH_COMPLETION" \
+            "$line" "${WORDS[@]}" 2>"$TEST_ROOT/completion-stderr")
+        err=$(cat "$TEST_ROOT/completion-stderr")
+        [[ -z $err ]] || fail "bash completion ($mode) of '$line' printed: $err"
+        if [[ $mode == plain ]]; then
+            REPLY_WORDS=("${reply[@]}")
+        elif [[ ${reply[*]} != "${REPLY_WORDS[*]}" ]]; then
+            fail "bash completion of '$line' differs with bash-completion: '${reply[*]}' vs '${REPLY_WORDS[*]}'"
+        fi
+    done
+}
+
+# COMPREPLY of the last bash_complete is exactly the arguments, in order.
+expect_reply() {
+    local got expected
+    got="${#REPLY_WORDS[@]}: $(printf '[%s] ' "${REPLY_WORDS[@]}")"
+    expected="$#: $(printf '[%s] ' "$@")"
+    [[ $got == "$expected" ]] || fail "bash completion gave $got, expected $expected"
+}
+
+# COMPREPLY of the last bash_complete holds WORD.
+expect_reply_has() {
+    local word
+    for word in "${REPLY_WORDS[@]}"; do
+        [[ $word == "$1" ]] && return 0
+    done
+    fail "bash completion gave $(printf '[%s] ' "${REPLY_WORDS[@]}"), expected it to hold [$1]"
+}
+
+# The binary's own answer for the same words must be clean: the completion hides its stderr.
+expect_clean_complete() {
+    ferry __complete "$@"
+    expect_status 0
+    expect_no_err
+}
+
+test_bash_completes_groups() {
+    ferry_on_path
+    bash_complete "ferry work"
+    expect_reply workspace
+    bash_complete "ferry "
+    expect_reply workspace compute env run model dataset
+    expect_clean_complete ""
+}
+
+test_bash_completes_verbs() {
+    ferry_on_path
+    bash_complete "ferry workspace "
+    expect_reply create list show use delete
+    bash_complete "ferry workspace de"
+    expect_reply delete
+    expect_clean_complete workspace ""
+}
+
+test_bash_runs_the_binary_being_completed() {
+    bash_complete "$FERRY workspace l"
+    expect_reply list
+}
+
+test_bash_completes_workspace_names() {
+    ferry_on_path
+    "$FERRY" workspace create alpha >/dev/null
+    "$FERRY" workspace create beta >/dev/null
+    # The default workspace always exists (created on first use).
+    bash_complete "ferry workspace show "
+    expect_reply alpha beta default
+    bash_complete "ferry -w b"
+    expect_reply beta
+    bash_complete "ferry --workspace=a"
+    expect_reply alpha
+    expect_clean_complete workspace show ""
+}
+
+test_bash_completes_output_formats() {
+    ferry_on_path
+    bash_complete "ferry -o "
+    expect_reply table json yaml tsv
+    bash_complete "ferry --output "
+    expect_reply table json yaml tsv
+    # Readline replaces only what follows '=', so the reply drops "--output=".
+    bash_complete "ferry --output=js"
+    expect_reply json
+    bash_complete "ferry --output="
+    expect_reply table json yaml tsv
+    bash_complete "ferry -o json workspace l"
+    expect_reply list
+    expect_clean_complete --output=js
+}
+
+test_bash_completes_options() {
+    ferry_on_path
+    bash_complete "ferry workspace delete --k"
+    expect_reply --keep-files
+    bash_complete "ferry --no"
+    expect_reply --no-color
+    bash_complete "ferry workspace create --"
+    expect_reply_has --path
+    expect_reply_has --description
+    expect_reply_has --output
+    expect_reply_has --help
+}
+
+test_bash_completes_directories() {
+    ferry_on_path
+    mkdir -p dirs/one dirs/two "dirs/with space"
+    touch dirs/file
+    bash_complete "ferry workspace create --path dirs/"
+    mapfile -t REPLY_WORDS < <(printf '%s\n' "${REPLY_WORDS[@]}" | sort)
+    expect_reply dirs/one dirs/two "dirs/with space"
+    bash_complete "ferry workspace create --path dirs/o"
+    expect_reply dirs/one
+    bash_complete "ferry workspace create --path=dirs/t"
+    expect_reply dirs/two
+    expect_clean_complete workspace create --path ""
+}
+
+test_bash_never_prints_errors() {
+    bash_complete "$TEST_ROOT/missing/ferry workspace "
+    expect_reply
+    ferry_on_path
+    bash_complete "ferry nosuch "
+    expect_reply
+    bash_complete "ferry workspace show alpha "
+    expect_reply
+}
+
+# Every group, verb and option that `ferry __commands` lists is offered by the bash
+# completion, so the completion cannot drift from the command tree.
+test_bash_covers_every_command() {
+    ferry_on_path
+    ferry __commands
+    expect_status 0
+    local commands=$OUT group verb option
+    local -a fields
+    [[ $commands == *"workspace create"* ]] || fail "__commands lists no workspace verbs"
+    bash_complete "ferry "
+    while read -ra fields; do
+        ((${#fields[@]} == 1)) && expect_reply_has "${fields[0]}"
+    done <<<"$commands"
+    while read -ra fields; do
+        ((${#fields[@]} > 1)) || continue
+        group=${fields[0]} verb=${fields[1]}
+        bash_complete "ferry $group "
+        expect_reply_has "$verb"
+        bash_complete "ferry $group $verb --"
+        for option in "${fields[@]:2}"; do
+            expect_reply_has "$option"
+        done
+    done <<<"$commands"
+}
+
+# Runs fish with the completion loaded and ferry first on PATH; `complete -C LINE` into OUT.
+fish_complete() {
+    command -v fish >/dev/null || skip "fish is not installed"
+    ferry_on_path
+    # shellcheck disable=SC2016 # expanded by fish
+    OUT=$(fish --no-config -c 'source $argv[1]; complete -C $argv[2]' \
+        "$FERRY_SOURCE_DIR/completions/ferry.fish" "$1" 2>"$TEST_ROOT/fish-stderr") || true
+    ERR=$(cat "$TEST_ROOT/fish-stderr")
+    expect_no_err
+}
+
+test_fish_completes_verbs_with_descriptions() {
+    fish_complete "ferry workspace "
+    local expected
+    expected=$("$FERRY" __complete workspace "")
+    expect_out "$expected"
+    expect_out_contains $'create\tCreate a workspace'
+    expect_out_contains $'delete\tDelete a workspace'
+    fish_complete "ferry work"
+    expect_out $'workspace\tCreate, list, show, choose and delete workspaces'
+}
+
+test_fish_completes_values() {
+    "$FERRY" workspace create alpha >/dev/null
+    fish_complete "ferry -o "
+    expect_out "$("$FERRY" __complete -o "")"
+    fish_complete "ferry --output=js"
+    expect_out $'--output=json\tone JSON document'
+    fish_complete "ferry workspace show al"
+    expect_out_contains $'alpha\t'
+    fish_complete "ferry workspace show 'al"
+    expect_out_contains $'alpha\t'
+}
+
+test_fish_completes_directories() {
+    mkdir -p dirs/one
+    touch dirs/file
+    fish_complete "ferry workspace create --path dirs/"
+    expect_out $'dirs/one/\tDirectory'
+    fish_complete "ferry workspace create --path=dirs/"
+    expect_out $'--path=dirs/one/\tDirectory'
+}
+
+test_fish_never_prints_errors() {
+    command -v fish >/dev/null || skip "fish is not installed"
+    # ferry is not on PATH here: nothing to offer and nothing to say.
+    # shellcheck disable=SC2016 # expanded by fish
+    OUT=$(fish --no-config -c 'source $argv[1]; complete -C "ferry work"' \
+        "$FERRY_SOURCE_DIR/completions/ferry.fish" 2>"$TEST_ROOT/fish-stderr") || true
+    ERR=$(cat "$TEST_ROOT/fish-stderr")
+    expect_no_err
+    expect_out ""
+}
+
+test_zsh_script_parses() {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    zsh -n "$FERRY_SOURCE_DIR/completions/ferry.zsh" 2>"$TEST_ROOT/zsh-stderr" ||
+        fail "zsh -n: $(cat "$TEST_ROOT/zsh-stderr")"
+}
+
+# Calls _ferry in zsh with words=(ferry WORD...) and CURRENT on the last word; the completion
+# builtins and functions it calls are stubs that print what they were given into OUT.
+zsh_complete() {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    # shellcheck disable=SC2016 # expanded by zsh
+    local script='
+        compadd() { print -r -- "compadd $*" }
+        compset() { print -r -- "compset $*" }
+        _files() { print -r -- "_files $*" }
+        _describe() { print -r -- "_describe ${@[1,-2]}"; print -rl -- "${(@P)${@[-1]}}" }
+        source "$FERRY_SOURCE_DIR/completions/ferry.zsh"
+        words=("$FERRY" "$@") CURRENT=$#words
+        _ferry'
+    OUT=$(zsh -f -c "$script" _ "$@" 2>"$TEST_ROOT/zsh-stderr") || true
+    ERR=$(cat "$TEST_ROOT/zsh-stderr")
+    expect_no_err
+}
+
+# What _describe should be given for the binary's candidates: "word:description" lines.
+described() {
+    printf '_describe -t values ferry\n'
+    "$FERRY" __complete "$@" | sed 's/\t/:/'
+}
+
+test_zsh_completes_verbs_with_descriptions() {
+    zsh_complete workspace ""
+    expect_out "$(described workspace "")"
+    expect_out_contains "create:Create a workspace"
+}
+
+test_zsh_completes_values() {
+    zsh_complete -o ""
+    expect_out "$(described -o "")"
+    expect_out_contains "json:one JSON document"
+    zsh_complete --output=j
+    expect_out $'_describe -t values ferry\n--output=json:one JSON document'
+}
+
+test_zsh_completes_directories() {
+    zsh_complete workspace create --path ""
+    expect_out "_files -/"
+    zsh_complete workspace create --path=d
+    expect_out $'compset -P 1 *=\n_files -/'
+}
+
+test_zsh_never_prints_errors() {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    FERRY=$TEST_ROOT/missing/ferry zsh_complete workspace ""
+    expect_out ""
+}
