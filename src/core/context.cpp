@@ -37,11 +37,13 @@ Terminal Terminal::detect(const Environment& env) {
     terminal.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
     terminal.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
     struct winsize size {};
-    if (terminal.stdout_is_tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    if (terminal.stdout_is_tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+        size.ws_col > 0) {
         terminal.width = size.ws_col;
     } else if (auto columns = env.get("COLUMNS")) {
         int value = 0;
-        const auto [end, ec] = std::from_chars(columns->data(), columns->data() + columns->size(), value);
+        const auto [end, ec] =
+            std::from_chars(columns->data(), columns->data() + columns->size(), value);
         if (ec == std::errc() && end == columns->data() + columns->size() && value > 0) {
             terminal.width = value;
         }

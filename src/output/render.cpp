@@ -129,21 +129,22 @@ std::string cell_text(const Json& value) {
     if (value.is_string()) {
         return value.get<std::string>();
     }
-    if (value.is_array() && std::ranges::all_of(value, [](const Json& v) { return v.is_string(); })) {
+    if (value.is_array() &&
+        std::ranges::all_of(value, [](const Json& v) { return v.is_string(); })) {
         std::string joined;
         for (const auto& item : value) {
             joined += (joined.empty() ? "" : ",") + item.get<std::string>();
         }
         return joined;
     }
-    return value.dump();
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string render_list(OutputFormat format, const Json& records, std::span<const Column> columns,
                         const TableStyle& style) {
     switch (format) {
         case OutputFormat::json:
-            return records.dump(2) + "\n";
+            return records.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
         case OutputFormat::yaml:
             return to_yaml(records);
         case OutputFormat::tsv: {
@@ -182,7 +183,7 @@ std::string render_list(OutputFormat format, const Json& records, std::span<cons
 std::string render_record(OutputFormat format, const Json& record, const TableStyle& style) {
     switch (format) {
         case OutputFormat::json:
-            return record.dump(2) + "\n";
+            return record.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
         case OutputFormat::yaml:
             return to_yaml(record);
         case OutputFormat::tsv: {

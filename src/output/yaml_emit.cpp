@@ -24,8 +24,17 @@ bool needs_quotes(const std::string& text) {
     if (std::ranges::find(k_words, lower) != k_words.end()) {
         return true;
     }
-    static const std::regex k_number(R"([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.inf|0x[0-9a-fA-F]+|0o[0-7]+)");
+    static const std::regex k_number(
+        R"([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.inf|0x[0-9a-fA-F]+|0o[0-7]+)");
     return std::regex_match(text, k_number);
+}
+
+void emit_string(YAML::Emitter& out, const std::string& text) {
+    if (needs_quotes(text)) {
+        out << YAML::DoubleQuoted << text;
+    } else {
+        out << text;
+    }
 }
 
 void emit(YAML::Emitter& out, const nlohmann::ordered_json& value) {
@@ -33,7 +42,10 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& value) {
         case nlohmann::ordered_json::value_t::object:
             out << YAML::BeginMap;
             for (const auto& [key, item] : value.items()) {
-                out << YAML::Key << key << YAML::Value;
+                // Keys are strings too: "yes" or "1.0" must not read back as a bool or number.
+                out << YAML::Key;
+                emit_string(out, key);
+                out << YAML::Value;
                 emit(out, item);
             }
             out << YAML::EndMap;
@@ -45,15 +57,9 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& value) {
             }
             out << YAML::EndSeq;
             break;
-        case nlohmann::ordered_json::value_t::string: {
-            const auto& text = value.get_ref<const std::string&>();
-            if (needs_quotes(text)) {
-                out << YAML::DoubleQuoted << text;
-            } else {
-                out << text;
-            }
+        case nlohmann::ordered_json::value_t::string:
+            emit_string(out, value.get_ref<const std::string&>());
             break;
-        }
         case nlohmann::ordered_json::value_t::boolean:
             out << (value.get<bool>() ? "true" : "false");
             break;

@@ -89,8 +89,7 @@ Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what) const {
         if (got == 0) {
             break;
         }
-        if (auto written = writer.write({buffer.data(), static_cast<std::size_t>(got)});
-            !written) {
+        if (auto written = writer.write({buffer.data(), static_cast<std::size_t>(got)}); !written) {
             return std::unexpected(written.error());
         }
     }

@@ -1,8 +1,8 @@
 #include "ferry/store/database.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
@@ -42,7 +42,9 @@ int with_retry(Call call) {
 Statement::Statement(Statement&& other) noexcept
     : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr)) {}
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::string_view value) {
     sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
@@ -105,7 +107,9 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+std::int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
 
 Result<Database> Database::open(const fs::path& path, CreateIfMissing create) {
     if (create == CreateIfMissing::yes) {
@@ -144,7 +148,9 @@ Database& Database::operator=(Database&& other) noexcept {
     return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(m_db); }
+Database::~Database() {
+    sqlite3_close_v2(m_db);
+}
 
 Result<void> Database::configure() {
     sqlite3_extended_result_codes(m_db, 1);
@@ -165,7 +171,8 @@ Result<void> Database::configure() {
 
 Result<void> Database::exec(std::string_view sql) {
     const std::string text(sql);
-    const int rc = with_retry([&] { return sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr); });
+    const int rc =
+        with_retry([&] { return sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr); });
     if (rc != SQLITE_OK) {
         return std::unexpected(error("database"));
     }

@@ -35,8 +35,12 @@ constexpr std::array k_registry = {
 
 }  // namespace
 
-std::span<const Migration> workspace_migrations() { return k_workspace; }
-std::span<const Migration> registry_migrations() { return k_registry; }
+std::span<const Migration> workspace_migrations() {
+    return k_workspace;
+}
+std::span<const Migration> registry_migrations() {
+    return k_registry;
+}
 
 Result<int> migrate(Database& db, std::span<const Migration> migrations) {
     const int latest = migrations.empty() ? 0 : migrations.back().version;

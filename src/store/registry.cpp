@@ -27,7 +27,8 @@ Result<void> validate_workspace_name(std::string_view name) {
     auto allowed = [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
     };
-    if (name.empty() || name.size() > 64 || std::isalnum(static_cast<unsigned char>(name[0])) == 0 ||
+    if (name.empty() || name.size() > 64 ||
+        std::isalnum(static_cast<unsigned char>(name[0])) == 0 ||
         !std::ranges::all_of(name, allowed)) {
         return usage_error(
             "invalid workspace name '{}': use letters, digits, '-', '_' and '.', starting with a "
@@ -67,6 +68,34 @@ Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
         }
     }
     return registry;
+}
+
+Result<std::vector<RegistryEntry>> Registry::peek(const fs::path& home) {
+    std::vector<RegistryEntry> entries;
+    const fs::path file = home / "registry.db";
+    auto present = util::exists(file);
+    if (!present) {
+        return std::unexpected(present.error());
+    }
+    if (*present) {
+        auto db = Database::open(file, CreateIfMissing::no);
+        if (!db) {
+            return std::unexpected(db.error());
+        }
+        auto listed = Registry(home, std::move(*db)).list();
+        if (!listed) {
+            return std::unexpected(listed.error());
+        }
+        entries = std::move(*listed);
+    }
+    if (std::ranges::none_of(entries,
+                             [](const auto& e) { return e.name == k_default_workspace; })) {
+        RegistryEntry implicit{std::string(k_default_workspace), {}, {}};
+        implicit.path = home / "workspaces" / implicit.name;
+        entries.insert(std::ranges::lower_bound(entries, implicit.name, {}, &RegistryEntry::name),
+                       std::move(implicit));
+    }
+    return entries;
 }
 
 fs::path Registry::default_path(std::string_view name) const {

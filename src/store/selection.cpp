@@ -10,7 +10,8 @@
 
 namespace ferry::store {
 
-Result<std::optional<std::string>> parse_project_config(std::string_view text, std::string_view file) {
+Result<std::optional<std::string>> parse_project_config(std::string_view text,
+                                                        std::string_view file) {
     auto root = util::parse_yaml(text, file);
     if (!root) {
         return std::unexpected(root.error());
@@ -47,11 +48,22 @@ Result<std::optional<std::string>> parse_project_config(std::string_view text, s
 std::string set_project_workspace(std::string_view text, std::string_view name) {
     std::string out;
     bool replaced = false;
+    bool in_old_value = false;
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
         const std::size_t next = end == std::string_view::npos ? text.size() : end + 1;
         std::string_view line = text.substr(start, next - start);
+        if (in_old_value) {
+            // The old value may go on over indented lines ("workspace:\n  name"); drop them.
+            const std::string_view body = util::trim(line);
+            if ((line.starts_with(' ') || line.starts_with('\t')) && !body.empty() &&
+                !body.starts_with('#')) {
+                start = next;
+                continue;
+            }
+            in_old_value = body.empty() || body.starts_with('#');
+        }
         if (!replaced && line.starts_with("workspace:")) {
             // Keep a trailing comment the user wrote on that line.
             const auto comment = line.find(" #");
@@ -62,6 +74,7 @@ std::string set_project_workspace(std::string_view text, std::string_view name) 
             }
             out += "\n";
             replaced = true;
+            in_old_value = true;
         } else {
             out += line;
         }

@@ -45,8 +45,8 @@ Result<void> Workspace::initialize(const fs::path& root, std::string_view descri
 
 Result<Workspace> Workspace::open(std::string name, const fs::path& root) {
     if (!is_workspace(root)) {
-        return fail("workspace '{}': {} is not a ferry workspace (missing {})", name,
-                    root.string(), k_workspace_db);
+        return fail("workspace '{}': {} is not a ferry workspace (missing {})", name, root.string(),
+                    k_workspace_db);
     }
     auto db = Database::open(root / k_workspace_db, CreateIfMissing::no);
     if (!db) {

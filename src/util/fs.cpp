@@ -12,7 +12,9 @@
 
 namespace ferry::util {
 
-std::string errno_text(int error_number) { return std::strerror(error_number); }
+std::string errno_text(int error_number) {
+    return std::strerror(error_number);
+}
 
 namespace {
 

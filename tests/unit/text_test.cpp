@@ -101,6 +101,12 @@ TEST(HumanBytes, LargerSizesHaveOneDecimal) {
     EXPECT_EQ(human_bytes(5ull * 1024 * 1024 * 1024), "5.0 GiB");
     EXPECT_EQ(human_bytes(1ull << 40), "1.0 TiB");
     EXPECT_EQ(human_bytes(1ull << 50), "1.0 PiB");
+    EXPECT_EQ(human_bytes(1024 * 1024 - 1024), "1023.0 KiB");
+    EXPECT_EQ(human_bytes(1048524), "1023.9 KiB");
+    // Never "1024.0 KiB": what would round to it is shown in the next unit.
+    EXPECT_EQ(human_bytes(1048525), "1.0 MiB");
+    EXPECT_EQ(human_bytes(1024 * 1024 - 1), "1.0 MiB");
+    EXPECT_EQ(human_bytes((1ull << 30) - 1), "1.0 GiB");
     // PiB is the largest unit.
     EXPECT_EQ(human_bytes(1ull << 60), "1024.0 PiB");
 }
@@ -117,3 +123,19 @@ TEST(Trim, RemovesSpacesTabsAndLineEnds) {
 
 }  // namespace
 }  // namespace ferry::util
+
+TEST(InvalidUtf8Offset, AcceptsValidText) {
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("plain ascii"), std::nullopt);
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x98\x80"),
+              std::nullopt);
+    EXPECT_EQ(ferry::util::invalid_utf8_offset(""), std::nullopt);
+}
+
+TEST(InvalidUtf8Offset, FindsTheFirstBadByte) {
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("caf\xe9 au lait"), 3u);
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("ab\x80"), 2u);            // stray continuation
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("ab\xc3"), 2u);            // cut short
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("\xc0\xaf"), 0u);          // overlong '/'
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("x\xed\xa0\x80"), 1u);     // a surrogate
+    EXPECT_EQ(ferry::util::invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
+}

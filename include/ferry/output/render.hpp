@@ -19,8 +19,8 @@ struct Column {
 };
 
 struct TableStyle {
-    int width = 0;       // fit rows into this many columns; 0 means never cut
-    bool bold = false;   // bold headings (a colour terminal)
+    int width = 0;      // fit rows into this many columns; 0 means never cut
+    bool bold = false;  // bold headings (a colour terminal)
 };
 
 // Renders an array of records. JSON and YAML keep every key; table and TSV show `columns`.

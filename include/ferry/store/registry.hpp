@@ -33,6 +33,9 @@ struct RegistryEntry {
 class Registry {
 public:
     [[nodiscard]] static Result<Registry> open(const fs::path& home, std::string_view now);
+    // The registered workspaces without creating or changing anything; `default` is listed
+    // even before its first use, since it exists implicitly.
+    [[nodiscard]] static Result<std::vector<RegistryEntry>> peek(const fs::path& home);
 
     [[nodiscard]] const fs::path& home() const { return m_home; }
     [[nodiscard]] fs::path default_path(std::string_view name) const;

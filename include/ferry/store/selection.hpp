@@ -23,11 +23,10 @@ struct WorkspaceChoice {
 
 // -w, then FERRY_WORKSPACE, then the nearest .ferry/config.yaml from `cwd` up, then default.
 [[nodiscard]] Result<WorkspaceChoice> choose_workspace(const std::optional<std::string>& flag,
-                                                       const Environment& env,
-                                                       const fs::path& cwd);
+                                                       const Environment& env, const fs::path& cwd);
 // The workspace name in a .ferry/config.yaml's text; nullopt when it names none.
 [[nodiscard]] Result<std::optional<std::string>> parse_project_config(std::string_view text,
-                                                       std::string_view file);
+                                                                      std::string_view file);
 // The config text with its workspace set to `name`, keeping comments and other lines.
 [[nodiscard]] std::string set_project_workspace(std::string_view text, std::string_view name);
 

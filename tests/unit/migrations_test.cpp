@@ -1,0 +1,198 @@
+#include "ferry/store/migrations.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace ferry::store {
+namespace {
+
+using ferry::test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::vector<std::string> table_names(Database& db) {
+    std::vector<std::string> names;
+    auto stmt = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+    EXPECT_TRUE(stmt) << stmt.error().message;
+    if (!stmt) {
+        return names;
+    }
+    for (;;) {
+        auto row = stmt->step();
+        EXPECT_TRUE(row) << row.error().message;
+        if (!row || !*row) {
+            return names;
+        }
+        names.push_back(stmt->text(0));
+    }
+}
+
+TEST(Migrations, VersionsStartAtOneAndAreConsecutive) {
+    for (auto migrations : {workspace_migrations(), registry_migrations()}) {
+        ASSERT_FALSE(migrations.empty());
+        int expected = 1;
+        for (const auto& migration : migrations) {
+            EXPECT_EQ(migration.version, expected++);
+            EXPECT_FALSE(migration.sql.empty());
+        }
+    }
+}
+
+TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    const int latest = workspace_migrations().back().version;
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    EXPECT_EQ(*migrated, latest);
+    EXPECT_EQ(db.user_version(), latest);
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta"}));
+}
+
+TEST(Migrations, MigratingTwiceIsANoOp) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    ASSERT_TRUE(migrate(db, workspace_migrations()));
+    auto again = migrate(db, workspace_migrations());
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, workspace_migrations().back().version);
+}
+
+TEST(Migrations, RegistrySchema) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "registry.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    auto migrated = migrate(db, registry_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    EXPECT_EQ(*migrated, 1);
+    EXPECT_EQ(table_names(db), std::vector<std::string>{"workspaces"});
+}
+
+TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
+    TempDir tmp;
+    const auto path = tmp / "workspace.db";
+    {
+        auto opened_db = Database::open(path, CreateIfMissing::yes);
+        ASSERT_TRUE(opened_db) << opened_db.error().message;
+        Database& db = *opened_db;
+        auto first = migrate(db, workspace_migrations().first(1));
+        ASSERT_TRUE(first) << first.error().message;
+        EXPECT_EQ(*first, 1);
+        EXPECT_EQ(table_names(db), std::vector<std::string>{"meta"});
+        ASSERT_TRUE(
+            db.exec("INSERT INTO meta(key, value) VALUES ('description', 'old data'),"
+                    " ('created_at', '2020-01-01T00:00:00.000Z')"));
+    }
+    auto opened_db = Database::open(path, CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    EXPECT_EQ(db.user_version(), 1);
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    EXPECT_EQ(*migrated, 2);
+    EXPECT_EQ(db.user_version(), 2);
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta"}));
+    auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
+    ASSERT_TRUE(stmt);
+    ASSERT_EQ(stmt->step(), true);
+    EXPECT_EQ(stmt->text(0), "created_at");
+    EXPECT_EQ(stmt->text(1), "2020-01-01T00:00:00.000Z");
+    ASSERT_EQ(stmt->step(), true);
+    EXPECT_EQ(stmt->text(0), "description");
+    EXPECT_EQ(stmt->text(1), "old data");
+    EXPECT_EQ(stmt->step(), false);
+    // The new table works.
+    EXPECT_TRUE(db.exec("INSERT INTO blobs VALUES ('" + std::string(64, 'a') +
+                        "', 3, '2020-01-01T00:00:00.000Z')"));
+}
+
+TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
+    TempDir tmp;
+    const auto path = tmp / "workspace.db";
+    {
+        auto opened_db = Database::open(path, CreateIfMissing::yes);
+        ASSERT_TRUE(opened_db) << opened_db.error().message;
+        Database& db = *opened_db;
+        ASSERT_TRUE(
+            db.exec("CREATE TABLE future (x TEXT); INSERT INTO future VALUES ('mine');"
+                    "PRAGMA user_version = 99"));
+    }
+    auto opened_db = Database::open(path, CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_FALSE(migrated);
+    EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
+    EXPECT_EQ(migrated.error().message,
+              "database " + path.string() +
+                  " has schema version 99, newer than this ferry knows (2); upgrade ferry");
+    EXPECT_EQ(migrated.error().code, ExitCode::failure);
+    // Nothing was applied, in this connection or as seen by a fresh one.
+    EXPECT_EQ(db.user_version(), 99);
+    EXPECT_EQ(table_names(db), std::vector<std::string>{"future"});
+    auto opened_fresh = Database::open(path, CreateIfMissing::yes);
+    ASSERT_TRUE(opened_fresh) << opened_fresh.error().message;
+    Database& fresh = *opened_fresh;
+    EXPECT_EQ(fresh.user_version(), 99);
+    EXPECT_EQ(table_names(fresh), std::vector<std::string>{"future"});
+    // And the refusal is stable.
+    auto again = migrate(fresh, workspace_migrations());
+    ASSERT_FALSE(again);
+    EXPECT_THAT(again.error().message, HasSubstr("newer than this ferry"));
+}
+
+TEST(Migrations, BrokenStepLeavesTheVersionUnchanged) {
+    static constexpr std::array k_broken = {
+        Migration{1, "CREATE TABLE one (x INTEGER);"},
+        Migration{2, "CREATE TABLE two (x INTEGER); INSERT INTO one VALUES (1);"},
+        Migration{3, "CREATE TABLE three (x INTEGER); CREATE TABLE oops ("},
+    };
+    TempDir tmp;
+    const auto path = tmp / "test.db";
+    auto opened_db = Database::open(path, CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    auto migrated = migrate(db, k_broken);
+    ASSERT_FALSE(migrated);
+    EXPECT_THAT(migrated.error().message,
+                StartsWith("migration to schema 3: database " + path.string() + ": "));
+    // One transaction: the steps that worked are rolled back too.
+    EXPECT_EQ(db.user_version(), 0);
+    EXPECT_TRUE(table_names(db).empty());
+
+    // From version 1, the same failure leaves version 1 and its rows.
+    auto first = migrate(db, std::span(k_broken).first(1));
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_TRUE(db.exec("INSERT INTO one VALUES (0)"));
+    ASSERT_FALSE(migrate(db, k_broken));
+    EXPECT_EQ(db.user_version(), 1);
+    EXPECT_EQ(table_names(db), std::vector<std::string>{"one"});
+    auto count = db.prepare("SELECT count(*) FROM one");
+    ASSERT_TRUE(count);
+    ASSERT_EQ(count->step(), true);
+    EXPECT_EQ(count->integer(0), 1);
+}
+
+TEST(Migrations, EmptyListLeavesAnEmptyDatabaseAtZero) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "test.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    auto migrated = migrate(db, {});
+    ASSERT_TRUE(migrated);
+    EXPECT_EQ(*migrated, 0);
+}
+
+}  // namespace
+}  // namespace ferry::store
