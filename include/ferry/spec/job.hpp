@@ -1,0 +1,141 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/spec/assets.hpp"
+#include "ferry/spec/reference.hpp"
+
+namespace ferry::spec {
+
+struct InputSpec {
+    std::string name;
+    bool is_literal = true;
+    nlohmann::ordered_json value;  // literal: its YAML type; null: no value
+    // data inputs
+    std::string type = "uri_folder";
+    std::optional<Reference> path;  // local paths absolute
+    std::string mode = "ro_mount";
+    bool optional = false;
+    std::string description;
+
+    [[nodiscard]] bool has_value() const {
+        return is_literal ? !value.is_null() : path.has_value();
+    }
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct OutputSpec {
+    std::string name;
+    std::string type = "uri_folder";
+    std::string mode = "rw_mount";
+    std::optional<Reference> path;
+    std::string asset_name;  // `name`: registers a data asset
+    std::string asset_version;
+    std::string description;
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct Distribution {
+    std::string type;  // "mpi", "pytorch", "tensorflow"
+    std::int64_t process_count_per_instance = 1;
+    std::int64_t worker_count = 1;  // tensorflow; default resources.instance_count
+    std::int64_t parameter_server_count = 0;
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct Resources {
+    std::int64_t instance_count = 1;
+    std::string instance_type;
+    std::string shm_size_text = "2g";
+    std::uint64_t shm_size = 2ULL << 30U;  // bytes
+    std::optional<std::int64_t> gpus_per_instance;
+    std::string docker_args;
+    nlohmann::ordered_json properties;
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+// No environment means the host.
+using EnvironmentChoice = std::variant<std::monostate, Reference, EnvironmentSpec>;
+
+// What every job has.
+struct JobCommon {
+    std::string name;  // empty: the CLI picks adjective_noun_XXXXXXXXXX
+    std::string display_name;
+    std::string experiment_name;  // empty: the CLI uses the directory's base name
+    std::string description;
+    StringMap tags;
+    StringMap properties;
+    Reference compute;  // default "local"
+    std::vector<InputSpec> inputs;
+    std::vector<OutputSpec> outputs;
+};
+
+// The command part: a command job, or the trial of a sweep.
+struct TrialSpec {
+    std::optional<std::filesystem::path> code;  // absolute
+    std::string command;
+    EnvironmentChoice environment;
+    StringMap environment_variables;
+    std::optional<Distribution> distribution;
+    Resources resources;
+};
+
+struct CommandJob : JobCommon, TrialSpec {
+    std::optional<std::int64_t> timeout;  // limits.timeout, seconds
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct SearchParameter {
+    std::string name;
+    std::string type;                            // choice, randint, uniform, ..., qlognormal
+    std::vector<nlohmann::ordered_json> values;  // choice
+    std::int64_t upper = 0;                      // randint
+    double min_value = 0;
+    double max_value = 0;
+    double mu = 0;
+    double sigma = 0;
+    double q = 0;
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct SweepJob : JobCommon {
+    TrialSpec trial;
+    std::vector<SearchParameter> search_space;
+    std::string sampling_algorithm = "random";  // random, grid, bayesian
+    std::optional<std::int64_t> seed;           // random
+    std::string rule = "random";                // random: random or sobol
+    std::string goal;                           // maximize or minimize
+    std::string primary_metric;
+    std::int64_t max_total_trials = 1000;
+    std::int64_t max_concurrent_trials = 1000;  // default max_total_trials
+    std::int64_t timeout = 5184000;
+    std::optional<std::int64_t> trial_timeout;
+    struct EarlyTermination {
+        std::string type;  // bandit, median_stopping, truncation_selection
+        std::int64_t evaluation_interval = 1;
+        std::int64_t delay_evaluation = 0;
+        std::optional<double> slack_factor;
+        std::optional<double> slack_amount;
+        std::int64_t truncation_percentage = 0;
+    };
+    std::optional<EarlyTermination> early_termination;
+
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+using Job = std::variant<CommandJob, SweepJob>;
+
+}  // namespace ferry::spec

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+// How ferry reads YAML scalars: the YAML 1.2 core schema (`yes` stays a string).
+namespace ferry::spec {
+
+[[nodiscard]] std::optional<std::int64_t> parse_integer(std::string_view text);
+[[nodiscard]] std::optional<double> parse_number(std::string_view text);
+[[nodiscard]] std::optional<bool> parse_boolean(std::string_view text);
+// "2g", "512m", "1024k", "1.5g", "100" (bytes); suffixes k/m/g/t, optional b, any case.
+[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// A scalar with the type YAML gives it: quoted = string, plain 1 = integer, 1.0 = number,
+// true = boolean, ~ = null.
+[[nodiscard]] nlohmann::ordered_json literal_value(const YAML::Node& node);
+// Any node as JSON, scalars typed as literal_value does.
+[[nodiscard]] nlohmann::ordered_json to_json_value(const YAML::Node& node);
+
+}  // namespace ferry::spec

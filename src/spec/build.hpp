@@ -1,0 +1,63 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "ferry/spec/assets.hpp"
+#include "ferry/spec/diagnostics.hpp"
+#include "ferry/spec/job.hpp"
+
+// From validated JSON to typed specs, with the checks the table cannot express.
+namespace ferry::spec::detail {
+
+using Json = nlohmann::ordered_json;
+
+struct BuildContext {
+    std::string_view source;  // the file's text, to place errors inside block scalars
+    std::filesystem::path base_dir;
+    Diagnostics& diagnostics;
+};
+
+[[nodiscard]] CommandJob build_command_job(const Json& value, const YAML::Node& node,
+                                           const BuildContext& context);
+[[nodiscard]] SweepJob build_sweep_job(const Json& value, const YAML::Node& node,
+                                       const BuildContext& context);
+[[nodiscard]] EnvironmentSpec build_environment(const Json& value, const YAML::Node& node,
+                                                const BuildContext& context);
+[[nodiscard]] DataSpec build_data(const Json& value, const YAML::Node& node,
+                                  const BuildContext& context);
+[[nodiscard]] ModelSpec build_model(const Json& value, const YAML::Node& node,
+                                    const BuildContext& context);
+[[nodiscard]] ComputeSpec build_compute(const Json& value, const YAML::Node& node,
+                                        const BuildContext& context);
+[[nodiscard]] WorkspaceSpec build_workspace(const Json& value, const YAML::Node& node,
+                                            const BuildContext& context);
+
+// The search space of a sweep, and the checks across the keys of a built sweep.
+[[nodiscard]] std::vector<SearchParameter> build_search_space(const Json& value,
+                                                              const YAML::Node& node,
+                                                              const BuildContext& context);
+void check_sweep(const SweepJob& job, const YAML::Node& node, const BuildContext& context);
+
+// Helpers shared by the builders.
+[[nodiscard]] std::string text_of(const Json& object, std::string_view key);
+[[nodiscard]] std::int64_t integer_of(const Json& object, std::string_view key,
+                                      std::int64_t fallback);
+[[nodiscard]] std::optional<std::int64_t> optional_integer(const Json& object,
+                                                           std::string_view key);
+[[nodiscard]] StringMap string_map_of(const Json& object, std::string_view key);
+// A path of the file, absolute: relative ones are taken from base_dir; "file:" is dropped.
+[[nodiscard]] std::filesystem::path resolve_path(const std::filesystem::path& base_dir,
+                                                 std::string_view text);
+// A validated path reference, with a local path made absolute.
+[[nodiscard]] Reference resolve_reference(const std::filesystem::path& base_dir,
+                                          std::string_view text, ReferenceRole role);
+[[nodiscard]] YAML::Node child(const YAML::Node& node, std::string_view key);
+void json_put(Json& object, std::string_view key, const std::string& text);
+void json_put(Json& object, std::string_view key, const StringMap& map);
+
+}  // namespace ferry::spec::detail

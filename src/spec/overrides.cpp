@@ -1,0 +1,226 @@
+#include "ferry/spec/overrides.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ferry/spec/scalar.hpp"
+#include "ferry/util/text.hpp"
+
+namespace ferry::spec {
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view key) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dot = key.find('.', start);
+        parts.emplace_back(key.substr(start, dot - start));
+        if (dot == std::string_view::npos) {
+            return parts;
+        }
+        start = dot + 1;
+    }
+}
+
+// The keys a map-like field accepts, with every variant's keys for a tagged map.
+std::vector<const Field*> keys_of(const Field& field) {
+    std::vector<const Field*> keys;
+    for (const Field& child : field.fields) {
+        keys.push_back(&child);
+    }
+    if (field.type == Type::tagged) {
+        static const Field k_type = make_field("type", Type::string, "");
+        keys.push_back(&k_type);
+        for (const Field& variant : field.items) {
+            for (const Field& child : variant.fields) {
+                keys.push_back(&child);
+            }
+        }
+    }
+    return keys;
+}
+
+bool is_mapping(Type type) {
+    return type == Type::map || type == Type::tagged || type == Type::entries ||
+           type == Type::string_map || type == Type::free_map;
+}
+
+class Setter {
+public:
+    Setter(std::string origin, Diagnostics& diagnostics)
+        : m_origin(std::move(origin)), m_diagnostics(diagnostics) {}
+
+    bool set(YAML::Node node, const Field& field, std::span<const std::string> path,
+             const std::string& value, const std::string& walked) {
+        const std::string& key = path.front();
+        const std::string here = walked.empty() ? key : walked + "." + key;
+        if (key.empty()) {
+            return error(fmt::format("empty key in '{}'", here));
+        }
+        const Field* next = step(field, key);
+        if (next == nullptr) {
+            return false;
+        }
+        if (!next->unsupported.empty()) {
+            return error(fmt::format("not supported by ferry: {} ({})", key, next->unsupported));
+        }
+        if (path.size() == 1) {
+            return assign(node, *next, key, value);
+        }
+        YAML::Node existing = node[key];
+        const Field* inner = next;
+        if (next->type == Type::one_of) {
+            const bool by_reference = std::ranges::any_of(
+                next->items, [](const Field& item) { return item.type == Type::reference; });
+            if (existing.IsScalar() && by_reference) {
+                return error(fmt::format(
+                    "Cannot use '--set' on properties defined by reference strings: {}", here));
+            }
+            inner = nullptr;
+            for (const Field& alternative : next->items) {
+                if (is_mapping(alternative.type)) {
+                    inner = &alternative;
+                    break;
+                }
+            }
+        }
+        if (inner == nullptr || !is_mapping(inner->type) || existing.IsScalar() ||
+            existing.IsSequence()) {
+            return error(fmt::format("'{}' is not a map, so '{}' cannot be set", here, path[1]));
+        }
+        if (!existing.IsMap()) {
+            node[key] = YAML::Node(YAML::NodeType::Map);
+        }
+        if (inner->type == Type::string_map || inner->type == Type::free_map) {
+            if (path.size() != 2) {
+                return error(fmt::format("'{}' holds plain values, not maps", here));
+            }
+            YAML::Node target = node[key];
+            target[path[1]] = value;
+            target[path[1]].SetTag(inner->type == Type::string_map ? "!" : "?");
+            return true;
+        }
+        return set(node[key], *inner, path.subspan(1), value, here);
+    }
+
+private:
+    const Field* step(const Field& field, const std::string& key) {
+        if (field.type == Type::entries) {
+            return &field.items.front();
+        }
+        const std::vector<const Field*> keys = keys_of(field);
+        std::vector<std::string> names;
+        for (const Field* candidate : keys) {
+            if (candidate->name == key) {
+                return candidate;
+            }
+            if (!candidate->read_only) {
+                names.push_back(candidate->name);
+            }
+        }
+        const auto match = util::closest_match(key, names);
+        error(fmt::format("unknown key '{}'{}", key,
+                          match ? fmt::format(" (did you mean '{}'?)", *match) : ""));
+        return nullptr;
+    }
+
+    bool assign(YAML::Node node, const Field& field, const std::string& key,
+                const std::string& value) {
+        const char* tag = "!";
+        switch (field.type) {
+            case Type::integer:
+                if (!parse_integer(value)) {
+                    return wrong(field, key, value);
+                }
+                tag = "?";
+                break;
+            case Type::number:
+                if (!parse_number(value)) {
+                    return wrong(field, key, value);
+                }
+                tag = "?";
+                break;
+            case Type::boolean:
+                if (!parse_boolean(value)) {
+                    return wrong(field, key, value);
+                }
+                tag = "?";
+                break;
+            case Type::size:
+                if (!parse_size(value)) {
+                    return wrong(field, key, value);
+                }
+                break;
+            case Type::literal:
+            case Type::one_of:
+                tag = "?";  // typed as YAML would type it
+                break;
+            case Type::map:
+            case Type::tagged:
+            case Type::entries:
+            case Type::string_map:
+            case Type::free_map:
+            case Type::list:
+                return wrong(field, key, value);
+            default:
+                break;
+        }
+        node[key] = value;
+        node[key].SetTag(tag);
+        return true;
+    }
+
+    bool wrong(const Field& field, const std::string& key, const std::string& value) {
+        return error(fmt::format("'{}' must be {}, got '{}'", key, expected_text(field), value));
+    }
+
+    bool error(std::string message) {
+        m_diagnostics.add_origin(m_origin, std::move(message));
+        return false;
+    }
+
+    std::string m_origin;
+    Diagnostics& m_diagnostics;
+};
+
+}  // namespace
+
+bool apply_sets(YAML::Node& root, std::span<const std::string> sets, Kind kind,
+                Diagnostics& diagnostics) {
+    bool ok = true;
+    for (const std::string& set : sets) {
+        const std::string origin = "--set " + set;
+        const std::size_t equals = set.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            diagnostics.add_origin(origin, "expected KEY=VALUE, as in limits.timeout=60");
+            ok = false;
+            continue;
+        }
+        if (!root.IsMap()) {
+            if (!root.IsNull()) {
+                diagnostics.add_origin(origin, "the file is not a map of keys");
+                ok = false;
+                continue;
+            }
+            root = YAML::Node(YAML::NodeType::Map);
+        }
+        const std::vector<std::string> path = split_path(std::string_view(set).substr(0, equals));
+        Setter setter(origin, diagnostics);
+        try {
+            ok = setter.set(root, schema_for(kind), path, set.substr(equals + 1), "") && ok;
+        } catch (const YAML::Exception& e) {
+            diagnostics.add_origin(origin, e.msg);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+std::string name_set(std::string_view name) {
+    return fmt::format("name={}", name);
+}
+
+}  // namespace ferry::spec

@@ -1,0 +1,282 @@
+// The resolved specs as JSON, with Azure's key names in a stable order.
+#include "build.hpp"
+
+namespace ferry::spec {
+
+using detail::json_put;
+using Json = nlohmann::ordered_json;
+
+nlohmann::ordered_json InputSpec::to_json() const {
+    if (is_literal) {
+        return value;
+    }
+    Json out = {{"type", type}};
+    if (path) {
+        out["path"] = path->to_json();
+    }
+    out["mode"] = mode;
+    if (optional) {
+        out["optional"] = true;
+    }
+    json_put(out, "description", description);
+    return out;
+}
+
+nlohmann::ordered_json OutputSpec::to_json() const {
+    Json out = {{"type", type}, {"mode", mode}};
+    if (path) {
+        out["path"] = path->to_json();
+    }
+    json_put(out, "name", asset_name);
+    json_put(out, "version", asset_version);
+    json_put(out, "description", description);
+    return out;
+}
+
+nlohmann::ordered_json Distribution::to_json() const {
+    Json out = {{"type", type}};
+    if (type == "tensorflow") {
+        out["worker_count"] = worker_count;
+        out["parameter_server_count"] = parameter_server_count;
+    } else {
+        out["process_count_per_instance"] = process_count_per_instance;
+    }
+    return out;
+}
+
+nlohmann::ordered_json Resources::to_json() const {
+    Json out = {{"instance_count", instance_count}};
+    json_put(out, "instance_type", instance_type);
+    out["shm_size"] = shm_size_text;
+    if (gpus_per_instance) {
+        out["gpus_per_instance"] = *gpus_per_instance;
+    }
+    json_put(out, "docker_args", docker_args);
+    if (!properties.is_null()) {
+        out["properties"] = properties;
+    }
+    return out;
+}
+
+namespace {
+
+void put_common(Json& out, const JobCommon& job) {
+    json_put(out, "name", job.name);
+    json_put(out, "display_name", job.display_name);
+    json_put(out, "experiment_name", job.experiment_name);
+    json_put(out, "description", job.description);
+    json_put(out, "tags", job.tags);
+    json_put(out, "properties", job.properties);
+    out["compute"] = job.compute.to_json();
+}
+
+void put_io(Json& out, const JobCommon& job) {
+    if (!job.inputs.empty()) {
+        Json inputs = Json::object();
+        for (const InputSpec& input : job.inputs) {
+            inputs[input.name] = input.to_json();
+        }
+        out["inputs"] = std::move(inputs);
+    }
+    if (!job.outputs.empty()) {
+        Json outputs = Json::object();
+        for (const OutputSpec& output : job.outputs) {
+            outputs[output.name] = output.to_json();
+        }
+        out["outputs"] = std::move(outputs);
+    }
+}
+
+void put_trial(Json& out, const TrialSpec& trial) {
+    if (trial.code) {
+        out["code"] = trial.code->string();
+    }
+    out["command"] = trial.command;
+    if (const auto* reference = std::get_if<Reference>(&trial.environment)) {
+        out["environment"] = reference->to_json();
+    } else if (const auto* spec = std::get_if<EnvironmentSpec>(&trial.environment)) {
+        out["environment"] = spec->to_json();
+    }
+    json_put(out, "environment_variables", trial.environment_variables);
+    if (trial.distribution) {
+        out["distribution"] = trial.distribution->to_json();
+    }
+    out["resources"] = trial.resources.to_json();
+}
+
+}  // namespace
+
+nlohmann::ordered_json CommandJob::to_json() const {
+    Json out = {{"type", "command"}};
+    put_common(out, *this);
+    put_trial(out, *this);
+    put_io(out, *this);
+    if (timeout) {
+        out["limits"] = {{"timeout", *timeout}};
+    }
+    return out;
+}
+
+nlohmann::ordered_json SearchParameter::to_json() const {
+    Json out = {{"type", type}};
+    if (type == "choice") {
+        out["values"] = values;
+    } else if (type == "randint") {
+        out["upper"] = upper;
+    } else if (type.find("uniform") != std::string::npos) {
+        out["min_value"] = min_value;
+        out["max_value"] = max_value;
+    } else {
+        out["mu"] = mu;
+        out["sigma"] = sigma;
+    }
+    if (type.starts_with("q")) {
+        out["q"] = q;
+    }
+    return out;
+}
+
+nlohmann::ordered_json SweepJob::to_json() const {
+    Json out = {{"type", "sweep"}};
+    put_common(out, *this);
+    Json trial_json = Json::object();
+    put_trial(trial_json, trial);
+    out["trial"] = std::move(trial_json);
+    put_io(out, *this);
+    Json space = Json::object();
+    for (const SearchParameter& parameter : search_space) {
+        space[parameter.name] = parameter.to_json();
+    }
+    out["search_space"] = std::move(space);
+    if (sampling_algorithm == "random" && (seed || rule != "random")) {
+        out["sampling_algorithm"] = {{"type", "random"}, {"rule", rule}};
+        if (seed) {
+            out["sampling_algorithm"]["seed"] = *seed;
+        }
+    } else {
+        out["sampling_algorithm"] = sampling_algorithm;
+    }
+    out["objective"] = {{"goal", goal}, {"primary_metric", primary_metric}};
+    out["limits"] = {{"max_total_trials", max_total_trials},
+                     {"max_concurrent_trials", max_concurrent_trials},
+                     {"timeout", timeout}};
+    if (trial_timeout) {
+        out["limits"]["trial_timeout"] = *trial_timeout;
+    }
+    if (early_termination) {
+        const EarlyTermination& policy = *early_termination;
+        Json early = {{"type", policy.type},
+                      {"evaluation_interval", policy.evaluation_interval},
+                      {"delay_evaluation", policy.delay_evaluation}};
+        if (policy.slack_factor) {
+            early["slack_factor"] = *policy.slack_factor;
+        }
+        if (policy.slack_amount) {
+            early["slack_amount"] = *policy.slack_amount;
+        }
+        if (policy.type == "truncation_selection") {
+            early["truncation_percentage"] = policy.truncation_percentage;
+        }
+        out["early_termination"] = std::move(early);
+    }
+    return out;
+}
+
+nlohmann::ordered_json EnvironmentSpec::to_json() const {
+    Json out = Json::object();
+    json_put(out, "name", name);
+    json_put(out, "version", version);
+    json_put(out, "description", description);
+    json_put(out, "tags", tags);
+    json_put(out, "image", image);
+    if (conda_file) {
+        out["conda_file"] = conda_file->string();
+    } else if (!conda_inline.is_null()) {
+        out["conda_file"] = conda_inline;
+    }
+    if (build) {
+        out["build"] = {{"path", build->path.string()},
+                        {"dockerfile_path", build->dockerfile_path}};
+    }
+    if (pip_requirements) {
+        out["pip_requirements"] = pip_requirements->string();
+    }
+    out["user_managed_dependencies"] = user_managed_dependencies;
+    if (image_registry) {
+        Json registry = {{"address", image_registry->address}};
+        json_put(registry, "username", image_registry->username);
+        json_put(registry, "password_env", image_registry->password_env);
+        out["image_registry"] = std::move(registry);
+    }
+    out["os_type"] = os_type;
+    return out;
+}
+
+nlohmann::ordered_json DataSpec::to_json() const {
+    Json out = Json::object();
+    json_put(out, "name", name);
+    json_put(out, "version", version);
+    json_put(out, "description", description);
+    json_put(out, "tags", tags);
+    json_put(out, "properties", properties);
+    out["type"] = type;
+    if (several_paths) {
+        Json list = Json::array();
+        for (const Reference& path : paths) {
+            list.push_back(path.to_json());
+        }
+        out["paths"] = std::move(list);
+    } else if (!paths.empty()) {
+        out["path"] = paths.front().to_json();
+    }
+    return out;
+}
+
+nlohmann::ordered_json ModelSpec::to_json() const {
+    Json out = Json::object();
+    json_put(out, "name", name);
+    json_put(out, "version", version);
+    json_put(out, "description", description);
+    json_put(out, "tags", tags);
+    json_put(out, "properties", properties);
+    out["type"] = type;
+    out["path"] = path.to_json();
+    json_put(out, "framework", framework);
+    json_put(out, "framework_version", framework_version);
+    json_put(out, "stage", stage);
+    return out;
+}
+
+nlohmann::ordered_json ComputeSpec::to_json() const {
+    Json out = {{"name", name}, {"type", type}};
+    json_put(out, "description", description);
+    json_put(out, "tags", tags);
+    if (max_concurrent_runs) {
+        out["max_concurrent_runs"] = *max_concurrent_runs;
+    }
+    if (gpus) {
+        out["gpus"] = *gpus;
+    }
+    json_put(out, "partition", partition);
+    json_put(out, "account", account);
+    json_put(out, "qos", qos);
+    if (max_instances) {
+        out["max_instances"] = *max_instances;
+    }
+    if (!sbatch_args.empty()) {
+        out["sbatch_args"] = sbatch_args;
+    }
+    return out;
+}
+
+nlohmann::ordered_json WorkspaceSpec::to_json() const {
+    Json out = {{"name", name}};
+    json_put(out, "description", description);
+    if (path) {
+        out["path"] = path->string();
+    }
+    json_put(out, "tags", tags);
+    return out;
+}
+
+}  // namespace ferry::spec

@@ -1,0 +1,110 @@
+#include "ferry/spec/overrides.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ferry/spec/load.hpp"
+#include "ferry/spec/scalar.hpp"
+
+namespace ferry::spec {
+namespace {
+
+std::string apply(YAML::Node& root, std::vector<std::string> sets, Kind kind = Kind::command_job) {
+    Diagnostics diagnostics("job.yml");
+    std::ignore = apply_sets(root, sets, kind, diagnostics);
+    return render(diagnostics, "");
+}
+
+TEST(Overrides, DottedPathsCreateMapsAndIntegersAreTyped) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"limits.timeout=60"}), "");
+    EXPECT_EQ(literal_value(root["limits"]["timeout"]), 60);
+}
+
+TEST(Overrides, InputsAreTypedAsYamlWould) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"inputs.lr=0.1", "inputs.flag=true", "inputs.word=yes"}), "");
+    EXPECT_EQ(literal_value(root["inputs"]["lr"]), 0.1);
+    EXPECT_EQ(literal_value(root["inputs"]["flag"]), true);
+    EXPECT_EQ(literal_value(root["inputs"]["word"]), "yes");
+}
+
+TEST(Overrides, StringFieldsStayStrings) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"environment_variables.X=1", "name=123", "command=a=b"}), "");
+    EXPECT_EQ(literal_value(root["environment_variables"]["X"]), "1");
+    EXPECT_EQ(literal_value(root["name"]), "123");
+    EXPECT_EQ(root["command"].Scalar(), "a=b");
+}
+
+TEST(Overrides, WrongTypeIsReportedAtTheSetValue) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"limits.timeout=abc"}),
+              "--set limits.timeout=abc: 'timeout' must be an integer (seconds), got 'abc'\n");
+}
+
+TEST(Overrides, ReferenceStringsCannotBeSetThrough) {
+    YAML::Node root = YAML::Load("command: echo\nenvironment: azureml:x@latest\n");
+    EXPECT_EQ(apply(root, {"environment.image=python:3.11"}),
+              "--set environment.image=python:3.11: Cannot use '--set' on properties defined "
+              "by reference strings: environment\n");
+}
+
+TEST(Overrides, LiteralInputsAreNotMaps) {
+    YAML::Node root = YAML::Load("command: echo\ninputs:\n  lr: 0.1\n");
+    EXPECT_EQ(apply(root, {"inputs.lr.path=x"}),
+              "--set inputs.lr.path=x: 'inputs.lr' is not a map, so 'path' cannot be set\n");
+}
+
+TEST(Overrides, InlineEnvironmentCanBeSet) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"environment.image=python:3.11"}), "");
+    EXPECT_EQ(root["environment"]["image"].Scalar(), "python:3.11");
+}
+
+TEST(Overrides, UnknownKeysAndMalformedSets) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"resources.shm_sise=4g", "novalue", "=x", "limits..timeout=1"}),
+              "--set resources.shm_sise=4g: unknown key 'shm_sise' (did you mean 'shm_size'?)\n"
+              "--set novalue: expected KEY=VALUE, as in limits.timeout=60\n"
+              "--set =x: expected KEY=VALUE, as in limits.timeout=60\n"
+              "--set limits..timeout=1: empty key in 'limits.'\n");
+}
+
+TEST(Overrides, UnsupportedAndNonMapTargets) {
+    YAML::Node root = YAML::Load("command: echo\nresources: 3\n");
+    EXPECT_EQ(apply(root, {"identity.type=managed", "resources.instance_count=2", "tags=x"}),
+              "--set identity.type=managed: not supported by ferry: identity (managed "
+              "identities are an Azure feature)\n"
+              "--set resources.instance_count=2: 'resources' is not a map, so "
+              "'instance_count' cannot be set\n"
+              "--set tags=x: 'tags' must be a map of strings, got 'x'\n");
+}
+
+TEST(Overrides, EmptyDocumentBecomesAMap) {
+    YAML::Node root = YAML::Load("");
+    EXPECT_EQ(apply(root, {"name=team"}, Kind::workspace), "");
+    EXPECT_EQ(root["name"].Scalar(), "team");
+}
+
+TEST(Overrides, NameSetAndLoadWithSets) {
+    const std::vector<std::string> sets = {name_set("my_run"), "limits.timeout=60",
+                                           "resources.instance_count=2"};
+    const auto job = load_command_job("command: echo\n", "job.yml", "/base", sets);
+    ASSERT_TRUE(job) << render(job.error(), "");
+    EXPECT_EQ(job->name, "my_run");
+    EXPECT_EQ(job->timeout, 60);
+    EXPECT_EQ(job->resources.instance_count, 2);
+}
+
+TEST(Overrides, TaggedMapsAcceptVariantKeys) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"distribution.type=mpi", "distribution.process_count_per_instance=4"}),
+              "");
+    EXPECT_EQ(root["distribution"]["process_count_per_instance"].Scalar(), "4");
+}
+
+}  // namespace
+}  // namespace ferry::spec
