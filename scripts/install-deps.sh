@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(cmake make g++ pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
     libfmt-dev libsqlite3-dev libssl-dev)
 test_packages=("${build_packages[@]}" libgtest-dev libgmock-dev jq sqlite3 bash-completion zsh
-    fish man-db groff-base)
+    fish man-db groff-base bsdextrautils bsdutils python3-jsonschema python3-yaml clang-19 libclang-rt-19-dev)
 
 case "${1:-build}" in
     build) wanted=("${build_packages[@]}") ;;

@@ -16,7 +16,8 @@ namespace {
 
 std::vector<std::string> subcommand_names(const CLI::App& app) {
     std::vector<std::string> names;
-    for (const auto* sub : app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+    for (const auto* sub :
+         app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
         names.push_back(sub->get_name());
     }
     return names;
@@ -89,6 +90,7 @@ CLI::App* selected(CLI::App& root) {
 int run(int argc, const char* const* argv, Context& ctx) {
     CommandTree tree;
     add_workspace_verbs(tree);
+    add_spec_verbs(tree);
     CLI::App& root = tree.root();
 
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -119,15 +121,16 @@ int run(int argc, const char* const* argv, Context& ctx) {
         for (CLI::App* app = where; app != nullptr && app != &root; app = app->get_parent()) {
             command.insert(5, " " + app->get_name());
         }
-        return report(ctx, Error{ExitCode::usage,
-                                 fmt::format("{} (see '{} --help')", e.what(), command)});
+        return report(
+            ctx, Error{ExitCode::usage, fmt::format("{} (see '{} --help')", e.what(), command)});
     }
 
     auto format = parse_output_format(tree.output);
     if (!format) {
-        return report(ctx, Error{ExitCode::usage,
-                                 fmt::format("unknown output format '{}': use table, json, yaml or tsv",
-                                             tree.output)});
+        return report(ctx,
+                      Error{ExitCode::usage,
+                            fmt::format("unknown output format '{}': use table, json, yaml or tsv",
+                                        tree.output)});
     }
     ctx.format = *format;
     ctx.verbose = tree.verbose;
@@ -147,7 +150,8 @@ int run(int argc, const char* const* argv, Context& ctx) {
                 return to_int(ExitCode::success);
             } catch (const std::exception& e) {
                 // Only a bug or resource exhaustion gets here; still one line, still exit 1.
-                return report(ctx, Error{ExitCode::failure, fmt::format("internal error: {}", e.what())});
+                return report(
+                    ctx, Error{ExitCode::failure, fmt::format("internal error: {}", e.what())});
             }
         }
     }

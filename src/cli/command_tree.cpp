@@ -9,21 +9,23 @@ namespace {
 struct GroupInfo {
     const char* name;
     const char* description;
-    const char* pending;  // non-null while this version has no verbs for the group
+    const char* pending;  // non-null while this version has only some verbs of the group
 };
 
 constexpr GroupInfo k_groups[] = {
     {"workspace", "Create, list, show, choose and delete workspaces", nullptr},
     {"compute", "Compute targets: this machine, Slurm clusters",
-     "This version of ferry has no compute verbs yet."},
+     "This version has validate and schema; create, list, show and delete come later."},
     {"env", "Environments: venv, conda and Docker images for jobs",
-     "This version of ferry has no env verbs yet."},
+     "This version has validate and schema; create, list, show, build and delete come later."},
     {"run", "Submit jobs and follow, cancel and download their runs",
-     "This version of ferry has no run verbs yet."},
+     "This version has validate and schema; submit, list, show, stream, wait, cancel and download "
+     "come later."},
     {"model", "Register, list and download models",
-     "This version of ferry has no model verbs yet."},
+     "This version has validate and schema; register, list, show, download and delete come later."},
     {"dataset", "Register, list and download datasets",
-     "This version of ferry has no dataset verbs yet."},
+     "This version has validate and schema; create, list, show, files, download and delete come "
+     "later."},
 };
 
 }  // namespace
@@ -49,6 +51,8 @@ CommandTree::CommandTree()
     }
 }
 
-CLI::App* CommandTree::group(const std::string& name) { return m_root.get_subcommand(name); }
+CLI::App* CommandTree::group(const std::string& name) {
+    return m_root.get_subcommand(name);
+}
 
 }  // namespace ferry::cli

@@ -44,7 +44,10 @@ const CLI::Option* find_option(CLI::App& app, const std::string& word) {
     return nullptr;
 }
 
-bool takes_value(const CLI::Option* option) { return option->get_type_size() != 0; }
+// A flag expects no argument (CLI11 still gives a bool flag a type size of 1).
+bool takes_value(const CLI::Option* option) {
+    return option->get_expected_min() > 0;
+}
 
 std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::format) {
@@ -55,8 +58,9 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     }
     if (type == value::workspace) {
         std::vector<Candidate> names;
-        if (auto registry = store::open_registry(ctx)) {
-            if (auto entries = registry->list()) {
+        // Completion only reads: pressing Tab must not create a workspace.
+        if (auto home = store::ferry_home(ctx.env)) {
+            if (auto entries = store::Registry::peek(*home)) {
                 for (const auto& entry : *entries) {
                     names.push_back({entry.name, entry.path.string()});
                 }
@@ -124,9 +128,21 @@ int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx
     const std::string& current = words.back();
     std::vector<Candidate> candidates;
     std::string prefix;
+    if (options_done) {
+        // No verb takes words after "--" yet.
+        return 0;
+    }
     if (pending != nullptr) {
         candidates = values_of(pending->get_type_name(), ctx);
-    } else if (!options_done && current.starts_with("--") && current.find('=') != std::string::npos) {
+    } else if (current.size() > 2 && current[0] == '-' && current[1] != '-') {
+        // A short option with its value attached: -ojs -> -ojson.
+        const auto* option = find_option(*app, current.substr(0, 2));
+        if (option != nullptr && takes_value(option)) {
+            prefix = current.substr(0, current[2] == '=' ? 3 : 2);
+            candidates = values_of(option->get_type_name(), ctx);
+        }
+    } else if (!options_done && current.starts_with("--") &&
+               current.find('=') != std::string::npos) {
         const auto equals = current.find('=');
         if (const auto* option = find_option(*app, current.substr(0, equals))) {
             prefix = current.substr(0, equals + 1);

@@ -49,7 +49,8 @@ Json workspace_record(const store::RegistryEntry& entry, const std::string& curr
     record["current"] = entry.name == current;
     record["path"] = entry.path.string();
     record["description"] = stats ? stats->description : "";
-    record["created_at"] = stats && !stats->created_at.empty() ? stats->created_at : entry.created_at;
+    record["created_at"] =
+        stats && !stats->created_at.empty() ? stats->created_at : entry.created_at;
     record["status"] = status;
     return record;
 }
@@ -79,8 +80,8 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     }
     std::optional<fs::path> path;
     if (!options.path.empty()) {
-        path = fs::path(options.path).is_absolute() ? fs::path(options.path)
-                                                    : ctx.cwd / options.path;
+        path =
+            fs::path(options.path).is_absolute() ? fs::path(options.path) : ctx.cwd / options.path;
         path = path->lexically_normal();
         if (path->has_filename() == false) {
             path = path->parent_path();
@@ -137,9 +138,11 @@ Result<void> list(Context& ctx, const std::monostate&) {
         }
         records.push_back(workspace_record(entry, current, *stats, "ok"));
     }
-    static const output::Column k_columns[] = {
-        {"name", "NAME"}, {"current", "CURRENT"}, {"status", "STATUS"},
-        {"description", "DESCRIPTION"}, {"path", "PATH"}};
+    static const output::Column k_columns[] = {{"name", "NAME"},
+                                               {"current", "CURRENT"},
+                                               {"status", "STATUS"},
+                                               {"description", "DESCRIPTION"},
+                                               {"path", "PATH"}};
     // In a table a star marks the current workspace; JSON keeps the boolean.
     if (ctx.format == OutputFormat::table) {
         for (auto& record : records) {
@@ -210,7 +213,8 @@ Result<void> use(Context& ctx, const UseOptions& options) {
     if (auto made = util::create_directories(config.parent_path(), 0755); !made) {
         return made;
     }
-    if (auto written = util::write_file_atomic(config, store::set_project_workspace(text, options.name), 0644);
+    if (auto written =
+            util::write_file_atomic(config, store::set_project_workspace(text, options.name), 0644);
         !written) {
         return written;
     }
@@ -272,7 +276,7 @@ void add_workspace_verbs(CommandTree& tree) {
         group, "create", "Create a workspace (or attach an existing one with --path)",
         [](CLI::App& app, CreateOptions& o) {
             app.add_option("name", o.name, "Workspace name (default: the resolved one)")
-                ->type_name(value::workspace);
+                ->type_name("NAME");
             app.add_option("--path", o.path, "Directory to keep it in, e.g. on a shared filesystem")
                 ->type_name(value::dir);
             app.add_option("--description", o.description, "What the workspace is for")
@@ -291,13 +295,17 @@ void add_workspace_verbs(CommandTree& tree) {
     tree.add_verb<UseOptions>(
         group, "use", "Use a workspace in this directory and below (.ferry/config.yaml)",
         [](CLI::App& app, UseOptions& o) {
-            app.add_option("name", o.name, "Workspace name")->required()->type_name(value::workspace);
+            app.add_option("name", o.name, "Workspace name")
+                ->required()
+                ->type_name(value::workspace);
         },
         use);
     tree.add_verb<DeleteOptions>(
         group, "delete", "Delete a workspace and its files",
         [](CLI::App& app, DeleteOptions& o) {
-            app.add_option("name", o.name, "Workspace name")->required()->type_name(value::workspace);
+            app.add_option("name", o.name, "Workspace name")
+                ->required()
+                ->type_name(value::workspace);
             app.add_flag("-y,--yes", o.yes, "Do not ask for confirmation");
             app.add_flag("--keep-files", o.keep_files, "Only forget the name; keep the directory");
         },

@@ -76,7 +76,7 @@ test_cmake_install_puts_everything_in_place() {
     [[ -f $build/cmake_install.cmake ]] || skip "$FERRY is not in a CMake build tree"
     prefix=$TEST_ROOT/prefix
     cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install failed"
-    for file in bin/ferry share/man/man1/ferry.1 share/man/man1/ferry-workspace.1 \
+    for file in bin/ferry share/man/man1/ferry.1 share/man/man1/ferry-workspace.1 share/man/man1/ferry-run.1 \
         share/bash-completion/completions/ferry share/zsh/vendor-completions/_ferry \
         share/fish/vendor_completions.d/ferry.fish; do
         [[ -e $prefix/$file ]] || fail "cmake --install did not install $file"

@@ -59,16 +59,19 @@ test_bad_output_format_exits_2() {
     expect_err "ferry: error: unknown output format 'xml': use table, json, yaml or tsv"
 }
 
-test_group_without_verbs_shows_help_only() {
-    for group in compute env run model dataset; do
+test_group_without_verb_shows_help_only() {
+    for group in workspace compute env run model dataset; do
         ferry "$group"
         expect_status 0
+        expect_no_err
         expect_out_contains "Usage: ferry $group"
-        expect_out_contains "This version of ferry has no $group verbs yet."
-        ferry "$group" list
-        expect_status 2
-        expect_err "ferry: error: 'ferry $group' has no verbs in this version (got 'list')"
+        expect_out_contains "validate"
     done
+    ferry compute
+    expect_out_contains "This version has validate and schema; create, list, show and delete come later."
+    ferry compute list
+    expect_status 2
+    expect_err "ferry: error: unknown verb 'list' for 'ferry compute'; see 'ferry compute --help'"
 }
 
 test_no_arguments_shows_help() {

@@ -44,10 +44,9 @@ public:
         CLI::App* app = group->add_subcommand(name, description);
         app->fallthrough();
         bind(*app, *options);
-        m_verbs.push_back(
-            {app, [options, execute = std::move(execute)](Context& ctx) {
-                 return execute(ctx, *options);
-             }});
+        m_verbs.push_back({app, [options, execute = std::move(execute)](Context& ctx) {
+                               return execute(ctx, *options);
+                           }});
     }
     [[nodiscard]] const std::vector<Verb>& verbs() const { return m_verbs; }
 
@@ -64,6 +63,8 @@ private:
 
 // Registers each group's verbs.
 void add_workspace_verbs(CommandTree& tree);
+// `validate` and `schema` in every group that reads spec files.
+void add_spec_verbs(CommandTree& tree);
 
 // The hidden entry points used by the shell completions and the docs tests.
 [[nodiscard]] int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx);

@@ -1,0 +1,150 @@
+// `validate` and `schema` of every group that takes spec files: the same loader the
+// creating verbs use, so what validates is what runs.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/spec/load.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+struct ValidateOptions {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+};
+
+struct SchemaOptions {
+    std::string kind;
+};
+
+// A group's spec kinds; the first is the default of `schema`.
+struct SpecGroup {
+    const char* group;
+    std::vector<spec::Kind> kinds;
+    const char* noun;
+};
+
+const std::vector<SpecGroup>& spec_groups() {
+    static const std::vector<SpecGroup> k_groups = {
+        {"run", {spec::Kind::command_job, spec::Kind::sweep_job}, "job"},
+        {"env", {spec::Kind::environment}, "environment"},
+        {"dataset", {spec::Kind::data}, "data asset"},
+        {"model", {spec::Kind::model}, "model"},
+        {"compute", {spec::Kind::compute}, "compute target"},
+        {"workspace", {spec::Kind::workspace}, "workspace"},
+    };
+    return k_groups;
+}
+
+// Resolved specs are nested documents: a table cannot show them, so it shows YAML.
+void print_document(Context& ctx, const Json& document) {
+    const OutputFormat saved = ctx.format;
+    if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
+        ctx.format = OutputFormat::yaml;
+    }
+    output::print_record(ctx, document);
+    ctx.format = saved;
+}
+
+spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
+                                std::string_view file, const fs::path& base,
+                                const std::vector<std::string>& sets) {
+    if (group.kinds.size() > 1) {
+        auto job = spec::load_job(text, file, base, sets);
+        if (!job) {
+            return std::unexpected(job.error());
+        }
+        return std::visit([](const auto& typed) { return typed.to_json(); }, *job);
+    }
+    return spec::load_any(group.kinds.front(), text, file, base, sets);
+}
+
+Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOptions& options) {
+    const fs::path path =
+        fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
+    auto text = util::read_file(path);
+    if (!text) {
+        return std::unexpected(text.error());
+    }
+    std::vector<std::string> sets = options.sets;
+    if (!options.name.empty()) {
+        sets.push_back("name=" + options.name);
+    }
+    auto loaded = load_for(group, *text, options.file, path.parent_path(), sets);
+    if (!loaded) {
+        ctx.err << spec::render(loaded.error(), *text);
+        const auto count = loaded.error().size();
+        return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
+    }
+    print_document(ctx, *loaded);
+    return {};
+}
+
+Result<void> schema(Context& ctx, const SpecGroup& group, const SchemaOptions& options) {
+    spec::Kind kind = group.kinds.front();
+    if (!options.kind.empty()) {
+        auto named = spec::kind_from_name(options.kind);
+        if (!named || std::ranges::find(group.kinds, *named) == group.kinds.end()) {
+            std::string allowed;
+            for (auto k : group.kinds) {
+                allowed += (allowed.empty() ? "" : ", ") + std::string(spec::kind_name(k));
+            }
+            return usage_error("unknown {} kind '{}': use {}", group.noun, options.kind, allowed);
+        }
+        kind = *named;
+    }
+    Json document = spec::to_json_schema(kind);
+    if (ctx.format == OutputFormat::yaml) {
+        output::print_record(ctx, document);
+    } else {
+        ctx.out << document.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+    }
+    return {};
+}
+
+}  // namespace
+
+void add_spec_verbs(CommandTree& tree) {
+    for (const auto& group : spec_groups()) {
+        CLI::App* app = tree.group(group.group);
+        const SpecGroup* spec_group = &group;
+        tree.add_verb<ValidateOptions>(
+            app, "validate",
+            fmt::format("Check a {} spec file and print it resolved, or every error in it",
+                        group.noun),
+            [](CLI::App& verb, ValidateOptions& o) {
+                verb.add_option("-f,--file", o.file, "The YAML spec file")
+                    ->required()
+                    ->type_name(value::file);
+                verb.add_option("--set", o.sets, "Override a value: KEY.PATH=VALUE (repeatable)")
+                    ->type_name(value::text);
+                verb.add_option("-n,--name", o.name, "Override the name")->type_name(value::text);
+            },
+            [spec_group](Context& ctx, const ValidateOptions& o) {
+                return validate(ctx, *spec_group, o);
+            });
+        tree.add_verb<SchemaOptions>(
+            app, "schema",
+            fmt::format("Print the JSON Schema (draft 2020-12) of {} spec files", group.noun),
+            [spec_group](CLI::App& verb, SchemaOptions& o) {
+                if (spec_group->kinds.size() > 1) {
+                    verb.add_option("kind", o.kind, "command (default) or sweep")
+                        ->type_name(value::text);
+                }
+            },
+            [spec_group](Context& ctx, const SchemaOptions& o) {
+                return schema(ctx, *spec_group, o);
+            });
+    }
+}
+
+}  // namespace ferry::cli
