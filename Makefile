@@ -2,10 +2,13 @@
 # missing from Debian's archive first (as root), then build with CMake.
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+CLANGXX ?= clang++-19
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps test-deps build demo test format clean
+.PHONY: all deps test-deps build demo test unit-and-e2e fuzz format clean
 
 all: build
 
@@ -25,11 +28,26 @@ demo: build
 	./$(BUILD_DIR)/ferry workspace list
 	./$(BUILD_DIR)/ferry workspace show
 
+# The fuzz run goes first so that ctest's summary closes the output.
+test: fuzz unit-and-e2e
+
 # The test build: ASan + UBSan, warnings as errors; then every unit and e2e test.
-test: test-deps
+unit-and-e2e: test-deps
 	cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DFERRY_SANITIZE=ON -DFERRY_WERROR=ON
 	cmake --build $(TEST_BUILD_DIR) -j$(JOBS)
 	cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+# A bounded libFuzzer run of the spec loader (clang, ASan + UBSan), seeded with every
+# sample and test spec; any crash, leak or sanitizer report fails it.
+fuzz: test-deps
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_CXX_COMPILER=$(CLANGXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFERRY_FUZZ=ON -DFERRY_TESTS=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target spec_fuzzer
+	rm -rf $(FUZZ_BUILD_DIR)/corpus && bash fuzz/make_corpus.sh . $(FUZZ_BUILD_DIR)/corpus
+	cd $(FUZZ_BUILD_DIR) && ./spec_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 corpus > fuzz.log 2>&1 \
+		|| { tail -50 fuzz.log; exit 1; }
+	@grep -E "^(stat::number_of_executed_units|Done)" $(FUZZ_BUILD_DIR)/fuzz.log
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
