@@ -50,7 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             __builtin_trap();  // a failed load must explain itself
         }
     } else {
-        static_cast<void>(loaded->dump());
+        // As the CLI prints it: bytes that are not UTF-8 (e.g. from "\udc00" escapes) are
+        // replaced, not thrown on.
+        static_cast<void>(
+            loaded->dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     }
     static_cast<void>(find_placeholders(text));
     for (auto role : {ReferenceRole::asset, ReferenceRole::compute, ReferenceRole::path}) {

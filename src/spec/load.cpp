@@ -19,20 +19,32 @@ using detail::Json;
 // Parses the text (a syntax error is a diagnostic at yaml-cpp's mark) and applies the sets.
 std::optional<YAML::Node> parse(std::string_view text, std::span<const std::string> sets, Kind kind,
                                 Diagnostics& diagnostics) {
-    // YAML is Unicode text; other bytes would reach the output as garbage.
-    if (const auto bad = util::invalid_utf8_offset(text)) {
+    // YAML is printable Unicode text; other bytes would reach the output as garbage.
+    const auto control = std::ranges::find_if(text, [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+    });
+    auto bad = util::invalid_utf8_offset(text);
+    const bool is_control =
+        control != text.end() && (!bad || static_cast<std::size_t>(control - text.begin()) < *bad);
+    if (is_control) {
+        bad = static_cast<std::size_t>(control - text.begin());
+    }
+    if (bad) {
         const std::string_view before = text.substr(0, *bad);
         const auto line_start = before.rfind('\n');
         const auto line = std::ranges::count(before, '\n') + 1;
         const auto column = *bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
         diagnostics.add_at(
             static_cast<int>(line), static_cast<int>(column),
-            fmt::format("invalid UTF-8 byte 0x{:02x}", static_cast<unsigned char>(text[*bad])));
+            fmt::format("{} 0x{:02x}",
+                        is_control ? "non-printable character" : "invalid UTF-8 byte",
+                        static_cast<unsigned char>(text[*bad])));
         return std::nullopt;
     }
     for (const auto& set : sets) {
-        if (util::invalid_utf8_offset(set)) {
-            diagnostics.add_origin("--set " + set, "invalid UTF-8");
+        if (util::invalid_utf8_offset(set) || set.find('\0') != std::string::npos) {
+            diagnostics.add_origin("--set " + set, "invalid UTF-8 or a NUL byte");
             return std::nullopt;
         }
     }
