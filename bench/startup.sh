@@ -5,7 +5,7 @@
 # against parsing the same YAML with python3's yaml module.
 # Usage: bench/startup.sh [path/to/ferry] [runs]   (use a release build: make build)
 set -euo pipefail
-ferry=${1:-build/ferry}
+ferry=$(realpath "${1:-build/ferry}")
 runs=${2:-200}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
