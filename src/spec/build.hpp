@@ -50,6 +50,21 @@ void check_sweep(const SweepJob& job, const YAML::Node& node, const BuildContext
 [[nodiscard]] std::optional<std::int64_t> optional_integer(const Json& object,
                                                            std::string_view key);
 [[nodiscard]] StringMap string_map_of(const Json& object, std::string_view key);
+
+// The keys asset kinds share (name, version, description, tags, properties), for the
+// kinds that have each.
+template <typename Spec>
+void read_asset_keys(Spec& spec, const Json& value) {
+    spec.name = text_of(value, "name");
+    if constexpr (requires { spec.version; }) {
+        spec.version = text_of(value, "version");
+    }
+    spec.description = text_of(value, "description");
+    spec.tags = string_map_of(value, "tags");
+    if constexpr (requires { spec.properties; }) {
+        spec.properties = string_map_of(value, "properties");
+    }
+}
 // A path of the file, absolute: relative ones are taken from base_dir; "file:" is dropped.
 [[nodiscard]] std::filesystem::path resolve_path(const std::filesystem::path& base_dir,
                                                  std::string_view text);

@@ -9,10 +9,7 @@ namespace ferry::spec::detail {
 EnvironmentSpec build_environment(const Json& value, const YAML::Node& node,
                                   const BuildContext& context) {
     EnvironmentSpec spec;
-    spec.name = text_of(value, "name");
-    spec.version = text_of(value, "version");
-    spec.description = text_of(value, "description");
-    spec.tags = string_map_of(value, "tags");
+    read_asset_keys(spec, value);
     spec.image = text_of(value, "image");
     if (value.contains("conda_file")) {
         if (value["conda_file"].is_object()) {
@@ -50,11 +47,7 @@ EnvironmentSpec build_environment(const Json& value, const YAML::Node& node,
 
 DataSpec build_data(const Json& value, const YAML::Node& node, const BuildContext& context) {
     DataSpec spec;
-    spec.name = text_of(value, "name");
-    spec.version = text_of(value, "version");
-    spec.description = text_of(value, "description");
-    spec.tags = string_map_of(value, "tags");
-    spec.properties = string_map_of(value, "properties");
+    read_asset_keys(spec, value);
     spec.type = text_of(value, "type");
     const bool has_path = value.contains("path");
     const bool has_paths = value.contains("paths");
@@ -81,11 +74,7 @@ DataSpec build_data(const Json& value, const YAML::Node& node, const BuildContex
 ModelSpec build_model(const Json& value, const YAML::Node& node, const BuildContext& context) {
     std::ignore = node;
     ModelSpec spec;
-    spec.name = text_of(value, "name");
-    spec.version = text_of(value, "version");
-    spec.description = text_of(value, "description");
-    spec.tags = string_map_of(value, "tags");
-    spec.properties = string_map_of(value, "properties");
+    read_asset_keys(spec, value);
     spec.type = text_of(value, "type");
     if (value.contains("path")) {
         spec.path =
@@ -125,9 +114,7 @@ WorkspaceSpec build_workspace(const Json& value, const YAML::Node& node,
                               const BuildContext& context) {
     std::ignore = node;
     WorkspaceSpec spec;
-    spec.name = text_of(value, "name");
-    spec.description = text_of(value, "description");
-    spec.tags = string_map_of(value, "tags");
+    read_asset_keys(spec, value);
     if (value.contains("path")) {
         spec.path = resolve_path(context.base_dir, text_of(value, "path"));
     }

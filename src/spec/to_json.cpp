@@ -182,12 +182,25 @@ nlohmann::ordered_json SweepJob::to_json() const {
     return out;
 }
 
+namespace {
+
+// The keys asset kinds share, in Azure's order, for the kinds that have each.
+template <typename Spec>
+void put_asset_keys(Json& out, const Spec& spec) {
+    json_put(out, "name", spec.name);
+    json_put(out, "version", spec.version);
+    json_put(out, "description", spec.description);
+    json_put(out, "tags", spec.tags);
+    if constexpr (requires { spec.properties; }) {
+        json_put(out, "properties", spec.properties);
+    }
+}
+
+}  // namespace
+
 nlohmann::ordered_json EnvironmentSpec::to_json() const {
     Json out = Json::object();
-    json_put(out, "name", name);
-    json_put(out, "version", version);
-    json_put(out, "description", description);
-    json_put(out, "tags", tags);
+    put_asset_keys(out, *this);
     json_put(out, "image", image);
     if (conda_file) {
         out["conda_file"] = conda_file->string();
@@ -214,11 +227,7 @@ nlohmann::ordered_json EnvironmentSpec::to_json() const {
 
 nlohmann::ordered_json DataSpec::to_json() const {
     Json out = Json::object();
-    json_put(out, "name", name);
-    json_put(out, "version", version);
-    json_put(out, "description", description);
-    json_put(out, "tags", tags);
-    json_put(out, "properties", properties);
+    put_asset_keys(out, *this);
     out["type"] = type;
     if (several_paths) {
         Json list = Json::array();
@@ -234,11 +243,7 @@ nlohmann::ordered_json DataSpec::to_json() const {
 
 nlohmann::ordered_json ModelSpec::to_json() const {
     Json out = Json::object();
-    json_put(out, "name", name);
-    json_put(out, "version", version);
-    json_put(out, "description", description);
-    json_put(out, "tags", tags);
-    json_put(out, "properties", properties);
+    put_asset_keys(out, *this);
     out["type"] = type;
     out["path"] = path.to_json();
     json_put(out, "framework", framework);
