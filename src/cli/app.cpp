@@ -14,10 +14,9 @@ namespace ferry::cli {
 
 namespace {
 
-std::vector<std::string> subcommand_names(const CLI::App& app) {
+std::vector<std::string> subcommand_names(CLI::App& app) {
     std::vector<std::string> names;
-    for (const auto* sub :
-         app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+    for (const auto* sub : visible_subcommands(app)) {
         names.push_back(sub->get_name());
     }
     return names;
@@ -34,7 +33,9 @@ Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
             return {};
         }
         if (word.starts_with("-")) {
-            if (word == "-w" || word == "-o" || word == "--workspace" || word == "--output") {
+            // An option's separate value is not a group or verb.
+            const auto* option = find_option(*current, word);
+            if (option != nullptr && takes_value(option)) {
                 ++i;
             }
             continue;

@@ -9,13 +9,6 @@
 
 namespace ferry::cli {
 
-namespace {
-
-struct Candidate {
-    std::string word;
-    std::string description;
-};
-
 std::vector<CLI::App*> visible_subcommands(CLI::App& app) {
     return app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); });
 }
@@ -48,6 +41,13 @@ const CLI::Option* find_option(CLI::App& app, const std::string& word) {
 bool takes_value(const CLI::Option* option) {
     return option->get_expected_min() > 0;
 }
+
+namespace {
+
+struct Candidate {
+    std::string word;
+    std::string description;
+};
 
 std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::format) {

@@ -45,16 +45,6 @@ const std::vector<SpecGroup>& spec_groups() {
     return k_groups;
 }
 
-// Resolved specs are nested documents: a table cannot show them, so it shows YAML.
-void print_document(Context& ctx, const Json& document) {
-    const OutputFormat saved = ctx.format;
-    if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
-        ctx.format = OutputFormat::yaml;
-    }
-    output::print_record(ctx, document);
-    ctx.format = saved;
-}
-
 spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
                                 std::string_view file, const fs::path& base,
                                 const std::vector<std::string>& sets) {
@@ -85,7 +75,7 @@ Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOption
         const auto count = loaded.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }
-    print_document(ctx, *loaded);
+    output::print_document(ctx, *loaded);
     return {};
 }
 
@@ -102,12 +92,9 @@ Result<void> schema(Context& ctx, const SpecGroup& group, const SchemaOptions& o
         }
         kind = *named;
     }
-    Json document = spec::to_json_schema(kind);
-    if (ctx.format == OutputFormat::yaml) {
-        output::print_record(ctx, document);
-    } else {
-        ctx.out << document.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
-    }
+    // A schema is a JSON document unless YAML is asked for.
+    const auto format = ctx.format == OutputFormat::yaml ? OutputFormat::yaml : OutputFormat::json;
+    ctx.out << output::render_record(format, spec::to_json_schema(kind), {});
     return {};
 }
 

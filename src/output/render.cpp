@@ -225,4 +225,10 @@ void print_record(const Context& ctx, const Json& record) {
     ctx.out.flush();
 }
 
+void print_document(const Context& ctx, const Json& document) {
+    const bool flat = ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv;
+    ctx.out << render_record(flat ? OutputFormat::yaml : ctx.format, document, style_for(ctx));
+    ctx.out.flush();
+}
+
 }  // namespace ferry::output

@@ -66,6 +66,13 @@ void add_workspace_verbs(CommandTree& tree);
 // `validate` and `schema` in every group that reads spec files.
 void add_spec_verbs(CommandTree& tree);
 
+// What the parser sees at `app`: its visible verbs, the options visible there (its own and
+// its parents', which fall through), and whether an option takes a value.
+[[nodiscard]] std::vector<CLI::App*> visible_subcommands(CLI::App& app);
+[[nodiscard]] std::vector<const CLI::Option*> visible_options(CLI::App& app);
+[[nodiscard]] const CLI::Option* find_option(CLI::App& app, const std::string& word);
+[[nodiscard]] bool takes_value(const CLI::Option* option);
+
 // The hidden entry points used by the shell completions and the docs tests.
 [[nodiscard]] int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx);
 [[nodiscard]] int print_commands(CLI::App& root, Context& ctx);

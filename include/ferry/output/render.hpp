@@ -35,5 +35,8 @@ struct TableStyle {
 // Writes to ctx.out with the style its terminal allows.
 void print_list(const Context& ctx, const Json& records, std::span<const Column> columns);
 void print_record(const Context& ctx, const Json& record);
+// Writes a nested document (a spec, a schema): YAML where a table or TSV was asked for,
+// since neither can show nesting.
+void print_document(const Context& ctx, const Json& document);
 
 }  // namespace ferry::output
