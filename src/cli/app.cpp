@@ -92,6 +92,7 @@ int run(int argc, const char* const* argv, Context& ctx) {
     CommandTree tree;
     add_workspace_verbs(tree);
     add_spec_verbs(tree);
+    add_snapshot_verbs(tree);
     CLI::App& root = tree.root();
 
     std::vector<std::string> args(argv + 1, argv + argc);

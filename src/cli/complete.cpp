@@ -71,7 +71,7 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::dir) {
         return {{":dir", ""}};
     }
-    if (type == value::file) {
+    if (type == value::file || type == value::path) {
         return {{":file", ""}};
     }
     return {};

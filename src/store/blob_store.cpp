@@ -27,6 +27,25 @@ public:
         m_size += bytes.size();
         return m_temp.write_all(bytes);
     }
+    // Hashes what the temporary file already holds (written by a copy).
+    [[nodiscard]] Result<void> hash_existing() {
+        std::string buffer(k_chunk, '\0');
+        for (off_t offset = 0;;) {
+            const ssize_t got = ::pread(m_temp.fd(), buffer.data(), buffer.size(), offset);
+            if (got < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return fail("cannot read {}: {}", m_temp.path().string(), util::errno_text(errno));
+            }
+            if (got == 0) {
+                return {};
+            }
+            m_hash.update(buffer.data(), static_cast<std::size_t>(got));
+            m_size += static_cast<std::uint64_t>(got);
+            offset += got;
+        }
+    }
     util::TempFile& temp() { return m_temp; }
     std::string digest() { return m_hash.hex_digest(); }
     [[nodiscard]] std::uint64_t size() const { return m_size; }
@@ -57,13 +76,13 @@ bool BlobStore::has(std::string_view sha256) const {
     return !path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Result<StoredBlob> BlobStore::publish(BlobWriter& writer) const {
+Result<StoredBlob> BlobStore::publish(BlobWriter& writer, util::Durable durable) const {
     StoredBlob blob{writer.digest(), writer.size(), false};
     const fs::path destination = path_of(blob.sha256);
     if (auto made = util::create_directories(destination.parent_path(), 0700); !made) {
         return std::unexpected(made.error());
     }
-    auto linked = writer.temp().commit_link(destination);
+    auto linked = writer.temp().commit_link(destination, durable);
     if (!linked) {
         return std::unexpected(linked.error());
     }
@@ -71,7 +90,7 @@ Result<StoredBlob> BlobStore::publish(BlobWriter& writer) const {
     return blob;
 }
 
-Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what) const {
+Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what, util::Durable durable) const {
     auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
     if (!temp) {
         return std::unexpected(temp.error());
@@ -93,18 +112,18 @@ Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what) const {
             return std::unexpected(written.error());
         }
     }
-    return publish(writer);
+    return publish(writer, durable);
 }
 
-Result<StoredBlob> BlobStore::put_file(const fs::path& source) const {
+Result<StoredBlob> BlobStore::put_file(const fs::path& source, util::Durable durable) const {
     util::Fd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         return fail("cannot read {}: {}", source.string(), util::errno_text(errno));
     }
-    return put_fd(fd.get(), source.string());
+    return put_fd(fd.get(), source.string(), durable);
 }
 
-Result<StoredBlob> BlobStore::put_bytes(std::string_view bytes) const {
+Result<StoredBlob> BlobStore::put_bytes(std::string_view bytes, util::Durable durable) const {
     auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
     if (!temp) {
         return std::unexpected(temp.error());
@@ -113,7 +132,31 @@ Result<StoredBlob> BlobStore::put_bytes(std::string_view bytes) const {
     if (auto written = writer.write(bytes); !written) {
         return std::unexpected(written.error());
     }
-    return publish(writer);
+    return publish(writer, durable);
+}
+
+Result<StoredBlob> BlobStore::put_copy(int fd, std::string_view what, util::Durable durable) const {
+    auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
+    if (!temp) {
+        return std::unexpected(temp.error());
+    }
+    if (auto copied = util::copy_contents(fd, temp->fd(), what); !copied) {
+        return std::unexpected(copied.error());
+    }
+    // The name comes from the copy, so a source changing meanwhile cannot corrupt the store.
+    BlobWriter writer(std::move(*temp));
+    if (auto hashed = writer.hash_existing(); !hashed) {
+        return std::unexpected(hashed.error());
+    }
+    return publish(writer, durable);
+}
+
+Result<void> BlobStore::sync() const {
+    util::Fd fd(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || ::syncfs(fd.get()) != 0) {
+        return fail("cannot sync {}: {}", m_dir.string(), util::errno_text(errno));
+    }
+    return {};
 }
 
 }  // namespace ferry::store

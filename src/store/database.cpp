@@ -91,6 +91,12 @@ Result<void> Statement::run() {
     }
 }
 
+Statement& Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+    return *this;
+}
+
 std::string Statement::text(int column) const {
     const auto* data = sqlite3_column_text(m_stmt, column);
     if (data == nullptr) {

@@ -21,6 +21,15 @@ constexpr std::array k_workspace = {
             stored_at TEXT NOT NULL
         );
     )sql"},
+    // Stored snapshots: the manifest blob is the id.
+    Migration{3, R"sql(
+        CREATE TABLE snapshots (
+            id         TEXT PRIMARY KEY REFERENCES blobs(sha256),
+            files      INTEGER NOT NULL,
+            bytes      INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+    )sql"},
 };
 
 constexpr std::array k_registry = {

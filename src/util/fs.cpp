@@ -1,6 +1,8 @@
 #include "ferry/util/fs.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +35,7 @@ std::string random_suffix() {
 Result<TempFile> TempFile::create_in(const fs::path& dir, mode_t mode) {
     for (int attempt = 0; attempt < 100; ++attempt) {
         fs::path path = dir / (".tmp-" + random_suffix());
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (fd >= 0) {
             // The umask must not widen or narrow what the caller asked for.
             ::fchmod(fd, mode);
@@ -96,8 +98,8 @@ Result<void> TempFile::commit_rename(const fs::path& destination, Durable durabl
     return fsync_directory(destination.parent_path());
 }
 
-Result<bool> TempFile::commit_link(const fs::path& destination) {
-    if (auto synced = close(Durable::yes); !synced) {
+Result<bool> TempFile::commit_link(const fs::path& destination, Durable durable) {
+    if (auto synced = close(durable); !synced) {
         return std::unexpected(synced.error());
     }
     bool created = true;
@@ -111,7 +113,7 @@ Result<bool> TempFile::commit_link(const fs::path& destination) {
     // The temporary name goes either way; the destination keeps its first content.
     ::unlink(m_path.c_str());
     m_done = true;
-    if (created) {
+    if (created && durable == Durable::yes) {
         if (auto synced = fsync_directory(destination.parent_path()); !synced) {
             return std::unexpected(synced.error());
         }
@@ -203,6 +205,58 @@ Result<void> remove_all(const fs::path& path) {
         return fail("cannot remove {}: {}", path.string(), ec.message());
     }
     return {};
+}
+
+Result<void> copy_contents(int from, int to, std::string_view what) {
+    if (::ioctl(to, FICLONE, from) == 0) {
+        return {};
+    }
+    loff_t in = 0;
+    loff_t out = 0;
+    bool kernel_copy = true;
+    for (;;) {
+        if (kernel_copy) {
+            const ssize_t copied = ::copy_file_range(from, &in, to, &out, 1 << 30, 0);
+            if (copied > 0) {
+                continue;
+            }
+            if (copied == 0) {
+                return {};
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP &&
+                errno != EBADF) {
+                return fail("cannot copy {}: {}", what, errno_text(errno));
+            }
+            kernel_copy = false;  // go on from where it stopped, in user space
+        }
+        char buffer[1 << 16];
+        const ssize_t got = ::pread(from, buffer, sizeof buffer, in);
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail("cannot read {}: {}", what, errno_text(errno));
+        }
+        if (got == 0) {
+            return {};
+        }
+        for (ssize_t done = 0; done < got;) {
+            const ssize_t put =
+                ::pwrite(to, buffer + done, static_cast<std::size_t>(got - done), out + done);
+            if (put < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return fail("cannot copy {}: {}", what, errno_text(errno));
+            }
+            done += put;
+        }
+        in += got;
+        out += got;
+    }
 }
 
 }  // namespace ferry::util

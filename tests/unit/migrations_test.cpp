@@ -100,9 +100,9 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 2);
-    EXPECT_EQ(db.user_version(), 2);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta"}));
+    EXPECT_EQ(*migrated, 3);
+    EXPECT_EQ(db.user_version(), 3);
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta", "snapshots"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);

@@ -18,6 +18,8 @@ inline constexpr const char* workspace = "WORKSPACE";
 inline constexpr const char* format = "FORMAT";
 inline constexpr const char* dir = "DIR";
 inline constexpr const char* file = "FILE";
+inline constexpr const char* path = "PATH";  // a file or directory
+inline constexpr const char* size = "SIZE";
 inline constexpr const char* text = "TEXT";
 }  // namespace value
 
@@ -65,6 +67,8 @@ private:
 void add_workspace_verbs(CommandTree& tree);
 // `validate` and `schema` in every group that reads spec files.
 void add_spec_verbs(CommandTree& tree);
+// `run snapshot`.
+void add_snapshot_verbs(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

@@ -33,6 +33,8 @@ public:
     [[nodiscard]] Result<bool> step();
     // Steps to completion, for statements that return no rows.
     [[nodiscard]] Result<void> run();
+    // Makes the statement ready to bind and run again.
+    Statement& reset();
 
     [[nodiscard]] std::string text(int column) const;
     [[nodiscard]] std::optional<std::string> optional_text(int column) const;

@@ -31,9 +31,10 @@ public:
     // Closes the file (fsync'd first when durable) and renames it over `destination`.
     [[nodiscard]] Result<void> commit_rename(const fs::path& destination,
                                              Durable durable = Durable::yes);
-    // fsyncs and closes the file, then links it at `destination`; returns false when a
-    // file already exists there (which is left as it was).
-    [[nodiscard]] Result<bool> commit_link(const fs::path& destination);
+    // Closes the file (fsync'd first when durable), then links it at `destination`; returns
+    // false when a file already exists there (which is left as it was).
+    [[nodiscard]] Result<bool> commit_link(const fs::path& destination,
+                                           Durable durable = Durable::yes);
 
 private:
     TempFile(Fd fd, fs::path path) : m_fd(std::move(fd)), m_path(std::move(path)) {}
@@ -54,5 +55,8 @@ private:
 [[nodiscard]] Result<void> fsync_directory(const fs::path& dir);
 [[nodiscard]] Result<bool> exists(const fs::path& path);
 [[nodiscard]] Result<void> remove_all(const fs::path& path);
+// Copies all of `from` (from its start) into `to` (at its start): a reflink where the
+// filesystem can share blocks, else copy_file_range, else read and write.
+[[nodiscard]] Result<void> copy_contents(int from, int to, std::string_view what);
 
 }  // namespace ferry::util

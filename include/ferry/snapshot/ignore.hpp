@@ -1,0 +1,60 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Git's ignore rules, exactly: one list per directory, deeper lists first, the last
+// matching line of a list wins, and nothing below an excluded directory comes back.
+namespace ferry::snapshot {
+
+// Which file of a directory holds its rules: the first of these that exists.
+inline constexpr std::string_view k_ignore_files[] = {".ferryignore", ".amlignore", ".gitignore"};
+
+struct IgnoreRule {
+    std::string pattern;  // without '!', trailing '/' or leading '/'
+    std::string line;     // the line as written, trailing spaces trimmed
+    std::string source;   // the ignore file, relative to the snapshot root
+    int line_number = 0;
+    bool negative = false;
+    bool directory_only = false;
+    bool basename_only = false;  // no slash: matches the name at any depth below the file
+    bool files_only = false;     // built-in credential rules for files
+    bool credential = false;     // one of the built-in credential rules
+};
+
+// The rules of one ignore file; `base` is its directory relative to the root ("" at the top).
+struct IgnoreList {
+    std::string base;
+    std::vector<IgnoreRule> rules;
+};
+
+// Parses an ignore file's text as git does: comments, blank lines, trailing spaces unless
+// escaped, CRLF, a UTF-8 byte order mark.
+[[nodiscard]] IgnoreList parse_ignore_file(std::string_view text, std::string source,
+                                           std::string base);
+
+// Whether a rule matches `path` (relative to the root) in a list based at `base`.
+[[nodiscard]] bool rule_matches(const IgnoreRule& rule, std::string_view base,
+                                std::string_view path, bool is_directory);
+
+// The built-in rules that leave credentials out unless an ignore file says `!`.
+[[nodiscard]] const IgnoreList& credential_rules();
+
+// The ignore lists in force in one directory of a walk, root first.
+class IgnoreStack {
+public:
+    void push(IgnoreList list) { m_lists.push_back(std::move(list)); }
+    void pop() { m_lists.pop_back(); }
+    [[nodiscard]] std::size_t depth() const { return m_lists.size(); }
+
+    // The rule that decides `path`: the user's lists deepest first, then the credential
+    // rules; none when nothing matches (the path is included).
+    [[nodiscard]] const IgnoreRule* decide(std::string_view path, bool is_directory) const;
+
+private:
+    std::vector<IgnoreList> m_lists;
+};
+
+}  // namespace ferry::snapshot

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/core/error.hpp"
+
+// A snapshot's manifest: one line per entry, sorted by path, itself stored as a blob whose
+// hash is the snapshot id.
+//
+//   ferry-manifest 1
+//   100644 <size> <sha256> <path>
+//   100755 <size> <sha256> <path>
+//   120000 <size> <sha256 of the target> <path>\t<target>
+//
+// Paths and targets escape '\\', newline, tab and other control bytes.
+namespace ferry::snapshot {
+
+struct ManifestEntry {
+    std::string mode;  // "100644", "100755" or "120000"
+    std::uint64_t size = 0;
+    std::string sha256;
+    std::string path;
+    std::string target;  // links only
+    [[nodiscard]] bool is_link() const { return mode == "120000"; }
+};
+
+// Entries must be sorted by path.
+[[nodiscard]] std::string format_manifest(const std::vector<ManifestEntry>& entries);
+// Checks everything: header, modes, digests, order, and that no path is absolute or has
+// a ".." component.
+[[nodiscard]] Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text);
+
+// Whether a relative path may appear in a manifest.
+[[nodiscard]] bool is_safe_relative_path(std::string_view path);
+
+}  // namespace ferry::snapshot

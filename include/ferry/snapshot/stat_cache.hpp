@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/core/error.hpp"
+#include "ferry/snapshot/walk.hpp"
+
+namespace ferry::snapshot {
+
+struct CachedDigest {
+    std::string path;
+    StatKey stat;
+    std::string sha256;
+};
+
+// What a previous snapshot of the same directory learnt: path and stat to digest, so an
+// unchanged file costs a stat, not a read. Racy entries (modified no earlier than the cache
+// was written, within the filesystem's timestamp granularity) are not trusted, as in git's
+// index.
+class StatCache {
+public:
+    // A missing, foreign or damaged cache file reads as empty.
+    [[nodiscard]] static StatCache load(const std::filesystem::path& file, std::string_view root);
+    // Entries must be sorted by path.
+    [[nodiscard]] static Result<void> save(const std::filesystem::path& file, std::string_view root,
+                                           const std::vector<CachedDigest>& entries);
+
+    [[nodiscard]] std::optional<std::string> lookup(std::string_view path,
+                                                    const StatKey& stat) const;
+    [[nodiscard]] std::size_t size() const { return m_entries.size(); }
+
+private:
+    std::vector<CachedDigest> m_entries;
+    std::int64_t m_written_ns = 0;
+};
+
+}  // namespace ferry::snapshot

@@ -1,0 +1,140 @@
+#include "ferry/snapshot/ignore.hpp"
+
+#include "ferry/util/wildmatch.hpp"
+
+namespace ferry::snapshot {
+
+namespace {
+
+// Drops trailing spaces that are not escaped with a backslash (git's trim_trailing_spaces).
+std::string_view trim_trailing_spaces(std::string_view line) {
+    std::size_t keep = line.size();
+    std::optional<std::size_t> spaces_from;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\\') {
+            ++i;  // the escaped character is kept, whatever it is
+            spaces_from.reset();
+        } else if (line[i] == ' ') {
+            if (!spaces_from) {
+                spaces_from = i;
+            }
+        } else {
+            spaces_from.reset();
+        }
+    }
+    if (spaces_from) {
+        keep = *spaces_from;
+    }
+    return line.substr(0, keep);
+}
+
+std::optional<IgnoreRule> parse_rule(std::string_view line) {
+    IgnoreRule rule;
+    rule.line = std::string(line);
+    if (line.starts_with('!')) {
+        rule.negative = true;
+        line.remove_prefix(1);
+    }
+    if (line.ends_with('/')) {
+        rule.directory_only = true;
+        line.remove_suffix(1);
+    }
+    if (line.empty()) {
+        return std::nullopt;  // "/" or "!" alone match nothing
+    }
+    rule.basename_only = line.find('/') == std::string_view::npos;
+    if (line.starts_with('/')) {
+        line.remove_prefix(1);
+    }
+    rule.pattern = std::string(line);
+    return rule;
+}
+
+}  // namespace
+
+IgnoreList parse_ignore_file(std::string_view text, std::string source, std::string base) {
+    IgnoreList list{std::move(base), {}};
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        text.remove_prefix(3);
+    }
+    int number = 0;
+    while (!text.empty()) {
+        ++number;
+        const std::size_t end = text.find('\n');
+        // Like git, a last line without a newline is read too.
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        if (line.ends_with('\r')) {
+            line.remove_suffix(1);
+        }
+        auto rule = parse_rule(trim_trailing_spaces(line));
+        if (!rule) {
+            continue;
+        }
+        rule->source = source;
+        rule->line_number = number;
+        list.rules.push_back(std::move(*rule));
+    }
+    return list;
+}
+
+bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_view path,
+                  bool is_directory) {
+    if ((rule.directory_only && !is_directory) || (rule.files_only && is_directory)) {
+        return false;
+    }
+    if (rule.basename_only) {
+        const std::size_t slash = path.rfind('/');
+        const std::string_view name =
+            slash == std::string_view::npos ? path : path.substr(slash + 1);
+        return util::wildmatch(rule.pattern, name, util::WildPathname::no);
+    }
+    std::string_view name = path;
+    if (!base.empty()) {
+        if (path.size() <= base.size() || !path.starts_with(base) || path[base.size()] != '/') {
+            return false;
+        }
+        name.remove_prefix(base.size() + 1);
+    }
+    return util::wildmatch(rule.pattern, name, util::WildPathname::yes);
+}
+
+const IgnoreList& credential_rules() {
+    static const IgnoreList k_rules = [] {
+        IgnoreList list;
+        int number = 0;
+        for (const std::string_view line :
+             {".env", ".env.*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", ".netrc", ".pgpass",
+              "credentials*.json", ".ssh/", ".aws/"}) {
+            auto rule = parse_rule(line);
+            rule->source = "built-in credential rules";
+            rule->line_number = ++number;
+            rule->files_only = !rule->directory_only;
+            rule->credential = true;
+            list.rules.push_back(std::move(*rule));
+        }
+        return list;
+    }();
+    return k_rules;
+}
+
+const IgnoreRule* IgnoreStack::decide(std::string_view path, bool is_directory) const {
+    for (auto list = m_lists.rbegin(); list != m_lists.rend(); ++list) {
+        for (auto rule = list->rules.rbegin(); rule != list->rules.rend(); ++rule) {
+            if (rule_matches(*rule, list->base, path, is_directory)) {
+                return &*rule;
+            }
+        }
+    }
+    for (const auto& rule : credential_rules().rules) {
+        if (rule_matches(rule, "", path, is_directory)) {
+            return &rule;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace ferry::snapshot

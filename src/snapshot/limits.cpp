@@ -1,0 +1,113 @@
+// What a listing is warned about, and the hard limit that refuses it.
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/spec/scalar.hpp"
+#include "ferry/util/text.hpp"
+
+namespace ferry::snapshot {
+
+namespace {
+
+std::string paths_of(const Listing& listing, LeftOutReason reason, bool with_detail) {
+    std::string names;
+    for (const auto& left : listing.left_out) {
+        if (left.reason == reason) {
+            names += names.empty() ? "" : ", ";
+            names += with_detail ? fmt::format("{} -> {}", left.path, left.detail) : left.path;
+        }
+    }
+    return names;
+}
+
+}  // namespace
+
+Result<std::uint64_t> resolve_limit(std::string_view flag,
+                                    const std::optional<std::string>& variable) {
+    const auto parse = [](std::string_view text, std::string_view source) -> Result<std::uint64_t> {
+        auto size = spec::parse_size(text);
+        if (!size || *size == 0) {
+            return usage_error("{}: '{}' is not a size (like 500m or 2g)", source, text);
+        }
+        return *size;
+    };
+    if (!flag.empty()) {
+        return parse(flag, "--snapshot-limit");
+    }
+    if (variable && !variable->empty()) {
+        return parse(*variable, "FERRY_SNAPSHOT_LIMIT");
+    }
+    return k_default_limit;
+}
+
+std::vector<std::string> listing_warnings(const Listing& listing) {
+    std::vector<std::string> warnings = listing.warnings;
+    if (auto names = paths_of(listing, LeftOutReason::credential, false); !names.empty()) {
+        warnings.push_back(fmt::format(
+            "left out what looks like credentials: {} (a '!' rule in .ferryignore brings one back)",
+            names));
+    }
+    if (auto names = paths_of(listing, LeftOutReason::outside_link, true); !names.empty()) {
+        warnings.push_back(fmt::format("left out symbolic links that lead outside {}: {}",
+                                       listing.root.string(), names));
+    }
+    if (auto names = paths_of(listing, LeftOutReason::special_file, false); !names.empty()) {
+        warnings.push_back(
+            fmt::format("left out what is not a file, link or directory: {}", names));
+    }
+    if (listing.bytes > k_warn_bytes || listing.entries.size() > k_warn_files) {
+        warnings.push_back(fmt::format(
+            "the snapshot holds {} files and {}, over Azure ML's limits of {} files or 300 MB; "
+            "a .ferryignore keeps data and build output out",
+            util::with_thousands(listing.entries.size()), util::human_bytes(listing.bytes),
+            util::with_thousands(k_warn_files)));
+    }
+    return warnings;
+}
+
+Result<void> check_limit(const Listing& listing, std::uint64_t limit) {
+    if (listing.bytes <= limit) {
+        return {};
+    }
+    std::vector<std::pair<std::uint64_t, std::string>> files;
+    std::map<std::string, std::uint64_t> directories;
+    for (const auto& entry : listing.entries) {
+        files.emplace_back(entry.size, entry.path);
+        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
+             slash = entry.path.find('/', slash + 1)) {
+            directories[entry.path.substr(0, slash + 1)] += entry.size;
+        }
+    }
+    std::vector<std::pair<std::uint64_t, std::string>> dirs;
+    for (const auto& [path, size] : directories) {
+        dirs.emplace_back(size, path);
+    }
+    const auto largest = [](auto& list) {
+        const auto count = std::min<std::size_t>(10, list.size());
+        std::partial_sort(list.begin(), list.begin() + static_cast<long>(count), list.end(),
+                          [](const auto& a, const auto& b) {
+                              return a.first != b.first ? a.first > b.first : a.second < b.second;
+                          });
+        list.resize(count);
+        std::string text;
+        for (const auto& [size, path] : list) {
+            text += fmt::format("\n  {:>10}  {}", util::human_bytes(size), path);
+        }
+        return text;
+    };
+    std::string message = fmt::format(
+        "{} is {} in {} files, over the snapshot limit of {} (--snapshot-limit or "
+        "FERRY_SNAPSHOT_LIMIT); list what the job does not need in a .ferryignore",
+        listing.root.string(), util::human_bytes(listing.bytes),
+        util::with_thousands(listing.entries.size()), util::human_bytes(limit));
+    message += "\nlargest files:" + largest(files);
+    if (!dirs.empty()) {
+        message += "\nlargest directories:" + largest(dirs);
+    }
+    return fail("{}", message);
+}
+
+}  // namespace ferry::snapshot

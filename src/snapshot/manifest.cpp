@@ -1,0 +1,183 @@
+#include "ferry/snapshot/manifest.hpp"
+
+#include <charconv>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "ferry/util/sha256.hpp"
+
+namespace ferry::snapshot {
+
+namespace {
+
+constexpr std::string_view k_header = "ferry-manifest 1";
+
+void append_escaped(std::string& out, std::string_view text) {
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            out += fmt::format("\\x{:02x}", byte);
+        } else {
+            out += c;
+        }
+    }
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+std::optional<std::string> unescape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out += text[i];
+            continue;
+        }
+        if (++i >= text.size()) {
+            return std::nullopt;
+        }
+        switch (text[i]) {
+            case '\\':
+                out += '\\';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'x': {
+                if (i + 2 >= text.size()) {
+                    return std::nullopt;
+                }
+                const int high = hex_value(text[i + 1]);
+                const int low = hex_value(text[i + 2]);
+                if (high < 0 || low < 0) {
+                    return std::nullopt;
+                }
+                out += static_cast<char>(high * 16 + low);
+                i += 2;
+                break;
+            }
+            default:
+                return std::nullopt;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_safe_relative_path(std::string_view path) {
+    if (path.empty() || path.starts_with('/') || path.ends_with('/')) {
+        return false;
+    }
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        const std::string_view part = path.substr(start, end - start);
+        if (part.empty() || part == "." || part == ".." || part.find('\0') != part.npos) {
+            return false;
+        }
+        start = end + 1;
+    }
+    return true;
+}
+
+std::string format_manifest(const std::vector<ManifestEntry>& entries) {
+    std::string out(k_header);
+    out += '\n';
+    out.reserve(entries.size() * 100);
+    for (const auto& entry : entries) {
+        out += fmt::format("{} {} {} ", entry.mode, entry.size, entry.sha256);
+        append_escaped(out, entry.path);
+        if (entry.is_link()) {
+            out += '\t';
+            append_escaped(out, entry.target);
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text) {
+    std::vector<ManifestEntry> entries;
+    int number = 1;
+    const auto bad = [&](std::string_view why) {
+        return fail("snapshot manifest line {}: {}", number, why);
+    };
+    if (!text.starts_with(k_header) || text.substr(k_header.size(), 1) != "\n") {
+        return bad("not a ferry manifest");
+    }
+    text.remove_prefix(k_header.size() + 1);
+    while (!text.empty()) {
+        ++number;
+        const std::size_t end = text.find('\n');
+        if (end == std::string_view::npos) {
+            return bad("unterminated line");
+        }
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end + 1);
+        ManifestEntry entry;
+        const std::size_t mode_end = line.find(' ');
+        const std::size_t size_end = line.find(' ', mode_end + 1);
+        if (mode_end == line.npos || size_end == line.npos || line.size() < size_end + 66 ||
+            line[size_end + 65] != ' ') {
+            return bad("malformed entry");
+        }
+        entry.mode = std::string(line.substr(0, mode_end));
+        if (entry.mode != "100644" && entry.mode != "100755" && entry.mode != "120000") {
+            return bad(fmt::format("unknown mode {}", entry.mode));
+        }
+        const std::string_view size = line.substr(mode_end + 1, size_end - mode_end - 1);
+        if (std::from_chars(size.data(), size.data() + size.size(), entry.size).ptr !=
+                size.data() + size.size() ||
+            size.empty()) {
+            return bad("malformed size");
+        }
+        entry.sha256 = std::string(line.substr(size_end + 1, 64));
+        if (!util::is_sha256_hex(entry.sha256)) {
+            return bad("malformed sha256");
+        }
+        std::string_view rest = line.substr(size_end + 66);
+        std::string_view target;
+        if (entry.is_link()) {
+            const std::size_t tab = rest.find('\t');
+            if (tab == rest.npos) {
+                return bad("link without a target");
+            }
+            target = rest.substr(tab + 1);
+            rest = rest.substr(0, tab);
+        }
+        auto path = unescape(rest);
+        auto link_target = unescape(target);
+        if (!path || !link_target) {
+            return bad("malformed escape");
+        }
+        if (!is_safe_relative_path(*path)) {
+            return bad(fmt::format("unsafe path '{}'", *path));
+        }
+        if (!entries.empty() && entries.back().path >= *path) {
+            return bad("entries out of order");
+        }
+        entry.path = std::move(*path);
+        entry.target = std::move(*link_target);
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+}  // namespace ferry::snapshot

@@ -1,0 +1,111 @@
+// Writing a stored snapshot out as a working directory.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <unordered_set>
+
+#include "ferry/snapshot/manifest.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/util/fd.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/parallel.hpp"
+
+namespace ferry::snapshot {
+
+namespace {
+
+// No entry may sit below a link (writing it would go through the link) or name a target
+// that climbs out of the tree.
+Result<void> check_links(const std::vector<ManifestEntry>& entries) {
+    std::unordered_set<std::string> links;
+    for (const auto& entry : entries) {
+        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
+             slash = entry.path.find('/', slash + 1)) {
+            if (links.contains(entry.path.substr(0, slash))) {
+                return fail("snapshot manifest: {} lies below a symbolic link", entry.path);
+            }
+        }
+        if (entry.is_link()) {
+            const fs::path resolved =
+                (fs::path(entry.path).parent_path() / entry.target).lexically_normal();
+            if (entry.target.starts_with('/') || resolved.empty() || *resolved.begin() == "..") {
+                return fail("snapshot manifest: link {} leads outside the snapshot", entry.path);
+            }
+            links.insert(entry.path);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
+                         const fs::path& destination) {
+    const fs::path manifest_path = blobs.path_of(id);
+    if (manifest_path.empty() || !blobs.has(id)) {
+        return fail("snapshot {} is not in the workspace", id);
+    }
+    auto text = util::read_file(manifest_path);
+    if (!text) {
+        return std::unexpected(text.error());
+    }
+    auto entries = parse_manifest(*text);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    if (auto checked = check_links(*entries); !checked) {
+        return checked;
+    }
+    std::error_code ec;
+    if (fs::exists(destination, ec) && !fs::is_empty(destination, ec)) {
+        return fail("cannot materialize snapshot into {}: not empty", destination.string());
+    }
+    if (auto made = util::create_directories(destination, 0755); !made) {
+        return made;
+    }
+    std::set<std::string> directories;
+    for (const auto& entry : *entries) {
+        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
+             slash = entry.path.find('/', slash + 1)) {
+            directories.insert(entry.path.substr(0, slash));
+        }
+    }
+    for (const auto& directory : directories) {  // parents sort before their children
+        if (::mkdir((destination / directory).c_str(), 0755) != 0 && errno != EEXIST) {
+            return fail("cannot create {}: {}", (destination / directory).string(),
+                        util::errno_text(errno));
+        }
+    }
+    return util::parallel_for(entries->size(), [&](std::size_t i) -> Result<void> {
+        const ManifestEntry& entry = (*entries)[i];
+        const fs::path target = destination / entry.path;
+        if (entry.is_link()) {
+            if (::symlink(entry.target.c_str(), target.c_str()) != 0) {
+                return fail("cannot create link {}: {}", target.string(), util::errno_text(errno));
+            }
+            return {};
+        }
+        const mode_t mode = entry.mode == "100755" ? 0755 : 0644;
+        util::Fd from(::open(blobs.path_of(entry.sha256).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!from) {
+            return fail("snapshot {}: blob {} of {} is missing: {}", id.substr(0, 7), entry.sha256,
+                        entry.path, util::errno_text(errno));
+        }
+        util::Fd to(
+            ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        if (!to) {
+            return fail("cannot create {}: {}", target.string(), util::errno_text(errno));
+        }
+        if (auto copied = util::copy_contents(from.get(), to.get(), entry.path); !copied) {
+            return copied;
+        }
+        if (::fchmod(to.get(), mode) != 0) {
+            return fail("cannot set the mode of {}: {}", target.string(), util::errno_text(errno));
+        }
+        return {};
+    });
+}
+
+}  // namespace ferry::snapshot

@@ -1,0 +1,231 @@
+// Storing a snapshot: hash what the stat cache cannot vouch for, on all cores; copy new
+// content into the blob store; write the manifest; remember the stats for next time.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ferry/snapshot/manifest.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/snapshot/stat_cache.hpp"
+#include "ferry/util/fd.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/parallel.hpp"
+#include "ferry/util/sha256.hpp"
+#include "ferry/util/text.hpp"
+
+namespace ferry::snapshot {
+
+namespace {
+
+// Small files are read once into memory, hashed, and written only when new; larger ones
+// are copied (a reflink where possible) and named by the hash of the copy.
+constexpr std::uint64_t k_in_memory = 8ULL << 20;
+
+struct Hashed {
+    std::string sha256;
+    std::uint64_t size = 0;
+    StatKey stat;
+    bool added = false;
+};
+
+StatKey key_of(const struct stat& st) {
+    const auto ns = [](const struct timespec& ts) {
+        return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    };
+    return {static_cast<std::uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+            static_cast<std::uint64_t>(st.st_ino)};
+}
+
+Result<Hashed> hash_and_store(const store::BlobStore& blobs, const fs::path& file) {
+    util::Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0) {
+        return fail("cannot read {}: {}", file.string(), util::errno_text(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return fail("{} changed while being snapshotted: no longer a regular file", file.string());
+    }
+    Hashed hashed{{}, 0, key_of(st), false};
+    if (static_cast<std::uint64_t>(st.st_size) > k_in_memory) {
+        auto stored = blobs.put_copy(fd.get(), file.string(), util::Durable::no);
+        if (!stored) {
+            return std::unexpected(stored.error());
+        }
+        hashed.sha256 = stored->sha256;
+        hashed.size = stored->size;
+        hashed.added = stored->added;
+        return hashed;
+    }
+    std::string content;
+    content.resize(static_cast<std::size_t>(st.st_size) + 1);
+    std::size_t have = 0;
+    for (;;) {
+        if (have == content.size()) {
+            content.resize(content.size() * 2);  // it grew since fstat
+        }
+        const ssize_t got = ::read(fd.get(), content.data() + have, content.size() - have);
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail("cannot read {}: {}", file.string(), util::errno_text(errno));
+        }
+        if (got == 0) {
+            break;
+        }
+        have += static_cast<std::size_t>(got);
+    }
+    content.resize(have);
+    hashed.sha256 = util::Sha256::of(content);
+    hashed.size = have;
+    if (!blobs.has(hashed.sha256)) {
+        auto stored = blobs.put_bytes(content, util::Durable::no);
+        if (!stored) {
+            return std::unexpected(stored.error());
+        }
+        hashed.added = stored->added;
+    }
+    return hashed;
+}
+
+fs::path cache_file(const store::Workspace& workspace, std::string_view root) {
+    return workspace.root() / "cache" / "stat" / util::Sha256::of(root).substr(0, 32);
+}
+
+Result<void> record(store::Workspace& workspace, const std::vector<Hashed>& hashed,
+                    const store::StoredBlob& manifest, const SnapshotCost& cost,
+                    std::string_view now) {
+    auto& db = workspace.db();
+    return db.transaction([&]() -> Result<void> {
+        auto blob =
+            db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES (?1, ?2, ?3)");
+        if (!blob) {
+            return std::unexpected(blob.error());
+        }
+        const auto index = [&](std::string_view sha256, std::uint64_t size) {
+            return blob->reset()
+                .bind(1, sha256)
+                .bind(2, static_cast<std::int64_t>(size))
+                .bind(3, now)
+                .run();
+        };
+        for (const auto& file : hashed) {
+            if (!file.sha256.empty()) {
+                if (auto ran = index(file.sha256, file.size); !ran) {
+                    return ran;
+                }
+            }
+        }
+        if (auto ran = index(manifest.sha256, manifest.size); !ran) {
+            return ran;
+        }
+        auto snapshot = db.prepare(
+            "INSERT OR IGNORE INTO snapshots(id, files, bytes, created_at) "
+            "VALUES (?1, ?2, ?3, ?4)");
+        if (!snapshot) {
+            return std::unexpected(snapshot.error());
+        }
+        return snapshot->bind(1, cost.id)
+            .bind(2, static_cast<std::int64_t>(cost.files))
+            .bind(3, static_cast<std::int64_t>(cost.bytes))
+            .bind(4, now)
+            .run();
+    });
+}
+
+}  // namespace
+
+Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& listing,
+                                    std::string_view now) {
+    const std::string root = listing.root.string();
+    const fs::path cache_path = cache_file(workspace, root);
+    const StatCache cache = StatCache::load(cache_path, root);
+
+    const auto& entries = listing.entries;
+    std::vector<ManifestEntry> manifest(entries.size());
+    std::vector<Hashed> hashed(entries.size());
+    std::vector<std::size_t> to_hash;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const Entry& entry = entries[i];
+        manifest[i] = {std::string(entry.mode()), entry.size, {}, entry.path, entry.target};
+        if (entry.kind == EntryKind::symlink) {
+            manifest[i].sha256 = util::Sha256::of(entry.target);
+        } else if (auto known = cache.lookup(entry.path, entry.stat)) {
+            manifest[i].sha256 = std::move(*known);
+        } else {
+            to_hash.push_back(i);
+        }
+    }
+
+    const store::BlobStore& blobs = workspace.blobs();
+    auto done = util::parallel_for(to_hash.size(), [&](std::size_t n) -> Result<void> {
+        const std::size_t i = to_hash[n];
+        auto file = hash_and_store(blobs, listing.root / entries[i].path);
+        if (!file) {
+            return std::unexpected(file.error());
+        }
+        manifest[i].sha256 = file->sha256;
+        manifest[i].size = file->size;
+        hashed[i] = std::move(*file);
+        return {};
+    });
+    if (!done) {
+        return std::unexpected(done.error());
+    }
+
+    SnapshotCost cost;
+    cost.files = entries.size();
+    cost.hashed_files = to_hash.size();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        cost.bytes += manifest[i].size;
+        if (hashed[i].added) {
+            ++cost.new_files;
+            cost.new_bytes += hashed[i].size;
+        }
+    }
+    // Every blob reaches the disk before anything that names it.
+    if (cost.new_files > 0) {
+        if (auto synced = blobs.sync(); !synced) {
+            return std::unexpected(synced.error());
+        }
+    }
+    auto stored = blobs.put_bytes(format_manifest(manifest));
+    if (!stored) {
+        return std::unexpected(stored.error());
+    }
+    cost.id = stored->sha256;
+    if (auto recorded = record(workspace, hashed, *stored, cost, now); !recorded) {
+        return std::unexpected(recorded.error());
+    }
+
+    const auto files =
+        static_cast<std::size_t>(std::ranges::count(entries, EntryKind::file, &Entry::kind));
+    if (!to_hash.empty() || cache.size() != files) {
+        std::vector<CachedDigest> remembered;
+        remembered.reserve(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (entries[i].kind == EntryKind::file) {
+                const StatKey& stat = hashed[i].sha256.empty() ? entries[i].stat : hashed[i].stat;
+                remembered.push_back({entries[i].path, stat, manifest[i].sha256});
+            }
+        }
+        // Losing the cache costs only time; a failure to write it is not the user's problem.
+        std::ignore = StatCache::save(cache_path, root, remembered);
+    }
+    return cost;
+}
+
+std::string describe(const SnapshotCost& cost) {
+    return fmt::format(
+        "snapshot {}: {} file{}, {}, {} new", cost.id.substr(0, 7),
+        util::with_thousands(cost.files), cost.files == 1 ? "" : "s", util::human_bytes(cost.bytes),
+        cost.new_files == 0 ? std::string("0")
+                            : fmt::format("{} ({})", util::with_thousands(cost.new_files),
+                                          util::human_bytes(cost.new_bytes)));
+}
+
+}  // namespace ferry::snapshot
