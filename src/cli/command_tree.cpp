@@ -19,8 +19,8 @@ constexpr GroupInfo k_groups[] = {
     {"env", "Environments: venv, conda and Docker images for jobs",
      "This version has validate and schema; create, list, show, build and delete come later."},
     {"run", "Submit jobs and follow, cancel and download their runs",
-     "This version has validate and schema; submit, list, show, stream, wait, cancel and download "
-     "come later."},
+     "This version has validate, schema and snapshot; submit, list, show, stream, wait, cancel and "
+     "download come later."},
     {"model", "Register, list and download models",
      "This version has validate and schema; register, list, show, download and delete come later."},
     {"dataset", "Register, list and download datasets",

@@ -30,7 +30,12 @@ struct SnapshotOptions {
 };
 
 fs::path absolute_from(const Context& ctx, const std::string& path) {
-    return (fs::path(path).is_absolute() ? fs::path(path) : ctx.cwd / path).lexically_normal();
+    fs::path absolute =
+        (fs::path(path).is_absolute() ? fs::path(path) : ctx.cwd / path).lexically_normal();
+    if (!absolute.has_filename() && absolute.has_relative_path()) {
+        absolute = absolute.parent_path();  // "dir/." and "dir/" name dir
+    }
+    return absolute;
 }
 
 // The directory to snapshot: DIR, or the `code` of the job file, or the current directory.
@@ -163,10 +168,14 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
         relative =
             fs::weakly_canonical(absolute, ec).lexically_relative(real_root).generic_string();
     }
-    if (relative.empty() || relative == "." || relative.starts_with("..")) {
+    if (relative.empty() || relative == ".." || relative.starts_with("../")) {
         return usage_error("{}: not inside {}", path, root.string());
     }
-    if (path.ends_with('/')) {
+    if (relative == ".") {
+        return usage_error("{}: name a file or directory inside {}", path, root.string());
+    }
+    const bool marked_directory = path.ends_with('/');
+    if (marked_directory) {
         relative += '/';
     }
     auto why = snapshot::explain(root, relative);
@@ -180,13 +189,14 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
         verdict = fmt::format("excluded: its directory {}/ is excluded by {}",
                               why->decided_by_directory, rule_text(*why->rule));
     } else if (why->left_out == snapshot::LeftOutReason::outside_link) {
-        verdict = fmt::format("left out: a symbolic link to {}, outside the tree", why->detail);
+        verdict = fmt::format("left out: a symbolic link (to {}) that leads outside the tree",
+                              why->detail);
     } else if (why->left_out == snapshot::LeftOutReason::special_file) {
         verdict = fmt::format("left out: {}", why->detail);
     } else if (why->rule && why->rule->credential) {
         verdict = fmt::format(
-            "excluded by {} (looks like a credential; a '!' rule in "
-            ".ferryignore brings it back)",
+            "excluded by {} (looks like a credential; a '!' line for it in an ignore file "
+            "brings it back)",
             rule_text(*why->rule));
     } else if (why->rule) {
         verdict =
@@ -198,12 +208,14 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
         verdict += fmt::format(" (no such path; judged as a {})",
                                why->is_directory ? "directory" : "file");
     }
+    const std::string shown =
+        why->path + (marked_directory && why->is_directory && !why->path.ends_with('/') ? "/" : "");
     if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
-        ctx.out << why->path << ": " << verdict << '\n';
+        ctx.out << shown << ": " << verdict << '\n';
         return {};
     }
     Json record;
-    record["path"] = why->path;
+    record["path"] = shown;
     record["included"] = why->included;
     record["exists"] = why->exists;
     record["verdict"] = verdict;

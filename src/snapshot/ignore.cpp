@@ -86,6 +86,10 @@ bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_vie
     if ((rule.directory_only && !is_directory) || (rule.files_only && is_directory)) {
         return false;
     }
+    if (!base.empty() &&
+        (path.size() <= base.size() || !path.starts_with(base) || path[base.size()] != '/')) {
+        return false;  // a list applies only below its directory
+    }
     if (rule.basename_only) {
         const std::size_t slash = path.rfind('/');
         const std::string_view name =
@@ -94,9 +98,6 @@ bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_vie
     }
     std::string_view name = path;
     if (!base.empty()) {
-        if (path.size() <= base.size() || !path.starts_with(base) || path[base.size()] != '/') {
-            return false;
-        }
         name.remove_prefix(base.size() + 1);
     }
     return util::wildmatch(rule.pattern, name, util::WildPathname::yes);

@@ -47,7 +47,8 @@ std::vector<std::string> listing_warnings(const Listing& listing) {
     std::vector<std::string> warnings = listing.warnings;
     if (auto names = paths_of(listing, LeftOutReason::credential, false); !names.empty()) {
         warnings.push_back(fmt::format(
-            "left out what looks like credentials: {} (a '!' rule in .ferryignore brings one back)",
+            "left out what looks like credentials: {} (a '!' line for one in an ignore file "
+            "brings it back)",
             names));
     }
     if (auto names = paths_of(listing, LeftOutReason::outside_link, true); !names.empty()) {

@@ -103,25 +103,32 @@ Result<std::string> read_link(int dir_fd, const std::string& name, const std::st
     return target;
 }
 
-// The target a link keeps in a snapshot (relative, as written when it was relative), or
-// nothing when it leads outside `root`, whether written so or reached through other links.
+// The target a link keeps in a snapshot, or nothing when it leads outside `root`, whether
+// written so or reached through other links. A relative target that stays inside is kept as
+// written; others are rewritten relative to the link. A dangling link is judged by its text.
 std::optional<std::string> kept_target(const std::string& root, const std::string& directory,
                                        const std::string& path, const std::string& target) {
+    if (target.empty()) {
+        return std::nullopt;
+    }
     const std::string link_directory = directory.empty() ? root : root + "/" + directory;
     const std::string lexical =
         normalize(target.starts_with('/') ? target : link_directory + "/" + target);
-    if (target.empty() || !is_within(lexical, root)) {
-        return std::nullopt;
-    }
+    const bool lexically_inside = is_within(lexical, root);
+    std::string destination = lexical;
     char resolved[PATH_MAX];
-    if (::realpath((root + "/" + path).c_str(), resolved) != nullptr &&
-        !is_within(resolved, root)) {
+    if (::realpath((root + "/" + path).c_str(), resolved) != nullptr) {
+        if (!is_within(resolved, root)) {
+            return std::nullopt;
+        }
+        destination = resolved;
+    } else if (!lexically_inside) {
         return std::nullopt;
     }
-    if (target.starts_with('/')) {
-        return fs::path(lexical).lexically_relative(link_directory).string();
+    if (!target.starts_with('/') && lexically_inside) {
+        return target;
     }
-    return target;
+    return fs::path(destination).lexically_relative(link_directory).string();
 }
 
 const char* special_kind(mode_t mode) {

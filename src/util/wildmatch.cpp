@@ -163,6 +163,14 @@ std::optional<Outcome> Matcher::star(std::size_t& p, std::size_t& t) const {
         const bool after_slash = first == 0 || pat(first - 1) == '/';
         const bool before_slash =
             pat(p) == 0 || pat(p) == '/' || (pat(p) == '\\' && pat(p + 1) == '/');
+        if (m_pathname && after_slash && before_slash) {
+            // "**/**/" means what "**/" means; folding them keeps the search from
+            // multiplying for each one.
+            while (pat(p) == '/' && pat(p + 1) == '*' && pat(p + 2) == '*' &&
+                   (pat(p + 3) == '/' || pat(p + 3) == 0)) {
+                p += 3;
+            }
+        }
         if (!m_pathname || (after_slash && before_slash)) {
             // "**/" may match nothing at all: foo/**/bar matches foo/bar.
             if (m_pathname && pat(p) == '/' && run(p + 1, t) == Outcome::match) {

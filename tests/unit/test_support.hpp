@@ -83,8 +83,10 @@ private:
     mode_t m_old;
 };
 
-// Writes a file for a test's setup; fails the test when it cannot.
+// Writes a file (and its missing parents) for a test's setup; fails the test when it cannot.
 inline void write_text(const fs::path& path, std::string_view text) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
     auto written = util::write_file_atomic(path, text, 0644, util::Durable::no);
     ASSERT_TRUE(written) << written.error().message;
 }
