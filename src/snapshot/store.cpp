@@ -193,10 +193,17 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
             return std::unexpected(synced.error());
         }
     }
-    auto stored = blobs.put_bytes(format_manifest(manifest));
-    if (!stored) {
-        return std::unexpected(stored.error());
+    // An unchanged tree has its manifest stored already: no write, no fsync.
+    const std::string text = format_manifest(manifest);
+    store::StoredBlob stored_manifest{util::Sha256::of(text), text.size(), false};
+    if (!blobs.has(stored_manifest.sha256)) {
+        auto stored = blobs.put_bytes(text);
+        if (!stored) {
+            return std::unexpected(stored.error());
+        }
+        stored_manifest = *stored;
     }
+    const store::StoredBlob* stored = &stored_manifest;
     cost.id = stored->sha256;
     if (auto recorded = record(workspace, hashed, *stored, cost, now); !recorded) {
         return std::unexpected(recorded.error());
