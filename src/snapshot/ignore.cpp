@@ -123,12 +123,19 @@ const IgnoreList& credential_rules() {
 }
 
 const IgnoreRule* IgnoreStack::decide(std::string_view path, bool is_directory) const {
-    for (auto list = m_lists.rbegin(); list != m_lists.rend(); ++list) {
-        for (auto rule = list->rules.rbegin(); rule != list->rules.rend(); ++rule) {
-            if (rule_matches(*rule, list->base, path, is_directory)) {
+    for (const Node* node = m_top.get(); node != nullptr; node = node->parent.get()) {
+        const IgnoreList& list = node->list;
+        for (auto rule = list.rules.rbegin(); rule != list.rules.rend(); ++rule) {
+            if (rule_matches(*rule, list.base, path, is_directory)) {
                 return &*rule;
             }
         }
+    }
+    // Every credential rule needs one of these shapes; most names are spared the matching.
+    const std::string_view name = path.substr(path.rfind('/') + 1);
+    if (!name.starts_with('.') && !name.starts_with("id_") && !name.starts_with("credentials") &&
+        !name.ends_with(".pem") && !name.ends_with(".key")) {
+        return nullptr;
     }
     for (const auto& rule : credential_rules().rules) {
         if (rule_matches(rule, "", path, is_directory)) {

@@ -11,7 +11,7 @@ namespace ferry::snapshot {
 
 namespace {
 
-constexpr std::string_view k_header = "ferry-manifest 1";
+constexpr std::string_view k_header = k_manifest_header.substr(0, k_manifest_header.size() - 1);
 
 void append_escaped(std::string& out, std::string_view text) {
     for (const char c : text) {
@@ -97,18 +97,30 @@ bool is_safe_relative_path(std::string_view path) {
     return true;
 }
 
-std::string format_manifest(const std::vector<ManifestEntry>& entries) {
-    std::string out(k_header);
+void append_manifest_entry(std::string& out, std::string_view mode, std::uint64_t size,
+                           std::string_view sha256, std::string_view path,
+                           std::string_view target) {
+    out.append(mode);
+    out += ' ';
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, size).ptr;
+    out.append(digits, end);
+    out += ' ';
+    out.append(sha256);
+    out += ' ';
+    append_escaped(out, path);
+    if (mode == "120000") {
+        out += '\t';
+        append_escaped(out, target);
+    }
     out += '\n';
+}
+
+std::string format_manifest(const std::vector<ManifestEntry>& entries) {
+    std::string out(k_manifest_header);
     out.reserve(entries.size() * 100);
     for (const auto& entry : entries) {
-        out += fmt::format("{} {} {} ", entry.mode, entry.size, entry.sha256);
-        append_escaped(out, entry.path);
-        if (entry.is_link()) {
-            out += '\t';
-            append_escaped(out, entry.target);
-        }
-        out += '\n';
+        append_manifest_entry(out, entry.mode, entry.size, entry.sha256, entry.path, entry.target);
     }
     return out;
 }

@@ -39,17 +39,17 @@ public:
         m_data.remove_prefix(sizeof(T));
         return true;
     }
-    bool get_text(std::string& text, std::size_t size) {
+    bool get_view(std::string_view& view, std::size_t size) {
         if (m_data.size() < size) {
             return false;
         }
-        text.assign(m_data.substr(0, size));
+        view = m_data.substr(0, size);
         m_data.remove_prefix(size);
         return true;
     }
-    bool get_text(std::string& text) {
+    bool get_text(std::string_view& view) {
         std::uint32_t size = 0;
-        return get(size) && get_text(text, size);
+        return get(size) && get_view(view, size);
     }
     [[nodiscard]] bool done() const { return m_data.empty(); }
 
@@ -57,26 +57,23 @@ private:
     std::string_view m_data;
 };
 
-std::string to_hex(std::string_view raw) {
-    static constexpr char k_digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(raw.size() * 2);
-    for (const char c : raw) {
-        const auto byte = static_cast<unsigned char>(c);
-        hex += k_digits[byte >> 4];
-        hex += k_digits[byte & 15];
+constexpr char k_hex[] = "0123456789abcdef";
+
+HexDigest to_hex(const char* raw) {
+    HexDigest hex;
+    for (std::size_t i = 0; i < k_digest_bytes; ++i) {
+        const auto byte = static_cast<unsigned char>(raw[i]);
+        hex[2 * i] = k_hex[byte >> 4];
+        hex[2 * i + 1] = k_hex[byte & 15];
     }
     return hex;
 }
 
-std::string to_raw(std::string_view hex) {
-    std::string raw;
-    raw.reserve(hex.size() / 2);
+void append_raw(std::string& out, const HexDigest& hex) {
     const auto value = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        raw += static_cast<char>(value(hex[i]) * 16 + value(hex[i + 1]));
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        out += static_cast<char>(value(hex[i]) * 16 + value(hex[i + 1]));
     }
-    return raw;
 }
 
 }  // namespace
@@ -91,32 +88,29 @@ StatCache StatCache::load(const std::filesystem::path& file, std::string_view ro
     if (!data || !std::string_view(*data).starts_with(k_magic)) {
         return cache;
     }
-    Reader reader(std::string_view(*data).substr(k_magic.size()));
-    std::string recorded_root;
+    cache.m_data = std::move(*data);
+    Reader reader(std::string_view(cache.m_data).substr(k_magic.size()));
+    std::string_view recorded_root;
     std::uint32_t count = 0;
     if (!reader.get_text(recorded_root) || recorded_root != root || !reader.get(count)) {
-        return cache;
+        return {};
     }
-    std::vector<CachedDigest> entries;
-    entries.reserve(count);
+    cache.m_entries.reserve(count);
     for (std::uint32_t i = 0; i < count; ++i) {
-        CachedDigest entry;
-        std::string raw;
-        if (!reader.get_text(entry.path) || !reader.get(entry.stat.size) ||
-            !reader.get(entry.stat.mtime_ns) || !reader.get(entry.stat.ctime_ns) ||
-            !reader.get(entry.stat.inode) || !reader.get_text(raw, k_digest_bytes)) {
-            return cache;
+        Slot slot{};
+        std::string_view digest;
+        if (!reader.get_text(slot.path) || !reader.get(slot.stat.size) ||
+            !reader.get(slot.stat.mtime_ns) || !reader.get(slot.stat.ctime_ns) ||
+            !reader.get(slot.stat.inode) || !reader.get_view(digest, k_digest_bytes) ||
+            (!cache.m_entries.empty() && cache.m_entries.back().path >= slot.path)) {
+            return {};
         }
-        entry.sha256 = to_hex(raw);
-        if (!entries.empty() && entries.back().path >= entry.path) {
-            return cache;
-        }
-        entries.push_back(std::move(entry));
+        slot.digest = digest.data();
+        cache.m_entries.push_back(slot);
     }
     if (!reader.done()) {
-        return cache;
+        return {};
     }
-    cache.m_entries = std::move(entries);
     cache.m_written_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     return cache;
@@ -134,7 +128,7 @@ Result<void> StatCache::save(const std::filesystem::path& file, std::string_view
         put(data, entry.stat.mtime_ns);
         put(data, entry.stat.ctime_ns);
         put(data, entry.stat.inode);
-        data += to_raw(entry.sha256);
+        append_raw(data, entry.sha256);
     }
     if (auto made = util::create_directories(file.parent_path(), 0700); !made) {
         return made;
@@ -143,13 +137,13 @@ Result<void> StatCache::save(const std::filesystem::path& file, std::string_view
     return util::write_file_atomic(file, data, 0600, util::Durable::no);
 }
 
-std::optional<std::string> StatCache::lookup(std::string_view path, const StatKey& stat) const {
-    const auto found = std::ranges::lower_bound(m_entries, path, {}, &CachedDigest::path);
+std::optional<HexDigest> StatCache::lookup(std::string_view path, const StatKey& stat) const {
+    const auto found = std::ranges::lower_bound(m_entries, path, {}, &Slot::path);
     if (found == m_entries.end() || found->path != path || !(found->stat == stat) ||
         stat.mtime_ns >= m_written_ns) {
         return std::nullopt;
     }
-    return found->sha256;
+    return to_hex(found->digest);
 }
 
 }  // namespace ferry::snapshot

@@ -32,14 +32,6 @@ struct Hashed {
     bool added = false;
 };
 
-StatKey key_of(const struct stat& st) {
-    const auto ns = [](const struct timespec& ts) {
-        return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-    };
-    return {static_cast<std::uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
-            static_cast<std::uint64_t>(st.st_ino)};
-}
-
 Result<Hashed> hash_and_store(const store::BlobStore& blobs, const fs::path& file) {
     util::Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
@@ -49,7 +41,7 @@ Result<Hashed> hash_and_store(const store::BlobStore& blobs, const fs::path& fil
     if (!S_ISREG(st.st_mode)) {
         return fail("{} changed while being snapshotted: no longer a regular file", file.string());
     }
-    Hashed hashed{{}, 0, key_of(st), false};
+    Hashed hashed{{}, 0, stat_key(st), false};
     if (static_cast<std::uint64_t>(st.st_size) > k_in_memory) {
         auto stored = blobs.put_copy(fd.get(), file.string(), util::Durable::no);
         if (!stored) {
@@ -114,10 +106,8 @@ Result<void> record(store::Workspace& workspace, const std::vector<Hashed>& hash
                 .run();
         };
         for (const auto& file : hashed) {
-            if (!file.sha256.empty()) {
-                if (auto ran = index(file.sha256, file.size); !ran) {
-                    return ran;
-                }
+            if (auto ran = index(file.sha256, file.size); !ran) {
+                return ran;
             }
         }
         if (auto ran = index(manifest.sha256, manifest.size); !ran) {
@@ -146,31 +136,34 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
     const StatCache cache = StatCache::load(cache_path, root);
 
     const auto& entries = listing.entries;
-    std::vector<ManifestEntry> manifest(entries.size());
-    std::vector<Hashed> hashed(entries.size());
+    std::vector<HexDigest> digests(entries.size());
     std::vector<std::size_t> to_hash;
+    std::size_t files = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const Entry& entry = entries[i];
-        manifest[i] = {std::string(entry.mode()), entry.size, {}, entry.path, entry.target};
         if (entry.kind == EntryKind::symlink) {
-            manifest[i].sha256 = util::Sha256::of(entry.target);
-        } else if (auto known = cache.lookup(entry.path, entry.stat)) {
-            manifest[i].sha256 = std::move(*known);
+            const std::string digest = util::Sha256::of(entry.target);
+            std::ranges::copy(digest, digests[i].begin());
+            continue;
+        }
+        ++files;
+        if (auto known = cache.lookup(entry.path, entry.stat)) {
+            digests[i] = *known;
         } else {
             to_hash.push_back(i);
         }
     }
 
     const store::BlobStore& blobs = workspace.blobs();
+    std::vector<Hashed> hashed(to_hash.size());
     auto done = util::parallel_for(to_hash.size(), [&](std::size_t n) -> Result<void> {
         const std::size_t i = to_hash[n];
         auto file = hash_and_store(blobs, listing.root / entries[i].path);
         if (!file) {
             return std::unexpected(file.error());
         }
-        manifest[i].sha256 = file->sha256;
-        manifest[i].size = file->size;
-        hashed[i] = std::move(*file);
+        std::ranges::copy(file->sha256, digests[i].begin());
+        hashed[n] = std::move(*file);
         return {};
     });
     if (!done) {
@@ -180,11 +173,13 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
     SnapshotCost cost;
     cost.files = entries.size();
     cost.hashed_files = to_hash.size();
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        cost.bytes += manifest[i].size;
-        if (hashed[i].added) {
+    cost.bytes = listing.bytes;
+    for (std::size_t n = 0; n < to_hash.size(); ++n) {
+        // A file that changed since the walk is stored as read; its size follows.
+        cost.bytes = cost.bytes - entries[to_hash[n]].size + hashed[n].size;
+        if (hashed[n].added) {
             ++cost.new_files;
-            cost.new_bytes += hashed[i].size;
+            cost.new_bytes += hashed[n].size;
         }
     }
     // Every blob reaches the disk before anything that names it.
@@ -193,31 +188,37 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
             return std::unexpected(synced.error());
         }
     }
+    std::string text(k_manifest_header);
+    text.reserve(entries.size() * 110);
+    for (std::size_t i = 0, n = 0; i < entries.size(); ++i) {
+        const Entry& entry = entries[i];
+        const bool read_now = n < to_hash.size() && to_hash[n] == i;
+        const std::uint64_t size = read_now ? hashed[n++].size : entry.size;
+        append_manifest_entry(text, entry.mode(), size, {digests[i].data(), digests[i].size()},
+                              entry.path, entry.target);
+    }
     // An unchanged tree has its manifest stored already: no write, no fsync.
-    const std::string text = format_manifest(manifest);
-    store::StoredBlob stored_manifest{util::Sha256::of(text), text.size(), false};
-    if (!blobs.has(stored_manifest.sha256)) {
+    store::StoredBlob manifest{util::Sha256::of(text), text.size(), false};
+    if (!blobs.has(manifest.sha256)) {
         auto stored = blobs.put_bytes(text);
         if (!stored) {
             return std::unexpected(stored.error());
         }
-        stored_manifest = *stored;
+        manifest = *stored;
     }
-    const store::StoredBlob* stored = &stored_manifest;
-    cost.id = stored->sha256;
-    if (auto recorded = record(workspace, hashed, *stored, cost, now); !recorded) {
+    cost.id = manifest.sha256;
+    if (auto recorded = record(workspace, hashed, manifest, cost, now); !recorded) {
         return std::unexpected(recorded.error());
     }
 
-    const auto files =
-        static_cast<std::size_t>(std::ranges::count(entries, EntryKind::file, &Entry::kind));
     if (!to_hash.empty() || cache.size() != files) {
         std::vector<CachedDigest> remembered;
-        remembered.reserve(entries.size());
-        for (std::size_t i = 0; i < entries.size(); ++i) {
+        remembered.reserve(files);
+        for (std::size_t i = 0, n = 0; i < entries.size(); ++i) {
+            const bool read_now = n < to_hash.size() && to_hash[n] == i;
+            const StatKey& stat = read_now ? hashed[n++].stat : entries[i].stat;
             if (entries[i].kind == EntryKind::file) {
-                const StatKey& stat = hashed[i].sha256.empty() ? entries[i].stat : hashed[i].stat;
-                remembered.push_back({entries[i].path, stat, manifest[i].sha256});
+                remembered.push_back({entries[i].path, stat, digests[i]});
             }
         }
         // Losing the cache costs only time; a failure to write it is not the user's problem.

@@ -1,3 +1,4 @@
+// The ignore-aware walk of a code directory, one directory per task on all cores.
 #include "ferry/snapshot/walk.hpp"
 
 #include <dirent.h>
@@ -6,141 +7,132 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <span>
-#include <climits>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "walk_support.hpp"
 
 namespace ferry::snapshot {
 
 namespace {
 
-std::int64_t nanoseconds(const struct timespec& ts) {
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+using detail::join;
 
-StatKey key_of(const struct stat& st) {
-    return {static_cast<std::uint64_t>(st.st_size), nanoseconds(st.st_mtim),
-            nanoseconds(st.st_ctim), static_cast<std::uint64_t>(st.st_ino)};
-}
+struct Task {
+    std::string directory;  // relative to the root; "" is the root
+    IgnoreStack ignores;    // the lists of its parents
+};
 
-std::string join(std::string_view directory, std::string_view name) {
-    if (directory.empty()) {
-        return std::string(name);
-    }
-    std::string path;
-    path.reserve(directory.size() + 1 + name.size());
-    path.append(directory).append("/").append(name);
-    return path;
-}
+using Names = std::vector<std::pair<std::string, unsigned char>>;
 
-Result<std::string> read_all(int fd, const std::string& what) {
-    std::string text;
-    char buffer[16384];
+// Reads the entries straight from the kernel, with their types where the filesystem gives
+// them (DT_UNKNOWN otherwise).
+Result<Names> read_directory(int dir_fd, const std::string& directory) {
+    Names names;
+    alignas(dirent64) char buffer[32768];
     for (;;) {
-        const ssize_t got = ::read(fd, buffer, sizeof buffer);
+        const ssize_t got = ::getdents64(dir_fd, buffer, sizeof buffer);
         if (got < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return fail("cannot read {}: {}", what, util::errno_text(errno));
+            return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
+                        util::errno_text(errno));
         }
         if (got == 0) {
-            return text;
+            return names;
         }
-        text.append(buffer, static_cast<std::size_t>(got));
-    }
-}
-
-// The rules of a directory from the first of its ignore files among `candidates`. Like
-// git, an ignore file that is a symbolic link is not followed (a warning says so).
-Result<IgnoreList> read_ignore_list(int dir_fd, const std::string& base,
-                                    std::span<const std::string_view> candidates,
-                                    std::vector<std::string>& warnings) {
-    for (const std::string_view name : candidates) {
-        const std::string source = join(base, name);
-        util::Fd fd(::openat(dir_fd, std::string(name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd) {
-            if (errno == ENOENT) {
-                continue;
+        for (ssize_t offset = 0; offset < got;) {
+            const auto* entry = reinterpret_cast<const dirent64*>(buffer + offset);
+            const std::string_view name = entry->d_name;
+            if (name != "." && name != "..") {
+                names.emplace_back(name, entry->d_type);
             }
-            if (errno == ELOOP) {
-                warnings.push_back(
-                    fmt::format("{}: a symbolic link; ignore files are not "
-                                "followed, so its rules are not used",
-                                source));
-                return IgnoreList{base, {}};
-            }
-            return fail("cannot read {}: {}", source, util::errno_text(errno));
+            offset += entry->d_reclen;
         }
-        auto text = read_all(fd.get(), source);
-        if (!text) {
-            return std::unexpected(text.error());
-        }
-        return parse_ignore_file(*text, source, base);
     }
-    return IgnoreList{base, {}};
 }
 
-std::string normalize(std::string_view absolute) {
-    return fs::path(absolute).lexically_normal().string();
-}
-
-bool is_within(std::string_view path, std::string_view root) {
-    return path == root || (path.starts_with(root) && path.size() > root.size() &&
-                            (root.ends_with('/') || path[root.size()] == '/'));
-}
-
-Result<std::string> read_link(int dir_fd, const std::string& name, const std::string& path) {
-    std::string target(PATH_MAX, '\0');
-    const ssize_t length = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
-    if (length < 0) {
-        return fail("cannot read link {}: {}", path, util::errno_text(errno));
-    }
-    target.resize(static_cast<std::size_t>(length));
-    return target;
-}
-
-// The target a link keeps in a snapshot, or nothing when it leads outside `root`, whether
-// written so or reached through other links. A relative target that stays inside is kept as
-// written; others are rewritten relative to the link. A dangling link is judged by its text.
-std::optional<std::string> kept_target(const std::string& root, const std::string& directory,
-                                       const std::string& path, const std::string& target) {
-    if (target.empty()) {
-        return std::nullopt;
-    }
-    const std::string link_directory = directory.empty() ? root : root + "/" + directory;
-    const std::string lexical =
-        normalize(target.starts_with('/') ? target : link_directory + "/" + target);
-    const bool lexically_inside = is_within(lexical, root);
-    std::string destination = lexical;
-    char resolved[PATH_MAX];
-    if (::realpath((root + "/" + path).c_str(), resolved) != nullptr) {
-        if (!is_within(resolved, root)) {
-            return std::nullopt;
-        }
-        destination = resolved;
-    } else if (!lexically_inside) {
-        return std::nullopt;
-    }
-    if (!target.starts_with('/') && lexically_inside) {
-        return target;
-    }
-    return fs::path(destination).lexically_relative(link_directory).string();
-}
-
-const char* special_kind(mode_t mode) {
-    return S_ISFIFO(mode) ? "a named pipe" : S_ISSOCK(mode) ? "a socket" : "a device";
-}
-
+// Directories wait in one queue; every thread takes one, lists it and queues its
+// subdirectories. Each thread keeps its own results, merged at the end.
 class Walker {
 public:
-    Walker(Listing& out) : m_out(out), m_root(out.root.string()) {}
+    Walker(int root_fd, std::string root) : m_root_fd(root_fd), m_root(std::move(root)) {}
 
-    Result<void> walk(int dir_fd, const std::string& directory) {
-        auto names = read_directory(dir_fd, directory);
+    Result<Listing> run() {
+        m_queue.push_back({"", IgnoreStack{}});
+        m_pending = 1;
+        const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+        std::vector<Listing> parts(threads);
+        {
+            std::vector<std::jthread> helpers;
+            for (unsigned t = 1; t < threads; ++t) {
+                helpers.emplace_back([this, &parts, t] { drain(parts[t]); });
+            }
+            drain(parts[0]);
+        }
+        if (m_error) {
+            return std::unexpected(*m_error);
+        }
+        Listing listing;
+        listing.root = m_root;
+        for (auto& part : parts) {
+            listing.bytes += part.bytes;
+            std::ranges::move(part.entries, std::back_inserter(listing.entries));
+            std::ranges::move(part.left_out, std::back_inserter(listing.left_out));
+            std::ranges::move(part.warnings, std::back_inserter(listing.warnings));
+        }
+        std::ranges::sort(listing.entries, {}, &Entry::path);
+        std::ranges::sort(listing.left_out, {}, &LeftOut::path);
+        std::ranges::sort(listing.warnings);
+        return listing;
+    }
+
+private:
+    void drain(Listing& out) {
+        for (;;) {
+            Task task;
+            {
+                std::unique_lock lock(m_mutex);
+                m_ready.wait(lock, [&] { return !m_queue.empty() || m_pending == 0 || m_error; });
+                if (m_queue.empty() || m_error) {
+                    return;
+                }
+                task = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            auto done = walk(task, out);
+            const std::lock_guard lock(m_mutex);
+            if (!done && !m_error) {
+                m_error = done.error();
+            }
+            --m_pending;
+            m_ready.notify_all();
+        }
+    }
+
+    void enqueue(Task task) {
+        const std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(task));
+        ++m_pending;
+        m_ready.notify_one();
+    }
+
+    Result<void> walk(Task& task, Listing& out) {
+        const std::string& directory = task.directory;
+        util::Fd dir_fd(directory.empty()
+                            ? ::dup(m_root_fd)
+                            : ::openat(m_root_fd, directory.c_str(),
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir_fd) {
+            return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
+                        util::errno_text(errno));
+        }
+        auto names = read_directory(dir_fd.get(), directory);
         if (!names) {
             return std::unexpected(names.error());
         }
@@ -150,77 +142,42 @@ public:
                 present.push_back(candidate);
             }
         }
-        auto list = read_ignore_list(dir_fd, directory, present, m_out.warnings);
+        auto list = detail::read_ignore_list(dir_fd.get(), directory, present, out.warnings);
         if (!list) {
             return std::unexpected(list.error());
         }
-        m_stack.push(std::move(*list));
+        task.ignores.push(std::move(*list));
         for (const auto& [name, type] : *names) {
-            if (auto visited = visit(dir_fd, directory, name, type); !visited) {
+            if (auto visited = visit(dir_fd.get(), task, name, type, out); !visited) {
                 return visited;
             }
         }
-        m_stack.pop();
         return {};
     }
 
-private:
-    using Names = std::vector<std::pair<std::string, unsigned char>>;
-
-    static Result<Names> read_directory(int dir_fd, const std::string& directory) {
-        const int copy = ::dup(dir_fd);
-        DIR* dir = copy < 0 ? nullptr : ::fdopendir(copy);
-        if (dir == nullptr) {
-            const int error = errno;
-            if (copy >= 0) {
-                ::close(copy);
-            }
-            return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
-                        util::errno_text(error));
-        }
-        Names names;
-        errno = 0;
-        while (const dirent* entry = ::readdir(dir)) {
-            const std::string_view name = entry->d_name;
-            if (name != "." && name != "..") {
-                names.emplace_back(name, entry->d_type);
-            }
-        }
-        const int error = errno;
-        ::closedir(dir);
-        if (error != 0) {
-            return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
-                        util::errno_text(error));
-        }
-        return names;
-    }
-
-    Result<void> visit(int dir_fd, const std::string& directory, const std::string& name,
-                       unsigned char type) {
+    Result<void> visit(int dir_fd, const Task& task, const std::string& name, unsigned char type,
+                       Listing& out) {
         if (name == ".git") {
             return {};  // git's own data, at any depth, is never part of a snapshot
         }
-        const std::string path = join(directory, name);
+        const std::string path = join(task.directory, name);
         struct stat st {};
         const bool need_stat = type != DT_DIR;
         if (need_stat && ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             return fail("cannot stat {}: {}", path, util::errno_text(errno));
         }
         const bool is_directory = type == DT_DIR || (need_stat && S_ISDIR(st.st_mode));
-        if (const IgnoreRule* rule = m_stack.decide(path, is_directory); rule && !rule->negative) {
+        if (const IgnoreRule* rule = task.ignores.decide(path, is_directory);
+            rule && !rule->negative) {
             if (rule->credential) {
-                m_out.left_out.push_back(
+                out.left_out.push_back(
                     {is_directory ? path + "/" : path, LeftOutReason::credential, rule->line});
             }
             return {};
         }
         if (is_directory) {
-            util::Fd child(
-                ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!child) {
-                return fail("cannot read directory {}: {}", path, util::errno_text(errno));
-            }
-            return walk(child.get(), path);
+            enqueue({path, task.ignores});
+            return {};
         }
         if (S_ISREG(st.st_mode)) {
             Entry entry{path,
@@ -228,53 +185,49 @@ private:
                         (st.st_mode & S_IXUSR) != 0,
                         static_cast<std::uint64_t>(st.st_size),
                         {},
-                        key_of(st)};
-            m_out.bytes += entry.size;
-            m_out.entries.push_back(std::move(entry));
+                        stat_key(st)};
+            out.bytes += entry.size;
+            out.entries.push_back(std::move(entry));
             return {};
         }
-        if (S_ISLNK(st.st_mode)) {
-            return link(dir_fd, directory, name, path, st);
+        if (!S_ISLNK(st.st_mode)) {
+            out.left_out.push_back(
+                {path, LeftOutReason::special_file, detail::special_kind(st.st_mode)});
+            return {};
         }
-        m_out.left_out.push_back({path, LeftOutReason::special_file, special_kind(st.st_mode)});
-        return {};
-    }
-
-    Result<void> link(int dir_fd, const std::string& directory, const std::string& name,
-                      const std::string& path, const struct stat& st) {
-        auto target = read_link(dir_fd, name, path);
+        auto target = detail::read_link(dir_fd, name, path);
         if (!target) {
             return std::unexpected(target.error());
         }
-        auto kept = kept_target(m_root, directory, path, *target);
+        auto kept = detail::kept_target(m_root, task.directory, path, *target);
         if (!kept) {
-            m_out.left_out.push_back({path, LeftOutReason::outside_link, *target});
+            out.left_out.push_back({path, LeftOutReason::outside_link, *target});
             return {};
         }
-        Entry entry{path, EntryKind::symlink, false, kept->size(), *kept, key_of(st)};
-        m_out.bytes += entry.size;
-        m_out.entries.push_back(std::move(entry));
+        Entry entry{path, EntryKind::symlink, false, kept->size(), *kept, stat_key(st)};
+        out.bytes += entry.size;
+        out.entries.push_back(std::move(entry));
         return {};
     }
 
-    Listing& m_out;
+    int m_root_fd;
     std::string m_root;
-    IgnoreStack m_stack;
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<Task> m_queue;
+    std::size_t m_pending = 0;  // queued or being walked
+    std::optional<Error> m_error;
 };
 
-Result<fs::path> real_directory(const fs::path& root) {
-    char resolved[PATH_MAX];
-    if (::realpath(root.c_str(), resolved) == nullptr) {
-        return fail("cannot read {}: {}", root.string(), util::errno_text(errno));
-    }
-    struct stat st {};
-    if (::stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return fail("{} is not a directory", root.string());
-    }
-    return fs::path(resolved);
-}
-
 }  // namespace
+
+StatKey stat_key(const struct ::stat& st) {
+    const auto nanoseconds = [](const struct timespec& ts) {
+        return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    };
+    return {static_cast<std::uint64_t>(st.st_size), nanoseconds(st.st_mtim),
+            nanoseconds(st.st_ctim), static_cast<std::uint64_t>(st.st_ino)};
+}
 
 std::string_view reason_name(LeftOutReason reason) {
     switch (reason) {
@@ -289,117 +242,15 @@ std::string_view reason_name(LeftOutReason reason) {
 }
 
 Result<Listing> list_tree(const fs::path& root) {
-    auto real = real_directory(root);
+    auto real = detail::real_directory(root);
     if (!real) {
         return std::unexpected(real.error());
     }
-    Listing listing;
-    listing.root = *real;
     util::Fd fd(::open(real->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) {
         return fail("cannot read directory {}: {}", root.string(), util::errno_text(errno));
     }
-    Walker walker(listing);
-    if (auto walked = walker.walk(fd.get(), ""); !walked) {
-        return std::unexpected(walked.error());
-    }
-    std::ranges::sort(listing.entries, {}, &Entry::path);
-    std::ranges::sort(listing.left_out, {}, &LeftOut::path);
-    return listing;
-}
-
-Result<Explanation> explain(const fs::path& root, std::string_view relative) {
-    auto real = real_directory(root);
-    if (!real) {
-        return std::unexpected(real.error());
-    }
-    Explanation result;
-    const bool marked_directory = relative.ends_with('/');
-    std::vector<std::string> parts;
-    for (const auto& part : fs::path(relative).lexically_normal()) {
-        const std::string text = part.string();
-        if (text.empty() || text == ".") {
-            continue;
-        }
-        if (text == ".." || part.is_absolute() || text == "/") {
-            return usage_error("{}: not a path inside {}", relative, real->string());
-        }
-        parts.push_back(text);
-    }
-    if (parts.empty()) {
-        return usage_error("{}: name a file or directory inside {}", relative, real->string());
-    }
-    IgnoreStack stack;
-    std::vector<std::string> warnings;
-    std::string directory;
-    util::Fd dir_fd(::open(real->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        const bool last = i + 1 == parts.size();
-        if (dir_fd) {
-            auto list = read_ignore_list(dir_fd.get(), directory, k_ignore_files, warnings);
-            if (!list) {
-                return std::unexpected(list.error());
-            }
-            stack.push(std::move(*list));
-        }
-        const std::string path = join(directory, parts[i]);
-        struct stat st {};
-        const bool exists =
-            dir_fd && ::fstatat(dir_fd.get(), parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-        const bool is_directory = exists ? S_ISDIR(st.st_mode) : (!last || marked_directory);
-        result.path = path;
-        result.exists = exists;
-        result.is_directory = is_directory;
-        if (parts[i] == ".git") {
-            result.included = false;
-            result.git_directory = true;
-            result.decided_by_directory = last ? "" : path;
-            break;
-        }
-        const IgnoreRule* rule = stack.decide(path, is_directory);
-        if (rule != nullptr) {
-            result.rule = *rule;
-        }
-        if (rule != nullptr && !rule->negative) {
-            result.included = false;
-            if (!last) {
-                result.decided_by_directory = path;
-            }
-            break;
-        }
-        if (last && exists && S_ISLNK(st.st_mode)) {
-            auto target = read_link(dir_fd.get(), parts[i], path);
-            if (!target) {
-                return std::unexpected(target.error());
-            }
-            if (!kept_target(real->string(), directory, path, *target)) {
-                result.included = false;
-                result.left_out = LeftOutReason::outside_link;
-                result.detail = *target;
-            }
-        } else if (last && exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-            result.included = false;
-            result.left_out = LeftOutReason::special_file;
-            result.detail = special_kind(st.st_mode);
-        }
-        if (!last) {
-            util::Fd child;
-            if (exists && S_ISDIR(st.st_mode)) {
-                child = util::Fd(::openat(dir_fd.get(), parts[i].c_str(),
-                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            }
-            dir_fd = std::move(child);
-            directory = path;
-        }
-    }
-    if (!result.decided_by_directory.empty() || result.git_directory) {
-        std::string full;
-        for (const auto& part : parts) {
-            full = join(full, part);
-        }
-        result.path = full;
-    }
-    return result;
+    return Walker(fd.get(), real->string()).run();
 }
 
 }  // namespace ferry::snapshot

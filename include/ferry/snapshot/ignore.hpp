@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,19 +43,25 @@ struct IgnoreList {
 // The built-in rules that leave credentials out unless an ignore file says `!`.
 [[nodiscard]] const IgnoreList& credential_rules();
 
-// The ignore lists in force in one directory of a walk, root first.
+// The ignore lists in force in one directory of a walk. Copies share their lists, so each
+// directory of a parallel walk can hold its own stack cheaply.
 class IgnoreStack {
 public:
-    void push(IgnoreList list) { m_lists.push_back(std::move(list)); }
-    void pop() { m_lists.pop_back(); }
-    [[nodiscard]] std::size_t depth() const { return m_lists.size(); }
+    void push(IgnoreList list) {
+        m_top = std::make_shared<const Node>(Node{std::move(list), std::move(m_top)});
+    }
+    void pop() { m_top = m_top->parent; }
 
     // The rule that decides `path`: the user's lists deepest first, then the credential
     // rules; none when nothing matches (the path is included).
     [[nodiscard]] const IgnoreRule* decide(std::string_view path, bool is_directory) const;
 
 private:
-    std::vector<IgnoreList> m_lists;
+    struct Node {
+        IgnoreList list;
+        std::shared_ptr<const Node> parent;
+    };
+    std::shared_ptr<const Node> m_top;
 };
 
 }  // namespace ferry::snapshot

@@ -29,6 +29,10 @@ struct ManifestEntry {
 
 // Entries must be sorted by path.
 [[nodiscard]] std::string format_manifest(const std::vector<ManifestEntry>& entries);
+// The same, one line at a time, for callers that hold entries in another shape.
+inline constexpr std::string_view k_manifest_header = "ferry-manifest 1\n";
+void append_manifest_entry(std::string& out, std::string_view mode, std::uint64_t size,
+                           std::string_view sha256, std::string_view path, std::string_view target);
 // Checks everything: header, modes, digests, order, and that no path is absolute or has
 // a ".." component.
 [[nodiscard]] Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -12,10 +13,13 @@
 
 namespace ferry::snapshot {
 
+// A SHA-256 in lowercase hex, without a heap allocation.
+using HexDigest = std::array<char, 64>;
+
 struct CachedDigest {
-    std::string path;
+    std::string_view path;
     StatKey stat;
-    std::string sha256;
+    HexDigest sha256;
 };
 
 // What a previous snapshot of the same directory learnt: path and stat to digest, so an
@@ -24,18 +28,30 @@ struct CachedDigest {
 // index.
 class StatCache {
 public:
+    StatCache() = default;
+    StatCache(StatCache&&) = default;  // the views move with the string's buffer
+    StatCache& operator=(StatCache&&) = default;
+    StatCache(const StatCache&) = delete;
+    StatCache& operator=(const StatCache&) = delete;
+
     // A missing, foreign or damaged cache file reads as empty.
     [[nodiscard]] static StatCache load(const std::filesystem::path& file, std::string_view root);
     // Entries must be sorted by path.
     [[nodiscard]] static Result<void> save(const std::filesystem::path& file, std::string_view root,
                                            const std::vector<CachedDigest>& entries);
 
-    [[nodiscard]] std::optional<std::string> lookup(std::string_view path,
-                                                    const StatKey& stat) const;
+    [[nodiscard]] std::optional<HexDigest> lookup(std::string_view path, const StatKey& stat) const;
     [[nodiscard]] std::size_t size() const { return m_entries.size(); }
 
 private:
-    std::vector<CachedDigest> m_entries;
+    // Paths point into the file's bytes, kept here; the digests stay raw until looked up.
+    struct Slot {
+        std::string_view path;
+        StatKey stat;
+        const char* digest;
+    };
+    std::string m_data;
+    std::vector<Slot> m_entries;
     std::int64_t m_written_ns = 0;
 };
 

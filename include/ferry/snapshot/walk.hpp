@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -23,6 +25,9 @@ struct StatKey {
     std::uint64_t inode = 0;
     friend bool operator==(const StatKey&, const StatKey&) = default;
 };
+
+// The key of an lstat/fstat result.
+[[nodiscard]] StatKey stat_key(const struct ::stat& st);
 
 enum class EntryKind { file, symlink };
 

@@ -227,15 +227,17 @@ TEST(SnapshotLimits, WarnsOverAzuresLimitsAndAboutWhatWasLeftOut) {
 TEST(StatCache, IgnoresForeignAndDamagedFiles) {
     TempDir dir;
     const fs::path file = dir / "cache";
-    const std::string digest = util::Sha256::of("x");
+    const std::string text = util::Sha256::of("x");
+    HexDigest digest{};
+    std::ranges::copy(text, digest.begin());
     const StatKey key{1, 10, 10, 7};
     ASSERT_TRUE(StatCache::save(file, "/root", {{"a", key, digest}}));
     EXPECT_EQ(StatCache::load(file, "/root").lookup("a", key), digest);
     EXPECT_EQ(StatCache::load(file, "/root").lookup("b", key), std::nullopt);
     EXPECT_EQ(StatCache::load(file, "/root").lookup("a", StatKey{1, 10, 11, 7}), std::nullopt);
     EXPECT_EQ(StatCache::load(file, "/other").size(), 0U);
-    auto text = util::read_file(file);
-    write_text(file, text->substr(0, text->size() - 5));
+    auto bytes = util::read_file(file);
+    write_text(file, bytes->substr(0, bytes->size() - 5));
     EXPECT_EQ(StatCache::load(file, "/root").size(), 0U);
 }
 
