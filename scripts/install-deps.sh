@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ferry needs that are missing: "build" for building,
-# "test" for building and running the tests. Does nothing when all are present.
+# "test" for building and running the tests, "bench" for the programs in bench/. Does nothing
+# when all are present.
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
     libfmt-dev libsqlite3-dev libssl-dev)
 test_packages=("${build_packages[@]}" libgtest-dev libgmock-dev jq sqlite3 bash-completion zsh
-    fish man-db groff-base bsdextrautils bsdutils python3-jsonschema python3-yaml clang-19 libclang-rt-19-dev)
+    fish man-db groff-base bsdextrautils bsdutils python3-jsonschema python3-yaml clang-19
+    libclang-rt-19-dev git python3)
+bench_packages=(git ripgrep python3 python3-yaml)
 
 case "${1:-build}" in
     build) wanted=("${build_packages[@]}") ;;
     test) wanted=("${test_packages[@]}") ;;
-    *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+    bench) wanted=("${bench_packages[@]}") ;;
+    *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=()
