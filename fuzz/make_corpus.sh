@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Writes the seed corpus: every sample and test spec, prefixed with the byte that makes
-# the fuzzer load it as its kind (the order of spec::kind_names()).
+# Usage: make_corpus.sh SRC SPEC_OUT [IGNORE_OUT]
+# Writes the spec fuzzer's seed corpus to SPEC_OUT: every sample and test spec, prefixed
+# with the byte that makes the fuzzer load it as its kind (the order of spec::kind_names()).
+# With IGNORE_OUT, also the ignore fuzzer's seeds (see the end of this file).
 set -euo pipefail
 src=$1
 out=$2
@@ -32,3 +34,97 @@ while IFS= read -r -d '' file; do
     n=$((n + 1))
 done < <(find "$src/samples" "$src/tests/specs" -name '*.yml' -print0 | sort -z)
 echo "$n seeds in $out" >&2
+
+# The ignore fuzzer's seeds (written when a third folder is given): .gitignore files that
+# use every part of the syntax, each followed by "#--paths" and paths to check (a trailing
+# '/' marks a directory), and valid manifests.
+ignore_out=${3:-}
+[[ -n $ignore_out ]] || exit 0
+mkdir -p "$ignore_out"
+m=0
+seed() {
+    cat >"$ignore_out/seed-$m"
+    m=$((m + 1))
+}
+paths='#--paths
+a.log
+logs/
+logs/a.log
+build/
+build/out/x.o
+sub/build/
+sub/a.txt
+sub/deep/b.txt
+important.log
+a b
+c 
+#a
+!b
+.env
+.env.local
+keys/server.pem
+.ssh/
+docs/x/y/readme.md
+foo/bar
+foo/a/b/bar
+abc[1].txt
+x1/
+'
+seed <<EOF_SEED
+# build output
+*.log
+!important.log
+/build/
+**/node_modules/
+docs/**/*.md
+foo/**/bar
+x[0-9]/
+[!a-c]*.txt
+[[:alpha:]][[:digit:]]
+\\#a
+\\!b
+c\\ 
+trailing-spaces   
+abc\\[1\\].txt
+sub/*
+!sub/a.txt
+$paths
+EOF_SEED
+# CRLF line endings and a UTF-8 byte order mark.
+seed < <(
+    printf '\xef\xbb\xbf*.o\r\n!keep.o\r\n/logs/\r\n# comment\r\n\r\nsub/**\r\n'
+    printf '%s' "$paths"
+)
+seed <<EOF_SEED
+/*
+!/src/
+/src/*
+!/src/main/
+**/*.tmp
+**
+!*/
+a/**/b/**/c
+*[[:space:]]*
+[^x]?[]a-]*
+ab\\
+[a-
+[[:nope:]]
+!
+/
+$paths
+EOF_SEED
+# Manifests: a file, an executable, a link; then paths with escaped bytes.
+hash=$(printf 'ferry' | sha256sum | cut -c1-64)
+link_hash=$(printf 'a.txt' | sha256sum | cut -c1-64)
+tab=$'\t'
+seed <<EOF_SEED
+ferry-manifest 1
+100644 5 $hash a.txt
+100755 0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 bin/run.sh
+120000 5 $link_hash link${tab}b/a.txt
+100644 12 $hash sub/deep/x y.md
+EOF_SEED
+seed < <(printf 'ferry-manifest 1\n120000 3 %s a\\tc\tt\\x01\\x7f\n100644 2 %s a\\nb\n100644 1 %s a\\\\b\n' \
+    "$link_hash" "$hash" "$hash")
+seed < <(printf 'ferry-manifest 1\n')
+echo "$m seeds in $ignore_out" >&2

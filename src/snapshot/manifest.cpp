@@ -185,8 +185,18 @@ Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text) {
         if (!entries.empty() && entries.back().path >= *path) {
             return bad("entries out of order");
         }
+        if (link_target->find('\0') != std::string::npos) {
+            return bad("a link target holds a NUL byte");
+        }
         entry.path = std::move(*path);
         entry.target = std::move(*link_target);
+        // One tree, one spelling: the id is the hash of these bytes.
+        std::string canonical;
+        append_manifest_entry(canonical, entry.mode, entry.size, entry.sha256, entry.path,
+                              entry.target);
+        if (std::string_view(canonical).substr(0, canonical.size() - 1) != line) {
+            return bad("not in canonical form");
+        }
         entries.push_back(std::move(entry));
     }
     return entries;

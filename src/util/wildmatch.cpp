@@ -1,7 +1,9 @@
 #include "ferry/util/wildmatch.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace ferry::util {
 
@@ -16,6 +18,8 @@ public:
     Matcher(std::string_view pattern, std::string_view text, bool pathname)
         : m_pattern(pattern), m_text(text), m_pathname(pathname) {}
 
+    // Memoized once a match gets expensive: each (p, t) is then worked out once, which
+    // bounds patterns like "**/a/**/a/**/a/b" that the abort rules alone do not.
     Outcome run(std::size_t p, std::size_t t) const;
 
 private:
@@ -31,10 +35,17 @@ private:
     std::optional<Outcome> star(std::size_t& p, std::size_t& t) const;
     Outcome bracket(std::size_t& p, unsigned char t_ch) const;
 
+    Outcome match_from(std::size_t p, std::size_t t) const;
+
     std::string_view m_pattern;
     std::string_view m_text;
     bool m_pathname;
+    mutable std::size_t m_calls = 0;
+    mutable std::vector<std::uint8_t> m_memo;  // Outcome + 1; 0 = not known yet
 };
+
+constexpr std::size_t k_memo_after = 1000;
+constexpr std::size_t k_memo_limit = std::size_t{1} << 26;
 
 bool is_glob_special(unsigned char c) {
     return c == '*' || c == '?' || c == '[' || c == '\\';
@@ -184,7 +195,7 @@ std::optional<Outcome> Matcher::star(std::size_t& p, std::size_t& t) const {
     if (pat(p) == 0) {
         // A trailing "**" matches everything, a trailing "*" only what has no more slashes.
         if (!match_slash && text_has_slash_from(t)) {
-            return Outcome::no_match;
+            return Outcome::abort_to_starstar;  // only a "**" further out can help
         }
         return Outcome::match;
     }
@@ -192,7 +203,7 @@ std::optional<Outcome> Matcher::star(std::size_t& p, std::size_t& t) const {
         // One star before a slash matches the rest of this path component.
         const std::size_t slash = t < m_text.size() ? m_text.find('/', t) : std::string_view::npos;
         if (slash == std::string_view::npos) {
-            return Outcome::no_match;
+            return Outcome::abort_all;  // no later start has a slash either
         }
         t = slash;
         return std::nullopt;  // both sit on a slash, which the main loop consumes
@@ -212,7 +223,8 @@ std::optional<Outcome> Matcher::star(std::size_t& p, std::size_t& t) const {
                 ++t;
             }
             if (t_ch != literal) {
-                return Outcome::no_match;
+                // No later start finds it either (git 2.41's fix of the exponential case).
+                return match_slash ? Outcome::abort_all : Outcome::abort_to_starstar;
             }
         }
         const Outcome matched = run(p, t);
@@ -229,6 +241,22 @@ std::optional<Outcome> Matcher::star(std::size_t& p, std::size_t& t) const {
 }
 
 Outcome Matcher::run(std::size_t p, std::size_t t) const {
+    const std::size_t width = m_text.size() + 1;
+    const std::size_t cells = (m_pattern.size() + 1) * width;
+    if (++m_calls < k_memo_after || cells > k_memo_limit) {
+        return match_from(p, t);
+    }
+    if (m_memo.empty()) {
+        m_memo.assign(cells, 0);
+    }
+    std::uint8_t& known = m_memo[p * width + t];
+    if (known == 0) {
+        known = static_cast<std::uint8_t>(static_cast<int>(match_from(p, t)) + 1);
+    }
+    return static_cast<Outcome>(known - 1);
+}
+
+Outcome Matcher::match_from(std::size_t p, std::size_t t) const {
     for (; pat(p) != 0; ++t, ++p) {
         unsigned char p_ch = pat(p);
         const unsigned char t_ch = txt(t);

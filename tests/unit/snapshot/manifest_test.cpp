@@ -46,6 +46,16 @@ TEST(Manifest, RefusesUnsafeOrDisorderedEntries) {
     EXPECT_FALSE(parse_manifest(header + line("bad\\q")));
     EXPECT_FALSE(parse_manifest("something else\n"));
     EXPECT_TRUE(parse_manifest(header));
+    // Another spelling of a valid entry would give the same tree another id.
+    for (const std::string& other :
+         {"100644 01 " + k_digest + " a\n", "100644 1 " + k_digest + " \\x41\n",
+          "100644 1 " + k_digest + " a\x01b\n", "120000 1 " + k_digest + " a\tx\ty\n"}) {
+        auto parsed = parse_manifest(header + other);
+        ASSERT_FALSE(parsed) << other;
+        EXPECT_EQ(parsed.error().message, "snapshot manifest line 2: not in canonical form");
+    }
+    EXPECT_EQ(parse_manifest(header + "120000 1 " + k_digest + " a\t\\x00\n").error().message,
+              "snapshot manifest line 2: a link target holds a NUL byte");
 }
 
 TEST(Manifest, SafeRelativePaths) {
