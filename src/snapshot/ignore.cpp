@@ -1,5 +1,7 @@
 #include "ferry/snapshot/ignore.hpp"
 
+#include <algorithm>
+
 #include "ferry/util/wildmatch.hpp"
 
 namespace ferry::snapshot {
@@ -47,6 +49,7 @@ std::optional<IgnoreRule> parse_rule(std::string_view line) {
         line.remove_prefix(1);
     }
     rule.pattern = std::string(line);
+    rule.literal_prefix = std::min(rule.pattern.find_first_of("*?[\\"), rule.pattern.size());
     return rule;
 }
 
@@ -100,7 +103,12 @@ bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_vie
     if (!base.empty()) {
         name.remove_prefix(base.size() + 1);
     }
-    return util::wildmatch(rule.pattern, name, util::WildPathname::yes);
+    const std::string_view pattern = rule.pattern;
+    const std::size_t prefix = rule.literal_prefix;
+    if (!name.starts_with(pattern.substr(0, prefix))) {
+        return false;
+    }
+    return util::wildmatch(pattern.substr(prefix), name.substr(prefix), util::WildPathname::yes);
 }
 
 const IgnoreList& credential_rules() {

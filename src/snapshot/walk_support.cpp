@@ -71,6 +71,10 @@ Result<IgnoreList> read_ignore_list(int dir_fd, const std::string& base,
             }
             return fail("cannot read {}: {}", source, util::errno_text(errno));
         }
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            continue;  // a directory of that name is not an ignore file (nor for git)
+        }
         auto text = read_all(fd.get(), source);
         if (!text) {
             return std::unexpected(text.error());

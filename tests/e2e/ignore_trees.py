@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes a random tree with ignore files, the same for the same seed and flavor.
 
-Usage: python3 ignore_trees.py --seed N --dir OUT [--flavor gitignore|amlignore]
+Usage: python3 ignore_trees.py --seed N --dir OUT [--flavor gitignore|amlignore] [--count K]
+
+With --count, the trees of seeds N to N+K-1 go to OUT/N ... OUT/N+K-1 (one process
+instead of K).
 
 The tree (directories up to 4 deep, 20-60 files, empty directories, symlinks to files of
 the tree, names with spaces, a leading '#' or '!' or a trailing space) gets .gitignore
@@ -23,9 +26,10 @@ import random
 import re
 import sys
 
-# Basenames files and directories are built from; the last ones are the odd ones.
+# What names are built from: files from BASES (sometimes ODD_BASES) and EXTENSIONS,
+# directories from DIR_NAMES.
 BASES = ["a", "b", "c", "ab", "x1", "B", "sub", "d2", ".a"]
-ODD_BASES = ["a b", "#a", "!b", "c ", "x 1 ", "é"]
+ODD_BASES = ["a b", "#a", "!b", "c ", "x 1 ", "é", "[x]", "q*"]
 EXTENSIONS = ["", ".txt", ".log", ".py", ".md"]
 DIR_NAMES = ["a", "b", "c", "sub", "d", "x1", "ab", "build", "logs", "a b", "#d", "!d", "a.txt", "e "]
 
@@ -53,10 +57,6 @@ def forbidden(name):
     return any(p.search(name) for p in FORBIDDEN)
 
 
-def parent(path):
-    return path.rsplit("/", 1)[0] if "/" in path else ""
-
-
 def basename(path):
     return path.rsplit("/", 1)[-1]
 
@@ -70,8 +70,7 @@ def join(a, b):
 
 
 class Tree:
-    def __init__(self, rng):
-        self.rng = rng
+    def __init__(self):
         self.dirs = {""}
         self.files = {}  # path -> content (bytes)
         self.links = {}  # path -> target, relative to the link's directory
@@ -118,7 +117,7 @@ def random_file_name(rng):
 
 
 def build_tree(rng):
-    tree = Tree(rng)
+    tree = Tree()
     for _ in range(rng.randint(4, 12)):
         candidates = [d for d in sorted(tree.dirs) if depth(d) < MAX_DEPTH]
         where = rng.choice(candidates)
@@ -202,8 +201,8 @@ def wildcard_unescaped(rng, name):
 
 
 def literal(name):
-    """A pattern that means name exactly (no glob character is ever in a name)."""
-    return escape_trailing_spaces(name)
+    """A pattern that means name exactly."""
+    return escape_trailing_spaces("".join("\\" + c if c in "*?[\\" else c for c in name))
 
 
 class IgnoreWriter:
@@ -239,8 +238,13 @@ class IgnoreWriter:
         rng = self.rng
         kind = rng.choices(
             ["base", "wild", "anchored", "middle", "dironly", "starstar_prefix",
-             "starstar_suffix", "starstar_middle", "star_all", "backslash", "escaped_space"],
-            [4, 4, 3, 3, 3, 1.2, 1.2, 1.2, 0.35, 0.3, 0.4])[0]
+             "starstar_suffix", "starstar_middle", "star_all", "backslash", "escaped_space",
+             "odd", "prefix_starstar"],
+            [4, 4, 3, 3, 3, 1.2, 1.2, 1.2, 0.35, 0.3, 0.4, 1.2, 0.6])[0]
+        if kind == "odd":
+            return self.odd_pattern()
+        if kind == "prefix_starstar":
+            return self.prefix_starstar()
         if kind == "base":
             return escape_leading(literal(self.any_name()))
         if kind == "wild":
@@ -276,6 +280,9 @@ class IgnoreWriter:
                 return "*/" if rng.random() < 0.2 else escape_leading(wildcard(rng, name)) + "/"
             return escape_leading(literal(name)) + "/"
         if kind == "starstar_prefix":
+            pick = self.below("dir") if rng.random() < 0.3 else None
+            if pick:
+                return "**/" + literal(basename(pick[0])) + "/"
             return "**/" + self.maybe_wild(self.any_name(), 0.3)
         if kind == "starstar_suffix":
             pick = self.below("dir")
@@ -303,6 +310,57 @@ class IgnoreWriter:
         # kind == "escaped_space": "c\ " means "c ", and "c" does not.
         name = self.any_name().rstrip(" ")
         return escape_leading(name) + "\\ "
+
+    def odd_pattern(self):
+        """The corners of the syntax: odd brackets, '**' next to a name, a leading space,
+        a trailing tab or backslash, '/' where git does not normalise it."""
+        rng = self.rng
+        name = self.any_name()
+        rest = literal(name[1:])
+        pick = self.below(min_depth=2)
+        path = pick[0] if pick else "ab/b"
+        top, _, last = path.rpartition("/")
+        odd = [
+            lambda: " " + literal(name),  # the leading space counts
+            lambda: literal(name) + "\t",  # git trims spaces, not tabs
+            lambda: literal(name) + "\\",  # a trailing backslash never matches
+            lambda: "[a-]" + rest,
+            lambda: "[-a]" + rest,
+            lambda: "[c-a]" + rest,
+            lambda: "[a-cx-z]" + rest,
+            lambda: "[]a]" + rest,
+            lambda: "[!]a]" + rest,
+            lambda: "[ab" + rest,  # no closing bracket
+            lambda: "[[:foo:]]" + rest,  # no such class
+            lambda: "[[:%s:]]" % rng.choice(["upper", "lower", "alnum", "punct", "xdigit", "digit",
+                                              "blank", "space", "alpha", "print", "graph", "cntrl"]) + rest,
+            lambda: literal(top) + rng.choice(["?", "*", "[/]"]) + literal(last),  # no '/' match
+            lambda: literal(name) + "**",
+            lambda: "**" + literal(name),
+            lambda: literal(top) + "/**" + literal(last),
+            lambda: literal(top) + "**/" + literal(last),
+            lambda: "/**/" + literal(last),
+            lambda: literal(top) + "//" + literal(last),
+            lambda: "./" + literal(name),
+            lambda: "!" + literal(name),  # after a '!': the name "!name"
+            lambda: "\\ ",
+            lambda: "/",
+            lambda: "\\" + rng.choice(["*", "?", "["]) + rest,
+        ]
+        return escape_leading(rng.choice(odd)()) if rng.random() < 0.7 else rng.choice(odd)()
+
+    def prefix_starstar(self):
+        """git compares the part of a pattern before its first wildcard as it is and matches
+        only the rest, so a '**' right after that part crosses '/' even after a letter:
+        "a**/b" matches "a/x/b", and "q/ab**/z" matches "q/ab/x/z"."""
+        rng = self.rng
+        pick = self.below(min_depth=2)
+        path = pick[0] if pick else "ab/b"
+        top, _, last = path.rpartition("/")
+        cut = rng.randint(1, len(top))
+        if rng.random() < 0.3 and "/" in top[:cut]:
+            return escape_leading(literal(top[:cut]) + "**")
+        return escape_leading(literal(top[:cut]) + "**/" + self.maybe_wild(last, 0.2))
 
     def add_random_line(self):
         rng = self.rng
@@ -414,21 +472,30 @@ def write(tree, ignores, root):
             f.write(content)
 
 
+def generate(seed, flavor, root):
+    if os.path.exists(root) and os.listdir(root):
+        sys.exit("ignore_trees.py: %s is not empty" % root)
+    # A string seed is hashed the same way by every Python 3.
+    rng = random.Random("%s-%d" % (flavor, seed))
+    tree = build_tree(rng)
+    ignores = build_ignores(rng, tree, flavor)
+    for path in list(tree.dirs) + list(tree.files) + list(tree.links):
+        assert not any(forbidden(part) for part in path.split("/") if part), path
+    write(tree, ignores, root)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--dir", required=True, help="where to write the tree (created)")
     parser.add_argument("--flavor", choices=["gitignore", "amlignore"], default="gitignore")
+    parser.add_argument("--count", type=int, help="write K trees, into DIR/SEED each")
     args = parser.parse_args()
-    if os.path.exists(args.dir) and os.listdir(args.dir):
-        sys.exit("ignore_trees.py: %s is not empty" % args.dir)
-    # A string seed is hashed the same way by every Python 3.
-    rng = random.Random("%s-%d" % (args.flavor, args.seed))
-    tree = build_tree(rng)
-    ignores = build_ignores(rng, tree, args.flavor)
-    for path in list(tree.dirs) + list(tree.files) + list(tree.links):
-        assert not any(forbidden(part) for part in path.split("/") if part), path
-    write(tree, ignores, args.dir)
+    if args.count is None:
+        generate(args.seed, args.flavor, args.dir)
+    else:
+        for seed in range(args.seed, args.seed + args.count):
+            generate(seed, args.flavor, os.path.join(args.dir, str(seed)))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ struct IgnoreRule {
     std::string line;     // the line as written, trailing spaces trimmed
     std::string source;   // the ignore file, relative to the snapshot root
     int line_number = 0;
+    // Like git, a path rule compares the text before its first wildcard literally and globs
+    // only the rest, so in "a**/b" the "**" starts the glob and spans directories.
+    std::size_t literal_prefix = 0;
     bool negative = false;
     bool directory_only = false;
     bool basename_only = false;  // no slash: matches the name at any depth below the file

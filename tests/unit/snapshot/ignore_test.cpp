@@ -59,6 +59,19 @@ TEST(RuleMatches, BasenameRulesMatchAtAnyDepthAnchoredOnesBelowTheirBase) {
     EXPECT_FALSE(rule_matches(nested, "d", "dd/sub/x", false));
 }
 
+TEST(RuleMatches, TheGlobOfAPathRuleStartsAtItsFirstWildcard) {
+    // git compares "a" literally, then globs "**/b", whose "**/" may match nothing at all.
+    const auto list = parse_ignore_file("a**/b\n/q/ab**/z\n", ".gitignore", "");
+    for (const char* path : {"a/b", "ab", "a/x/b", "ax/y/b"}) {
+        EXPECT_TRUE(rule_matches(list.rules[0], "", path, false)) << path;
+    }
+    EXPECT_FALSE(rule_matches(list.rules[0], "", "axb", false));
+    EXPECT_FALSE(rule_matches(list.rules[0], "", "b/a/b", false));
+    for (const char* path : {"q/abz", "q/ab/x/z", "q/abc/d/z"}) {
+        EXPECT_TRUE(rule_matches(list.rules[1], "", path, false)) << path;
+    }
+}
+
 TEST(RuleMatches, DirectoryOnlyRulesSkipFilesAndLinks) {
     const auto list = parse_ignore_file("build/\n", ".gitignore", "");
     EXPECT_TRUE(rule_matches(list.rules[0], "", "a/build", true));
