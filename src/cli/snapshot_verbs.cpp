@@ -1,5 +1,6 @@
 // `ferry run snapshot`: what a submit would take from a code directory, why a path is in or
 // out, and storing it ahead of time.
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ struct SnapshotOptions {
     std::string limit;
     bool store = false;
 };
+
+long milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count());
+}
 
 fs::path absolute_from(const Context& ctx, const std::string& path) {
     fs::path absolute =
@@ -66,16 +73,12 @@ Result<fs::path> source_directory(const Context& ctx, const SnapshotOptions& opt
     return *code;
 }
 
-Json entry_record(const snapshot::Entry& entry, bool human) {
+Json entry_record(const snapshot::Entry& entry) {
     Json record;
     record["path"] = entry.path;
     record["type"] = entry.kind == snapshot::EntryKind::symlink ? "symlink" : "file";
     record["mode"] = entry.mode();
-    if (human) {
-        record["size"] = util::human_bytes(entry.size);
-    } else {
-        record["size"] = entry.size;
-    }
+    record["size"] = entry.size;
     if (entry.kind == snapshot::EntryKind::symlink) {
         record["target"] = entry.target;
     }
@@ -84,12 +87,11 @@ Json entry_record(const snapshot::Entry& entry, bool human) {
 
 Result<void> list(Context& ctx, const snapshot::Listing& listing,
                   const std::vector<std::string>& warnings, std::uint64_t limit) {
-    const bool human = ctx.format == OutputFormat::table;
-    Json entries = Json::array();
-    for (const auto& entry : listing.entries) {
-        entries.push_back(entry_record(entry, human));
-    }
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        Json entries = Json::array();
+        for (const auto& entry : listing.entries) {
+            entries.push_back(entry_record(entry));
+        }
         Json left_out = Json::array();
         for (const auto& left : listing.left_out) {
             left_out.push_back({{"path", left.path},
@@ -106,9 +108,16 @@ Result<void> list(Context& ctx, const snapshot::Listing& listing,
         document["warnings"] = warnings;
         output::print_record(ctx, document);
     } else {
-        static const std::vector<output::Column> k_columns = {
-            {"path", "PATH"}, {"size", "SIZE"}, {"mode", "MODE"}};
-        output::print_list(ctx, entries, k_columns);
+        const bool human = ctx.format == OutputFormat::table;
+        std::vector<std::vector<std::string>> rows;
+        rows.reserve(listing.entries.size() + 1);
+        rows.push_back({"PATH", "SIZE", "MODE"});
+        for (const auto& entry : listing.entries) {
+            rows.push_back({entry.path,
+                            human ? util::human_bytes(entry.size) : std::to_string(entry.size),
+                            std::string(entry.mode())});
+        }
+        output::print_rows(ctx, std::move(rows));
     }
     ctx.err << fmt::format("{} file{}, {}\n", util::with_thousands(listing.entries.size()),
                            listing.entries.size() == 1 ? "" : "s",
@@ -132,10 +141,14 @@ Result<void> store(Context& ctx, const snapshot::Listing& listing, std::uint64_t
     if (!workspace) {
         return std::unexpected(workspace.error());
     }
+    const auto started = std::chrono::steady_clock::now();
     auto cost = snapshot::store_snapshot(*workspace, listing, util::format_utc(ctx.now()));
     if (!cost) {
         return std::unexpected(cost.error());
     }
+    ctx.debug(fmt::format("stored in {} ms; {} file{} read, the stat cache vouched for the rest",
+                          milliseconds_since(started), util::with_thousands(cost->hashed_files),
+                          cost->hashed_files == 1 ? "" : "s"));
     ctx.err << snapshot::describe(*cost) << '\n';
     if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
         ctx.out << cost->id << '\n';
@@ -188,6 +201,11 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
     } else if (!why->decided_by_directory.empty()) {
         verdict = fmt::format("excluded: its directory {}/ is excluded by {}",
                               why->decided_by_directory, rule_text(*why->rule));
+    } else if (!why->below_link.empty()) {
+        verdict = fmt::format(
+            "not part of the snapshot: {} is a symbolic link, kept as a link "
+            "and not followed",
+            why->below_link);
     } else if (why->left_out == snapshot::LeftOutReason::outside_link) {
         verdict = fmt::format("left out: a symbolic link (to {}) that leads outside the tree",
                               why->detail);
@@ -204,7 +222,8 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
     } else {
         verdict = "included: no rule matches";
     }
-    if (!why->exists && !why->git_directory && why->decided_by_directory.empty()) {
+    if (!why->exists && !why->git_directory && why->decided_by_directory.empty() &&
+        why->below_link.empty()) {
         verdict += fmt::format(" (no such path; judged as a {})",
                                why->is_directory ? "directory" : "file");
     }
@@ -245,10 +264,12 @@ Result<void> snapshot_verb(Context& ctx, const SnapshotOptions& options) {
     if (!options.explain.empty()) {
         return explain(ctx, *root, options.explain);
     }
+    const auto started = std::chrono::steady_clock::now();
     auto listing = snapshot::list_tree(*root);
     if (!listing) {
         return std::unexpected(listing.error());
     }
+    ctx.debug(fmt::format("walked {} in {} ms", root->string(), milliseconds_since(started)));
     if (listing->entries.empty()) {
         return fail("{} holds no files to snapshot{}", root->string(),
                     listing->left_out.empty() ? "" : " (all were left out)");

@@ -133,7 +133,10 @@ std::string cell_text(const Json& value) {
         std::ranges::all_of(value, [](const Json& v) { return v.is_string(); })) {
         std::string joined;
         for (const auto& item : value) {
-            joined += (joined.empty() ? "" : ",") + item.get<std::string>();
+            if (!joined.empty()) {
+                joined += ',';
+            }
+            joined += item.get_ref<const std::string&>();
         }
         return joined;
     }
@@ -147,19 +150,7 @@ std::string render_list(OutputFormat format, const Json& records, std::span<cons
             return records.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
         case OutputFormat::yaml:
             return to_yaml(records);
-        case OutputFormat::tsv: {
-            std::string out;
-            for (const auto& record : records) {
-                std::string line;
-                for (std::size_t i = 0; i < columns.size(); ++i) {
-                    const Json& value =
-                        record.contains(columns[i].key) ? record[columns[i].key] : Json();
-                    line += (i == 0 ? "" : "\t") + escape_tsv(cell_text(value));
-                }
-                out += line + "\n";
-            }
-            return out;
-        }
+        case OutputFormat::tsv:
         case OutputFormat::table: {
             std::vector<std::vector<std::string>> rows;
             std::vector<std::string> header;
@@ -174,10 +165,26 @@ std::string render_list(OutputFormat format, const Json& records, std::span<cons
                 }
                 rows.push_back(std::move(row));
             }
-            return render_table(std::move(rows), style, true);
+            return render_rows(format, std::move(rows), style);
         }
     }
     return {};
+}
+
+std::string render_rows(OutputFormat format, std::vector<std::vector<std::string>> rows,
+                        const TableStyle& style) {
+    if (format == OutputFormat::table) {
+        return render_table(std::move(rows), style, true);
+    }
+    std::string out;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+        for (std::size_t i = 0; i < rows[r].size(); ++i) {
+            out += i == 0 ? "" : "\t";
+            out += escape_tsv(rows[r][i]);
+        }
+        out += '\n';
+    }
+    return out;
 }
 
 std::string render_record(OutputFormat format, const Json& record, const TableStyle& style) {
@@ -189,7 +196,10 @@ std::string render_record(OutputFormat format, const Json& record, const TableSt
         case OutputFormat::tsv: {
             std::string line;
             for (const auto& [key, value] : record.items()) {
-                line += (line.empty() ? "" : "\t") + escape_tsv(cell_text(value));
+                if (!line.empty()) {
+                    line += '\t';
+                }
+                line += escape_tsv(cell_text(value));
             }
             return line + "\n";
         }
@@ -217,6 +227,11 @@ TableStyle style_for(const Context& ctx) {
 
 void print_list(const Context& ctx, const Json& records, std::span<const Column> columns) {
     ctx.out << render_list(ctx.format, records, columns, style_for(ctx));
+    ctx.out.flush();
+}
+
+void print_rows(const Context& ctx, std::vector<std::vector<std::string>> rows) {
+    ctx.out << render_rows(ctx.format, std::move(rows), style_for(ctx));
     ctx.out.flush();
 }
 

@@ -84,6 +84,11 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
             result.left_out = LeftOutReason::special_file;
             result.detail = detail::special_kind(st.st_mode);
         }
+        if (!last && exists && S_ISLNK(st.st_mode)) {
+            result.included = false;
+            result.below_link = path;  // the walk keeps the link and does not follow it
+            break;
+        }
         if (!last) {
             util::Fd child;
             if (exists && S_ISDIR(st.st_mode)) {
@@ -94,7 +99,8 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
             directory = path;
         }
     }
-    if (!result.decided_by_directory.empty() || result.git_directory) {
+    if (!result.decided_by_directory.empty() || result.git_directory ||
+        !result.below_link.empty()) {
         std::string full;
         for (const auto& part : parts) {
             full = join(full, part);

@@ -50,6 +50,12 @@ std::optional<IgnoreRule> parse_rule(std::string_view line) {
     }
     rule.pattern = std::string(line);
     rule.literal_prefix = std::min(rule.pattern.find_first_of("*?[\\"), rule.pattern.size());
+    if (rule.literal_prefix == rule.pattern.size()) {
+        rule.shape = IgnoreRule::Shape::literal;
+    } else if (rule.pattern.starts_with('*') &&
+               rule.pattern.find_first_of("*?[\\", 1) == std::string::npos) {
+        rule.shape = IgnoreRule::Shape::suffix;
+    }
     return rule;
 }
 
@@ -97,6 +103,14 @@ bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_vie
         const std::size_t slash = path.rfind('/');
         const std::string_view name =
             slash == std::string_view::npos ? path : path.substr(slash + 1);
+        switch (rule.shape) {
+            case IgnoreRule::Shape::literal:
+                return name == rule.pattern;
+            case IgnoreRule::Shape::suffix:
+                return name.ends_with(std::string_view(rule.pattern).substr(1));
+            case IgnoreRule::Shape::glob:
+                break;
+        }
         return util::wildmatch(rule.pattern, name, util::WildPathname::no);
     }
     std::string_view name = path;

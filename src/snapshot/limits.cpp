@@ -3,6 +3,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/scalar.hpp"
@@ -59,12 +60,21 @@ std::vector<std::string> listing_warnings(const Listing& listing) {
         warnings.push_back(
             fmt::format("left out what is not a file, link or directory: {}", names));
     }
-    if (listing.bytes > k_warn_bytes || listing.entries.size() > k_warn_files) {
-        warnings.push_back(fmt::format(
-            "the snapshot holds {} files and {}, over Azure ML's limits of {} files or 300 MB; "
-            "a .ferryignore keeps data and build output out",
-            util::with_thousands(listing.entries.size()), util::human_bytes(listing.bytes),
-            util::with_thousands(k_warn_files)));
+    std::vector<std::string> over;
+    if (listing.entries.size() > k_warn_files) {
+        over.push_back(fmt::format("{} files (Azure ML's limit: {})",
+                                   util::with_thousands(listing.entries.size()),
+                                   util::with_thousands(k_warn_files)));
+    }
+    if (listing.bytes > k_warn_bytes) {
+        over.push_back(fmt::format("{:.1f} MB (Azure ML's limit: 300 MB)",
+                                   static_cast<double>(listing.bytes) / 1e6));
+    }
+    if (!over.empty()) {
+        warnings.push_back(
+            fmt::format("the snapshot holds {}; a .ferryignore keeps data and "
+                        "build output out",
+                        fmt::join(over, " and ")));
     }
     return warnings;
 }

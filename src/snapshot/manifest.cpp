@@ -1,5 +1,6 @@
 #include "ferry/snapshot/manifest.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -13,7 +14,16 @@ namespace {
 
 constexpr std::string_view k_header = k_manifest_header.substr(0, k_manifest_header.size() - 1);
 
+bool needs_escape(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return c == '\\' || byte < 0x20 || byte == 0x7f;
+}
+
 void append_escaped(std::string& out, std::string_view text) {
+    if (std::ranges::none_of(text, needs_escape)) {
+        out.append(text);
+        return;
+    }
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         if (c == '\\') {

@@ -130,15 +130,24 @@ Result<void> StatCache::save(const std::filesystem::path& file, std::string_view
         put(data, entry.stat.inode);
         append_raw(data, entry.sha256);
     }
-    if (auto made = util::create_directories(file.parent_path(), 0700); !made) {
-        return made;
+    // cache/ and cache/stat/ are private, like the rest of the workspace.
+    for (const auto& dir : {file.parent_path().parent_path(), file.parent_path()}) {
+        if (auto made = util::create_directories(dir, 0700); !made) {
+            return made;
+        }
     }
     // A cache is only a hint: losing it to a crash costs a re-read, not correctness.
     return util::write_file_atomic(file, data, 0600, util::Durable::no);
 }
 
 std::optional<HexDigest> StatCache::lookup(std::string_view path, const StatKey& stat) const {
-    const auto found = std::ranges::lower_bound(m_entries, path, {}, &Slot::path);
+    // A snapshot asks in path order: search on from the last answer.
+    auto from = m_entries.begin() + static_cast<std::ptrdiff_t>(m_next);
+    if (from != m_entries.begin() && std::prev(from)->path >= path) {
+        from = m_entries.begin();
+    }
+    const auto found = std::ranges::lower_bound(from, m_entries.end(), path, {}, &Slot::path);
+    m_next = static_cast<std::size_t>(found - m_entries.begin());
     if (found == m_entries.end() || found->path != path || !(found->stat == stat) ||
         stat.mtime_ns >= m_written_ns) {
         return std::nullopt;

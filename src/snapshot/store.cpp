@@ -92,6 +92,20 @@ Result<void> record(store::Workspace& workspace, const std::vector<Hashed>& hash
                     const store::StoredBlob& manifest, const SnapshotCost& cost,
                     std::string_view now) {
     auto& db = workspace.db();
+    if (hashed.empty()) {
+        // A tree stored before, unchanged: nothing to write, so no write transaction.
+        auto known = db.prepare("SELECT 1 FROM snapshots WHERE id = ?1");
+        if (!known) {
+            return std::unexpected(known.error());
+        }
+        auto row = known->bind(1, cost.id).step();
+        if (!row) {
+            return std::unexpected(row.error());
+        }
+        if (*row) {
+            return {};
+        }
+    }
     return db.transaction([&]() -> Result<void> {
         auto blob =
             db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES (?1, ?2, ?3)");

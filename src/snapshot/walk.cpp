@@ -80,13 +80,22 @@ public:
         }
         Listing listing;
         listing.root = m_root;
+        // Sorting pointers and moving each entry once is cheaper than sorting the entries.
+        std::vector<Entry*> order;
         for (auto& part : parts) {
             listing.bytes += part.bytes;
-            std::ranges::move(part.entries, std::back_inserter(listing.entries));
+            for (auto& entry : part.entries) {
+                order.push_back(&entry);
+            }
             std::ranges::move(part.left_out, std::back_inserter(listing.left_out));
             std::ranges::move(part.warnings, std::back_inserter(listing.warnings));
         }
-        std::ranges::sort(listing.entries, {}, &Entry::path);
+        std::ranges::sort(order, {},
+                          [](const Entry* entry) -> const std::string& { return entry->path; });
+        listing.entries.reserve(order.size());
+        for (Entry* entry : order) {
+            listing.entries.push_back(std::move(*entry));
+        }
         std::ranges::sort(listing.left_out, {}, &LeftOut::path);
         std::ranges::sort(listing.warnings);
         return listing;

@@ -54,7 +54,7 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, latest);
     EXPECT_EQ(db.user_version(), latest);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta"}));
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta", "snapshots"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -136,7 +136,7 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
     EXPECT_EQ(migrated.error().message,
               "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (2); upgrade ferry");
+                  " has schema version 99, newer than this ferry knows (3); upgrade ferry");
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

@@ -2,6 +2,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,11 @@ struct TableStyle {
 // Renders an array of records. JSON and YAML keep every key; table and TSV show `columns`.
 [[nodiscard]] std::string render_list(OutputFormat format, const Json& records,
                                       std::span<const Column> columns, const TableStyle& style);
+// Renders rows of text as a table or TSV (the first row holds the headings, which TSV
+// leaves out): for long listings, where building records would cost more than printing.
+[[nodiscard]] std::string render_rows(OutputFormat format,
+                                      std::vector<std::vector<std::string>> rows,
+                                      const TableStyle& style);
 // Renders one record: a two-column key/value table, or one JSON/YAML document, or a TSV row.
 [[nodiscard]] std::string render_record(OutputFormat format, const Json& record,
                                         const TableStyle& style);
@@ -35,6 +41,8 @@ struct TableStyle {
 // Writes to ctx.out with the style its terminal allows.
 void print_list(const Context& ctx, const Json& records, std::span<const Column> columns);
 void print_record(const Context& ctx, const Json& record);
+// Table or TSV rows, as render_rows.
+void print_rows(const Context& ctx, std::vector<std::vector<std::string>> rows);
 // Writes a nested document (a spec, a schema): YAML where a table or TSV was asked for,
 // since neither can show nesting.
 void print_document(const Context& ctx, const Json& document);

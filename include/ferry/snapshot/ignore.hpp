@@ -24,8 +24,10 @@ struct IgnoreRule {
     bool negative = false;
     bool directory_only = false;
     bool basename_only = false;  // no slash: matches the name at any depth below the file
-    bool files_only = false;     // built-in credential rules for files
-    bool credential = false;     // one of the built-in credential rules
+    // Shortcuts for the commonest basename rules: "name" and "*.ext".
+    enum class Shape { glob, literal, suffix } shape = Shape::glob;
+    bool files_only = false;  // built-in credential rules for files
+    bool credential = false;  // one of the built-in credential rules
 };
 
 // The rules of one ignore file; `base` is its directory relative to the root ("" at the top).

@@ -53,6 +53,7 @@ private:
     std::string m_data;
     std::vector<Slot> m_entries;
     std::int64_t m_written_ns = 0;
+    mutable std::size_t m_next = 0;  // where the last lookup ended
 };
 
 }  // namespace ferry::snapshot

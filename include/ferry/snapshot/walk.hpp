@@ -74,6 +74,7 @@ struct Explanation {
     std::optional<IgnoreRule> rule;         // the deciding rule, if any
     std::string decided_by_directory;       // set when an excluded parent decided
     std::optional<LeftOutReason> left_out;  // an outside link or a special file
+    std::string below_link;                 // set when a parent is a symbolic link
     std::string detail;
 };
 

@@ -221,7 +221,15 @@ TEST(SnapshotLimits, WarnsOverAzuresLimitsAndAboutWhatWasLeftOut) {
               "left out what looks like credentials: .env (a '!' line for one in an ignore file "
               "brings it back)");
     EXPECT_EQ(warnings[1], "left out symbolic links that lead outside /code: pw -> /etc/passwd");
-    EXPECT_TRUE(warnings[2].starts_with("the snapshot holds 2,001 files")) << warnings[2];
+    EXPECT_EQ(warnings[2],
+              "the snapshot holds 2,001 files (Azure ML's limit: 2,000); a .ferryignore keeps "
+              "data and build output out");
+    listing.entries.resize(1);
+    listing.left_out.clear();
+    listing.bytes = 312'400'000;
+    EXPECT_EQ(listing_warnings(listing),
+              std::vector<std::string>{"the snapshot holds 312.4 MB (Azure ML's limit: 300 MB); a "
+                                       ".ferryignore keeps data and build output out"});
 }
 
 TEST(StatCache, IgnoresForeignAndDamagedFiles) {

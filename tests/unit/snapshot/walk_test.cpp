@@ -188,6 +188,13 @@ TEST(Explain, NamesTheDecidingRule) {
     EXPECT_FALSE(why->included);
 
     EXPECT_FALSE(explain(dir.path(), "../outside"));
+
+    fs::create_symlink("sub", dir / "alias");
+    why = explain(dir.path(), "alias/keep.log");
+    ASSERT_TRUE(why);
+    EXPECT_FALSE(why->included);
+    EXPECT_EQ(why->below_link, "alias");
+    EXPECT_EQ(why->path, "alias/keep.log");
 }
 
 }  // namespace
