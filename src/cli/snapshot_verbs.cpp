@@ -131,7 +131,7 @@ Result<void> list(Context& ctx, const snapshot::Listing& listing,
 
 Result<void> store(Context& ctx, const snapshot::Listing& listing, std::uint64_t limit) {
     if (auto within = snapshot::check_limit(listing, limit); !within) {
-        return within;
+        return within;  // before a workspace is opened, let alone created
     }
     auto registry = store::open_registry(ctx);
     if (!registry) {
@@ -142,7 +142,7 @@ Result<void> store(Context& ctx, const snapshot::Listing& listing, std::uint64_t
         return std::unexpected(workspace.error());
     }
     const auto started = std::chrono::steady_clock::now();
-    auto cost = snapshot::store_snapshot(*workspace, listing, util::format_utc(ctx.now()));
+    auto cost = snapshot::store_snapshot(*workspace, listing, limit, util::format_utc(ctx.now()));
     if (!cost) {
         return std::unexpected(cost.error());
     }
@@ -270,9 +270,8 @@ Result<void> snapshot_verb(Context& ctx, const SnapshotOptions& options) {
         return std::unexpected(listing.error());
     }
     ctx.debug(fmt::format("walked {} in {} ms", root->string(), milliseconds_since(started)));
-    if (listing->entries.empty()) {
-        return fail("{} holds no files to snapshot{}", root->string(),
-                    listing->left_out.empty() ? "" : " (all were left out)");
+    if (auto some = snapshot::require_files(*listing); !some) {
+        return some;
     }
     const auto warnings = snapshot::listing_warnings(*listing);
     for (const auto& warning : warnings) {

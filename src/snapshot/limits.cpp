@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ferry/snapshot/manifest.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/scalar.hpp"
 #include "ferry/util/text.hpp"
@@ -87,10 +88,10 @@ Result<void> check_limit(const Listing& listing, std::uint64_t limit) {
     std::map<std::string, std::uint64_t> directories;
     for (const auto& entry : listing.entries) {
         files.emplace_back(entry.size, entry.path);
-        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
-             slash = entry.path.find('/', slash + 1)) {
-            directories[entry.path.substr(0, slash + 1)] += entry.size;
-        }
+        for_each_parent(entry.path, [&](std::string_view parent) {
+            directories[std::string(parent) + "/"] += entry.size;
+            return true;
+        });
     }
     std::vector<std::pair<std::uint64_t, std::string>> dirs;
     for (const auto& [path, size] : directories) {

@@ -99,7 +99,9 @@ bool is_safe_relative_path(std::string_view path) {
     while (start <= path.size()) {
         const std::size_t end = std::min(path.find('/', start), path.size());
         const std::string_view part = path.substr(start, end - start);
-        if (part.empty() || part == "." || part == ".." || part.find('\0') != part.npos) {
+        const bool git = part.size() == 4 && part[0] == '.' && (part[1] | 0x20) == 'g' &&
+                         (part[2] | 0x20) == 'i' && (part[3] | 0x20) == 't';
+        if (part.empty() || part == "." || part == ".." || git || part.find('\0') != part.npos) {
             return false;
         }
         start = end + 1;

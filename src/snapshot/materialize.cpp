@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -16,25 +17,44 @@ namespace ferry::snapshot {
 
 namespace {
 
-// No entry may sit below a link (writing it would go through the link) or name a target
-// that climbs out of the tree.
+// No entry may sit below a link (writing it would go through the link), and a link target
+// must be in the walk's normal form: a run of ".." that stays within the tree, then plain
+// names. Since parents are real directories and nothing climbs after the first name, no
+// chain of links can lead out, whatever the other links point at.
 Result<void> check_links(const std::vector<ManifestEntry>& entries) {
     std::unordered_set<std::string> links;
     for (const auto& entry : entries) {
-        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
-             slash = entry.path.find('/', slash + 1)) {
-            if (links.contains(entry.path.substr(0, slash))) {
-                return fail("snapshot manifest: {} lies below a symbolic link", entry.path);
+        if (!for_each_parent(entry.path, [&](std::string_view parent) {
+                return !links.contains(std::string(parent));
+            })) {
+            return fail("snapshot manifest: {} lies below a symbolic link", entry.path);
+        }
+        if (!entry.is_link()) {
+            continue;
+        }
+        const auto depth = static_cast<std::size_t>(std::ranges::count(entry.path, '/'));
+        std::size_t climbs = 0;
+        bool named = false;
+        bool normal =
+            !entry.target.empty() && !entry.target.starts_with('/') && !entry.target.ends_with('/');
+        if (entry.target == ".") {
+            links.insert(entry.path);  // a link to its own directory
+            continue;
+        }
+        for (const auto& part : fs::path(entry.target)) {
+            const std::string text = part.string();
+            if (text == ".." && !named) {
+                ++climbs;
+            } else if (text.empty() || text == "." || text == "..") {
+                normal = false;
+            } else {
+                named = true;
             }
         }
-        if (entry.is_link()) {
-            const fs::path resolved =
-                (fs::path(entry.path).parent_path() / entry.target).lexically_normal();
-            if (entry.target.starts_with('/') || resolved.empty() || *resolved.begin() == "..") {
-                return fail("snapshot manifest: link {} leads outside the snapshot", entry.path);
-            }
-            links.insert(entry.path);
+        if (!normal || climbs > depth) {
+            return fail("snapshot manifest: link {} leads outside the snapshot", entry.path);
         }
+        links.insert(entry.path);
     }
     return {};
 }
@@ -67,10 +87,10 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
     }
     std::set<std::string> directories;
     for (const auto& entry : *entries) {
-        for (std::size_t slash = entry.path.find('/'); slash != std::string::npos;
-             slash = entry.path.find('/', slash + 1)) {
-            directories.insert(entry.path.substr(0, slash));
-        }
+        for_each_parent(entry.path, [&](std::string_view parent) {
+            directories.emplace(parent);
+            return true;
+        });
     }
     for (const auto& directory : directories) {  // parents sort before their children
         if (::mkdir((destination / directory).c_str(), 0755) != 0 && errno != EEXIST) {

@@ -95,7 +95,9 @@ StatCache StatCache::load(const std::filesystem::path& file, std::string_view ro
     if (!reader.get_text(recorded_root) || recorded_root != root || !reader.get(count)) {
         return {};
     }
-    cache.m_entries.reserve(count);
+    // A damaged count must not ask for more than the file could hold.
+    constexpr std::size_t k_smallest_entry = 4 + 4 * 8 + k_digest_bytes;
+    cache.m_entries.reserve(std::min<std::size_t>(count, cache.m_data.size() / k_smallest_entry));
     for (std::uint32_t i = 0; i < count; ++i) {
         Slot slot{};
         std::string_view digest;

@@ -32,8 +32,13 @@ struct Hashed {
     bool added = false;
 };
 
-Result<Hashed> hash_and_store(const store::BlobStore& blobs, const fs::path& file) {
-    util::Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+// Reads `path` below the root without following links on the way, so a directory swapped for
+// a link since the walk cannot pull in files from outside; O_NONBLOCK so that a file swapped
+// for a pipe cannot hang it.
+Result<Hashed> hash_and_store(const store::BlobStore& blobs, int root_fd, const fs::path& root,
+                              const std::string& path) {
+    const fs::path file = root / path;
+    util::Fd fd(util::open_beneath(root_fd, path.c_str(), O_RDONLY | O_NONBLOCK));
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) != 0) {
         return fail("cannot read {}: {}", file.string(), util::errno_text(errno));
@@ -143,9 +148,27 @@ Result<void> record(store::Workspace& workspace, const std::vector<Hashed>& hash
 
 }  // namespace
 
+Result<void> require_files(const Listing& listing) {
+    if (!listing.entries.empty()) {
+        return {};
+    }
+    return fail("{} holds no files to snapshot{}", listing.root.string(),
+                listing.left_out.empty() ? "" : " (all were left out)");
+}
+
 Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& listing,
-                                    std::string_view now) {
+                                    std::uint64_t limit, std::string_view now) {
+    if (auto some = require_files(listing); !some) {
+        return std::unexpected(some.error());
+    }
+    if (auto within = check_limit(listing, limit); !within) {
+        return std::unexpected(within.error());
+    }
     const std::string root = listing.root.string();
+    util::Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) {
+        return fail("cannot read directory {}: {}", root, util::errno_text(errno));
+    }
     const fs::path cache_path = cache_file(workspace, root);
     const StatCache cache = StatCache::load(cache_path, root);
 
@@ -172,7 +195,7 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
     std::vector<Hashed> hashed(to_hash.size());
     auto done = util::parallel_for(to_hash.size(), [&](std::size_t n) -> Result<void> {
         const std::size_t i = to_hash[n];
-        auto file = hash_and_store(blobs, listing.root / entries[i].path);
+        auto file = hash_and_store(blobs, root_fd.get(), listing.root, entries[i].path);
         if (!file) {
             return std::unexpected(file.error());
         }
@@ -196,8 +219,14 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
             cost.new_bytes += hashed[n].size;
         }
     }
-    // Every blob reaches the disk before anything that names it.
-    if (cost.new_files > 0) {
+    // Files that grew since the walk count as read.
+    if (cost.bytes > limit) {
+        return fail("{} grew to {} while being snapshotted, over the snapshot limit of {}", root,
+                    util::human_bytes(cost.bytes), util::human_bytes(limit));
+    }
+    // Every blob reaches the disk before anything that names it; also one that another
+    // snapshot linked into place and had yet to sync.
+    if (!to_hash.empty()) {
         if (auto synced = blobs.sync(); !synced) {
             return std::unexpected(synced.error());
         }

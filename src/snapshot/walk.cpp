@@ -114,7 +114,13 @@ private:
                 task = std::move(m_queue.front());
                 m_queue.pop_front();
             }
-            auto done = walk(task, out);
+            Result<void> done;
+            try {
+                done = walk(task, out);
+            } catch (const std::exception& error) {  // bad_alloc: fail the walk, do not hang it
+                done = fail("walking {}: {}", task.directory.empty() ? "." : task.directory,
+                            error.what());
+            }
             const std::lock_guard lock(m_mutex);
             if (!done && !m_error) {
                 m_error = done.error();
@@ -133,10 +139,9 @@ private:
 
     Result<void> walk(Task& task, Listing& out) {
         const std::string& directory = task.directory;
-        util::Fd dir_fd(directory.empty()
-                            ? ::dup(m_root_fd)
-                            : ::openat(m_root_fd, directory.c_str(),
-                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        util::Fd dir_fd(directory.empty() ? ::dup(m_root_fd)
+                                          : util::open_beneath(m_root_fd, directory.c_str(),
+                                                               O_RDONLY | O_DIRECTORY));
         if (!dir_fd) {
             return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
                         util::errno_text(errno));

@@ -113,9 +113,7 @@ std::optional<std::string> kept_target(const std::string& root, const std::strin
     } else if (!lexically_inside) {
         return std::nullopt;
     }
-    if (!target.starts_with('/') && lexically_inside) {
-        return target;
-    }
+    // Normal form ("../x/y"), which is what materialize accepts.
     return fs::path(destination).lexically_relative(link_directory).string();
 }
 

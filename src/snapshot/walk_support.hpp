@@ -27,8 +27,8 @@ namespace ferry::snapshot::detail {
                                             const std::string& path);
 
 // The target a link keeps in a snapshot, or nothing when it leads outside `root`, whether
-// written so or reached through other links. A relative target that stays inside is kept as
-// written; others are rewritten relative to the link. A dangling link is judged by its text.
+// written so or reached through other links: the path it resolves to, relative to the link
+// and in normal form ("../data/x.csv"). A dangling link is judged by its text.
 [[nodiscard]] std::optional<std::string> kept_target(const std::string& root,
                                                      const std::string& directory,
                                                      const std::string& path,

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <system_error>
@@ -205,6 +208,17 @@ Result<void> remove_all(const fs::path& path) {
         return fail("cannot remove {}: {}", path.string(), ec.message());
     }
     return {};
+}
+
+int open_beneath(int dir_fd, const char* path, int flags) {
+    open_how how{};
+    how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+    const long fd = ::syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) {
+        return static_cast<int>(fd);
+    }
+    return ::openat(dir_fd, path, flags | O_NOFOLLOW | O_CLOEXEC);  // an old kernel or seccomp
 }
 
 Result<void> copy_contents(int from, int to, std::string_view what) {

@@ -37,7 +37,20 @@ void append_manifest_entry(std::string& out, std::string_view mode, std::uint64_
 // a ".." component.
 [[nodiscard]] Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text);
 
-// Whether a relative path may appear in a manifest.
+// Whether a relative path may appear in a manifest: no "", ".", ".." or ".git" component.
 [[nodiscard]] bool is_safe_relative_path(std::string_view path);
+
+// Calls visit("a"), visit("a/b") for "a/b/c", parents first; stops when visit returns false,
+// and returns false then.
+template <typename Visit>
+bool for_each_parent(std::string_view path, Visit&& visit) {
+    for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
+         slash = path.find('/', slash + 1)) {
+        if (!visit(path.substr(0, slash))) {
+            return false;
+        }
+    }
+    return true;
+}
 
 }  // namespace ferry::snapshot

@@ -32,7 +32,7 @@ struct SnapshotCost {
 };
 
 // The warnings a listing deserves: credentials left out, outside links, special files,
-// unreadable ignore files, and Azure's soft limits.
+// ignore files that are links (not followed), and Azure's soft limits.
 [[nodiscard]] std::vector<std::string> listing_warnings(const Listing& listing);
 
 // The hard limit: the flag's SIZE, else FERRY_SNAPSHOT_LIMIT, else the default.
@@ -42,10 +42,16 @@ struct SnapshotCost {
 // Refuses a listing over `limit` bytes, naming its largest files and directories.
 [[nodiscard]] Result<void> check_limit(const Listing& listing, std::uint64_t limit);
 
+// Refuses a listing without files: an empty code directory, or one whose every file was
+// left out.
+[[nodiscard]] Result<void> require_files(const Listing& listing);
+
 // Stores every file of the listing and its manifest; unchanged files known to the stat
-// cache are not read. Identical trees give the same id and store nothing new.
+// cache are not read. Identical trees give the same id and store nothing new. A listing
+// without files or over `limit` bytes is refused before anything is stored.
 [[nodiscard]] Result<SnapshotCost> store_snapshot(store::Workspace& workspace,
-                                                  const Listing& listing, std::string_view now);
+                                                  const Listing& listing, std::uint64_t limit,
+                                                  std::string_view now);
 
 // One line for stderr: "snapshot 3f2a9c1: 20,001 files, 248.0 MiB, 0 new".
 [[nodiscard]] std::string describe(const SnapshotCost& cost);

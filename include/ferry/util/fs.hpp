@@ -55,6 +55,10 @@ private:
 [[nodiscard]] Result<void> fsync_directory(const fs::path& dir);
 [[nodiscard]] Result<bool> exists(const fs::path& path);
 [[nodiscard]] Result<void> remove_all(const fs::path& path);
+// Opens the relative `path` below `dir_fd` without following a symbolic link anywhere on the
+// way (openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS; on kernels without it, only the
+// last component is protected). Returns the descriptor, or -1 with errno set.
+[[nodiscard]] int open_beneath(int dir_fd, const char* path, int flags);
 // Copies all of `from` (from its start) into `to` (at its start): a reflink where the
 // filesystem can share blocks, else copy_file_range, else read and write.
 [[nodiscard]] Result<void> copy_contents(int from, int to, std::string_view what);

@@ -64,6 +64,9 @@ TEST(Manifest, SafeRelativePaths) {
     EXPECT_FALSE(is_safe_relative_path(""));
     EXPECT_FALSE(is_safe_relative_path("a/../b"));
     EXPECT_FALSE(is_safe_relative_path("a/"));
+    EXPECT_FALSE(is_safe_relative_path("x/.git/config"));
+    EXPECT_FALSE(is_safe_relative_path(".GIT/hooks/post-checkout"));
+    EXPECT_TRUE(is_safe_relative_path(".github/workflows/ci.yml"));
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ protected:
     SnapshotCost take() {
         auto listing = list_tree(m_code.path());
         EXPECT_TRUE(listing) << listing.error().message;
-        auto cost = store_snapshot(*m_workspace, *listing, k_now);
+        auto cost = store_snapshot(*m_workspace, *listing, k_default_limit, k_now);
         EXPECT_TRUE(cost) << cost.error().message;
         return cost ? *cost : SnapshotCost{};
     }
@@ -174,6 +174,18 @@ TEST_F(SnapshotStore, MaterializeRefusesEntriesBelowALink) {
     made = materialize(m_workspace->blobs(), stored->sha256, m_home / "wd2");
     ASSERT_FALSE(made);
     EXPECT_EQ(made.error().message, "snapshot manifest: a/x lies below a symbolic link");
+    // Each link looks harmless alone; through "s" the ".." of "e" would leave the tree.
+    const std::string chain =
+        "ferry-manifest 1\n120000 6 " + digest + " e\ts/../x\n120000 1 " + digest + " s\t.\n";
+    stored = m_workspace->blobs().put_bytes(chain);
+    ASSERT_TRUE(stored);
+    made = materialize(m_workspace->blobs(), stored->sha256, m_home / "wd3");
+    ASSERT_FALSE(made);
+    EXPECT_EQ(made.error().message, "snapshot manifest: link e leads outside the snapshot");
+    const std::string climb = "ferry-manifest 1\n120000 5 " + digest + " a/l\t../..\n";
+    stored = m_workspace->blobs().put_bytes(climb);
+    ASSERT_TRUE(stored);
+    EXPECT_FALSE(materialize(m_workspace->blobs(), stored->sha256, m_home / "wd4"));
 }
 
 TEST(SnapshotLimits, RefusalNamesTheLargestFilesAndDirectories) {
