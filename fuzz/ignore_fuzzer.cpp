@@ -88,8 +88,7 @@ void check_ignore(std::string_view text, const std::vector<Path>& paths) {
     for (std::size_t i = 0; i < lists[0].rules.size(); ++i) {
         const IgnoreRule& rule = lists[0].rules[i];
         if (!same_rule(rule, lists[1].rules[i]) || rule.line.empty() ||
-            rule.source != ".gitignore" || rule.line_number < 1 || rule.credential ||
-            rule.files_only) {
+            rule.source != ".gitignore" || rule.line_number < 1 || rule.credential) {
             std::abort();
         }
         for (const auto& path : paths) {

@@ -31,6 +31,10 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
     if (parts.empty()) {
         return usage_error("{}: name a file or directory inside {}", relative, real->string());
     }
+    // Whatever decides, the answer is about the whole path asked for.
+    for (const auto& part : parts) {
+        result.path = join(result.path, part);
+    }
     IgnoreStack stack;
     std::vector<std::string> warnings;
     std::string directory;
@@ -49,7 +53,6 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
         const bool exists =
             dir_fd && ::fstatat(dir_fd.get(), parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
         const bool is_directory = exists ? S_ISDIR(st.st_mode) : (!last || marked_directory);
-        result.path = path;
         result.exists = exists;
         result.is_directory = is_directory;
         if (parts[i] == ".git") {
@@ -98,14 +101,6 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
             dir_fd = std::move(child);
             directory = path;
         }
-    }
-    if (!result.decided_by_directory.empty() || result.git_directory ||
-        !result.below_link.empty()) {
-        std::string full;
-        for (const auto& part : parts) {
-            full = join(full, part);
-        }
-        result.path = full;
     }
     return result;
 }

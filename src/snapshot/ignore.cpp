@@ -92,7 +92,9 @@ IgnoreList parse_ignore_file(std::string_view text, std::string source, std::str
 
 bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_view path,
                   bool is_directory) {
-    if ((rule.directory_only && !is_directory) || (rule.files_only && is_directory)) {
+    // The credential rules without a '/' name files: a directory called .env is a venv.
+    const bool files_only = rule.credential && !rule.directory_only;
+    if ((rule.directory_only && !is_directory) || (files_only && is_directory)) {
         return false;
     }
     if (!base.empty() &&
@@ -135,7 +137,6 @@ const IgnoreList& credential_rules() {
             auto rule = parse_rule(line);
             rule->source = "built-in credential rules";
             rule->line_number = ++number;
-            rule->files_only = !rule->directory_only;
             rule->credential = true;
             list.rules.push_back(std::move(*rule));
         }

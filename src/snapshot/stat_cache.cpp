@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 
 namespace ferry::snapshot {
 
@@ -57,15 +58,9 @@ private:
     std::string_view m_data;
 };
 
-constexpr char k_hex[] = "0123456789abcdef";
-
 HexDigest to_hex(const char* raw) {
     HexDigest hex;
-    for (std::size_t i = 0; i < k_digest_bytes; ++i) {
-        const auto byte = static_cast<unsigned char>(raw[i]);
-        hex[2 * i] = k_hex[byte >> 4];
-        hex[2 * i + 1] = k_hex[byte & 15];
-    }
+    util::write_hex({reinterpret_cast<const unsigned char*>(raw), k_digest_bytes}, hex.data());
     return hex;
 }
 

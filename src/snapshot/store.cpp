@@ -57,30 +57,14 @@ Result<Hashed> hash_and_store(const store::BlobStore& blobs, int root_fd, const 
         hashed.added = stored->added;
         return hashed;
     }
-    std::string content;
-    content.resize(static_cast<std::size_t>(st.st_size) + 1);
-    std::size_t have = 0;
-    for (;;) {
-        if (have == content.size()) {
-            content.resize(content.size() * 2);  // it grew since fstat
-        }
-        const ssize_t got = ::read(fd.get(), content.data() + have, content.size() - have);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return fail("cannot read {}: {}", file.string(), util::errno_text(errno));
-        }
-        if (got == 0) {
-            break;
-        }
-        have += static_cast<std::size_t>(got);
+    auto content = util::read_fd(fd.get(), file.string(), static_cast<std::size_t>(st.st_size));
+    if (!content) {
+        return std::unexpected(content.error());
     }
-    content.resize(have);
-    hashed.sha256 = util::Sha256::of(content);
-    hashed.size = have;
+    hashed.sha256 = util::Sha256::of(*content);
+    hashed.size = content->size();
     if (!blobs.has(hashed.sha256)) {
-        auto stored = blobs.put_bytes(content, util::Durable::no);
+        auto stored = blobs.put_bytes(*content, util::Durable::no);
         if (!stored) {
             return std::unexpected(stored.error());
         }

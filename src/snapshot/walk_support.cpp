@@ -13,24 +13,6 @@ namespace ferry::snapshot::detail {
 
 namespace {
 
-Result<std::string> read_all(int fd, const std::string& what) {
-    std::string text;
-    char buffer[16384];
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return fail("cannot read {}: {}", what, util::errno_text(errno));
-        }
-        if (got == 0) {
-            return text;
-        }
-        text.append(buffer, static_cast<std::size_t>(got));
-    }
-}
-
 std::string normalize(std::string_view absolute) {
     return fs::path(absolute).lexically_normal().string();
 }
@@ -75,7 +57,7 @@ Result<IgnoreList> read_ignore_list(int dir_fd, const std::string& base,
         if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
             continue;  // a directory of that name is not an ignore file (nor for git)
         }
-        auto text = read_all(fd.get(), source);
+        auto text = util::read_fd(fd.get(), source, static_cast<std::size_t>(st.st_size));
         if (!text) {
             return std::unexpected(text.error());
         }

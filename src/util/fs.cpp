@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -143,27 +144,35 @@ Result<void> create_directories(const fs::path& dir, mode_t mode) {
     return {};
 }
 
-Result<std::string> read_file(const fs::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        return fail("cannot read {}: {}", path.string(), errno_text(errno));
-    }
-    std::string content;
-    std::array<char, 65536> buffer;
+Result<std::string> read_fd(int fd, std::string_view what, std::size_t size_hint) {
+    std::string content(size_hint + 1, '\0');  // one more, to see the end in one read
+    std::size_t have = 0;
     for (;;) {
-        ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (have == content.size()) {
+            content.resize(std::max<std::size_t>(content.size() * 2, 65536));
+        }
+        const ssize_t got = ::read(fd, content.data() + have, content.size() - have);
         if (got < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return fail("cannot read {}: {}", path.string(), errno_text(errno));
+            return fail("cannot read {}: {}", what, errno_text(errno));
         }
         if (got == 0) {
-            break;
+            content.resize(have);
+            return content;
         }
-        content.append(buffer.data(), static_cast<std::size_t>(got));
+        have += static_cast<std::size_t>(got);
     }
-    return content;
+}
+
+Result<std::string> read_file(const fs::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0) {
+        return fail("cannot read {}: {}", path.string(), errno_text(errno));
+    }
+    return read_fd(fd.get(), path.string(), static_cast<std::size_t>(st.st_size));
 }
 
 Result<void> write_file_atomic(const fs::path& path, std::string_view content, mode_t mode,

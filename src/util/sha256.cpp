@@ -1,5 +1,7 @@
 #include "ferry/util/sha256.hpp"
 
+#include "ferry/util/text.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -32,13 +34,8 @@ std::string Sha256::hex_digest() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(m_state->ctx, digest, &length);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(k_hex[digest[i] >> 4]);
-        hex.push_back(k_hex[digest[i] & 0xf]);
-    }
+    std::string hex(length * 2, '\0');
+    write_hex({digest, length}, hex.data());
     return hex;
 }
 

@@ -74,6 +74,14 @@ std::string human_bytes(std::uint64_t bytes) {
     return fmt::format("{:.1f} {}", value, k_units[unit]);
 }
 
+void write_hex(std::span<const unsigned char> bytes, char* out) {
+    static constexpr char k_digits[] = "0123456789abcdef";
+    for (const unsigned char byte : bytes) {
+        *out++ = k_digits[byte >> 4];
+        *out++ = k_digits[byte & 15];
+    }
+}
+
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) {

@@ -70,3 +70,13 @@ expect_jq() {
     result=$(printf '%s' "$OUT" | jq -r "$1") || fail "jq failed on: $1"
     [[ $result == true ]] || fail "jq '$1' gave '$result'"
 }
+
+# Writes each "path<TAB>content" line of stdin as a file under $1, making directories on the
+# way; content takes printf's %b escapes ("\n", "\r").
+write_files() {
+    local root=$1 path content
+    while IFS=$'\t' read -r path content; do
+        mkdir -p "$root/$(dirname "$path")"
+        printf '%b' "$content" >"$root/$path"
+    done
+}

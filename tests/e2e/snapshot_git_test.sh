@@ -153,16 +153,6 @@ test_generator_is_deterministic_and_excludes_a_fair_share() {
     ((kept * 3 >= all && kept * 3 <= all * 2)) || fail "git keeps $kept of $all files"
 }
 
-# Writes each "path<TAB>content" line of stdin as a file under $1 ("\n" in content is a
-# newline, "\r" a carriage return).
-write_files() {
-    local root=$1 path content
-    while IFS=$'\t' read -r path content; do
-        mkdir -p "$root/$(dirname "$path")"
-        printf '%b' "$content" >"$root/$path"
-    done
-}
-
 # ferry keeps exactly the paths given after the directory, in that order.
 expect_kept() {
     local dir=$1

@@ -2,16 +2,6 @@
 # the built-in credential rules, links, `--explain`, job files and the size limit.
 # shellcheck shell=bash
 
-# Writes each "path<TAB>content" line of stdin as a file under $1 ("\n" in content is a
-# newline).
-write_files() {
-    local root=$1 path content
-    while IFS=$'\t' read -r path content; do
-        mkdir -p "$root/$(dirname "$path")"
-        printf '%b' "$content" >"$root/$path"
-    done
-}
-
 # The number of blobs of the current workspace.
 object_count() {
     "$FERRY" workspace show -o json 2>/dev/null | jq -r '.objects.count'

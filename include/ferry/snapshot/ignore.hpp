@@ -26,7 +26,6 @@ struct IgnoreRule {
     bool basename_only = false;  // no slash: matches the name at any depth below the file
     // Shortcuts for the commonest basename rules: "name" and "*.ext".
     enum class Shape { glob, literal, suffix } shape = Shape::glob;
-    bool files_only = false;  // built-in credential rules for files
     bool credential = false;  // one of the built-in credential rules
 };
 

@@ -49,6 +49,9 @@ private:
 // Creates the directory and missing parents; the leaf gets `mode`.
 [[nodiscard]] Result<void> create_directories(const fs::path& dir, mode_t mode);
 [[nodiscard]] Result<std::string> read_file(const fs::path& path);
+// Reads a descriptor to its end, straight into the string; `size_hint` (the size fstat gave)
+// saves the regrowing. Errors name `what`.
+[[nodiscard]] Result<std::string> read_fd(int fd, std::string_view what, std::size_t size_hint = 0);
 // Writes through a temporary file and a rename, so readers see old or new, never half.
 [[nodiscard]] Result<void> write_file_atomic(const fs::path& path, std::string_view content,
                                              mode_t mode, Durable durable = Durable::yes);

@@ -18,6 +18,8 @@ namespace ferry::util {
 // 1536 -> "1.5 KiB"
 [[nodiscard]] std::string human_bytes(std::uint64_t bytes);
 [[nodiscard]] std::string_view trim(std::string_view text);
+// Writes 2 * bytes.size() lowercase hex digits to `out`.
+void write_hex(std::span<const unsigned char> bytes, char* out);
 // The offset of the first byte that breaks UTF-8 (overlong forms and surrogates included).
 [[nodiscard]] std::optional<std::size_t> invalid_utf8_offset(std::string_view text);
 
