@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/run/supervisor.hpp"
 #include "ferry/util/text.hpp"
 
 namespace ferry::cli {
@@ -67,6 +68,9 @@ Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
 }
 
 int report(const Context& ctx, const Error& error) {
+    if (error.message.empty()) {
+        return to_int(error.code);  // an exit status alone: the command said what it had to
+    }
     const bool colored = ctx.color && ctx.terminal.stderr_is_tty;
     ctx.err << (colored ? "\x1b[31mferry: error:\x1b[0m " : "ferry: error: ") << error.message
             << '\n';
@@ -93,9 +97,15 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_workspace_verbs(tree);
     add_spec_verbs(tree);
     add_snapshot_verbs(tree);
+    add_submit_verb(tree);
+    add_run_verbs(tree);
+    add_compute_verbs(tree);
     CLI::App& root = tree.root();
 
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 4 && args.front() == run::k_supervise_command) {
+        return run::supervise(args[1], args[2], args[3]);
+    }
     if (!args.empty() && args.front() == "__complete") {
         return complete(root, {args.begin() + 1, args.end()}, ctx);
     }

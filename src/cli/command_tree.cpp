@@ -15,12 +15,11 @@ struct GroupInfo {
 constexpr GroupInfo k_groups[] = {
     {"workspace", "Create, list, show, choose and delete workspaces", nullptr},
     {"compute", "Compute targets: this machine, Slurm clusters",
-     "This version has validate and schema; create, list, show and delete come later."},
+     "This version has local computes; Slurm clusters come later."},
     {"env", "Environments: venv, conda and Docker images for jobs",
      "This version has validate and schema; create, list, show, build and delete come later."},
     {"run", "Submit jobs and follow, cancel and download their runs",
-     "This version has validate, schema and snapshot; submit, list, show, stream, wait, cancel and "
-     "download come later."},
+     "This version runs jobs on the local compute; metrics and compare come later."},
     {"model", "Register, list and download models",
      "This version has validate and schema; register, list, show, download and delete come later."},
     {"dataset", "Register, list and download datasets",

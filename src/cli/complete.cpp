@@ -5,7 +5,11 @@
 #include <vector>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/run/status.hpp"
+#include "ferry/store/database.hpp"
+#include "ferry/store/registry.hpp"
 #include "ferry/store/selection.hpp"
+#include "ferry/store/workspace.hpp"
 
 namespace ferry::cli {
 
@@ -49,6 +53,47 @@ struct Candidate {
     std::string description;
 };
 
+// Names from the chosen workspace's database, read only: Tab must not create or migrate.
+std::vector<Candidate> workspace_names(const std::string& sql, Context& ctx, bool with_local) {
+    std::vector<Candidate> names;
+    if (with_local) {
+        names.push_back({"local", "this machine"});
+    }
+    auto home = store::ferry_home(ctx.env);
+    auto choice = store::choose_workspace(ctx.workspace, ctx.env, ctx.cwd);
+    if (!home || !choice) {
+        return names;
+    }
+    auto entries = store::Registry::peek(*home);
+    if (!entries) {
+        return names;
+    }
+    for (const auto& entry : *entries) {
+        if (entry.name != choice->name) {
+            continue;
+        }
+        auto db =
+            store::Database::open(entry.path / store::k_workspace_db, store::CreateIfMissing::no);
+        if (!db) {
+            return names;
+        }
+        auto stmt = db->prepare(sql);
+        if (!stmt) {
+            return names;  // a workspace older than runs
+        }
+        for (;;) {
+            auto row = stmt->step();
+            if (!row || !*row) {
+                break;
+            }
+            if (stmt->text(0) != "local") {
+                names.push_back({stmt->text(0), stmt->text(1)});
+            }
+        }
+    }
+    return names;
+}
+
 std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::format) {
         return {{"table", "aligned columns"},
@@ -67,6 +112,26 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
             }
         }
         return names;
+    }
+    if (type == value::status) {
+        std::vector<Candidate> names;
+        for (const auto status :
+             {run::Status::not_started, run::Status::queued, run::Status::preparing,
+              run::Status::starting, run::Status::running, run::Status::finalizing,
+              run::Status::cancel_requested, run::Status::completed, run::Status::failed,
+              run::Status::canceled}) {
+            names.push_back({std::string(run::status_name(status)), ""});
+        }
+        return names;
+    }
+    if (type == value::runtime) {
+        return {{"host", "this machine as it is"}};
+    }
+    if (type == value::run || type == value::compute) {
+        return workspace_names(type == value::run
+                                   ? "SELECT name, status FROM runs ORDER BY seq DESC"
+                                   : "SELECT name, type FROM computes ORDER BY name",
+                               ctx, type == value::compute);
     }
     if (type == value::dir) {
         return {{":dir", ""}};
@@ -90,6 +155,14 @@ std::string long_name(const CLI::Option* option) {
 int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx) {
     if (words.empty()) {
         return 0;
+    }
+    // Names of runs and computes come from the workspace the command line names.
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        if ((words[i] == "-w" || words[i] == "--workspace") && i + 2 < words.size()) {
+            ctx.workspace = words[i + 1];
+        } else if (words[i].starts_with("--workspace=")) {
+            ctx.workspace = words[i].substr(12);
+        }
     }
     CLI::App* app = &root;
     std::size_t positional = 0;

@@ -47,8 +47,9 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-    sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
-                      SQLITE_TRANSIENT);
+    // An empty view may have no data pointer, which SQLite would take for NULL.
+    sqlite3_bind_text(m_stmt, index, value.data() != nullptr ? value.data() : "",
+                      static_cast<int>(value.size()), SQLITE_TRANSIENT);
     return *this;
 }
 

@@ -30,6 +30,55 @@ constexpr std::array k_workspace = {
             created_at TEXT NOT NULL
         );
     )sql"},
+    // Computes created by the user (`local` also exists without a row), runs, and the
+    // time of every status a run went through.
+    Migration{4, R"sql(
+        CREATE TABLE computes (
+            name       TEXT PRIMARY KEY,
+            type       TEXT NOT NULL,
+            spec       TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+            name           TEXT NOT NULL UNIQUE,
+            display_name   TEXT NOT NULL,
+            experiment     TEXT NOT NULL,
+            compute        TEXT NOT NULL,
+            runtime        TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            holds_slot     INTEGER NOT NULL DEFAULT 0,
+            created_at     TEXT NOT NULL,
+            created_ms     INTEGER NOT NULL,
+            started_at     TEXT,
+            started_ms     INTEGER,
+            ended_at       TEXT,
+            ended_ms       INTEGER,
+            snapshot       TEXT REFERENCES snapshots(id),
+            command        TEXT NOT NULL,
+            spec           TEXT NOT NULL,
+            plan           TEXT NOT NULL,
+            directory      TEXT NOT NULL,
+            submitted_by   TEXT NOT NULL,
+            supervisor_pid INTEGER,
+            boot_id        TEXT,
+            heartbeat_ms   INTEGER,
+            cancel_grace   INTEGER,
+            exit_code      INTEGER,
+            reason         TEXT NOT NULL DEFAULT '',
+            error          TEXT NOT NULL DEFAULT '',
+            artifacts      TEXT REFERENCES blobs(sha256)
+        );
+        CREATE INDEX runs_by_status ON runs(status, compute);
+        CREATE INDEX runs_by_experiment ON runs(experiment);
+        CREATE TABLE run_events (
+            run    INTEGER NOT NULL REFERENCES runs(seq),
+            status TEXT NOT NULL,
+            at     TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX run_events_by_run ON run_events(run);
+    )sql"},
 };
 
 constexpr std::array k_registry = {

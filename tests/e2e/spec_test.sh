@@ -18,6 +18,7 @@ group_of() {
 samples() {
     cat <<LIST
 run samples/hello/job.yml
+run samples/sklearn-digits/job.yml
 run samples/sweep/sweep.yml
 env samples/environments/venv.yml
 env samples/environments/docker-build.yml

@@ -54,7 +54,8 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, latest);
     EXPECT_EQ(db.user_version(), latest);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta", "snapshots"}));
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "computes", "meta", "run_events",
+                                                         "runs", "snapshots", "sqlite_sequence"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -100,9 +101,10 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 3);
-    EXPECT_EQ(db.user_version(), 3);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "meta", "snapshots"}));
+    EXPECT_EQ(*migrated, 4);
+    EXPECT_EQ(db.user_version(), 4);
+    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "computes", "meta", "run_events",
+                                                         "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);

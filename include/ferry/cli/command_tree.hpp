@@ -21,6 +21,10 @@ inline constexpr const char* file = "FILE";
 inline constexpr const char* path = "PATH";  // a file or directory
 inline constexpr const char* size = "SIZE";
 inline constexpr const char* text = "TEXT";
+inline constexpr const char* run = "RUN";
+inline constexpr const char* compute = "COMPUTE";
+inline constexpr const char* status = "STATUS";
+inline constexpr const char* runtime = "RUNTIME";
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;
@@ -69,6 +73,10 @@ void add_workspace_verbs(CommandTree& tree);
 void add_spec_verbs(CommandTree& tree);
 // `run snapshot`.
 void add_snapshot_verbs(CommandTree& tree);
+// `run submit`; `run list|show|stream|wait|cancel|download`; `compute create|list|show|delete`.
+void add_submit_verb(CommandTree& tree);
+void add_run_verbs(CommandTree& tree);
+void add_compute_verbs(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ferry/core/error.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/store/workspace.hpp"
+
+// Runs whose supervisor died (killed, or the machine rebooted) are noticed by the next ferry
+// command that looks: marked Failed "supervisor lost", their leftover processes stopped,
+// their logs and outputs so far stored.
+namespace ferry::run {
+
+// A run without a supervisor pid this long after submit never got one.
+inline constexpr std::int64_t k_start_grace_ms = 30'000;
+// A heartbeat older than this shows the run as NotResponding.
+inline constexpr std::int64_t k_heartbeat_stale_ms = 30'000;
+
+// "BOOT_ID@HOSTNAME": where a pid means something.
+[[nodiscard]] std::string machine_id();
+
+enum class Liveness { alive, lost, elsewhere };
+
+// Whether the run's supervisor still lives, judged from this machine.
+[[nodiscard]] Liveness supervisor_liveness(const RunRecord& run, std::string_view machine,
+                                           std::int64_t now_ms);
+
+// The processes a run started (found by their FERRY_RUN_ID and FERRY_OUTPUTS_DIR).
+[[nodiscard]] std::vector<pid_t> run_processes(const RunRecord& run);
+
+// The sources a run's artifacts are collected from.
+[[nodiscard]] std::vector<struct ArtifactSource> artifact_sources(const RunRecord& run);
+
+// Checks every unfinished run (or only `name`) and ends the lost ones; returns how many.
+[[nodiscard]] Result<int> reap_lost_runs(store::Workspace& workspace,
+                                         const std::function<Stamp()>& now,
+                                         std::string_view name = {});
+
+}  // namespace ferry::run

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/error.hpp"
+#include "ferry/spec/job.hpp"
+
+// What a submit decides before anything runs: the run's name and experiment, the command
+// with its placeholders replaced, where inputs and outputs go, and the job's variables. The
+// supervisor carries the plan out; `run submit --dry-run` prints it.
+namespace ferry::run {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+struct InputPlan {
+    std::string name;
+    std::string type;  // uri_file or uri_folder
+    std::string mode;  // ro_mount, download or direct
+    fs::path source;
+    fs::path target;  // what the command sees
+};
+
+struct OutputPlan {
+    std::string name;
+    std::string type;
+    fs::path directory;  // created before the job starts, stored when it ends
+    fs::path target;     // what the command sees: the directory, or a file in it
+};
+
+struct Plan {
+    std::string command;
+    std::map<std::string, std::string> environment;  // set for the job, over the submitter's
+    std::vector<InputPlan> inputs;
+    std::vector<OutputPlan> outputs;
+    std::optional<std::int64_t> timeout;  // seconds
+    std::vector<std::string> notes;       // said at submit and kept in the system log
+
+    [[nodiscard]] Json to_json() const;
+    [[nodiscard]] static Result<Plan> from_json(const Json& json);
+};
+
+// Where the job's runtime comes from: the job's environment, or the host because the user
+// said so.
+enum class Runtime { from_job, host };
+
+struct PlanRequest {
+    std::string file;  // for messages: the job file, or "command line"
+    std::string run_name;
+    std::string experiment;
+    std::string workspace;  // its name, for FERRY_WORKSPACE
+    fs::path run_directory;
+    Runtime runtime = Runtime::from_job;
+};
+
+[[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);
+
+// Azure's generated names: adjective_noun_ and 10 characters of [b-z minus vowels, 0-9].
+[[nodiscard]] std::string generate_run_name(std::mt19937_64& random);
+// The experiment a job without experiment_name gets: the code directory's (else the current
+// directory's) base name without spaces, or "Default".
+[[nodiscard]] std::string default_experiment(const std::optional<fs::path>& code,
+                                             const fs::path& cwd);
+// Words joined into one bash command line, each quoted where bash would split or expand it.
+[[nodiscard]] std::string shell_join(std::span<const std::string> words);
+// Run names: what a directory name and a shell word can carry.
+[[nodiscard]] Result<void> check_run_name(std::string_view name);
+
+// The run directory of a run in a workspace.
+[[nodiscard]] fs::path run_directory(const fs::path& workspace_root, std::string_view name);
+[[nodiscard]] fs::path working_directory(const fs::path& run_directory);
+[[nodiscard]] fs::path std_log(const fs::path& run_directory);
+[[nodiscard]] fs::path supervisor_log(const fs::path& run_directory);
+
+}  // namespace ferry::run

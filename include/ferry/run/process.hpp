@@ -1,0 +1,47 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/core/error.hpp"
+
+// Processes as Linux shows them in /proc: who is alive, who descends from whom, and the
+// detached start of a supervisor.
+namespace ferry::run {
+
+namespace fs = std::filesystem;
+
+// This boot's id (/proc/sys/kernel/random/boot_id): a pid means nothing across reboots.
+[[nodiscard]] std::string boot_id();
+// The process exists and is not a zombie.
+[[nodiscard]] bool process_alive(pid_t pid);
+// The process's command line words; empty when it is gone or unreadable.
+[[nodiscard]] std::vector<std::string> command_line(pid_t pid);
+// Every live (non-zombie) process below `root`, children before their children.
+[[nodiscard]] std::vector<pid_t> descendants(pid_t root);
+// Live processes whose environment holds every one of `entries` ("KEY=VALUE").
+[[nodiscard]] std::vector<pid_t> processes_with_environment(
+    const std::vector<std::string>& entries);
+
+// Starts `argv` as a grandchild in its own session (so it outlives the caller and no
+// terminal signal reaches it), stdin from /dev/null, stdout and stderr appended to `log`.
+// Returns once the program was executed, or with the reason it could not be.
+[[nodiscard]] Result<void> spawn_detached(const std::vector<std::string>& argv,
+                                          const fs::path& log);
+
+// SIGTERM to every process of `signalled()` (asked again and again, so late forks are
+// caught too), SIGKILL after `grace`, until none is left; `reap` collects exit statuses
+// meanwhile. Returns true when SIGKILL was needed.
+bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
+                   std::chrono::milliseconds grace, const std::function<void()>& reap);
+
+// The path of the running binary, for re-executing ferry as a supervisor.
+[[nodiscard]] Result<fs::path> own_executable();
+
+}  // namespace ferry::run

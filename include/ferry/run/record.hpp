@@ -1,0 +1,142 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/error.hpp"
+#include "ferry/run/status.hpp"
+#include "ferry/store/database.hpp"
+
+// Runs in the workspace database: one row per run, one event per status it went through.
+namespace ferry::run {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+// A moment, as text for people and as milliseconds since the epoch for arithmetic.
+struct Stamp {
+    std::string text;
+    std::int64_t ms = 0;
+};
+
+struct Event {
+    Status status = Status::not_started;
+    std::string at;
+    std::string detail;
+};
+
+struct RunRecord {
+    std::int64_t seq = 0;  // submission order
+    std::string name;
+    std::string display_name;
+    std::string experiment;
+    std::string compute;
+    std::string runtime;  // "host"
+    Status status = Status::not_started;
+    bool holds_slot = false;
+    Stamp created;
+    std::optional<Stamp> started;
+    std::optional<Stamp> ended;
+    std::string snapshot;  // empty: no code
+    std::string command;   // as it runs, placeholders replaced
+    Json spec;             // the job as resolved at submit
+    Json plan;             // what the supervisor carries out
+    fs::path directory;    // the run directory
+    std::string submitted_by;
+    std::optional<std::int64_t> supervisor_pid;
+    std::string boot_id;
+    std::optional<std::int64_t> heartbeat_ms;
+    std::optional<std::int64_t> cancel_grace;  // set: a cancel was asked for
+    std::optional<int> exit_code;
+    EndReason reason = EndReason::none;
+    std::string error;
+    std::string artifacts;  // manifest id; empty until collected
+
+    [[nodiscard]] int waited_exit_code() const {
+        return run::waited_exit_code(status, reason, exit_code);
+    }
+};
+
+// What submit records.
+struct NewRun {
+    std::string name;
+    std::string display_name;
+    std::string experiment;
+    std::string compute;
+    std::string runtime;
+    std::string snapshot;
+    std::string command;
+    Json spec;
+    Json plan;
+    fs::path directory;
+    std::string submitted_by;
+};
+
+// How a run ends.
+struct Ending {
+    Status status = Status::failed;
+    EndReason reason = EndReason::job;
+    std::optional<int> exit_code;
+    std::string error;
+    std::string artifacts;  // empty: keep what is recorded
+};
+
+struct RunFilter {
+    std::string experiment;
+    std::optional<Status> status;
+    std::optional<std::int64_t> limit;  // newest first
+};
+
+// Inserts the run (NotStarted, with its first event); fails with "run NAME already exists".
+[[nodiscard]] Result<RunRecord> insert_run(store::Database& db, const NewRun& run,
+                                           const Stamp& now);
+[[nodiscard]] Result<std::optional<RunRecord>> find_run(store::Database& db, std::string_view name);
+// The run, or "no run named NAME in workspace W" (exit 1).
+[[nodiscard]] Result<RunRecord> get_run(store::Database& db, std::string_view name,
+                                        std::string_view workspace);
+[[nodiscard]] Result<std::optional<RunRecord>> newest_run(store::Database& db);
+// Matching runs newest first, and how many matched in all.
+[[nodiscard]] Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(
+    store::Database& db, const RunFilter& filter);
+// Runs not in a terminal status, oldest first.
+[[nodiscard]] Result<std::vector<RunRecord>> unfinished_runs(store::Database& db);
+[[nodiscard]] Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq);
+[[nodiscard]] Result<std::vector<std::string>> run_names(store::Database& db);
+
+// Moves the run to `to` when its status is one of `from`; false when it was not.
+[[nodiscard]] Result<bool> transition(store::Database& db, std::string_view name,
+                                      std::initializer_list<Status> from, Status to,
+                                      const Stamp& now, std::string_view detail = {});
+// Ends a run that is not yet ended; false when it already was. Frees its slot.
+[[nodiscard]] Result<bool> finish(store::Database& db, std::string_view name, const Ending& ending,
+                                  const Stamp& now);
+[[nodiscard]] Result<void> set_supervisor(store::Database& db, std::string_view name,
+                                          std::int64_t pid, std::string_view boot_id,
+                                          const Stamp& now);
+[[nodiscard]] Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now);
+[[nodiscard]] Result<void> set_artifacts(store::Database& db, std::string_view name,
+                                         std::string_view manifest_id);
+// Records a cancel request; a run that has not started yet is canceled at once. Returns
+// the status the run had.
+[[nodiscard]] Result<Status> request_cancel(store::Database& db, std::string_view name,
+                                            std::int64_t grace_seconds, const Stamp& now);
+// Takes a slot of the compute for a queued run when fewer than `slots` runs hold one and no
+// run queued before it is still waiting: then the run is Preparing and true comes back.
+[[nodiscard]] Result<bool> claim_slot(store::Database& db, std::string_view name,
+                                      std::int64_t slots, const Stamp& now);
+// The supervisor pid of the oldest run queued on the compute, to wake it up.
+[[nodiscard]] Result<std::optional<std::int64_t>> next_queued_supervisor(store::Database& db,
+                                                                         std::string_view compute);
+// How many runs of the compute hold a slot, and how many wait for one.
+struct ComputeLoad {
+    std::int64_t active = 0;
+    std::int64_t queued = 0;
+};
+[[nodiscard]] Result<ComputeLoad> compute_load(store::Database& db, std::string_view compute);
+
+}  // namespace ferry::run

@@ -1,0 +1,366 @@
+// `ferry run submit`: validate, resolve, snapshot, record, start the supervisor; then
+// optionally follow the run.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/run/compute.hpp"
+#include "ferry/run/describe.hpp"
+#include "ferry/run/plan.hpp"
+#include "ferry/run/process.hpp"
+#include "ferry/run/supervisor.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/spec/load.hpp"
+#include "ferry/util/fs.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+struct SubmitOptions {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+    std::string experiment;
+    std::string compute;
+    std::string code;
+    std::string runtime;
+    std::string snapshot_limit;
+    bool stream = false;
+    bool wait = false;
+    bool dry_run = false;
+    std::vector<std::string> command;
+};
+
+fs::path absolute_from(const Context& ctx, const std::string& path) {
+    return (fs::path(path).is_absolute() ? fs::path(path) : ctx.cwd / path).lexically_normal();
+}
+
+// The job: from the file, or built from the words after `--`.
+Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
+                                                      const SubmitOptions& options) {
+    if (!options.file.empty() && !options.command.empty()) {
+        return usage_error("give a job file (-f) or a command after '--', not both");
+    }
+    if (options.file.empty()) {
+        if (options.command.empty()) {
+            return usage_error(
+                "nothing to run: give -f JOB_FILE, or a command after '--' "
+                "(e.g. ferry run submit -- python3 train.py)");
+        }
+        if (!options.sets.empty()) {
+            return usage_error("--set changes a job file's values; there is no job file");
+        }
+        const auto& first = options.command.front();
+        if ((first.ends_with(".yml") || first.ends_with(".yaml")) &&
+            fs::is_regular_file(absolute_from(ctx, first))) {
+            return usage_error("'{}' looks like a job file: did you mean 'ferry run submit -f {}'?",
+                               first, first);
+        }
+        spec::CommandJob job;
+        job.command = run::shell_join(options.command);
+        job.code = absolute_from(ctx, options.code.empty() ? "." : options.code);
+        job.compute.kind = spec::ReferenceKind::compute;
+        job.compute.name = std::string(run::k_local_compute);
+        job.compute.text = job.compute.name;
+        return std::pair{std::move(job), std::string("command line")};
+    }
+    const fs::path path = absolute_from(ctx, options.file);
+    auto text = util::read_file(path);
+    if (!text) {
+        return std::unexpected(Error{ExitCode::usage, text.error().message});
+    }
+    auto job = spec::load_job(*text, options.file, path.parent_path(), options.sets);
+    if (!job) {
+        ctx.err << spec::render(job.error(), *text);
+        const auto count = job.error().size();
+        return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
+    }
+    if (std::holds_alternative<spec::SweepJob>(*job)) {
+        return usage_error("{}: sweep jobs cannot be submitted by this version of ferry yet",
+                           options.file);
+    }
+    auto command = std::get<spec::CommandJob>(std::move(*job));
+    if (!options.code.empty()) {
+        command.code = absolute_from(ctx, options.code);
+    }
+    return std::pair{std::move(command), options.file};
+}
+
+std::string submitter() {
+    const passwd* user = ::getpwuid(::geteuid());
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return fmt::format("{}@{}", user != nullptr ? user->pw_name : std::to_string(::geteuid()),
+                       host);
+}
+
+Result<std::string> choose_name(store::Workspace& workspace, const SubmitOptions& options,
+                                const spec::CommandJob& job) {
+    std::string name = !options.name.empty() ? options.name : job.name;
+    if (!name.empty()) {
+        if (auto valid = run::check_run_name(name); !valid) {
+            return std::unexpected(valid.error());
+        }
+        auto existing = run::find_run(workspace.db(), name);
+        if (!existing) {
+            return std::unexpected(existing.error());
+        }
+        if (*existing) {
+            return fail("run {} already exists in workspace '{}'; choose another name", name,
+                        workspace.name());
+        }
+        return name;
+    }
+    std::mt19937_64 random(std::random_device{}());
+    for (;;) {
+        name = run::generate_run_name(random);
+        auto existing = run::find_run(workspace.db(), name);
+        if (!existing) {
+            return std::unexpected(existing.error());
+        }
+        if (!*existing) {
+            return name;
+        }
+    }
+}
+
+struct Snapshot {
+    std::optional<snapshot::Listing> listing;
+    std::string id;
+};
+
+Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
+                               const spec::CommandJob& job, const SubmitOptions& options) {
+    Snapshot taken;
+    if (!job.code) {
+        return taken;
+    }
+    auto limit =
+        snapshot::resolve_limit(options.snapshot_limit, ctx.env.get("FERRY_SNAPSHOT_LIMIT"));
+    if (!limit) {
+        return std::unexpected(limit.error());
+    }
+    std::error_code ec;
+    if (!fs::is_directory(*job.code, ec)) {
+        return usage_error("code directory {} does not exist", job.code->string());
+    }
+    auto listing = snapshot::list_tree(*job.code);
+    if (!listing) {
+        return std::unexpected(listing.error());
+    }
+    if (auto some = snapshot::require_files(*listing); !some) {
+        return std::unexpected(some.error());
+    }
+    for (const auto& warning : snapshot::listing_warnings(*listing)) {
+        ctx.warn(warning);
+    }
+    if (auto within = snapshot::check_limit(*listing, *limit); !within) {
+        return std::unexpected(within.error());
+    }
+    if (workspace != nullptr) {
+        auto cost = snapshot::store_snapshot(*workspace, *listing, *limit, stamp(ctx).text);
+        if (!cost) {
+            return std::unexpected(cost.error());
+        }
+        ctx.err << snapshot::describe(*cost) << '\n';
+        taken.id = cost->id;
+    }
+    taken.listing = std::move(*listing);
+    return taken;
+}
+
+Json dry_run_record(const std::string& name, const std::string& experiment,
+                    const std::string& compute, const run::Plan& plan, const fs::path& directory,
+                    const Snapshot& snapshot) {
+    Json record;
+    record["name"] = name;
+    record["experiment"] = experiment;
+    record["compute"] = compute;
+    record["runtime"] = "host";
+    record["command"] = plan.command;
+    record["working_directory"] = run::working_directory(directory).string();
+    Json variables = Json::object();
+    for (const auto& [key, value] : plan.environment) {
+        variables[key] = value;
+    }
+    record["environment_variables"] = std::move(variables);
+    const Json json = plan.to_json();
+    record["inputs"] = json["inputs"];
+    record["outputs"] = json["outputs"];
+    record["timeout"] = json["timeout"];
+    if (snapshot.listing) {
+        record["snapshot"] = {{"root", snapshot.listing->root.string()},
+                              {"files", snapshot.listing->entries.size()},
+                              {"bytes", snapshot.listing->bytes}};
+    } else {
+        record["snapshot"] = nullptr;
+    }
+    return record;
+}
+
+Result<void> submit(Context& ctx, const SubmitOptions& options) {
+    if (!options.runtime.empty() && options.runtime != "host") {
+        return usage_error(
+            "unknown runtime '{}': this version runs jobs on the host only "
+            "(--runtime host)",
+            options.runtime);
+    }
+    if (options.stream && options.wait) {
+        return usage_error("--stream already waits for the end; give one of --stream and --wait");
+    }
+    auto loaded = load(ctx, options);
+    if (!loaded) {
+        return std::unexpected(loaded.error());
+    }
+    auto& [job, source] = *loaded;
+    if (!options.compute.empty()) {
+        auto compute = spec::parse_reference(options.compute, spec::ReferenceRole::compute);
+        if (!compute) {
+            return usage_error("--compute {}: {}", options.compute, compute.error().message);
+        }
+        job.compute = *compute;
+    }
+    if (!options.experiment.empty()) {
+        job.experiment_name = options.experiment;
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    const std::string compute_name = job.compute.name.empty() ? "local" : job.compute.name;
+    auto compute = run::find_compute(workspace->db(), compute_name);
+    if (!compute) {
+        return std::unexpected(compute.error());
+    }
+    if (!*compute) {
+        return fail("no compute named '{}' in workspace '{}' (see 'ferry compute list')",
+                    compute_name, workspace->name());
+    }
+    auto name = choose_name(*workspace, options, job);
+    if (!name) {
+        return std::unexpected(name.error());
+    }
+    const std::string experiment = job.experiment_name.empty()
+                                       ? run::default_experiment(job.code, ctx.cwd)
+                                       : job.experiment_name;
+    const fs::path directory = run::run_directory(workspace->root(), *name);
+    run::PlanRequest request{
+        source,     *name,
+        experiment, workspace->name(),
+        directory,  options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job};
+    auto plan = run::make_plan(job, request);
+    if (!plan) {
+        return std::unexpected(plan.error());
+    }
+    for (const auto& note : plan->notes) {
+        ctx.warn(note);
+    }
+    auto snapshot = take_snapshot(ctx, options.dry_run ? nullptr : &*workspace, job, options);
+    if (!snapshot) {
+        return std::unexpected(snapshot.error());
+    }
+    if (options.dry_run) {
+        output::print_document(
+            ctx, dry_run_record(*name, experiment, compute_name, *plan, directory, *snapshot));
+        return {};
+    }
+
+    if (auto made = util::create_directories(directory / "system_logs", 0700); !made) {
+        return std::unexpected(made.error());
+    }
+    Json spec = job.to_json();
+    run::NewRun new_run{*name,           job.display_name.empty() ? *name : job.display_name,
+                        experiment,      compute_name,
+                        "host",          snapshot->id,
+                        plan->command,   std::move(spec),
+                        plan->to_json(), directory,
+                        submitter()};
+    auto recorded = run::insert_run(workspace->db(), new_run, stamp(ctx));
+    if (!recorded) {
+        return std::unexpected(recorded.error());
+    }
+    auto executable = run::own_executable();
+    auto started = executable ? run::spawn_detached(
+                                    {executable->string(), std::string(run::k_supervise_command),
+                                     workspace->name(), workspace->root().string(), *name},
+                                    run::supervisor_log(directory))
+                              : Result<void>(std::unexpected(executable.error()));
+    if (!started) {
+        std::ignore = run::finish(workspace->db(), *name,
+                                  {run::Status::failed, run::EndReason::infrastructure,
+                                   std::nullopt, started.error().message, ""},
+                                  stamp(ctx));
+        return std::unexpected(Error{ExitCode::infrastructure, started.error().message});
+    }
+    ctx.debug(fmt::format("run {} recorded; its supervisor logs to {}", *name,
+                          run::supervisor_log(directory).string()));
+    if (options.stream) {
+        return follow_run(ctx, *workspace, *name, true, std::nullopt);
+    }
+    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        auto current = run::get_run(workspace->db(), *name, workspace->name());
+        if (!current) {
+            return std::unexpected(current.error());
+        }
+        auto events = run::run_events(workspace->db(), current->seq);
+        if (!events) {
+            return std::unexpected(events.error());
+        }
+        output::print_record(ctx, run::run_details(*current, *events, {}, stamp(ctx).ms));
+    } else {
+        ctx.out << *name << '\n' << std::flush;
+    }
+    if (options.wait) {
+        return follow_run(ctx, *workspace, *name, false, std::nullopt);
+    }
+    return {};
+}
+
+}  // namespace
+
+void add_submit_verb(CommandTree& tree) {
+    tree.add_verb<SubmitOptions>(
+        tree.group("run"), "submit",
+        "Submit a job (-f JOB_FILE, or a command after '--') and print the run's name",
+        [](CLI::App& verb, SubmitOptions& o) {
+            verb.add_option("-f,--file", o.file, "The job file (Azure ML CLI v2 YAML)")
+                ->type_name(value::file);
+            verb.add_option("--set", o.sets, "Override a value of the job file: KEY.PATH=VALUE")
+                ->type_name(value::text);
+            verb.add_option("-n,--name", o.name,
+                            "The run's name (default: the file's, or a new one)")
+                ->type_name(value::text);
+            verb.add_option("--experiment", o.experiment,
+                            "Experiment (default: experiment_name, else the code directory's name)")
+                ->type_name(value::text);
+            verb.add_option("--compute", o.compute,
+                            "Compute to run on (default: the job's, or local)")
+                ->type_name(value::compute);
+            verb.add_option("--code", o.code,
+                            "Code directory (the quick form's default: the current directory)")
+                ->type_name(value::dir);
+            verb.add_option("--runtime", o.runtime,
+                            "'host': run on this machine as it is, whatever the job's environment")
+                ->type_name(value::runtime);
+            verb.add_flag("-s,--stream", o.stream, "Stream the log until the run ends");
+            verb.add_flag("--wait", o.wait, "Wait until the run ends; exit with its status");
+            verb.add_flag("--dry-run", o.dry_run, "Show what would run; store and start nothing");
+            verb.add_option(
+                    "--snapshot-limit", o.snapshot_limit,
+                    "Refuse snapshots larger than SIZE (default 2g, or FERRY_SNAPSHOT_LIMIT)")
+                ->type_name(value::size);
+            verb.add_option("command", o.command, "The command of the quick form, after '--'")
+                ->type_name("COMMAND");
+        },
+        submit);
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,131 @@
+#include "run_support.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "ferry/run/describe.hpp"
+#include "ferry/run/lost.hpp"
+#include "ferry/run/process.hpp"
+#include "ferry/store/selection.hpp"
+#include "ferry/util/time.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int /*signal*/) {
+    g_interrupted = 1;
+}
+
+}  // namespace
+
+run::Stamp stamp(const Context& ctx) {
+    const auto now = ctx.now();
+    return {util::format_utc(now),
+            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()};
+}
+
+std::function<run::Stamp()> clock_of(const Context& ctx) {
+    return [&ctx] { return stamp(ctx); };
+}
+
+Result<store::Workspace> open_run_workspace(Context& ctx) {
+    auto registry = store::open_registry(ctx);
+    if (!registry) {
+        return std::unexpected(registry.error());
+    }
+    auto workspace = store::open_chosen_workspace(ctx, *registry);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    if (auto reaped = run::reap_lost_runs(*workspace, clock_of(ctx)); !reaped) {
+        return std::unexpected(reaped.error());
+    } else if (*reaped > 0) {
+        ctx.warn(fmt::format("{} run{} marked Failed: {} supervisor was gone", *reaped,
+                             *reaped == 1 ? "" : "s", *reaped == 1 ? "its" : "their"));
+    }
+    return workspace;
+}
+
+InterruptGuard::InterruptGuard() {
+    g_interrupted = 0;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, nullptr);
+}
+
+InterruptGuard::~InterruptGuard() {
+    ::signal(SIGINT, SIG_DFL);
+}
+
+bool InterruptGuard::interrupted() {
+    return g_interrupted != 0;
+}
+
+Error exit_status(int code) {
+    return Error{static_cast<ExitCode>(code), ""};
+}
+
+void poke_supervisor(const run::RunRecord& run, int signal) {
+    if (run.supervisor_pid &&
+        run::supervisor_liveness(run, run::machine_id(), 0) == run::Liveness::alive) {
+        ::kill(static_cast<pid_t>(*run.supervisor_pid), signal);
+    }
+}
+
+Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
+                        bool stream, std::optional<std::size_t> tail) {
+    InterruptGuard guard;
+    run::FollowOptions options;
+    options.interrupted = &InterruptGuard::interrupted;
+    options.now = clock_of(ctx);
+    if (stream) {
+        options.status_changed = [&ctx](run::Status status) {
+            ctx.err << "status: " << run::status_name(status) << '\n' << std::flush;
+        };
+        ctx.err << "RunId: " << name << "\n\nStreaming user_logs/std_log.txt\n"
+                << std::string(31, '=') << "\n\n"
+                << std::flush;
+    }
+    auto ended = stream ? run::stream_log(workspace, name, ctx.out, tail, options)
+                        : run::wait_for_end(workspace, name, options);
+    if (!ended) {
+        return std::unexpected(ended.error());
+    }
+    if (!*ended) {
+        ctx.out.flush();
+        ctx.err << fmt::format(
+            "\nferry: stopped following run {}; it goes on. Re-attach with 'ferry run stream "
+            "{}'\n",
+            name, name);
+        return std::unexpected(exit_status(to_int(ExitCode::detached)));
+    }
+    const run::RunRecord& run = **ended;
+    const int code = run.waited_exit_code();
+    if (stream) {
+        const auto duration = run::duration_ms(run, stamp(ctx).ms);
+        ctx.err << "\nExecution Summary\n=================\nRunId: " << run.name
+                << "\nStatus: " << run::status_name(run.status)
+                << "\nDuration: " << (duration ? run::human_duration(*duration) : "-")
+                << "\nExit code: " << (run.exit_code ? std::to_string(*run.exit_code) : "-")
+                << '\n';
+        if (!run.error.empty()) {
+            ctx.err << "Error: " << run.error << '\n';
+        }
+        ctx.err.flush();
+    } else if (run.status != run::Status::completed) {
+        ctx.err << fmt::format("ferry: run {} {}{}\n", run.name, run::status_name(run.status),
+                               run.error.empty() ? "" : ": " + run.error);
+    }
+    if (code != 0) {
+        return std::unexpected(exit_status(code));
+    }
+    return {};
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,360 @@
+// `ferry run list|show|stream|wait|cancel|download`.
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/run/artifacts.hpp"
+#include "ferry/run/describe.hpp"
+#include "ferry/run/lost.hpp"
+#include "ferry/util/text.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+constexpr std::int64_t k_default_max_results = 50;
+
+struct ListOptions {
+    std::string experiment;
+    std::string status;
+    std::int64_t max_results = k_default_max_results;
+    bool all = false;
+};
+
+struct RunOptions {
+    std::string name;
+    std::int64_t tail = -1;
+    std::int64_t grace = 10;
+};
+
+struct DownloadOptions {
+    std::string name;
+    std::string directory;
+    std::string output_name;
+    bool all = false;
+    bool overwrite = false;
+};
+
+Result<void> list(Context& ctx, const ListOptions& options) {
+    run::RunFilter filter;
+    filter.experiment = options.experiment;
+    if (!options.status.empty()) {
+        filter.status = run::parse_status(options.status);
+        if (!filter.status) {
+            return usage_error("unknown status '{}': use one of {}", options.status,
+                               run::status_names());
+        }
+    }
+    if (options.max_results < 1) {
+        return usage_error("--max-results must be at least 1 (got {})", options.max_results);
+    }
+    if (!options.all) {
+        filter.limit = options.max_results;
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto runs = run::list_runs(workspace->db(), filter);
+    if (!runs) {
+        return std::unexpected(runs.error());
+    }
+    const auto now_ms = stamp(ctx).ms;
+    Json records = Json::array();
+    for (const auto& run : runs->first) {
+        records.push_back(run::run_summary(run, now_ms));
+    }
+    static const std::vector<output::Column> columns = {
+        {"name", "NAME"},       {"status", "STATUS"},      {"experiment", "EXPERIMENT"},
+        {"compute", "COMPUTE"}, {"created_at", "CREATED"}, {"duration_text", "DURATION"}};
+    output::print_list(ctx, records, columns);
+    const auto total = runs->second;
+    if (static_cast<std::int64_t>(runs->first.size()) < total) {
+        ctx.warn(fmt::format("showing the newest {} of {} runs; --all shows every one",
+                             runs->first.size(), total));
+    }
+    return {};
+}
+
+Result<run::RunRecord> named_or_newest(store::Workspace& workspace, const std::string& name) {
+    if (!name.empty()) {
+        return run::get_run(workspace.db(), name, workspace.name());
+    }
+    auto newest = run::newest_run(workspace.db());
+    if (!newest) {
+        return std::unexpected(newest.error());
+    }
+    if (!*newest) {
+        return fail("workspace '{}' has no runs yet (submit one with 'ferry run submit')",
+                    workspace.name());
+    }
+    return std::move(**newest);
+}
+
+Result<std::vector<snapshot::ManifestEntry>> artifacts_of(store::Workspace& workspace,
+                                                          const run::RunRecord& run) {
+    if (run.artifacts.empty()) {
+        return std::vector<snapshot::ManifestEntry>{};
+    }
+    return run::read_artifacts(workspace.blobs(), run.artifacts);
+}
+
+Result<void> show(Context& ctx, const RunOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto run = run::get_run(workspace->db(), options.name, workspace->name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    auto events = run::run_events(workspace->db(), run->seq);
+    if (!events) {
+        return std::unexpected(events.error());
+    }
+    auto artifacts = artifacts_of(*workspace, *run);
+    if (!artifacts) {
+        return std::unexpected(artifacts.error());
+    }
+    output::print_document(ctx, run::run_details(*run, *events, *artifacts, stamp(ctx).ms));
+    return {};
+}
+
+Result<void> stream(Context& ctx, const RunOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto run = named_or_newest(*workspace, options.name);
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    std::optional<std::size_t> tail;
+    if (options.tail >= 0) {
+        tail = static_cast<std::size_t>(options.tail);
+    }
+    return follow_run(ctx, *workspace, run->name, true, tail);
+}
+
+void print_status(Context& ctx, const run::RunRecord& run) {
+    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        output::print_record(ctx, run::run_summary(run, stamp(ctx).ms));
+    } else {
+        ctx.out << run::status_name(run.status) << '\n';
+    }
+}
+
+Result<void> wait(Context& ctx, const RunOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    if (auto run = run::get_run(workspace->db(), options.name, workspace->name()); !run) {
+        return std::unexpected(run.error());
+    }
+    auto followed = follow_run(ctx, *workspace, options.name, false, std::nullopt);
+    if (!followed && followed.error().code == ExitCode::detached) {
+        return followed;
+    }
+    auto run = run::get_run(workspace->db(), options.name, workspace->name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    print_status(ctx, *run);
+    return followed;
+}
+
+Result<void> cancel(Context& ctx, const RunOptions& options) {
+    if (options.grace < 0) {
+        return usage_error("--grace must be 0 or more seconds (got {})", options.grace);
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto run = run::get_run(workspace->db(), options.name, workspace->name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    auto before = run::request_cancel(workspace->db(), run->name, options.grace, stamp(ctx));
+    if (!before) {
+        return std::unexpected(before.error());
+    }
+    if (run::is_terminal(*before)) {
+        return fail("run {} already ended ({})", run->name, run::status_name(*before));
+    }
+    poke_supervisor(*run, SIGUSR1);
+    ctx.err << fmt::format("cancel requested for run {}: SIGTERM, then SIGKILL after {} s\n",
+                           run->name, options.grace);
+    InterruptGuard guard;
+    run::FollowOptions follow;
+    follow.interrupted = &InterruptGuard::interrupted;
+    follow.now = clock_of(ctx);
+    auto ended = run::wait_for_end(*workspace, run->name, follow);
+    if (!ended) {
+        return std::unexpected(ended.error());
+    }
+    if (!*ended) {
+        ctx.err << fmt::format("ferry: stopped waiting; the cancel of run {} goes on\n", run->name);
+        return std::unexpected(exit_status(to_int(ExitCode::detached)));
+    }
+    if ((*ended)->status != run::Status::canceled) {
+        ctx.warn(fmt::format("run {} ended {} before the cancel took effect", run->name,
+                             run::status_name((*ended)->status)));
+    }
+    print_status(ctx, **ended);
+    return {};
+}
+
+Result<void> download(Context& ctx, const DownloadOptions& options) {
+    if (options.all && !options.output_name.empty()) {
+        return usage_error("give --output-name NAME or --all, not both");
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto run = run::get_run(workspace->db(), options.name, workspace->name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    if (!run::is_terminal(run->status)) {
+        return fail(
+            "run {} is {}; its outputs can be downloaded once it has ended ('ferry run "
+            "wait {}' waits)",
+            run->name, run::status_name(run->status), run->name);
+    }
+    auto artifacts = artifacts_of(*workspace, *run);
+    if (!artifacts) {
+        return std::unexpected(artifacts.error());
+    }
+    std::vector<std::string> output_names;
+    for (const auto& output : run->plan.value("outputs", Json::array())) {
+        output_names.push_back(output.value("name", std::string()));
+    }
+    if (!options.output_name.empty() && std::find(output_names.begin(), output_names.end(),
+                                                  options.output_name) == output_names.end()) {
+        const auto guess = util::closest_match(options.output_name, output_names);
+        return fail("run {} has no output named '{}'{}", run->name, options.output_name,
+                    guess                  ? fmt::format(" (did you mean '{}'?)", *guess)
+                    : output_names.empty() ? std::string(" (it has no named outputs)")
+                                           : std::string());
+    }
+    const std::string wanted_prefix =
+        options.output_name.empty() ? std::string() : "named-outputs/" + options.output_name + "/";
+    std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
+    for (const auto& entry : *artifacts) {
+        const bool named = entry.path.starts_with("named-outputs/");
+        if (!wanted_prefix.empty()) {
+            if (entry.path.starts_with(wanted_prefix)) {
+                selected.emplace_back(entry, entry.path);
+            }
+        } else if (options.all || !named) {
+            selected.emplace_back(entry, named ? entry.path : "artifacts/" + entry.path);
+        }
+    }
+    const fs::path directory =
+        (options.directory.empty()                   ? ctx.cwd
+         : fs::path(options.directory).is_absolute() ? fs::path(options.directory)
+                                                     : ctx.cwd / options.directory)
+            .lexically_normal();
+    auto written =
+        run::download_entries(workspace->blobs(), selected, directory,
+                              options.overwrite ? run::Overwrite::yes : run::Overwrite::no);
+    if (!written) {
+        return std::unexpected(written.error());
+    }
+    // Named outputs the job left empty still appear, as empty directories.
+    for (const auto& output : output_names) {
+        if (options.all || options.output_name == output) {
+            std::ignore = util::create_directories(directory / "named-outputs" / output, 0755);
+        }
+    }
+    ctx.err << fmt::format(
+        "downloaded {} file{} ({}) to {}{}\n", written->files, written->files == 1 ? "" : "s",
+        util::human_bytes(written->bytes), directory.string(),
+        written->unchanged > 0 ? fmt::format("; {} already there", written->unchanged)
+                               : std::string());
+    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        Json record;
+        record["run"] = run->name;
+        record["directory"] = directory.string();
+        record["files"] = written->files;
+        record["bytes"] = written->bytes;
+        record["unchanged"] = written->unchanged;
+        output::print_record(ctx, record);
+    }
+    return {};
+}
+
+void add_run_argument(CLI::App& verb, RunOptions& o, bool required) {
+    auto* option =
+        verb.add_option("run", o.name,
+                        required ? "The run's name" : "The run's name (default: the newest)")
+            ->type_name(value::run);
+    if (required) {
+        option->required();
+    }
+}
+
+}  // namespace
+
+void add_run_verbs(CommandTree& tree) {
+    CLI::App* group = tree.group("run");
+    tree.add_verb<ListOptions>(
+        group, "list", "List runs, newest first",
+        [](CLI::App& verb, ListOptions& o) {
+            verb.add_option("--experiment", o.experiment, "Only runs of this experiment")
+                ->type_name(value::text);
+            verb.add_option("--status", o.status, "Only runs with this status (e.g. Failed)")
+                ->type_name(value::status);
+            verb.add_option("--max-results", o.max_results, "Show at most N runs (default 50)")
+                ->type_name("N");
+            verb.add_flag("--all", o.all, "Show every run");
+        },
+        list);
+    tree.add_verb<RunOptions>(
+        group, "show", "Show a run: status history, spec, snapshot, exit code, artifacts",
+        [](CLI::App& verb, RunOptions& o) { add_run_argument(verb, o, true); }, show);
+    tree.add_verb<RunOptions>(
+        group, "stream", "Print a run's log live until it ends (default: the newest run)",
+        [](CLI::App& verb, RunOptions& o) {
+            add_run_argument(verb, o, false);
+            verb.add_option("--tail", o.tail, "Start with the last N lines")->type_name("N");
+        },
+        stream);
+    tree.add_verb<RunOptions>(
+        group, "wait", "Wait until a run ends; exit with its status",
+        [](CLI::App& verb, RunOptions& o) { add_run_argument(verb, o, true); }, wait);
+    tree.add_verb<RunOptions>(
+        group, "cancel", "Cancel a run: SIGTERM to all its processes, SIGKILL after the grace",
+        [](CLI::App& verb, RunOptions& o) {
+            add_run_argument(verb, o, true);
+            verb.add_option("--grace", o.grace, "Seconds between SIGTERM and SIGKILL (default 10)")
+                ->type_name("SECONDS");
+        },
+        cancel);
+    tree.add_verb<DownloadOptions>(
+        group, "download", "Download an ended run's outputs and logs",
+        [](CLI::App& verb, DownloadOptions& o) {
+            verb.add_option("run", o.name, "The run's name")->required()->type_name(value::run);
+            verb.add_option("-p,--download-path", o.directory,
+                            "Where to write (default: the current directory)")
+                ->type_name(value::dir);
+            verb.add_option("--output-name", o.output_name,
+                            "Only this named output, to DIR/named-outputs/NAME")
+                ->type_name(value::text);
+            verb.add_flag("--all", o.all, "The artifacts and every named output");
+            verb.add_flag("--overwrite", o.overwrite, "Replace existing files that differ");
+        },
+        download);
+}
+
+}  // namespace ferry::cli

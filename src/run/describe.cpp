@@ -1,0 +1,97 @@
+#include "ferry/run/describe.hpp"
+
+#include "ferry/run/lost.hpp"
+
+namespace ferry::run {
+
+Status shown_status(const RunRecord& run, std::int64_t now_ms) {
+    if (!is_terminal(run.status) && run.heartbeat_ms &&
+        now_ms - *run.heartbeat_ms > k_heartbeat_stale_ms) {
+        return Status::not_responding;
+    }
+    return run.status;
+}
+
+std::optional<std::int64_t> duration_ms(const RunRecord& run, std::int64_t now_ms) {
+    if (!run.started) {
+        return run.ended ? std::optional<std::int64_t>(0) : std::nullopt;
+    }
+    const std::int64_t end = run.ended ? run.ended->ms : now_ms;
+    return std::max<std::int64_t>(0, end - run.started->ms);
+}
+
+std::string human_duration(std::int64_t ms) {
+    if (ms < 1000) {
+        return fmt::format("{} ms", ms);
+    }
+    if (ms < 60'000) {
+        return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+    }
+    const std::int64_t seconds = ms / 1000;
+    if (seconds < 3600) {
+        return fmt::format("{} min {:02} s", seconds / 60, seconds % 60);
+    }
+    return fmt::format("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60);
+}
+
+Json run_summary(const RunRecord& run, std::int64_t now_ms) {
+    Json record;
+    record["name"] = run.name;
+    record["status"] = status_name(shown_status(run, now_ms));
+    record["experiment"] = run.experiment;
+    record["compute"] = run.compute;
+    record["created_at"] = run.created.text;
+    const auto duration = duration_ms(run, now_ms);
+    record["duration"] = duration ? Json(static_cast<double>(*duration) / 1000.0) : Json(nullptr);
+    record["duration_text"] = duration ? human_duration(*duration) : std::string();
+    record["exit_code"] = run.exit_code ? Json(*run.exit_code) : Json(nullptr);
+    return record;
+}
+
+Json run_details(const RunRecord& run, const std::vector<Event>& events,
+                 const std::vector<snapshot::ManifestEntry>& artifacts, std::int64_t now_ms) {
+    Json record;
+    record["name"] = run.name;
+    record["display_name"] = run.display_name;
+    record["experiment"] = run.experiment;
+    record["status"] = status_name(shown_status(run, now_ms));
+    record["compute"] = run.compute;
+    record["runtime"] = run.runtime;
+    record["created_at"] = run.created.text;
+    record["started_at"] = run.started ? Json(run.started->text) : Json(nullptr);
+    record["ended_at"] = run.ended ? Json(run.ended->text) : Json(nullptr);
+    const auto duration = duration_ms(run, now_ms);
+    record["duration"] = duration ? Json(static_cast<double>(*duration) / 1000.0) : Json(nullptr);
+    record["exit_code"] = run.exit_code ? Json(*run.exit_code) : Json(nullptr);
+    record["error"] = run.error.empty() ? Json(nullptr) : Json(run.error);
+    record["snapshot"] = run.snapshot.empty() ? Json(nullptr) : Json(run.snapshot);
+    record["command"] = run.command;
+    record["directory"] = run.directory.string();
+    record["submitted_by"] = run.submitted_by;
+    record["supervisor"] = {
+        {"pid", run.supervisor_pid ? Json(*run.supervisor_pid) : Json(nullptr)},
+        {"machine", run.boot_id.empty() ? Json(nullptr) : Json(run.boot_id)},
+        {"heartbeat_age", run.heartbeat_ms && !is_terminal(run.status)
+                              ? Json(static_cast<double>(now_ms - *run.heartbeat_ms) / 1000.0)
+                              : Json(nullptr)}};
+    Json history = Json::array();
+    for (const auto& event : events) {
+        Json item;
+        item["status"] = status_name(event.status);
+        item["at"] = event.at;
+        if (!event.detail.empty()) {
+            item["detail"] = event.detail;
+        }
+        history.push_back(std::move(item));
+    }
+    record["history"] = std::move(history);
+    Json files = Json::array();
+    for (const auto& entry : artifacts) {
+        files.push_back({{"path", entry.path}, {"size", entry.size}});
+    }
+    record["artifacts"] = std::move(files);
+    record["spec"] = run.spec;
+    return record;
+}
+
+}  // namespace ferry::run

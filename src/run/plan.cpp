@@ -1,0 +1,313 @@
+#include "ferry/run/plan.hpp"
+
+#include <array>
+
+#include "ferry/spec/interpolate.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+constexpr std::array<std::string_view, 32> k_adjectives = {
+    "amber", "bold",  "brave",  "bright", "calm",   "clever", "cool",   "crisp",
+    "eager", "fair",  "gentle", "golden", "gray",   "green",  "happy",  "honest",
+    "keen",  "kind",  "lively", "loyal",  "lucid",  "mellow", "nimble", "plucky",
+    "proud", "quick", "quiet",  "silver", "steady", "sunny",  "swift",  "witty",
+};
+constexpr std::array<std::string_view, 32> k_nouns = {
+    "badger", "bear",   "beaver", "bison",  "crane", "deer",  "dolphin", "eagle",
+    "falcon", "ferret", "finch",  "fox",    "gecko", "heron", "ibis",    "koala",
+    "lemur",  "lion",   "lynx",   "marten", "otter", "owl",   "panda",   "pig",
+    "puffin", "quail",  "raven",  "seal",   "shrew", "tiger", "walrus",  "yak",
+};
+constexpr std::string_view k_name_alphabet = "bcdfghjklmnpqrstvwxyz0123456789";
+
+std::string literal_text(const Json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_boolean()) {
+        return value.get<bool>() ? "True" : "False";  // as Azure's Python service writes them
+    }
+    return value.dump();
+}
+
+// Whether the job's environment can only be honoured by a runtime this version lacks.
+std::optional<std::string> needs_other_runtime(const spec::EnvironmentChoice& environment) {
+    if (std::holds_alternative<std::monostate>(environment)) {
+        return std::nullopt;
+    }
+    if (const auto* reference = std::get_if<spec::Reference>(&environment)) {
+        return fmt::format("environment '{}' is a registered environment", reference->canonical());
+    }
+    const auto& inline_env = std::get<spec::EnvironmentSpec>(environment);
+    if (!inline_env.image.empty()) {
+        return fmt::format("environment image '{}' needs a container runtime", inline_env.image);
+    }
+    if (inline_env.build) {
+        return std::string("an environment built from a Docker context needs a container runtime");
+    }
+    if (inline_env.conda_file || !inline_env.conda_inline.is_null()) {
+        return std::string("an environment with a conda file needs conda or a virtual environment");
+    }
+    if (inline_env.pip_requirements) {
+        return std::string("an environment with pip_requirements needs a virtual environment");
+    }
+    return std::nullopt;  // only user_managed_dependencies or nothing: the host as it is
+}
+
+bool needs_quotes(std::string_view word) {
+    if (word.empty()) {
+        return true;
+    }
+    for (const char c : word) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') ||
+                           std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
+        if (!plain) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+Json Plan::to_json() const {
+    Json json;
+    json["command"] = command;
+    json["environment"] = Json::object();
+    for (const auto& [key, value] : environment) {
+        json["environment"][key] = value;
+    }
+    json["inputs"] = Json::array();
+    for (const auto& input : inputs) {
+        json["inputs"].push_back({{"name", input.name},
+                                  {"type", input.type},
+                                  {"mode", input.mode},
+                                  {"source", input.source.string()},
+                                  {"target", input.target.string()}});
+    }
+    json["outputs"] = Json::array();
+    for (const auto& output : outputs) {
+        json["outputs"].push_back({{"name", output.name},
+                                   {"type", output.type},
+                                   {"directory", output.directory.string()},
+                                   {"target", output.target.string()}});
+    }
+    json["timeout"] = timeout ? Json(*timeout) : Json(nullptr);
+    json["notes"] = notes;
+    return json;
+}
+
+Result<Plan> Plan::from_json(const Json& json) {
+    try {
+        Plan plan;
+        plan.command = json.at("command").get<std::string>();
+        for (const auto& [key, value] : json.at("environment").items()) {
+            plan.environment[key] = value.get<std::string>();
+        }
+        for (const auto& input : json.at("inputs")) {
+            plan.inputs.push_back({input.at("name"), input.at("type"), input.at("mode"),
+                                   input.at("source").get<std::string>(),
+                                   input.at("target").get<std::string>()});
+        }
+        for (const auto& output : json.at("outputs")) {
+            plan.outputs.push_back({output.at("name"), output.at("type"),
+                                    output.at("directory").get<std::string>(),
+                                    output.at("target").get<std::string>()});
+        }
+        if (!json.at("timeout").is_null()) {
+            plan.timeout = json.at("timeout").get<std::int64_t>();
+        }
+        plan.notes = json.value("notes", std::vector<std::string>{});
+        return plan;
+    } catch (const std::exception& e) {
+        return fail("the run's recorded plan is damaged: {}", e.what());
+    }
+}
+
+Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) {
+    const std::string& file = request.file;
+    if (job.distribution) {
+        return usage_error(
+            "{}: distribution '{}' is not supported by this version of ferry yet; remove it "
+            "to run one process",
+            file, job.distribution->type);
+    }
+    if (job.resources.instance_count > 1) {
+        return usage_error(
+            "{}: resources.instance_count is {}, but the local compute is one machine; a "
+            "multi-node job needs a Slurm compute",
+            file, job.resources.instance_count);
+    }
+    if (request.runtime == Runtime::from_job) {
+        if (auto why = needs_other_runtime(job.environment)) {
+            return usage_error(
+                "{}: {}, which this version of ferry cannot provide yet; add '--runtime host' "
+                "to run the command on this machine as it is",
+                file, *why);
+        }
+    }
+
+    Plan plan;
+    plan.timeout = job.timeout;
+    spec::InterpolationValues values;
+    const fs::path inputs_dir = request.run_directory / "inputs";
+    for (const auto& input : job.inputs) {
+        if (input.is_literal) {
+            values.inputs[input.name] =
+                input.value.is_null() ? std::nullopt : std::optional(literal_text(input.value));
+            continue;
+        }
+        if (!input.path) {
+            values.inputs[input.name] = std::nullopt;
+            continue;
+        }
+        if (input.path->kind != spec::ReferenceKind::local_path) {
+            return usage_error(
+                "{}: input '{}': '{}' is not a local path; registered data assets and URLs "
+                "as inputs are not supported by this version of ferry yet",
+                file, input.name, input.path->text);
+        }
+        if (input.type != "uri_file" && input.type != "uri_folder") {
+            return usage_error(
+                "{}: input '{}': type {} is not supported by this version of ferry "
+                "yet (use uri_file or uri_folder)",
+                file, input.name, input.type);
+        }
+        const fs::path source = input.path->path;
+        std::error_code ec;
+        const auto status = fs::status(source, ec);
+        if (status.type() == fs::file_type::not_found) {
+            return usage_error("{}: input '{}': {} does not exist", file, input.name,
+                               source.string());
+        }
+        const bool folder = input.type == "uri_folder";
+        if (folder != fs::is_directory(status)) {
+            return usage_error("{}: input '{}': {} is {}, but the input's type is {}", file,
+                               input.name, source.string(),
+                               fs::is_directory(status) ? "a directory" : "not a directory",
+                               input.type);
+        }
+        InputPlan planned{input.name, input.type, input.mode, source, {}};
+        if (input.mode == "direct") {
+            planned.target = source;
+        } else {
+            planned.target =
+                folder ? inputs_dir / input.name : inputs_dir / input.name / source.filename();
+        }
+        values.inputs[input.name] = planned.target.string();
+        plan.inputs.push_back(std::move(planned));
+    }
+    for (const auto& output : job.outputs) {
+        if (output.path) {
+            return usage_error(
+                "{}: output '{}': a destination path is not supported; ferry stores named "
+                "outputs with the run ('ferry run download RUN --output-name {}')",
+                file, output.name, output.name);
+        }
+        const fs::path directory = request.run_directory / "named-outputs" / output.name;
+        const fs::path target = output.type == "uri_file" ? directory / output.name : directory;
+        if (!output.asset_name.empty()) {
+            plan.notes.push_back(
+                fmt::format("output '{}' is not registered as data asset '{}': data assets are not "
+                            "supported by this version of ferry yet",
+                            output.name, output.asset_name));
+        }
+        values.outputs[output.name] = target.string();
+        plan.outputs.push_back({output.name, output.type, directory, target});
+    }
+    auto command = spec::expand(job.command, values);
+    if (!command) {
+        return usage_error("{}: command, at byte {}: {}", file, command.error().offset,
+                           command.error().message);
+    }
+    plan.command = std::move(*command);
+
+    for (const auto& [key, value] : job.environment_variables) {
+        plan.environment[key] = value;
+    }
+    plan.environment.insert_or_assign("PYTHONUNBUFFERED", std::string(1, '1'));
+    plan.environment["FERRY_RUN_ID"] = request.run_name;
+    plan.environment["FERRY_EXPERIMENT"] = request.experiment;
+    plan.environment["FERRY_WORKSPACE"] = request.workspace;
+    plan.environment["FERRY_OUTPUTS_DIR"] =
+        (working_directory(request.run_directory) / "outputs").string();
+    return plan;
+}
+
+std::string generate_run_name(std::mt19937_64& random) {
+    std::uniform_int_distribution<std::size_t> adjective(0, k_adjectives.size() - 1);
+    std::uniform_int_distribution<std::size_t> noun(0, k_nouns.size() - 1);
+    std::uniform_int_distribution<std::size_t> letter(0, k_name_alphabet.size() - 1);
+    std::string name =
+        fmt::format("{}_{}_", k_adjectives[adjective(random)], k_nouns[noun(random)]);
+    for (int i = 0; i < 10; ++i) {
+        name += k_name_alphabet[letter(random)];
+    }
+    return name;
+}
+
+std::string default_experiment(const std::optional<fs::path>& code, const fs::path& cwd) {
+    fs::path directory = code ? *code : cwd;
+    std::string base = directory.lexically_normal().filename().string();
+    if (base.empty()) {
+        base = directory.lexically_normal().parent_path().filename().string();
+    }
+    std::erase(base, ' ');
+    return base.empty() ? std::string("Default") : base;
+}
+
+std::string shell_join(std::span<const std::string> words) {
+    std::string joined;
+    for (const auto& word : words) {
+        if (!joined.empty()) {
+            joined += ' ';
+        }
+        if (!needs_quotes(word)) {
+            joined += word;
+            continue;
+        }
+        joined += '\'';
+        for (const char c : word) {
+            if (c == '\'') {
+                joined += "'\\''";
+            } else {
+                joined += c;
+            }
+        }
+        joined += '\'';
+    }
+    return joined;
+}
+
+Result<void> check_run_name(std::string_view name) {
+    const bool valid = !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                       });
+    if (!valid || name.front() == '-' || name.front() == '.') {
+        return usage_error(
+            "invalid run name '{}': use letters, digits, '-', '_' and '.', starting with a "
+            "letter, digit or '_'",
+            name);
+    }
+    return {};
+}
+
+fs::path run_directory(const fs::path& workspace_root, std::string_view name) {
+    return workspace_root / "runs" / name;
+}
+fs::path working_directory(const fs::path& run_directory) {
+    return run_directory / "wd";
+}
+fs::path std_log(const fs::path& run_directory) {
+    return run_directory / "user_logs" / "std_log.txt";
+}
+fs::path supervisor_log(const fs::path& run_directory) {
+    return run_directory / "system_logs" / "supervisor.log";
+}
+
+}  // namespace ferry::run

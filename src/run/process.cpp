@@ -1,0 +1,253 @@
+#include "ferry/run/process.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "ferry/util/fd.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+// Every numeric entry of /proc.
+std::vector<pid_t> all_pids() {
+    std::vector<pid_t> pids;
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) {
+        return pids;
+    }
+    while (const dirent* entry = readdir(proc)) {
+        pid_t pid = 0;
+        const char* name = entry->d_name;
+        const char* end = name + std::strlen(name);
+        auto [ptr, ec] = std::from_chars(name, end, pid);
+        if (ec == std::errc() && ptr == end && pid > 0) {
+            pids.push_back(pid);
+        }
+    }
+    closedir(proc);
+    return pids;
+}
+
+std::string read_small(const std::string& path) {
+    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return {};
+    }
+    auto text = util::read_fd(fd.get(), path);
+    return text ? *text : std::string();
+}
+
+struct ProcStat {
+    char state = '?';
+    pid_t parent = 0;
+};
+
+// State and parent from /proc/PID/stat; the command name may hold spaces and parentheses,
+// so the fields are read after its last ')'.
+std::optional<ProcStat> read_stat(pid_t pid) {
+    const std::string text = read_small("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = text.rfind(')');
+    if (close == std::string::npos || close + 4 >= text.size()) {
+        return std::nullopt;
+    }
+    ProcStat stat;
+    stat.state = text[close + 2];
+    const char* begin = text.data() + close + 4;
+    std::from_chars(begin, text.data() + text.size(), stat.parent);
+    return stat;
+}
+
+std::vector<std::string> split_nul(const std::string& text) {
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto end = text.find('\0', start);
+        words.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    return words;
+}
+
+}  // namespace
+
+std::string boot_id() {
+    std::string text = read_small("/proc/sys/kernel/random/boot_id");
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+bool process_alive(pid_t pid) {
+    if (pid <= 0) {
+        return false;
+    }
+    if (::kill(pid, 0) != 0 && errno != EPERM) {
+        return false;
+    }
+    const auto stat = read_stat(pid);
+    return stat && stat->state != 'Z' && stat->state != 'X';
+}
+
+std::vector<std::string> command_line(pid_t pid) {
+    return split_nul(read_small("/proc/" + std::to_string(pid) + "/cmdline"));
+}
+
+std::vector<pid_t> descendants(pid_t root) {
+    std::multimap<pid_t, pid_t> children;
+    std::map<pid_t, char> states;
+    for (const pid_t pid : all_pids()) {
+        if (auto stat = read_stat(pid)) {
+            children.emplace(stat->parent, pid);
+            states[pid] = stat->state;
+        }
+    }
+    std::vector<pid_t> found;
+    std::vector<pid_t> frontier{root};
+    while (!frontier.empty()) {
+        const pid_t parent = frontier.back();
+        frontier.pop_back();
+        auto [first, last] = children.equal_range(parent);
+        for (auto it = first; it != last; ++it) {
+            frontier.push_back(it->second);
+            if (states[it->second] != 'Z' && states[it->second] != 'X') {
+                found.push_back(it->second);
+            }
+        }
+    }
+    return found;
+}
+
+std::vector<pid_t> processes_with_environment(const std::vector<std::string>& entries) {
+    std::vector<pid_t> found;
+    const pid_t self = ::getpid();
+    for (const pid_t pid : all_pids()) {
+        if (pid == self) {
+            continue;
+        }
+        const auto environment = split_nul(read_small("/proc/" + std::to_string(pid) + "/environ"));
+        bool all = !entries.empty();
+        for (const auto& wanted : entries) {
+            if (std::find(environment.begin(), environment.end(), wanted) == environment.end()) {
+                all = false;
+                break;
+            }
+        }
+        if (all && process_alive(pid)) {
+            found.push_back(pid);
+        }
+    }
+    return found;
+}
+
+Result<void> spawn_detached(const std::vector<std::string>& argv, const fs::path& log) {
+    // Everything the children need is made before fork: they may only call async-signal-safe
+    // functions.
+    std::vector<char*> args;
+    for (const auto& word : argv) {
+        args.push_back(const_cast<char*>(word.c_str()));
+    }
+    args.push_back(nullptr);
+    util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!log_fd) {
+        return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
+    }
+    util::Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        return fail("cannot start the supervisor: {}", util::errno_text(errno));
+    }
+    util::Fd read_end(report[0]);
+    util::Fd write_end(report[1]);
+    const pid_t middle = ::fork();
+    if (middle < 0) {
+        return fail("cannot start the supervisor: fork: {}", util::errno_text(errno));
+    }
+    if (middle == 0) {
+        ::setsid();
+        const pid_t child = ::fork();
+        if (child != 0) {
+            ::_exit(child < 0 ? 1 : 0);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::dup2(null_fd.get(), 0);
+        ::dup2(log_fd.get(), 1);
+        ::dup2(log_fd.get(), 2);
+        // Descriptors the caller left inheritable (a database, a terminal) stay behind.
+        ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        ::execv(args[0], args.data());
+        const int error = errno;
+        std::ignore = ::write(write_end.get(), &error, sizeof error);
+        ::_exit(127);
+    }
+    write_end.close();
+    int status = 0;
+    while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+    }
+    int error = 0;
+    ssize_t got = 0;
+    do {
+        got = ::read(read_end.get(), &error, sizeof error);
+    } while (got < 0 && errno == EINTR);
+    if (got == sizeof error) {
+        return fail("cannot start the supervisor {}: {}", argv[0], util::errno_text(error));
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        return fail("cannot start the supervisor: fork failed");
+    }
+    return {};
+}
+
+bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
+                   std::chrono::milliseconds grace, const std::function<void()>& reap) {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    bool killed = false;
+    for (;;) {
+        if (reap) {
+            reap();
+        }
+        const auto pids = signalled();
+        if (pids.empty()) {
+            return killed;
+        }
+        const bool late = std::chrono::steady_clock::now() >= deadline;
+        for (const pid_t pid : pids) {
+            ::kill(pid, late ? SIGKILL : SIGTERM);
+            // A stopped process cannot act on SIGTERM until it runs again.
+            if (!late) {
+                ::kill(pid, SIGCONT);
+            }
+        }
+        killed = killed || late;
+        std::this_thread::sleep_for(std::chrono::milliseconds(late ? 10 : 50));
+    }
+}
+
+Result<fs::path> own_executable() {
+    std::error_code ec;
+    fs::path path = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return fail("cannot find the ferry binary (/proc/self/exe): {}", ec.message());
+    }
+    return path;
+}
+
+}  // namespace ferry::run

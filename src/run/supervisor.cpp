@@ -1,0 +1,591 @@
+#include "ferry/run/supervisor.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "ferry/run/artifacts.hpp"
+#include "ferry/run/compute.hpp"
+#include "ferry/run/lost.hpp"
+#include "ferry/run/plan.hpp"
+#include "ferry/run/process.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/util/fd.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/time.hpp"
+
+extern char** environ;
+
+namespace ferry::run {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_heartbeat{1000};
+constexpr milliseconds k_logs_sync{10'000};
+constexpr std::int64_t k_default_grace_seconds = 10;
+
+Stamp stamp_now() {
+    const auto now = std::chrono::system_clock::now();
+    return {util::format_utc(now),
+            std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count()};
+}
+
+// One line of the system log, with its time.
+template <typename... Args>
+void note(fmt::format_string<Args...> format, Args&&... args) {
+    const std::string line =
+        fmt::format("{} {}\n", stamp_now().text, fmt::format(format, std::forward<Args>(args)...));
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+}
+
+std::string describe_exit(int code) {
+    if (code == 127) {
+        return "command not found (exit code 127)";
+    }
+    if (code == 126) {
+        return "command not executable (exit code 126)";
+    }
+    if (code > 128 && code < 128 + 65) {
+        const char* name = sigabbrev_np(code - 128);
+        return fmt::format("killed by signal {} (SIG{}; exit code {})", code - 128,
+                           name ? name : "?", code);
+    }
+    return fmt::format("exit code {}", code);
+}
+
+// Where a read-only input is bind-mounted inside the job's private mount namespace.
+struct Mount {
+    std::string source;
+    std::string target;
+};
+
+// What the forked child needs, all prepared before fork.
+struct Launch {
+    std::vector<std::string> environment;
+    std::vector<Mount> mounts;
+    std::string working_directory;
+    std::string command;
+    int log_fd = -1;
+    int null_fd = -1;
+    int report_fd = -1;
+};
+
+[[noreturn]] void child_fail(int report_fd, int stage) {
+    const int payload[2] = {stage, errno};
+    std::ignore = ::write(report_fd, payload, sizeof payload);
+    ::_exit(125);
+}
+
+// In the child, between fork and exec: async-signal-safe calls only.
+[[noreturn]] void exec_job(const Launch& launch, char* const* argv, char* const* envp) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (!launch.mounts.empty()) {
+        if (::unshare(CLONE_NEWNS) != 0 ||
+            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            child_fail(launch.report_fd, 1);
+        }
+        for (const auto& mount : launch.mounts) {
+            if (::mount(mount.source.c_str(), mount.target.c_str(), nullptr, MS_BIND | MS_REC,
+                        nullptr) != 0 ||
+                ::mount(nullptr, mount.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
+                        nullptr) != 0) {
+                child_fail(launch.report_fd, 2);
+            }
+        }
+    }
+    if (::chdir(launch.working_directory.c_str()) != 0) {
+        child_fail(launch.report_fd, 3);
+    }
+    ::dup2(launch.null_fd, 0);
+    ::dup2(launch.log_fd, 1);
+    ::dup2(launch.log_fd, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execve("/bin/bash", argv, envp);
+    child_fail(launch.report_fd, 4);
+}
+
+class Supervisor {
+public:
+    Supervisor(store::Workspace workspace, RunRecord run, Plan plan)
+        : m_workspace(std::move(workspace)), m_run(std::move(run)), m_plan(std::move(plan)) {}
+
+    int run();
+
+private:
+    bool wait_for_slot();
+    Result<void> prepare();
+    Result<pid_t> start_job();
+    void watch_job();
+    void end(Ending ending);
+    [[nodiscard]] bool cancel_requested();
+    void beat();
+    void reap_children();
+    void sync_logs();
+
+    store::Workspace m_workspace;
+    RunRecord m_run;
+    Plan m_plan;
+    sigset_t m_signals{};
+    Clock::time_point m_last_beat{};
+    pid_t m_job = -1;
+    std::optional<int> m_job_status;  // a wait status
+};
+
+void Supervisor::beat() {
+    if (Clock::now() - m_last_beat < k_heartbeat) {
+        return;
+    }
+    m_last_beat = Clock::now();
+    if (auto beaten = heartbeat(m_workspace.db(), m_run.name, stamp_now()); !beaten) {
+        note("heartbeat not recorded: {}", beaten.error().message);
+    }
+}
+
+bool Supervisor::cancel_requested() {
+    auto found = find_run(m_workspace.db(), m_run.name);
+    if (!found || !*found) {
+        return false;
+    }
+    const auto& current = **found;
+    if (current.cancel_grace) {
+        m_run.cancel_grace = current.cancel_grace;
+        return true;
+    }
+    return false;
+}
+
+void Supervisor::reap_children() {
+    int status = 0;
+    for (;;) {
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            return;
+        }
+        if (pid == m_job) {
+            m_job_status = status;
+        }
+    }
+}
+
+bool Supervisor::wait_for_slot() {
+    if (auto queued = transition(m_workspace.db(), m_run.name, {Status::not_started},
+                                 Status::queued, stamp_now());
+        !queued) {
+        note("cannot record Queued: {}", queued.error().message);
+    }
+    auto compute = find_compute(m_workspace.db(), m_run.compute);
+    const std::int64_t slots =
+        compute && *compute ? std::max<std::int64_t>(1, (*compute)->max_concurrent_runs) : 1;
+    bool announced = false;
+    auto last_reap = Clock::time_point{};
+    for (;;) {
+        if (cancel_requested()) {
+            return false;
+        }
+        auto claimed = claim_slot(m_workspace.db(), m_run.name, slots, stamp_now());
+        if (claimed && *claimed) {
+            note("slot taken on compute '{}' ({} at once)", m_run.compute, slots);
+            return true;
+        }
+        if (!claimed) {
+            note("cannot take a slot: {}", claimed.error().message);
+        } else if (!announced) {
+            note("queued: compute '{}' runs {} at once", m_run.compute, slots);
+            announced = true;
+        }
+        beat();
+        if (Clock::now() - last_reap > milliseconds(1000)) {
+            // A run whose supervisor died must not hold its slot for ever.
+            last_reap = Clock::now();
+            std::ignore = reap_lost_runs(m_workspace, stamp_now);
+        }
+        const timespec wait{0, 250'000'000};
+        siginfo_t info{};
+        const int signal = ::sigtimedwait(&m_signals, &info, &wait);
+        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
+            std::ignore =
+                request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
+        }
+        reap_children();
+    }
+}
+
+Result<void> Supervisor::prepare() {
+    const fs::path wd = working_directory(m_run.directory);
+    if (!m_run.snapshot.empty()) {
+        note("materializing snapshot {} in {}", m_run.snapshot.substr(0, 12), wd.string());
+        if (auto made = snapshot::materialize(m_workspace.blobs(), m_run.snapshot, wd); !made) {
+            return made;
+        }
+    }
+    for (const fs::path& dir : {wd, wd / "outputs", wd / "logs", m_run.directory / "user_logs"}) {
+        if (auto made = util::create_directories(dir, 0755); !made) {
+            return made;
+        }
+    }
+    for (const auto& output : m_plan.outputs) {
+        if (auto made = util::create_directories(output.directory, 0755); !made) {
+            return made;
+        }
+    }
+    const bool privileged = ::geteuid() == 0;
+    for (const auto& input : m_plan.inputs) {
+        if (input.mode == "direct") {
+            continue;
+        }
+        const bool folder = input.type == "uri_folder";
+        if (auto made =
+                util::create_directories(folder ? input.target : input.target.parent_path(), 0755);
+            !made) {
+            return made;
+        }
+        std::error_code ec;
+        if (input.mode == "ro_mount" && privileged) {
+            // A mount point; the job's child binds the source onto it read-only.
+            if (!folder) {
+                util::Fd touch(::open(input.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
+                if (!touch) {
+                    return fail("cannot create {}: {}", input.target.string(),
+                                util::errno_text(errno));
+                }
+            }
+            note("input '{}': {} mounted read-only at {}", input.name, input.source.string(),
+                 input.target.string());
+            continue;
+        }
+        fs::copy(input.source, input.target,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks |
+                     fs::copy_options::overwrite_existing,
+                 ec);
+        if (ec) {
+            return fail("input '{}': cannot copy {} to {}: {}", input.name, input.source.string(),
+                        input.target.string(), ec.message());
+        }
+        if (input.mode == "ro_mount") {
+            // Without the right to mount, a copy without write permission stands in.
+            for (auto it = fs::recursive_directory_iterator(input.target, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                if (!it->is_symlink()) {
+                    fs::permissions(
+                        it->path(),
+                        fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                        fs::perm_options::remove, ec);
+                }
+            }
+            fs::permissions(
+                input.target,
+                fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                fs::perm_options::remove, ec);
+            note("input '{}': a read-only copy of {} at {} (not root: no mount)", input.name,
+                 input.source.string(), input.target.string());
+        } else {
+            note("input '{}': a private copy of {} at {}", input.name, input.source.string(),
+                 input.target.string());
+        }
+    }
+    return {};
+}
+
+Result<pid_t> Supervisor::start_job() {
+    Launch launch;
+    launch.working_directory = working_directory(m_run.directory).string();
+    launch.command = m_plan.command;
+    std::map<std::string, std::string> variables;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto eq = text.find('=');
+        if (eq != std::string_view::npos) {
+            variables[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
+        }
+    }
+    for (const auto& [key, value] : m_plan.environment) {
+        variables[key] = value;
+    }
+    for (const auto& [key, value] : variables) {
+        launch.environment.push_back(key + "=" + value);
+    }
+    if (::geteuid() == 0) {
+        for (const auto& input : m_plan.inputs) {
+            if (input.mode == "ro_mount") {
+                launch.mounts.push_back({input.source.string(), input.target.string()});
+            }
+        }
+    }
+    const fs::path log = std_log(m_run.directory);
+    util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    util::Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!log_fd || !null_fd) {
+        return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
+    }
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        return fail("cannot start the job: {}", util::errno_text(errno));
+    }
+    util::Fd read_end(report[0]);
+    util::Fd write_end(report[1]);
+    launch.log_fd = log_fd.get();
+    launch.null_fd = null_fd.get();
+    launch.report_fd = write_end.get();
+
+    std::string shell = "bash";
+    std::string dash_c = "-c";
+    std::vector<char*> argv{shell.data(), dash_c.data(), launch.command.data(), nullptr};
+    std::vector<char*> envp;
+    for (auto& entry : launch.environment) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        return fail("cannot start the job: fork: {}", util::errno_text(errno));
+    }
+    if (pid == 0) {
+        exec_job(launch, argv.data(), envp.data());
+    }
+    m_job = pid;
+    write_end.close();
+    int payload[2] = {0, 0};
+    ssize_t got = 0;
+    do {
+        got = ::read(read_end.get(), payload, sizeof payload);
+    } while (got < 0 && errno == EINTR);
+    if (got == sizeof payload) {
+        static constexpr std::array<std::string_view, 5> k_stages = {
+            "", "a private mount namespace for read-only inputs", "a read-only mount of an input",
+            "the working directory", "/bin/bash"};
+        const auto stage = static_cast<std::size_t>(payload[0]);
+        return fail("cannot start the job: {}: {}",
+                    stage < k_stages.size() ? k_stages[stage] : "exec",
+                    util::errno_text(payload[1]));
+    }
+    return pid;
+}
+
+void Supervisor::sync_logs() {
+    const std::vector<ArtifactSource> logs = {{"logs", working_directory(m_run.directory) / "logs"},
+                                              {"user_logs", m_run.directory / "user_logs"}};
+    auto collected = collect_artifacts(m_workspace, logs, stamp_now().text);
+    if (collected) {
+        std::ignore = set_artifacts(m_workspace.db(), m_run.name, collected->id);
+    }
+}
+
+void Supervisor::watch_job() {
+    const auto started = Clock::now();
+    const auto deadline =
+        m_plan.timeout ? started + std::chrono::seconds(*m_plan.timeout) : Clock::time_point::max();
+    auto last_check = Clock::now();
+    auto last_sync = Clock::now();
+    EndReason stop = EndReason::none;
+    std::int64_t grace = k_default_grace_seconds;
+    while (!m_job_status) {
+        const timespec wait{0, 100'000'000};
+        siginfo_t info{};
+        const int signal = ::sigtimedwait(&m_signals, &info, &wait);
+        reap_children();
+        if (m_job_status) {
+            break;
+        }
+        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
+            std::ignore =
+                request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
+            note("signal {} received: canceling the run", signal);
+        }
+        beat();
+        if (signal == SIGUSR1 || signal == SIGTERM || signal == SIGINT || signal == SIGHUP ||
+            Clock::now() - last_check >= milliseconds(500)) {
+            last_check = Clock::now();
+            if (cancel_requested()) {
+                stop = EndReason::canceled;
+                grace = m_run.cancel_grace.value_or(k_default_grace_seconds);
+            }
+        }
+        if (stop == EndReason::none && Clock::now() >= deadline) {
+            stop = EndReason::timeout;
+        }
+        if (stop != EndReason::none) {
+            break;
+        }
+        if (Clock::now() - last_sync >= k_logs_sync) {
+            last_sync = Clock::now();
+            sync_logs();
+        }
+    }
+    const pid_t self = ::getpid();
+    if (stop != EndReason::none) {
+        note("{}: SIGTERM to every process of the run, SIGKILL after {} s",
+             stop == EndReason::timeout
+                 ? fmt::format("limits.timeout of {} s reached", *m_plan.timeout)
+                 : std::string("cancel requested"),
+             grace);
+        const bool killed = terminate_all([&] { return descendants(self); },
+                                          std::chrono::seconds(grace), [&] { reap_children(); });
+        if (killed) {
+            note("SIGKILL was needed: some processes ignored SIGTERM for {} s", grace);
+        }
+    } else if (!descendants(self).empty()) {
+        // The command ended; what it left running is part of the run and ends with it.
+        note("the command ended; stopping the processes it left running");
+        terminate_all([&] { return descendants(self); }, std::chrono::seconds(grace),
+                      [&] { reap_children(); });
+    }
+    reap_children();
+    int code = 0;
+    if (m_job_status) {
+        code =
+            WIFEXITED(*m_job_status) ? WEXITSTATUS(*m_job_status) : 128 + WTERMSIG(*m_job_status);
+    }
+    note("the command ended: {}", describe_exit(code));
+    Ending ending;
+    ending.exit_code = code;
+    if (stop == EndReason::canceled) {
+        ending.status = Status::canceled;
+        ending.reason = EndReason::canceled;
+        ending.error = "canceled";
+    } else if (stop == EndReason::timeout) {
+        ending.status = Status::failed;
+        ending.reason = EndReason::timeout;
+        ending.error = fmt::format("timeout: limits.timeout of {} s reached", *m_plan.timeout);
+    } else if (code == 0) {
+        ending.status = Status::completed;
+        ending.reason = EndReason::job;
+    } else {
+        ending.status = Status::failed;
+        ending.reason = EndReason::job;
+        ending.error = describe_exit(code);
+    }
+    end(std::move(ending));
+}
+
+void Supervisor::end(Ending ending) {
+    if (ending.status != Status::canceled) {
+        std::ignore = transition(m_workspace.db(), m_run.name,
+                                 {Status::preparing, Status::starting, Status::running},
+                                 Status::finalizing, stamp_now());
+    }
+    note("collecting outputs and logs");
+    auto collected = collect_artifacts(m_workspace, artifact_sources(m_run), stamp_now().text);
+    if (collected) {
+        ending.artifacts = collected->id;
+        for (const auto& skipped : collected->skipped) {
+            note("not stored: {}", skipped);
+        }
+        note("stored {} files ({} bytes) as artifacts {}", collected->files, collected->bytes,
+             collected->id.substr(0, 12));
+    } else {
+        note("cannot store the artifacts: {}", collected.error().message);
+        if (ending.status == Status::completed) {
+            ending.status = Status::failed;
+            ending.reason = EndReason::infrastructure;
+            ending.error = "cannot store the outputs: " + collected.error().message;
+        }
+    }
+    note("{}{}", status_name(ending.status), ending.error.empty() ? "" : ": " + ending.error);
+    auto ended = finish(m_workspace.db(), m_run.name, ending, stamp_now());
+    if (!ended) {
+        note("cannot record the end: {}", ended.error().message);
+    }
+    // The next queued run of this compute need not wait for its next poll.
+    if (auto next = next_queued_supervisor(m_workspace.db(), m_run.compute); next && *next) {
+        ::kill(static_cast<pid_t>(**next), SIGUSR2);
+    }
+}
+
+int Supervisor::run() {
+    sigemptyset(&m_signals);
+    for (const int signal : {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) {
+        sigaddset(&m_signals, signal);
+    }
+    ::sigprocmask(SIG_BLOCK, &m_signals, nullptr);
+    // Processes that leave their parent (double forks, setsid) stay below us, to be stopped.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    note("supervisor {} for run {} (workspace {})", ::getpid(), m_run.name, m_workspace.name());
+    for (const auto& text : m_plan.notes) {
+        note("{}", text);
+    }
+    if (auto recorded =
+            set_supervisor(m_workspace.db(), m_run.name, ::getpid(), machine_id(), stamp_now());
+        !recorded) {
+        note("cannot record the supervisor: {}", recorded.error().message);
+        return 1;
+    }
+    if (!wait_for_slot()) {
+        note("canceled while queued");
+        end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
+             ""});
+        return 0;
+    }
+    if (auto prepared = prepare(); !prepared) {
+        note("preparing failed: {}", prepared.error().message);
+        end({Status::failed, EndReason::infrastructure, std::nullopt,
+             "preparing failed: " + prepared.error().message, ""});
+        return 0;
+    }
+    if (cancel_requested()) {
+        end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
+             ""});
+        return 0;
+    }
+    std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::starting,
+                             stamp_now());
+    note("running: bash -c {}", m_plan.command);
+    auto job = start_job();
+    if (!job) {
+        reap_children();
+        note("{}", job.error().message);
+        end({Status::failed, EndReason::infrastructure, std::nullopt, job.error().message, ""});
+        return 0;
+    }
+    std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting}, Status::running,
+                             stamp_now(), fmt::format("pid {}", *job));
+    watch_job();
+    return 0;
+}
+
+}  // namespace
+
+int supervise(const std::string& workspace_name, const fs::path& workspace_root,
+              const std::string& run_name) {
+    auto workspace = store::Workspace::open(workspace_name, workspace_root);
+    if (!workspace) {
+        note("cannot open the workspace: {}", workspace.error().message);
+        return 1;
+    }
+    auto found = find_run(workspace->db(), run_name);
+    if (!found || !*found) {
+        note("no run {} in {}", run_name, workspace_root.string());
+        return 1;
+    }
+    auto plan = Plan::from_json((*found)->plan);
+    if (!plan) {
+        note("{}", plan.error().message);
+        std::ignore = finish(
+            workspace->db(), run_name,
+            {Status::failed, EndReason::infrastructure, std::nullopt, plan.error().message, ""},
+            stamp_now());
+        return 1;
+    }
+    Supervisor supervisor(std::move(*workspace), std::move(**found), std::move(*plan));
+    return supervisor.run();
+}
+
+}  // namespace ferry::run
