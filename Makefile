@@ -24,11 +24,10 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_TESTS=OFF
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-# Until `ferry run submit` exists the demo creates (on first use) and shows the default
-# workspace.
+# The demo submits samples/hello to the local compute of the default workspace (created on
+# first use) and streams its log; it exits as the run did.
 demo: build
-	./$(BUILD_DIR)/ferry workspace list
-	./$(BUILD_DIR)/ferry workspace show
+	./$(BUILD_DIR)/ferry run submit -f samples/hello/job.yml --stream
 
 # The fuzz run goes first so that ctest's summary closes the output.
 test: fuzz unit-and-e2e

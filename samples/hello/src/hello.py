@@ -1,4 +1,4 @@
-"""Prints a greeting a few times and leaves a file in ./outputs."""
+"""Prints a greeting a few times and leaves a file in ./outputs and a line in ./logs."""
 import argparse
 import os
 
@@ -13,3 +13,7 @@ for i in range(args.times):
 os.makedirs("outputs", exist_ok=True)
 with open(os.path.join("outputs", "hello.txt"), "w", encoding="utf-8") as out:
     out.write(f"{args.greeting}\n")
+
+os.makedirs("logs", exist_ok=True)
+with open(os.path.join("logs", "hello.log"), "a", encoding="utf-8") as log:
+    log.write(f"said {args.greeting!r} {args.times} times\n")
