@@ -55,6 +55,9 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
             sets.push_back(fmt::format("{}={}", key, value));
         }
     }
+    if (options.file.empty() && options.type.empty()) {
+        sets.emplace_back("type=local");  // the only type a command line needs to say nothing of
+    }
     std::string text = "{}\n";
     std::string file = "command line";
     fs::path base = ctx.cwd;

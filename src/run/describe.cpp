@@ -14,7 +14,7 @@ Status shown_status(const RunRecord& run, std::int64_t now_ms) {
 
 std::optional<std::int64_t> duration_ms(const RunRecord& run, std::int64_t now_ms) {
     if (!run.started) {
-        return run.ended ? std::optional<std::int64_t>(0) : std::nullopt;
+        return std::nullopt;  // never started: no duration, even once ended
     }
     const std::int64_t end = run.ended ? run.ended->ms : now_ms;
     return std::max<std::int64_t>(0, end - run.started->ms);

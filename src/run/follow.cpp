@@ -67,7 +67,9 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
                                               const FollowOptions& options) {
     auto last_reap = Clock::time_point{};
     std::optional<Status> seen;
-    auto pause = milliseconds(20);
+    // Short runs are common (CI smoke tests): look often at first, then less and less.
+    const auto began = Clock::now();
+    auto pause = milliseconds(10);
     for (;;) {
         auto run = refresh(workspace, name, options, last_reap);
         if (!run) {
@@ -83,7 +85,9 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
             }
             std::this_thread::sleep_for(milliseconds(10));
         }
-        pause = std::min(pause * 2, milliseconds(250));
+        if (Clock::now() - began > milliseconds(500)) {
+            pause = std::min(pause * 2, milliseconds(100));
+        }
     }
 }
 

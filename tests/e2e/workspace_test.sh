@@ -67,11 +67,11 @@ test_group_without_verb_shows_help_only() {
         expect_out_contains "Usage: ferry $group"
         expect_out_contains "validate"
     done
-    ferry compute
-    expect_out_contains "This version has validate and schema; create, list, show and delete come later."
-    ferry compute list
+    ferry env
+    expect_out_contains "This version has validate and schema; create, list, show, build and delete come later."
+    ferry env list
     expect_status 2
-    expect_err "ferry: error: unknown verb 'list' for 'ferry compute'; see 'ferry compute --help'"
+    expect_err "ferry: error: unknown verb 'list' for 'ferry env'; see 'ferry env --help'"
 }
 
 test_no_arguments_shows_help() {
@@ -280,7 +280,7 @@ test_newer_database_is_refused() {
     sqlite3 "$FERRY_HOME/workspaces/a/workspace.db" "PRAGMA user_version = 99"
     ferry workspace show a
     expect_status 1
-    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (3); upgrade ferry"
+    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (4); upgrade ferry"
 }
 
 test_corrupted_database_is_one_line() {
