@@ -92,6 +92,29 @@ Result<void> check_parents(const fs::path& root, const std::string& relative) {
     return {};
 }
 
+// The sha256 of a file, read in pieces: outputs can be larger than memory.
+std::optional<std::string> file_digest(const fs::path& path) {
+    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return std::nullopt;
+    }
+    util::Sha256 hash;
+    std::vector<char> buffer(1 << 20);
+    for (;;) {
+        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            return std::nullopt;
+        }
+        if (got == 0) {
+            return hash.hex_digest();
+        }
+        hash.update(buffer.data(), static_cast<std::size_t>(got));
+    }
+}
+
 }  // namespace
 
 Result<ArtifactSet> collect_artifacts(store::Workspace& workspace,
@@ -185,8 +208,7 @@ Result<DownloadResult> download_entries(
             continue;
         }
         if (status.type() == fs::file_type::regular) {
-            auto existing = util::read_file(target);
-            if (existing && util::Sha256::of(*existing) == entry.sha256) {
+            if (file_digest(target) == entry.sha256) {
                 needed[i] = false;
                 ++result.unchanged;
                 continue;
@@ -229,8 +251,7 @@ Result<DownloadResult> download_entries(
         if (auto copied = util::copy_contents(source.get(), temp->fd(), entry.path); !copied) {
             return std::unexpected(copied.error());
         }
-        auto written = util::read_file(temp->path());
-        if (!written || util::Sha256::of(*written) != entry.sha256) {
+        if (file_digest(temp->path()) != entry.sha256) {
             return fail(
                 "{}: the copy does not match its recorded sha256 {}; the store may be "
                 "damaged",

@@ -219,13 +219,15 @@ Result<void> spawn_detached(const std::vector<std::string>& argv, const fs::path
 bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
                    std::chrono::milliseconds grace, const std::function<void()>& reap) {
     const auto deadline = std::chrono::steady_clock::now() + grace;
+    // A process stuck in the kernel (state D) cannot die yet; do not wait on it for ever.
+    const auto give_up = deadline + std::chrono::seconds(10);
     bool killed = false;
     for (;;) {
         if (reap) {
             reap();
         }
         const auto pids = signalled();
-        if (pids.empty()) {
+        if (pids.empty() || std::chrono::steady_clock::now() >= give_up) {
             return killed;
         }
         const bool late = std::chrono::steady_clock::now() >= deadline;

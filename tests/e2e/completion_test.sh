@@ -113,6 +113,27 @@ test_bash_completes_workspace_names() {
     expect_clean_complete workspace show ""
 }
 
+test_bash_completes_run_and_compute_names_and_statuses() {
+    ferry_on_path
+    mkdir -p "$TEST_ROOT/code" && echo x >"$TEST_ROOT/code/f"
+    "$FERRY" run submit --code "$TEST_ROOT/code" -n first_run --wait -- true >/dev/null 2>&1
+    "$FERRY" run submit --code "$TEST_ROOT/code" -n second_run --wait -- true >/dev/null 2>&1
+    "$FERRY" compute create --name gpu_box >/dev/null
+    bash_complete "ferry run show "
+    expect_reply second_run first_run  # newest first
+    bash_complete "ferry run download s"
+    expect_reply second_run
+    bash_complete "ferry run submit --compute "
+    expect_reply local gpu_box
+    bash_complete "ferry run list --status Ca"
+    expect_reply CancelRequested Canceled
+    # Another workspace named on the command line has no runs.
+    "$FERRY" workspace create other >/dev/null
+    bash_complete "ferry -w other run show "
+    expect_reply
+    expect_clean_complete run show ""
+}
+
 test_bash_completes_output_formats() {
     ferry_on_path
     bash_complete "ferry -o "
