@@ -4,6 +4,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
+#include "ferry/run/follow.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
@@ -194,6 +195,7 @@ Result<void> remove(Context& ctx, const NameOptions& options) {
         if (!runs) {
             return std::unexpected(runs.error());
         }
+        std::vector<std::string> canceled;
         for (const auto& run : *runs) {
             if (run.compute != compute->name) {
                 continue;
@@ -202,6 +204,15 @@ Result<void> remove(Context& ctx, const NameOptions& options) {
                 asked) {
                 poke_supervisor(run, SIGUSR1);
                 ctx.err << fmt::format("canceling run {}\n", run.name);
+                canceled.push_back(run.name);
+            }
+        }
+        // The compute goes once nothing runs on it any more.
+        run::FollowOptions follow;
+        follow.now = clock_of(ctx);
+        for (const auto& name : canceled) {
+            if (auto ended = run::wait_for_end(*workspace, name, follow); !ended) {
+                return std::unexpected(ended.error());
             }
         }
     }

@@ -170,7 +170,10 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
         if (!cost) {
             return std::unexpected(cost.error());
         }
-        ctx.err << snapshot::describe(*cost) << '\n';
+        // For people at a terminal; scripts get a quiet stderr (-v says it anyway).
+        if (ctx.terminal.stderr_is_tty || ctx.verbose) {
+            ctx.err << snapshot::describe(*cost) << '\n';
+        }
         taken.id = cost->id;
     }
     taken.listing = std::move(*listing);

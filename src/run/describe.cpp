@@ -1,6 +1,9 @@
 #include "ferry/run/describe.hpp"
 
+#include <chrono>
+
 #include "ferry/run/lost.hpp"
+#include "ferry/util/time.hpp"
 
 namespace ferry::run {
 
@@ -24,7 +27,7 @@ std::string human_duration(std::int64_t ms) {
     if (ms < 1000) {
         return fmt::format("{} ms", ms);
     }
-    if (ms < 60'000) {
+    if (ms < 59'950) {  // what would round to "60.0 s" is a minute
         return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
     }
     const std::int64_t seconds = ms / 1000;
@@ -70,18 +73,17 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["submitted_by"] = run.submitted_by;
     record["supervisor"] = {
         {"pid", run.supervisor_pid ? Json(*run.supervisor_pid) : Json(nullptr)},
-        {"machine", run.boot_id.empty() ? Json(nullptr) : Json(run.boot_id)},
-        {"heartbeat_age", run.heartbeat_ms && !is_terminal(run.status)
-                              ? Json(static_cast<double>(now_ms - *run.heartbeat_ms) / 1000.0)
-                              : Json(nullptr)}};
+        {"boot_id", run.boot_id.empty() ? Json(nullptr) : Json(run.boot_id)},
+        {"heartbeat_at", run.heartbeat_ms
+                             ? Json(util::format_utc(std::chrono::system_clock::time_point(
+                                   std::chrono::milliseconds(*run.heartbeat_ms))))
+                             : Json(nullptr)}};
     Json history = Json::array();
     for (const auto& event : events) {
         Json item;
         item["status"] = status_name(event.status);
         item["at"] = event.at;
-        if (!event.detail.empty()) {
-            item["detail"] = event.detail;
-        }
+        item["detail"] = event.detail;
         history.push_back(std::move(item));
     }
     record["history"] = std::move(history);

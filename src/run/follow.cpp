@@ -18,16 +18,32 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Reads the run's record, ending it first when its supervisor is gone.
-Result<RunRecord> refresh(store::Workspace& workspace, std::string_view name,
-                          const FollowOptions& options, Clock::time_point& last_reap) {
+// The run's status, after ending the run when its supervisor is gone (checked each second).
+Result<Status> refresh(store::Workspace& workspace, std::string_view name,
+                       const FollowOptions& options, Clock::time_point& last_reap) {
     if (Clock::now() - last_reap >= milliseconds(1000)) {
         last_reap = Clock::now();
         if (auto reaped = reap_lost_runs(workspace, options.now, name); !reaped) {
             return std::unexpected(reaped.error());
         }
     }
-    return get_run(workspace.db(), name, workspace.name());
+    auto status = find_status(workspace.db(), name);
+    if (!status) {
+        return std::unexpected(status.error());
+    }
+    if (!*status) {
+        return fail("run {} was deleted while being followed", name);
+    }
+    return **status;
+}
+
+// The whole record, once the run has ended.
+Result<std::optional<RunRecord>> ended_record(store::Workspace& workspace, std::string_view name) {
+    auto run = get_run(workspace.db(), name, workspace.name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    return std::optional<RunRecord>{std::move(*run)};
 }
 
 void report(const FollowOptions& options, std::optional<Status>& seen, Status status) {
@@ -71,13 +87,13 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
     const auto began = Clock::now();
     auto pause = milliseconds(10);
     for (;;) {
-        auto run = refresh(workspace, name, options, last_reap);
-        if (!run) {
-            return std::unexpected(run.error());
+        auto status = refresh(workspace, name, options, last_reap);
+        if (!status) {
+            return std::unexpected(status.error());
         }
-        report(options, seen, run->status);
-        if (is_terminal(run->status)) {
-            return std::optional<RunRecord>{std::move(*run)};
+        report(options, seen, *status);
+        if (is_terminal(*status)) {
+            return ended_record(workspace, name);
         }
         for (auto slept = milliseconds(0); slept < pause; slept += milliseconds(10)) {
             if (options.interrupted && options.interrupted()) {
@@ -101,7 +117,11 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
     std::string pending;  // a line not yet ended
     bool first_read = true;
     bool ended = false;
-    std::optional<RunRecord> final_record;
+    auto started = get_run(workspace.db(), name, workspace.name());
+    if (!started) {
+        return std::unexpected(started.error());
+    }
+    const fs::path log_path = std_log(started->directory);
     char buffer[65536];
     for (;;) {
         if (options.interrupted && options.interrupted()) {
@@ -112,18 +132,15 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
         }
         if (Clock::now() - last_check >= milliseconds(200) || !log) {
             last_check = Clock::now();
-            auto run = refresh(workspace, name, options, last_reap);
-            if (!run) {
-                return std::unexpected(run.error());
+            auto status = refresh(workspace, name, options, last_reap);
+            if (!status) {
+                return std::unexpected(status.error());
             }
-            report(options, seen, run->status);
+            report(options, seen, *status);
             if (!log) {
-                log = util::Fd(::open(std_log(run->directory).c_str(), O_RDONLY | O_CLOEXEC));
+                log = util::Fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
             }
-            if (is_terminal(run->status)) {
-                ended = true;  // after this, drain what is left and stop
-                final_record = std::move(*run);
-            }
+            ended = is_terminal(*status);  // then drain what is left and stop
         }
         bool got_any = false;
         if (log) {
@@ -168,7 +185,7 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             if (!pending.empty()) {
                 out << pending << '\n' << std::flush;
             }
-            return final_record;
+            return ended_record(workspace, name);
         }
         if (!got_any) {
             std::this_thread::sleep_for(milliseconds(20));

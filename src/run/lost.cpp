@@ -62,7 +62,14 @@ std::vector<ArtifactSource> artifact_sources(const RunRecord& run) {
 
 Result<int> reap_lost_runs(store::Workspace& workspace, const std::function<Stamp()>& now,
                            std::string_view name) {
-    auto runs = unfinished_runs(workspace.db());
+    Result<std::vector<RunRecord>> runs = std::vector<RunRecord>{};
+    if (name.empty()) {
+        runs = unfinished_runs(workspace.db());
+    } else if (auto one = find_run(workspace.db(), name); !one) {
+        runs = std::unexpected(one.error());
+    } else if (*one && !is_terminal((*one)->status)) {
+        runs->push_back(std::move(**one));
+    }
     if (!runs) {
         return std::unexpected(runs.error());
     }

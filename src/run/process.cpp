@@ -17,6 +17,8 @@
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
 
+extern char** environ;
+
 namespace ferry::run {
 
 namespace {
@@ -164,6 +166,16 @@ Result<void> spawn_detached(const std::vector<std::string>& argv, const fs::path
         args.push_back(const_cast<char*>(word.c_str()));
     }
     args.push_back(nullptr);
+    // A submit from inside a job must not pass the job's identity on: the supervisor would
+    // look like a process of that job and die with it.
+    std::vector<char*> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        if (!text.starts_with("FERRY_RUN_ID=") && !text.starts_with("FERRY_OUTPUTS_DIR=")) {
+            environment.push_back(*entry);
+        }
+    }
+    environment.push_back(nullptr);
     util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     if (!log_fd) {
         return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
@@ -193,7 +205,7 @@ Result<void> spawn_detached(const std::vector<std::string>& argv, const fs::path
         ::dup2(log_fd.get(), 2);
         // Descriptors the caller left inheritable (a database, a terminal) stay behind.
         ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        ::execv(args[0], args.data());
+        ::execve(args[0], args.data(), environment.data());
         const int error = errno;
         std::ignore = ::write(write_end.get(), &error, sizeof error);
         ::_exit(127);

@@ -185,6 +185,10 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
     return **found;
 }
 
+Result<std::optional<Status>> find_status(store::Database& db, std::string_view name) {
+    return current_status(db, name);
+}
+
 Result<std::optional<RunRecord>> find_run(store::Database& db, std::string_view name) {
     auto runs = query(db, "WHERE name = ?1", [&](store::Statement& s) { s.bind(1, name); });
     if (!runs) {
@@ -423,26 +427,45 @@ Result<Status> request_cancel(store::Database& db, std::string_view name,
     return before;
 }
 
+namespace {
+
+// Whether the queued run may take a slot: fewer than `slots` runs of its compute hold one,
+// and no run of the compute queued before it still waits.
+Result<bool> slot_is_free(store::Database& db, std::string_view name, std::int64_t slots) {
+    auto stmt = db.prepare(
+        "SELECT r.status, "
+        "  (SELECT count(*) FROM runs a WHERE a.compute = r.compute AND a.holds_slot = 1), "
+        "  (SELECT count(*) FROM runs q WHERE q.compute = r.compute AND q.status = 'Queued' "
+        "     AND q.seq < r.seq) "
+        "FROM runs r WHERE r.name = ?1");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    return *row && stmt->text(0) == status_name(Status::queued) && stmt->integer(1) < slots &&
+           stmt->integer(2) == 0;
+}
+
+}  // namespace
+
 Result<bool> claim_slot(store::Database& db, std::string_view name, std::int64_t slots,
                         const Stamp& now) {
+    // Asked first without the write lock, which many queued supervisors would contend for.
+    auto free = slot_is_free(db, name, slots);
+    if (!free || !*free) {
+        return free;
+    }
     bool claimed = false;
     auto done = db.transaction([&]() -> Result<void> {
-        auto stmt = db.prepare(
-            "SELECT r.status, r.seq, "
-            "  (SELECT count(*) FROM runs a WHERE a.compute = r.compute AND a.holds_slot = 1), "
-            "  (SELECT count(*) FROM runs q WHERE q.compute = r.compute AND q.status = 'Queued' "
-            "     AND q.seq < r.seq) "
-            "FROM runs r WHERE r.name = ?1");
-        if (!stmt) {
-            return std::unexpected(stmt.error());
+        auto again = slot_is_free(db, name, slots);
+        if (!again) {
+            return std::unexpected(again.error());
         }
-        stmt->bind(1, name);
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row || stmt->text(0) != status_name(Status::queued) || stmt->integer(2) >= slots ||
-            stmt->integer(3) > 0) {
+        if (!*again) {
             return {};
         }
         auto updated =

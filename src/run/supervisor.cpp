@@ -460,7 +460,7 @@ void Supervisor::watch_job() {
     if (stop == EndReason::canceled) {
         ending.status = Status::canceled;
         ending.reason = EndReason::canceled;
-        ending.error = "canceled";
+        ending.error = "canceled on request";
     } else if (stop == EndReason::timeout) {
         ending.status = Status::failed;
         ending.reason = EndReason::timeout;

@@ -13,7 +13,7 @@ namespace ferry::run {
 
 // The status to show: NotResponding when a running run's heartbeat is stale.
 [[nodiscard]] Status shown_status(const RunRecord& run, std::int64_t now_ms);
-// From start (else creation) to end (else now); nullopt before it started.
+// From start to end (else now); nullopt for a run that never started.
 [[nodiscard]] std::optional<std::int64_t> duration_ms(const RunRecord& run, std::int64_t now_ms);
 // "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min".
 [[nodiscard]] std::string human_duration(std::int64_t ms);

@@ -96,6 +96,8 @@ struct RunFilter {
 [[nodiscard]] Result<RunRecord> insert_run(store::Database& db, const NewRun& run,
                                            const Stamp& now);
 [[nodiscard]] Result<std::optional<RunRecord>> find_run(store::Database& db, std::string_view name);
+// Only the status: what followers ask many times a second.
+[[nodiscard]] Result<std::optional<Status>> find_status(store::Database& db, std::string_view name);
 // The run, or "no run named NAME in workspace W" (exit 1).
 [[nodiscard]] Result<RunRecord> get_run(store::Database& db, std::string_view name,
                                         std::string_view workspace);
@@ -121,8 +123,9 @@ struct RunFilter {
 [[nodiscard]] Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now);
 [[nodiscard]] Result<void> set_artifacts(store::Database& db, std::string_view name,
                                          std::string_view manifest_id);
-// Records a cancel request; a run that has not started yet is canceled at once. Returns
-// the status the run had.
+// Records a cancel request (status CancelRequested, the grace period) for the supervisor to
+// carry out, also for a run still queued; an ended run is left as it is. Returns the status
+// the run had.
 [[nodiscard]] Result<Status> request_cancel(store::Database& db, std::string_view name,
                                             std::int64_t grace_seconds, const Stamp& now);
 // Takes a slot of the compute for a queued run when fewer than `slots` runs hold one and no

@@ -1,0 +1,832 @@
+# Black-box tests of runs on the local compute: `ferry run submit/list/show/stream/wait/
+# cancel/download`, their exit codes, the job's environment and the run's lifecycle
+# (contract: shared-notes/run_contract.md).
+# shellcheck shell=bash
+# The commands of jobs are written in single quotes: the job's shell expands them.
+# shellcheck disable=SC2016
+
+# shellcheck source=run_lib.sh
+source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
+
+GENERATED_NAME='^[a-z]+_[a-z]+_[bcdfghjklmnpqrstvwxyz0-9]{10}$'
+
+# --- the sample, end to end
+
+test_hello_sample_wait_and_download() {
+    command -v python3 >/dev/null || skip "no python3 on PATH"
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/hello/job.yml" --wait
+    expect_status 0
+    [[ $OUT =~ $GENERATED_NAME ]] || fail "stdout is not one generated run name"
+    local name=$OUT
+    ferry run show "$name" -o json
+    expect_status 0
+    expect_jq '.status == "Completed" and .exit_code == 0 and .experiment == "hello"'
+    expect_jq '.display_name == "Hello from ferry" and .compute == "local"'
+    ferry run download "$name" -p dl
+    expect_status 0
+    expect_out ""
+    expect_err_contains "downloaded "
+    expect_err_contains " to "
+    [[ $(content_of dl/artifacts/outputs/hello.txt) == hello ]] ||
+        fail "dl/artifacts/outputs/hello.txt: $(content_of dl/artifacts/outputs/hello.txt)"
+    [[ $(content_of dl/artifacts/logs/hello.log) == "said 'hello' 3 times" ]] ||
+        fail "dl/artifacts/logs/hello.log: $(content_of dl/artifacts/logs/hello.log)"
+    [[ $(content_of dl/artifacts/user_logs/std_log.txt) == "hello 1 from run $name
+hello 2 from run $name
+hello 3 from run $name" ]] || fail "std_log.txt: $(content_of dl/artifacts/user_logs/std_log.txt)"
+}
+
+# --- exit codes
+
+test_failed_job_exit_code_is_the_jobs() {
+    write_job job.yml 'echo before; exit 3'
+    ferry run submit -f job.yml -n failing --wait
+    expect_status 3
+    expect_out "failing"
+    ferry run show failing -o json
+    expect_status 0
+    expect_jq '.status == "Failed" and .exit_code == 3'
+    [[ $(run_log failing) == before ]] || fail "log: $(run_log failing)"
+}
+
+test_command_not_found_exits_127() {
+    write_job job.yml 'does-not-exist'
+    ferry run submit -f job.yml -n missing --wait
+    expect_status 127
+    ferry run show missing -o json
+    expect_jq '.status == "Failed" and .exit_code == 127'
+    [[ $(run_log missing) == *"does-not-exist"*"not found"* ]] || fail "log: $(run_log missing)"
+}
+
+test_not_executable_exits_126() {
+    write_job job.yml './x'
+    printf '#!/bin/sh\necho ran\n' >src/x
+    chmod 644 src/x
+    ferry run submit -f job.yml -n noexec --wait
+    expect_status 126
+    ferry run show noexec -o json
+    expect_jq '.status == "Failed" and .exit_code == 126'
+}
+
+test_wait_prints_the_final_status() {
+    write_job job.yml 'echo done'
+    submit -f job.yml -n waited
+    ferry run wait waited
+    expect_status 0
+    expect_out "Completed"
+    ferry run wait waited -o json
+    expect_status 0
+    expect_json
+    expect_jq '.name == "waited" and .status == "Completed" and .exit_code == 0'
+}
+
+# --- the record
+
+test_show_record_has_the_contract_fields() {
+    write_job job.yml 'mkdir -p outputs && echo r >outputs/r.txt && echo logged'
+    ferry run submit -f job.yml -n shown --experiment exp1 -o json
+    expect_status 0
+    expect_json
+    expect_jq '.name == "shown" and .experiment == "exp1"'
+    ferry run wait shown
+    expect_status 0
+    ferry run show shown -o json
+    expect_status 0
+    expect_json
+    local dir
+    dir=$(run_dir shown)
+    [[ $(content_of "$dir/user_logs/std_log.txt") == logged ]] || fail "no RUN_DIR/user_logs/std_log.txt"
+    [[ -f $dir/system_logs/supervisor.log ]] || fail "no RUN_DIR/system_logs/supervisor.log"
+    [[ $(content_of "$dir/wd/outputs/r.txt") == r ]] || fail "no RUN_DIR/wd/outputs/r.txt"
+    [[ -f $dir/wd/README.txt ]] || fail "the snapshot is not in RUN_DIR/wd"
+    local keys=() key
+    for key in name display_name experiment status compute runtime created_at started_at \
+        ended_at duration exit_code error snapshot command directory submitted_by supervisor \
+        history spec artifacts; do
+        keys+=("has(\"$key\")")
+    done
+    expect_jq_all "${keys[@]}" \
+        '.status == "Completed" and .exit_code == 0 and .compute == "local"' \
+        ".directory == \"$dir\"" \
+        '[.history[].status] | index("Running") != null and index("Running") < index("Completed") and last == "Completed"' \
+        '[.history[].status] | index("Preparing") != null and index("Preparing") < index("Running")' \
+        '.artifacts | all(has("path") and has("size"))' \
+        '[.artifacts[] | select(.path == "outputs/r.txt") | .size] == [2]' \
+        '[.artifacts[].path] | any(. == "user_logs/std_log.txt")' \
+        '.supervisor | has("pid") and has("boot_id") and has("heartbeat_at")' \
+        '.history | all(has("status") and has("at") and has("detail"))'
+    ferry run show shown -o yaml
+    expect_status 0
+    expect_out_contains "name: shown"
+}
+
+# --- streaming
+
+# A job that waits for a gate and then prints a timestamp (ns) every 50 ms, 40 lines.
+write_ticker_job() {
+    mkdir -p src
+    cat >src/ticker.sh <<'SH'
+for i in $(seq 1200); do [ -e "$1" ] && break; sleep 0.05; done
+for i in $(seq 40); do date +%s%N; sleep 0.05; done
+SH
+    write_job job.yml "bash ticker.sh $TEST_ROOT/gate"
+}
+
+test_stream_delivers_each_line_within_100ms() {
+    write_ticker_job
+    submit -f job.yml -n ticker
+    wait_status ticker Running
+    # The real binary, not the `ferry` helper (which keeps the output until the end): each
+    # line is stamped the moment it arrives and compared with the time it carries.
+    {
+        "$FERRY" run stream ticker 2>"$TEST_ROOT/stream.err" </dev/null |
+            while IFS= read -r line; do
+                arrived=${EPOCHREALTIME/./}
+                if [[ $line =~ ^[0-9]{19}$ ]]; then
+                    echo "$((arrived / 1000 - line / 1000000))"
+                else
+                    echo "not a timestamp: $line"
+                fi
+            done >"$TEST_ROOT/latency.txt"
+        echo "${PIPESTATUS[0]}" >"$TEST_ROOT/stream.rc"
+    } &
+    local streamer=$!
+    wait_until 20 grep -q '^=' "$TEST_ROOT/stream.err"
+    sleep 0.5
+    open_gate "$TEST_ROOT/gate"
+    wait "$streamer"
+    STATUS=$(cat "$TEST_ROOT/stream.rc")
+    OUT=$(cat "$TEST_ROOT/latency.txt")
+    ERR=$(cat "$TEST_ROOT/stream.err")
+    expect_status 0
+    local count max median
+    count=$(wc -l <"$TEST_ROOT/latency.txt")
+    max=$(sort -n "$TEST_ROOT/latency.txt" | tail -n 1)
+    median=$(sort -n "$TEST_ROOT/latency.txt" | sed -n "$(((count + 1) / 2))p")
+    echo "stream latency over $count lines: median ${median} ms, max ${max} ms"
+    [[ $count == 40 ]] || fail "expected 40 lines, got $count"
+    # The contract says each line within 100 ms; 150 ms leaves room for the sanitizers of
+    # the test build on a loaded 2-core machine.
+    ((max <= 150)) || fail "a line arrived ${max} ms after it was written (median ${median} ms)"
+}
+
+test_stream_ctrl_c_detaches_with_130() {
+    command -v python3 >/dev/null || skip "no python3 on PATH"
+    write_job job.yml "echo waiting; $(gate "$TEST_ROOT/gate")"
+    submit -f job.yml -n detached
+    wait_status detached Running
+    # A command put in the background by a script ignores SIGINT; python restores the
+    # default before it runs the binary, as a terminal would have it.
+    python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$FERRY" run stream detached \
+        >"$TEST_ROOT/stream.out" 2>"$TEST_ROOT/stream.err" </dev/null &
+    local streamer=$!
+    wait_until 20 grep -q waiting "$TEST_ROOT/stream.out"
+    kill -INT "$streamer"
+    set +e
+    wait "$streamer"
+    STATUS=$?
+    set -e
+    OUT=$(cat "$TEST_ROOT/stream.out")
+    ERR=$(cat "$TEST_ROOT/stream.err")
+    expect_status 130
+    expect_out "waiting"
+    expect_err_contains "ferry run stream detached"
+    [[ $(run_status detached) == Running ]] || fail "the run did not go on: $(run_status detached)"
+    open_gate "$TEST_ROOT/gate"
+    ferry run wait detached
+    expect_status 0
+}
+
+test_stream_after_the_end_prints_all_and_the_summary() {
+    write_job job.yml 'for i in 1 2 3 4 5; do echo "line $i"; done'
+    submit -f job.yml -n ended --wait
+    ferry run stream ended
+    expect_status 0
+    expect_out "line 1
+line 2
+line 3
+line 4
+line 5"
+    expect_err_contains "RunId: ended"
+    expect_err_contains "Streaming user_logs/std_log.txt"
+    expect_err_contains "Execution Summary"
+    expect_err_contains "Status: Completed"
+    expect_err_contains "Exit code: 0"
+    expect_err_contains "Duration: "
+    [[ $ERR == *"Execution Summary"*"RunId: ended"*"Status: Completed"* ]] ||
+        fail "the summary is not in order"
+}
+
+test_stream_of_a_failed_run_exits_with_its_code() {
+    write_job job.yml 'echo partial; exit 4'
+    ferry run submit -f job.yml -n broken --wait
+    expect_status 4
+    ferry run stream broken
+    expect_status 4
+    expect_out "partial"
+    expect_err_contains "Execution Summary"
+    expect_err_contains "Status: Failed"
+    expect_err_contains "Exit code: 4"
+    expect_err_contains "Error: "
+}
+
+test_stream_tail_prints_the_last_lines() {
+    write_job job.yml 'seq 1 10'
+    submit -f job.yml -n tailed --wait
+    ferry run stream tailed --tail 2
+    expect_status 0
+    expect_out "9
+10"
+}
+
+test_stream_without_a_name_follows_the_newest_run() {
+    write_job a.yml 'echo from-a'
+    write_job b.yml 'echo from-b'
+    submit -f a.yml -n first --wait
+    submit -f b.yml -n second --wait
+    ferry run stream
+    expect_status 0
+    expect_out "from-b"
+    expect_err_contains "RunId: second"
+}
+
+test_stream_started_while_queued_prints_everything() {
+    write_job blocker.yml "$(gate "$TEST_ROOT/gate")"
+    write_job job.yml 'for i in 1 2 3; do echo "queued line $i"; sleep 0.1; done'
+    submit -f blocker.yml -n blocker
+    wait_status blocker Running
+    submit -f job.yml -n later
+    wait_status later Queued 5
+    {
+        "$FERRY" run stream later >"$TEST_ROOT/stream.out" 2>"$TEST_ROOT/stream.err" </dev/null
+        echo $? >"$TEST_ROOT/stream.rc"
+    } &
+    local streamer=$!
+    sleep 1
+    open_gate "$TEST_ROOT/gate"
+    wait "$streamer"
+    STATUS=$(cat "$TEST_ROOT/stream.rc")
+    OUT=$(cat "$TEST_ROOT/stream.out")
+    ERR=$(cat "$TEST_ROOT/stream.err")
+    expect_status 0
+    expect_out "queued line 1
+queued line 2
+queued line 3"
+    expect_err_contains "RunId: later"
+    expect_err_contains "status: Running"
+    expect_err_contains "Status: Completed"
+}
+
+test_submit_stream_stdout_is_the_jobs_output() {
+    write_job job.yml 'echo one; echo two >&2; echo three'
+    ferry run submit -f job.yml -n streamed --stream
+    expect_status 0
+    expect_out "one
+two
+three"
+    expect_err_contains "RunId: streamed"
+    expect_err_contains "Execution Summary"
+}
+
+test_submit_stream_exit_code_is_the_jobs() {
+    write_job job.yml 'echo out; exit 7'
+    ferry run submit -f job.yml -n streamed7 -s
+    expect_status 7
+    expect_out "out"
+    expect_err_contains "Status: Failed"
+}
+
+# --- cancel, timeout, a lost supervisor
+
+test_cancel_kills_every_process_of_the_run() {
+    local marker="ferry-e2e-cancel-$$-$RANDOM"
+    # Ignores SIGTERM everywhere (ignored signals survive exec), writes an output first,
+    # and leaves a grandchild in its session and an orphan in a session of its own.
+    mkdir -p src
+    cat >src/stubborn.sh <<'SH'
+trap '' TERM
+mkdir -p outputs
+echo partial >outputs/partial.txt
+bash -c 'while :; do sleep 0.2; done' "$1-child" &
+setsid -f bash -c 'while :; do sleep 0.2; done' "$1-session"
+echo ready
+while :; do sleep 0.2; done
+SH
+    write_job job.yml "bash stubborn.sh $marker"
+    submit -f job.yml -n stubborn
+    wait_until 20 pgrep -f -- "$marker-session"
+    wait_until 20 pgrep -f -- "$marker-child"
+    wait_status stubborn Running
+    local supervisor started elapsed left
+    supervisor=$(run_field stubborn '.supervisor.pid')
+    started=$(now_ms)
+    ferry run cancel stubborn --grace 2
+    elapsed=$(($(now_ms) - started))
+    expect_status 0
+    expect_out "Canceled"
+    echo "cancel with --grace 2 took ${elapsed} ms"
+    left=$(pgrep -f -- "$marker" || true)
+    [[ -z $left ]] || fail "processes of the run outlived the cancel: $(describe_pids "$left")"
+    left=$(pids_with_env "FERRY_RUN_ID=stubborn" | grep -vx -- "${supervisor:-none}" || true)
+    [[ -z $left ]] || fail "processes of the run outlived the cancel: $(describe_pids "$left")"
+    ((elapsed >= 1900)) || fail "cancel returned after ${elapsed} ms, before the grace period"
+    ferry run show stubborn -o json
+    expect_jq '.status == "Canceled"'
+    expect_jq '[.history[].status] | index("CancelRequested") != null and index("CancelRequested") < index("Canceled")'
+    ferry run wait stubborn
+    expect_status 143
+    expect_out "Canceled"
+    ferry run download stubborn -p dl
+    expect_status 0
+    [[ $(content_of dl/artifacts/outputs/partial.txt) == partial ]] ||
+        fail "outputs/partial.txt: $(content_of dl/artifacts/outputs/partial.txt)"
+    [[ $(content_of dl/artifacts/user_logs/std_log.txt) == ready ]] ||
+        fail "std_log.txt: $(content_of dl/artifacts/user_logs/std_log.txt)"
+}
+
+test_cancel_of_a_queued_run() {
+    write_job blocker.yml "$(gate "$TEST_ROOT/gate")"
+    write_job job.yml "touch $TEST_ROOT/ran"
+    submit -f blocker.yml -n blocker
+    wait_status blocker Running
+    submit -f job.yml -n waiting
+    wait_status waiting Queued 5
+    ferry run cancel waiting --grace 1
+    expect_status 0
+    expect_out "Canceled"
+    open_gate "$TEST_ROOT/gate"
+    wait_status blocker Completed
+    sleep 0.5
+    [[ ! -e $TEST_ROOT/ran ]] || fail "the canceled queued run ran"
+    [[ $(run_status waiting) == Canceled ]] || fail "status: $(run_status waiting)"
+}
+
+test_cancel_of_an_ended_run_exits_1() {
+    write_job job.yml 'echo hi'
+    submit -f job.yml -n over --wait
+    ferry run cancel over
+    expect_status 1
+    expect_out ""
+    expect_one_err_line
+    expect_err_contains "run over already ended (Completed)"
+}
+
+test_timeout_fails_the_run_in_time() {
+    write_job job.yml 'sleep 60' 'limits:
+  timeout: 2'
+    local started elapsed
+    started=$(now_ms)
+    ferry run submit -f job.yml -n slow --wait
+    elapsed=$(($(now_ms) - started))
+    expect_status 124
+    ferry run show slow -o json
+    expect_status 0
+    expect_jq '.status == "Failed"'
+    expect_jq '.error | test("time ?out|timed out"; "i")'
+    # From Running to the end, by the times of the history (the wall time of the submit
+    # also holds the sanitized binary's start-up and the load of the parallel cases).
+    local ran
+    ran=$(jq -r '
+        def seconds: capture("^(?<s>[^.Z]+)(\\.(?<f>[0-9]+))?Z$")
+            | ((.s + "Z") | fromdateiso8601) + (("0." + (.f // "0")) | tonumber);
+        def at($status): [.history[] | select(.status == $status)] | first | .at | seconds;
+        (at("Failed") - at("Running")) * 1000 | round' <<<"$OUT" 2>/dev/null || true)
+    echo "limits.timeout 2 on sleep 60: Running to Failed in ${ran} ms; submit --wait returned after ${elapsed} ms"
+    [[ $ran =~ ^[0-9]+$ ]] || fail "no Running and Failed times in the history"
+    ((ran >= 2000 && ran <= 4000)) || fail "the run was stopped ${ran} ms after it started, not 2-4 s"
+    ((elapsed <= 15000)) || fail "submit --wait returned after ${elapsed} ms"
+    ferry run wait slow
+    expect_status 124
+}
+
+test_killed_supervisor_is_noticed_and_logs_are_kept() {
+    local marker="ferry-e2e-lost-$$-$RANDOM"
+    mkdir -p src
+    cat >src/long.sh <<'SH'
+mkdir -p outputs
+echo early >outputs/early.txt
+echo started
+exec -a "$1" sleep 30
+SH
+    write_job job.yml "bash long.sh $marker"
+    submit -f job.yml -n orphaned
+    wait_until 20 pgrep -f -- "$marker"
+    wait_status orphaned Running
+    local supervisor
+    supervisor=$(run_field orphaned '.supervisor.pid')
+    [[ $supervisor =~ ^[0-9]+$ ]] || fail "no supervisor pid in the record: '$supervisor'"
+    grep -qazxF "FERRY_E2E_CASE=$TEST_ROOT" "/proc/$supervisor/environ" ||
+        fail "the supervisor pid $supervisor is not a process of this case"
+    kill -KILL "$supervisor"
+    local started deadline
+    started=$(now_ms)
+    deadline=$((started + 10000))
+    while :; do
+        ferry run show orphaned -o json
+        expect_status 0
+        [[ $(jq -r .status <<<"$OUT") == Failed ]] && break
+        (($(now_ms) > deadline)) && fail "the run is not Failed 10 s after its supervisor died"
+        sleep 0.2
+    done
+    echo "a killed supervisor was noticed after $(($(now_ms) - started)) ms"
+    expect_jq '.error | contains("supervisor lost")'
+    ferry run wait orphaned
+    expect_status 125
+    ferry run download orphaned -p dl
+    expect_status 0
+    [[ $(content_of dl/artifacts/user_logs/std_log.txt) == started ]] ||
+        fail "std_log.txt: $(content_of dl/artifacts/user_logs/std_log.txt)"
+    [[ $(content_of dl/artifacts/outputs/early.txt) == early ]] ||
+        fail "outputs/early.txt: $(content_of dl/artifacts/outputs/early.txt)"
+}
+
+# --- many at once
+
+test_fifty_concurrent_submits_all_complete() {
+    write_job job.yml 'echo hi'
+    ferry workspace show
+    local i started elapsed pids=()
+    mkdir "$TEST_ROOT/many"
+    started=$(now_ms)
+    for i in $(seq 1 50); do
+        "$FERRY" run submit -f job.yml --wait >"$TEST_ROOT/many/$i.out" 2>"$TEST_ROOT/many/$i.err" </dev/null &
+        pids+=($!)
+    done
+    local failed=()
+    for i in $(seq 1 50); do
+        wait "${pids[$((i - 1))]}" || failed+=("$i:$?")
+    done
+    elapsed=$(($(now_ms) - started))
+    echo "50 concurrent 'run submit --wait' (max_concurrent_runs 1) took ${elapsed} ms"
+    OUT=$(cat "$TEST_ROOT"/many/*.out)
+    ERR=$(cat "$TEST_ROOT"/many/*.err)
+    ((${#failed[@]} == 0)) || fail "submits failed (number:status): ${failed[*]}"
+    [[ -z $ERR ]] || fail "stderr of the submits was not empty; its distinct lines:
+$(sort <<<"$ERR" | uniq -c | sort -rn | head -n 20)"
+    [[ $(sort -u <<<"$OUT" | grep -cE "$GENERATED_NAME") == 50 ]] || fail "not 50 distinct run names"
+    local names
+    names=$(sort <<<"$OUT" | jq -R . | jq -sc .)
+    ferry run list --all -o json
+    expect_status 0
+    expect_jq 'length == 50 and all(.status == "Completed")'
+    expect_jq "[.[].name] | sort == $names"
+}
+
+# --- inputs, outputs, the job's environment
+
+test_ro_mount_input_refuses_writes() {
+    mkdir data
+    printf 'original\n' >data/a.txt
+    local before
+    before=$(tree_state data)
+    write_job job.yml 'echo "path=${{inputs.data}}"; cat ${{inputs.data}}/a.txt; touch ${{inputs.data}}/x && echo write-allowed || echo write-refused; echo more >>${{inputs.data}}/a.txt && echo append-allowed || echo append-refused' 'inputs:
+  data:
+    type: uri_folder
+    path: ./data'
+    ferry run submit -f job.yml -n readonly --wait
+    expect_status 0
+    local log
+    log=$(run_log readonly)
+    [[ $log == *"write-refused"* && $log == *"append-refused"* ]] || fail "the input was writable: $log"
+    [[ $log == *"original"* ]] || fail "the input was not readable: $log"
+    [[ $log == *"path=$(run_dir readonly)/inputs/data"* ]] || fail "the input is not under RUN_DIR/inputs/data: $log"
+    [[ $(tree_state data) == "$before" ]] || fail "the source directory changed"
+    [[ -z $(case_mounts) ]] || fail "mounts left behind: $(case_mounts)"
+}
+
+test_download_mode_input_is_a_private_copy() {
+    mkdir data
+    printf 'original\n' >data/a.txt
+    local before
+    before=$(tree_state data)
+    write_job job.yml 'echo changed >${{inputs.data}}/a.txt && touch ${{inputs.data}}/new && cat ${{inputs.data}}/a.txt && echo write-ok' 'inputs:
+  data:
+    type: uri_folder
+    path: ./data
+    mode: download'
+    ferry run submit -f job.yml -n copied --wait
+    expect_status 0
+    [[ $(run_log copied) == "changed
+write-ok" ]] || fail "log: $(run_log copied)"
+    [[ $(tree_state data) == "$before" ]] || fail "the source directory changed"
+}
+
+test_uri_file_input_is_readable() {
+    printf 'one file\n' >input.txt
+    write_job job.yml 'cat ${{inputs.f}}' 'inputs:
+  f:
+    type: uri_file
+    path: ./input.txt'
+    ferry run submit -f job.yml -n onefile --wait
+    expect_status 0
+    [[ $(run_log onefile) == "one file" ]] || fail "log: $(run_log onefile)"
+}
+
+test_missing_input_path_exits_2() {
+    write_job job.yml 'ls ${{inputs.data}}' 'inputs:
+  data:
+    type: uri_folder
+    path: ./nowhere'
+    ferry run submit -f job.yml -n nodata --wait
+    expect_status 2
+    expect_out ""
+    expect_err_contains "data"
+    ferry run list --all -o json
+    expect_jq 'length == 0'
+}
+
+test_inputs_and_named_outputs_are_substituted() {
+    write_job job.yml 'echo "${{inputs.greeting}} x ${{inputs.times}}"; echo saved >${{outputs.model}}/weights.txt; echo "out=${{outputs.model}}"' 'inputs:
+  greeting: hi there
+  times: 3
+outputs:
+  model:
+    type: uri_folder'
+    ferry run submit -f job.yml -n substituted --wait
+    expect_status 0
+    local log
+    log=$(run_log substituted)
+    [[ $log == "hi there x 3"$'\n'"out=$(run_dir substituted)/named-outputs/model"?(/) ]] ||
+        fail "log: $log"
+    ferry run download substituted -p dl --output-name model
+    expect_status 0
+    [[ $(content_of dl/named-outputs/model/weights.txt) == saved ]] ||
+        fail "named-outputs/model/weights.txt: $(content_of dl/named-outputs/model/weights.txt)"
+    [[ ! -e dl/artifacts ]] || fail "--output-name also wrote the artifacts"
+}
+
+test_job_environment() {
+    write_job job.yml 'env | grep -E "^(FERRY_RUN_ID|FERRY_EXPERIMENT|FERRY_WORKSPACE|FERRY_OUTPUTS_DIR|PYTHONUNBUFFERED|MY_VAR|E2E_SUBMITTER)=" | sort; echo "cwd=$(pwd -P)"' 'environment_variables:
+  MY_VAR: my value'
+    # The job gets PYTHONUNBUFFERED=1 whatever the submitter has.
+    unset PYTHONUNBUFFERED
+    E2E_SUBMITTER=from-the-shell ferry run submit -f job.yml -n envy --experiment exp-env --wait
+    expect_status 0
+    local dir
+    dir=$(cd "$(run_dir envy)" && pwd -P)
+    [[ $(run_log envy) == "E2E_SUBMITTER=from-the-shell
+FERRY_EXPERIMENT=exp-env
+FERRY_OUTPUTS_DIR=$dir/wd/outputs
+FERRY_RUN_ID=envy
+FERRY_WORKSPACE=default
+MY_VAR=my value
+PYTHONUNBUFFERED=1
+cwd=$dir/wd" ]] || fail "the job saw:
+$(run_log envy)"
+}
+
+test_job_workspace_variable_names_the_workspace() {
+    ferry workspace create team
+    write_job job.yml 'echo "$FERRY_WORKSPACE"'
+    ferry -w team run submit -f job.yml -n inteam --wait
+    expect_status 0
+    [[ $(cat "$FERRY_HOME/workspaces/team/runs/inteam/user_logs/std_log.txt") == team ]] ||
+        fail "FERRY_WORKSPACE was not team"
+    ferry run list --all -o json
+    expect_jq 'length == 0'
+}
+
+test_job_cwd_is_the_snapshot() {
+    mkdir -p src/sub
+    printf 'kept\n' >src/keep.txt
+    printf 'deep\n' >src/sub/deep.txt
+    printf 'ignored.txt\n' >src/.gitignore
+    printf 'secret\n' >src/ignored.txt
+    write_job job.yml 'cat keep.txt sub/deep.txt; [ -e ignored.txt ] && echo ignored-present || echo ignored-absent'
+    ferry run submit -f job.yml -n snap --wait
+    expect_status 0
+    [[ $(run_log snap) == "kept
+deep
+ignored-absent" ]] || fail "log: $(run_log snap)"
+    [[ $(content_of "$(run_dir snap)/wd/keep.txt") == kept ]] || fail "RUN_DIR/wd/keep.txt missing"
+}
+
+# --- download
+
+test_download_refuses_a_running_run() {
+    write_job job.yml "$(gate "$TEST_ROOT/gate")"
+    submit -f job.yml -n busy
+    wait_status busy Running
+    ferry run download busy -p dl
+    expect_status 1
+    expect_out ""
+    expect_one_err_line
+    [[ -z $(find dl -type f 2>/dev/null) ]] || fail "files were written"
+    open_gate "$TEST_ROOT/gate"
+    ferry run wait busy
+    expect_status 0
+}
+
+test_download_refuses_to_overwrite_a_different_file() {
+    write_job job.yml 'mkdir -p outputs && echo new >outputs/result.txt && echo logged'
+    submit -f job.yml -n clash --wait
+    mkdir -p dl/artifacts/outputs
+    printf 'old\n' >dl/artifacts/outputs/result.txt
+    ferry run download clash -p dl
+    expect_status 1
+    expect_one_err_line
+    expect_err_contains "result.txt"
+    [[ $(content_of dl/artifacts/outputs/result.txt) == old ]] || fail "the file was overwritten"
+    ferry run download clash -p dl --overwrite
+    expect_status 0
+    [[ $(content_of dl/artifacts/outputs/result.txt) == new ]] || fail "not overwritten"
+    [[ $(content_of dl/artifacts/user_logs/std_log.txt) == logged ]] || fail "no log"
+    # The same files again: nothing differs, nothing to refuse.
+    ferry run download clash -p dl
+    expect_status 0
+}
+
+test_download_defaults_to_the_current_directory_and_all_takes_both() {
+    write_job job.yml 'mkdir -p outputs && echo o >outputs/o.txt && echo n >${{outputs.result}}/n.txt' 'outputs:
+  result:
+    type: uri_folder'
+    submit -f job.yml -n both --wait
+    mkdir here && cd here
+    ferry run download both --all
+    expect_status 0
+    expect_err_contains "downloaded "
+    [[ $(content_of artifacts/outputs/o.txt) == o ]] || fail "artifacts/outputs/o.txt missing"
+    [[ $(content_of named-outputs/result/n.txt) == n ]] || fail "named-outputs/result/n.txt missing"
+    [[ -f artifacts/user_logs/std_log.txt ]] || fail "artifacts/user_logs/std_log.txt missing"
+    [[ -d artifacts/system_logs ]] || fail "artifacts/system_logs missing"
+}
+
+test_download_of_an_unknown_output_name_exits_1() {
+    write_job job.yml 'echo hi'
+    submit -f job.yml -n plain --wait
+    ferry run download plain -p dl --output-name nope
+    expect_status 1
+    expect_one_err_line
+    expect_err_contains "nope"
+}
+
+# --- list
+
+test_list_newest_first_with_filters() {
+    write_job ok.yml 'echo ok'
+    write_job bad.yml 'exit 1'
+    submit -f ok.yml -n r1 --experiment A --wait
+    ferry run submit -f bad.yml -n r2 --experiment B --wait
+    expect_status 1
+    submit -f ok.yml -n r3 --experiment A --wait
+    ferry run list -o json
+    expect_status 0
+    expect_no_err
+    expect_json
+    expect_jq '[.[].name] == ["r3", "r2", "r1"]'
+    expect_jq '[.[].status] == ["Completed", "Failed", "Completed"]'
+    ferry run list --experiment A -o json
+    expect_jq '[.[].name] == ["r3", "r1"]'
+    ferry run list --status Failed -o json
+    expect_jq '[.[].name] == ["r2"]'
+    ferry run list --max-results 2 -o json
+    expect_status 0
+    expect_jq '[.[].name] == ["r3", "r2"]'
+    expect_one_err_line
+    expect_err_contains "showing the newest 2 of 3 runs; --all shows every one"
+    ferry run list --max-results 3 -o json
+    expect_no_err
+    ferry run list
+    expect_status 0
+    [[ $(head -n 1 <<<"$OUT") =~ ^NAME\ +STATUS\ +EXPERIMENT\ +COMPUTE\ +CREATED\ +DURATION\ *$ ]] ||
+        fail "unexpected header"
+    [[ $(sed -n 2p <<<"$OUT") =~ ^r3\ +Completed\ +A\ +local\  ]] || fail "unexpected first row"
+    [[ $(wc -l <<<"$OUT") == 4 ]] || fail "expected a header and three rows"
+}
+
+test_list_of_an_empty_workspace() {
+    ferry run list -o json
+    expect_status 0
+    expect_no_err
+    expect_json
+    expect_jq 'type == "array" and length == 0'
+}
+
+# --- the quick form, names and experiments
+
+test_quick_form_keeps_the_quoting() {
+    mkdir "my proj"
+    printf 'x\n' >"my proj/file.txt"
+    ferry run submit --code "my proj" -n quick --wait -- printf '%s|' 'a b' "c'd" '$HOME' '*'
+    expect_status 0
+    expect_out "quick"
+    [[ $(run_log quick) == "a b|c'd|\$HOME|*|" ]] || fail "log: $(run_log quick)"
+    ferry run show quick -o json
+    expect_jq '.experiment == "myproj"'
+    ferry run submit --code "my proj" -n quick2 --wait -- bash -c 'echo "a  b"; ls'
+    expect_status 0
+    [[ $(run_log quick2) == "a  b"$'\n'"file.txt"* ]] || fail "log: $(run_log quick2)"
+}
+
+test_quick_form_defaults_to_the_current_directory() {
+    mkdir trainer
+    printf 'x\n' >trainer/here.txt
+    cd trainer
+    ferry run submit --wait -- cat here.txt
+    expect_status 0
+    [[ $OUT =~ $GENERATED_NAME ]] || fail "no generated name"
+    local name=$OUT
+    [[ $(run_log "$name") == x ]] || fail "log: $(run_log "$name")"
+    ferry run show "$name" -o json
+    expect_jq '.experiment == "trainer"'
+}
+
+test_experiment_from_the_file_then_the_flag() {
+    write_job job.yml 'echo hi' 'experiment_name: from-file'
+    submit -f job.yml -n e1 --wait
+    submit -f job.yml -n e2 --experiment from-flag --wait
+    [[ $(run_field e1 .experiment) == from-file ]] || fail "e1: $(run_field e1 .experiment)"
+    [[ $(run_field e2 .experiment) == from-flag ]] || fail "e2: $(run_field e2 .experiment)"
+    write_job named.yml 'echo hi' 'name: from-the-file'
+    submit -f named.yml --wait
+    [[ $RUN == from-the-file ]] || fail "the file's name was not used: $RUN"
+    # No experiment_name: the code directory's base name (./src).
+    [[ $(run_field from-the-file .experiment) == src ]] || fail "$(run_field from-the-file .experiment)"
+}
+
+test_duplicate_name_exits_1() {
+    write_job job.yml 'echo hi'
+    submit -f job.yml -n dup --wait
+    ferry run submit -f job.yml -n dup --wait
+    expect_status 1
+    expect_out ""
+    expect_one_err_line
+    expect_err_contains "run dup already exists"
+    ferry run list --all -o json
+    expect_jq 'length == 1'
+}
+
+test_set_overrides_the_file() {
+    write_job job.yml 'echo ${{inputs.word}}' 'inputs:
+  word: fromfile'
+    ferry run submit -f job.yml -n overridden --set inputs.word=fromset --wait
+    expect_status 0
+    [[ $(run_log overridden) == fromset ]] || fail "log: $(run_log overridden)"
+}
+
+# --- refusals and the plan
+
+test_environment_needs_runtime_host() {
+    write_job job.yml 'echo on-the-host' 'environment:
+  image: python:3.11'
+    ferry run submit -f job.yml -n imaged --wait
+    expect_status 2
+    expect_out ""
+    expect_err_contains "--runtime host"
+    ferry run list --all -o json
+    expect_jq 'length == 0'
+    ferry run submit -f job.yml -n imaged --runtime host --wait
+    expect_status 0
+    [[ $(run_log imaged) == on-the-host ]] || fail "log: $(run_log imaged)"
+    ferry run show imaged -o json
+    expect_jq '.runtime == "host"'
+}
+
+test_dry_run_stores_and_starts_nothing() {
+    write_job job.yml "echo \${{inputs.word}} && touch $TEST_ROOT/ran" 'inputs:
+  word: planned'
+    ferry workspace show -o json
+    local objects
+    objects=$(jq -r '.objects.count' <<<"$OUT")
+    ferry run submit -f job.yml -n planned --experiment dry --dry-run -o json
+    expect_status 0
+    expect_json
+    expect_jq 'has("name") and has("experiment") and has("compute") and has("runtime") and has("command") and has("working_directory") and has("environment_variables") and has("inputs") and has("outputs") and has("snapshot")'
+    expect_jq '.name == "planned" and .experiment == "dry" and .compute == "local"'
+    expect_jq ".command == \"echo planned && touch $TEST_ROOT/ran\""
+    expect_jq '.snapshot.files == 1 and (.snapshot.bytes | type) == "number"'
+    ferry run submit -f job.yml -n planned --dry-run
+    expect_status 0
+    expect_out_contains "echo planned && touch $TEST_ROOT/ran"
+    sleep 0.5
+    [[ ! -e $TEST_ROOT/ran ]] || fail "the dry run started the job"
+    ferry run list --all -o json
+    expect_status 0
+    expect_jq 'length == 0'
+    ferry workspace show -o json
+    [[ $(jq -r '.objects.count' <<<"$OUT") == "$objects" ]] || fail "the dry run stored blobs"
+    [[ ! -e $(run_dir planned) ]] || fail "the dry run made a run directory"
+    # The name is still free.
+    submit -f job.yml -n planned --wait
+}
+
+test_sweep_is_refused() {
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/sweep/sweep.yml"
+    expect_status 2
+    expect_out ""
+    ferry run list --all -o json
+    expect_jq 'length == 0'
+}
+
+test_unknown_run_is_one_line_exit_1() {
+    local verb
+    for verb in show wait stream cancel download; do
+        ferry run "$verb" nope
+        expect_status 1
+        expect_out ""
+        expect_one_err_line
+        expect_err_contains "nope"
+    done
+}

@@ -1,0 +1,203 @@
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../test_support.hpp"
+#include "ferry/run/follow.hpp"
+#include "ferry/run/plan.hpp"
+
+namespace ferry::run {
+namespace {
+
+using test::TempDir;
+using test::write_text;
+using ::testing::HasSubstr;
+
+constexpr std::int64_t k_t0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
+std::string tail(std::string_view text, std::size_t lines) {
+    return std::string(text.substr(tail_offset(text, lines)));
+}
+
+TEST(RunFollowTail, ZeroLinesIsTheEnd) {
+    EXPECT_EQ(tail_offset("a\nb\n", 0), 4U);
+    EXPECT_EQ(tail_offset("a\nb", 0), 3U);
+    EXPECT_EQ(tail_offset("", 0), 0U);
+}
+
+TEST(RunFollowTail, LastLinesWithATrailingNewline) {
+    EXPECT_EQ(tail("a\nb\nc\n", 1), "c\n");
+    EXPECT_EQ(tail("a\nb\nc\n", 2), "b\nc\n");
+    EXPECT_EQ(tail("a\nb\nc\n", 3), "a\nb\nc\n");
+}
+
+TEST(RunFollowTail, LastLinesWithoutATrailingNewline) {
+    EXPECT_EQ(tail("a\nb\nc", 1), "c");
+    EXPECT_EQ(tail("a\nb\nc", 2), "b\nc");
+    EXPECT_EQ(tail("a\nb\nc", 3), "a\nb\nc");
+}
+
+TEST(RunFollowTail, MoreLinesThanThereAreIsEverything) {
+    EXPECT_EQ(tail_offset("a\nb\nc\n", 4), 0U);
+    EXPECT_EQ(tail_offset("a\nb\nc", 100), 0U);
+    EXPECT_EQ(tail_offset("one line\n", 2), 0U);
+    EXPECT_EQ(tail_offset("one line", 1), 0U);
+}
+
+TEST(RunFollowTail, EmptyText) {
+    EXPECT_EQ(tail_offset("", 1), 0U);
+    EXPECT_EQ(tail_offset("", 10), 0U);
+}
+
+TEST(RunFollowTail, EmptyLinesCount) {
+    EXPECT_EQ(tail("a\n\n\n", 1), "\n");
+    EXPECT_EQ(tail("a\n\n\n", 2), "\n\n");
+    EXPECT_EQ(tail("\n", 1), "\n");
+}
+
+class RunFollow : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(store::Workspace::initialize(m_dir.path(), "", "2026-01-01T00:00:00.000Z"));
+        auto opened = store::Workspace::open("t", m_dir.path());
+        ASSERT_TRUE(opened) << opened.error().message;
+        m_workspace.emplace(std::move(*opened));
+        m_options.now = [this] { return Stamp{"2026-01-01T00:00:05.000Z", m_now}; };
+        m_options.status_changed = [this](Status status) { m_seen.push_back(status); };
+    }
+
+    // A run recorded at k_t0, with its log.
+    void add_run(const std::string& name, std::optional<std::string_view> log) {
+        NewRun run;
+        run.name = name;
+        run.experiment = "exp";
+        run.compute = "local";
+        run.directory = run_directory(m_dir.path(), name);
+        auto inserted = insert_run(m_workspace->db(), run, Stamp{"2026-01-01T00:00:00.000Z", k_t0});
+        ASSERT_TRUE(inserted) << inserted.error().message;
+        if (log) {
+            write_text(std_log(run.directory), *log);
+        }
+    }
+
+    void complete(const std::string& name) {
+        Ending ending;
+        ending.status = Status::completed;
+        ending.exit_code = 0;
+        auto ended = finish(m_workspace->db(), name, ending, {"2026-01-01T00:00:02.000Z", k_t0});
+        ASSERT_TRUE(ended && *ended);
+    }
+
+    std::optional<RunRecord> stream(const std::string& name, std::optional<std::size_t> lines) {
+        auto streamed = stream_log(*m_workspace, name, m_out, lines, m_options);
+        EXPECT_TRUE(streamed) << streamed.error().message;
+        return streamed ? *streamed : std::nullopt;
+    }
+
+    TempDir m_dir;
+    std::optional<store::Workspace> m_workspace;
+    FollowOptions m_options;
+    std::int64_t m_now = k_t0 + 1000;
+    std::vector<Status> m_seen;
+    std::ostringstream m_out;
+};
+
+TEST_F(RunFollow, StreamOfAnEndedRunIsItsWholeLog) {
+    add_run("r", "one\ntwo\nthree\n");
+    complete("r");
+    const auto run = stream("r", std::nullopt);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, Status::completed);
+    EXPECT_EQ(m_out.str(), "one\ntwo\nthree\n");
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::completed}));
+}
+
+TEST_F(RunFollow, StreamWithTailGivesTheLastLines) {
+    add_run("r", "one\ntwo\nthree\n");
+    complete("r");
+    ASSERT_TRUE(stream("r", 2));
+    EXPECT_EQ(m_out.str(), "two\nthree\n");
+}
+
+TEST_F(RunFollow, StreamWithTailZeroGivesNothing) {
+    add_run("r", "one\ntwo\n");
+    complete("r");
+    ASSERT_TRUE(stream("r", 0));
+    EXPECT_EQ(m_out.str(), "");
+}
+
+TEST_F(RunFollow, AnUnendedLastLineIsEndedAtTheEnd) {
+    add_run("r", "one\ntwo");
+    complete("r");
+    ASSERT_TRUE(stream("r", std::nullopt));
+    EXPECT_EQ(m_out.str(), "one\ntwo\n");
+}
+
+TEST_F(RunFollow, AnUnendedLastLineWithTail) {
+    add_run("r", "one\ntwo\nthree");
+    complete("r");
+    ASSERT_TRUE(stream("r", 2));
+    EXPECT_EQ(m_out.str(), "two\nthree\n");
+}
+
+TEST_F(RunFollow, StreamOfAnEndedRunWithoutLog) {
+    add_run("r", std::nullopt);
+    complete("r");
+    ASSERT_TRUE(stream("r", std::nullopt));
+    EXPECT_EQ(m_out.str(), "");
+}
+
+TEST_F(RunFollow, StreamOfAMissingRunFails) {
+    auto streamed = stream_log(*m_workspace, "nope", m_out, std::nullopt, m_options);
+    ASSERT_FALSE(streamed);
+    EXPECT_THAT(streamed.error().message, HasSubstr("no run named 'nope' in workspace 't'"));
+}
+
+TEST_F(RunFollow, InterruptedStreamReturnsNothing) {
+    add_run("r", "partial");
+    int asked = 0;
+    m_options.interrupted = [&asked] { return ++asked > 3; };
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options);
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    EXPECT_FALSE(*streamed);
+    EXPECT_EQ(m_out.str(), "partial");  // what was read is not lost
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::not_started}));
+}
+
+TEST_F(RunFollow, WaitForAnEndedRun) {
+    add_run("r", std::nullopt);
+    complete("r");
+    auto waited = wait_for_end(*m_workspace, "r", m_options);
+    ASSERT_TRUE(waited) << waited.error().message;
+    ASSERT_TRUE(*waited);
+    EXPECT_EQ((*waited)->status, Status::completed);
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::completed}));
+}
+
+TEST_F(RunFollow, InterruptedWaitReturnsNothing) {
+    add_run("r", std::nullopt);
+    int asked = 0;
+    m_options.interrupted = [&asked] { return ++asked > 2; };
+    auto waited = wait_for_end(*m_workspace, "r", m_options);
+    ASSERT_TRUE(waited) << waited.error().message;
+    EXPECT_FALSE(*waited);
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::not_started}));
+}
+
+TEST_F(RunFollow, WaitEndsARunWhoseSupervisorNeverStarted) {
+    add_run("r", std::nullopt);
+    m_now = k_t0 + 31'000;
+    auto waited = wait_for_end(*m_workspace, "r", m_options);
+    ASSERT_TRUE(waited) << waited.error().message;
+    ASSERT_TRUE(*waited);
+    EXPECT_EQ((*waited)->status, Status::failed);
+    EXPECT_EQ((*waited)->reason, EndReason::infrastructure);
+    EXPECT_EQ((*waited)->error, "supervisor lost: it never started");
+    EXPECT_EQ((*waited)->waited_exit_code(), 125);
+}
+
+}  // namespace
+}  // namespace ferry::run

@@ -1,0 +1,594 @@
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../test_support.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/snapshot/walk.hpp"
+#include "ferry/store/workspace.hpp"
+
+namespace ferry::run {
+namespace {
+
+using test::TempDir;
+using ::testing::HasSubstr;
+
+constexpr std::string_view k_created = "2026-01-01T00:00:00.000Z";
+
+Stamp at(std::int64_t seconds) {
+    return {fmt::format("2026-01-01T00:00:{:02}.000Z", seconds),
+            1'767'225'600'000 + seconds * 1000};
+}
+
+RunFilter filter(std::string experiment, std::optional<Status> status = std::nullopt,
+                 std::optional<std::int64_t> limit = std::nullopt) {
+    RunFilter filter;
+    filter.experiment = std::move(experiment);
+    filter.status = status;
+    filter.limit = limit;
+    return filter;
+}
+
+std::vector<std::string> names_of(const std::vector<RunRecord>& runs) {
+    std::vector<std::string> names;
+    for (const auto& run : runs) {
+        names.push_back(run.name);
+    }
+    return names;
+}
+
+class RunRecordTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(store::Workspace::initialize(m_dir.path(), "", k_created));
+        auto opened = store::Workspace::open("t", m_dir.path());
+        ASSERT_TRUE(opened) << opened.error().message;
+        m_workspace.emplace(std::move(*opened));
+    }
+
+    store::Database& db() { return m_workspace->db(); }
+
+    NewRun new_run(const std::string& name, const std::string& experiment = "exp",
+                   const std::string& compute = "local") {
+        NewRun run;
+        run.name = name;
+        run.display_name = "display " + name;
+        run.experiment = experiment;
+        run.compute = compute;
+        run.runtime = "host";
+        run.command = "echo " + name;
+        run.spec = {{"command", "echo"}, {"inputs", {{"a", 1}}}};
+        run.plan = {{"command", "echo " + name}};
+        run.directory = m_dir / "runs" / name;
+        run.submitted_by = "tester";
+        return run;
+    }
+
+    RunRecord insert(const std::string& name, std::int64_t second = 0,
+                     const std::string& experiment = "exp", const std::string& compute = "local") {
+        auto inserted = insert_run(db(), new_run(name, experiment, compute), at(second));
+        EXPECT_TRUE(inserted) << inserted.error().message;
+        return inserted ? *inserted : RunRecord{};
+    }
+
+    RunRecord get(std::string_view name) {
+        auto run = get_run(db(), name, "t");
+        EXPECT_TRUE(run) << run.error().message;
+        return run ? *run : RunRecord{};
+    }
+
+    std::vector<Event> events_of(std::string_view name) {
+        auto events = run_events(db(), get(name).seq);
+        EXPECT_TRUE(events) << events.error().message;
+        return events ? *events : std::vector<Event>{};
+    }
+
+    void queue(std::string_view name, std::int64_t second = 1) {
+        auto moved = transition(db(), name, {Status::not_started}, Status::queued, at(second));
+        ASSERT_TRUE(moved) << moved.error().message;
+        ASSERT_TRUE(*moved);
+    }
+
+    bool claim(std::string_view name, std::int64_t slots) {
+        auto claimed = claim_slot(db(), name, slots, at(2));
+        EXPECT_TRUE(claimed) << claimed.error().message;
+        return claimed && *claimed;
+    }
+
+    TempDir m_dir;
+    std::optional<store::Workspace> m_workspace;
+};
+
+TEST_F(RunRecordTest, InsertThenFindAndGet) {
+    const RunRecord inserted = insert("a", 3);
+    EXPECT_EQ(inserted.name, "a");
+    EXPECT_EQ(inserted.status, Status::not_started);
+
+    auto found = find_run(db(), "a");
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_TRUE(*found);
+    const RunRecord& run = **found;
+    EXPECT_EQ(run.seq, inserted.seq);
+    EXPECT_GT(run.seq, 0);
+    EXPECT_EQ(run.display_name, "display a");
+    EXPECT_EQ(run.experiment, "exp");
+    EXPECT_EQ(run.compute, "local");
+    EXPECT_EQ(run.runtime, "host");
+    EXPECT_EQ(run.status, Status::not_started);
+    EXPECT_FALSE(run.holds_slot);
+    EXPECT_EQ(run.created.text, "2026-01-01T00:00:03.000Z");
+    EXPECT_EQ(run.created.ms, 1'767'225'603'000);
+    EXPECT_FALSE(run.started);
+    EXPECT_FALSE(run.ended);
+    EXPECT_EQ(run.snapshot, "");
+    EXPECT_EQ(run.command, "echo a");
+    EXPECT_EQ(run.spec.dump(), R"({"command":"echo","inputs":{"a":1}})");
+    EXPECT_EQ(run.plan.dump(), R"({"command":"echo a"})");
+    EXPECT_EQ(run.directory, m_dir / "runs" / "a");
+    EXPECT_EQ(run.submitted_by, "tester");
+    EXPECT_FALSE(run.supervisor_pid);
+    EXPECT_EQ(run.boot_id, "");
+    EXPECT_FALSE(run.heartbeat_ms);
+    EXPECT_FALSE(run.cancel_grace);
+    EXPECT_FALSE(run.exit_code);
+    EXPECT_EQ(run.reason, EndReason::none);
+    EXPECT_EQ(run.error, "");
+    EXPECT_EQ(run.artifacts, "");
+
+    const RunRecord got = get("a");
+    EXPECT_EQ(got.seq, inserted.seq);
+
+    const auto events = events_of("a");
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].status, Status::not_started);
+    EXPECT_EQ(events[0].at, "2026-01-01T00:00:03.000Z");
+    EXPECT_EQ(events[0].detail, "submitted");
+}
+
+TEST_F(RunRecordTest, SnapshotIsKept) {
+    TempDir code;
+    test::write_text(code / "train.py", "print(1)\n");
+    auto listing = snapshot::list_tree(code.path());
+    ASSERT_TRUE(listing) << listing.error().message;
+    auto taken =
+        snapshot::store_snapshot(*m_workspace, *listing, snapshot::k_default_limit, k_created);
+    ASSERT_TRUE(taken) << taken.error().message;
+    NewRun run = new_run("a");
+    run.snapshot = taken->id;
+    auto inserted = insert_run(db(), run, at(0));
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    EXPECT_EQ(inserted->snapshot, taken->id);
+}
+
+TEST_F(RunRecordTest, AnUnknownSnapshotIsRefusedWithoutARow) {
+    NewRun run = new_run("a");
+    run.snapshot = std::string(64, 'a');
+    EXPECT_FALSE(insert_run(db(), run, at(0)));
+    auto found = find_run(db(), "a");
+    ASSERT_TRUE(found);
+    EXPECT_FALSE(*found);
+}
+
+TEST_F(RunRecordTest, DuplicateNameIsRefused) {
+    insert("a");
+    auto again = insert_run(db(), new_run("a", "other"), at(5));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ExitCode::failure);
+    EXPECT_THAT(again.error().message, HasSubstr("run a already exists"));
+    EXPECT_EQ(get("a").experiment, "exp");  // the first one is untouched
+    EXPECT_EQ(events_of("a").size(), 1U);
+}
+
+TEST_F(RunRecordTest, MissingRunNamesTheWorkspace) {
+    auto found = find_run(db(), "nope");
+    ASSERT_TRUE(found);
+    EXPECT_FALSE(*found);
+    auto got = get_run(db(), "nope", "t");
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().code, ExitCode::failure);
+    EXPECT_EQ(got.error().message, "no run named 'nope' in workspace 't' (see 'ferry run list')");
+}
+
+TEST_F(RunRecordTest, NewestRunAndNames) {
+    auto none = newest_run(db());
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+    insert("a", 1);
+    insert("b", 2);
+    auto newest = newest_run(db());
+    ASSERT_TRUE(newest);
+    ASSERT_TRUE(*newest);
+    EXPECT_EQ((*newest)->name, "b");
+    auto names = run_names(db());
+    ASSERT_TRUE(names);
+    EXPECT_EQ(*names, (std::vector<std::string>{"b", "a"}));
+}
+
+TEST_F(RunRecordTest, ListNewestFirstWithFiltersLimitAndTotal) {
+    insert("a", 1, "one");
+    insert("b", 2, "two");
+    insert("c", 3, "one");
+    insert("d", 4, "one");
+    queue("b");
+    queue("d");
+
+    auto all = list_runs(db(), {});
+    ASSERT_TRUE(all) << all.error().message;
+    EXPECT_EQ(names_of(all->first), (std::vector<std::string>{"d", "c", "b", "a"}));
+    EXPECT_EQ(all->second, 4);
+
+    auto one = list_runs(db(), filter("one"));
+    ASSERT_TRUE(one);
+    EXPECT_EQ(names_of(one->first), (std::vector<std::string>{"d", "c", "a"}));
+    EXPECT_EQ(one->second, 3);
+
+    auto queued = list_runs(db(), filter("", Status::queued));
+    ASSERT_TRUE(queued);
+    EXPECT_EQ(names_of(queued->first), (std::vector<std::string>{"d", "b"}));
+    EXPECT_EQ(queued->second, 2);
+
+    auto both = list_runs(db(), filter("one", Status::queued));
+    ASSERT_TRUE(both);
+    EXPECT_EQ(names_of(both->first), (std::vector<std::string>{"d"}));
+    EXPECT_EQ(both->second, 1);
+
+    auto limited = list_runs(db(), filter("", std::nullopt, 2));
+    ASSERT_TRUE(limited);
+    EXPECT_EQ(names_of(limited->first), (std::vector<std::string>{"d", "c"}));
+    EXPECT_EQ(limited->second, 4);
+
+    auto none = list_runs(db(), filter("three"));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->first.empty());
+    EXPECT_EQ(none->second, 0);
+}
+
+TEST_F(RunRecordTest, TransitionOnlyFromAllowedStatuses) {
+    insert("a");
+    auto wrong = transition(db(), "a", {Status::queued}, Status::preparing, at(1), "no");
+    ASSERT_TRUE(wrong);
+    EXPECT_FALSE(*wrong);
+    EXPECT_EQ(get("a").status, Status::not_started);
+    EXPECT_EQ(events_of("a").size(), 1U);
+
+    auto right =
+        transition(db(), "a", {Status::queued, Status::not_started}, Status::queued, at(2), "why");
+    ASSERT_TRUE(right) << right.error().message;
+    EXPECT_TRUE(*right);
+    EXPECT_EQ(get("a").status, Status::queued);
+    EXPECT_FALSE(get("a").started);
+
+    const auto events = events_of("a");
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_EQ(events[1].status, Status::queued);
+    EXPECT_EQ(events[1].at, "2026-01-01T00:00:02.000Z");
+    EXPECT_EQ(events[1].detail, "why");
+
+    auto missing = transition(db(), "nope", {Status::not_started}, Status::queued, at(3));
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(*missing);
+}
+
+TEST_F(RunRecordTest, EmptyDetailIsStoredAsEmptyText) {
+    insert("a");
+    auto moved = transition(db(), "a", {Status::not_started}, Status::queued, at(1));
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_TRUE(*moved);
+    auto moved_again =
+        transition(db(), "a", {Status::queued}, Status::preparing, at(2), std::string_view());
+    ASSERT_TRUE(moved_again) << moved_again.error().message;
+    EXPECT_TRUE(*moved_again);
+    const auto events = events_of("a");
+    ASSERT_EQ(events.size(), 3U);
+    EXPECT_EQ(events[1].detail, "");
+    EXPECT_EQ(events[2].detail, "");
+    EXPECT_EQ(events[2].status, Status::preparing);
+}
+
+TEST_F(RunRecordTest, RunningSetsStartedAt) {
+    insert("a");
+    auto moved = transition(db(), "a", {Status::not_started}, Status::running, at(7));
+    ASSERT_TRUE(moved);
+    ASSERT_TRUE(*moved);
+    const RunRecord run = get("a");
+    ASSERT_TRUE(run.started);
+    EXPECT_EQ(run.started->text, "2026-01-01T00:00:07.000Z");
+    EXPECT_EQ(run.started->ms, 1'767'225'607'000);
+    EXPECT_FALSE(run.ended);
+}
+
+TEST_F(RunRecordTest, FinishOnlyOnceAndFreesTheSlot) {
+    insert("a");
+    queue("a");
+    ASSERT_TRUE(claim("a", 1));
+    EXPECT_TRUE(get("a").holds_slot);
+
+    Ending ending;
+    ending.status = Status::failed;
+    ending.reason = EndReason::job;
+    ending.exit_code = 3;
+    ending.error = "exit code 3";
+    auto ended = finish(db(), "a", ending, at(9));
+    ASSERT_TRUE(ended) << ended.error().message;
+    EXPECT_TRUE(*ended);
+
+    RunRecord run = get("a");
+    EXPECT_EQ(run.status, Status::failed);
+    EXPECT_FALSE(run.holds_slot);
+    ASSERT_TRUE(run.ended);
+    EXPECT_EQ(run.ended->text, "2026-01-01T00:00:09.000Z");
+    EXPECT_EQ(run.ended->ms, 1'767'225'609'000);
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_EQ(run.reason, EndReason::job);
+    EXPECT_EQ(run.error, "exit code 3");
+    EXPECT_EQ(run.waited_exit_code(), 3);
+    auto events = events_of("a");
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().status, Status::failed);
+    EXPECT_EQ(events.back().detail, "exit code 3");
+
+    Ending again;
+    again.status = Status::completed;
+    again.exit_code = 0;
+    auto second = finish(db(), "a", again, at(10));
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_FALSE(*second);
+    run = get("a");
+    EXPECT_EQ(run.status, Status::failed);
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_EQ(run.ended->ms, 1'767'225'609'000);
+    EXPECT_EQ(events_of("a").size(), events.size());
+
+    auto missing = finish(db(), "nope", ending, at(11));
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(*missing);
+}
+
+TEST_F(RunRecordTest, FinishWithoutExitCodeOrErrorStoresNullAndEmpty) {
+    insert("a");
+    Ending ending;
+    ending.status = Status::completed;
+    ending.reason = EndReason::job;
+    auto ended = finish(db(), "a", ending, at(1));
+    ASSERT_TRUE(ended) << ended.error().message;
+    EXPECT_TRUE(*ended);
+    const RunRecord run = get("a");
+    EXPECT_FALSE(run.exit_code);
+    EXPECT_EQ(run.error, "");
+    EXPECT_EQ(events_of("a").back().detail, "");
+}
+
+TEST_F(RunRecordTest, FinishKeepsArtifactsUnlessGiven) {
+    insert("a");
+    insert("b");
+    auto first = m_workspace->put_blob_bytes("first", k_created);
+    auto second = m_workspace->put_blob_bytes("second", k_created);
+    ASSERT_TRUE(first && second);
+    ASSERT_TRUE(set_artifacts(db(), "a", first->sha256));
+    ASSERT_TRUE(set_artifacts(db(), "b", first->sha256));
+    EXPECT_EQ(get("a").artifacts, first->sha256);
+    Ending keep;
+    keep.status = Status::completed;
+    keep.exit_code = 0;
+    auto kept = finish(db(), "a", keep, at(1));
+    ASSERT_TRUE(kept) << kept.error().message;
+    EXPECT_TRUE(*kept);
+    EXPECT_EQ(get("a").artifacts, first->sha256);
+
+    Ending replace = keep;
+    replace.artifacts = second->sha256;
+    auto replaced = finish(db(), "b", replace, at(1));
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    EXPECT_TRUE(*replaced);
+    EXPECT_EQ(get("b").artifacts, second->sha256);
+}
+
+TEST_F(RunRecordTest, SupervisorAndHeartbeat) {
+    insert("a");
+    ASSERT_TRUE(set_supervisor(db(), "a", 4242, "boot@host", at(4)));
+    RunRecord run = get("a");
+    EXPECT_EQ(run.supervisor_pid, 4242);
+    EXPECT_EQ(run.boot_id, "boot@host");
+    EXPECT_EQ(run.heartbeat_ms, 1'767'225'604'000);
+    ASSERT_TRUE(heartbeat(db(), "a", at(8)));
+    EXPECT_EQ(get("a").heartbeat_ms, 1'767'225'608'000);
+}
+
+TEST_F(RunRecordTest, RequestCancelReturnsThePreviousStatus) {
+    insert("a");
+    auto moved = transition(db(), "a", {Status::not_started}, Status::running, at(1));
+    ASSERT_TRUE(moved && *moved);
+
+    auto before = request_cancel(db(), "a", 7, at(2));
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(*before, Status::running);
+    RunRecord run = get("a");
+    EXPECT_EQ(run.status, Status::cancel_requested);
+    EXPECT_EQ(run.cancel_grace, 7);
+    auto events = events_of("a");
+    EXPECT_EQ(events.back().status, Status::cancel_requested);
+    EXPECT_EQ(events.back().detail, "grace 7 s");
+    EXPECT_EQ(events.back().at, "2026-01-01T00:00:02.000Z");
+
+    // Asked again: the grace changes, no second event.
+    auto again = request_cancel(db(), "a", 3, at(3));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, Status::cancel_requested);
+    EXPECT_EQ(get("a").cancel_grace, 3);
+    EXPECT_EQ(events_of("a").size(), events.size());
+}
+
+TEST_F(RunRecordTest, RequestCancelOfARunNotStartedYet) {
+    insert("a");
+    auto before = request_cancel(db(), "a", 10, at(1));
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(*before, Status::not_started);
+    EXPECT_EQ(get("a").status, Status::cancel_requested);
+    EXPECT_EQ(get("a").cancel_grace, 10);
+    // The supervisor, starting late, cannot queue it any more.
+    auto queued = transition(db(), "a", {Status::not_started}, Status::queued, at(2));
+    ASSERT_TRUE(queued);
+    EXPECT_FALSE(*queued);
+}
+
+TEST_F(RunRecordTest, RequestCancelIsANoOpOnAnEndedRun) {
+    insert("a");
+    Ending ending;
+    ending.status = Status::completed;
+    ending.exit_code = 0;
+    ASSERT_TRUE(finish(db(), "a", ending, at(1)));
+    const auto events = events_of("a");
+
+    auto before = request_cancel(db(), "a", 10, at(2));
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(*before, Status::completed);
+    const RunRecord run = get("a");
+    EXPECT_EQ(run.status, Status::completed);
+    EXPECT_FALSE(run.cancel_grace);
+    EXPECT_EQ(events_of("a").size(), events.size());
+}
+
+TEST_F(RunRecordTest, RequestCancelOfAMissingRunFails) {
+    auto before = request_cancel(db(), "nope", 10, at(2));
+    ASSERT_FALSE(before);
+    EXPECT_THAT(before.error().message, HasSubstr("no run named 'nope'"));
+}
+
+TEST_F(RunRecordTest, ClaimSlotInSubmissionOrder) {
+    insert("a", 1);
+    insert("b", 2);
+    insert("c", 3);
+    queue("a");
+    queue("b");
+    queue("c");
+
+    EXPECT_FALSE(claim("b", 1));  // a was queued before it
+    EXPECT_FALSE(claim("b", 5));  // whatever the slots
+    EXPECT_EQ(get("b").status, Status::queued);
+
+    EXPECT_TRUE(claim("a", 1));
+    RunRecord a = get("a");
+    EXPECT_EQ(a.status, Status::preparing);
+    EXPECT_TRUE(a.holds_slot);
+    EXPECT_EQ(events_of("a").back().status, Status::preparing);
+    EXPECT_EQ(events_of("a").back().detail, "");
+
+    EXPECT_FALSE(claim("a", 1));  // not queued any more
+    EXPECT_FALSE(claim("b", 1));  // the only slot is taken
+    EXPECT_TRUE(claim("b", 2));   // a second slot
+    EXPECT_FALSE(claim("c", 2));  // not above the slots
+
+    Ending ending;
+    ending.status = Status::completed;
+    ending.exit_code = 0;
+    ASSERT_TRUE(finish(db(), "a", ending, at(4)));
+    EXPECT_TRUE(claim("c", 2));
+    EXPECT_EQ(get("c").status, Status::preparing);
+}
+
+TEST_F(RunRecordTest, ClaimSlotCountsOnlyTheSameCompute) {
+    insert("a", 1, "exp", "local");
+    insert("b", 2, "exp", "other");
+    queue("a");
+    queue("b");
+    EXPECT_TRUE(claim("b", 1));  // a waits on another compute
+    EXPECT_TRUE(claim("a", 1));  // b holds a slot of another compute
+}
+
+TEST_F(RunRecordTest, ClaimSlotOfANotStartedOrMissingRunIsRefused) {
+    insert("a");
+    EXPECT_FALSE(claim("a", 1));
+    EXPECT_FALSE(claim("nope", 1));
+}
+
+TEST_F(RunRecordTest, ComputeLoadCounts) {
+    insert("a", 1);
+    insert("b", 2);
+    insert("c", 3);
+    insert("d", 4, "exp", "other");
+    queue("a");
+    queue("b");
+    queue("c");
+    queue("d");
+    ASSERT_TRUE(claim("a", 1));
+
+    auto load = compute_load(db(), "local");
+    ASSERT_TRUE(load) << load.error().message;
+    EXPECT_EQ(load->active, 1);
+    EXPECT_EQ(load->queued, 2);
+
+    auto other = compute_load(db(), "other");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->active, 0);
+    EXPECT_EQ(other->queued, 1);
+
+    Ending ending;
+    ending.status = Status::completed;
+    ASSERT_TRUE(finish(db(), "a", ending, at(5)));
+    ASSERT_TRUE(finish(db(), "b", ending, at(5)));
+    load = compute_load(db(), "local");
+    ASSERT_TRUE(load);
+    EXPECT_EQ(load->active, 0);
+    EXPECT_EQ(load->queued, 1);
+
+    auto none = compute_load(db(), "nothing");
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->active, 0);
+    EXPECT_EQ(none->queued, 0);
+}
+
+TEST_F(RunRecordTest, NextQueuedSupervisorIsTheOldestQueuedWithAPid) {
+    auto none = next_queued_supervisor(db(), "local");
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+
+    insert("a", 1);
+    insert("b", 2);
+    insert("c", 3);
+    insert("d", 4, "exp", "other");
+    queue("a");  // no supervisor pid yet
+    queue("b");
+    queue("c");
+    queue("d");
+    ASSERT_TRUE(set_supervisor(db(), "b", 202, "x@y", at(5)));
+    ASSERT_TRUE(set_supervisor(db(), "c", 303, "x@y", at(5)));
+    ASSERT_TRUE(set_supervisor(db(), "d", 404, "x@y", at(5)));
+
+    auto next = next_queued_supervisor(db(), "local");
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_EQ(*next, std::optional<std::int64_t>(202));
+
+    ASSERT_TRUE(set_supervisor(db(), "a", 101, "x@y", at(5)));
+    next = next_queued_supervisor(db(), "local");
+    ASSERT_TRUE(next);
+    EXPECT_EQ(*next, std::optional<std::int64_t>(101));
+
+    ASSERT_TRUE(claim("a", 1));  // no longer queued
+    next = next_queued_supervisor(db(), "local");
+    ASSERT_TRUE(next);
+    EXPECT_EQ(*next, std::optional<std::int64_t>(202));
+
+    auto other = next_queued_supervisor(db(), "other");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(*other, std::optional<std::int64_t>(404));
+}
+
+TEST_F(RunRecordTest, UnfinishedRunsOldestFirst) {
+    insert("a", 1);
+    insert("b", 2);
+    insert("c", 3);
+    Ending ending;
+    ending.status = Status::canceled;
+    ending.reason = EndReason::canceled;
+    ASSERT_TRUE(finish(db(), "b", ending, at(4)));
+    auto runs = unfinished_runs(db());
+    ASSERT_TRUE(runs) << runs.error().message;
+    EXPECT_EQ(names_of(*runs), (std::vector<std::string>{"a", "c"}));
+}
+
+}  // namespace
+}  // namespace ferry::run
