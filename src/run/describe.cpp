@@ -30,7 +30,7 @@ std::string human_duration(std::int64_t ms) {
     if (ms < 59'950) {  // what would round to "60.0 s" is a minute
         return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
     }
-    const std::int64_t seconds = ms / 1000;
+    const std::int64_t seconds = (ms + 500) / 1000;  // rounded, as the form above rounds
     if (seconds < 3600) {
         return fmt::format("{} min {:02} s", seconds / 60, seconds % 60);
     }

@@ -52,7 +52,8 @@ TEST(RunDescribe, HumanDuration) {
     EXPECT_EQ(human_duration(60'000), "1 min 00 s");
     EXPECT_EQ(human_duration(61'000), "1 min 01 s");
     EXPECT_EQ(human_duration(245'000), "4 min 05 s");
-    EXPECT_EQ(human_duration(3'599'999), "59 min 59 s");
+    EXPECT_EQ(human_duration(3'599'000), "59 min 59 s");
+    EXPECT_EQ(human_duration(3'599'999), "1 h 00 min");  // rounded to the second first
     EXPECT_EQ(human_duration(3'600'000), "1 h 00 min");
     EXPECT_EQ(human_duration(7'200'000), "2 h 00 min");
     EXPECT_EQ(human_duration(7'380'000), "2 h 03 min");
