@@ -9,6 +9,7 @@
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/describe.hpp"
+#include "ferry/run/distribution.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/supervisor.hpp"
@@ -132,6 +133,49 @@ Result<std::string> choose_name(store::Workspace& workspace, const SubmitOptions
     }
 }
 
+// The compute's GPUs: as many as its spec says, else what nvidia-smi finds.
+std::vector<std::string> compute_gpus(const run::ComputeRecord& compute) {
+    if (!compute.gpus) {
+        return run::discover_gpus();
+    }
+    std::vector<std::string> gpus;
+    for (std::int64_t i = 0; i < *compute.gpus; ++i) {
+        gpus.push_back(std::to_string(i));
+    }
+    return gpus;
+}
+
+// What each process of a distributed job would get, with ports picked now.
+Result<Json> rank_records(const run::Plan& plan) {
+    Json ranks = Json::array();
+    if (!plan.distribution) {
+        return ranks;
+    }
+    auto planned = run::plan_ranks(*plan.distribution, run::free_port);
+    if (!planned) {
+        return std::unexpected(planned.error());
+    }
+    for (const auto& rank : *planned) {
+        Json record;
+        record["rank"] = rank.rank;
+        record["role"] = rank.role.empty() ? plan.distribution->type : rank.role;
+        record["index"] = rank.index;
+        record["command"] =
+            plan.distribution->type == "mpi"
+                ? run::shell_join(run::mpirun_command(plan.distribution->processes, plan.command,
+                                                      "USER_LOGS", ::geteuid() == 0))
+                : plan.command;
+        Json variables = Json::object();
+        for (const auto& [key, value] : rank.environment) {
+            variables[key] = value;
+        }
+        record["environment"] = std::move(variables);
+        record["log"] = rank.log;
+        ranks.push_back(std::move(record));
+    }
+    return ranks;
+}
+
 struct Snapshot {
     std::optional<snapshot::Listing> listing;
     std::string id;
@@ -182,7 +226,7 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
 
 Json dry_run_record(const std::string& name, const std::string& experiment,
                     const std::string& compute, const run::Plan& plan, const fs::path& directory,
-                    const Snapshot& snapshot) {
+                    const Snapshot& snapshot, const Json& ranks) {
     Json record;
     record["name"] = name;
     record["experiment"] = experiment;
@@ -199,6 +243,8 @@ Json dry_run_record(const std::string& name, const std::string& experiment,
     record["inputs"] = json["inputs"];
     record["outputs"] = json["outputs"];
     record["timeout"] = json["timeout"];
+    record["distribution"] = json["distribution"];
+    record["ranks"] = ranks;
     if (snapshot.listing) {
         record["snapshot"] = {{"root", snapshot.listing->root.string()},
                               {"files", snapshot.listing->entries.size()},
@@ -255,10 +301,14 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
                                        ? run::default_experiment(job.code, ctx.cwd)
                                        : job.experiment_name;
     const fs::path directory = run::run_directory(workspace->root(), *name);
-    run::PlanRequest request{
-        source,     *name,
-        experiment, workspace->name(),
-        directory,  options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job};
+    run::PlanRequest request;
+    request.file = source;
+    request.run_name = *name;
+    request.experiment = experiment;
+    request.workspace = workspace->name();
+    request.run_directory = directory;
+    request.runtime = options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job;
+    request.gpus = compute_gpus(**compute);
     auto plan = run::make_plan(job, request);
     if (!plan) {
         return std::unexpected(plan.error());
@@ -271,8 +321,12 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         return std::unexpected(snapshot.error());
     }
     if (options.dry_run) {
-        output::print_document(
-            ctx, dry_run_record(*name, experiment, compute_name, *plan, directory, *snapshot));
+        auto ranks = rank_records(*plan);
+        if (!ranks) {
+            return std::unexpected(ranks.error());
+        }
+        output::print_document(ctx, dry_run_record(*name, experiment, compute_name, *plan,
+                                                   directory, *snapshot, *ranks));
         return {};
     }
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <charconv>
 #include <chrono>
 #include <csignal>
 
@@ -78,8 +79,43 @@ void poke_supervisor(const run::RunRecord& run, int signal) {
     }
 }
 
+Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
+                                                const std::string& name, const std::string& rank) {
+    auto run = run::get_run(workspace.db(), name, workspace.name());
+    if (!run) {
+        return std::unexpected(run.error());
+    }
+    const auto every = run::log_sources(*run, std::nullopt);
+    const bool distributed = every.size() > 1 || every.front().path != "user_logs/std_log.txt";
+    if (rank.empty()) {
+        return distributed ? run::log_sources(*run, 0) : every;
+    }
+    if (!distributed) {
+        return usage_error("run {} is one process: --rank is for distributed runs", name);
+    }
+    if (rank == "all") {
+        return every;
+    }
+    std::int64_t number = -1;
+    const auto [end, ec] = std::from_chars(rank.data(), rank.data() + rank.size(), number);
+    if (ec != std::errc() || end != rank.data() + rank.size() || number < 0 ||
+        number >= static_cast<std::int64_t>(every.size())) {
+        return usage_error("--rank {}: run {} has ranks 0 to {} (or 'all')", rank, name,
+                           every.size() - 1);
+    }
+    return run::log_sources(*run, number);
+}
+
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
-                        bool stream, std::optional<std::size_t> tail) {
+                        bool stream, std::optional<std::size_t> tail, const std::string& rank) {
+    std::vector<run::LogSource> logs;
+    if (stream) {
+        auto chosen = chosen_logs(workspace, name, rank);
+        if (!chosen) {
+            return std::unexpected(chosen.error());
+        }
+        logs = std::move(*chosen);
+    }
     InterruptGuard guard;
     run::FollowOptions options;
     options.interrupted = &InterruptGuard::interrupted;
@@ -88,11 +124,14 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
         options.status_changed = [&ctx](run::Status status) {
             ctx.err << "status: " << run::status_name(status) << '\n' << std::flush;
         };
-        ctx.err << "RunId: " << name << "\n\nStreaming user_logs/std_log.txt\n"
-                << std::string(31, '=') << "\n\n"
-                << std::flush;
+        ctx.err << "RunId: " << name << "\n\n";
+        for (const auto& log : logs) {
+            const std::string header = "Streaming " + log.path.string();
+            ctx.err << header << '\n' << std::string(header.size(), '=') << '\n';
+        }
+        ctx.err << '\n' << std::flush;
     }
-    auto ended = stream ? run::stream_log(workspace, name, ctx.out, tail, options)
+    auto ended = stream ? run::stream_log(workspace, name, ctx.out, tail, options, logs)
                         : run::wait_for_end(workspace, name, options);
     if (!ended) {
         return std::unexpected(ended.error());

@@ -32,11 +32,13 @@ public:
 [[nodiscard]] Error exit_status(int code);
 
 // Follows the run to its end: with its log on stdout (headers, status changes and the
-// summary on stderr) when `stream`, silently otherwise. Returns the exit status of the
+// summary on stderr) when `stream`, silently otherwise. `rank` picks the log of a
+// distributed run: "" rank 0, "N" rank N, "all" every rank. Returns the exit status of the
 // waiting commands as an error unless it is 0.
 [[nodiscard]] Result<void> follow_run(Context& ctx, store::Workspace& workspace,
                                       const std::string& name, bool stream,
-                                      std::optional<std::size_t> tail);
+                                      std::optional<std::size_t> tail,
+                                      const std::string& rank = {});
 
 // Tells a run's supervisor to look at its record now (a cancel).
 void poke_supervisor(const run::RunRecord& run, int signal);

@@ -32,6 +32,7 @@ struct RunOptions {
     std::string name;
     std::int64_t tail = -1;
     std::int64_t grace = 10;
+    std::string rank;
 };
 
 struct DownloadOptions {
@@ -140,7 +141,7 @@ Result<void> stream(Context& ctx, const RunOptions& options) {
     if (options.tail >= 0) {
         tail = static_cast<std::size_t>(options.tail);
     }
-    return follow_run(ctx, *workspace, run->name, true, tail);
+    return follow_run(ctx, *workspace, run->name, true, tail, options.rank);
 }
 
 void print_status(Context& ctx, const run::RunRecord& run) {
@@ -328,6 +329,9 @@ void add_run_verbs(CommandTree& tree) {
         [](CLI::App& verb, RunOptions& o) {
             add_run_argument(verb, o, false);
             verb.add_option("--tail", o.tail, "Start with the last N lines")->type_name("N");
+            verb.add_option("--rank", o.rank,
+                            "Distributed runs: the log of rank N (default 0), or 'all' prefixed")
+                ->type_name("N|all");
         },
         stream);
     tree.add_verb<RunOptions>(

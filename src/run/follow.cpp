@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <thread>
 
+#include "ferry/run/distribution.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/util/fd.hpp"
@@ -107,83 +109,114 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
     }
 }
 
+namespace {
+
+// One followed log file: its descriptor once it exists, and the line not yet ended.
+struct Followed {
+    LogSource source;
+    util::Fd fd;
+    std::string pending;
+    bool first_read = true;
+};
+
+// Writes the whole lines of `text` (each with the prefix) and keeps the rest for later.
+void write_lines(std::ostream& out, Followed& log, std::string_view text) {
+    log.pending.append(text);
+    const auto last_newline = log.pending.rfind('\n');
+    if (last_newline == std::string::npos) {
+        return;
+    }
+    if (log.source.prefix.empty()) {
+        out.write(log.pending.data(), static_cast<std::streamsize>(last_newline + 1));
+    } else {
+        std::size_t start = 0;
+        while (start <= last_newline) {
+            const auto end = log.pending.find('\n', start);
+            out << log.source.prefix;
+            out.write(log.pending.data() + start, static_cast<std::streamsize>(end + 1 - start));
+            start = end + 1;
+        }
+    }
+    out.flush();
+    log.pending.erase(0, last_newline + 1);
+}
+
+// Reads what the file has now; true when there was anything.
+bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail, char* buffer,
+           std::size_t size) {
+    std::string chunk;
+    for (;;) {
+        const ssize_t got = ::read(log.fd.get(), buffer, size);
+        if (got <= 0) {
+            break;
+        }
+        chunk.append(buffer, static_cast<std::size_t>(got));
+    }
+    if (log.first_read && tail) {
+        chunk.erase(0, tail_offset(chunk, *tail));  // only the last lines of what is there
+    }
+    log.first_read = false;
+    write_lines(out, log, chunk);
+    return !chunk.empty();
+}
+
+}  // namespace
+
 Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::string_view name,
                                             std::ostream& out, std::optional<std::size_t> tail,
-                                            const FollowOptions& options) {
+                                            const FollowOptions& options,
+                                            const std::vector<LogSource>& sources) {
     auto last_reap = Clock::time_point{};
     auto last_check = Clock::time_point{};
     std::optional<Status> seen;
-    util::Fd log;
-    std::string pending;  // a line not yet ended
-    bool first_read = true;
     bool ended = false;
     auto started = get_run(workspace.db(), name, workspace.name());
     if (!started) {
         return std::unexpected(started.error());
     }
-    const fs::path log_path = std_log(started->directory);
-    char buffer[65536];
+    std::vector<Followed> logs;
+    for (const auto& source : sources) {
+        logs.push_back({{started->directory / source.path, source.prefix}, {}, {}, true});
+    }
+    const auto all_open = [&] {
+        return std::all_of(logs.begin(), logs.end(),
+                           [](const Followed& log) { return bool(log.fd); });
+    };
+    std::vector<char> buffer(65536);
     for (;;) {
         if (options.interrupted && options.interrupted()) {
-            if (!pending.empty()) {
-                out << pending << std::flush;
+            for (auto& log : logs) {
+                if (!log.pending.empty()) {
+                    out << log.source.prefix << log.pending << std::flush;  // nothing read is lost
+                }
             }
             return std::optional<RunRecord>{};
         }
-        if (Clock::now() - last_check >= milliseconds(200) || !log) {
+        if (Clock::now() - last_check >= milliseconds(200) || !all_open()) {
             last_check = Clock::now();
             auto status = refresh(workspace, name, options, last_reap);
             if (!status) {
                 return std::unexpected(status.error());
             }
             report(options, seen, *status);
-            if (!log) {
-                log = util::Fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
+            for (auto& log : logs) {
+                if (!log.fd) {
+                    log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
+                }
             }
             ended = is_terminal(*status);  // then drain what is left and stop
         }
         bool got_any = false;
-        if (log) {
-            if (first_read && tail) {
-                // Only the last lines of what is there now.
-                std::string existing;
-                for (;;) {
-                    const ssize_t got = ::read(log.get(), buffer, sizeof buffer);
-                    if (got <= 0) {
-                        break;
-                    }
-                    existing.append(buffer, static_cast<std::size_t>(got));
-                }
-                const auto start = tail_offset(existing, *tail);
-                const auto last_newline = existing.rfind('\n');
-                if (last_newline != std::string::npos && last_newline + 1 > start) {
-                    out.write(existing.data() + start,
-                              static_cast<std::streamsize>(last_newline + 1 - start));
-                    out.flush();
-                    pending = existing.substr(last_newline + 1);
-                } else {
-                    pending = existing.substr(start);
-                }
-            }
-            first_read = false;
-            for (;;) {
-                const ssize_t got = ::read(log.get(), buffer, sizeof buffer);
-                if (got <= 0) {
-                    break;
-                }
+        for (auto& log : logs) {
+            if (log.fd && drain(out, log, tail, buffer.data(), buffer.size())) {
                 got_any = true;
-                pending.append(buffer, static_cast<std::size_t>(got));
-            }
-            const auto last_newline = pending.rfind('\n');
-            if (last_newline != std::string::npos) {
-                out.write(pending.data(), static_cast<std::streamsize>(last_newline + 1));
-                out.flush();
-                pending.erase(0, last_newline + 1);
             }
         }
         if (ended && !got_any) {
-            if (!pending.empty()) {
-                out << pending << '\n' << std::flush;
+            for (auto& log : logs) {
+                if (!log.pending.empty()) {
+                    out << log.source.prefix << log.pending << '\n' << std::flush;
+                }
             }
             return ended_record(workspace, name);
         }
@@ -191,6 +224,23 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             std::this_thread::sleep_for(milliseconds(20));
         }
     }
+}
+
+std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int64_t> rank) {
+    const Json distribution =
+        run.plan.is_object() ? run.plan.value("distribution", Json()) : Json();
+    if (!distribution.is_object()) {
+        return {{"user_logs/std_log.txt", ""}};
+    }
+    const auto ranks = DistributionPlan::from_json(distribution).ranks();
+    if (rank) {
+        return {{rank_log(*rank), ""}};
+    }
+    std::vector<LogSource> sources;
+    for (std::int64_t i = 0; i < ranks; ++i) {
+        sources.push_back({rank_log(i), fmt::format("[rank {}] ", i)});
+    }
+    return sources;
 }
 
 }  // namespace ferry::run

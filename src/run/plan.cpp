@@ -95,6 +95,7 @@ Json Plan::to_json() const {
                                    {"directory", output.directory.string()},
                                    {"target", output.target.string()}});
     }
+    json["distribution"] = distribution ? distribution->to_json() : Json(nullptr);
     json["timeout"] = timeout ? Json(*timeout) : Json(nullptr);
     json["notes"] = notes;
     return json;
@@ -117,6 +118,9 @@ Result<Plan> Plan::from_json(const Json& json) {
                                     output.at("directory").get<std::string>(),
                                     output.at("target").get<std::string>()});
         }
+        if (json.contains("distribution") && json["distribution"].is_object()) {
+            plan.distribution = DistributionPlan::from_json(json["distribution"]);
+        }
         if (!json.at("timeout").is_null()) {
             plan.timeout = json.at("timeout").get<std::int64_t>();
         }
@@ -129,12 +133,6 @@ Result<Plan> Plan::from_json(const Json& json) {
 
 Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) {
     const std::string& file = request.file;
-    if (job.distribution) {
-        return usage_error(
-            "{}: distribution '{}' is not supported by this version of ferry yet; remove it "
-            "to run one process",
-            file, job.distribution->type);
-    }
     if (job.resources.instance_count > 1) {
         return usage_error(
             "{}: resources.instance_count is {}, but the local compute is one machine; a "
@@ -152,6 +150,29 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
 
     Plan plan;
     plan.timeout = job.timeout;
+    if (job.distribution) {
+        DistributionPlan distribution;
+        distribution.type = job.distribution->type;
+        distribution.processes = job.distribution->process_count_per_instance;
+        distribution.workers = job.distribution->worker_count;
+        distribution.parameter_servers = job.distribution->parameter_server_count;
+        distribution.gpus = request.gpus;
+        distribution.gpus_per_instance = job.resources.gpus_per_instance;
+        if (distribution.ranks() < 1) {
+            return usage_error("{}: distribution '{}' asks for no process", file,
+                               distribution.type);
+        }
+        plan.distribution = std::move(distribution);
+    }
+    // The GPUs must exist; a distributed job's ranks get their slices when they start.
+    auto slices = gpu_slices(request.gpus, job.resources.gpus_per_instance,
+                             plan.distribution ? plan.distribution->ranks() : 1);
+    if (!slices) {
+        return usage_error("{}: {}", file, slices.error().message);
+    }
+    if (!plan.distribution && job.resources.gpus_per_instance && !slices->front().empty()) {
+        plan.environment["CUDA_VISIBLE_DEVICES"] = slices->front();
+    }
     spec::InterpolationValues values;
     const fs::path inputs_dir = request.run_directory / "inputs";
     for (const auto& input : job.inputs) {

@@ -11,10 +11,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/compute.hpp"
+#include "ferry/run/distribution.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
@@ -122,6 +124,21 @@ struct Launch {
     child_fail(launch.report_fd, 4);
 }
 
+// Whether PATH holds an executable `program`.
+bool on_path(std::string_view program) {
+    const char* path = std::getenv("PATH");
+    std::string_view rest = path != nullptr ? path : "/usr/bin:/bin";
+    while (!rest.empty()) {
+        const auto colon = rest.find(':');
+        const std::string dir(rest.substr(0, colon));
+        if (::access((dir + "/" + std::string(program)).c_str(), X_OK) == 0) {
+            return true;
+        }
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+    return false;
+}
+
 class Supervisor {
 public:
     Supervisor(store::Workspace workspace, RunRecord run, Plan plan)
@@ -132,7 +149,11 @@ public:
 private:
     bool wait_for_slot();
     Result<void> prepare();
-    Result<pid_t> start_job();
+    Result<void> start_job();
+    Result<pid_t> start_process(const std::string& command,
+                                const std::map<std::string, std::string>& extra,
+                                const fs::path& log);
+    [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
     void watch_job();
     void end(Ending ending);
     [[nodiscard]] bool cancel_requested();
@@ -145,8 +166,9 @@ private:
     Plan m_plan;
     sigset_t m_signals{};
     Clock::time_point m_last_beat{};
-    pid_t m_job = -1;
-    std::optional<int> m_job_status;  // a wait status
+    std::map<pid_t, std::int64_t> m_jobs;         // the processes started, and their ranks
+    std::map<std::int64_t, int> m_exits;          // rank -> exit code, as each ends
+    std::optional<std::int64_t> m_first_failure;  // the rank that failed first
 };
 
 void Supervisor::beat() {
@@ -179,8 +201,12 @@ void Supervisor::reap_children() {
         if (pid <= 0) {
             return;
         }
-        if (pid == m_job) {
-            m_job_status = status;
+        if (auto job = m_jobs.find(pid); job != m_jobs.end()) {
+            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            m_exits[job->second] = code;
+            if (code != 0 && !m_first_failure) {
+                m_first_failure = job->second;
+            }
         }
     }
 }
@@ -304,10 +330,63 @@ Result<void> Supervisor::prepare() {
     return {};
 }
 
-Result<pid_t> Supervisor::start_job() {
+Result<void> Supervisor::start_job() {
+    const auto& distribution = m_plan.distribution;
+    if (!distribution) {
+        auto pid = start_process(m_plan.command, {}, std_log(m_run.directory));
+        if (!pid) {
+            return std::unexpected(pid.error());
+        }
+        m_jobs[*pid] = 0;
+        return {};
+    }
+    auto ranks = plan_ranks(*distribution, free_port);
+    if (!ranks) {
+        return std::unexpected(ranks.error());
+    }
+    if (distribution->type == "mpi") {
+        if (!on_path("mpirun")) {
+            return fail(
+                "mpirun is not on PATH: an mpi distribution needs Open MPI "
+                "(Debian: apt-get install openmpi-bin)");
+        }
+        // Open MPI starts the ranks; each appends to its own log. mpirun's own words go to
+        // rank 0's log, where a reader looks first.
+        std::map<std::string, std::string> gpus;
+        if (const auto& first = ranks->front().environment;
+            first.contains("CUDA_VISIBLE_DEVICES")) {
+            gpus["CUDA_VISIBLE_DEVICES"] = first.at("CUDA_VISIBLE_DEVICES");
+        }
+        const auto words =
+            mpirun_command(distribution->processes, m_plan.command,
+                           (m_run.directory / "user_logs").string(), ::geteuid() == 0);
+        note("mpirun: {}", shell_join(words));
+        auto pid = start_process(shell_join(words), gpus, m_run.directory / rank_log(0));
+        if (!pid) {
+            return std::unexpected(pid.error());
+        }
+        m_jobs[*pid] = 0;
+        return {};
+    }
+    for (const auto& rank : *ranks) {
+        auto pid = start_process(m_plan.command, rank.environment, m_run.directory / rank.log);
+        if (!pid) {
+            return std::unexpected(with_context(pid.error(), fmt::format("rank {}", rank.rank)));
+        }
+        note("rank {} ({}{}): pid {}", rank.rank,
+             rank.role.empty() ? distribution->type : rank.role,
+             rank.role.empty() ? "" : fmt::format(" {}", rank.index), *pid);
+        m_jobs[*pid] = rank.rank;
+    }
+    return {};
+}
+
+Result<pid_t> Supervisor::start_process(const std::string& command,
+                                        const std::map<std::string, std::string>& extra,
+                                        const fs::path& log) {
     Launch launch;
     launch.working_directory = working_directory(m_run.directory).string();
-    launch.command = m_plan.command;
+    launch.command = command;
     std::map<std::string, std::string> variables;
     for (char** entry = environ; *entry != nullptr; ++entry) {
         const std::string_view text(*entry);
@@ -317,6 +396,9 @@ Result<pid_t> Supervisor::start_job() {
         }
     }
     for (const auto& [key, value] : m_plan.environment) {
+        variables[key] = value;
+    }
+    for (const auto& [key, value] : extra) {
         variables[key] = value;
     }
     for (const auto& [key, value] : variables) {
@@ -329,7 +411,6 @@ Result<pid_t> Supervisor::start_job() {
             }
         }
     }
-    const fs::path log = std_log(m_run.directory);
     util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     util::Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!log_fd || !null_fd) {
@@ -361,7 +442,6 @@ Result<pid_t> Supervisor::start_job() {
     if (pid == 0) {
         exec_job(launch, argv.data(), envp.data());
     }
-    m_job = pid;
     write_end.close();
     int payload[2] = {0, 0};
     ssize_t got = 0;
@@ -397,12 +477,17 @@ void Supervisor::watch_job() {
     auto last_sync = Clock::now();
     EndReason stop = EndReason::none;
     std::int64_t grace = k_default_grace_seconds;
-    while (!m_job_status) {
+    while (!all_ended()) {
         const timespec wait{0, 100'000'000};
         siginfo_t info{};
         const int signal = ::sigtimedwait(&m_signals, &info, &wait);
         reap_children();
-        if (m_job_status) {
+        if (all_ended()) {
+            break;
+        }
+        if (m_first_failure) {
+            // Fail fast: the other ranks cannot finish without this one.
+            stop = EndReason::job;
             break;
         }
         if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
@@ -435,7 +520,9 @@ void Supervisor::watch_job() {
         note("{}: SIGTERM to every process of the run, SIGKILL after {} s",
              stop == EndReason::timeout
                  ? fmt::format("limits.timeout of {} s reached", *m_plan.timeout)
-                 : std::string("cancel requested"),
+             : stop == EndReason::job ? fmt::format("rank {} exited with {}", *m_first_failure,
+                                                    describe_exit(m_exits.at(*m_first_failure)))
+                                      : std::string("cancel requested"),
              grace);
         const bool killed = terminate_all([&] { return descendants(self); },
                                           std::chrono::seconds(grace), [&] { reap_children(); });
@@ -449,12 +536,13 @@ void Supervisor::watch_job() {
                       [&] { reap_children(); });
     }
     reap_children();
-    int code = 0;
-    if (m_job_status) {
-        code =
-            WIFEXITED(*m_job_status) ? WEXITSTATUS(*m_job_status) : 128 + WTERMSIG(*m_job_status);
+    // The run's code: the first failing rank's, else rank 0's.
+    const std::int64_t deciding = m_first_failure.value_or(0);
+    const int code = m_exits.contains(deciding) ? m_exits.at(deciding) : 0;
+    for (const auto& [rank, exit_code] : m_exits) {
+        note("{} ended: {}", m_jobs.size() > 1 ? fmt::format("rank {}", rank) : "the command",
+             describe_exit(exit_code));
     }
-    note("the command ended: {}", describe_exit(code));
     Ending ending;
     ending.exit_code = code;
     if (stop == EndReason::canceled) {
@@ -471,7 +559,10 @@ void Supervisor::watch_job() {
     } else {
         ending.status = Status::failed;
         ending.reason = EndReason::job;
-        ending.error = describe_exit(code);
+        ending.error =
+            m_plan.distribution && m_plan.distribution->type != "mpi"
+                ? fmt::format("rank {} exited first, with {}", deciding, describe_exit(code))
+                : describe_exit(code);
     }
     end(std::move(ending));
 }
@@ -547,16 +638,25 @@ int Supervisor::run() {
     }
     std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::starting,
                              stamp_now());
-    note("running: bash -c {}", m_plan.command);
+    note("running: bash -c {}{}", m_plan.command,
+         m_plan.distribution ? fmt::format(" ({} {} processes)", m_plan.distribution->ranks(),
+                                           m_plan.distribution->type)
+                             : std::string());
     auto job = start_job();
     if (!job) {
-        reap_children();
         note("{}", job.error().message);
+        // Ranks already started must not outlive the failure to start the others.
+        terminate_all([&] { return descendants(::getpid()); }, milliseconds(0),
+                      [&] { reap_children(); });
         end({Status::failed, EndReason::infrastructure, std::nullopt, job.error().message, ""});
         return 0;
     }
+    std::string pids;
+    for (const auto& [pid, rank] : m_jobs) {
+        pids += (pids.empty() ? "pid " : ", ") + std::to_string(pid);
+    }
     std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting}, Status::running,
-                             stamp_now(), fmt::format("pid {}", *job));
+                             stamp_now(), pids);
     watch_job();
     return 0;
 }

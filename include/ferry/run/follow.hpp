@@ -4,6 +4,8 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "ferry/core/error.hpp"
 #include "ferry/run/record.hpp"
@@ -23,13 +25,25 @@ struct FollowOptions {
                                                             std::string_view name,
                                                             const FollowOptions& options);
 
-// Copies the run's log to `out` as it grows, whole lines at a time, from the start or from
-// its last `tail` lines, until the run has ended and the log is drained (nullopt when
-// interrupted first). Waits for the log when the run has not started yet.
+// A log file of a run (relative to its directory) and what to put before each of its lines.
+struct LogSource {
+    fs::path path;
+    std::string prefix;
+};
+
+// The logs `run stream` follows: the one log of a single process; of a distributed run the
+// log of `rank`, or with nullopt every rank's, each line prefixed "[rank N] ".
+[[nodiscard]] std::vector<LogSource> log_sources(const RunRecord& run,
+                                                 std::optional<std::int64_t> rank);
+
+// Copies the logs to `out` as they grow, whole lines at a time, from the start or from their
+// last `tail` lines, until the run has ended and the logs are drained (nullopt when
+// interrupted first). Waits for logs that do not exist yet.
 [[nodiscard]] Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace,
                                                           std::string_view name, std::ostream& out,
                                                           std::optional<std::size_t> tail,
-                                                          const FollowOptions& options);
+                                                          const FollowOptions& options,
+                                                          const std::vector<LogSource>& sources);
 
 // The offset where the last `lines` lines of `text` start.
 [[nodiscard]] std::size_t tail_offset(std::string_view text, std::size_t lines);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/core/error.hpp"
+#include "ferry/run/distribution.hpp"
 #include "ferry/spec/job.hpp"
 
 // What a submit decides before anything runs: the run's name and experiment, the command
@@ -42,8 +43,9 @@ struct Plan {
     std::map<std::string, std::string> environment;  // set for the job, over the submitter's
     std::vector<InputPlan> inputs;
     std::vector<OutputPlan> outputs;
-    std::optional<std::int64_t> timeout;  // seconds
-    std::vector<std::string> notes;       // said at submit and kept in the system log
+    std::optional<DistributionPlan> distribution;  // none: one process, user_logs/std_log.txt
+    std::optional<std::int64_t> timeout;           // seconds
+    std::vector<std::string> notes;                // said at submit and kept in the system log
 
     [[nodiscard]] Json to_json() const;
     [[nodiscard]] static Result<Plan> from_json(const Json& json);
@@ -60,6 +62,7 @@ struct PlanRequest {
     std::string workspace;  // its name, for FERRY_WORKSPACE
     fs::path run_directory;
     Runtime runtime = Runtime::from_job;
+    std::vector<std::string> gpus;  // the compute's GPU ids
 };
 
 [[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);

@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "../test_support.hpp"
+#include "ferry/run/distribution.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/plan.hpp"
 
 namespace ferry::run {
 namespace {
+
+const std::vector<LogSource> k_one_log = {{"user_logs/std_log.txt", ""}};
 
 using test::TempDir;
 using test::write_text;
@@ -92,7 +95,7 @@ protected:
     }
 
     std::optional<RunRecord> stream(const std::string& name, std::optional<std::size_t> lines) {
-        auto streamed = stream_log(*m_workspace, name, m_out, lines, m_options);
+        auto streamed = stream_log(*m_workspace, name, m_out, lines, m_options, k_one_log);
         EXPECT_TRUE(streamed) << streamed.error().message;
         return streamed ? *streamed : std::nullopt;
     }
@@ -150,8 +153,21 @@ TEST_F(RunFollow, StreamOfAnEndedRunWithoutLog) {
     EXPECT_EQ(m_out.str(), "");
 }
 
+TEST_F(RunFollow, EveryRankPrefixedWholeLinesAtATime) {
+    add_run("r", std::nullopt);
+    const fs::path dir = run_directory(m_dir.path(), "r");
+    write_text(dir / "user_logs/std_log_process_0.txt", "a\nb\n");
+    write_text(dir / "user_logs/std_log_process_1.txt", "c\nunfinished");
+    complete("r");
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options,
+                               {{"user_logs/std_log_process_0.txt", "[rank 0] "},
+                                {"user_logs/std_log_process_1.txt", "[rank 1] "}});
+    ASSERT_TRUE(streamed && *streamed);
+    EXPECT_EQ(m_out.str(), "[rank 0] a\n[rank 0] b\n[rank 1] c\n[rank 1] unfinished\n");
+}
+
 TEST_F(RunFollow, StreamOfAMissingRunFails) {
-    auto streamed = stream_log(*m_workspace, "nope", m_out, std::nullopt, m_options);
+    auto streamed = stream_log(*m_workspace, "nope", m_out, std::nullopt, m_options, k_one_log);
     ASSERT_FALSE(streamed);
     EXPECT_THAT(streamed.error().message, HasSubstr("no run named 'nope' in workspace 't'"));
 }
@@ -160,7 +176,7 @@ TEST_F(RunFollow, InterruptedStreamReturnsNothing) {
     add_run("r", "partial");
     int asked = 0;
     m_options.interrupted = [&asked] { return ++asked > 3; };
-    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options);
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options, k_one_log);
     ASSERT_TRUE(streamed) << streamed.error().message;
     EXPECT_FALSE(*streamed);
     EXPECT_EQ(m_out.str(), "partial");  // what was read is not lost
@@ -197,6 +213,35 @@ TEST_F(RunFollow, WaitEndsARunWhoseSupervisorNeverStarted) {
     EXPECT_EQ((*waited)->reason, EndReason::infrastructure);
     EXPECT_EQ((*waited)->error, "supervisor lost: it never started");
     EXPECT_EQ((*waited)->waited_exit_code(), 125);
+}
+
+}  // namespace
+}  // namespace ferry::run
+
+namespace ferry::run {
+namespace {
+
+TEST(RunFollowSources, OneProcessHasOneLogAndDistributedRunsOnePerRank) {
+    RunRecord single;
+    single.plan = {{"command", "x"}, {"distribution", nullptr}};
+    const auto one = log_sources(single, std::nullopt);
+    ASSERT_EQ(one.size(), 1U);
+    EXPECT_EQ(one[0].path, "user_logs/std_log.txt");
+    EXPECT_EQ(one[0].prefix, "");
+
+    RunRecord distributed;
+    DistributionPlan plan;
+    plan.type = "pytorch";
+    plan.processes = 2;
+    distributed.plan = {{"distribution", plan.to_json()}};
+    const auto all = log_sources(distributed, std::nullopt);
+    ASSERT_EQ(all.size(), 2U);
+    EXPECT_EQ(all[1].path, "user_logs/std_log_process_1.txt");
+    EXPECT_EQ(all[1].prefix, "[rank 1] ");
+    const auto rank1 = log_sources(distributed, 1);
+    ASSERT_EQ(rank1.size(), 1U);
+    EXPECT_EQ(rank1[0].path, "user_logs/std_log_process_1.txt");
+    EXPECT_EQ(rank1[0].prefix, "");
 }
 
 }  // namespace

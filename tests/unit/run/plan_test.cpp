@@ -26,12 +26,14 @@ protected:
         return job ? *job : spec::CommandJob{};
     }
 
-    PlanRequest request(Runtime runtime = Runtime::from_job) const {
-        return {"job.yml", "happy_fox_0123456789", "exp", "ws", m_run, runtime};
+    PlanRequest request(Runtime runtime = Runtime::from_job,
+                        std::vector<std::string> gpus = {}) const {
+        return {"job.yml", "happy_fox_0123456789", "exp", "ws", m_run, runtime, std::move(gpus)};
     }
 
-    Result<Plan> plan_of(const std::string& yaml, Runtime runtime = Runtime::from_job) {
-        return make_plan(load(yaml), request(runtime));
+    Result<Plan> plan_of(const std::string& yaml, Runtime runtime = Runtime::from_job,
+                         std::vector<std::string> gpus = {}) {
+        return make_plan(load(yaml), request(runtime, std::move(gpus)));
     }
 
     // The usage error of a plan that must fail.
@@ -268,10 +270,37 @@ TEST_F(RunPlan, OutputWithAPathIsRefused) {
               "outputs with the run ('ferry run download RUN --output-name model')");
 }
 
-TEST_F(RunPlan, DistributionIsRefused) {
-    EXPECT_EQ(usage_error_of("command: train\ndistribution:\n  type: pytorch\n"),
-              "job.yml: distribution 'pytorch' is not supported by this version of ferry yet; "
-              "remove it to run one process");
+TEST_F(RunPlan, DistributionIsPlannedWithTheComputesGpus) {
+    auto plan = plan_of(
+        "command: train\ndistribution:\n  type: tensorflow\n  worker_count: 2\n"
+        "  parameter_server_count: 1\nresources:\n  gpus_per_instance: 2\n",
+        Runtime::from_job, {"0", "1", "2"});
+    ASSERT_TRUE(plan) << plan.error().message;
+    ASSERT_TRUE(plan->distribution);
+    EXPECT_EQ(plan->distribution->type, "tensorflow");
+    EXPECT_EQ(plan->distribution->ranks(), 3);
+    EXPECT_EQ(plan->distribution->gpus, (std::vector<std::string>{"0", "1", "2"}));
+    EXPECT_EQ(plan->distribution->gpus_per_instance, 2);
+    EXPECT_FALSE(plan->environment.contains("CUDA_VISIBLE_DEVICES"));  // per rank, at start
+    auto again = Plan::from_json(plan->to_json());
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(again->distribution);
+    EXPECT_EQ(again->distribution->to_json(), plan->distribution->to_json());
+}
+
+TEST_F(RunPlan, MoreGpusThanTheComputeHasAreRefused) {
+    EXPECT_EQ(usage_error_of("command: train\nresources:\n  gpus_per_instance: 2\n"),
+              "job.yml: resources.gpus_per_instance is 2, but the compute has 0 GPUs");
+}
+
+TEST_F(RunPlan, OneProcessGetsTheGpusItAskedFor) {
+    auto plan = plan_of("command: train\nresources:\n  gpus_per_instance: 2\n", Runtime::from_job,
+                        {"0", "1", "2", "3"});
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(plan->environment.at("CUDA_VISIBLE_DEVICES"), "0,1");
+    auto all = plan_of("command: train\n", Runtime::from_job, {"0", "1"});
+    ASSERT_TRUE(all);
+    EXPECT_FALSE(all->environment.contains("CUDA_VISIBLE_DEVICES"));  // all visible, as ever
 }
 
 TEST_F(RunPlan, SeveralInstancesNeedSlurm) {

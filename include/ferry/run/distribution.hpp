@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/error.hpp"
+
+// Distributed jobs on one machine: which processes a distribution asks for, what each one
+// sees (torchrun's variables, TF_CONFIG, Open MPI's launch), and which GPUs each one gets.
+namespace ferry::run {
+
+struct DistributionPlan {
+    std::string type;            // "pytorch", "tensorflow" or "mpi"
+    std::int64_t processes = 1;  // pytorch and mpi: process_count_per_instance
+    std::int64_t workers = 1;    // tensorflow
+    std::int64_t parameter_servers = 0;
+    std::vector<std::string> gpus;  // the compute's GPU ids; empty: none
+    std::optional<std::int64_t> gpus_per_instance;
+
+    [[nodiscard]] std::int64_t ranks() const {
+        return type == "tensorflow" ? workers + parameter_servers : processes;
+    }
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+    [[nodiscard]] static DistributionPlan from_json(const nlohmann::ordered_json& json);
+};
+
+// One process of a distributed run.
+struct RankPlan {
+    std::int64_t rank = 0;
+    std::string role;        // "worker" or "ps" for tensorflow; "" otherwise
+    std::int64_t index = 0;  // within its role
+    std::map<std::string, std::string> environment;
+    std::string log;  // relative to the run directory
+};
+
+// The per-rank log of a distributed run, relative to the run directory.
+[[nodiscard]] std::string rank_log(std::int64_t rank);
+
+// The GPUs each of `ranks` local processes gets (a CUDA_VISIBLE_DEVICES value each; empty
+// strings when there are no GPUs to give). `wanted`: how many of `gpus` the job asked for
+// (nullopt: all). Fails when it asks for more than there are.
+[[nodiscard]] Result<std::vector<std::string>> gpu_slices(const std::vector<std::string>& gpus,
+                                                          std::optional<std::int64_t> wanted,
+                                                          std::int64_t ranks);
+
+// Every rank with its variables; `free_port` picks a port nobody listens on.
+[[nodiscard]] Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
+                                                       const std::function<int()>& free_port);
+
+// A TCP port of 127.0.0.1 that is free now (the kernel's choice); 0 when none could be had.
+[[nodiscard]] int free_port();
+
+// The GPUs nvidia-smi lists on this machine (their indexes), or none.
+[[nodiscard]] std::vector<std::string> discover_gpus();
+
+// The words that start an MPI job of `processes` ranks running `command` with bash, each
+// rank's output appended to its own log in `log_directory`.
+[[nodiscard]] std::vector<std::string> mpirun_command(std::int64_t processes,
+                                                      const std::string& command,
+                                                      const std::string& log_directory,
+                                                      bool as_root);
+
+}  // namespace ferry::run

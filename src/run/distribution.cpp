@@ -1,0 +1,220 @@
+#include "ferry/run/distribution.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <set>
+
+#include "ferry/util/fd.hpp"
+
+namespace ferry::run {
+
+nlohmann::ordered_json DistributionPlan::to_json() const {
+    nlohmann::ordered_json json;
+    json["type"] = type;
+    json["processes"] = processes;
+    json["workers"] = workers;
+    json["parameter_servers"] = parameter_servers;
+    json["gpus"] = gpus;
+    json["gpus_per_instance"] =
+        gpus_per_instance ? nlohmann::ordered_json(*gpus_per_instance) : nlohmann::ordered_json();
+    return json;
+}
+
+DistributionPlan DistributionPlan::from_json(const nlohmann::ordered_json& json) {
+    DistributionPlan plan;
+    plan.type = json.value("type", std::string());
+    plan.processes = json.value("processes", std::int64_t{1});
+    plan.workers = json.value("workers", std::int64_t{1});
+    plan.parameter_servers = json.value("parameter_servers", std::int64_t{0});
+    plan.gpus = json.value("gpus", std::vector<std::string>{});
+    if (json.contains("gpus_per_instance") && json["gpus_per_instance"].is_number_integer()) {
+        plan.gpus_per_instance = json["gpus_per_instance"].get<std::int64_t>();
+    }
+    return plan;
+}
+
+std::string rank_log(std::int64_t rank) {
+    return fmt::format("user_logs/std_log_process_{}.txt", rank);
+}
+
+Result<std::vector<std::string>> gpu_slices(const std::vector<std::string>& gpus,
+                                            std::optional<std::int64_t> wanted,
+                                            std::int64_t ranks) {
+    const auto available = static_cast<std::int64_t>(gpus.size());
+    const std::int64_t count = wanted.value_or(available);
+    if (count > available) {
+        return usage_error("resources.gpus_per_instance is {}, but the compute has {} GPU{}", count,
+                           available, available == 1 ? "" : "s");
+    }
+    std::vector<std::string> slices(static_cast<std::size_t>(ranks));
+    if (count <= 0) {
+        return slices;
+    }
+    for (std::int64_t rank = 0; rank < ranks; ++rank) {
+        std::string slice;
+        if (count >= ranks) {
+            // Each rank its own contiguous share; what does not divide evenly stays unused.
+            const std::int64_t share = count / ranks;
+            for (std::int64_t i = 0; i < share; ++i) {
+                slice +=
+                    (slice.empty() ? "" : ",") + gpus[static_cast<std::size_t>(rank * share + i)];
+            }
+        } else {
+            slice = gpus[static_cast<std::size_t>(rank % count)];  // more ranks than GPUs: shared
+        }
+        slices[static_cast<std::size_t>(rank)] = std::move(slice);
+    }
+    return slices;
+}
+
+Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
+                                         const std::function<int()>& pick_port) {
+    const std::int64_t ranks = plan.ranks();
+    if (ranks < 1) {
+        return usage_error("distribution '{}' asks for no process", plan.type);
+    }
+    auto slices = gpu_slices(plan.gpus, plan.gpus_per_instance, ranks);
+    if (!slices) {
+        return std::unexpected(slices.error());
+    }
+    // Distinct ports, even should the kernel offer one twice.
+    std::set<int> taken;
+    auto port = [&]() -> Result<int> {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            const int candidate = pick_port();
+            if (candidate > 0 && taken.insert(candidate).second) {
+                return candidate;
+            }
+        }
+        return fail("cannot find a free TCP port for the distribution's rendezvous");
+    };
+    std::vector<RankPlan> planned;
+    if (plan.type == "tensorflow") {
+        nlohmann::ordered_json cluster;
+        std::vector<std::string> workers;
+        std::vector<std::string> servers;
+        for (std::int64_t i = 0; i < plan.workers + plan.parameter_servers; ++i) {
+            auto chosen = port();
+            if (!chosen) {
+                return std::unexpected(chosen.error());
+            }
+            (i < plan.workers ? workers : servers).push_back(fmt::format("127.0.0.1:{}", *chosen));
+        }
+        cluster["worker"] = workers;
+        if (!servers.empty()) {
+            cluster["ps"] = servers;
+        }
+        for (std::int64_t rank = 0; rank < ranks; ++rank) {
+            const bool worker = rank < plan.workers;
+            RankPlan one{rank,
+                         worker ? "worker" : "ps",
+                         worker ? rank : rank - plan.workers,
+                         {},
+                         rank_log(rank)};
+            nlohmann::ordered_json config;
+            config["cluster"] = cluster;
+            config["task"] = {{"type", one.role}, {"index", one.index}};
+            config["environment"] = "cloud";
+            one.environment["TF_CONFIG"] = config.dump();
+            planned.push_back(std::move(one));
+        }
+    } else if (plan.type == "pytorch") {
+        auto master = port();
+        if (!master) {
+            return std::unexpected(master.error());
+        }
+        for (std::int64_t rank = 0; rank < ranks; ++rank) {
+            RankPlan one{rank, "", rank, {}, rank_log(rank)};
+            one.environment = {{"MASTER_ADDR", "127.0.0.1"},
+                               {"MASTER_PORT", std::to_string(*master)},
+                               {"WORLD_SIZE", std::to_string(ranks)},
+                               {"RANK", std::to_string(rank)},
+                               {"LOCAL_RANK", std::to_string(rank)},
+                               {"LOCAL_WORLD_SIZE", std::to_string(ranks)},
+                               {"NODE_RANK", "0"},
+                               {"GROUP_RANK", "0"}};
+            planned.push_back(std::move(one));
+        }
+    } else if (plan.type == "mpi") {
+        for (std::int64_t rank = 0; rank < ranks; ++rank) {
+            planned.push_back({rank, "", rank, {}, rank_log(rank)});  // mpirun sets OMPI_*
+        }
+    } else {
+        return usage_error(
+            "distribution type '{}' is not supported (use mpi, pytorch or "
+            "tensorflow)",
+            plan.type);
+    }
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        if (!(*slices)[i].empty()) {
+            planned[i].environment["CUDA_VISIBLE_DEVICES"] = (*slices)[i];
+        }
+    }
+    return planned;
+}
+
+int free_port() {
+    util::Fd socket_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!socket_fd) {
+        return 0;
+    }
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    if (::bind(socket_fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(socket_fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        return 0;
+    }
+    return ntohs(address.sin_port);
+}
+
+std::vector<std::string> discover_gpus() {
+    std::vector<std::string> gpus;
+    if (::access("/usr/bin/nvidia-smi", X_OK) != 0 &&
+        ::access("/usr/local/bin/nvidia-smi", X_OK) != 0) {
+        return gpus;
+    }
+    FILE* pipe = ::popen("nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null", "r");
+    if (pipe == nullptr) {
+        return gpus;
+    }
+    std::array<char, 64> line{};
+    while (std::fgets(line.data(), line.size(), pipe) != nullptr) {
+        std::string index(line.data());
+        while (!index.empty() && (index.back() == '\n' || index.back() == ' ')) {
+            index.pop_back();
+        }
+        if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos) {
+            gpus.push_back(index);
+        }
+    }
+    if (::pclose(pipe) != 0) {
+        gpus.clear();
+    }
+    return gpus;
+}
+
+std::vector<std::string> mpirun_command(std::int64_t processes, const std::string& command,
+                                        const std::string& log_directory, bool as_root) {
+    std::vector<std::string> words{"mpirun", "-np", std::to_string(processes)};
+    if (as_root) {
+        words.emplace_back("--allow-run-as-root");
+    }
+    // One machine: oversubscribing is fine, and the ranks talk through shared memory.
+    words.insert(words.end(),
+                 {"--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader"});
+    // Each rank appends its output to its own log, then runs the command.
+    words.insert(words.end(), {"bash", "-c",
+                               "exec >>\"$0/std_log_process_${OMPI_COMM_WORLD_RANK}.txt\" 2>&1; "
+                               "exec bash -c \"$1\"",
+                               log_directory, command});
+    return words;
+}
+
+}  // namespace ferry::run
