@@ -4,7 +4,9 @@
 #     with its output to a log file (the floor: what `nohup cmd > log &` costs);
 #  2. how late `ferry run stream` shows a line, against `tail -F` of the same log file, both
 #     following one job that prints a timestamp every 50 ms;
-#  3. 50 concurrent `run submit --wait` of a short job (one slot on the local compute).
+#  3. 50 concurrent `run submit --wait` of a short job (one slot on the local compute);
+#  4. starting the ranks of a 2-process job that does nothing: a pytorch distribution against
+#     torchrun (python3 -m torch.distributed.run), an mpi one against mpirun itself.
 # Usage: bench/run.sh [path/to/ferry] [runs]   (use a release build: make build)
 set -euo pipefail
 ferry=$(realpath "${1:-build/ferry}")
@@ -67,3 +69,24 @@ printf '%-58s %10s\n' "all 50 Completed after" "$(echo "scale=2; ($end - $start)
 import json, sys
 runs = json.load(sys.stdin)
 print("completed runs in the workspace:", sum(r["status"] == "Completed" for r in runs), "of", len(runs))'
+
+echo
+printf 'import os\nassert os.environ["WORLD_SIZE"] == "2"\n' >"$work/code/noop.py"
+printf '%-58s %10s\n' "4. a 2-rank job doing nothing, start to end" "ms/run"
+for kind in pytorch mpi; do
+    printf 'command: /usr/bin/python3 -c "pass"\ndistribution:\n  type: %s\n  process_count_per_instance: 2\n' \
+        "$kind" >"$work/$kind.yml"
+done
+printf '%-58s %10s\n' "ferry run submit --wait (distribution: pytorch, 2)" \
+    "$(mean_ms "$ferry" run submit --wait -f "$work/pytorch.yml")"
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    printf '%-58s %10s\n' "torchrun --nproc_per_node 2 (python3 -m torch.distributed.run)" \
+        "$(mean_ms /usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 "$work/code/noop.py")"
+fi
+if command -v mpirun >/dev/null; then
+    root_flag=$([[ $(id -u) == 0 ]] && echo --allow-run-as-root || true)
+    printf '%-58s %10s\n' "ferry run submit --wait (distribution: mpi, 2)" \
+        "$(mean_ms "$ferry" run submit --wait -f "$work/mpi.yml")"
+    printf '%-58s %10s\n' "mpirun -np 2 python3 -c pass" \
+        "$(mean_ms mpirun -np 2 $root_flag --oversubscribe /usr/bin/python3 -c pass)"
+fi
