@@ -160,11 +160,7 @@ Result<Json> rank_records(const run::Plan& plan) {
         record["rank"] = rank.rank;
         record["role"] = rank.role.empty() ? plan.distribution->type : rank.role;
         record["index"] = rank.index;
-        record["command"] =
-            plan.distribution->type == "mpi"
-                ? run::shell_join(run::mpirun_command(plan.distribution->processes, plan.command,
-                                                      "USER_LOGS", ::geteuid() == 0))
-                : plan.command;
+        record["command"] = plan.command;
         Json variables = Json::object();
         for (const auto& [key, value] : rank.environment) {
             variables[key] = value;
@@ -244,6 +240,18 @@ Json dry_run_record(const std::string& name, const std::string& experiment,
     record["outputs"] = json["outputs"];
     record["timeout"] = json["timeout"];
     record["distribution"] = json["distribution"];
+    // An mpi job's ranks are started by one mpirun (their GPU slices come from `ranks`).
+    if (plan.distribution && plan.distribution->type == "mpi") {
+        std::vector<std::string> slices;
+        for (const auto& rank : ranks) {
+            slices.push_back(rank["environment"].value("CUDA_VISIBLE_DEVICES", std::string()));
+        }
+        record["launcher"] =
+            run::shell_join(run::mpirun_command(plan.distribution->processes, plan.command,
+                                                directory.string(), ::geteuid() == 0, slices));
+    } else {
+        record["launcher"] = nullptr;
+    }
     record["ranks"] = ranks;
     if (snapshot.listing) {
         record["snapshot"] = {{"root", snapshot.listing->root.string()},

@@ -201,7 +201,8 @@ std::vector<std::string> discover_gpus() {
 }
 
 std::vector<std::string> mpirun_command(std::int64_t processes, const std::string& command,
-                                        const std::string& log_directory, bool as_root) {
+                                        const std::string& run_directory, bool as_root,
+                                        const std::vector<std::string>& gpu_slices) {
     std::vector<std::string> words{"mpirun", "-np", std::to_string(processes)};
     if (as_root) {
         words.emplace_back("--allow-run-as-root");
@@ -209,11 +210,23 @@ std::vector<std::string> mpirun_command(std::int64_t processes, const std::strin
     // One machine: oversubscribing is fine, and the ranks talk through shared memory.
     words.insert(words.end(),
                  {"--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader"});
-    // Each rank appends its output to its own log, then runs the command.
-    words.insert(words.end(), {"bash", "-c",
-                               "exec >>\"$0/std_log_process_${OMPI_COMM_WORLD_RANK}.txt\" 2>&1; "
-                               "exec bash -c \"$1\"",
-                               log_directory, command});
+    // Each rank appends its output to its own log, takes its GPUs, runs the command, and notes
+    // a failure, so the supervisor can name the rank that failed first.
+    std::string slices;
+    for (const auto& slice : gpu_slices) {
+        slices += (slices.empty() ? "" : ";") + slice;
+    }
+    words.insert(words.end(),
+                 {"bash", "-c",
+                  "exec >>\"$0/user_logs/std_log_process_${OMPI_COMM_WORLD_RANK}.txt\" 2>&1; "
+                  "IFS=';' read -ra slices <<<\"$2\"; "
+                  "slice=${slices[${OMPI_COMM_WORLD_LOCAL_RANK:-0}]:-}; "
+                  "if [ -n \"$slice\" ]; then export CUDA_VISIBLE_DEVICES=\"$slice\"; fi; "
+                  "bash -c \"$1\"; code=$?; "
+                  "if [ $code -ne 0 ]; then "
+                  "echo \"$OMPI_COMM_WORLD_RANK $code\" >>\"$0/system_logs/failed_ranks\"; fi; "
+                  "exit $code",
+                  run_directory, command, slices});
     return words;
 }
 

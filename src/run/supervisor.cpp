@@ -154,6 +154,8 @@ private:
                                 const std::map<std::string, std::string>& extra,
                                 const fs::path& log);
     [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
+    // The rank of an mpi job that noted its failure first, and its code.
+    [[nodiscard]] std::optional<std::pair<std::int64_t, int>> first_failed_mpi_rank() const;
     void watch_job();
     void end(Ending ending);
     [[nodiscard]] bool cancel_requested();
@@ -350,18 +352,17 @@ Result<void> Supervisor::start_job() {
                 "mpirun is not on PATH: an mpi distribution needs Open MPI "
                 "(Debian: apt-get install openmpi-bin)");
         }
-        // Open MPI starts the ranks; each appends to its own log. mpirun's own words go to
-        // rank 0's log, where a reader looks first.
-        std::map<std::string, std::string> gpus;
-        if (const auto& first = ranks->front().environment;
-            first.contains("CUDA_VISIBLE_DEVICES")) {
-            gpus["CUDA_VISIBLE_DEVICES"] = first.at("CUDA_VISIBLE_DEVICES");
+        // Open MPI starts the ranks; each appends to its own log and takes its GPU slice.
+        // mpirun's own words go to rank 0's log, where a reader looks first.
+        std::vector<std::string> slices;
+        for (const auto& rank : *ranks) {
+            const auto found = rank.environment.find("CUDA_VISIBLE_DEVICES");
+            slices.push_back(found == rank.environment.end() ? std::string() : found->second);
         }
-        const auto words =
-            mpirun_command(distribution->processes, m_plan.command,
-                           (m_run.directory / "user_logs").string(), ::geteuid() == 0);
+        const auto words = mpirun_command(distribution->processes, m_plan.command,
+                                          m_run.directory.string(), ::geteuid() == 0, slices);
         note("mpirun: {}", shell_join(words));
-        auto pid = start_process(shell_join(words), gpus, m_run.directory / rank_log(0));
+        auto pid = start_process(shell_join(words), {}, m_run.directory / rank_log(0));
         if (!pid) {
             return std::unexpected(pid.error());
         }
@@ -460,6 +461,19 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
     return pid;
 }
 
+std::optional<std::pair<std::int64_t, int>> Supervisor::first_failed_mpi_rank() const {
+    if (!m_plan.distribution || m_plan.distribution->type != "mpi") {
+        return std::nullopt;
+    }
+    auto text = util::read_file(m_run.directory / "system_logs" / "failed_ranks");
+    long long rank = -1;
+    int code = 0;
+    if (!text || std::sscanf(text->c_str(), "%lld %d", &rank, &code) != 2 || rank < 0) {
+        return std::nullopt;
+    }
+    return std::pair{static_cast<std::int64_t>(rank), code};
+}
+
 void Supervisor::sync_logs() {
     const std::vector<ArtifactSource> logs = {{"logs", working_directory(m_run.directory) / "logs"},
                                               {"user_logs", m_run.directory / "user_logs"}};
@@ -537,8 +551,13 @@ void Supervisor::watch_job() {
     }
     reap_children();
     // The run's code: the first failing rank's, else rank 0's.
-    const std::int64_t deciding = m_first_failure.value_or(0);
-    const int code = m_exits.contains(deciding) ? m_exits.at(deciding) : 0;
+    std::int64_t deciding = m_first_failure.value_or(0);
+    int code = m_exits.contains(deciding) ? m_exits.at(deciding) : 0;
+    if (const auto mpi = first_failed_mpi_rank();
+        mpi && code != 0 && stop != EndReason::canceled && stop != EndReason::timeout) {
+        deciding = mpi->first;
+        code = mpi->second;
+    }
     for (const auto& [rank, exit_code] : m_exits) {
         note("{} ended: {}", m_jobs.size() > 1 ? fmt::format("rank {}", rank) : "the command",
              describe_exit(exit_code));
@@ -559,10 +578,11 @@ void Supervisor::watch_job() {
     } else {
         ending.status = Status::failed;
         ending.reason = EndReason::job;
+        const bool rank_known =
+            m_plan.distribution && (m_plan.distribution->type != "mpi" || first_failed_mpi_rank());
         ending.error =
-            m_plan.distribution && m_plan.distribution->type != "mpi"
-                ? fmt::format("rank {} exited first, with {}", deciding, describe_exit(code))
-                : describe_exit(code);
+            rank_known ? fmt::format("rank {} exited first, with {}", deciding, describe_exit(code))
+                       : describe_exit(code);
     }
     end(std::move(ending));
 }

@@ -19,6 +19,9 @@ samples() {
     cat <<LIST
 run samples/hello/job.yml
 run samples/sklearn-digits/job.yml
+run samples/pytorch-ddp/job.yml
+run samples/mpi/job.yml
+run samples/tensorflow-tfconfig/job.yml
 run samples/sweep/sweep.yml
 env samples/environments/venv.yml
 env samples/environments/docker-build.yml

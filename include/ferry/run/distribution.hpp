@@ -59,11 +59,13 @@ struct RankPlan {
 // The GPUs nvidia-smi lists on this machine (their indexes), or none.
 [[nodiscard]] std::vector<std::string> discover_gpus();
 
-// The words that start an MPI job of `processes` ranks running `command` with bash, each
-// rank's output appended to its own log in `log_directory`.
+// The words that start an MPI job of `processes` ranks running `command` with bash: each
+// rank appends its output to its log in `run_directory`/user_logs, takes its GPU slice (by
+// local rank) and, when it fails, appends "RANK CODE" to system_logs/failed_ranks.
 [[nodiscard]] std::vector<std::string> mpirun_command(std::int64_t processes,
                                                       const std::string& command,
-                                                      const std::string& log_directory,
-                                                      bool as_root);
+                                                      const std::string& run_directory,
+                                                      bool as_root,
+                                                      const std::vector<std::string>& gpu_slices);
 
 }  // namespace ferry::run

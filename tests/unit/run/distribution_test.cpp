@@ -6,12 +6,27 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "../test_support.hpp"
 #include "ferry/run/distribution.hpp"
+#include "ferry/util/fs.hpp"
 
 namespace ferry::run {
 namespace {
 
 using Strings = std::vector<std::string>;
+
+std::string shell_quote(const std::string& word) {
+    std::string quoted = "'";
+    for (const char c : word) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
 
 // Ports 5000, 5001, ... with every one offered twice, as a kernel might.
 std::function<int()> counting_ports() {
@@ -141,15 +156,37 @@ TEST(RunDistribution, FreePortsAreBindableAndVary) {
     EXPECT_GT(ports.size(), 1U);
 }
 
-TEST(RunDistribution, MpirunRedirectsEachRankToItsLog) {
-    const auto words = mpirun_command(2, "python3 a.py", "/run/user_logs", true);
-    EXPECT_EQ(words, (Strings{"mpirun", "-np", "2", "--allow-run-as-root", "--oversubscribe",
-                              "--bind-to", "none", "--mca", "btl", "self,vader", "bash", "-c",
-                              "exec >>\"$0/std_log_process_${OMPI_COMM_WORLD_RANK}.txt\" 2>&1; "
-                              "exec bash -c \"$1\"",
-                              "/run/user_logs", "python3 a.py"}));
-    const auto user = mpirun_command(4, "x", "/l", false);
+TEST(RunDistribution, MpirunRedirectsEachRankToItsLogAndGivesItsGpus) {
+    const auto words = mpirun_command(2, "python3 a.py", "/run", true, {"0,1", "2,3"});
+    ASSERT_EQ(words.size(), 16U);
+    EXPECT_EQ(Strings(words.begin(), words.begin() + 12),
+              (Strings{"mpirun", "-np", "2", "--allow-run-as-root", "--oversubscribe", "--bind-to",
+                       "none", "--mca", "btl", "self,vader", "bash", "-c"}));
+    EXPECT_EQ(Strings(words.begin() + 13, words.end()),
+              (Strings{"/run", "python3 a.py", "0,1;2,3"}));
+    const auto user = mpirun_command(4, "x", "/l", false, {});
     EXPECT_EQ(std::count(user.begin(), user.end(), "--allow-run-as-root"), 0);
+    EXPECT_EQ(user.back(), "");
+}
+
+TEST(RunDistribution, MpiWrapperSelectsLogGpusAndNotesFailures) {
+    // The wrapper script, run by bash as mpirun would, for local rank 1 of 2.
+    test::TempDir dir;
+    std::filesystem::create_directories(dir / "user_logs");
+    std::filesystem::create_directories(dir / "system_logs");
+    const auto words = mpirun_command(2, "echo gpus=$CUDA_VISIBLE_DEVICES; exit 3",
+                                      dir.path().string(), false, {"0,1", "2,3"});
+    const auto c =
+        static_cast<std::size_t>(std::find(words.begin(), words.end(), "-c") - words.begin());
+    ASSERT_EQ(words.size(), c + 5);
+    const std::string line =
+        fmt::format("OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_LOCAL_RANK=1 bash -c {} {} {} {}",
+                    shell_quote(words[c + 1]), shell_quote(words[c + 2]), shell_quote(words[c + 3]),
+                    shell_quote(words[c + 4]));
+    const int status = std::system(line.c_str());
+    EXPECT_EQ(WEXITSTATUS(status), 3);
+    EXPECT_EQ(util::read_file(dir / "user_logs/std_log_process_1.txt").value_or(""), "gpus=2,3\n");
+    EXPECT_EQ(util::read_file(dir / "system_logs/failed_ranks").value_or(""), "1 3\n");
 }
 
 TEST(RunDistribution, PlanRoundTripsThroughJson) {
