@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "ferry/util/fd.hpp"
@@ -234,6 +235,9 @@ bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
     // A process stuck in the kernel (state D) cannot die yet; do not wait on it for ever.
     const auto give_up = deadline + std::chrono::seconds(10);
     bool killed = false;
+    // SIGTERM once per process (new ones are caught as they appear): a second one would cut
+    // short the cleanup its handler does.
+    std::set<pid_t> termed;
     for (;;) {
         if (reap) {
             reap();
@@ -244,10 +248,11 @@ bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
         }
         const bool late = std::chrono::steady_clock::now() >= deadline;
         for (const pid_t pid : pids) {
-            ::kill(pid, late ? SIGKILL : SIGTERM);
-            // A stopped process cannot act on SIGTERM until it runs again.
-            if (!late) {
-                ::kill(pid, SIGCONT);
+            if (late) {
+                ::kill(pid, SIGKILL);
+            } else if (termed.insert(pid).second) {
+                ::kill(pid, SIGTERM);
+                ::kill(pid, SIGCONT);  // a stopped process cannot act on SIGTERM until it runs
             }
         }
         killed = killed || late;
