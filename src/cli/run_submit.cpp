@@ -40,10 +40,6 @@ struct SubmitOptions {
     std::vector<std::string> command;
 };
 
-fs::path absolute_from(const Context& ctx, const std::string& path) {
-    return (fs::path(path).is_absolute() ? fs::path(path) : ctx.cwd / path).lexically_normal();
-}
-
 // The job: from the file, or built from the words after `--`.
 Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
                                                       const SubmitOptions& options) {

@@ -36,15 +36,6 @@ long milliseconds_since(std::chrono::steady_clock::time_point start) {
                                  .count());
 }
 
-fs::path absolute_from(const Context& ctx, const std::string& path) {
-    fs::path absolute =
-        (fs::path(path).is_absolute() ? fs::path(path) : ctx.cwd / path).lexically_normal();
-    if (!absolute.has_filename() && absolute.has_relative_path()) {
-        absolute = absolute.parent_path();  // "dir/." and "dir/" name dir
-    }
-    return absolute;
-}
-
 // The directory to snapshot: DIR, or the `code` of the job file, or the current directory.
 Result<fs::path> source_directory(const Context& ctx, const SnapshotOptions& options) {
     if (options.file.empty()) {
@@ -281,6 +272,16 @@ Result<void> snapshot_verb(Context& ctx, const SnapshotOptions& options) {
 }
 
 }  // namespace
+
+std::filesystem::path absolute_from(const Context& ctx, const std::string& path) {
+    std::filesystem::path absolute =
+        (std::filesystem::path(path).is_absolute() ? std::filesystem::path(path) : ctx.cwd / path)
+            .lexically_normal();
+    if (!absolute.has_filename() && absolute.has_relative_path()) {
+        absolute = absolute.parent_path();  // "dir/." and "dir/" name dir
+    }
+    return absolute;
+}
 
 void add_snapshot_verbs(CommandTree& tree) {
     tree.add_verb<SnapshotOptions>(

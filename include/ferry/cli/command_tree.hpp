@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,6 +72,10 @@ private:
 void add_workspace_verbs(CommandTree& tree);
 // `validate` and `schema` in every group that reads spec files.
 void add_spec_verbs(CommandTree& tree);
+// A path the user typed, made absolute against the context's directory and normalized;
+// "dir/" and "dir/." name dir.
+[[nodiscard]] std::filesystem::path absolute_from(const Context& ctx, const std::string& path);
+
 // `run snapshot`.
 void add_snapshot_verbs(CommandTree& tree);
 // `run submit`; `run list|show|stream|wait|cancel|download`; `compute create|list|show|delete`.
