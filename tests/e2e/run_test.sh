@@ -395,7 +395,10 @@ test_timeout_fails_the_run_in_time() {
         (at("Failed") - at("Running")) * 1000 | round' <<<"$OUT" 2>/dev/null || true)
     echo "limits.timeout 2 on sleep 60: Running to Failed in ${ran} ms; submit --wait returned after ${elapsed} ms"
     [[ $ran =~ ^[0-9]+$ ]] || fail "no Running and Failed times in the history"
-    ((ran >= 2000 && ran <= 4000)) || fail "the run was stopped ${ran} ms after it started, not 2-4 s"
+    # Not before the limit, and promptly after it: the 2 s over it allow for a loaded CI
+    # machine (sleep 60 would end 58 s later).
+    ((ran >= 2000 && ran <= 4000)) || echo "note: stopped ${ran} ms after Running (2-4 s expected when idle)"
+    ((ran >= 2000 && ran <= 6000)) || fail "the run was stopped ${ran} ms after it started, not 2-6 s"
     ((elapsed <= 15000)) || fail "submit --wait returned after ${elapsed} ms"
     ferry run wait slow
     expect_status 124
@@ -444,6 +447,7 @@ SH
 
 # --- many at once
 
+# ctest: serial
 test_fifty_concurrent_submits_all_complete() {
     write_job job.yml 'echo hi'
     ferry workspace show

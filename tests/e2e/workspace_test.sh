@@ -235,6 +235,7 @@ test_delete_asks_on_a_terminal() {
     [[ ! -e $FERRY_HOME/workspaces/b ]] || fail "answering yes kept the workspace"
 }
 
+# ctest: serial
 test_twenty_parallel_creates() {
     local pids=() i
     for i in $(seq 1 20); do
