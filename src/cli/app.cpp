@@ -100,6 +100,7 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_submit_verb(tree);
     add_run_verbs(tree);
     add_compute_verbs(tree);
+    add_env_verbs(tree);
     CLI::App& root = tree.root();
 
     std::vector<std::string> args(argv + 1, argv + argc);

@@ -127,6 +127,15 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::runtime) {
         return {{"host", "this machine as it is"}};
     }
+    if (type == value::environment) {
+        // Each name (its latest version) and every NAME:VERSION.
+        return workspace_names(
+            "SELECT name, 'latest: ' || version FROM environments e WHERE archived = 0 AND "
+            "rowid = (SELECT max(rowid) FROM environments WHERE name = e.name AND archived = 0) "
+            "UNION ALL SELECT name || ':' || version, runtime FROM environments "
+            "WHERE archived = 0 ORDER BY 1",
+            ctx, false);
+    }
     if (type == value::run || type == value::compute) {
         return workspace_names(type == value::run
                                    ? "SELECT name, status FROM runs ORDER BY seq DESC"

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/env/materialize.hpp"
+#include "ferry/env/registry.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/describe.hpp"
@@ -216,14 +218,73 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
     return taken;
 }
 
+// The job's environment: registered (NAME:VERSION, NAME@latest) or inline, checked against
+// what this machine has. None: the host, as it is.
+Result<std::optional<env::Environment>> resolve_environment(Context& ctx,
+                                                            store::Workspace& workspace,
+                                                            const spec::CommandJob& job,
+                                                            const std::string& file,
+                                                            const SubmitOptions& options) {
+    if (options.runtime == "host" || std::holds_alternative<std::monostate>(job.environment)) {
+        return std::optional<env::Environment>{};
+    }
+    env::Environment environment;
+    if (const auto* reference = std::get_if<spec::Reference>(&job.environment)) {
+        auto found = env::find_environment(workspace.db(), reference->name,
+                                           reference->latest ? "" : reference->version);
+        if (!found) {
+            return std::unexpected(found.error());
+        }
+        if (!*found) {
+            return usage_error(
+                "{}: environment: no environment '{}' in workspace '{}' (see 'ferry env list')",
+                file, reference->canonical(), workspace.name());
+        }
+        environment = std::move((*found)->environment);
+    } else {
+        auto defined = env::define(std::get<spec::EnvironmentSpec>(job.environment), file,
+                                   options.dry_run ? nullptr : &workspace, stamp(ctx).text);
+        if (!defined) {
+            return std::unexpected(defined.error());
+        }
+        environment = std::move(*defined);
+    }
+    if (environment.kind == env::Kind::host) {
+        return std::optional<env::Environment>{};
+    }
+    env::SystemRunner runner(ctx.env.variables());
+    if (auto possible = env::check_can_materialize(environment, runner); !possible) {
+        return usage_error("{}: environment {}: {}", file, environment.label(),
+                           possible.error().message);
+    }
+    return std::optional<env::Environment>{std::move(environment)};
+}
+
+// What a run records of its environment at submit; Preparing adds the cache and location.
+Json environment_record(const std::optional<env::Environment>& environment,
+                        const fs::path& workspace_root) {
+    if (!environment) {
+        return nullptr;
+    }
+    Json record;
+    record["name"] = environment->name.empty() ? Json(nullptr) : Json(environment->name);
+    record["version"] = environment->version.empty() ? Json(nullptr) : Json(environment->version);
+    record["hash"] = environment->hash;
+    record["runtime"] = env::kind_name(environment->kind);
+    record["cache"] = nullptr;
+    record["location"] = env::location_of(*environment, workspace_root);
+    return record;
+}
+
 Json dry_run_record(const std::string& name, const std::string& experiment,
                     const std::string& compute, const run::Plan& plan, const fs::path& directory,
-                    const Snapshot& snapshot, const Json& ranks) {
+                    const Snapshot& snapshot, const Json& ranks, const Json& environment) {
     Json record;
     record["name"] = name;
     record["experiment"] = experiment;
     record["compute"] = compute;
-    record["runtime"] = "host";
+    record["runtime"] = plan.job_environment ? env::kind_name(plan.job_environment->kind) : "host";
+    record["environment"] = environment;
     record["command"] = plan.command;
     record["working_directory"] = run::working_directory(directory).string();
     Json variables = Json::object();
@@ -262,8 +323,8 @@ Json dry_run_record(const std::string& name, const std::string& experiment,
 Result<void> submit(Context& ctx, const SubmitOptions& options) {
     if (!options.runtime.empty() && options.runtime != "host") {
         return usage_error(
-            "unknown runtime '{}': this version runs jobs on the host only "
-            "(--runtime host)",
+            "unknown runtime '{}': '--runtime host' runs the job on this machine as it is; "
+            "without it the job's environment decides",
             options.runtime);
     }
     if (options.stream && options.wait) {
@@ -313,6 +374,12 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
     request.run_directory = directory;
     request.runtime = options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job;
     request.gpus = compute_gpus(**compute);
+    auto environment = resolve_environment(ctx, *workspace, job, source, options);
+    if (!environment) {
+        return std::unexpected(environment.error());
+    }
+    request.environment = *environment;
+    const Json environment_json = environment_record(*environment, workspace->root());
     auto plan = run::make_plan(job, request);
     if (!plan) {
         return std::unexpected(plan.error());
@@ -330,7 +397,7 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
             return std::unexpected(ranks.error());
         }
         output::print_document(ctx, dry_run_record(*name, experiment, compute_name, *plan,
-                                                   directory, *snapshot, *ranks));
+                                                   directory, *snapshot, *ranks, environment_json));
         return {};
     }
 
@@ -338,12 +405,20 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         return std::unexpected(made.error());
     }
     Json spec = job.to_json();
-    run::NewRun new_run{*name,           job.display_name.empty() ? *name : job.display_name,
-                        experiment,      compute_name,
-                        "host",          snapshot->id,
-                        plan->command,   std::move(spec),
-                        plan->to_json(), directory,
-                        submitter()};
+    run::NewRun new_run{*name,
+                        job.display_name.empty() ? *name : job.display_name,
+                        experiment,
+                        compute_name,
+                        plan->job_environment
+                            ? std::string(env::kind_name(plan->job_environment->kind))
+                            : std::string("host"),
+                        snapshot->id,
+                        plan->command,
+                        std::move(spec),
+                        plan->to_json(),
+                        directory,
+                        submitter(),
+                        environment_json};
     auto recorded = run::insert_run(workspace->db(), new_run, stamp(ctx));
     if (!recorded) {
         return std::unexpected(recorded.error());

@@ -60,6 +60,7 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["status"] = status_name(shown_status(run, now_ms));
     record["compute"] = run.compute;
     record["runtime"] = run.runtime;
+    record["environment"] = run.environment.is_object() ? run.environment : Json(nullptr);
     record["created_at"] = run.created.text;
     record["started_at"] = run.started ? Json(run.started->text) : Json(nullptr);
     record["ended_at"] = run.ended ? Json(run.ended->text) : Json(nullptr);

@@ -227,16 +227,22 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
 }
 
 std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int64_t> rank) {
+    std::vector<LogSource> sources;
+    if (run.runtime != "host") {
+        // What Preparing built comes first; a cache hit leaves no such file.
+        sources.push_back({"system_logs/environment_build.txt", "[build] "});
+    }
     const Json distribution =
         run.plan.is_object() ? run.plan.value("distribution", Json()) : Json();
     if (!distribution.is_object()) {
-        return {{"user_logs/std_log.txt", ""}};
+        sources.push_back({"user_logs/std_log.txt", ""});
+        return sources;
     }
     const auto ranks = DistributionPlan::from_json(distribution).ranks();
     if (rank) {
-        return {{rank_log(*rank), ""}};
+        sources.push_back({rank_log(*rank), ""});
+        return sources;
     }
-    std::vector<LogSource> sources;
     for (std::int64_t i = 0; i < ranks; ++i) {
         sources.push_back({rank_log(i), fmt::format("[rank {}] ", i)});
     }

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "ferry/env/container.hpp"
+#include "ferry/env/materialize.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
@@ -84,6 +86,16 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const std::function<Stam
         }
         // Whatever the job left running goes; nothing supervises it any more.
         terminate_all([&] { return run_processes(run); }, std::chrono::milliseconds(0), {});
+        if (run.runtime == env::kind_name(env::Kind::docker)) {
+            // Its containers too: they are not its processes.
+            auto runner = env::SystemRunner::from_process();
+            if (const auto engine = env::container_engine(runner)) {
+                if (auto ids =
+                        env::run_containers(runner, *engine, run.name, workspace.root().string())) {
+                    std::ignore = env::remove_containers(runner, *engine, *ids, -1);
+                }
+            }
+        }
         Ending ending;
         ending.status = Status::failed;
         ending.reason = EndReason::infrastructure;

@@ -1,6 +1,7 @@
 #include "ferry/run/plan.hpp"
 
 #include <array>
+#include <sstream>
 
 #include "ferry/spec/interpolate.hpp"
 
@@ -30,30 +31,6 @@ std::string literal_text(const Json& value) {
         return value.get<bool>() ? "True" : "False";  // as Azure's Python service writes them
     }
     return value.dump();
-}
-
-// Whether the job's environment can only be honoured by a runtime this version lacks.
-std::optional<std::string> needs_other_runtime(const spec::EnvironmentChoice& environment) {
-    if (std::holds_alternative<std::monostate>(environment)) {
-        return std::nullopt;
-    }
-    if (const auto* reference = std::get_if<spec::Reference>(&environment)) {
-        return fmt::format("environment '{}' is a registered environment", reference->canonical());
-    }
-    const auto& inline_env = std::get<spec::EnvironmentSpec>(environment);
-    if (!inline_env.image.empty()) {
-        return fmt::format("environment image '{}' needs a container runtime", inline_env.image);
-    }
-    if (inline_env.build) {
-        return std::string("an environment built from a Docker context needs a container runtime");
-    }
-    if (inline_env.conda_file || !inline_env.conda_inline.is_null()) {
-        return std::string("an environment with a conda file needs conda or a virtual environment");
-    }
-    if (inline_env.pip_requirements) {
-        return std::string("an environment with pip_requirements needs a virtual environment");
-    }
-    return std::nullopt;  // only user_managed_dependencies or nothing: the host as it is
 }
 
 bool needs_quotes(std::string_view word) {
@@ -98,6 +75,9 @@ Json Plan::to_json() const {
     json["distribution"] = distribution ? distribution->to_json() : Json(nullptr);
     json["timeout"] = timeout ? Json(*timeout) : Json(nullptr);
     json["notes"] = notes;
+    json["job_environment"] = job_environment ? job_environment->to_json() : Json(nullptr);
+    json["shm_size"] = shm_size;
+    json["docker_args"] = docker_args;
     return json;
 }
 
@@ -125,6 +105,15 @@ Result<Plan> Plan::from_json(const Json& json) {
             plan.timeout = json.at("timeout").get<std::int64_t>();
         }
         plan.notes = json.value("notes", std::vector<std::string>{});
+        if (json.contains("job_environment") && json["job_environment"].is_object()) {
+            auto environment = env::Environment::from_json(json["job_environment"]);
+            if (!environment) {
+                return std::unexpected(environment.error());
+            }
+            plan.job_environment = std::move(*environment);
+        }
+        plan.shm_size = json.value("shm_size", std::string());
+        plan.docker_args = json.value("docker_args", std::vector<std::string>{});
         return plan;
     } catch (const std::exception& e) {
         return fail("the run's recorded plan is damaged: {}", e.what());
@@ -139,17 +128,20 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
             "multi-node job needs a Slurm compute",
             file, job.resources.instance_count);
     }
-    if (request.runtime == Runtime::from_job) {
-        if (auto why = needs_other_runtime(job.environment)) {
-            return usage_error(
-                "{}: {}, which this version of ferry cannot provide yet; add '--runtime host' "
-                "to run the command on this machine as it is",
-                file, *why);
-        }
-    }
-
     Plan plan;
     plan.timeout = job.timeout;
+    if (request.runtime == Runtime::from_job && request.environment &&
+        request.environment->kind != env::Kind::host) {
+        plan.job_environment = request.environment;
+        plan.shm_size = job.resources.shm_size_text;
+        std::istringstream words(job.resources.docker_args);
+        for (std::string word; words >> word;) {
+            plan.docker_args.push_back(word);
+        }
+    } else if (!job.resources.docker_args.empty()) {
+        plan.notes.push_back(
+            "resources.docker_args is not used: the job does not run in a container");
+    }
     if (job.distribution) {
         DistributionPlan distribution;
         distribution.type = job.distribution->type;

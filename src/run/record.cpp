@@ -10,7 +10,7 @@ constexpr std::string_view k_columns =
     "seq, name, display_name, experiment, compute, runtime, status, holds_slot, created_at, "
     "created_ms, started_at, started_ms, ended_at, ended_ms, snapshot, command, spec, plan, "
     "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
-    "reason, error, artifacts";
+    "reason, error, artifacts, environment";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -63,6 +63,7 @@ RunRecord read_row(const store::Statement& stmt) {
     run.reason = parse_reason(stmt.text(25));
     run.error = stmt.text(26);
     run.artifacts = stmt.optional_text(27).value_or("");
+    run.environment = parse_json(stmt.text(28));
     return run;
 }
 
@@ -145,8 +146,9 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
         auto inserted = exec_bound(
             db,
             "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, "
-            "created_at, created_ms, snapshot, command, spec, plan, directory, submitted_by) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            "created_at, created_ms, snapshot, command, spec, plan, directory, submitted_by, "
+            "environment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+            "?15)",
             [&](store::Statement& stmt) {
                 stmt.bind(1, run.name)
                     .bind(2, run.display_name)
@@ -165,7 +167,8 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
                     .bind(11, run.spec.dump())
                     .bind(12, run.plan.dump())
                     .bind(13, run.directory.string())
-                    .bind(14, run.submitted_by);
+                    .bind(14, run.submitted_by)
+                    .bind(15, run.environment.dump());
             });
         if (!inserted) {
             return inserted;
@@ -384,6 +387,11 @@ Result<void> set_artifacts(store::Database& db, std::string_view name,
                            std::string_view manifest_id) {
     return exec_bound(db, "UPDATE runs SET artifacts = ?2 WHERE name = ?1",
                       [&](store::Statement& s) { s.bind(1, name).bind(2, manifest_id); });
+}
+
+Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {
+    return exec_bound(db, "UPDATE runs SET environment = ?2 WHERE name = ?1",
+                      [&](store::Statement& s) { s.bind(1, name).bind(2, environment.dump()); });
 }
 
 Result<Status> request_cancel(store::Database& db, std::string_view name,

@@ -14,6 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ferry/env/command.hpp"
+#include "ferry/env/container.hpp"
+#include "ferry/env/materialize.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/distribution.hpp"
@@ -81,6 +84,7 @@ struct Launch {
     std::vector<Mount> mounts;
     std::string working_directory;
     std::string command;
+    std::string program;  // /bin/bash, or the container engine
     int log_fd = -1;
     int null_fd = -1;
     int report_fd = -1;
@@ -120,7 +124,7 @@ struct Launch {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    ::execve("/bin/bash", argv, envp);
+    ::execve(launch.program.c_str(), argv, envp);
     child_fail(launch.report_fd, 4);
 }
 
@@ -149,10 +153,17 @@ public:
 private:
     bool wait_for_slot();
     Result<void> prepare();
+    // Preparing's last step: the job's environment (cache hit, or built now).
+    Result<void> prepare_environment();
     Result<void> start_job();
     Result<pid_t> start_process(const std::string& command,
                                 const std::map<std::string, std::string>& extra,
-                                const fs::path& log);
+                                const fs::path& log, std::optional<std::int64_t> rank);
+    [[nodiscard]] bool in_container() const {
+        return m_plan.job_environment && m_plan.job_environment->kind == env::Kind::docker;
+    }
+    // The run's containers are stopped with the grace (SIGTERM, then SIGKILL) and removed.
+    void stop_containers(std::int64_t grace);
     [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
     // The rank of an mpi job that noted its failure first, and its code.
     [[nodiscard]] std::optional<std::pair<std::int64_t, int>> first_failed_mpi_rank() const;
@@ -171,6 +182,9 @@ private:
     std::map<pid_t, std::int64_t> m_jobs;         // the processes started, and their ranks
     std::map<std::int64_t, int> m_exits;          // rank -> exit code, as each ends
     std::optional<std::int64_t> m_first_failure;  // the rank that failed first
+    env::SystemRunner m_runner = env::SystemRunner::from_process();
+    std::string m_environment_location;  // the venv, conda prefix or image the job runs in
+    std::string m_engine;                // docker or podman, for a job in a container
 };
 
 void Supervisor::beat() {
@@ -286,7 +300,7 @@ Result<void> Supervisor::prepare() {
             return made;
         }
         std::error_code ec;
-        if (input.mode == "ro_mount" && privileged) {
+        if (input.mode == "ro_mount" && (privileged || in_container())) {
             // A mount point; the job's child binds the source onto it read-only.
             if (!folder) {
                 util::Fd touch(::open(input.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
@@ -295,8 +309,8 @@ Result<void> Supervisor::prepare() {
                                 util::errno_text(errno));
                 }
             }
-            note("input '{}': {} mounted read-only at {}", input.name, input.source.string(),
-                 input.target.string());
+            note("input '{}': {} mounted read-only at {}{}", input.name, input.source.string(),
+                 input.target.string(), in_container() ? " in the container" : "");
             continue;
         }
         fs::copy(input.source, input.target,
@@ -332,10 +346,90 @@ Result<void> Supervisor::prepare() {
     return {};
 }
 
+Result<void> Supervisor::prepare_environment() {
+    if (!m_plan.job_environment) {
+        return {};
+    }
+    const auto& environment = *m_plan.job_environment;
+    const std::string prefix = fmt::format("environment {} ({})", environment.hash.substr(0, 12),
+                                           env::kind_name(environment.kind));
+    const fs::path log = m_run.directory / "system_logs" / "environment_build.txt";
+    util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!log_fd) {
+        return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
+    }
+    auto last_check = Clock::now();
+    bool canceled = false;
+    env::MaterializeContext context;
+    context.workspace_root = m_workspace.root();
+    context.blobs = &m_workspace.blobs();
+    context.runner = &m_runner;
+    context.log_fd = log_fd.get();
+    context.log_path = log;
+    context.keep_going = [&] {
+        beat();
+        reap_children();
+        if (Clock::now() - last_check >= milliseconds(500)) {
+            last_check = Clock::now();
+            canceled = canceled || cancel_requested();
+        }
+        return !canceled;
+    };
+    context.note = [&](const std::string& text) {
+        if (text.starts_with("building")) {
+            note("{}: {}; its output is in system_logs/environment_build.txt", prefix, text);
+        } else {
+            note("{}: {}", prefix, text);
+        }
+    };
+    auto made = env::materialize(environment, context);
+    if (!made) {
+        if (canceled) {
+            return std::unexpected(Error{ExitCode::canceled, "canceled while preparing"});
+        }
+        return std::unexpected(made.error());
+    }
+    m_environment_location = made->location;
+    if (made->cache == "hit") {
+        note("{}: cache hit, {}", prefix, made->location);
+    } else {
+        note("{}: {} in {:.1f} s", prefix, made->cache, made->seconds);
+    }
+    Json recorded = m_run.environment.is_object() ? m_run.environment : Json::object();
+    recorded["cache"] = made->cache;
+    recorded["location"] = made->location;
+    if (auto saved = set_environment(m_workspace.db(), m_run.name, recorded); !saved) {
+        note("cannot record the environment: {}", saved.error().message);
+    }
+    if (environment.kind == env::Kind::docker) {
+        m_engine = env::container_engine(m_runner).value_or("docker");
+    }
+    return {};
+}
+
+void Supervisor::stop_containers(std::int64_t grace) {
+    if (m_engine.empty()) {
+        return;
+    }
+    auto ids = env::run_containers(m_runner, m_engine, m_run.name, m_workspace.root().string());
+    if (!ids) {
+        note("cannot list the run's containers: {}", ids.error().message);
+        return;
+    }
+    if (ids->empty()) {
+        return;
+    }
+    note("stopping {} container{} (SIGTERM, SIGKILL after {} s)", ids->size(),
+         ids->size() == 1 ? "" : "s", grace);
+    if (auto stopped = env::stop_containers(m_runner, m_engine, *ids, grace, 1); !stopped) {
+        note("cannot stop the run's containers: {}", stopped.error().message);
+    }
+}
+
 Result<void> Supervisor::start_job() {
     const auto& distribution = m_plan.distribution;
     if (!distribution) {
-        auto pid = start_process(m_plan.command, {}, std_log(m_run.directory));
+        auto pid = start_process(m_plan.command, {}, std_log(m_run.directory), std::nullopt);
         if (!pid) {
             return std::unexpected(pid.error());
         }
@@ -347,7 +441,7 @@ Result<void> Supervisor::start_job() {
         return std::unexpected(ranks.error());
     }
     if (distribution->type == "mpi") {
-        if (!on_path("mpirun")) {
+        if (!in_container() && !on_path("mpirun")) {
             return fail(
                 "mpirun is not on PATH: an mpi distribution needs Open MPI "
                 "(Debian: apt-get install openmpi-bin)");
@@ -362,7 +456,8 @@ Result<void> Supervisor::start_job() {
         const auto words = mpirun_command(distribution->processes, m_plan.command,
                                           m_run.directory.string(), ::geteuid() == 0, slices);
         note("mpirun: {}", shell_join(words));
-        auto pid = start_process(shell_join(words), {}, m_run.directory / rank_log(0));
+        auto pid =
+            start_process(shell_join(words), {}, m_run.directory / rank_log(0), std::nullopt);
         if (!pid) {
             return std::unexpected(pid.error());
         }
@@ -370,7 +465,8 @@ Result<void> Supervisor::start_job() {
         return {};
     }
     for (const auto& rank : *ranks) {
-        auto pid = start_process(m_plan.command, rank.environment, m_run.directory / rank.log);
+        auto pid =
+            start_process(m_plan.command, rank.environment, m_run.directory / rank.log, rank.rank);
         if (!pid) {
             return std::unexpected(with_context(pid.error(), fmt::format("rank {}", rank.rank)));
         }
@@ -384,7 +480,7 @@ Result<void> Supervisor::start_job() {
 
 Result<pid_t> Supervisor::start_process(const std::string& command,
                                         const std::map<std::string, std::string>& extra,
-                                        const fs::path& log) {
+                                        const fs::path& log, std::optional<std::int64_t> rank) {
     Launch launch;
     launch.working_directory = working_directory(m_run.directory).string();
     launch.command = command;
@@ -402,10 +498,65 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
     for (const auto& [key, value] : extra) {
         variables[key] = value;
     }
+    if (m_plan.job_environment && !in_container()) {
+        // A venv or conda prefix: its bin/ first on PATH.
+        const auto found = variables.find("PATH");
+        for (auto& [key, value] : env::prefix_variables(
+                 *m_plan.job_environment, m_environment_location,
+                 found == variables.end() ? std::string_view() : std::string_view(found->second))) {
+            variables[key] = value;
+        }
+    }
     for (const auto& [key, value] : variables) {
         launch.environment.push_back(key + "=" + value);
     }
-    if (::geteuid() == 0) {
+    std::vector<std::string> words = {"bash", "-c", command};
+    launch.program = "/bin/bash";
+    if (in_container()) {
+        // The engine's client runs the process in a container; the job's variables pass by
+        // name (their values are in the client's environment), the host's stay outside.
+        env::ContainerRun request;
+        request.engine = m_engine;
+        request.image = m_environment_location;
+        request.name = rank ? fmt::format("ferry-{}-{}", m_run.name, *rank)
+                            : fmt::format("ferry-{}", m_run.name);
+        request.run = m_run.name;
+        request.workspace_root = m_workspace.root().string();
+        request.run_directory = m_run.directory;
+        request.working_directory = working_directory(m_run.directory);
+        std::map<std::string, std::string> passed = m_plan.environment;
+        for (const auto& [key, value] : extra) {
+            passed[key] = value;
+        }
+        if (auto slice = passed.find("CUDA_VISIBLE_DEVICES"); slice != passed.end()) {
+            // The engine exposes the slice; inside, its devices are numbered from 0.
+            request.gpus = "device=" + slice->second;
+            passed.erase(slice);
+        }
+        for (const auto& [key, value] : passed) {
+            request.variables.push_back(key);
+        }
+        for (const auto& input : m_plan.inputs) {
+            if (input.mode == "ro_mount") {
+                request.read_only.emplace_back(input.source.string(), input.target.string());
+            }
+        }
+        request.shm_size = m_plan.shm_size;
+        if (::geteuid() != 0) {
+            request.user = fmt::format("{}:{}", ::geteuid(), ::getegid());
+        }
+        request.command = command;
+        words = env::container_argv(request);
+        // resources.docker_args go to the engine, before the image.
+        const auto image = std::find(words.begin(), words.end(), request.image);
+        words.insert(image, m_plan.docker_args.begin(), m_plan.docker_args.end());
+        auto program = m_runner.find_program(m_engine);
+        if (!program) {
+            return fail("{} is not on PATH", m_engine);
+        }
+        launch.program = program->string();
+    }
+    if (::geteuid() == 0 && !in_container()) {
         for (const auto& input : m_plan.inputs) {
             if (input.mode == "ro_mount") {
                 launch.mounts.push_back({input.source.string(), input.target.string()});
@@ -427,9 +578,11 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
     launch.null_fd = null_fd.get();
     launch.report_fd = write_end.get();
 
-    std::string shell = "bash";
-    std::string dash_c = "-c";
-    std::vector<char*> argv{shell.data(), dash_c.data(), launch.command.data(), nullptr};
+    std::vector<char*> argv;
+    for (auto& word : words) {
+        argv.push_back(word.data());
+    }
+    argv.push_back(nullptr);
     std::vector<char*> envp;
     for (auto& entry : launch.environment) {
         envp.push_back(entry.data());
@@ -452,7 +605,7 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
     if (got == sizeof payload) {
         static constexpr std::array<std::string_view, 5> k_stages = {
             "", "a private mount namespace for read-only inputs", "a read-only mount of an input",
-            "the working directory", "/bin/bash"};
+            "the working directory", "exec"};
         const auto stage = static_cast<std::size_t>(payload[0]);
         return fail("cannot start the job: {}: {}",
                     stage < k_stages.size() ? k_stages[stage] : "exec",
@@ -538,6 +691,8 @@ void Supervisor::watch_job() {
                                                     describe_exit(m_exits.at(*m_first_failure)))
                                       : std::string("cancel requested"),
              grace);
+        // A container's processes are not ours: the engine stops them with the same grace.
+        stop_containers(grace);
         const bool killed = terminate_all([&] { return descendants(self); },
                                           std::chrono::seconds(grace), [&] { reap_children(); });
         if (killed) {
@@ -588,6 +743,15 @@ void Supervisor::watch_job() {
 }
 
 void Supervisor::end(Ending ending) {
+    if (!m_engine.empty()) {
+        // No container outlives its run, whatever ended it.
+        if (auto ids =
+                env::run_containers(m_runner, m_engine, m_run.name, m_workspace.root().string());
+            ids && !ids->empty()) {
+            note("removing {} container{} left", ids->size(), ids->size() == 1 ? "" : "s");
+            std::ignore = env::remove_containers(m_runner, m_engine, *ids, 1);
+        }
+    }
     if (ending.status != Status::canceled) {
         std::ignore = transition(m_workspace.db(), m_run.name,
                                  {Status::preparing, Status::starting, Status::running},
@@ -651,6 +815,17 @@ int Supervisor::run() {
              "preparing failed: " + prepared.error().message, ""});
         return 0;
     }
+    if (auto prepared = prepare_environment(); !prepared) {
+        note("{}", prepared.error().message);
+        if (prepared.error().code == ExitCode::canceled) {
+            end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
+                 ""});
+        } else {
+            end({Status::failed, EndReason::infrastructure, std::nullopt, prepared.error().message,
+                 ""});
+        }
+        return 0;
+    }
     if (cancel_requested()) {
         end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
              ""});
@@ -658,7 +833,11 @@ int Supervisor::run() {
     }
     std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::starting,
                              stamp_now());
-    note("running: bash -c {}{}", m_plan.command,
+    note("running{}: bash -c {}{}",
+         m_plan.job_environment ? fmt::format(" in {} ({})", m_environment_location,
+                                              env::kind_name(m_plan.job_environment->kind))
+                                : std::string(),
+         m_plan.command,
          m_plan.distribution ? fmt::format(" ({} {} processes)", m_plan.distribution->ranks(),
                                            m_plan.distribution->type)
                              : std::string());

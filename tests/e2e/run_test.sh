@@ -772,20 +772,26 @@ test_set_overrides_the_file() {
 
 # --- refusals and the plan
 
-test_environment_needs_runtime_host() {
+test_runtime_host_runs_any_environment_on_the_host() {
     write_job job.yml 'echo on-the-host' 'environment:
-  image: python:3.11'
-    ferry run submit -f job.yml -n imaged --wait
-    expect_status 2
-    expect_out ""
-    expect_err_contains "--runtime host"
-    ferry run list --all -o json
-    expect_jq 'length == 0'
+  image: an-image-that-is-nowhere:1'
     ferry run submit -f job.yml -n imaged --runtime host --wait
     expect_status 0
     [[ $(run_log imaged) == on-the-host ]] || fail "log: $(run_log imaged)"
     ferry run show imaged -o json
-    expect_jq '.runtime == "host"'
+    expect_jq '.runtime == "host" and .environment == null'
+    ferry run submit -f job.yml -n elsewhere --runtime docker
+    expect_status 2
+    expect_err_contains "unknown runtime 'docker'"
+}
+
+test_unknown_registered_environment_is_refused() {
+    write_job job.yml 'echo never' 'environment: azureml:nothing-here@latest'
+    ferry run submit -f job.yml -n refused
+    expect_status 2
+    expect_err_contains "job.yml: environment: no environment 'nothing-here@latest' in workspace 'default'"
+    ferry run list --all -o json
+    expect_jq 'length == 0'
 }
 
 test_dry_run_stores_and_starts_nothing() {

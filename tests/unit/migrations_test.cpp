@@ -101,10 +101,11 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 4);
-    EXPECT_EQ(db.user_version(), 4);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "computes", "meta", "run_events",
-                                                         "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(*migrated, 5);
+    EXPECT_EQ(db.user_version(), 5);
+    EXPECT_EQ(table_names(db),
+              (std::vector<std::string>{"blobs", "computes", "environments", "meta", "run_events",
+                                        "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);

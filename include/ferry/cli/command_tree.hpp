@@ -26,6 +26,7 @@ inline constexpr const char* run = "RUN";
 inline constexpr const char* compute = "COMPUTE";
 inline constexpr const char* status = "STATUS";
 inline constexpr const char* runtime = "RUNTIME";
+inline constexpr const char* environment = "ENVIRONMENT";
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;
@@ -82,6 +83,8 @@ void add_snapshot_verbs(CommandTree& tree);
 void add_submit_verb(CommandTree& tree);
 void add_run_verbs(CommandTree& tree);
 void add_compute_verbs(CommandTree& tree);
+// `env create|list|show|build|archive|restore`.
+void add_env_verbs(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

@@ -22,6 +22,7 @@ public:
     // Unset and empty variables both read as "not set".
     [[nodiscard]] std::optional<std::string> get(const std::string& name) const;
     void set(const std::string& name, std::string value) { m_vars[name] = std::move(value); }
+    [[nodiscard]] const std::map<std::string, std::string>& variables() const { return m_vars; }
 
 private:
     std::map<std::string, std::string> m_vars;

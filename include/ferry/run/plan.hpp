@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/core/error.hpp"
+#include "ferry/env/definition.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/spec/job.hpp"
 
@@ -46,6 +47,10 @@ struct Plan {
     std::optional<DistributionPlan> distribution;  // none: one process, user_logs/std_log.txt
     std::optional<std::int64_t> timeout;           // seconds
     std::vector<std::string> notes;                // said at submit and kept in the system log
+    // The environment to materialize during Preparing; none: the host as it is.
+    std::optional<env::Environment> job_environment;
+    std::string shm_size;                  // a container's /dev/shm, as the job wrote it
+    std::vector<std::string> docker_args;  // resources.docker_args, words for the engine
 
     [[nodiscard]] Json to_json() const;
     [[nodiscard]] static Result<Plan> from_json(const Json& json);
@@ -63,6 +68,9 @@ struct PlanRequest {
     fs::path run_directory;
     Runtime runtime = Runtime::from_job;
     std::vector<std::string> gpus;  // the compute's GPU ids
+    // The job's environment as the caller resolved it (registered or inline); ignored with
+    // Runtime::host.
+    std::optional<env::Environment> environment;
 };
 
 [[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);

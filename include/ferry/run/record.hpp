@@ -56,6 +56,7 @@ struct RunRecord {
     EndReason reason = EndReason::none;
     std::string error;
     std::string artifacts;  // manifest id; empty until collected
+    Json environment;       // null: the host; else name, version, hash, runtime, cache, location
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);
@@ -75,6 +76,7 @@ struct NewRun {
     Json plan;
     fs::path directory;
     std::string submitted_by;
+    Json environment = nullptr;
 };
 
 // How a run ends.
@@ -121,6 +123,9 @@ struct RunFilter {
                                           std::int64_t pid, std::string_view boot_id,
                                           const Stamp& now);
 [[nodiscard]] Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now);
+// What Preparing made of the run's environment (cache hit or built, where it lives).
+[[nodiscard]] Result<void> set_environment(store::Database& db, std::string_view name,
+                                           const Json& environment);
 [[nodiscard]] Result<void> set_artifacts(store::Database& db, std::string_view name,
                                          std::string_view manifest_id);
 // Records a cancel request (status CancelRequested, the grace period) for the supervisor to

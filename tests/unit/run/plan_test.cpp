@@ -16,6 +16,7 @@ namespace {
 
 using test::TempDir;
 using test::write_text;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 
 class RunPlan : public ::testing::Test {
@@ -309,23 +310,45 @@ TEST_F(RunPlan, SeveralInstancesNeedSlurm) {
     EXPECT_THAT(message, HasSubstr("Slurm"));
 }
 
-TEST_F(RunPlan, EnvironmentImageNeedsRuntimeHost) {
-    const std::string yaml = "command: train\nenvironment:\n  image: python:3.11\n";
-    EXPECT_EQ(usage_error_of(yaml),
-              "job.yml: environment image 'python:3.11' needs a container runtime, which this "
-              "version of ferry cannot provide yet; add '--runtime host' to run the command on "
-              "this machine as it is");
-    auto plan = plan_of(yaml, Runtime::host);
+TEST_F(RunPlan, TheResolvedEnvironmentIsCarriedOut) {
+    const std::string yaml =
+        "command: train\nenvironment:\n  image: python:3.11\nresources:\n  shm_size: 8g\n"
+        "  docker_args: --cap-add SYS_PTRACE\n";
+    env::Environment image;
+    image.kind = env::Kind::docker;
+    image.hash = std::string(64, 'a');
+    image.definition.image = "python:3.11";
+    auto with = request();
+    with.environment = image;
+    auto plan = make_plan(load(yaml), with);
     ASSERT_TRUE(plan) << plan.error().message;
-    EXPECT_EQ(plan->command, "train");
+    ASSERT_TRUE(plan->job_environment);
+    EXPECT_EQ(plan->job_environment->definition.image, "python:3.11");
+    EXPECT_EQ(plan->shm_size, "8g");
+    EXPECT_EQ(plan->docker_args, (std::vector<std::string>{"--cap-add", "SYS_PTRACE"}));
+    auto again = Plan::from_json(plan->to_json());
+    ASSERT_TRUE(again) << again.error().message;
+    ASSERT_TRUE(again->job_environment);
+    EXPECT_EQ(again->job_environment->hash, image.hash);
+    EXPECT_EQ(again->docker_args, plan->docker_args);
+
+    // --runtime host: the host as it is, and docker_args said to be unused.
+    auto host = request(Runtime::host);
+    host.environment = image;
+    auto on_host = make_plan(load(yaml), host);
+    ASSERT_TRUE(on_host) << on_host.error().message;
+    EXPECT_FALSE(on_host->job_environment);
+    EXPECT_THAT(on_host->notes, Contains(HasSubstr("docker_args is not used")));
 }
 
-TEST_F(RunPlan, RegisteredEnvironmentNeedsRuntimeHost) {
-    const std::string yaml = "command: train\nenvironment: azureml:torch@latest\n";
-    const std::string message = usage_error_of(yaml);
-    EXPECT_THAT(message, HasSubstr("registered environment"));
-    EXPECT_THAT(message, HasSubstr("--runtime host"));
-    EXPECT_TRUE(plan_of(yaml, Runtime::host));
+TEST_F(RunPlan, AHostEnvironmentNeedsNothingMade) {
+    env::Environment host;
+    host.kind = env::Kind::host;
+    auto with = request();
+    with.environment = host;
+    auto plan = make_plan(load("command: train\n"), with);
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_FALSE(plan->job_environment);
 }
 
 TEST_F(RunPlan, JobVariablesAndFerryVariables) {

@@ -1,0 +1,384 @@
+// `ferry env create|list|show|build|archive|restore` (validate and schema are spec verbs).
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/env/materialize.hpp"
+#include "ferry/env/registry.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/spec/load.hpp"
+#include "ferry/spec/reference.hpp"
+#include "ferry/util/fs.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+struct CreateOptions {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+    std::string version;
+    std::string image;
+    std::string conda_file;
+    std::string build_context;
+    std::string dockerfile_path;
+    std::string pip_requirements;
+    std::string description;
+    std::vector<std::string> tags;
+};
+
+struct ListOptions {
+    bool all_versions = false;
+    bool include_archived = false;
+};
+
+struct NamesOptions {
+    std::vector<std::string> names;
+};
+
+Json definition_record(const env::Definition& definition) {
+    Json json = definition.to_json();
+    return json;
+}
+
+Json environment_record(const env::EnvironmentRecord& record,
+                        const std::optional<Json>& materialized) {
+    const auto& environment = record.environment;
+    Json json;
+    json["name"] = environment.name;
+    json["version"] = environment.version;
+    json["description"] = record.description;
+    Json tags = Json::object();
+    for (const auto& [key, value] : record.tags) {
+        tags[key] = value;
+    }
+    json["tags"] = std::move(tags);
+    json["runtime"] = env::kind_name(environment.kind);
+    json["hash"] = environment.hash;
+    json["created_at"] = record.created_at;
+    json["archived"] = record.archived;
+    json["definition"] = definition_record(environment.definition);
+    if (materialized) {
+        json["materialized"] = *materialized;
+    }
+    return json;
+}
+
+Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::string& text) {
+    auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
+    std::string name = text;
+    std::string version;
+    if (reference && reference->kind == spec::ReferenceKind::asset) {
+        name = reference->name;
+        version = reference->latest ? "" : reference->version;
+    } else if (text.starts_with("azureml:")) {
+        name = text.substr(8);
+    }
+    if (!spec::is_valid_name(name)) {
+        return usage_error("'{}' is not an environment (NAME, NAME:VERSION or NAME@latest)", text);
+    }
+    auto found = env::find_environment(workspace.db(), name, version);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail("no environment '{}' in workspace '{}' (see 'ferry env list')",
+                    version.empty() ? name + "@latest" : name + ":" + version, workspace.name());
+    }
+    return std::move(**found);
+}
+
+Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& options) {
+    // Flags are --set values over the file; their paths are the caller's, made absolute.
+    std::vector<std::string> sets = options.sets;
+    const auto path_of = [&](const std::string& value) {
+        return absolute_from(ctx, value).string();
+    };
+    for (const auto& [key, value] :
+         {std::pair{"name", options.name}, std::pair{"version", options.version},
+          std::pair{"image", options.image}, std::pair{"description", options.description}}) {
+        if (!value.empty()) {
+            sets.push_back(fmt::format("{}={}", key, value));
+        }
+    }
+    if (!options.conda_file.empty()) {
+        sets.push_back("conda_file=" + path_of(options.conda_file));
+    }
+    if (!options.pip_requirements.empty()) {
+        sets.push_back("pip_requirements=" + path_of(options.pip_requirements));
+    }
+    if (!options.build_context.empty()) {
+        sets.push_back("build.path=" + path_of(options.build_context));
+    }
+    if (!options.dockerfile_path.empty()) {
+        sets.push_back("build.dockerfile_path=" + options.dockerfile_path);
+    }
+    for (const auto& tag : options.tags) {
+        const auto eq = tag.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return usage_error("--tag {}: give KEY=VALUE", tag);
+        }
+        sets.push_back(fmt::format("tags.{}={}", tag.substr(0, eq), tag.substr(eq + 1)));
+    }
+    std::string text = "{}\n";
+    std::string file = "command line";
+    fs::path base = ctx.cwd;
+    if (!options.file.empty()) {
+        const fs::path path = absolute_from(ctx, options.file);
+        auto read = util::read_file(path);
+        if (!read) {
+            return std::unexpected(Error{ExitCode::usage, read.error().message});
+        }
+        text = std::move(*read);
+        file = options.file;
+        base = path.parent_path();
+    } else if (options.name.empty()) {
+        return usage_error("give -f ENVIRONMENT_FILE, or --name NAME and what it is made of");
+    }
+    auto spec = spec::load_environment(text, file, base, sets);
+    if (!spec) {
+        ctx.err << spec::render(spec.error(), text);
+        const auto count = spec.error().size();
+        return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
+    }
+    return std::move(*spec);
+}
+
+Result<void> create(Context& ctx, const CreateOptions& options) {
+    auto spec = read_spec(ctx, options);
+    if (!spec) {
+        return std::unexpected(spec.error());
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    const std::string file = options.file.empty() ? "command line" : options.file;
+    auto defined = env::define(*spec, file, &*workspace, stamp(ctx).text);
+    if (!defined) {
+        return std::unexpected(defined.error());
+    }
+    env::EnvironmentRecord record;
+    record.environment = std::move(*defined);
+    record.description = spec->description;
+    record.tags = spec->tags;
+    auto created = env::create_environment(workspace->db(), std::move(record), stamp(ctx).text);
+    if (!created) {
+        return std::unexpected(created.error());
+    }
+    output::print_record(ctx, environment_record(*created, std::nullopt));
+    return {};
+}
+
+Result<void> list(Context& ctx, const ListOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto records =
+        env::list_environments(workspace->db(), options.all_versions, options.include_archived);
+    if (!records) {
+        return std::unexpected(records.error());
+    }
+    Json rows = Json::array();
+    for (const auto& record : *records) {
+        Json row = environment_record(record, std::nullopt);
+        row["hash"] = record.environment.hash.substr(0, 12);
+        rows.push_back(std::move(row));
+    }
+    static const std::vector<output::Column> columns = {
+        {"name", "NAME"}, {"version", "VERSION"},    {"runtime", "RUNTIME"},
+        {"hash", "HASH"}, {"created_at", "CREATED"}, {"description", "DESCRIPTION"}};
+    output::print_list(ctx, rows, columns);
+    return {};
+}
+
+Result<void> show(Context& ctx, const NamesOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto record = find(*workspace, options.names.front());
+    if (!record) {
+        return std::unexpected(record.error());
+    }
+    env::SystemRunner runner(ctx.env.variables());
+    auto ready = env::is_materialized(record->environment, workspace->root(), runner);
+    Json materialized;
+    materialized["state"] = !ready ? Json("unknown") : Json(*ready ? "ready" : "absent");
+    materialized["location"] = env::location_of(record->environment, workspace->root());
+    output::print_record(ctx, environment_record(*record, materialized));
+    return {};
+}
+
+Result<void> build(Context& ctx, const NamesOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    std::vector<env::EnvironmentRecord> records;
+    for (const auto& name : options.names) {
+        auto record = find(*workspace, name);
+        if (!record) {
+            return std::unexpected(record.error());
+        }
+        records.push_back(std::move(*record));
+    }
+    InterruptGuard guard;
+    env::SystemRunner runner(ctx.env.variables());
+    Json built = Json::array();
+    for (const auto& record : records) {
+        const auto& environment = record.environment;
+        if (auto possible = env::check_can_materialize(environment, runner); !possible) {
+            return std::unexpected(
+                with_context(possible.error(), fmt::format("environment {}", environment.label())));
+        }
+        env::MaterializeContext context;
+        context.workspace_root = workspace->root();
+        context.blobs = &workspace->blobs();
+        context.runner = &runner;
+        context.log_fd = 2;
+        context.keep_going = [] { return !InterruptGuard::interrupted(); };
+        context.note = [&](const std::string& text) {
+            ctx.err << fmt::format("environment {}: {}\n", environment.label(), text) << std::flush;
+        };
+        auto made = env::materialize(environment, context);
+        if (!made) {
+            if (InterruptGuard::interrupted()) {
+                return std::unexpected(Error{ExitCode::detached, "interrupted"});
+            }
+            Error error =
+                with_context(made.error(), fmt::format("environment {}", environment.label()));
+            error.code = ExitCode::failure;
+            return std::unexpected(error);
+        }
+        Json row;
+        row["name"] = environment.name;
+        row["version"] = environment.version;
+        row["runtime"] = env::kind_name(environment.kind);
+        row["hash"] = environment.hash;
+        row["cache"] = made->cache;
+        row["location"] = made->location;
+        row["seconds"] = made->seconds;
+        built.push_back(std::move(row));
+    }
+    static const std::vector<output::Column> columns = {{"name", "NAME"},
+                                                        {"version", "VERSION"},
+                                                        {"runtime", "RUNTIME"},
+                                                        {"cache", "CACHE"},
+                                                        {"location", "LOCATION"}};
+    output::print_list(ctx, built, columns);
+    return {};
+}
+
+Result<void> set_archived(Context& ctx, const NamesOptions& options, bool archived) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    for (const auto& text : options.names) {
+        auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
+        std::string name = text.starts_with("azureml:") ? text.substr(8) : text;
+        std::string version;
+        if (reference && reference->kind == spec::ReferenceKind::asset && !reference->latest) {
+            name = reference->name;
+            version = reference->version;
+        } else if (reference && reference->latest) {
+            return usage_error("{}: give NAME (every version) or NAME:VERSION", text);
+        }
+        auto changed = env::set_archived(workspace->db(), name, version, archived);
+        if (!changed) {
+            return std::unexpected(changed.error());
+        }
+        if (*changed == 0) {
+            return fail(
+                "no environment '{}' in workspace '{}' (see 'ferry env list "
+                "--all-versions --include-archived')",
+                version.empty() ? name : name + ":" + version, workspace->name());
+        }
+        ctx.err << fmt::format("{} {} version{} of environment '{}'\n",
+                               archived ? "archived" : "restored", *changed,
+                               *changed == 1 ? "" : "s", name);
+    }
+    return {};
+}
+
+}  // namespace
+
+void add_env_verbs(CommandTree& tree) {
+    CLI::App* group = tree.group("env");
+    tree.add_verb<CreateOptions>(
+        group, "create", "Register a new version of an environment from a file or flags",
+        [](CLI::App& verb, CreateOptions& o) {
+            verb.add_option("-f,--file", o.file, "The environment file (YAML)")
+                ->type_name(value::file);
+            verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
+                ->type_name(value::text);
+            verb.add_option("-n,--name", o.name, "The environment's name")->type_name(value::text);
+            verb.add_option("--version", o.version,
+                            "Its version (default: the next integer; never overwritten)")
+                ->type_name(value::text);
+            verb.add_option("--image", o.image, "A container image to run in")
+                ->type_name(value::text);
+            verb.add_option("--conda-file", o.conda_file, "A conda environment file")
+                ->type_name(value::file);
+            verb.add_option("--build-context", o.build_context, "A Docker build context directory")
+                ->type_name(value::dir);
+            verb.add_option("--dockerfile-path", o.dockerfile_path,
+                            "The Dockerfile, relative to the build context (default Dockerfile)")
+                ->type_name(value::text);
+            verb.add_option("--pip-requirements", o.pip_requirements,
+                            "A pip requirements file (a venv on the host's python3)")
+                ->type_name(value::file);
+            verb.add_option("--description", o.description, "What it is for")
+                ->type_name(value::text);
+            verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")
+                ->type_name(value::text);
+        },
+        create);
+    tree.add_verb<ListOptions>(
+        group, "list", "List environments: the latest version of each",
+        [](CLI::App& verb, ListOptions& o) {
+            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
+            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
+        },
+        list);
+    tree.add_verb<NamesOptions>(
+        group, "show", "Show an environment: definition, hash, materialization",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("name", o.names, "NAME, NAME:VERSION or NAME@latest")
+                ->required()
+                ->expected(1)
+                ->type_name(value::environment);
+        },
+        show);
+    tree.add_verb<NamesOptions>(
+        group, "build", "Materialize environments now (pre-warm the cache)",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME, NAME:VERSION or NAME@latest (several)")
+                ->required()
+                ->type_name(value::environment);
+        },
+        build);
+    tree.add_verb<NamesOptions>(
+        group, "archive",
+        "Hide an environment (every version, or NAME:VERSION) from list and @latest",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::environment);
+        },
+        [](Context& ctx, const NamesOptions& o) { return set_archived(ctx, o, true); });
+    tree.add_verb<NamesOptions>(
+        group, "restore", "Bring archived versions back",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::environment);
+        },
+        [](Context& ctx, const NamesOptions& o) { return set_archived(ctx, o, false); });
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,109 @@
+#include "ferry/env/container.hpp"
+
+#include <sstream>
+
+namespace ferry::env {
+
+namespace {
+
+// Runs the command line with bash where the image has it (Azure's images do), else sh.
+constexpr std::string_view k_shell_choice =
+    "if command -v bash >/dev/null 2>&1; then exec bash -c \"$1\"; fi; exec sh -c \"$1\"";
+
+}  // namespace
+
+std::vector<std::string> container_argv(const ContainerRun& request) {
+    std::vector<std::string> argv = {
+        request.engine, "run",
+        "--rm",         "--init",
+        "--network",    "host",
+        "--name",       request.name,
+        "--label",      "ferry.run=" + request.run,
+        "--label",      "ferry.workspace=" + request.workspace_root,
+        "--volume",     request.run_directory.string() + ":" + request.run_directory.string(),
+        "--workdir",    request.working_directory.string()};
+    for (const auto& [source, target] : request.read_only) {
+        argv.push_back("--volume");
+        argv.push_back(source + ":" + target + ":ro");
+    }
+    for (const auto& name : request.variables) {
+        argv.push_back("--env");
+        argv.push_back(name);
+    }
+    if (!request.shm_size.empty()) {
+        argv.push_back("--shm-size");
+        argv.push_back(request.shm_size);
+    }
+    if (!request.gpus.empty()) {
+        argv.push_back("--gpus");
+        argv.push_back(request.gpus);
+    }
+    if (request.user) {
+        argv.push_back("--user");
+        argv.push_back(*request.user);
+    }
+    argv.push_back(request.image);
+    argv.push_back("sh");
+    argv.push_back("-c");
+    argv.emplace_back(k_shell_choice);
+    argv.push_back("ferry");
+    argv.push_back(request.command);
+    return argv;
+}
+
+Result<std::vector<std::string>> run_containers(Runner& runner, const std::string& engine,
+                                                const std::string& run,
+                                                const std::string& workspace_root) {
+    auto listed = runner.capture(
+        {{engine, "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=ferry.run=" + run,
+          "--filter", "label=ferry.workspace=" + workspace_root},
+         {},
+         {},
+         {}},
+        2);
+    if (!listed) {
+        return std::unexpected(listed.error());
+    }
+    std::vector<std::string> ids;
+    std::istringstream lines(*listed);
+    for (std::string id; std::getline(lines, id);) {
+        if (!id.empty()) {
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+Result<void> stop_containers(Runner& runner, const std::string& engine,
+                             const std::vector<std::string>& ids, std::int64_t grace_seconds,
+                             int log_fd) {
+    if (ids.empty()) {
+        return {};
+    }
+    std::vector<std::string> argv = {engine, "stop", "--time", std::to_string(grace_seconds)};
+    argv.insert(argv.end(), ids.begin(), ids.end());
+    auto stopped = runner.run({argv, {}, {}, {}}, log_fd, {});
+    if (!stopped) {
+        return std::unexpected(stopped.error());
+    }
+    return remove_containers(runner, engine, ids, log_fd);
+}
+
+Result<void> remove_containers(Runner& runner, const std::string& engine,
+                               const std::vector<std::string>& ids, int log_fd) {
+    if (ids.empty()) {
+        return {};
+    }
+    std::vector<std::string> argv = {engine, "rm", "--force"};
+    argv.insert(argv.end(), ids.begin(), ids.end());
+    auto removed = runner.run({argv, {}, {}, {}}, log_fd, {});
+    if (!removed) {
+        return std::unexpected(removed.error());
+    }
+    if (*removed != 0) {
+        return fail("{} rm exited with {}", engine, *removed);
+    }
+    return {};
+}
+
+}  // namespace ferry::env
