@@ -86,7 +86,10 @@ Result<void> stop_containers(Runner& runner, const std::string& engine,
     if (!stopped) {
         return std::unexpected(stopped.error());
     }
-    return remove_containers(runner, engine, ids, log_fd);
+    if (*stopped != 0) {
+        return fail("{} stop exited with {}", engine, *stopped);
+    }
+    return {};
 }
 
 Result<void> remove_containers(Runner& runner, const std::string& engine,

@@ -298,19 +298,35 @@ Result<Materialized> materialize_image(const Environment& environment,
     if (context.note) {
         context.note(fmt::format("building image {}", tag));
     }
-    auto built =
-        step(environment, context, fmt::format("{} build", *engine),
-             {{*engine, "build", "--tag", tag, "--label", "ferry.environment=" + environment.hash,
-               "--file", (context_dir / dockerfile).string(), context_dir.string()},
-              variables,
-              {},
-              {}});
+    auto built = step(environment, context, fmt::format("{} build", *engine),
+                      {{*engine, "build", "--force-rm", "--tag", tag, "--label",
+                        "ferry.environment=" + environment.hash, "--file",
+                        (context_dir / dockerfile).string(), context_dir.string()},
+                       variables,
+                       {},
+                       {}});
     std::ignore = util::remove_all(context_dir);
     if (!built) {
         return std::unexpected(built.error());
     }
     return Materialized{tag, "built",
                         std::chrono::duration<double>(Clock::now() - started).count()};
+}
+
+// Without terminal colour sequences (ESC [ ... letter), which a build may print.
+std::string strip_escapes(std::string_view line) {
+    std::string plain;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\x1b' && i + 1 < line.size() && line[i + 1] == '[') {
+            i += 2;
+            while (i < line.size() && !(line[i] >= '@' && line[i] <= '~')) {
+                ++i;
+            }
+            continue;
+        }
+        plain += line[i];
+    }
+    return plain;
 }
 
 }  // namespace
@@ -444,6 +460,7 @@ std::string last_lines(const fs::path& path, std::size_t count) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) {
             continue;
         }
+        line = strip_escapes(line);
         if (line.size() > 200) {
             line = line.substr(0, 200) + "...";  // a progress bar or a dump is not a message
         }

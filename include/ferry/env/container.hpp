@@ -40,8 +40,8 @@ struct ContainerRun {
                                                               const std::string& run,
                                                               const std::string& workspace_root);
 
-// SIGTERM to each, SIGKILL after `grace_seconds` (the engine's stop), then removal; output
-// of the engine to `log_fd`.
+// SIGTERM to each, SIGKILL after `grace_seconds` (the engine's stop; containers started with
+// --rm go with it); output of the engine to `log_fd`.
 [[nodiscard]] Result<void> stop_containers(Runner& runner, const std::string& engine,
                                            const std::vector<std::string>& ids,
                                            std::int64_t grace_seconds, int log_fd);
