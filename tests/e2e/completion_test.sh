@@ -134,6 +134,21 @@ test_bash_completes_run_and_compute_names_and_statuses() {
     expect_clean_complete run show ""
 }
 
+test_bash_completes_environment_names_and_versions() {
+    ferry_on_path
+    echo numpy >"$TEST_ROOT/req.txt"
+    "$FERRY" env create -n sklearn --pip-requirements "$TEST_ROOT/req.txt" >/dev/null
+    "$FERRY" env create -n sklearn --pip-requirements "$TEST_ROOT/req.txt" >/dev/null
+    "$FERRY" env create -n old --pip-requirements "$TEST_ROOT/req.txt" >/dev/null
+    "$FERRY" env archive old 2>/dev/null
+    bash_complete "ferry env show "
+    expect_reply sklearn sklearn:1 sklearn:2  # archived ones are not offered
+    # ':' breaks words for readline, so the reply is what follows it.
+    bash_complete "ferry env build sklearn:"
+    expect_reply 1 2
+    expect_clean_complete env show ""
+}
+
 test_bash_completes_output_formats() {
     ferry_on_path
     bash_complete "ferry -o "
