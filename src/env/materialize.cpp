@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -157,15 +158,53 @@ Result<void> make_prefix(const Environment& environment, MaterializeContext& con
     return made;
 }
 
+// Which python3 a venv is made with: its real path and modification time, which an upgrade
+// changes (no process is started: this is asked on every run).
+std::string interpreter_identity(const Runner& runner) {
+    const auto python = runner.find_program("python3");
+    if (!python) {
+        return {};
+    }
+    std::error_code ec;
+    const fs::path real = fs::canonical(*python, ec);
+    if (ec) {
+        return python->string();
+    }
+    struct stat info {};
+    if (::stat(real.c_str(), &info) != 0) {
+        return real.string();
+    }
+    return fmt::format("{} {}", real.filename().string(), info.st_mtim.tv_sec) + " " +
+           real.string();
+}
+
 Result<Materialized> materialize_prefix(const Environment& environment,
                                         MaterializeContext& context) {
     const fs::path directory = location_of(environment, context.workspace_root);
     const fs::path marker = directory / k_ready_marker;
-    if (auto ready = util::exists(marker); ready && *ready) {
-        return Materialized{directory.string(), "hit", 0};
+    // A venv stands on the host's python3: when that changes (an upgrade), it is made again.
+    const std::string made_with =
+        environment.kind == Kind::venv ? interpreter_identity(*context.runner) : std::string();
+    const std::string ready_text = environment.hash + "\n" + made_with;
+    if (auto ready = util::read_file(marker)) {
+        if (*ready == ready_text) {
+            return Materialized{directory.string(), "hit", 0};
+        }
+        if (context.note) {
+            context.note("the host's python3 changed since this venv was made");
+        }
     }
     if (context.note) {
         context.note(fmt::format("building {}", directory.string()));
+    }
+    if (environment.kind == Kind::venv && environment.definition.conda && context.note) {
+        if (auto needs = read_conda(*environment.definition.conda, "conda_file");
+            needs && !needs->python.empty()) {
+            context.note(fmt::format(
+                "the conda file asks for python {}; a venv has the host's python3 ({})",
+                needs->python,
+                made_with.empty() ? "unknown" : made_with.substr(0, made_with.find(' '))));
+        }
     }
     const auto started = Clock::now();
     std::ignore = util::remove_all(directory);  // what a failed or killed build left
@@ -174,7 +213,7 @@ Result<Materialized> materialize_prefix(const Environment& environment,
         std::ignore = util::remove_all(directory);
         return std::unexpected(made.error());
     }
-    if (auto written = write_text(marker, environment.hash + "\n"); !written) {
+    if (auto written = write_text(marker, ready_text); !written) {
         return std::unexpected(written.error());
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -390,6 +390,10 @@ Result<void> Supervisor::prepare_environment() {
         return std::unexpected(made.error());
     }
     m_environment_location = made->location;
+    if (struct stat built{};
+        made->cache == "hit" && ::fstat(log_fd.get(), &built) == 0 && built.st_size == 0) {
+        std::ignore = ::unlink(log.c_str());  // nothing was built: no build log
+    }
     if (made->cache == "hit") {
         note("{}: cache hit, {}", prefix, made->location);
     } else {
