@@ -130,10 +130,10 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::environment) {
         // Each name (its latest version) and every NAME:VERSION.
         return workspace_names(
-            "SELECT name, 'latest: ' || version FROM environments e WHERE archived = 0 AND "
-            "rowid = (SELECT max(rowid) FROM environments WHERE name = e.name AND archived = 0) "
-            "UNION ALL SELECT name || ':' || version, runtime FROM environments "
-            "WHERE archived = 0 ORDER BY 1",
+            "SELECT name, 'latest: ' || version FROM assets a WHERE kind = 'environment' AND "
+            "archived = 0 AND rowid = (SELECT max(rowid) FROM assets WHERE kind = a.kind AND "
+            "name = a.name AND archived = 0) UNION ALL SELECT name || ':' || version, '' FROM "
+            "assets WHERE kind = 'environment' AND archived = 0 ORDER BY 1",
             ctx, false);
     }
     if (type == value::run || type == value::compute) {

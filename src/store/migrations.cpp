@@ -79,20 +79,21 @@ constexpr std::array k_workspace = {
         );
         CREATE INDEX run_events_by_run ON run_events(run);
     )sql"},
-    // Registered environments (immutable versions; the definition holds copies of the files
-    // it names), and the environment each run was given, with how it was materialized.
+    // Registered assets: immutable NAME:VERSION records of environments, data and models
+    // (each kind's own fields in `body`); and the environment each run was given, with how it
+    // was materialized.
     Migration{5, R"sql(
-        CREATE TABLE environments (
+        CREATE TABLE assets (
+            kind        TEXT NOT NULL,
             name        TEXT NOT NULL,
             version     TEXT NOT NULL,
-            runtime     TEXT NOT NULL,
-            hash        TEXT NOT NULL,
-            definition  TEXT NOT NULL,
             description TEXT NOT NULL DEFAULT '',
             tags        TEXT NOT NULL DEFAULT '{}',
+            properties  TEXT NOT NULL DEFAULT '{}',
+            body        TEXT NOT NULL,
             archived    INTEGER NOT NULL DEFAULT 0,
             created_at  TEXT NOT NULL,
-            PRIMARY KEY (name, version)
+            PRIMARY KEY (kind, name, version)
         );
         ALTER TABLE runs ADD COLUMN environment TEXT NOT NULL DEFAULT 'null';
     )sql"},

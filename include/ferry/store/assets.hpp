@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/error.hpp"
+#include "ferry/store/database.hpp"
+
+// Versioned assets (environments, data, models): immutable NAME:VERSION records of one kind,
+// in one table. Each kind keeps its own fields in `body`.
+namespace ferry::store {
+
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+struct AssetRecord {
+    std::string kind;  // "environment", "data" or "model"
+    std::string name;
+    std::string version;  // empty when creating: the next integer
+    std::string description;
+    StringPairs tags;
+    StringPairs properties;
+    nlohmann::ordered_json body = nlohmann::ordered_json::object();
+    bool archived = false;
+    std::string created_at;
+};
+
+// Registers a version; an empty version takes the next integer after the highest numeric one
+// of the name, in the same transaction, so parallel creates never collide. An existing
+// explicit version is refused: versions are never overwritten. `what` names the kind in
+// messages ("environment", "dataset").
+[[nodiscard]] Result<AssetRecord> create_asset(Database& db, AssetRecord record,
+                                               std::string_view what, std::string_view now);
+
+// NAME:VERSION, or with an empty version the newest version that is not archived.
+[[nodiscard]] Result<std::optional<AssetRecord>> find_asset(Database& db, std::string_view kind,
+                                                            std::string_view name,
+                                                            std::string_view version);
+
+// The newest version of each name, or every version; archived ones only when asked.
+[[nodiscard]] Result<std::vector<AssetRecord>> list_assets(Database& db, std::string_view kind,
+                                                           bool all_versions,
+                                                           bool include_archived);
+
+// Archives (or restores) one version, or every version of the name when `version` is empty.
+// Returns how many records changed.
+[[nodiscard]] Result<std::int64_t> set_asset_archived(Database& db, std::string_view kind,
+                                                      std::string_view name,
+                                                      std::string_view version, bool archived);
+
+}  // namespace ferry::store
