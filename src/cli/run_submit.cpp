@@ -254,7 +254,8 @@ Result<std::optional<env::Environment>> resolve_environment(Context& ctx,
     }
     env::SystemRunner runner(ctx.env.variables());
     if (auto possible = env::check_can_materialize(environment, runner); !possible) {
-        return usage_error("{}: environment {}: {}", file, environment.label(),
+        return usage_error("{}: environment{}: {}", file,
+                           environment.name.empty() ? "" : " " + environment.label(),
                            possible.error().message);
     }
     return std::optional<env::Environment>{std::move(environment)};

@@ -477,7 +477,7 @@ Result<void> check_can_materialize(const Environment& environment, const Runner&
                     }
                 }
                 return usage_error(
-                    "the conda file needs conda, mamba or micromamba for {}, and none is on PATH "
+                    "the conda file needs conda, mamba or micromamba for: {}; none is on PATH "
                     "(a conda file with only python and pip packages runs in a venv)",
                     packages);
             }
