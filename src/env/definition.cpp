@@ -34,8 +34,7 @@ Result<std::string> read_named_file(const fs::path& path, std::string_view key,
                                     std::string_view file) {
     auto text = util::read_file(path);
     if (!text) {
-        return usage_error("{}: {}: cannot read {}: {}", file, key, path.string(),
-                           text.error().message);
+        return usage_error("{}: {}: {}", file, key, text.error().message);
     }
     return text;
 }

@@ -112,10 +112,11 @@ Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_v
                 return std::unexpected(row.error());
             }
             if (*row) {
+                auto next = next_version(db, record);
                 return fail(
                     "{} '{}:{}' already exists; a version is never overwritten (leave out the "
-                    "version to register the next one)",
-                    what, record.name, record.version);
+                    "version to register {}:{})",
+                    what, record.name, record.version, record.name, next ? *next : "the next one");
             }
         }
         auto insert = db.prepare(
