@@ -104,6 +104,13 @@ Result<CondaNeeds> read_conda(std::string_view text, std::string_view file) {
         return std::unexpected(root.error());
     }
     CondaNeeds needs;
+    if (root->IsNull()) {
+        return needs;
+    }
+    if (!root->IsMap()) {
+        return usage_error("{}: a conda file is a map (name, channels, dependencies)",
+                           util::yaml_position(*root, file));
+    }
     const YAML::Node dependencies = (*root)["dependencies"];
     if (!dependencies) {
         return needs;
@@ -128,6 +135,10 @@ Result<CondaNeeds> read_conda(std::string_view text, std::string_view file) {
                                    util::yaml_position(item["pip"], file));
             }
             for (const auto& pip : item["pip"]) {
+                if (!pip.IsScalar()) {
+                    return usage_error("{}: a pip requirement is one line of text",
+                                       util::yaml_position(pip, file));
+                }
                 needs.pip_packages.push_back(pip.as<std::string>());
             }
         } else {
@@ -258,8 +269,10 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
         definition.requirements = std::move(*text);
     }
     if (definition.conda) {
-        if (auto needs = read_conda(*definition.conda, fmt::format("{}: conda_file", file));
-            !needs) {
+        // Positions are in the conda file: name it (an inline one is in the job file).
+        const std::string conda_name =
+            spec.conda_file ? spec.conda_file->string() : fmt::format("{}: conda_file", file);
+        if (auto needs = read_conda(*definition.conda, conda_name); !needs) {
             return std::unexpected(needs.error());
         }
     }

@@ -78,7 +78,10 @@ Error build_failure(const Environment& environment, const MaterializeContext& co
     if (!context.log_path.empty()) {
         const std::string tail = last_lines(context.log_path, 10);
         if (!tail.empty()) {
-            message += "; the last lines of system_logs/" + context.log_path.filename().string() +
+            // The last line says most; the ones before it give the context.
+            const auto last = tail.rfind('\n');
+            message += ": " + tail.substr(last == std::string::npos ? 0 : last + 1) +
+                       "\nthe last lines of system_logs/" + context.log_path.filename().string() +
                        ":\n" + tail;
         }
     }
@@ -252,7 +255,7 @@ Result<Materialized> materialize_image(const Environment& environment,
     auto& runner = *context.runner;
     const auto engine = container_engine(runner);
     if (!engine) {
-        return fail("an image needs Docker or Podman, and neither docker nor podman is on PATH");
+        return fail("{}", no_engine_reason(runner));
     }
     const auto& definition = environment.definition;
     const std::string tag = location_of(environment, context.workspace_root);
@@ -430,6 +433,13 @@ Result<bool> is_materialized(const Environment& environment, const fs::path& wor
     return *present == 0;
 }
 
+std::string no_engine_reason(const Runner& runner) {
+    if (auto chosen = runner.variable("FERRY_CONTAINER_ENGINE"); chosen && !chosen->empty()) {
+        return fmt::format("FERRY_CONTAINER_ENGINE names {}, which is not on PATH", *chosen);
+    }
+    return "an image needs Docker or Podman, and neither docker nor podman is on PATH";
+}
+
 std::optional<std::string> container_engine(const Runner& runner) {
     if (auto chosen = runner.variable("FERRY_CONTAINER_ENGINE"); chosen && !chosen->empty()) {
         return runner.find_program(*chosen) ? std::optional(*chosen) : std::nullopt;
@@ -484,8 +494,7 @@ Result<void> check_can_materialize(const Environment& environment, const Runner&
             return {};
         case Kind::docker:
             if (!container_engine(runner)) {
-                return usage_error(
-                    "an image needs Docker or Podman, and neither docker nor podman is on PATH");
+                return usage_error("{}", no_engine_reason(runner));
             }
             return {};
     }
@@ -496,8 +505,8 @@ std::string last_lines(const fs::path& path, std::size_t count) {
     std::ifstream in(path);
     std::deque<std::string> lines;
     for (std::string line; std::getline(in, line);) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) {
-            continue;
+        if (line.find_first_not_of(" \t\r") == std::string::npos || line.starts_with("$ ")) {
+            continue;  // blank, or ferry's own line naming the step
         }
         line = strip_escapes(line);
         if (line.size() > 200) {

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ferry/assets/data.hpp"
 #include "ferry/env/command.hpp"
 #include "ferry/env/container.hpp"
 #include "ferry/env/materialize.hpp"
@@ -27,6 +28,7 @@
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/sha256.hpp"
 #include "ferry/util/time.hpp"
 
 extern char** environ;
@@ -155,6 +157,10 @@ private:
     Result<void> prepare();
     // Preparing's last step: the job's environment (cache hit, or built now).
     Result<void> prepare_environment();
+    // Inputs that name registered datasets and models: their stored files, as local paths.
+    Result<void> stored_inputs();
+    // Outputs with a `name`: registered as datasets when the run completes.
+    void register_outputs(const std::string& artifacts);
     Result<void> start_job();
     Result<pid_t> start_process(const std::string& command,
                                 const std::map<std::string, std::string>& extra,
@@ -288,12 +294,17 @@ Result<void> Supervisor::prepare() {
             return made;
         }
     }
+    if (auto stored = stored_inputs(); !stored) {
+        return stored;
+    }
     const bool privileged = ::geteuid() == 0;
     for (const auto& input : m_plan.inputs) {
         if (input.mode == "direct") {
             continue;
         }
-        const bool folder = input.type == "uri_folder";
+        std::error_code kind_ec;
+        const bool folder = input.type == "uri_folder" ||
+                            (input.type != "uri_file" && fs::is_directory(input.source, kind_ec));
         if (auto made =
                 util::create_directories(folder ? input.target : input.target.parent_path(), 0755);
             !made) {
@@ -346,6 +357,90 @@ Result<void> Supervisor::prepare() {
     return {};
 }
 
+Result<void> Supervisor::stored_inputs() {
+    for (auto& input : m_plan.inputs) {
+        if (input.asset_kind.empty()) {
+            continue;
+        }
+        const std::string label =
+            fmt::format("{} {}:{}", input.asset_kind == "model" ? "model" : "dataset",
+                        input.asset_name, input.asset_version);
+        if (input.content.empty()) {
+            // A URL dataset: fetched on its first use, checked on the others.
+            auto record =
+                assets::find_dataset(m_workspace.db(), input.asset_name, input.asset_version);
+            if (!record || !*record) {
+                return fail("input '{}': {} is gone", input.name, label);
+            }
+            note("input '{}': fetching or checking the URLs of {}", input.name, label);
+            auto content = assets::dataset_content(m_workspace, **record, false, stamp_now().text);
+            if (!content) {
+                return std::unexpected(content.error());
+            }
+            input.content = content->id;
+        }
+        // Each stored version is written out once, to a cache that jobs only read (through
+        // a read-only mount or a copy).
+        const fs::path cache = m_workspace.root() / "cache" / "content" / input.content;
+        if (auto there = util::exists(cache); !there || !*there) {
+            const fs::path partial =
+                cache.string() + fmt::format(".{}.tmp", static_cast<long>(::getpid()));
+            std::ignore = util::remove_all(partial);
+            if (auto made = util::create_directories(cache.parent_path(), 0755); !made) {
+                return made;
+            }
+            if (auto made = snapshot::materialize(m_workspace.blobs(), input.content, partial);
+                !made) {
+                std::ignore = util::remove_all(partial);
+                return std::unexpected(
+                    with_context(made.error(), fmt::format("input '{}'", input.name)));
+            }
+            if (::rename(partial.c_str(), cache.c_str()) != 0) {
+                std::ignore = util::remove_all(partial);  // another run wrote it meanwhile
+            }
+        }
+        input.source = input.type == "uri_file" ? cache / input.target.filename() : cache;
+        note("input '{}': {} ({})", input.name, label, input.content.substr(0, 12));
+    }
+    return {};
+}
+
+void Supervisor::register_outputs(const std::string& artifacts) {
+    if (artifacts.empty()) {
+        return;
+    }
+    for (const auto& output : m_plan.outputs) {
+        if (output.asset_name.empty()) {
+            continue;
+        }
+        auto content =
+            assets::select_entries(m_workspace, artifacts, "named-outputs/" + output.name,
+                                   stamp_now().text, assets::BaseName::drop);
+        if (!content) {
+            note("output '{}' is not registered as dataset {}: it is empty", output.name,
+                 output.asset_name);
+            continue;
+        }
+        assets::DatasetRecord record;
+        record.name = output.asset_name;
+        record.version = output.asset_version;
+        record.type = output.type;
+        record.paths = {output.directory.string()};
+        record.content = content->id;
+        record.files = content->files;
+        record.bytes = content->bytes;
+        record.lineage = {{"run", m_run.name}, {"experiment", m_run.experiment}};
+        auto registered =
+            assets::register_content(m_workspace, std::move(record), stamp_now().text);
+        if (registered) {
+            note("output '{}' registered as dataset {}", output.name, registered->label());
+        } else {
+            note("output '{}' is not registered as dataset {}: {}", output.name, output.asset_name,
+                 registered.error().message);
+        }
+    }
+}
+
 Result<void> Supervisor::prepare_environment() {
     if (!m_plan.job_environment) {
         return {};
@@ -367,8 +462,8 @@ Result<void> Supervisor::prepare_environment() {
     context.log_fd = log_fd.get();
     context.log_path = log;
     context.keep_going = [&] {
+        // No reaping here: the runner waits for its own child.
         beat();
-        reap_children();
         if (Clock::now() - last_check >= milliseconds(500)) {
             last_check = Clock::now();
             canceled = canceled || cancel_requested();
@@ -522,8 +617,11 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
         env::ContainerRun request;
         request.engine = m_engine;
         request.image = m_environment_location;
-        request.name = rank ? fmt::format("ferry-{}-{}", m_run.name, *rank)
-                            : fmt::format("ferry-{}", m_run.name);
+        // Run names are unique in a workspace only: the workspace's hash tells two apart.
+        const std::string workspace_tag =
+            util::Sha256::of(m_workspace.root().string()).substr(0, 8);
+        request.name = rank ? fmt::format("ferry-{}-{}-{}", m_run.name, workspace_tag, *rank)
+                            : fmt::format("ferry-{}-{}", m_run.name, workspace_tag);
         request.run = m_run.name;
         request.workspace_root = m_workspace.root().string();
         request.run_directory = m_run.directory;
@@ -779,6 +877,9 @@ void Supervisor::end(Ending ending) {
         }
     }
     note("{}{}", status_name(ending.status), ending.error.empty() ? "" : ": " + ending.error);
+    if (ending.status == Status::completed) {
+        register_outputs(ending.artifacts);  // before the end is seen, so waiters find them
+    }
     auto ended = finish(m_workspace.db(), m_run.name, ending, stamp_now());
     if (!ended) {
         note("cannot record the end: {}", ended.error().message);

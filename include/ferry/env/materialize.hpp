@@ -49,6 +49,8 @@ struct Materialized {
 
 // The container engine: FERRY_CONTAINER_ENGINE, else docker, else podman, on PATH.
 [[nodiscard]] std::optional<std::string> container_engine(const Runner& runner);
+// Why there is none, for messages.
+[[nodiscard]] std::string no_engine_reason(const Runner& runner);
 
 // What a job in a venv or conda prefix gets over the host's variables: the prefix's bin/
 // first on PATH, and VIRTUAL_ENV or CONDA_PREFIX.

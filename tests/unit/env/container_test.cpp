@@ -1,0 +1,242 @@
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ferry/env/container.hpp"
+
+namespace ferry::env {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Records every command; answers scripted exit codes and stdout per subcommand (argv[1]).
+class FakeRunner final : public Runner {
+public:
+    Result<int> run(const Command& command, int /*output_fd*/,
+                    const KeepGoing& /*keep_going*/) override {
+        commands.push_back(command);
+        return code_of(command);
+    }
+    Result<std::string> capture(const Command& command, int /*output_fd*/) override {
+        commands.push_back(command);
+        if (const int code = code_of(command); code != 0) {
+            return fail("{} {} exited with {}", command.argv.at(0), command.argv.at(1), code);
+        }
+        auto found = captured.find(command.argv.at(1));
+        return found == captured.end() ? std::string() : found->second;
+    }
+    std::optional<fs::path> find_program(std::string_view name) const override {
+        return fs::path("/usr/bin") / name;
+    }
+    std::optional<std::string> variable(std::string_view /*name*/) const override {
+        return std::nullopt;
+    }
+
+    std::vector<Command> commands;
+    std::map<std::string, int> codes;             // by subcommand
+    std::map<std::string, std::string> captured;  // stdout by subcommand
+
+private:
+    int code_of(const Command& command) const {
+        auto found = codes.find(command.argv.at(1));
+        return found == codes.end() ? 0 : found->second;
+    }
+};
+
+ContainerRun request() {
+    ContainerRun run;
+    run.engine = "docker";
+    run.image = "python:3.11-slim";
+    run.name = "ferry-brave_fox_1";
+    run.run = "brave_fox_1";
+    run.workspace_root = "/home/u/.ferry/workspaces/default";
+    run.run_directory = "/home/u/.ferry/workspaces/default/runs/brave_fox_1";
+    run.working_directory = "/home/u/.ferry/workspaces/default/runs/brave_fox_1/wd";
+    run.variables = {"AZUREML_RUN_ID", "SECRET_TOKEN"};
+    run.read_only = {{"/data/in", "/home/u/.ferry/workspaces/default/runs/brave_fox_1/inputs/x"}};
+    run.command = "python train.py --epochs 3";
+    return run;
+}
+
+// The value after `flag` in argv, or "" (the first occurrence).
+std::string value_after(const std::vector<std::string>& argv, std::string_view flag) {
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == flag) {
+            return argv[i + 1];
+        }
+    }
+    return "";
+}
+
+// Every value given after `flag`.
+std::vector<std::string> values_after(const std::vector<std::string>& argv, std::string_view flag) {
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == flag) {
+            values.push_back(argv[i + 1]);
+        }
+    }
+    return values;
+}
+
+TEST(EnvContainer, ArgvStartsWithRunAndItsFixedOptions) {
+    const auto argv = container_argv(request());
+    ASSERT_GE(argv.size(), 6U);
+    EXPECT_EQ(argv[0], "docker");
+    EXPECT_EQ(argv[1], "run");
+    EXPECT_THAT(argv, Contains("--rm"));
+    EXPECT_THAT(argv, Contains("--init"));
+    EXPECT_EQ(value_after(argv, "--network"), "host");
+    EXPECT_EQ(value_after(argv, "--name"), "ferry-brave_fox_1");
+}
+
+TEST(EnvContainer, ArgvLabelsTheRunAndTheWorkspace) {
+    const auto argv = container_argv(request());
+    EXPECT_THAT(
+        values_after(argv, "--label"),
+        ElementsAre("ferry.run=brave_fox_1", "ferry.workspace=/home/u/.ferry/workspaces/default"));
+}
+
+TEST(EnvContainer, ArgvMountsTheRunDirectoryAtTheSamePathAndInputsReadOnly) {
+    const auto argv = container_argv(request());
+    EXPECT_THAT(values_after(argv, "--volume"),
+                ElementsAre("/home/u/.ferry/workspaces/default/runs/brave_fox_1:"
+                            "/home/u/.ferry/workspaces/default/runs/brave_fox_1",
+                            "/data/in:/home/u/.ferry/workspaces/default/runs/brave_fox_1/inputs/"
+                            "x:ro"));
+    EXPECT_EQ(value_after(argv, "--workdir"),
+              "/home/u/.ferry/workspaces/default/runs/brave_fox_1/wd");
+}
+
+TEST(EnvContainer, ArgvPassesVariablesByNameOnly) {
+    const auto argv = container_argv(request());
+    EXPECT_THAT(values_after(argv, "--env"), ElementsAre("AZUREML_RUN_ID", "SECRET_TOKEN"));
+    for (const auto& word : argv) {
+        EXPECT_THAT(word, Not(HasSubstr("SECRET_TOKEN="))) << "a value in argv";
+    }
+}
+
+TEST(EnvContainer, ArgvOptionalFlagsOnlyWhenSet) {
+    const auto plain = container_argv(request());
+    EXPECT_THAT(plain, Not(Contains("--shm-size")));
+    EXPECT_THAT(plain, Not(Contains("--gpus")));
+    EXPECT_THAT(plain, Not(Contains("--user")));
+
+    ContainerRun full = request();
+    full.shm_size = "2g";
+    full.gpus = "device=0,1";
+    full.user = "1000:1000";
+    const auto argv = container_argv(full);
+    EXPECT_EQ(value_after(argv, "--shm-size"), "2g");
+    EXPECT_EQ(value_after(argv, "--gpus"), "device=0,1");
+    EXPECT_EQ(value_after(argv, "--user"), "1000:1000");
+}
+
+TEST(EnvContainer, ArgvEndsWithTheImageAndTheShellChoice) {
+    ContainerRun full = request();
+    full.user = "1000:1000";
+    full.gpus = "device=0";
+    const auto argv = container_argv(full);
+    ASSERT_GE(argv.size(), 6U);
+    const std::vector<std::string> tail(argv.end() - 6, argv.end());
+    EXPECT_EQ(tail[0], "python:3.11-slim");
+    EXPECT_EQ(tail[1], "sh");
+    EXPECT_EQ(tail[2], "-c");
+    EXPECT_EQ(tail[3],
+              "if command -v bash >/dev/null 2>&1; then exec bash -c \"$1\"; fi; exec sh -c "
+              "\"$1\"");
+    EXPECT_EQ(tail[4], "ferry");
+    EXPECT_EQ(tail[5], "python train.py --epochs 3");
+    // Every option comes before the image.
+    const auto image = std::ranges::find(argv, "python:3.11-slim");
+    EXPECT_EQ(std::count(argv.begin(), image, std::string("--user")), 1);
+    EXPECT_EQ(std::count(argv.begin(), image, std::string("--gpus")), 1);
+}
+
+TEST(EnvContainer, ArgvUsesTheEngineGiven) {
+    ContainerRun podman = request();
+    podman.engine = "/usr/local/bin/podman";
+    EXPECT_EQ(container_argv(podman).at(0), "/usr/local/bin/podman");
+}
+
+TEST(EnvContainer, RunContainersParsesIdsAndFiltersByBothLabels) {
+    FakeRunner runner;
+    runner.captured["ps"] = "0123abcd\n\n4567ef01\n";
+    auto ids = run_containers(runner, "docker", "brave_fox_1", "/ws/root");
+    ASSERT_TRUE(ids) << ids.error().message;
+    EXPECT_THAT(*ids, ElementsAre("0123abcd", "4567ef01"));
+    ASSERT_EQ(runner.commands.size(), 1U);
+    const auto& argv = runner.commands[0].argv;
+    EXPECT_EQ(argv.at(0), "docker");
+    EXPECT_EQ(argv.at(1), "ps");
+    EXPECT_THAT(argv, Contains("--all"));
+    EXPECT_THAT(argv, Contains("--quiet"));
+    EXPECT_THAT(values_after(argv, "--filter"),
+                ElementsAre("label=ferry.run=brave_fox_1", "label=ferry.workspace=/ws/root"));
+}
+
+TEST(EnvContainer, RunContainersNoneIsEmpty) {
+    FakeRunner runner;
+    auto ids = run_containers(runner, "podman", "r", "/ws");
+    ASSERT_TRUE(ids) << ids.error().message;
+    EXPECT_TRUE(ids->empty());
+    EXPECT_EQ(runner.commands.at(0).argv.at(0), "podman");
+}
+
+TEST(EnvContainer, RunContainersEngineFailureIsAnError) {
+    FakeRunner runner;
+    runner.codes["ps"] = 1;
+    EXPECT_FALSE(run_containers(runner, "docker", "r", "/ws"));
+}
+
+// Containers are started with --rm, so the engine's stop also removes them.
+TEST(EnvContainer, StopGivesTheGraceAndNamesEveryId) {
+    FakeRunner runner;
+    auto stopped = stop_containers(runner, "docker", {"aaa", "bbb"}, 7, -1);
+    ASSERT_TRUE(stopped) << stopped.error().message;
+    ASSERT_EQ(runner.commands.size(), 1U);
+    EXPECT_EQ(runner.commands[0].argv,
+              (std::vector<std::string>{"docker", "stop", "--time", "7", "aaa", "bbb"}));
+}
+
+TEST(EnvContainer, FailedStopIsAnError) {
+    FakeRunner runner;
+    runner.codes["stop"] = 1;
+    auto stopped = stop_containers(runner, "podman", {"aaa"}, 10, -1);
+    ASSERT_FALSE(stopped);
+    EXPECT_EQ(stopped.error().message, "podman stop exited with 1");
+}
+
+TEST(EnvContainer, RemoveForcesEveryId) {
+    FakeRunner runner;
+    auto removed = remove_containers(runner, "docker", {"aaa", "bbb"}, -1);
+    ASSERT_TRUE(removed) << removed.error().message;
+    ASSERT_EQ(runner.commands.size(), 1U);
+    EXPECT_EQ(runner.commands[0].argv,
+              (std::vector<std::string>{"docker", "rm", "--force", "aaa", "bbb"}));
+}
+
+TEST(EnvContainer, FailedRemovalIsAnError) {
+    FakeRunner runner;
+    runner.codes["rm"] = 1;
+    auto removed = remove_containers(runner, "docker", {"aaa"}, -1);
+    ASSERT_FALSE(removed);
+    EXPECT_THAT(removed.error().message, HasSubstr("rm exited with 1"));
+}
+
+TEST(EnvContainer, NothingIsRunForNoIds) {
+    FakeRunner runner;
+    EXPECT_TRUE(stop_containers(runner, "docker", {}, 10, -1));
+    EXPECT_TRUE(remove_containers(runner, "docker", {}, -1));
+    EXPECT_TRUE(runner.commands.empty());
+}
+
+}  // namespace
+}  // namespace ferry::env
