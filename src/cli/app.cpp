@@ -101,6 +101,8 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_run_verbs(tree);
     add_compute_verbs(tree);
     add_env_verbs(tree);
+    add_dataset_verbs(tree);
+    add_model_verbs(tree);
     CLI::App& root = tree.root();
 
     std::vector<std::string> args(argv + 1, argv + argc);

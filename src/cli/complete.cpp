@@ -127,6 +127,16 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::runtime) {
         return {{"host", "this machine as it is"}};
     }
+    if (type == value::dataset || type == value::model) {
+        const std::string kind = type == value::dataset ? "data" : "model";
+        return workspace_names(
+            fmt::format("SELECT name, 'latest: ' || version FROM assets a WHERE kind = '{0}' AND "
+                        "archived = 0 AND rowid = (SELECT max(rowid) FROM assets WHERE kind = "
+                        "a.kind AND name = a.name AND archived = 0) UNION ALL SELECT name || ':' "
+                        "|| version, '' FROM assets WHERE kind = '{0}' AND archived = 0 ORDER BY 1",
+                        kind),
+            ctx, false);
+    }
     if (type == value::environment) {
         // Each name (its latest version) and every NAME:VERSION.
         return workspace_names(

@@ -1,4 +1,5 @@
 // `ferry env create|list|show|build|archive|restore` (validate and schema are spec verbs).
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/env/materialize.hpp"
 #include "ferry/env/registry.hpp"
@@ -50,11 +51,7 @@ Json environment_record(const env::EnvironmentRecord& record,
     json["name"] = environment.name;
     json["version"] = environment.version;
     json["description"] = record.description;
-    Json tags = Json::object();
-    for (const auto& [key, value] : record.tags) {
-        tags[key] = value;
-    }
-    json["tags"] = std::move(tags);
+    json["tags"] = pairs_json(record.tags);
     json["runtime"] = env::kind_name(environment.kind);
     json["hash"] = environment.hash;
     json["created_at"] = record.created_at;
@@ -67,25 +64,18 @@ Json environment_record(const env::EnvironmentRecord& record,
 }
 
 Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::string& text) {
-    auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
-    std::string name = text;
-    std::string version;
-    if (reference && reference->kind == spec::ReferenceKind::asset) {
-        name = reference->name;
-        version = reference->latest ? "" : reference->version;
-    } else if (text.starts_with("azureml:")) {
-        name = text.substr(8);
+    auto parsed = parse_asset_name(text, "environment");
+    if (!parsed) {
+        return std::unexpected(parsed.error());
     }
-    if (!spec::is_valid_name(name)) {
-        return usage_error("'{}' is not an environment (NAME, NAME:VERSION or NAME@latest)", text);
-    }
+    const auto& [name, version] = *parsed;
     auto found = env::find_environment(workspace.db(), name, version);
     if (!found) {
         return std::unexpected(found.error());
     }
     if (!*found) {
         return fail("no environment '{}' in workspace '{}' (see 'ferry env list')",
-                    version.empty() ? name + "@latest" : name + ":" + version, workspace.name());
+                    asset_label(name, version), workspace.name());
     }
     return std::move(**found);
 }
@@ -115,12 +105,8 @@ Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& optio
     if (!options.dockerfile_path.empty()) {
         sets.push_back("build.dockerfile_path=" + options.dockerfile_path);
     }
-    for (const auto& tag : options.tags) {
-        const auto eq = tag.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            return usage_error("--tag {}: give KEY=VALUE", tag);
-        }
-        sets.push_back(fmt::format("tags.{}={}", tag.substr(0, eq), tag.substr(eq + 1)));
+    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
+        return std::unexpected(added.error());
     }
     std::string text = "{}\n";
     std::string file = "command line";
@@ -273,38 +259,6 @@ Result<void> build(Context& ctx, const NamesOptions& options) {
     return {};
 }
 
-Result<void> set_archived(Context& ctx, const NamesOptions& options, bool archived) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    for (const auto& text : options.names) {
-        auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
-        std::string name = text.starts_with("azureml:") ? text.substr(8) : text;
-        std::string version;
-        if (reference && reference->kind == spec::ReferenceKind::asset && !reference->latest) {
-            name = reference->name;
-            version = reference->version;
-        } else if (reference && reference->latest) {
-            return usage_error("{}: give NAME (every version) or NAME:VERSION", text);
-        }
-        auto changed = env::set_archived(workspace->db(), name, version, archived);
-        if (!changed) {
-            return std::unexpected(changed.error());
-        }
-        if (*changed == 0) {
-            return fail(
-                "no environment '{}' in workspace '{}' (see 'ferry env list "
-                "--all-versions --include-archived')",
-                version.empty() ? name : name + ":" + version, workspace->name());
-        }
-        ctx.err << fmt::format("{} {} version{} of environment '{}'\n",
-                               archived ? "archived" : "restored", *changed,
-                               *changed == 1 ? "" : "s", name);
-    }
-    return {};
-}
-
 }  // namespace
 
 void add_env_verbs(CommandTree& tree) {
@@ -370,7 +324,9 @@ void add_env_verbs(CommandTree& tree) {
                 ->required()
                 ->type_name(value::environment);
         },
-        [](Context& ctx, const NamesOptions& o) { return set_archived(ctx, o, true); });
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "environment", "environment", o.names, true);
+        });
     tree.add_verb<NamesOptions>(
         group, "restore", "Bring archived versions back",
         [](CLI::App& verb, NamesOptions& o) {
@@ -378,7 +334,9 @@ void add_env_verbs(CommandTree& tree) {
                 ->required()
                 ->type_name(value::environment);
         },
-        [](Context& ctx, const NamesOptions& o) { return set_archived(ctx, o, false); });
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "environment", "environment", o.names, false);
+        });
 }
 
 }  // namespace ferry::cli

@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include "ferry/assets/data.hpp"
+#include "ferry/assets/model.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/env/materialize.hpp"
 #include "ferry/env/registry.hpp"
@@ -261,6 +263,101 @@ Result<std::optional<env::Environment>> resolve_environment(Context& ctx,
     return std::optional<env::Environment>{std::move(environment)};
 }
 
+// An input path that names a registered asset: azureml:N:V, azureml:N@latest, or N:V and
+// N@latest where no such local path exists.
+std::optional<spec::Reference> asset_reference(const spec::Reference& path) {
+    if (path.kind == spec::ReferenceKind::asset) {
+        return path;
+    }
+    if (path.kind != spec::ReferenceKind::local_path) {
+        return std::nullopt;
+    }
+    const std::string text = path.text;
+    if (text.find('/') != std::string::npos ||
+        (text.find(':') == std::string::npos && !text.ends_with("@latest"))) {
+        return std::nullopt;
+    }
+    std::error_code ec;
+    if (fs::exists(path.path, ec)) {
+        return std::nullopt;
+    }
+    auto parsed = spec::parse_reference(text, spec::ReferenceRole::asset);
+    return parsed ? std::optional(*parsed) : std::nullopt;
+}
+
+// Inputs that name registered datasets and models, found now: a missing one is the job's
+// mistake.
+Result<std::map<std::string, run::ResolvedInput>> resolve_inputs(store::Workspace& workspace,
+                                                                 const spec::CommandJob& job,
+                                                                 const std::string& file) {
+    std::map<std::string, run::ResolvedInput> resolved;
+    for (const auto& input : job.inputs) {
+        if (input.is_literal || !input.path) {
+            continue;
+        }
+        const auto reference = asset_reference(*input.path);
+        if (!reference) {
+            continue;
+        }
+        const std::string version = reference->latest ? "" : reference->version;
+        const std::string label =
+            reference->latest ? reference->name + "@latest" : reference->name + ":" + version;
+        run::ResolvedInput asset;
+        asset.name = reference->name;
+        if (input.type.ends_with("_model")) {
+            auto model = assets::find_model(workspace.db(), reference->name, version);
+            if (!model) {
+                return std::unexpected(model.error());
+            }
+            if (!*model) {
+                return usage_error("{}: input '{}': no model '{}' in workspace '{}'", file,
+                                   input.name, label, workspace.name());
+            }
+            asset.kind = "model";
+            asset.version = (*model)->version;
+            asset.content = (*model)->content;
+        } else {
+            auto dataset = assets::find_dataset(workspace.db(), reference->name, version);
+            if (!dataset) {
+                return std::unexpected(dataset.error());
+            }
+            if (!*dataset) {
+                return usage_error("{}: input '{}': no dataset '{}' in workspace '{}'", file,
+                                   input.name, label, workspace.name());
+            }
+            const auto& record = **dataset;
+            asset.kind = "data";
+            asset.version = record.version;
+            asset.content = record.remote ? std::string() : record.content;
+            if (input.type == "uri_file") {
+                if (record.remote) {
+                    if (record.paths.size() != 1) {
+                        return usage_error(
+                            "{}: input '{}': dataset {} has {} URLs; a uri_file "
+                            "input takes one file",
+                            file, input.name, record.label(), record.paths.size());
+                    }
+                    asset.file_name = assets::url_file_name(record.paths.front());
+                } else {
+                    auto entries = assets::read_content(workspace.blobs(), record.content);
+                    if (!entries) {
+                        return std::unexpected(entries.error());
+                    }
+                    if (entries->size() != 1) {
+                        return usage_error(
+                            "{}: input '{}': dataset {} has {} files; a uri_file "
+                            "input takes one (use uri_folder)",
+                            file, input.name, record.label(), entries->size());
+                    }
+                    asset.file_name = entries->front().path;
+                }
+            }
+        }
+        resolved[input.name] = std::move(asset);
+    }
+    return resolved;
+}
+
 // What a run records of its environment at submit; Preparing adds the cache and location.
 Json environment_record(const std::optional<env::Environment>& environment,
                         const fs::path& workspace_root) {
@@ -380,6 +477,11 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         return std::unexpected(environment.error());
     }
     request.environment = *environment;
+    auto inputs = resolve_inputs(*workspace, job, source);
+    if (!inputs) {
+        return std::unexpected(inputs.error());
+    }
+    request.assets = std::move(*inputs);
     const Json environment_json = environment_record(*environment, workspace->root());
     auto plan = run::make_plan(job, request);
     if (!plan) {

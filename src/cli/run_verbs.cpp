@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "ferry/assets/model.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/artifacts.hpp"
@@ -124,7 +125,13 @@ Result<void> show(Context& ctx, const RunOptions& options) {
     if (!artifacts) {
         return std::unexpected(artifacts.error());
     }
-    output::print_document(ctx, run::run_details(*run, *events, *artifacts, stamp(ctx).ms));
+    auto models = assets::models_of_run(workspace->db(), run->name);
+    if (!models) {
+        return std::unexpected(models.error());
+    }
+    auto details = run::run_details(*run, *events, *artifacts, stamp(ctx).ms);
+    details["models"] = *models;
+    output::print_document(ctx, details);
     return {};
 }
 

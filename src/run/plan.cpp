@@ -59,18 +59,30 @@ Json Plan::to_json() const {
     }
     json["inputs"] = Json::array();
     for (const auto& input : inputs) {
-        json["inputs"].push_back({{"name", input.name},
-                                  {"type", input.type},
-                                  {"mode", input.mode},
-                                  {"source", input.source.string()},
-                                  {"target", input.target.string()}});
+        Json planned = {{"name", input.name},
+                        {"type", input.type},
+                        {"mode", input.mode},
+                        {"source", input.source.string()},
+                        {"target", input.target.string()}};
+        if (!input.asset_kind.empty()) {
+            planned["asset"] = {{"kind", input.asset_kind},
+                                {"name", input.asset_name},
+                                {"version", input.asset_version},
+                                {"content", input.content}};
+        }
+        json["inputs"].push_back(std::move(planned));
     }
     json["outputs"] = Json::array();
     for (const auto& output : outputs) {
-        json["outputs"].push_back({{"name", output.name},
-                                   {"type", output.type},
-                                   {"directory", output.directory.string()},
-                                   {"target", output.target.string()}});
+        Json planned = {{"name", output.name},
+                        {"type", output.type},
+                        {"directory", output.directory.string()},
+                        {"target", output.target.string()}};
+        if (!output.asset_name.empty()) {
+            planned["register_as"] = {{"name", output.asset_name},
+                                      {"version", output.asset_version}};
+        }
+        json["outputs"].push_back(std::move(planned));
     }
     json["distribution"] = distribution ? distribution->to_json() : Json(nullptr);
     json["timeout"] = timeout ? Json(*timeout) : Json(nullptr);
@@ -89,14 +101,32 @@ Result<Plan> Plan::from_json(const Json& json) {
             plan.environment[key] = value.get<std::string>();
         }
         for (const auto& input : json.at("inputs")) {
-            plan.inputs.push_back({input.at("name"), input.at("type"), input.at("mode"),
-                                   input.at("source").get<std::string>(),
-                                   input.at("target").get<std::string>()});
+            InputPlan planned;
+            planned.name = input.at("name");
+            planned.type = input.at("type");
+            planned.mode = input.at("mode");
+            planned.source = input.at("source").get<std::string>();
+            planned.target = input.at("target").get<std::string>();
+            if (input.contains("asset")) {
+                const auto& asset = input["asset"];
+                planned.asset_kind = asset.at("kind");
+                planned.asset_name = asset.at("name");
+                planned.asset_version = asset.at("version");
+                planned.content = asset.at("content");
+            }
+            plan.inputs.push_back(std::move(planned));
         }
         for (const auto& output : json.at("outputs")) {
-            plan.outputs.push_back({output.at("name"), output.at("type"),
-                                    output.at("directory").get<std::string>(),
-                                    output.at("target").get<std::string>()});
+            OutputPlan planned;
+            planned.name = output.at("name");
+            planned.type = output.at("type");
+            planned.directory = output.at("directory").get<std::string>();
+            planned.target = output.at("target").get<std::string>();
+            if (output.contains("register_as")) {
+                planned.asset_name = output["register_as"].at("name");
+                planned.asset_version = output["register_as"].at("version");
+            }
+            plan.outputs.push_back(std::move(planned));
         }
         if (json.contains("distribution") && json["distribution"].is_object()) {
             plan.distribution = DistributionPlan::from_json(json["distribution"]);
@@ -177,16 +207,37 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
             values.inputs[input.name] = std::nullopt;
             continue;
         }
+        if (const auto resolved = request.assets.find(input.name);
+            resolved != request.assets.end()) {
+            // A registered dataset or model: its files appear at the target while Preparing.
+            const auto& asset = resolved->second;
+            InputPlan planned;
+            planned.name = input.name;
+            planned.type = input.type;
+            planned.mode = input.mode == "direct" ? "ro_mount" : input.mode;
+            planned.target = inputs_dir / input.name;
+            if (input.type == "uri_file") {
+                planned.target /= asset.file_name;
+            }
+            planned.asset_kind = asset.kind;
+            planned.asset_name = asset.name;
+            planned.asset_version = asset.version;
+            planned.content = asset.content;
+            values.inputs[input.name] = planned.target.string();
+            plan.inputs.push_back(std::move(planned));
+            continue;
+        }
         if (input.path->kind != spec::ReferenceKind::local_path) {
             return usage_error(
-                "{}: input '{}': '{}' is not a local path; registered data assets and URLs "
-                "as inputs are not supported by this version of ferry yet",
+                "{}: input '{}': '{}' is not a local path; register it as a dataset ('ferry "
+                "dataset create --name NAME --path ...') and give azureml:NAME@latest",
                 file, input.name, input.path->text);
         }
-        if (input.type != "uri_file" && input.type != "uri_folder") {
+        const bool model = input.type.ends_with("_model");
+        if (input.type != "uri_file" && input.type != "uri_folder" && !model) {
             return usage_error(
-                "{}: input '{}': type {} is not supported by this version of ferry "
-                "yet (use uri_file or uri_folder)",
+                "{}: input '{}': type {} is not supported (use uri_file, "
+                "uri_folder or a model type)",
                 file, input.name, input.type);
         }
         const fs::path source = input.path->path;
@@ -196,14 +247,18 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
             return usage_error("{}: input '{}': {} does not exist", file, input.name,
                                source.string());
         }
-        const bool folder = input.type == "uri_folder";
-        if (folder != fs::is_directory(status)) {
+        const bool folder = input.type == "uri_folder" || (model && fs::is_directory(status));
+        if (!model && folder != fs::is_directory(status)) {
             return usage_error("{}: input '{}': {} is {}, but the input's type is {}", file,
                                input.name, source.string(),
                                fs::is_directory(status) ? "a directory" : "not a directory",
                                input.type);
         }
-        InputPlan planned{input.name, input.type, input.mode, source, {}};
+        InputPlan planned;
+        planned.name = input.name;
+        planned.type = input.type;
+        planned.mode = input.mode;
+        planned.source = source;
         if (input.mode == "direct") {
             planned.target = source;
         } else {
@@ -222,14 +277,9 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
         }
         const fs::path directory = request.run_directory / "named-outputs" / output.name;
         const fs::path target = output.type == "uri_file" ? directory / output.name : directory;
-        if (!output.asset_name.empty()) {
-            plan.notes.push_back(
-                fmt::format("output '{}' is not registered as data asset '{}': data assets are not "
-                            "supported by this version of ferry yet",
-                            output.name, output.asset_name));
-        }
         values.outputs[output.name] = target.string();
-        plan.outputs.push_back({output.name, output.type, directory, target});
+        plan.outputs.push_back(
+            {output.name, output.type, directory, target, output.asset_name, output.asset_version});
     }
     auto command = spec::expand(job.command, values);
     if (!command) {

@@ -61,7 +61,8 @@ Result<Names> read_directory(int dir_fd, const std::string& directory) {
 // subdirectories. Each thread keeps its own results, merged at the end.
 class Walker {
 public:
-    Walker(int root_fd, std::string root) : m_root_fd(root_fd), m_root(std::move(root)) {}
+    Walker(int root_fd, std::string root, IgnoreFiles ignore_files)
+        : m_root_fd(root_fd), m_root(std::move(root)), m_ignore_files(ignore_files) {}
 
     Result<Listing> run() {
         m_queue.push_back({"", IgnoreStack{}});
@@ -152,6 +153,9 @@ private:
         }
         std::vector<std::string_view> present;
         for (const std::string_view candidate : k_ignore_files) {
+            if (m_ignore_files == IgnoreFiles::none) {
+                break;
+            }
             if (std::ranges::any_of(*names, [&](const auto& e) { return e.first == candidate; })) {
                 present.push_back(candidate);
             }
@@ -181,7 +185,9 @@ private:
             return fail("cannot stat {}: {}", path, util::errno_text(errno));
         }
         const bool is_directory = type == DT_DIR || (need_stat && S_ISDIR(st.st_mode));
-        if (const IgnoreRule* rule = task.ignores.decide(path, is_directory);
+        if (const IgnoreRule* rule = m_ignore_files == IgnoreFiles::none
+                                         ? nullptr
+                                         : task.ignores.decide(path, is_directory);
             rule && !rule->negative) {
             if (rule->credential) {
                 out.left_out.push_back(
@@ -226,6 +232,7 @@ private:
 
     int m_root_fd;
     std::string m_root;
+    IgnoreFiles m_ignore_files;
     std::mutex m_mutex;
     std::condition_variable m_ready;
     std::deque<Task> m_queue;
@@ -255,7 +262,7 @@ std::string_view reason_name(LeftOutReason reason) {
     return "";
 }
 
-Result<Listing> list_tree(const fs::path& root) {
+Result<Listing> list_tree(const fs::path& root, IgnoreFiles ignore_files) {
     auto real = detail::real_directory(root);
     if (!real) {
         return std::unexpected(real.error());
@@ -264,7 +271,7 @@ Result<Listing> list_tree(const fs::path& root) {
     if (!fd) {
         return fail("cannot read directory {}: {}", root.string(), util::errno_text(errno));
     }
-    return Walker(fd.get(), real->string()).run();
+    return Walker(fd.get(), real->string(), ignore_files).run();
 }
 
 }  // namespace ferry::snapshot

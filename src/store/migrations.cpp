@@ -95,6 +95,16 @@ constexpr std::array k_workspace = {
             created_at  TEXT NOT NULL,
             PRIMARY KEY (kind, name, version)
         );
+        -- What a URL dataset's first use fetched (content, sizes, sha256, the server's
+        -- validators), the one thing about an asset that is written after its creation.
+        CREATE TABLE asset_pins (
+            kind       TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            version    TEXT NOT NULL,
+            pin        TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, name, version)
+        );
         ALTER TABLE runs ADD COLUMN environment TEXT NOT NULL DEFAULT 'null';
     )sql"},
 };

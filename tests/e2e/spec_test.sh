@@ -30,6 +30,7 @@ run samples/conda-env/job.yml
 env samples/custom-docker/env.yml
 run samples/custom-docker/job.yml
 dataset samples/data/digits.yml
+run samples/data/consume-job.yml
 model samples/models/digits.yml
 compute samples/compute/local.yml
 compute samples/compute/slurm.yml

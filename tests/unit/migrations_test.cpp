@@ -104,8 +104,8 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(*migrated, 5);
     EXPECT_EQ(db.user_version(), 5);
     EXPECT_EQ(table_names(db),
-              (std::vector<std::string>{"assets", "blobs", "computes", "meta", "run_events", "runs",
-                                        "snapshots", "sqlite_sequence"}));
+              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
+                                        "run_events", "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);

@@ -27,6 +27,8 @@ inline constexpr const char* compute = "COMPUTE";
 inline constexpr const char* status = "STATUS";
 inline constexpr const char* runtime = "RUNTIME";
 inline constexpr const char* environment = "ENVIRONMENT";
+inline constexpr const char* dataset = "DATASET";
+inline constexpr const char* model = "MODEL";
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;
@@ -85,6 +87,10 @@ void add_run_verbs(CommandTree& tree);
 void add_compute_verbs(CommandTree& tree);
 // `env create|list|show|build|archive|restore`.
 void add_env_verbs(CommandTree& tree);
+// `dataset create|list|show|files|download|archive|restore`; `model create|register|list|
+// show|download|archive|restore`.
+void add_dataset_verbs(CommandTree& tree);
+void add_model_verbs(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

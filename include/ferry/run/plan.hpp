@@ -26,17 +26,34 @@ using Json = nlohmann::ordered_json;
 
 struct InputPlan {
     std::string name;
-    std::string type;  // uri_file or uri_folder
+    std::string type;  // uri_file, uri_folder, or a model type
     std::string mode;  // ro_mount, download or direct
-    fs::path source;
-    fs::path target;  // what the command sees
+    fs::path source;   // a local path; for a dataset or a model, set while Preparing
+    fs::path target;   // what the command sees
+    // A registered dataset ("data") or model: its files are the stored manifest `content`
+    // (empty for a URL dataset not fetched yet).
+    std::string asset_kind;
+    std::string asset_name;
+    std::string asset_version;
+    std::string content;
 };
 
 struct OutputPlan {
     std::string name;
     std::string type;
-    fs::path directory;  // created before the job starts, stored when it ends
-    fs::path target;     // what the command sees: the directory, or a file in it
+    fs::path directory;         // created before the job starts, stored when it ends
+    fs::path target;            // what the command sees: the directory, or a file in it
+    std::string asset_name;     // registered as this dataset when the run completes
+    std::string asset_version;  // empty: the next one
+};
+
+// A job input that names a registered dataset or model, as submit found it.
+struct ResolvedInput {
+    std::string kind;  // "data" or "model"
+    std::string name;
+    std::string version;
+    std::string content;    // empty for a URL dataset not fetched yet
+    std::string file_name;  // uri_file: the name of its one file
 };
 
 struct Plan {
@@ -71,6 +88,8 @@ struct PlanRequest {
     // The job's environment as the caller resolved it (registered or inline); ignored with
     // Runtime::host.
     std::optional<env::Environment> environment;
+    // Inputs that name registered datasets or models, by input name.
+    std::map<std::string, ResolvedInput> assets;
 };
 
 [[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);

@@ -61,8 +61,12 @@ struct Listing {
     std::uint64_t bytes = 0;  // sum of entry sizes
 };
 
-// Walks `root` with the ignore rules of its ignore files; reads no file contents.
-[[nodiscard]] Result<Listing> list_tree(const fs::path& root);
+// Code honours ignore files and leaves credentials out; data keeps every file.
+enum class IgnoreFiles { honoured, none };
+
+// Walks `root` with the ignore rules of its ignore files (or none); reads no file contents.
+[[nodiscard]] Result<Listing> list_tree(const fs::path& root,
+                                        IgnoreFiles ignore_files = IgnoreFiles::honoured);
 
 // Why one path is in or out of a snapshot of `root`.
 struct Explanation {

@@ -29,7 +29,15 @@ protected:
 
     PlanRequest request(Runtime runtime = Runtime::from_job,
                         std::vector<std::string> gpus = {}) const {
-        return {"job.yml", "happy_fox_0123456789", "exp", "ws", m_run, runtime, std::move(gpus)};
+        PlanRequest made;
+        made.file = "job.yml";
+        made.run_name = "happy_fox_0123456789";
+        made.experiment = "exp";
+        made.workspace = "ws";
+        made.run_directory = m_run;
+        made.runtime = runtime;
+        made.gpus = std::move(gpus);
+        return made;
     }
 
     Result<Plan> plan_of(const std::string& yaml, Runtime runtime = Runtime::from_job,

@@ -1,0 +1,173 @@
+#include "ferry/assets/content.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "ferry/run/artifacts.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+
+namespace ferry::assets {
+
+namespace {
+
+// One path stored as a snapshot: a folder's walk without ignore files, or a listing of the
+// one file.
+Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std::string_view file,
+                          std::string_view now) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return usage_error("{}: {}: {}", file, path.string(), util::errno_text(errno));
+    }
+    snapshot::Listing listing;
+    if (S_ISDIR(st.st_mode)) {
+        auto walked = snapshot::list_tree(path, snapshot::IgnoreFiles::none);
+        if (!walked) {
+            return std::unexpected(
+                Error{ExitCode::usage, fmt::format("{}: {}", file, walked.error().message)});
+        }
+        listing = std::move(*walked);
+    } else if (S_ISREG(st.st_mode)) {
+        if (::access(path.c_str(), R_OK) != 0) {
+            return usage_error("{}: {}: {}", file, path.string(), util::errno_text(errno));
+        }
+        std::error_code ec;
+        listing.root = fs::canonical(path.parent_path(), ec);
+        if (ec) {
+            return usage_error("{}: {}: {}", file, path.string(), ec.message());
+        }
+        snapshot::Entry entry;
+        entry.path = path.filename().string();
+        entry.executable = (st.st_mode & S_IXUSR) != 0;
+        entry.size = static_cast<std::uint64_t>(st.st_size);
+        entry.stat = snapshot::stat_key(st);
+        listing.bytes = entry.size;
+        listing.entries.push_back(std::move(entry));
+    } else {
+        return usage_error("{}: {} is neither a file nor a folder", file, path.string());
+    }
+    if (listing.entries.empty()) {
+        return usage_error("{}: {} has no files", file, path.string());
+    }
+    Content content;
+    for (const auto& left : listing.left_out) {
+        content.warnings.push_back(fmt::format("{}: {} left out ({}{})", path.string(), left.path,
+                                               snapshot::reason_name(left.reason),
+                                               left.detail.empty() ? "" : ": " + left.detail));
+    }
+    auto stored = snapshot::store_snapshot(workspace, listing,
+                                           std::numeric_limits<std::uint64_t>::max(), now);
+    if (!stored) {
+        return std::unexpected(stored.error());
+    }
+    content.id = stored->id;
+    content.files = stored->files;
+    content.bytes = stored->bytes;
+    return content;
+}
+
+}  // namespace
+
+Result<std::vector<snapshot::ManifestEntry>> read_content(const store::BlobStore& blobs,
+                                                          std::string_view id) {
+    return run::read_artifacts(blobs, id);
+}
+
+Result<Content> store_manifest(store::Workspace& workspace,
+                               std::vector<snapshot::ManifestEntry> entries, std::string_view now) {
+    std::ranges::sort(entries, {}, &snapshot::ManifestEntry::path);
+    Content content;
+    for (const auto& entry : entries) {
+        content.files += 1;
+        content.bytes += entry.size;
+    }
+    auto blob = workspace.put_blob_bytes(snapshot::format_manifest(entries), now);
+    if (!blob) {
+        return std::unexpected(blob.error());
+    }
+    content.id = blob->sha256;
+    return content;
+}
+
+Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::path>& paths,
+                            std::string_view file, std::string_view now) {
+    if (paths.empty()) {
+        return usage_error("{}: no path", file);
+    }
+    std::vector<Content> parts;
+    for (const auto& path : paths) {
+        auto part = store_one(workspace, path, file, now);
+        if (!part) {
+            return std::unexpected(part.error());
+        }
+        parts.push_back(std::move(*part));
+    }
+    struct stat st {};
+    if (paths.size() == 1) {
+        return std::move(parts.front());  // a folder's files at the top, or the one file
+    }
+    // Several: each under its base name (a file is already).
+    std::vector<snapshot::ManifestEntry> entries;
+    std::vector<std::string> names;
+    Content combined;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::string name = paths[i].filename().string();
+        if (std::ranges::find(names, name) != names.end()) {
+            return usage_error("{}: two paths are named '{}'; a dataset holds each under its name",
+                               file, name);
+        }
+        names.push_back(name);
+        auto listed = read_content(workspace.blobs(), parts[i].id);
+        if (!listed) {
+            return std::unexpected(listed.error());
+        }
+        const bool folder = ::stat(paths[i].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+        for (auto& entry : *listed) {
+            if (folder) {
+                entry.path = name + "/" + entry.path;
+            }
+            entries.push_back(std::move(entry));
+        }
+        std::ranges::move(parts[i].warnings, std::back_inserter(combined.warnings));
+    }
+    auto stored = store_manifest(workspace, std::move(entries), now);
+    if (!stored) {
+        return std::unexpected(stored.error());
+    }
+    stored->warnings = std::move(combined.warnings);
+    return stored;
+}
+
+Result<Content> select_entries(store::Workspace& workspace, std::string_view id,
+                               std::string_view prefix, std::string_view now, BaseName base_name) {
+    std::string wanted(prefix);
+    while (wanted.ends_with('/')) {
+        wanted.pop_back();
+    }
+    while (wanted.starts_with("./")) {
+        wanted.erase(0, 2);
+    }
+    auto listed = read_content(workspace.blobs(), id);
+    if (!listed) {
+        return std::unexpected(listed.error());
+    }
+    const auto slash = wanted.rfind('/');
+    const std::size_t cut = base_name == BaseName::drop  ? wanted.size() + 1
+                            : slash == std::string::npos ? 0
+                                                         : slash + 1;
+    std::vector<snapshot::ManifestEntry> entries;
+    for (auto& entry : *listed) {
+        const bool inside = entry.path.starts_with(wanted + "/");
+        if ((entry.path == wanted && base_name == BaseName::keep) || inside) {
+            entry.path = entry.path.substr(cut);
+            entries.push_back(std::move(entry));
+        }
+    }
+    if (entries.empty()) {
+        return fail("no file at {}", wanted);
+    }
+    return store_manifest(workspace, std::move(entries), now);
+}
+
+}  // namespace ferry::assets

@@ -1,0 +1,303 @@
+#include "ferry/assets/data.hpp"
+
+#include <unistd.h>
+
+#include "ferry/assets/fetch.hpp"
+#include "ferry/store/assets.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::assets {
+
+namespace {
+
+constexpr std::string_view k_kind = "data";
+
+DatasetRecord from_asset(store::AssetRecord asset) {
+    DatasetRecord record;
+    record.name = std::move(asset.name);
+    record.version = std::move(asset.version);
+    record.description = std::move(asset.description);
+    record.tags = std::move(asset.tags);
+    record.archived = asset.archived;
+    record.created_at = std::move(asset.created_at);
+    const Json& body = asset.body;
+    if (body.is_object()) {
+        record.type = body.value("type", std::string("uri_folder"));
+        record.paths = body.value("paths", std::vector<std::string>{});
+        record.remote = body.value("remote", false);
+        record.content = body.value("content", std::string());
+        record.files = body.value("files", std::uint64_t{0});
+        record.bytes = body.value("bytes", std::uint64_t{0});
+        record.lineage = body.value("lineage", Json());
+    }
+    return record;
+}
+
+Result<DatasetRecord> insert(store::Workspace& workspace, DatasetRecord record,
+                             std::string_view now) {
+    store::AssetRecord asset;
+    asset.kind = k_kind;
+    asset.name = record.name;
+    asset.version = record.version;
+    asset.description = record.description;
+    asset.tags = record.tags;
+    asset.body = {{"type", record.type},       {"paths", record.paths}, {"remote", record.remote},
+                  {"content", record.content}, {"files", record.files}, {"bytes", record.bytes},
+                  {"lineage", record.lineage}};
+    auto created = store::create_asset(workspace.db(), std::move(asset), "dataset", now);
+    if (!created) {
+        return std::unexpected(created.error());
+    }
+    return from_asset(std::move(*created));
+}
+
+Result<Json> read_pin(store::Database& db, const DatasetRecord& record) {
+    auto stmt =
+        db.prepare("SELECT pin FROM asset_pins WHERE kind = ?1 AND name = ?2 AND version = ?3");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    stmt->bind(1, k_kind).bind(2, record.name).bind(3, record.version);
+    auto row = stmt->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    return *row ? Json::parse(stmt->text(0), nullptr, false) : Json();
+}
+
+Result<void> write_pin(store::Database& db, const DatasetRecord& record, const Json& pin,
+                       std::string_view now) {
+    auto stmt = db.prepare(
+        "INSERT OR REPLACE INTO asset_pins(kind, name, version, pin, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    stmt->bind(1, k_kind)
+        .bind(2, record.name)
+        .bind(3, record.version)
+        .bind(4, pin.dump())
+        .bind(5, now);
+    return stmt->run();
+}
+
+Json state_json(const UrlState& state) {
+    return {{"size", state.size}, {"etag", state.etag}, {"last_modified", state.last_modified}};
+}
+
+// Fetches every URL into the store, as one manifest, and pins what was fetched.
+Result<Content> fetch_all(store::Workspace& workspace, const DatasetRecord& record,
+                          std::string_view now) {
+    std::vector<snapshot::ManifestEntry> entries;
+    Json urls = Json::array();
+    for (const auto& url : record.paths) {
+        const fs::path temporary =
+            workspace.root() / fmt::format("fetch-{}-{}.tmp", ::getpid(), entries.size());
+        auto state = fetch_url(url, temporary);
+        auto blob = state ? workspace.put_blob_file(temporary, now)
+                          : Result<store::StoredBlob>(std::unexpected(state.error()));
+        std::ignore = util::remove_all(temporary);
+        if (!blob) {
+            return std::unexpected(
+                with_context(blob.error(), fmt::format("dataset '{}'", record.label())));
+        }
+        snapshot::ManifestEntry entry;
+        entry.mode = "100644";
+        entry.size = blob->size;
+        entry.sha256 = blob->sha256;
+        entry.path = url_file_name(url);
+        if (std::ranges::any_of(entries, [&](const auto& e) { return e.path == entry.path; })) {
+            return fail("dataset '{}': two URLs end in the same name '{}'", record.label(),
+                        entry.path);
+        }
+        entries.push_back(entry);
+        Json fetched = state_json(*state);
+        fetched["url"] = url;
+        fetched["bytes"] = blob->size;
+        fetched["sha256"] = blob->sha256;
+        fetched["fetched_at"] = now;
+        urls.push_back(std::move(fetched));
+    }
+    auto content = store_manifest(workspace, std::move(entries), now);
+    if (!content) {
+        return std::unexpected(content.error());
+    }
+    Json pin = {{"content", content->id},
+                {"files", content->files},
+                {"bytes", content->bytes},
+                {"urls", std::move(urls)}};
+    if (auto written = write_pin(workspace.db(), record, pin, now); !written) {
+        return std::unexpected(written.error());
+    }
+    return content;
+}
+
+}  // namespace
+
+std::string url_file_name(const std::string& url) {
+    std::string path = url.substr(0, url.find_first_of("?#"));
+    const auto scheme = path.find("://");
+    path = scheme == std::string::npos ? path : path.substr(scheme + 3);
+    const auto slash = path.find('/');
+    path = slash == std::string::npos ? "" : path.substr(slash);
+    while (path.ends_with('/')) {
+        path.pop_back();
+    }
+    std::string name = path.substr(path.rfind('/') + 1);
+    return name.empty() || name == "." || name == ".." ? "data" : name;
+}
+
+Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::DataSpec& spec,
+                                     std::string_view file, std::string_view now) {
+    DatasetRecord record;
+    record.name = spec.name;
+    record.version = spec.version;
+    record.description = spec.description;
+    record.tags = spec.tags;
+    record.type = spec.type;
+    std::vector<fs::path> local;
+    std::size_t urls = 0;
+    for (const auto& path : spec.paths) {
+        if (path.kind == spec::ReferenceKind::url) {
+            record.paths.push_back(path.url);
+            ++urls;
+        } else if (path.kind == spec::ReferenceKind::local_path) {
+            record.paths.push_back(path.path.string());
+            local.push_back(path.path);
+        } else {
+            return usage_error("{}: path '{}': {} are not supported", file, path.text,
+                               spec::unsupported_reason(path.kind));
+        }
+    }
+    if (urls > 0 && !local.empty()) {
+        return usage_error("{}: a dataset's paths are all local or all URLs, not both", file);
+    }
+    if (urls > 0) {
+        record.remote = true;
+        if (record.type == "uri_file" && urls > 1) {
+            return usage_error("{}: a uri_file dataset has one path", file);
+        }
+        return insert(workspace, std::move(record), now);
+    }
+    for (const auto& path : local) {
+        std::error_code ec;
+        const bool folder = fs::is_directory(path, ec);
+        if (!fs::exists(path, ec)) {
+            return usage_error("{}: {} does not exist", file, path.string());
+        }
+        if (record.type == "uri_file" && folder) {
+            return usage_error("{}: {} is a folder, but the dataset's type is uri_file", file,
+                               path.string());
+        }
+        if (record.type == "uri_folder" && !folder && local.size() == 1) {
+            return usage_error(
+                "{}: {} is a file, but the dataset's type is uri_folder (use --type uri_file)",
+                file, path.string());
+        }
+    }
+    if (record.type == "uri_file" && local.size() > 1) {
+        return usage_error("{}: a uri_file dataset has one path", file);
+    }
+    auto content = store_paths(workspace, local, file, now);
+    if (!content) {
+        return std::unexpected(content.error());
+    }
+    record.content = content->id;
+    record.files = content->files;
+    record.bytes = content->bytes;
+    auto created = insert(workspace, std::move(record), now);
+    if (created) {
+        created->warnings = std::move(content->warnings);
+    }
+    return created;
+}
+
+Result<DatasetRecord> register_content(store::Workspace& workspace, DatasetRecord record,
+                                       std::string_view now) {
+    return insert(workspace, std::move(record), now);
+}
+
+Result<std::optional<DatasetRecord>> find_dataset(store::Database& db, std::string_view name,
+                                                  std::string_view version) {
+    auto found = store::find_asset(db, k_kind, name, version);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return std::optional<DatasetRecord>{};
+    }
+    return std::optional<DatasetRecord>{from_asset(std::move(**found))};
+}
+
+Result<std::vector<DatasetRecord>> list_datasets(store::Database& db, bool all_versions,
+                                                 bool include_archived) {
+    auto assets = store::list_assets(db, k_kind, all_versions, include_archived);
+    if (!assets) {
+        return std::unexpected(assets.error());
+    }
+    std::vector<DatasetRecord> records;
+    for (auto& asset : *assets) {
+        records.push_back(from_asset(std::move(asset)));
+    }
+    return records;
+}
+
+Result<std::int64_t> set_dataset_archived(store::Database& db, std::string_view name,
+                                          std::string_view version, bool archived) {
+    return store::set_asset_archived(db, k_kind, name, version, archived);
+}
+
+Result<Json> dataset_pin(store::Database& db, const DatasetRecord& record) {
+    auto pin = read_pin(db, record);
+    if (!pin || !pin->is_object()) {
+        return pin;
+    }
+    return (*pin)["urls"];
+}
+
+Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord& record,
+                                bool refresh, std::string_view now) {
+    if (!record.remote) {
+        return Content{record.content, record.files, record.bytes, {}};
+    }
+    auto pin = read_pin(workspace.db(), record);
+    if (!pin) {
+        return std::unexpected(pin.error());
+    }
+    if (!pin->is_object() || refresh) {
+        return fetch_all(workspace, record, now);
+    }
+    // Fetched before: the URLs must still serve what was fetched.
+    for (const auto& fetched : (*pin)["urls"]) {
+        const std::string url = fetched.value("url", std::string());
+        auto state = probe_url(url);
+        if (!state) {
+            return std::unexpected(
+                with_context(state.error(), fmt::format("dataset '{}'", record.label())));
+        }
+        const UrlState was{fetched.value("size", std::int64_t{-1}),
+                           fetched.value("etag", std::string()),
+                           fetched.value("last_modified", std::string())};
+        if (*state != was) {
+            std::string how;
+            if (state->size != was.size) {
+                how = fmt::format("size {}, now {}", was.size, state->size);
+            } else if (state->etag != was.etag) {
+                how = fmt::format("ETag {}, now {}", was.etag, state->etag);
+            } else {
+                how = fmt::format("Last-Modified {}, now {}", was.last_modified,
+                                  state->last_modified);
+            }
+            return fail(
+                "dataset '{}': {} changed since it was first fetched ({}); 'ferry dataset "
+                "download {} -p DIR --refresh' fetches it again",
+                record.label(), url, how, record.label());
+        }
+    }
+    return Content{(*pin).value("content", std::string()),
+                   (*pin).value("files", std::uint64_t{0}),
+                   (*pin).value("bytes", std::uint64_t{0}),
+                   {}};
+}
+
+}  // namespace ferry::assets

@@ -1,0 +1,133 @@
+#include "asset_support.hpp"
+
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/run/artifacts.hpp"
+#include "ferry/spec/reference.hpp"
+#include "ferry/store/assets.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
+                                                             std::string_view what) {
+    auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
+    if (reference && reference->kind == spec::ReferenceKind::asset) {
+        return std::pair{reference->name, reference->latest ? std::string() : reference->version};
+    }
+    const std::string name = text.starts_with("azureml:") ? text.substr(8) : text;
+    if (!spec::is_valid_name(name)) {
+        return usage_error("'{}' is not a {} (NAME, NAME:VERSION or NAME@latest)", text, what);
+    }
+    return std::pair{name, std::string()};
+}
+
+std::string asset_label(const std::string& name, const std::string& version) {
+    return version.empty() ? name + "@latest" : name + ":" + version;
+}
+
+Result<void> archive_assets(Context& ctx, std::string_view kind, std::string_view what,
+                            const std::vector<std::string>& names, bool archived) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    for (const auto& text : names) {
+        if (text.ends_with("@latest")) {
+            return usage_error("{}: give NAME (every version) or NAME:VERSION", text);
+        }
+        auto parsed = parse_asset_name(text, what);
+        if (!parsed) {
+            return std::unexpected(parsed.error());
+        }
+        const auto& [name, version] = *parsed;
+        auto changed = store::set_asset_archived(workspace->db(), kind, name, version, archived);
+        if (!changed) {
+            return std::unexpected(changed.error());
+        }
+        if (*changed == 0) {
+            return fail("no {} '{}' in workspace '{}'", what,
+                        version.empty() ? name : name + ":" + version, workspace->name());
+        }
+        ctx.err << fmt::format("{} {} version{} of {} '{}'\n", archived ? "archived" : "restored",
+                               *changed, *changed == 1 ? "" : "s", what, name);
+    }
+    return {};
+}
+
+output::Json pairs_json(const spec::StringMap& pairs) {
+    output::Json json = output::Json::object();
+    for (const auto& [key, value] : pairs) {
+        json[key] = value;
+    }
+    return json;
+}
+
+Result<void> add_pair_sets(const std::vector<std::string>& flags, std::string_view flag,
+                           std::string_view key, std::vector<std::string>& sets) {
+    for (const auto& pair : flags) {
+        const auto eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return usage_error("{} {}: give KEY=VALUE", flag, pair);
+        }
+        sets.push_back(fmt::format("{}.{}={}", key, pair.substr(0, eq), pair.substr(eq + 1)));
+    }
+    return {};
+}
+
+Result<void> download_content(Context& ctx, store::Workspace& workspace, const std::string& content,
+                              const std::string& dir, bool overwrite, const std::string& label) {
+    auto entries = run::read_artifacts(workspace.blobs(), content);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
+    for (auto& entry : *entries) {
+        std::string path = entry.path;
+        selected.emplace_back(std::move(entry), std::move(path));
+    }
+    const std::filesystem::path directory = absolute_from(ctx, dir.empty() ? "." : dir);
+    if (auto made = util::create_directories(directory, 0755); !made) {
+        return std::unexpected(made.error());
+    }
+    auto written = run::download_entries(workspace.blobs(), selected, directory,
+                                         overwrite ? run::Overwrite::yes : run::Overwrite::no);
+    if (!written) {
+        return std::unexpected(written.error());
+    }
+    ctx.err << fmt::format(
+        "downloaded {} file{} ({}) of {} to {}{}\n", written->files, written->files == 1 ? "" : "s",
+        util::human_bytes(written->bytes), label, directory.string(),
+        written->unchanged > 0 ? fmt::format("; {} already there", written->unchanged)
+                               : std::string());
+    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        output::Json record;
+        record["asset"] = label;
+        record["directory"] = directory.string();
+        record["files"] = written->files;
+        record["bytes"] = written->bytes;
+        record["unchanged"] = written->unchanged;
+        output::print_record(ctx, record);
+    }
+    return {};
+}
+
+Result<SpecText> read_spec_text(const Context& ctx, const std::string& file) {
+    SpecText spec;
+    spec.base = ctx.cwd;
+    if (file.empty()) {
+        return spec;
+    }
+    const std::filesystem::path path = absolute_from(ctx, file);
+    auto read = util::read_file(path);
+    if (!read) {
+        return std::unexpected(Error{ExitCode::usage, read.error().message});
+    }
+    spec.text = std::move(*read);
+    spec.file = file;
+    spec.base = path.parent_path();
+    return spec;
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,54 @@
+#pragma once
+
+// What the verbs of the versioned registries (env, dataset, model) share.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ferry/core/context.hpp"
+#include "ferry/core/error.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/spec/assets.hpp"
+#include "ferry/store/workspace.hpp"
+
+namespace ferry::cli {
+
+// NAME, NAME:VERSION, NAME@latest, with or without azureml:, as (name, version); an empty
+// version means the latest.
+[[nodiscard]] Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
+                                                                           std::string_view what);
+
+// "N@latest" or "N:V", for messages.
+[[nodiscard]] std::string asset_label(const std::string& name, const std::string& version);
+
+// `archive`/`restore` of NAME (every version) or NAME:VERSION of one kind ("environment",
+// "data", "model"); `what` names it for people ("environment", "dataset", "model").
+[[nodiscard]] Result<void> archive_assets(Context& ctx, std::string_view kind,
+                                          std::string_view what,
+                                          const std::vector<std::string>& names, bool archived);
+
+// Tags and properties as a JSON object.
+[[nodiscard]] output::Json pairs_json(const spec::StringMap& pairs);
+
+// KEY=VALUE flags as --set lines under `key` ("tags", "properties").
+[[nodiscard]] Result<void> add_pair_sets(const std::vector<std::string>& flags,
+                                         std::string_view flag, std::string_view key,
+                                         std::vector<std::string>& sets);
+
+// Writes the files of a stored manifest into DIR (relative to the context's directory) with
+// run download's checks, says what it wrote on stderr, and prints a record with -o json.
+[[nodiscard]] Result<void> download_content(Context& ctx, store::Workspace& workspace,
+                                            const std::string& content, const std::string& dir,
+                                            bool overwrite, const std::string& label);
+
+// Reads a spec file (relative to the context's directory) for a creating verb: its text, the
+// name to show in messages, and the directory its paths are relative to. Without a file:
+// "{}", "command line" and the current directory.
+struct SpecText {
+    std::string text = "{}\n";
+    std::string file = "command line";
+    std::filesystem::path base;
+};
+[[nodiscard]] Result<SpecText> read_spec_text(const Context& ctx, const std::string& file);
+
+}  // namespace ferry::cli

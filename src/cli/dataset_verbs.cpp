@@ -1,0 +1,308 @@
+// `ferry dataset create|list|show|files|download|archive|restore` (validate and schema are
+// spec verbs).
+#include "asset_support.hpp"
+#include "ferry/assets/data.hpp"
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/spec/load.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+struct CreateOptions {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+    std::string version;
+    std::vector<std::string> paths;
+    std::string type;
+    std::string description;
+    std::vector<std::string> tags;
+};
+
+struct ListOptions {
+    bool all_versions = false;
+    bool include_archived = false;
+};
+
+struct NameOptions {
+    std::string name;
+    bool refresh = false;
+    std::string directory;
+    bool overwrite = false;
+};
+
+struct NamesOptions {
+    std::vector<std::string> names;
+};
+
+Json dataset_record(const assets::DatasetRecord& record) {
+    Json json;
+    json["name"] = record.name;
+    json["version"] = record.version;
+    json["description"] = record.description;
+    json["tags"] = pairs_json(record.tags);
+    json["type"] = record.type;
+    json["paths"] = record.paths;
+    json["content"] = record.content.empty() ? Json(nullptr) : Json(record.content);
+    json["files"] = record.content.empty() ? Json(nullptr) : Json(record.files);
+    json["bytes"] = record.content.empty() ? Json(nullptr) : Json(record.bytes);
+    json["created_at"] = record.created_at;
+    json["archived"] = record.archived;
+    json["lineage"] = record.lineage;
+    return json;
+}
+
+Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::string& text) {
+    auto parsed = parse_asset_name(text, "dataset");
+    if (!parsed) {
+        return std::unexpected(parsed.error());
+    }
+    const auto& [name, version] = *parsed;
+    auto found = assets::find_dataset(workspace.db(), name, version);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail("no dataset '{}' in workspace '{}' (see 'ferry dataset list')",
+                    asset_label(name, version), workspace.name());
+    }
+    return std::move(**found);
+}
+
+Result<void> create(Context& ctx, const CreateOptions& options) {
+    std::vector<std::string> sets = options.sets;
+    for (const auto& [key, value] :
+         {std::pair{"name", options.name}, std::pair{"version", options.version},
+          std::pair{"type", options.type}, std::pair{"description", options.description}}) {
+        if (!value.empty()) {
+            sets.push_back(fmt::format("{}={}", key, value));
+        }
+    }
+    // Paths given as flags are the caller's: absolute before the spec sees them.
+    const auto flag_path = [&](const std::string& path) {
+        return path.starts_with("http://") || path.starts_with("https://") ||
+                       path.starts_with("azureml:")
+                   ? path
+                   : absolute_from(ctx, path).string();
+    };
+    if (options.paths.size() == 1) {
+        sets.push_back("path=" + flag_path(options.paths.front()));
+    } else if (options.paths.size() > 1 && !options.file.empty()) {
+        return usage_error("several paths go in the file's 'paths', or all in --path flags");
+    }
+    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
+        return std::unexpected(added.error());
+    }
+    if (options.file.empty() && options.name.empty()) {
+        return usage_error("give -f DATA_FILE, or --name NAME and --path PATH");
+    }
+    auto source = read_spec_text(ctx, options.file);
+    if (!source) {
+        return std::unexpected(source.error());
+    }
+    if (options.paths.size() > 1) {
+        Json several;
+        for (const auto& path : options.paths) {
+            several["paths"].push_back(flag_path(path));
+        }
+        source->text = several.dump() + "\n";  // JSON is YAML
+    }
+    auto spec = spec::load_data(source->text, source->file, source->base, sets);
+    if (!spec) {
+        ctx.err << spec::render(spec.error(), source->text);
+        const auto count = spec.error().size();
+        return usage_error("{}: {} error{}", source->file, count, count == 1 ? "" : "s");
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto created = assets::create_dataset(*workspace, *spec, source->file, stamp(ctx).text);
+    if (!created) {
+        return std::unexpected(created.error());
+    }
+    for (const auto& warning : created->warnings) {
+        ctx.warn(warning);
+    }
+    output::print_record(ctx, dataset_record(*created));
+    return {};
+}
+
+Result<void> list(Context& ctx, const ListOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto records =
+        assets::list_datasets(workspace->db(), options.all_versions, options.include_archived);
+    if (!records) {
+        return std::unexpected(records.error());
+    }
+    Json rows = Json::array();
+    for (const auto& record : *records) {
+        rows.push_back(dataset_record(record));
+    }
+    static const std::vector<output::Column> columns = {{"name", "NAME"},
+                                                        {"version", "VERSION"},
+                                                        {"type", "TYPE"},
+                                                        {"files", "FILES"},
+                                                        {"bytes", "BYTES"},
+                                                        {"created_at", "CREATED"},
+                                                        {"description", "DESCRIPTION"}};
+    output::print_list(ctx, rows, columns);
+    return {};
+}
+
+Result<void> show(Context& ctx, const NameOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto record = find(*workspace, options.name);
+    if (!record) {
+        return std::unexpected(record.error());
+    }
+    Json json = dataset_record(*record);
+    if (record->remote) {
+        // What the first use fetched, if any: the pin, without fetching.
+        auto content = assets::dataset_pin(workspace->db(), *record);
+        json["fetched"] = content ? *content : Json(nullptr);
+    }
+    output::print_record(ctx, json);
+    return {};
+}
+
+Result<assets::Content> content_of(Context& ctx, store::Workspace& workspace,
+                                   const NameOptions& options, std::string& label) {
+    auto record = find(workspace, options.name);
+    if (!record) {
+        return std::unexpected(record.error());
+    }
+    label = record->label();
+    return assets::dataset_content(workspace, *record, options.refresh, stamp(ctx).text);
+}
+
+Result<void> files(Context& ctx, const NameOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    std::string label;
+    auto content = content_of(ctx, *workspace, options, label);
+    if (!content) {
+        return std::unexpected(content.error());
+    }
+    auto entries = assets::read_content(workspace->blobs(), content->id);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    Json rows = Json::array();
+    for (const auto& entry : *entries) {
+        rows.push_back({{"path", entry.path}, {"size", entry.size}});
+    }
+    static const std::vector<output::Column> columns = {{"path", "PATH"}, {"size", "SIZE"}};
+    output::print_list(ctx, rows, columns);
+    return {};
+}
+
+Result<void> download(Context& ctx, const NameOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    std::string label;
+    auto content = content_of(ctx, *workspace, options, label);
+    if (!content) {
+        return std::unexpected(content.error());
+    }
+    return download_content(ctx, *workspace, content->id, options.directory, options.overwrite,
+                            "dataset " + label);
+}
+
+void add_name(CLI::App& verb, std::string& name) {
+    verb.add_option("name", name, "NAME, NAME:VERSION or NAME@latest")
+        ->required()
+        ->type_name(value::dataset);
+}
+
+}  // namespace
+
+void add_dataset_verbs(CommandTree& tree) {
+    CLI::App* group = tree.group("dataset");
+    tree.add_verb<CreateOptions>(
+        group, "create", "Register a new version of a dataset from a file or flags",
+        [](CLI::App& verb, CreateOptions& o) {
+            verb.add_option("-f,--file", o.file, "The data file (YAML)")->type_name(value::file);
+            verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
+                ->type_name(value::text);
+            verb.add_option("-n,--name", o.name, "The dataset's name")->type_name(value::text);
+            verb.add_option("--version", o.version,
+                            "Its version (default: the next integer; never overwritten)")
+                ->type_name(value::text);
+            verb.add_option("--path", o.paths,
+                            "A local file or folder, or an http(s) URL (repeatable)")
+                ->type_name(value::path);
+            verb.add_option("--type", o.type, "uri_folder (default) or uri_file")
+                ->type_name(value::text);
+            verb.add_option("--description", o.description, "What it holds")
+                ->type_name(value::text);
+            verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")
+                ->type_name(value::text);
+        },
+        create);
+    tree.add_verb<ListOptions>(
+        group, "list", "List datasets: the latest version of each",
+        [](CLI::App& verb, ListOptions& o) {
+            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
+            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
+        },
+        list);
+    tree.add_verb<NameOptions>(
+        group, "show", "Show a dataset version",
+        [](CLI::App& verb, NameOptions& o) { add_name(verb, o.name); }, show);
+    tree.add_verb<NameOptions>(
+        group, "files", "List a dataset's files and their sizes",
+        [](CLI::App& verb, NameOptions& o) {
+            add_name(verb, o.name);
+            verb.add_flag("--refresh", o.refresh, "Fetch a URL dataset again");
+        },
+        files);
+    tree.add_verb<NameOptions>(
+        group, "download", "Write a dataset's files into a directory",
+        [](CLI::App& verb, NameOptions& o) {
+            add_name(verb, o.name);
+            verb.add_option("-p,--path", o.directory, "The directory (default: the current one)")
+                ->type_name(value::dir);
+            verb.add_flag("--overwrite", o.overwrite, "Replace files that differ");
+            verb.add_flag("--refresh", o.refresh, "Fetch a URL dataset again");
+        },
+        download);
+    tree.add_verb<NamesOptions>(
+        group, "archive", "Hide a dataset (every version, or NAME:VERSION) from list and @latest",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::dataset);
+        },
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "data", "dataset", o.names, true);
+        });
+    tree.add_verb<NamesOptions>(
+        group, "restore", "Bring archived versions back",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::dataset);
+        },
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "data", "dataset", o.names, false);
+        });
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,338 @@
+// `ferry model create|register|list|show|download|archive|restore` (validate and schema are
+// spec verbs).
+#include "asset_support.hpp"
+#include "ferry/assets/model.hpp"
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/run/status.hpp"
+#include "ferry/spec/load.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using output::Json;
+
+struct CreateOptions {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+    std::string version;
+    std::string run;
+    std::string path;
+    std::string type;
+    std::string framework;
+    std::string framework_version;
+    std::string description;
+    std::vector<std::string> tags;
+    std::vector<std::string> properties;
+};
+
+struct ListOptions {
+    bool all_versions = false;
+    bool include_archived = false;
+};
+
+struct NameOptions {
+    std::string name;
+    std::string directory;
+    bool overwrite = false;
+};
+
+struct NamesOptions {
+    std::vector<std::string> names;
+};
+
+Json model_record(const assets::ModelRecord& record) {
+    Json json;
+    json["name"] = record.name;
+    json["version"] = record.version;
+    json["description"] = record.description;
+    json["tags"] = pairs_json(record.tags);
+    json["properties"] = pairs_json(record.properties);
+    json["type"] = record.type;
+    json["framework"] = record.framework;
+    json["framework_version"] = record.framework_version;
+    json["path"] = record.path;
+    json["content"] = record.content;
+    json["files"] = record.files;
+    json["bytes"] = record.bytes;
+    json["created_at"] = record.created_at;
+    json["archived"] = record.archived;
+    json["lineage"] = record.lineage;
+    json["run"] = record.lineage.is_object() ? record.lineage.value("run", Json()) : Json();
+    return json;
+}
+
+Result<assets::ModelRecord> find(store::Workspace& workspace, const std::string& text) {
+    auto parsed = parse_asset_name(text, "model");
+    if (!parsed) {
+        return std::unexpected(parsed.error());
+    }
+    const auto& [name, version] = *parsed;
+    auto found = assets::find_model(workspace.db(), name, version);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail("no model '{}' in workspace '{}' (see 'ferry model list')",
+                    asset_label(name, version), workspace.name());
+    }
+    return std::move(**found);
+}
+
+// The model's lineage and files from a run that has ended.
+Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& workspace,
+                                              assets::ModelRecord record,
+                                              const std::string& run_name) {
+    auto found = run::find_run(workspace.db(), run_name);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail("no run named '{}' in workspace '{}'", run_name, workspace.name());
+    }
+    const auto& run = **found;
+    if (!run::is_terminal(run.status)) {
+        return fail("run {} is {}: a model is registered from a run that has ended", run.name,
+                    run::status_name(run.status));
+    }
+    if (run.artifacts.empty()) {
+        return fail("run {} stored no files", run.name);
+    }
+    record.lineage = {{"run", run.name},
+                      {"experiment", run.experiment},
+                      {"snapshot", run.snapshot.empty() ? Json(nullptr) : Json(run.snapshot)},
+                      {"runtime", run.runtime},
+                      {"environment", run.environment}};
+    auto registered =
+        assets::register_run_model(workspace, std::move(record), run.artifacts, stamp(ctx).text);
+    if (registered) {
+        return registered;
+    }
+    // Say what the run has, so the right path is one look away.
+    auto entries = assets::read_content(workspace.blobs(), run.artifacts);
+    std::vector<std::string> outputs;
+    if (entries) {
+        for (const auto& entry : *entries) {
+            if (entry.path.starts_with("outputs/") && outputs.size() < 10) {
+                outputs.push_back(entry.path);
+            }
+        }
+    }
+    return fail("run {} has no file at {}; {}", run.name, registered.error().message.substr(11),
+                outputs.empty()
+                    ? std::string("it has nothing under outputs/")
+                    : fmt::format("under outputs/ it has: {}", fmt::join(outputs, ", ")));
+}
+
+Result<void> create(Context& ctx, const CreateOptions& options) {
+    std::vector<std::string> sets = options.sets;
+    for (const auto& [key, value] :
+         {std::pair{"name", options.name}, std::pair{"version", options.version},
+          std::pair{"type", options.type}, std::pair{"framework", options.framework},
+          std::pair{"framework_version", options.framework_version},
+          std::pair{"description", options.description}}) {
+        if (!value.empty()) {
+            sets.push_back(fmt::format("{}={}", key, value));
+        }
+    }
+    if (!options.path.empty()) {
+        // A run's artifact path stays as written; a local one is the caller's.
+        sets.push_back("path=" + (options.run.empty() ? absolute_from(ctx, options.path).string()
+                                                      : options.path));
+    }
+    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
+        return std::unexpected(added.error());
+    }
+    if (auto added = add_pair_sets(options.properties, "--property", "properties", sets); !added) {
+        return std::unexpected(added.error());
+    }
+    if (options.file.empty() && (options.name.empty() || options.path.empty())) {
+        return usage_error(
+            "give -f MODEL_FILE, or --name NAME and --path PATH (with --run RUN "
+            "for a path of a run's outputs)");
+    }
+    auto source = read_spec_text(ctx, options.file);
+    if (!source) {
+        return std::unexpected(source.error());
+    }
+    auto spec = spec::load_model(source->text, source->file, source->base, sets);
+    if (!spec) {
+        ctx.err << spec::render(spec.error(), source->text);
+        const auto count = spec.error().size();
+        return usage_error("{}: {} error{}", source->file, count, count == 1 ? "" : "s");
+    }
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    assets::ModelRecord record;
+    record.name = spec->name;
+    record.version = spec->version;
+    record.description = spec->description;
+    record.tags = spec->tags;
+    record.properties = spec->properties;
+    record.type = spec->type;
+    record.framework = spec->framework;
+    record.framework_version = spec->framework_version;
+    Result<assets::ModelRecord> registered = std::unexpected(Error{});
+    if (!options.run.empty()) {
+        record.path = options.path;
+        registered = register_from_run(ctx, *workspace, std::move(record), options.run);
+    } else {
+        if (spec->path.kind != spec::ReferenceKind::local_path) {
+            return usage_error(
+                "{}: path '{}': a model is a local file or folder, or a path of "
+                "a run's outputs with --run",
+                source->file, spec->path.text);
+        }
+        record.path = spec->path.path.string();
+        registered = assets::register_local_model(*workspace, std::move(record), source->file,
+                                                  stamp(ctx).text);
+    }
+    if (!registered) {
+        return std::unexpected(registered.error());
+    }
+    for (const auto& warning : registered->warnings) {
+        ctx.warn(warning);
+    }
+    output::print_record(ctx, model_record(*registered));
+    return {};
+}
+
+Result<void> list(Context& ctx, const ListOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto records =
+        assets::list_models(workspace->db(), options.all_versions, options.include_archived);
+    if (!records) {
+        return std::unexpected(records.error());
+    }
+    Json rows = Json::array();
+    for (const auto& record : *records) {
+        rows.push_back(model_record(record));
+    }
+    static const std::vector<output::Column> columns = {
+        {"name", "NAME"},           {"version", "VERSION"}, {"type", "TYPE"},
+        {"framework", "FRAMEWORK"}, {"run", "RUN"},         {"created_at", "CREATED"}};
+    output::print_list(ctx, rows, columns);
+    return {};
+}
+
+Result<void> show(Context& ctx, const NameOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto record = find(*workspace, options.name);
+    if (!record) {
+        return std::unexpected(record.error());
+    }
+    output::print_record(ctx, model_record(*record));
+    return {};
+}
+
+Result<void> download(Context& ctx, const NameOptions& options) {
+    auto workspace = open_run_workspace(ctx);
+    if (!workspace) {
+        return std::unexpected(workspace.error());
+    }
+    auto record = find(*workspace, options.name);
+    if (!record) {
+        return std::unexpected(record.error());
+    }
+    return download_content(ctx, *workspace, record->content, options.directory, options.overwrite,
+                            "model " + record->label());
+}
+
+void add_name(CLI::App& verb, std::string& name) {
+    verb.add_option("name", name, "NAME, NAME:VERSION or NAME@latest")
+        ->required()
+        ->type_name(value::model);
+}
+
+void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
+    verb.add_option("-f,--file", o.file, "The model file (YAML)")->type_name(value::file);
+    verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
+        ->type_name(value::text);
+    verb.add_option("-n,--name", o.name, "The model's name")->type_name(value::text);
+    verb.add_option("--version", o.version,
+                    "Its version (default: the next integer; never overwritten)")
+        ->type_name(value::text);
+    if (from_run) {
+        verb.add_option("--run", o.run, "The run whose outputs hold the model")
+            ->type_name(value::run);
+        verb.add_option("--path", o.path,
+                        "The model's path: in the run's files (outputs/model), or a local one")
+            ->type_name(value::path);
+    }
+    verb.add_option("--type", o.type, "custom_model (default), mlflow_model or triton_model")
+        ->type_name(value::text);
+    verb.add_option("--framework", o.framework, "Its framework (e.g. scikit-learn)")
+        ->type_name(value::text);
+    verb.add_option("--framework-version", o.framework_version, "The framework's version")
+        ->type_name(value::text);
+    verb.add_option("--description", o.description, "What it is")->type_name(value::text);
+    verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")->type_name(value::text);
+    verb.add_option("--property", o.properties, "A property KEY=VALUE (repeatable)")
+        ->type_name(value::text);
+}
+
+}  // namespace
+
+void add_model_verbs(CommandTree& tree) {
+    CLI::App* group = tree.group("model");
+    tree.add_verb<CreateOptions>(
+        group, "create", "Register a new version of a model from a file",
+        [](CLI::App& verb, CreateOptions& o) { add_create_options(verb, o, false); }, create);
+    tree.add_verb<CreateOptions>(
+        group, "register", "Register a model from a run's outputs (--run) or a local path",
+        [](CLI::App& verb, CreateOptions& o) { add_create_options(verb, o, true); }, create);
+    tree.add_verb<ListOptions>(
+        group, "list", "List models: the latest version of each",
+        [](CLI::App& verb, ListOptions& o) {
+            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
+            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
+        },
+        list);
+    tree.add_verb<NameOptions>(
+        group, "show", "Show a model version and its lineage",
+        [](CLI::App& verb, NameOptions& o) { add_name(verb, o.name); }, show);
+    tree.add_verb<NameOptions>(
+        group, "download", "Write a model's files into a directory",
+        [](CLI::App& verb, NameOptions& o) {
+            add_name(verb, o.name);
+            verb.add_option("-p,--path", o.directory, "The directory (default: the current one)")
+                ->type_name(value::dir);
+            verb.add_flag("--overwrite", o.overwrite, "Replace files that differ");
+        },
+        download);
+    tree.add_verb<NamesOptions>(
+        group, "archive", "Hide a model (every version, or NAME:VERSION) from list and @latest",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::model);
+        },
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "model", "model", o.names, true);
+        });
+    tree.add_verb<NamesOptions>(
+        group, "restore", "Bring archived versions back",
+        [](CLI::App& verb, NamesOptions& o) {
+            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                ->required()
+                ->type_name(value::model);
+        },
+        [](Context& ctx, const NamesOptions& o) {
+            return archive_assets(ctx, "model", "model", o.names, false);
+        });
+}
+
+}  // namespace ferry::cli
