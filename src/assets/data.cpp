@@ -155,6 +155,11 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     record.description = spec.description;
     record.tags = spec.tags;
     record.type = spec.type;
+    if (auto fresh = store::check_new_version(workspace.db(), k_kind, "dataset", record.name,
+                                              record.version);
+        !fresh) {
+        return std::unexpected(fresh.error());
+    }
     std::vector<fs::path> local;
     std::size_t urls = 0;
     for (const auto& path : spec.paths) {
@@ -248,11 +253,7 @@ Result<std::int64_t> set_dataset_archived(store::Database& db, std::string_view 
 }
 
 Result<Json> dataset_pin(store::Database& db, const DatasetRecord& record) {
-    auto pin = read_pin(db, record);
-    if (!pin || !pin->is_object()) {
-        return pin;
-    }
-    return (*pin)["urls"];
+    return read_pin(db, record);
 }
 
 Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord& record,

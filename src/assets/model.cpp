@@ -63,6 +63,11 @@ Result<ModelRecord> insert(store::Workspace& workspace, ModelRecord record, cons
 
 Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecord record,
                                          std::string_view file, std::string_view now) {
+    if (auto fresh =
+            store::check_new_version(workspace.db(), k_kind, "model", record.name, record.version);
+        !fresh) {
+        return std::unexpected(fresh.error());
+    }
     const fs::path path = record.path;
     std::error_code ec;
     if (!fs::exists(path, ec)) {
@@ -95,6 +100,11 @@ Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecor
 
 Result<ModelRecord> register_run_model(store::Workspace& workspace, ModelRecord record,
                                        std::string_view artifacts, std::string_view now) {
+    if (auto fresh =
+            store::check_new_version(workspace.db(), k_kind, "model", record.name, record.version);
+        !fresh) {
+        return std::unexpected(fresh.error());
+    }
     auto content = select_entries(workspace, artifacts, record.path, now);
     if (!content) {
         return std::unexpected(content.error());

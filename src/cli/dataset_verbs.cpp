@@ -41,7 +41,7 @@ struct NamesOptions {
     std::vector<std::string> names;
 };
 
-Json dataset_record(const assets::DatasetRecord& record) {
+Json plain_record(const assets::DatasetRecord& record) {
     Json json;
     json["name"] = record.name;
     json["version"] = record.version;
@@ -55,6 +55,30 @@ Json dataset_record(const assets::DatasetRecord& record) {
     json["created_at"] = record.created_at;
     json["archived"] = record.archived;
     json["lineage"] = record.lineage;
+    return json;
+}
+
+// A URL dataset's content is what its first use fetched.
+Json dataset_record(store::Database& db, assets::DatasetRecord record) {
+    Json fetched = nullptr;
+    if (record.remote) {
+        if (auto pin = assets::dataset_pin(db, record); pin && pin->is_object()) {
+            record.content = pin->value("content", std::string());
+            record.files = pin->value("files", std::uint64_t{0});
+            record.bytes = pin->value("bytes", std::uint64_t{0});
+            fetched = Json::array();
+            for (const auto& url : (*pin)["urls"]) {
+                fetched.push_back({{"url", url.value("url", std::string())},
+                                   {"size", url.value("bytes", std::uint64_t{0})},
+                                   {"sha256", url.value("sha256", std::string())},
+                                   {"fetched_at", url.value("fetched_at", std::string())}});
+            }
+        }
+    }
+    Json json = plain_record(record);
+    if (record.remote) {
+        json["fetched"] = fetched;
+    }
     return json;
 }
 
@@ -130,7 +154,7 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     for (const auto& warning : created->warnings) {
         ctx.warn(warning);
     }
-    output::print_record(ctx, dataset_record(*created));
+    output::print_record(ctx, dataset_record(workspace->db(), *created));
     return {};
 }
 
@@ -146,13 +170,20 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     }
     Json rows = Json::array();
     for (const auto& record : *records) {
-        rows.push_back(dataset_record(record));
+        Json row = dataset_record(workspace->db(), record);
+        const bool text = ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv;
+        for (const char* key : {"files", "bytes"}) {
+            if (text && row[key].is_null()) {
+                row[key] = "-";  // a URL dataset not fetched yet
+            }
+        }
+        rows.push_back(std::move(row));
     }
     static const std::vector<output::Column> columns = {{"name", "NAME"},
                                                         {"version", "VERSION"},
                                                         {"type", "TYPE"},
                                                         {"files", "FILES"},
-                                                        {"bytes", "BYTES"},
+                                                        {"bytes", "SIZE"},
                                                         {"created_at", "CREATED"},
                                                         {"description", "DESCRIPTION"}};
     output::print_list(ctx, rows, columns);
@@ -168,12 +199,7 @@ Result<void> show(Context& ctx, const NameOptions& options) {
     if (!record) {
         return std::unexpected(record.error());
     }
-    Json json = dataset_record(*record);
-    if (record->remote) {
-        // What the first use fetched, if any: the pin, without fetching.
-        auto content = assets::dataset_pin(workspace->db(), *record);
-        json["fetched"] = content ? *content : Json(nullptr);
-    }
+    Json json = dataset_record(workspace->db(), *record);
     output::print_record(ctx, json);
     return {};
 }

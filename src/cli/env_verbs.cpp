@@ -6,6 +6,7 @@
 #include "ferry/output/render.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/spec/reference.hpp"
+#include "ferry/store/assets.hpp"
 #include "ferry/util/fs.hpp"
 #include "run_support.hpp"
 
@@ -142,6 +143,12 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
         return std::unexpected(workspace.error());
     }
     const std::string file = options.file.empty() ? "command line" : options.file;
+    // Refused before the build context is stored.
+    if (auto fresh = store::check_new_version(workspace->db(), "environment", "environment",
+                                              spec->name, spec->version);
+        !fresh) {
+        return std::unexpected(fresh.error());
+    }
     auto defined = env::define(*spec, file, &*workspace, stamp(ctx).text);
     if (!defined) {
         return std::unexpected(defined.error());

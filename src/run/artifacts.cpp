@@ -202,9 +202,29 @@ Result<DownloadResult> download_entries(
             return std::unexpected(parents.error());
         }
         const fs::path target = directory / relative;
+        if (entry.is_link()) {
+            // A link stays inside: relative, and not climbing above the directory.
+            const fs::path resolved =
+                (fs::path(relative).parent_path() / entry.target).lexically_normal();
+            if (fs::path(entry.target).is_absolute() || resolved.empty() ||
+                *resolved.begin() == "..") {
+                return fail("refusing to write the link '{}' -> '{}': it leads outside {}",
+                            relative, entry.target, directory.string());
+            }
+        }
         std::error_code ec;
         const auto status = fs::symlink_status(target, ec);
         if (status.type() == fs::file_type::not_found) {
+            continue;
+        }
+        if (entry.is_link()) {
+            if (status.type() == fs::file_type::symlink &&
+                fs::read_symlink(target, ec) == fs::path(entry.target)) {
+                needed[i] = false;
+                ++result.unchanged;
+            } else if (overwrite == Overwrite::no || status.type() == fs::file_type::directory) {
+                conflicts.push_back(target.string());
+            }
             continue;
         }
         if (status.type() == fs::file_type::regular) {
@@ -237,6 +257,16 @@ Result<DownloadResult> download_entries(
         }
         if (auto parents = check_parents(directory, relative); !parents) {
             return std::unexpected(parents.error());
+        }
+        if (entry.is_link()) {
+            std::error_code ec;
+            fs::remove(target, ec);  // an other link or file, with --overwrite
+            fs::create_symlink(entry.target, target, ec);
+            if (ec) {
+                return fail("cannot make the link {}: {}", target.string(), ec.message());
+            }
+            ++result.files;
+            continue;
         }
         util::Fd source(::open(blobs.path_of(entry.sha256).c_str(), O_RDONLY | O_CLOEXEC));
         if (!source) {

@@ -61,6 +61,14 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["compute"] = run.compute;
     record["runtime"] = run.runtime;
     record["environment"] = run.environment.is_object() ? run.environment : Json(nullptr);
+    Json notes = Json::array();
+    if (run.plan.is_object() && run.plan.contains("notes") && run.plan["notes"].is_array()) {
+        notes = run.plan["notes"];  // what submit said
+    }
+    if (run.notes.is_array()) {
+        notes.insert(notes.end(), run.notes.begin(), run.notes.end());
+    }
+    record["notes"] = std::move(notes);
     record["created_at"] = run.created.text;
     record["started_at"] = run.started ? Json(run.started->text) : Json(nullptr);
     record["ended_at"] = run.ended ? Json(run.ended->text) : Json(nullptr);

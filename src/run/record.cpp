@@ -10,7 +10,7 @@ constexpr std::string_view k_columns =
     "seq, name, display_name, experiment, compute, runtime, status, holds_slot, created_at, "
     "created_ms, started_at, started_ms, ended_at, ended_ms, snapshot, command, spec, plan, "
     "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
-    "reason, error, artifacts, environment";
+    "reason, error, artifacts, environment, notes";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -64,6 +64,7 @@ RunRecord read_row(const store::Statement& stmt) {
     run.error = stmt.text(26);
     run.artifacts = stmt.optional_text(27).value_or("");
     run.environment = parse_json(stmt.text(28));
+    run.notes = parse_json(stmt.text(29));
     return run;
 }
 
@@ -392,6 +393,11 @@ Result<void> set_artifacts(store::Database& db, std::string_view name,
 Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {
     return exec_bound(db, "UPDATE runs SET environment = ?2 WHERE name = ?1",
                       [&](store::Statement& s) { s.bind(1, name).bind(2, environment.dump()); });
+}
+
+Result<void> add_note(store::Database& db, std::string_view name, std::string_view note) {
+    return exec_bound(db, "UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
+                      [&](store::Statement& s) { s.bind(1, name).bind(2, note); });
 }
 
 Result<Status> request_cancel(store::Database& db, std::string_view name,

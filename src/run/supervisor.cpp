@@ -417,8 +417,11 @@ void Supervisor::register_outputs(const std::string& artifacts) {
             assets::select_entries(m_workspace, artifacts, "named-outputs/" + output.name,
                                    stamp_now().text, assets::BaseName::drop);
         if (!content) {
-            note("output '{}' is not registered as dataset {}: it is empty", output.name,
-                 output.asset_name);
+            const std::string said =
+                fmt::format("output '{}' is not registered as dataset {}: it is empty", output.name,
+                            output.asset_name);
+            note("{}", said);
+            std::ignore = add_note(m_workspace.db(), m_run.name, said);
             continue;
         }
         assets::DatasetRecord record;
@@ -435,8 +438,11 @@ void Supervisor::register_outputs(const std::string& artifacts) {
         if (registered) {
             note("output '{}' registered as dataset {}", output.name, registered->label());
         } else {
-            note("output '{}' is not registered as dataset {}: {}", output.name, output.asset_name,
-                 registered.error().message);
+            const std::string said =
+                fmt::format("output '{}' is not registered as dataset {}: {}", output.name,
+                            output.asset_name, registered.error().message);
+            note("{}", said);
+            std::ignore = add_note(m_workspace.db(), m_run.name, said);
         }
     }
 }

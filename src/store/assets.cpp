@@ -91,6 +91,34 @@ Result<std::string> next_version(Database& db, const AssetRecord& record) {
 
 }  // namespace
 
+Result<void> check_new_version(Database& db, std::string_view kind, std::string_view what,
+                               std::string_view name, std::string_view version) {
+    if (version.empty()) {
+        return {};
+    }
+    auto existing =
+        db.prepare("SELECT 1 FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3");
+    if (!existing) {
+        return std::unexpected(existing.error());
+    }
+    existing->bind(1, kind).bind(2, name).bind(3, version);
+    auto row = existing->step();
+    if (!row) {
+        return std::unexpected(row.error());
+    }
+    if (!*row) {
+        return {};
+    }
+    AssetRecord probe;
+    probe.kind = std::string(kind);
+    probe.name = std::string(name);
+    auto next = next_version(db, probe);
+    return fail(
+        "{} '{}:{}' already exists; a version is never overwritten (leave out the version to "
+        "register {}:{})",
+        what, name, version, name, next ? *next : "the next one");
+}
+
 Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_view what,
                                  std::string_view now) {
     auto done = db.transaction([&]() -> Result<void> {
@@ -100,24 +128,10 @@ Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_v
                 return std::unexpected(next.error());
             }
             record.version = std::move(*next);
-        } else {
-            auto existing =
-                db.prepare("SELECT 1 FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3");
-            if (!existing) {
-                return std::unexpected(existing.error());
-            }
-            existing->bind(1, record.kind).bind(2, record.name).bind(3, record.version);
-            auto row = existing->step();
-            if (!row) {
-                return std::unexpected(row.error());
-            }
-            if (*row) {
-                auto next = next_version(db, record);
-                return fail(
-                    "{} '{}:{}' already exists; a version is never overwritten (leave out the "
-                    "version to register {}:{})",
-                    what, record.name, record.version, record.name, next ? *next : "the next one");
-            }
+        } else if (auto fresh =
+                       check_new_version(db, record.kind, what, record.name, record.version);
+                   !fresh) {
+            return fresh;
         }
         auto insert = db.prepare(
             "INSERT INTO assets(kind, name, version, description, tags, properties, body, "

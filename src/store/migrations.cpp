@@ -106,6 +106,8 @@ constexpr std::array k_workspace = {
             PRIMARY KEY (kind, name, version)
         );
         ALTER TABLE runs ADD COLUMN environment TEXT NOT NULL DEFAULT 'null';
+        -- What the supervisor has to say after the end (an output it could not register).
+        ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
     )sql"},
 };
 

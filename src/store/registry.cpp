@@ -65,6 +65,14 @@ Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
             if (!again || !*again) {
                 return std::unexpected(created.error());
             }
+            existing = std::move(again);
+        }
+    }
+    // The process that reserved the name may still be making its database: make it too
+    // (initializing is idempotent), rather than open a workspace without one.
+    if (*existing && !Workspace::is_workspace((*existing)->path)) {
+        if (auto made = Workspace::initialize((*existing)->path, "", now); !made) {
+            return std::unexpected(made.error());
         }
     }
     return registry;

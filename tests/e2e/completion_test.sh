@@ -149,6 +149,19 @@ test_bash_completes_environment_names_and_versions() {
     expect_clean_complete env show ""
 }
 
+test_bash_completes_dataset_and_model_names() {
+    ferry_on_path
+    mkdir -p "$TEST_ROOT/d" && echo x >"$TEST_ROOT/d/f"
+    "$FERRY" dataset create -n digits --path "$TEST_ROOT/d" >/dev/null
+    "$FERRY" dataset create -n digits --path "$TEST_ROOT/d" >/dev/null
+    "$FERRY" model register -n clf --path "$TEST_ROOT/d" >/dev/null
+    bash_complete "ferry dataset files "
+    expect_reply digits digits:1 digits:2
+    bash_complete "ferry model download "
+    expect_reply clf clf:1
+    expect_clean_complete dataset show ""
+}
+
 test_bash_completes_output_formats() {
     ferry_on_path
     bash_complete "ferry -o "

@@ -251,6 +251,21 @@ test_twenty_parallel_creates() {
     expect_jq '[.[] | select(.status == "ok")] | length == 21'
 }
 
+# ctest: serial
+test_twenty_parallel_first_commands_share_one_default_workspace() {
+    local pids=() i
+    for i in $(seq 1 20); do
+        "$FERRY" run list >"$TEST_ROOT/out$i" 2>"$TEST_ROOT/err$i" &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || fail "command $((i + 1)) failed: $(cat "$TEST_ROOT/err$((i + 1))")"
+    done
+    ! cat "$TEST_ROOT"/err* | grep -q . || fail "stderr output: $(cat "$TEST_ROOT"/err*)"
+    ferry workspace list -o json
+    expect_jq 'length == 1 and .[0].name == "default" and .[0].status == "ok"'
+}
+
 test_private_modes() {
     ferry workspace create a
     [[ $(stat -c %a "$FERRY_HOME/workspaces/a") == 700 ]] || fail "workspace directory is not 0700"

@@ -59,7 +59,8 @@ struct DatasetRecord {
 // The name a URL's file gets in a dataset: the last component of its path ("data" if none).
 [[nodiscard]] std::string url_file_name(const std::string& url);
 
-// What the first use of a URL dataset fetched (null when not yet).
+// What the first use of a URL dataset fetched (null when not yet): {content, files, bytes,
+// urls: [{url, size, etag, last_modified, bytes, sha256, fetched_at}]}.
 [[nodiscard]] Result<Json> dataset_pin(store::Database& db, const DatasetRecord& record);
 
 // The dataset's files: its content, fetched first for URLs (once; later uses check that the

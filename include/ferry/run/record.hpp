@@ -57,6 +57,7 @@ struct RunRecord {
     std::string error;
     std::string artifacts;  // manifest id; empty until collected
     Json environment;       // null: the host; else name, version, hash, runtime, cache, location
+    Json notes;             // what the supervisor said after the end: ["..."]
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);
@@ -123,6 +124,9 @@ struct RunFilter {
                                           std::int64_t pid, std::string_view boot_id,
                                           const Stamp& now);
 [[nodiscard]] Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now);
+// Adds a line to the run's notes.
+[[nodiscard]] Result<void> add_note(store::Database& db, std::string_view name,
+                                    std::string_view note);
 // What Preparing made of the run's environment (cache hit or built, where it lives).
 [[nodiscard]] Result<void> set_environment(store::Database& db, std::string_view name,
                                            const Json& environment);

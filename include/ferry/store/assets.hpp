@@ -37,6 +37,12 @@ struct AssetRecord {
 [[nodiscard]] Result<AssetRecord> create_asset(Database& db, AssetRecord record,
                                                std::string_view what, std::string_view now);
 
+// Refuses an explicit version that exists (the message names the next one); an empty
+// version passes. Creating verbs ask first, so that a refusal stores no content.
+[[nodiscard]] Result<void> check_new_version(Database& db, std::string_view kind,
+                                             std::string_view what, std::string_view name,
+                                             std::string_view version);
+
 // NAME:VERSION, or with an empty version the newest version that is not archived.
 [[nodiscard]] Result<std::optional<AssetRecord>> find_asset(Database& db, std::string_view kind,
                                                             std::string_view name,

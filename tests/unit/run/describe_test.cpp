@@ -149,13 +149,15 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
         keys.push_back(key);
     }
     for (const std::string key :
-         {"name",         "display_name", "experiment", "status",   "compute",
-          "runtime",      "created_at",   "started_at", "ended_at", "duration",
-          "exit_code",    "error",        "snapshot",   "command",  "directory",
-          "submitted_by", "supervisor",   "history",    "spec",     "artifacts"}) {
+         {"name",       "display_name", "experiment",  "status",       "compute",    "runtime",
+          "created_at", "started_at",   "ended_at",    "duration",     "exit_code",  "error",
+          "snapshot",   "command",      "directory",   "submitted_by", "supervisor", "history",
+          "spec",       "artifacts",    "environment", "notes"}) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
-    EXPECT_EQ(keys.size(), 20U);
+    EXPECT_EQ(keys.size(), 22U);
+    EXPECT_TRUE(details["environment"].is_null());  // the host
+    EXPECT_EQ(details["notes"], Json::array());
     EXPECT_EQ(details["name"], "r");
     EXPECT_EQ(details["status"], "Completed");
     EXPECT_EQ(details["started_at"], "2026-01-01T00:00:01.000Z");
