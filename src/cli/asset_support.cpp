@@ -56,6 +56,37 @@ Result<void> archive_assets(Context& ctx, std::string_view kind, std::string_vie
     return {};
 }
 
+namespace {
+struct ArchiveNames {
+    std::vector<std::string> names;
+};
+}  // namespace
+
+void add_archive_verbs(CommandTree& tree, CLI::App* group, const std::string& kind,
+                       const std::string& what, const char* value_type) {
+    for (const bool archived : {true, false}) {
+        tree.add_verb<ArchiveNames>(
+            group, archived ? "archive" : "restore",
+            archived ? fmt::format("Hide a {} (every version, or NAME:VERSION) from list and "
+                                   "@latest",
+                                   what)
+                     : std::string("Bring archived versions back"),
+            [value_type](CLI::App& verb, ArchiveNames& o) {
+                verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
+                    ->required()
+                    ->type_name(value_type);
+            },
+            [kind, what, archived](Context& ctx, const ArchiveNames& o) {
+                return archive_assets(ctx, kind, what, o.names, archived);
+            });
+    }
+}
+
+void add_list_flags(CLI::App& verb, ListFlags& flags) {
+    verb.add_flag("--all-versions", flags.all_versions, "Every version, not only the latest");
+    verb.add_flag("--include-archived", flags.include_archived, "Archived versions too");
+}
+
 output::Json pairs_json(const spec::StringMap& pairs) {
     output::Json json = output::Json::object();
     for (const auto& [key, value] : pairs) {

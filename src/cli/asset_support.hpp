@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "ferry/cli/command_tree.hpp"
 #include "ferry/core/context.hpp"
 #include "ferry/core/error.hpp"
 #include "ferry/output/render.hpp"
@@ -26,6 +27,17 @@ namespace ferry::cli {
 [[nodiscard]] Result<void> archive_assets(Context& ctx, std::string_view kind,
                                           std::string_view what,
                                           const std::vector<std::string>& names, bool archived);
+
+// `archive` and `restore` of a registry group: NAME (every version) or NAME:VERSION, several.
+void add_archive_verbs(CommandTree& tree, CLI::App* group, const std::string& kind,
+                       const std::string& what, const char* value_type);
+
+// `list`'s flags, the same in every registry group.
+struct ListFlags {
+    bool all_versions = false;
+    bool include_archived = false;
+};
+void add_list_flags(CLI::App& verb, ListFlags& flags);
 
 // Tags and properties as a JSON object.
 [[nodiscard]] output::Json pairs_json(const spec::StringMap& pairs);

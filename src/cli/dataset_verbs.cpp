@@ -25,20 +25,13 @@ struct CreateOptions {
     std::vector<std::string> tags;
 };
 
-struct ListOptions {
-    bool all_versions = false;
-    bool include_archived = false;
-};
+using ListOptions = ListFlags;
 
 struct NameOptions {
     std::string name;
     bool refresh = false;
     std::string directory;
     bool overwrite = false;
-};
-
-struct NamesOptions {
-    std::vector<std::string> names;
 };
 
 Json plain_record(const assets::DatasetRecord& record) {
@@ -284,11 +277,7 @@ void add_dataset_verbs(CommandTree& tree) {
         create);
     tree.add_verb<ListOptions>(
         group, "list", "List datasets: the latest version of each",
-        [](CLI::App& verb, ListOptions& o) {
-            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
-            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
-        },
-        list);
+        [](CLI::App& verb, ListOptions& o) { add_list_flags(verb, o); }, list);
     tree.add_verb<NameOptions>(
         group, "show", "Show a dataset version",
         [](CLI::App& verb, NameOptions& o) { add_name(verb, o.name); }, show);
@@ -309,26 +298,7 @@ void add_dataset_verbs(CommandTree& tree) {
             verb.add_flag("--refresh", o.refresh, "Fetch a URL dataset again");
         },
         download);
-    tree.add_verb<NamesOptions>(
-        group, "archive", "Hide a dataset (every version, or NAME:VERSION) from list and @latest",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::dataset);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "data", "dataset", o.names, true);
-        });
-    tree.add_verb<NamesOptions>(
-        group, "restore", "Bring archived versions back",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::dataset);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "data", "dataset", o.names, false);
-        });
+    add_archive_verbs(tree, group, "data", "dataset", value::dataset);
 }
 
 }  // namespace ferry::cli

@@ -31,10 +31,7 @@ struct CreateOptions {
     std::vector<std::string> tags;
 };
 
-struct ListOptions {
-    bool all_versions = false;
-    bool include_archived = false;
-};
+using ListOptions = ListFlags;
 
 struct NamesOptions {
     std::vector<std::string> names;
@@ -301,11 +298,7 @@ void add_env_verbs(CommandTree& tree) {
         create);
     tree.add_verb<ListOptions>(
         group, "list", "List environments: the latest version of each",
-        [](CLI::App& verb, ListOptions& o) {
-            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
-            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
-        },
-        list);
+        [](CLI::App& verb, ListOptions& o) { add_list_flags(verb, o); }, list);
     tree.add_verb<NamesOptions>(
         group, "show", "Show an environment: definition, hash, materialization",
         [](CLI::App& verb, NamesOptions& o) {
@@ -323,27 +316,7 @@ void add_env_verbs(CommandTree& tree) {
                 ->type_name(value::environment);
         },
         build);
-    tree.add_verb<NamesOptions>(
-        group, "archive",
-        "Hide an environment (every version, or NAME:VERSION) from list and @latest",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::environment);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "environment", "environment", o.names, true);
-        });
-    tree.add_verb<NamesOptions>(
-        group, "restore", "Bring archived versions back",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::environment);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "environment", "environment", o.names, false);
-        });
+    add_archive_verbs(tree, group, "environment", "environment", value::environment);
 }
 
 }  // namespace ferry::cli

@@ -31,19 +31,12 @@ struct CreateOptions {
     std::vector<std::string> properties;
 };
 
-struct ListOptions {
-    bool all_versions = false;
-    bool include_archived = false;
-};
+using ListOptions = ListFlags;
 
 struct NameOptions {
     std::string name;
     std::string directory;
     bool overwrite = false;
-};
-
-struct NamesOptions {
-    std::vector<std::string> names;
 };
 
 Json model_record(const assets::ModelRecord& record) {
@@ -296,11 +289,7 @@ void add_model_verbs(CommandTree& tree) {
         [](CLI::App& verb, CreateOptions& o) { add_create_options(verb, o, true); }, create);
     tree.add_verb<ListOptions>(
         group, "list", "List models: the latest version of each",
-        [](CLI::App& verb, ListOptions& o) {
-            verb.add_flag("--all-versions", o.all_versions, "Every version, not only the latest");
-            verb.add_flag("--include-archived", o.include_archived, "Archived versions too");
-        },
-        list);
+        [](CLI::App& verb, ListOptions& o) { add_list_flags(verb, o); }, list);
     tree.add_verb<NameOptions>(
         group, "show", "Show a model version and its lineage",
         [](CLI::App& verb, NameOptions& o) { add_name(verb, o.name); }, show);
@@ -313,26 +302,7 @@ void add_model_verbs(CommandTree& tree) {
             verb.add_flag("--overwrite", o.overwrite, "Replace files that differ");
         },
         download);
-    tree.add_verb<NamesOptions>(
-        group, "archive", "Hide a model (every version, or NAME:VERSION) from list and @latest",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::model);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "model", "model", o.names, true);
-        });
-    tree.add_verb<NamesOptions>(
-        group, "restore", "Bring archived versions back",
-        [](CLI::App& verb, NamesOptions& o) {
-            verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
-                ->required()
-                ->type_name(value::model);
-        },
-        [](Context& ctx, const NamesOptions& o) {
-            return archive_assets(ctx, "model", "model", o.names, false);
-        });
+    add_archive_verbs(tree, group, "model", "model", value::model);
 }
 
 }  // namespace ferry::cli
