@@ -29,21 +29,21 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
         }
         listing = std::move(*walked);
     } else if (S_ISREG(st.st_mode)) {
+        // One file (also through a link): one blob, under the name it was given by.
         if (::access(path.c_str(), R_OK) != 0) {
             return usage_error("{}: {}: {}", file, path.string(), util::errno_text(errno));
         }
-        std::error_code ec;
-        listing.root = fs::canonical(path.parent_path(), ec);
-        if (ec) {
-            return usage_error("{}: {}: {}", file, path.string(), ec.message());
+        auto blob = workspace.put_blob_file(path, now);
+        if (!blob) {
+            return std::unexpected(
+                Error{ExitCode::usage, fmt::format("{}: {}", file, blob.error().message)});
         }
-        snapshot::Entry entry;
+        snapshot::ManifestEntry entry;
+        entry.mode = (st.st_mode & S_IXUSR) != 0 ? "100755" : "100644";
+        entry.size = blob->size;
+        entry.sha256 = blob->sha256;
         entry.path = path.filename().string();
-        entry.executable = (st.st_mode & S_IXUSR) != 0;
-        entry.size = static_cast<std::uint64_t>(st.st_size);
-        entry.stat = snapshot::stat_key(st);
-        listing.bytes = entry.size;
-        listing.entries.push_back(std::move(entry));
+        return store_manifest(workspace, {std::move(entry)}, now);
     } else {
         return usage_error("{}: {} is neither a file nor a folder", file, path.string());
     }
@@ -90,10 +90,18 @@ Result<Content> store_manifest(store::Workspace& workspace,
     return content;
 }
 
-Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::path>& paths,
+fs::path named_path(const fs::path& path) {
+    return path.has_filename() ? path : path.parent_path();  // "x/" names x
+}
+
+Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::path>& given,
                             std::string_view file, std::string_view now) {
-    if (paths.empty()) {
+    if (given.empty()) {
         return usage_error("{}: no path", file);
+    }
+    std::vector<fs::path> paths;
+    for (const auto& path : given) {
+        paths.push_back(named_path(path));
     }
     std::vector<Content> parts;
     for (const auto& path : paths) {
@@ -158,8 +166,10 @@ Result<Content> select_entries(store::Workspace& workspace, std::string_view id,
                                                          : slash + 1;
     std::vector<snapshot::ManifestEntry> entries;
     for (auto& entry : *listed) {
-        const bool inside = entry.path.starts_with(wanted + "/");
-        if ((entry.path == wanted && base_name == BaseName::keep) || inside) {
+        if (entry.path == wanted) {
+            entry.path = entry.path.substr(slash == std::string::npos ? 0 : slash + 1);
+            entries.push_back(std::move(entry));  // a file: under its own name either way
+        } else if (entry.path.starts_with(wanted + "/")) {
             entry.path = entry.path.substr(cut);
             entries.push_back(std::move(entry));
         }

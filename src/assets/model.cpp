@@ -68,7 +68,7 @@ Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecor
         !fresh) {
         return std::unexpected(fresh.error());
     }
-    const fs::path path = record.path;
+    const fs::path path = named_path(record.path);
     std::error_code ec;
     if (!fs::exists(path, ec)) {
         return usage_error("{}: {} does not exist", file, path.string());

@@ -103,7 +103,8 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
                       {"environment", run.environment}};
     auto registered =
         assets::register_run_model(workspace, std::move(record), run.artifacts, stamp(ctx).text);
-    if (registered) {
+    constexpr std::string_view k_missing = "no file at ";
+    if (registered || !registered.error().message.starts_with(k_missing)) {
         return registered;
     }
     // Say what the run has, so the right path is one look away.
@@ -116,7 +117,8 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
             }
         }
     }
-    return fail("run {} has no file at {}; {}", run.name, registered.error().message.substr(11),
+    return fail("run {} has no file at {}; {}", run.name,
+                registered.error().message.substr(k_missing.size()),
                 outputs.empty()
                     ? std::string("it has nothing under outputs/")
                     : fmt::format("under outputs/ it has: {}", fmt::join(outputs, ", ")));

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -86,7 +87,12 @@ Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
         return std::unexpected(run.error());
     }
     const auto every = run::log_sources(*run, std::nullopt);
-    const bool distributed = every.size() > 1 || every.front().path != "user_logs/std_log.txt";
+    // The ranks' logs; an environment's build log (first, when there is one) is no rank.
+    const auto ranks =
+        static_cast<std::size_t>(std::ranges::count_if(every, [](const run::LogSource& source) {
+            return source.path.string().starts_with("user_logs/");
+        }));
+    const bool distributed = ranks > 1 || every.back().path != "user_logs/std_log.txt";
     if (rank.empty()) {
         return distributed ? run::log_sources(*run, 0) : every;
     }
@@ -99,9 +105,8 @@ Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
     std::int64_t number = -1;
     const auto [end, ec] = std::from_chars(rank.data(), rank.data() + rank.size(), number);
     if (ec != std::errc() || end != rank.data() + rank.size() || number < 0 ||
-        number >= static_cast<std::int64_t>(every.size())) {
-        return usage_error("--rank {}: run {} has ranks 0 to {} (or 'all')", rank, name,
-                           every.size() - 1);
+        number >= static_cast<std::int64_t>(ranks)) {
+        return usage_error("--rank {}: run {} has ranks 0 to {} (or 'all')", rank, name, ranks - 1);
     }
     return run::log_sources(*run, number);
 }

@@ -228,7 +228,7 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
 
 std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int64_t> rank) {
     std::vector<LogSource> sources;
-    if (run.runtime != "host") {
+    if (run.environment.is_object()) {
         // What Preparing built comes first; a cache hit leaves no such file.
         sources.push_back({"system_logs/environment_build.txt", "[build] "});
     }

@@ -54,8 +54,9 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, latest);
     EXPECT_EQ(db.user_version(), latest);
-    EXPECT_EQ(table_names(db), (std::vector<std::string>{"blobs", "computes", "meta", "run_events",
-                                                         "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(table_names(db),
+              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
+                                        "run_events", "runs", "snapshots", "sqlite_sequence"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -139,7 +140,7 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
     EXPECT_EQ(migrated.error().message,
               "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (4); upgrade ferry");
+                  " has schema version 99, newer than this ferry knows (5); upgrade ferry");
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

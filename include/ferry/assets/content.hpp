@@ -41,6 +41,9 @@ enum class BaseName { keep, drop };
                                              std::string_view prefix, std::string_view now,
                                              BaseName base_name = BaseName::keep);
 
+// A path as it names something: "x/" names x.
+[[nodiscard]] fs::path named_path(const fs::path& path);
+
 // A manifest's entries.
 [[nodiscard]] Result<std::vector<snapshot::ManifestEntry>> read_content(
     const store::BlobStore& blobs, std::string_view id);

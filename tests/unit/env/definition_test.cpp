@@ -440,15 +440,16 @@ TEST_F(EnvDefine, MissingRequirementsNamesTheFileAndTheKey) {
     EXPECT_THAT(environment.error().message, HasSubstr((m_files / "missing.txt").string()));
 }
 
-TEST_F(EnvDefine, BadCondaFileIsAUsageErrorNamingTheSpec) {
+// The position is in the conda file, so the conda file is named.
+TEST_F(EnvDefine, BadCondaFileIsAUsageErrorNamingTheCondaFile) {
     write_text(m_files / "conda.yml", "dependencies: numpy\n");
     spec::EnvironmentSpec spec;
     spec.conda_file = m_files / "conda.yml";
     auto environment = define(spec, "env.yml", nullptr, k_now);
     ASSERT_FALSE(environment);
     EXPECT_EQ(environment.error().code, ExitCode::usage);
-    EXPECT_THAT(environment.error().message, ::testing::StartsWith("env.yml: conda_file"));
-    EXPECT_THAT(environment.error().message, HasSubstr("dependencies must be a list"));
+    EXPECT_EQ(environment.error().message,
+              (m_files / "conda.yml").string() + ":1:15: dependencies must be a list");
 }
 
 TEST_F(EnvDefine, BuildContextThatIsNotADirectory) {

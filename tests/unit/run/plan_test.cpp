@@ -226,11 +226,34 @@ TEST_F(RunPlan, FileInputGivenAFolderIsRefused) {
                           (m_data / "dir").string()));
 }
 
-TEST_F(RunPlan, RegisteredDataInputIsRefused) {
+TEST_F(RunPlan, AnUnresolvedRegisteredInputIsRefused) {
     EXPECT_EQ(usage_error_of("command: cat ${{inputs.data}}\n"
                              "inputs:\n  data:\n    type: uri_file\n    path: azureml:mydata:1\n"),
-              "job.yml: input 'data': 'azureml:mydata:1' is not a local path; registered data "
-              "assets and URLs as inputs are not supported by this version of ferry yet");
+              "job.yml: input 'data': 'azureml:mydata:1' is not a local path; register it as a "
+              "dataset ('ferry dataset create --name NAME --path ...') and give "
+              "azureml:NAME@latest");
+}
+
+TEST_F(RunPlan, AResolvedDatasetInputIsPlannedAtItsTarget) {
+    auto with = request();
+    with.assets["data"] = {"data", "mydata", "1", std::string(64, 'c'), "table.csv"};
+    auto plan = make_plan(load("command: cat ${{inputs.data}}\n"
+                               "inputs:\n  data:\n    type: uri_file\n"
+                               "    path: azureml:mydata:1\n"),
+                          with);
+    ASSERT_TRUE(plan) << plan.error().message;
+    ASSERT_EQ(plan->inputs.size(), 1U);
+    const auto& input = plan->inputs[0];
+    EXPECT_EQ(input.target, m_run / "inputs" / "data" / "table.csv");
+    EXPECT_EQ(plan->command, "cat " + input.target.string());
+    EXPECT_EQ(input.mode, "ro_mount");
+    EXPECT_EQ(input.asset_kind, "data");
+    EXPECT_EQ(input.asset_name, "mydata");
+    EXPECT_EQ(input.content, std::string(64, 'c'));
+    auto again = Plan::from_json(plan->to_json());
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->inputs[0].asset_version, "1");
+    EXPECT_EQ(again->inputs[0].content, input.content);
 }
 
 TEST_F(RunPlan, UrlInputIsRefused) {
@@ -261,15 +284,18 @@ TEST_F(RunPlan, OutputsGoToNamedOutputs) {
     EXPECT_TRUE(plan->notes.empty());
 }
 
-TEST_F(RunPlan, OutputWithAnAssetNameGetsANote) {
+TEST_F(RunPlan, AnOutputWithANameIsRegisteredWhenTheRunCompletes) {
     auto plan = plan_of(
         "command: train ${{outputs.model}}\n"
         "outputs:\n  model:\n    type: uri_folder\n    name: my-model\n    version: '1'\n");
     ASSERT_TRUE(plan) << plan.error().message;
-    ASSERT_EQ(plan->notes.size(), 1U);
-    EXPECT_EQ(plan->notes[0],
-              "output 'model' is not registered as data asset 'my-model': data assets are not "
-              "supported by this version of ferry yet");
+    EXPECT_TRUE(plan->notes.empty());
+    ASSERT_EQ(plan->outputs.size(), 1U);
+    EXPECT_EQ(plan->outputs[0].asset_name, "my-model");
+    EXPECT_EQ(plan->outputs[0].asset_version, "1");
+    auto again = Plan::from_json(plan->to_json());
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->outputs[0].asset_name, "my-model");
 }
 
 TEST_F(RunPlan, OutputWithAPathIsRefused) {
