@@ -16,15 +16,11 @@ constexpr GroupInfo k_groups[] = {
     {"workspace", "Create, list, show, choose and delete workspaces", nullptr},
     {"compute", "Compute targets: this machine, Slurm clusters",
      "This version has local computes; Slurm clusters come later."},
-    {"env", "Environments: venv, conda and Docker images for jobs",
-     "This version has validate and schema; create, list, show, build and delete come later."},
+    {"env", "Environments: venv, conda and Docker images for jobs", nullptr},
     {"run", "Submit jobs and follow, cancel and download their runs",
      "This version runs jobs on the local compute; metrics and compare come later."},
-    {"model", "Register, list and download models",
-     "This version has validate and schema; register, list, show, download and delete come later."},
-    {"dataset", "Register, list and download datasets",
-     "This version has validate and schema; create, list, show, files, download and delete come "
-     "later."},
+    {"model", "Register, list and download models", nullptr},
+    {"dataset", "Register, list and download datasets", nullptr},
 };
 
 }  // namespace

@@ -23,8 +23,10 @@ std::vector<const CLI::Option*> visible_options(CLI::App& app) {
     for (CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
         for (const auto* option : level->get_options()) {
             // Every level has its own --help; completion offers it once, at the end.
+            // The root's --version too; a verb's own --version (a NAME:VERSION) is offered.
             if (!option->get_group().empty() && !option->get_positional() &&
-                option->get_name() != "--help" && option->get_name() != "--version") {
+                option->get_name() != "--help" &&
+                (option->get_name() != "--version" || level->get_parent() != nullptr)) {
                 options.push_back(option);
             }
         }

@@ -67,11 +67,11 @@ test_group_without_verb_shows_help_only() {
         expect_out_contains "Usage: ferry $group"
         expect_out_contains "validate"
     done
-    ferry env
-    expect_out_contains "This version has validate and schema; create, list, show, build and delete come later."
-    ferry env list
+    ferry compute
+    expect_out_contains "This version has local computes; Slurm clusters come later."
+    ferry env delete
     expect_status 2
-    expect_err "ferry: error: unknown verb 'list' for 'ferry env'; see 'ferry env --help'"
+    expect_err "ferry: error: unknown verb 'delete' for 'ferry env'; see 'ferry env --help'"
 }
 
 test_no_arguments_shows_help() {
@@ -286,7 +286,7 @@ test_migrates_an_older_database() {
     expect_jq '.description == "from v1" and .created_at == "2020-01-01T00:00:00.000Z"'
     ferry workspace show old -o json
     expect_jq '.schema_version == 5 and .objects.count == 0'
-    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 4 ]] || fail "not migrated"
+    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 5 ]] || fail "not migrated"
     sqlite3 "$root/workspace.db" "SELECT count(*) FROM blobs" >/dev/null || fail "no blobs table"
 }
 
@@ -296,7 +296,7 @@ test_newer_database_is_refused() {
     sqlite3 "$FERRY_HOME/workspaces/a/workspace.db" "PRAGMA user_version = 99"
     ferry workspace show a
     expect_status 1
-    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (4); upgrade ferry"
+    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (5); upgrade ferry"
 }
 
 test_corrupted_database_is_one_line() {
