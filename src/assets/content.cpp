@@ -15,7 +15,7 @@ namespace {
 // One path stored as a snapshot: a folder's walk without ignore files, or a listing of the
 // one file.
 Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std::string_view file,
-                          std::string_view now) {
+                          std::string_view now, const snapshot::StoreProgress& progress) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         return usage_error("{}: {}: {}", file, path.string(), util::errno_text(errno));
@@ -33,7 +33,13 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
         if (::access(path.c_str(), R_OK) != 0) {
             return usage_error("{}: {}: {}", file, path.string(), util::errno_text(errno));
         }
+        if (progress) {
+            progress(0, static_cast<std::uint64_t>(st.st_size));
+        }
         auto blob = workspace.put_blob_file(path, now);
+        if (progress && blob) {
+            progress(blob->size, blob->size);
+        }
         if (!blob) {
             return std::unexpected(
                 Error{ExitCode::usage, fmt::format("{}: {}", file, blob.error().message)});
@@ -56,8 +62,8 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
                                                snapshot::reason_name(left.reason),
                                                left.detail.empty() ? "" : ": " + left.detail));
     }
-    auto stored = snapshot::store_snapshot(workspace, listing,
-                                           std::numeric_limits<std::uint64_t>::max(), now);
+    auto stored = snapshot::store_snapshot(
+        workspace, listing, std::numeric_limits<std::uint64_t>::max(), now, progress);
     if (!stored) {
         return std::unexpected(stored.error());
     }
@@ -95,7 +101,8 @@ fs::path named_path(const fs::path& path) {
 }
 
 Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::path>& given,
-                            std::string_view file, std::string_view now) {
+                            std::string_view file, std::string_view now,
+                            const snapshot::StoreProgress& progress) {
     if (given.empty()) {
         return usage_error("{}: no path", file);
     }
@@ -105,7 +112,7 @@ Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::p
     }
     std::vector<Content> parts;
     for (const auto& path : paths) {
-        auto part = store_one(workspace, path, file, now);
+        auto part = store_one(workspace, path, file, now, progress);
         if (!part) {
             return std::unexpected(part.error());
         }

@@ -148,7 +148,8 @@ std::string url_file_name(const std::string& url) {
 }
 
 Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::DataSpec& spec,
-                                     std::string_view file, std::string_view now) {
+                                     std::string_view file, std::string_view now,
+                                     const snapshot::StoreProgress& progress) {
     DatasetRecord record;
     record.name = spec.name;
     record.version = spec.version;
@@ -203,7 +204,7 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     if (record.type == "uri_file" && local.size() > 1) {
         return usage_error("{}: a uri_file dataset has one path", file);
     }
-    auto content = store_paths(workspace, local, file, now);
+    auto content = store_paths(workspace, local, file, now, progress);
     if (!content) {
         return std::unexpected(content.error());
     }

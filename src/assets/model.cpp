@@ -62,7 +62,8 @@ Result<ModelRecord> insert(store::Workspace& workspace, ModelRecord record, cons
 }  // namespace
 
 Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecord record,
-                                         std::string_view file, std::string_view now) {
+                                         std::string_view file, std::string_view now,
+                                         const snapshot::StoreProgress& progress) {
     if (auto fresh =
             store::check_new_version(workspace.db(), k_kind, "model", record.name, record.version);
         !fresh) {
@@ -73,7 +74,7 @@ Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecor
     if (!fs::exists(path, ec)) {
         return usage_error("{}: {} does not exist", file, path.string());
     }
-    auto stored = store_paths(workspace, {path}, file, now);
+    auto stored = store_paths(workspace, {path}, file, now, progress);
     if (!stored) {
         return std::unexpected(stored.error());
     }

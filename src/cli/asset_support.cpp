@@ -87,6 +87,23 @@ void add_list_flags(CLI::App& verb, ListFlags& flags) {
     verb.add_flag("--include-archived", flags.include_archived, "Archived versions too");
 }
 
+snapshot::StoreProgress upload_progress(Context& ctx) {
+    if (!ctx.terminal.stderr_is_tty) {
+        return {};
+    }
+    constexpr std::uint64_t k_large = 16ULL << 20U;
+    auto finished = std::make_shared<bool>(false);  // the last line is ended once
+    return [&ctx, finished](std::uint64_t done, std::uint64_t total) {
+        if (total < k_large || *finished) {
+            return;
+        }
+        *finished = done == total;
+        ctx.err << fmt::format("\rstoring {} of {} ({}%)\x1b[K", util::human_bytes(done),
+                               util::human_bytes(total), done * 100 / total)
+                << (*finished ? "\n" : "") << std::flush;
+    };
+}
+
 output::Json pairs_json(const spec::StringMap& pairs) {
     output::Json json = output::Json::object();
     for (const auto& [key, value] : pairs) {

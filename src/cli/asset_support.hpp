@@ -9,6 +9,7 @@
 #include "ferry/core/context.hpp"
 #include "ferry/core/error.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/assets.hpp"
 #include "ferry/store/workspace.hpp"
 
@@ -38,6 +39,10 @@ struct ListFlags {
     bool include_archived = false;
 };
 void add_list_flags(CLI::App& verb, ListFlags& flags);
+
+// A progress line on stderr while a large upload (16 MiB or more) is stored, when stderr is a
+// terminal; nothing otherwise.
+[[nodiscard]] snapshot::StoreProgress upload_progress(Context& ctx);
 
 // Tags and properties as a JSON object.
 [[nodiscard]] output::Json pairs_json(const spec::StringMap& pairs);

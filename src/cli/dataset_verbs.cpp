@@ -140,7 +140,8 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     if (!workspace) {
         return std::unexpected(workspace.error());
     }
-    auto created = assets::create_dataset(*workspace, *spec, source->file, stamp(ctx).text);
+    auto created = assets::create_dataset(*workspace, *spec, source->file, stamp(ctx).text,
+                                          upload_progress(ctx));
     if (!created) {
         return std::unexpected(created.error());
     }

@@ -187,7 +187,7 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
         }
         record.path = spec->path.path.string();
         registered = assets::register_local_model(*workspace, std::move(record), source->file,
-                                                  stamp(ctx).text);
+                                                  stamp(ctx).text, upload_progress(ctx));
     }
     if (!registered) {
         return std::unexpected(registered.error());

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -141,7 +144,8 @@ Result<void> require_files(const Listing& listing) {
 }
 
 Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& listing,
-                                    std::uint64_t limit, std::string_view now) {
+                                    std::uint64_t limit, std::string_view now,
+                                    const StoreProgress& progress) {
     if (auto some = require_files(listing); !some) {
         return std::unexpected(some.error());
     }
@@ -177,6 +181,22 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
 
     const store::BlobStore& blobs = workspace.blobs();
     std::vector<Hashed> hashed(to_hash.size());
+    // Progress, when asked for: the bytes read so far, told every 200 ms by its own thread.
+    std::uint64_t total = 0;
+    for (const std::size_t i : to_hash) {
+        total += entries[i].size;
+    }
+    std::atomic<std::uint64_t> read_bytes{0};
+    std::jthread reporter;
+    if (progress) {
+        progress(0, total);
+        reporter = std::jthread([&](std::stop_token stop) {
+            while (!stop.stop_requested()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                progress(read_bytes.load(), total);
+            }
+        });
+    }
     auto done = util::parallel_for(to_hash.size(), [&](std::size_t n) -> Result<void> {
         const std::size_t i = to_hash[n];
         auto file = hash_and_store(blobs, root_fd.get(), listing.root, entries[i].path);
@@ -184,9 +204,15 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
             return std::unexpected(file.error());
         }
         std::ranges::copy(file->sha256, digests[i].begin());
+        read_bytes += file->size;
         hashed[n] = std::move(*file);
         return {};
     });
+    if (reporter.joinable()) {
+        reporter.request_stop();
+        reporter.join();
+        progress(read_bytes.load(), total);
+    }
     if (!done) {
         return std::unexpected(done.error());
     }

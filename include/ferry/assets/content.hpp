@@ -8,6 +8,7 @@
 
 #include "ferry/core/error.hpp"
 #include "ferry/snapshot/manifest.hpp"
+#include "ferry/snapshot/snapshot.hpp"
 #include "ferry/store/workspace.hpp"
 
 // The files of a dataset or a model: a manifest (the same format as snapshots and artifacts)
@@ -29,7 +30,8 @@ struct Content {
 // spec) and the path.
 [[nodiscard]] Result<Content> store_paths(store::Workspace& workspace,
                                           const std::vector<fs::path>& paths, std::string_view file,
-                                          std::string_view now);
+                                          std::string_view now,
+                                          const snapshot::StoreProgress& progress = {});
 
 // Whether selected entries keep the base name of their prefix as their top level.
 enum class BaseName { keep, drop };

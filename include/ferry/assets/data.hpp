@@ -41,7 +41,8 @@ struct DatasetRecord {
 // Registers a dataset version from its spec: local paths are stored now, URLs kept.
 [[nodiscard]] Result<DatasetRecord> create_dataset(store::Workspace& workspace,
                                                    const spec::DataSpec& spec,
-                                                   std::string_view file, std::string_view now);
+                                                   std::string_view file, std::string_view now,
+                                                   const snapshot::StoreProgress& progress = {});
 
 // Registers stored content (a run's output) as a dataset version with its lineage.
 [[nodiscard]] Result<DatasetRecord> register_content(store::Workspace& workspace,

@@ -40,9 +40,9 @@ struct ModelRecord {
 
 // Stores the local path (a file, or a folder under its base name) and registers the model;
 // `record` holds everything but the content.
-[[nodiscard]] Result<ModelRecord> register_local_model(store::Workspace& workspace,
-                                                       ModelRecord record, std::string_view file,
-                                                       std::string_view now);
+[[nodiscard]] Result<ModelRecord> register_local_model(
+    store::Workspace& workspace, ModelRecord record, std::string_view file, std::string_view now,
+    const snapshot::StoreProgress& progress = {});
 
 // Registers the files at `record.path` of stored artifacts `artifacts` (a manifest id);
 // `record.lineage` names the run.

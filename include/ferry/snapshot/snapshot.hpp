@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,9 +50,13 @@ struct SnapshotCost {
 // Stores every file of the listing and its manifest; unchanged files known to the stat
 // cache are not read. Identical trees give the same id and store nothing new. A listing
 // without files or over `limit` bytes is refused before anything is stored.
+// Told (bytes read, bytes to read) now and then while files are stored, from another thread.
+using StoreProgress = std::function<void(std::uint64_t, std::uint64_t)>;
+
 [[nodiscard]] Result<SnapshotCost> store_snapshot(store::Workspace& workspace,
                                                   const Listing& listing, std::uint64_t limit,
-                                                  std::string_view now);
+                                                  std::string_view now,
+                                                  const StoreProgress& progress = {});
 
 // One line for stderr: "snapshot 3f2a9c1: 20,001 files, 248.0 MiB, 0 new".
 [[nodiscard]] std::string describe(const SnapshotCost& cost);
