@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "ferry/run/artifacts.hpp"
 #include "ferry/snapshot/snapshot.hpp"
+#include "ferry/util/fs.hpp"
 
 namespace ferry::assets {
 
@@ -65,7 +65,9 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
     auto stored = snapshot::store_snapshot(
         workspace, listing, std::numeric_limits<std::uint64_t>::max(), now, progress);
     if (!stored) {
-        return std::unexpected(stored.error());
+        // A file of the folder that cannot be read is the input's problem.
+        return std::unexpected(
+            Error{ExitCode::usage, fmt::format("{}: {}", file, stored.error().message)});
     }
     content.id = stored->id;
     content.files = stored->files;
@@ -77,7 +79,15 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
 
 Result<std::vector<snapshot::ManifestEntry>> read_content(const store::BlobStore& blobs,
                                                           std::string_view id) {
-    return run::read_artifacts(blobs, id);
+    auto text = util::read_file(blobs.path_of(id));
+    if (!text) {
+        return std::unexpected(text.error());
+    }
+    auto entries = snapshot::parse_manifest(*text);
+    if (!entries) {
+        return std::unexpected(with_context(entries.error(), fmt::format("content {}", id)));
+    }
+    return entries;
 }
 
 Result<Content> store_manifest(store::Workspace& workspace,

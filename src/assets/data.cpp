@@ -18,6 +18,7 @@ DatasetRecord from_asset(store::AssetRecord asset) {
     record.version = std::move(asset.version);
     record.description = std::move(asset.description);
     record.tags = std::move(asset.tags);
+    record.properties = std::move(asset.properties);
     record.archived = asset.archived;
     record.created_at = std::move(asset.created_at);
     const Json& body = asset.body;
@@ -41,6 +42,7 @@ Result<DatasetRecord> insert(store::Workspace& workspace, DatasetRecord record,
     asset.version = record.version;
     asset.description = record.description;
     asset.tags = record.tags;
+    asset.properties = record.properties;
     asset.body = {{"type", record.type},       {"paths", record.paths}, {"remote", record.remote},
                   {"content", record.content}, {"files", record.files}, {"bytes", record.bytes},
                   {"lineage", record.lineage}};
@@ -65,11 +67,13 @@ Result<Json> read_pin(store::Database& db, const DatasetRecord& record) {
     return *row ? Json::parse(stmt->text(0), nullptr, false) : Json();
 }
 
+// A first fetch keeps a pin another process wrote meanwhile; --refresh replaces it.
 Result<void> write_pin(store::Database& db, const DatasetRecord& record, const Json& pin,
-                       std::string_view now) {
+                       std::string_view now, bool replace) {
     auto stmt = db.prepare(
-        "INSERT OR REPLACE INTO asset_pins(kind, name, version, pin, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO asset_pins(kind, name, version, pin, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET pin = excluded.pin, "
+        "updated_at = excluded.updated_at WHERE ?6");
     if (!stmt) {
         return std::unexpected(stmt.error());
     }
@@ -77,6 +81,7 @@ Result<void> write_pin(store::Database& db, const DatasetRecord& record, const J
         .bind(2, record.name)
         .bind(3, record.version)
         .bind(4, pin.dump())
+        .bind(6, std::int64_t{replace ? 1 : 0})
         .bind(5, now);
     return stmt->run();
 }
@@ -87,7 +92,7 @@ Json state_json(const UrlState& state) {
 
 // Fetches every URL into the store, as one manifest, and pins what was fetched.
 Result<Content> fetch_all(store::Workspace& workspace, const DatasetRecord& record,
-                          std::string_view now) {
+                          std::string_view now, bool replace) {
     std::vector<snapshot::ManifestEntry> entries;
     Json urls = Json::array();
     for (const auto& url : record.paths) {
@@ -126,8 +131,15 @@ Result<Content> fetch_all(store::Workspace& workspace, const DatasetRecord& reco
                 {"files", content->files},
                 {"bytes", content->bytes},
                 {"urls", std::move(urls)}};
-    if (auto written = write_pin(workspace.db(), record, pin, now); !written) {
+    if (auto written = write_pin(workspace.db(), record, pin, now, replace); !written) {
         return std::unexpected(written.error());
+    }
+    auto kept = read_pin(workspace.db(), record);  // the pin that stands, maybe another's
+    if (kept && kept->is_object() && kept->value("content", std::string()) != content->id) {
+        return Content{kept->value("content", std::string()),
+                       kept->value("files", std::uint64_t{0}),
+                       kept->value("bytes", std::uint64_t{0}),
+                       {}};
     }
     return content;
 }
@@ -155,6 +167,7 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     record.version = spec.version;
     record.description = spec.description;
     record.tags = spec.tags;
+    record.properties = spec.properties;
     record.type = spec.type;
     if (auto fresh = store::check_new_version(workspace.db(), k_kind, "dataset", record.name,
                                               record.version);
@@ -180,6 +193,17 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     }
     if (urls > 0) {
         record.remote = true;
+        std::vector<std::string> names;
+        for (const auto& url : record.paths) {
+            const std::string name = url_file_name(url);
+            if (std::ranges::find(names, name) != names.end()) {
+                return usage_error(
+                    "{}: two URLs end in the same name '{}'; a dataset holds each "
+                    "under its name",
+                    file, name);
+            }
+            names.push_back(name);
+        }
         if (record.type == "uri_file" && urls > 1) {
             return usage_error("{}: a uri_file dataset has one path", file);
         }
@@ -267,29 +291,57 @@ Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord
         return std::unexpected(pin.error());
     }
     if (!pin->is_object() || refresh) {
-        return fetch_all(workspace, record, now);
+        return fetch_all(workspace, record, now, refresh);
     }
-    // Fetched before: the URLs must still serve what was fetched.
+    // Fetched before: the URLs must still serve what was fetched. The server's validators
+    // say so where both answers have them; else (or when HEAD is refused) a GET and its hash.
     for (const auto& fetched : (*pin)["urls"]) {
         const std::string url = fetched.value("url", std::string());
-        auto state = probe_url(url);
-        if (!state) {
-            return std::unexpected(
-                with_context(state.error(), fmt::format("dataset '{}'", record.label())));
-        }
-        const UrlState was{fetched.value("size", std::int64_t{-1}),
-                           fetched.value("etag", std::string()),
+        const std::int64_t pinned_size = fetched.value("bytes", std::int64_t{-1});
+        const UrlState was{pinned_size, fetched.value("etag", std::string()),
                            fetched.value("last_modified", std::string())};
-        if (*state != was) {
-            std::string how;
-            if (state->size != was.size) {
-                how = fmt::format("size {}, now {}", was.size, state->size);
-            } else if (state->etag != was.etag) {
-                how = fmt::format("ETag {}, now {}", was.etag, state->etag);
-            } else {
-                how = fmt::format("Last-Modified {}, now {}", was.last_modified,
-                                  state->last_modified);
+        auto state = probe_url(url);
+        std::string how;
+        bool compared = false;
+        if (state) {
+            if (state->size >= 0 && was.size >= 0) {
+                compared = true;
+                if (state->size != was.size) {
+                    how = fmt::format("size {}, now {}", was.size, state->size);
+                }
             }
+            if (how.empty() && !state->etag.empty() && !was.etag.empty()) {
+                compared = true;
+                if (state->etag != was.etag) {
+                    how = fmt::format("ETag {}, now {}", was.etag, state->etag);
+                }
+            }
+            if (how.empty() && !state->last_modified.empty() && !was.last_modified.empty()) {
+                compared = true;
+                if (state->last_modified != was.last_modified) {
+                    how = fmt::format("Last-Modified {}, now {}", was.last_modified,
+                                      state->last_modified);
+                }
+            }
+        }
+        if (!compared) {
+            const fs::path temporary =
+                workspace.root() / fmt::format("check-{}.tmp", static_cast<long>(::getpid()));
+            auto got = fetch_url(url, temporary);
+            auto blob = got ? workspace.put_blob_file(temporary, now)
+                            : Result<store::StoredBlob>(std::unexpected(got.error()));
+            std::ignore = util::remove_all(temporary);
+            if (!blob) {
+                return std::unexpected(
+                    with_context(blob.error(), fmt::format("dataset '{}'", record.label())));
+            }
+            if (blob->sha256 != fetched.value("sha256", std::string())) {
+                how = fmt::format("sha256 {}, now {}",
+                                  fetched.value("sha256", std::string()).substr(0, 12),
+                                  blob->sha256.substr(0, 12));
+            }
+        }
+        if (!how.empty()) {
             return fail(
                 "dataset '{}': {} changed since it was first fetched ({}); 'ferry dataset "
                 "download {} -p DIR --refresh' fetches it again",

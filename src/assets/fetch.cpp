@@ -26,6 +26,9 @@ Easy make_easy(const std::string& url, UrlState& state) {
     curl_easy_setopt(easy.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy.get(), CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(easy.get(), CURLOPT_CONNECTTIMEOUT, 30L);
+    // A server that stops sending (under 1 byte/s for a minute) fails the transfer.
+    curl_easy_setopt(easy.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy.get(), CURLOPT_LOW_SPEED_TIME, 60L);
     curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy.get(), CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &state);

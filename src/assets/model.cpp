@@ -24,6 +24,7 @@ ModelRecord from_asset(store::AssetRecord asset) {
         record.type = body.value("type", std::string("custom_model"));
         record.framework = body.value("framework", std::string());
         record.framework_version = body.value("framework_version", std::string());
+        record.stage = body.value("stage", std::string());
         record.path = body.value("path", std::string());
         record.content = body.value("content", std::string());
         record.files = body.value("files", std::uint64_t{0});
@@ -45,6 +46,7 @@ Result<ModelRecord> insert(store::Workspace& workspace, ModelRecord record, cons
     asset.body = {{"type", record.type},
                   {"framework", record.framework},
                   {"framework_version", record.framework_version},
+                  {"stage", record.stage},
                   {"path", record.path},
                   {"content", content.id},
                   {"files", content.files},

@@ -11,6 +11,7 @@
 #include "ferry/output/render.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/assets.hpp"
+#include "ferry/spec/diagnostics.hpp"
 #include "ferry/store/workspace.hpp"
 
 namespace ferry::cli {
@@ -67,5 +68,20 @@ struct SpecText {
     std::filesystem::path base;
 };
 [[nodiscard]] Result<SpecText> read_spec_text(const Context& ctx, const std::string& file);
+
+// Loads a spec with the --set lines through `load` (spec::load_environment, load_data, ...);
+// its problems go to stderr with their lines, and the error counts them (exit 2).
+template <typename Load>
+[[nodiscard]] auto load_spec(Context& ctx, const SpecText& source,
+                             const std::vector<std::string>& sets, Load load)
+    -> Result<typename decltype(load(source.text, source.file, source.base, sets))::value_type> {
+    auto spec = load(source.text, source.file, source.base, sets);
+    if (!spec) {
+        ctx.err << spec::render(spec.error(), source.text);
+        const auto count = spec.error().size();
+        return usage_error("{}: {} error{}", source.file, count, count == 1 ? "" : "s");
+    }
+    return std::move(*spec);
+}
 
 }  // namespace ferry::cli

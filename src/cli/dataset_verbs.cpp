@@ -40,6 +40,7 @@ Json plain_record(const assets::DatasetRecord& record) {
     json["version"] = record.version;
     json["description"] = record.description;
     json["tags"] = pairs_json(record.tags);
+    json["properties"] = pairs_json(record.properties);
     json["type"] = record.type;
     json["paths"] = record.paths;
     json["content"] = record.content.empty() ? Json(nullptr) : Json(record.content);
@@ -130,11 +131,11 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
         }
         source->text = several.dump() + "\n";  // JSON is YAML
     }
-    auto spec = spec::load_data(source->text, source->file, source->base, sets);
+    auto spec = load_spec(ctx, *source, sets, [](auto&&... args) {
+        return spec::load_data(std::forward<decltype(args)>(args)...);
+    });
     if (!spec) {
-        ctx.err << spec::render(spec.error(), source->text);
-        const auto count = spec.error().size();
-        return usage_error("{}: {} error{}", source->file, count, count == 1 ? "" : "s");
+        return std::unexpected(spec.error());
     }
     auto workspace = open_run_workspace(ctx);
     if (!workspace) {

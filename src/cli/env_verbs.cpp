@@ -106,28 +106,16 @@ Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& optio
     if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
         return std::unexpected(added.error());
     }
-    std::string text = "{}\n";
-    std::string file = "command line";
-    fs::path base = ctx.cwd;
-    if (!options.file.empty()) {
-        const fs::path path = absolute_from(ctx, options.file);
-        auto read = util::read_file(path);
-        if (!read) {
-            return std::unexpected(Error{ExitCode::usage, read.error().message});
-        }
-        text = std::move(*read);
-        file = options.file;
-        base = path.parent_path();
-    } else if (options.name.empty()) {
+    if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f ENVIRONMENT_FILE, or --name NAME and what it is made of");
     }
-    auto spec = spec::load_environment(text, file, base, sets);
-    if (!spec) {
-        ctx.err << spec::render(spec.error(), text);
-        const auto count = spec.error().size();
-        return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
+    auto source = read_spec_text(ctx, options.file);
+    if (!source) {
+        return std::unexpected(source.error());
     }
-    return std::move(*spec);
+    return load_spec(ctx, *source, sets, [](auto&&... args) {
+        return spec::load_environment(std::forward<decltype(args)>(args)...);
+    });
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
@@ -149,6 +137,9 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     auto defined = env::define(*spec, file, &*workspace, stamp(ctx).text);
     if (!defined) {
         return std::unexpected(defined.error());
+    }
+    for (const auto& warning : defined->warnings) {
+        ctx.warn(warning);
     }
     env::EnvironmentRecord record;
     record.environment = std::move(*defined);
@@ -198,7 +189,8 @@ Result<void> show(Context& ctx, const NamesOptions& options) {
     auto ready = env::is_materialized(record->environment, workspace->root(), runner);
     Json materialized;
     materialized["state"] = !ready ? Json("unknown") : Json(*ready ? "ready" : "absent");
-    materialized["location"] = env::location_of(record->environment, workspace->root());
+    materialized["location"] = env::location_of(record->environment, workspace->root(),
+                                                env::venv_interpreter(runner));
     output::print_record(ctx, environment_record(*record, materialized));
     return {};
 }

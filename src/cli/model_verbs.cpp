@@ -49,6 +49,7 @@ Json model_record(const assets::ModelRecord& record) {
     json["type"] = record.type;
     json["framework"] = record.framework;
     json["framework_version"] = record.framework_version;
+    json["stage"] = record.stage.empty() ? Json(nullptr) : Json(record.stage);
     json["path"] = record.path;
     json["content"] = record.content;
     json["files"] = record.files;
@@ -155,11 +156,11 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     if (!source) {
         return std::unexpected(source.error());
     }
-    auto spec = spec::load_model(source->text, source->file, source->base, sets);
+    auto spec = load_spec(ctx, *source, sets, [](auto&&... args) {
+        return spec::load_model(std::forward<decltype(args)>(args)...);
+    });
     if (!spec) {
-        ctx.err << spec::render(spec.error(), source->text);
-        const auto count = spec.error().size();
-        return usage_error("{}: {} error{}", source->file, count, count == 1 ? "" : "s");
+        return std::unexpected(spec.error());
     }
     auto workspace = open_run_workspace(ctx);
     if (!workspace) {
@@ -174,9 +175,11 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     record.type = spec->type;
     record.framework = spec->framework;
     record.framework_version = spec->framework_version;
+    record.stage = spec->stage;
     Result<assets::ModelRecord> registered = std::unexpected(Error{});
     if (!options.run.empty()) {
-        record.path = options.path;
+        // A path of the run's files: as written (the file's `path:` was read as a local one).
+        record.path = !options.path.empty() ? options.path : spec->path.text;
         registered = register_from_run(ctx, *workspace, std::move(record), options.run);
     } else {
         if (spec->path.kind != spec::ReferenceKind::local_path) {

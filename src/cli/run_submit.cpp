@@ -249,6 +249,9 @@ Result<std::optional<env::Environment>> resolve_environment(Context& ctx,
         if (!defined) {
             return std::unexpected(defined.error());
         }
+        for (const auto& warning : defined->warnings) {
+            ctx.warn(warning);
+        }
         environment = std::move(*defined);
     }
     if (environment.kind == env::Kind::host) {
@@ -360,7 +363,7 @@ Result<std::map<std::string, run::ResolvedInput>> resolve_inputs(store::Workspac
 
 // What a run records of its environment at submit; Preparing adds the cache and location.
 Json environment_record(const std::optional<env::Environment>& environment,
-                        const fs::path& workspace_root) {
+                        const fs::path& workspace_root, std::string_view interpreter) {
     if (!environment) {
         return nullptr;
     }
@@ -370,7 +373,7 @@ Json environment_record(const std::optional<env::Environment>& environment,
     record["hash"] = environment->hash;
     record["runtime"] = env::kind_name(environment->kind);
     record["cache"] = nullptr;
-    record["location"] = env::location_of(*environment, workspace_root);
+    record["location"] = env::location_of(*environment, workspace_root, interpreter);
     return record;
 }
 
@@ -482,7 +485,8 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         return std::unexpected(inputs.error());
     }
     request.assets = std::move(*inputs);
-    const Json environment_json = environment_record(*environment, workspace->root());
+    const Json environment_json = environment_record(*environment, workspace->root(),
+                           env::venv_interpreter(env::SystemRunner(ctx.env.variables())));
     auto plan = run::make_plan(job, request);
     if (!plan) {
         return std::unexpected(plan.error());

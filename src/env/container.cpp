@@ -6,6 +6,25 @@ namespace ferry::env {
 
 namespace {
 
+// A field of --mount's comma-separated value, quoted when it holds a comma or a quote.
+std::string csv_field(std::string_view key, const std::string& value) {
+    std::string field = std::string(key) + "=" + value;
+    if (field.find_first_of(",\"") == std::string::npos) {
+        return field;
+    }
+    std::string quoted = "\"";
+    for (const char c : field) {
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return quoted + "\"";
+}
+
+// A bind mount; --mount, not --volume, so that paths may hold ':'.
+std::string bind_mount(const std::string& source, const std::string& target, bool read_only) {
+    return "type=bind," + csv_field("source", source) + "," + csv_field("target", target) +
+           (read_only ? ",readonly" : "");
+}
+
 // Runs the command line with bash where the image has it (Azure's images do), else sh.
 constexpr std::string_view k_shell_choice =
     "if command -v bash >/dev/null 2>&1; then exec bash -c \"$1\"; fi; exec sh -c \"$1\"";
@@ -14,17 +33,25 @@ constexpr std::string_view k_shell_choice =
 
 std::vector<std::string> container_argv(const ContainerRun& request) {
     std::vector<std::string> argv = {
-        request.engine, "run",
-        "--rm",         "--init",
-        "--network",    "host",
-        "--name",       request.name,
-        "--label",      "ferry.run=" + request.run,
-        "--label",      "ferry.workspace=" + request.workspace_root,
-        "--volume",     request.run_directory.string() + ":" + request.run_directory.string(),
-        "--workdir",    request.working_directory.string()};
+        request.engine,
+        "run",
+        "--rm",
+        "--init",
+        "--network",
+        "host",
+        "--name",
+        request.name,
+        "--label",
+        "ferry.run=" + request.run,
+        "--label",
+        "ferry.workspace=" + request.workspace_root,
+        "--mount",
+        bind_mount(request.run_directory.string(), request.run_directory.string(), false),
+        "--workdir",
+        request.working_directory.string()};
     for (const auto& [source, target] : request.read_only) {
-        argv.push_back("--volume");
-        argv.push_back(source + ":" + target + ":ro");
+        argv.push_back("--mount");
+        argv.push_back(bind_mount(source, target, true));
     }
     for (const auto& name : request.variables) {
         argv.push_back("--env");
@@ -42,6 +69,11 @@ std::vector<std::string> container_argv(const ContainerRun& request) {
         argv.push_back("--user");
         argv.push_back(*request.user);
     }
+    if (request.local_only) {
+        argv.push_back("--pull");
+        argv.push_back("never");
+    }
+    argv.insert(argv.end(), request.engine_args.begin(), request.engine_args.end());
     argv.push_back(request.image);
     argv.push_back("sh");
     argv.push_back("-c");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ferry/snapshot/manifest.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/sha256.hpp"
@@ -37,6 +38,67 @@ Result<std::string> read_named_file(const fs::path& path, std::string_view key,
         return usage_error("{}: {}: {}", file, key, text.error().message);
     }
     return text;
+}
+
+// A path a requirement line names, made absolute against the requirements' directory.
+std::string absolute_against(const fs::path& dir, std::string_view path) {
+    if (path.empty() || fs::path(path).is_absolute() || path.find("://") != std::string::npos) {
+        return std::string(path);
+    }
+    return (dir / path).lexically_normal().string();
+}
+
+// The requirements as they will be installed from another directory: `-r FILE` replaced by
+// the file's lines (so its content is part of the environment), and the paths of `-c`, `-e`,
+// `-f`/`--find-links` and of local archives and folders made absolute.
+Result<std::string> resolve_requirements(std::string_view text, const fs::path& dir,
+                                         std::string_view file, int depth) {
+    if (depth > 8) {
+        return usage_error("{}: pip_requirements: -r files nest too deep", file);
+    }
+    std::string out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        end = end == std::string_view::npos ? text.size() : end;
+        std::string line(text.substr(start, end - start));
+        start = end + 1;
+        const auto first = line.find_first_not_of(" \t");
+        const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
+        std::string option;
+        std::string argument;
+        for (const std::string_view name :
+             {"--requirement", "--constraint", "--editable", "--find-links", "-r", "-c", "-e",
+              "-f"}) {
+            if (trimmed.starts_with(name)) {
+                option = std::string(name);
+                argument = trimmed.substr(name.size());
+                const auto skip = argument.find_first_not_of(" \t=");
+                argument = skip == std::string::npos ? "" : argument.substr(skip);
+                break;
+            }
+        }
+        if (option == "-r" || option == "--requirement") {
+            const fs::path nested = absolute_against(dir, argument);
+            auto nested_text = util::read_file(nested);
+            if (!nested_text) {
+                return usage_error("{}: pip_requirements: {}", file, nested_text.error().message);
+            }
+            auto inlined =
+                resolve_requirements(*nested_text, nested.parent_path(), file, depth + 1);
+            if (!inlined) {
+                return inlined;
+            }
+            out += "# from " + nested.string() + "\n" + *inlined;
+        } else if (!option.empty()) {
+            out += option + " " + absolute_against(dir, argument) + "\n";
+        } else if (trimmed.starts_with("./") || trimmed.starts_with("../")) {
+            out += absolute_against(dir, trimmed) + "\n";
+        } else {
+            out += line + "\n";
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -266,7 +328,12 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
         if (!text) {
             return std::unexpected(text.error());
         }
-        definition.requirements = std::move(*text);
+        auto resolved =
+            resolve_requirements(*text, spec.pip_requirements->parent_path(), file, 0);
+        if (!resolved) {
+            return std::unexpected(resolved.error());
+        }
+        definition.requirements = std::move(*resolved);
     }
     if (definition.conda) {
         // Positions are in the conda file: name it (an inline one is in the job file).
@@ -281,8 +348,14 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
             ImageRegistry{spec.image_registry->address, spec.image_registry->username,
                           spec.image_registry->password_env};
     }
+    std::vector<std::string> warnings;
     if (spec.build) {
         definition.dockerfile_path = spec.build->dockerfile_path;
+        const fs::path dockerfile(spec.build->dockerfile_path);
+        if (dockerfile.is_absolute() || !snapshot::is_safe_relative_path(dockerfile.generic_string())) {
+            return usage_error("{}: build.dockerfile_path: {} must be a path inside build.path",
+                               file, spec.build->dockerfile_path);
+        }
         std::error_code ec;
         if (!fs::is_directory(spec.build->path, ec)) {
             return usage_error("{}: build.path: {} is not a directory", file,
@@ -294,9 +367,24 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
         }
         definition.context = std::string();
         if (workspace != nullptr) {
-            auto listing = snapshot::list_tree(spec.build->path);
+            // Every file, as docker build sends the context; its .dockerignore applies at the build.
+            auto listing = snapshot::list_tree(spec.build->path, snapshot::IgnoreFiles::none);
             if (!listing) {
                 return std::unexpected(with_context(listing.error(), "build context"));
+            }
+            const bool has_dockerfile =
+                std::ranges::any_of(listing->entries, [&](const snapshot::Entry& entry) {
+                    return entry.path == dockerfile.lexically_normal().generic_string();
+                });
+            if (!has_dockerfile) {
+                return usage_error(
+                    "{}: build.dockerfile_path: {} is left out of the context by an ignore file",
+                    file, spec.build->dockerfile_path);
+            }
+            for (const auto& left : listing->left_out) {
+                warnings.push_back(fmt::format("build context {}: {} left out ({})",
+                                               spec.build->path.string(), left.path,
+                                               snapshot::reason_name(left.reason)));
             }
             auto stored =
                 snapshot::store_snapshot(*workspace, *listing, snapshot::k_default_limit, now);
@@ -316,6 +404,7 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
     environment.kind = *kind;
     environment.definition = std::move(definition);
     environment.hash = environment.definition.hash();
+    environment.warnings = std::move(warnings);
     return environment;
 }
 

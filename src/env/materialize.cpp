@@ -14,6 +14,7 @@
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/sha256.hpp"
 
 namespace ferry::env {
 
@@ -33,7 +34,8 @@ fs::path environments_dir(const fs::path& root) {
 
 bool builds_image(const Definition& definition) {
     return definition.context.has_value() ||
-           (!definition.image.empty() && (definition.conda || definition.requirements));
+           (!definition.image.empty() && !definition.user_managed &&
+            (definition.conda || definition.requirements));
 }
 
 // An exclusive lock on a file, held while the object lives; waiting polls `keep_going`.
@@ -183,7 +185,9 @@ std::string interpreter_identity(const Runner& runner) {
 
 Result<Materialized> materialize_prefix(const Environment& environment,
                                         MaterializeContext& context) {
-    const fs::path directory = location_of(environment, context.workspace_root);
+    const fs::path directory =
+        location_of(environment, context.workspace_root,
+                    environment.kind == Kind::venv ? venv_interpreter(*context.runner) : "");
     const fs::path marker = directory / k_ready_marker;
     // A venv stands on the host's python3: when that changes (an upgrade), it is made again.
     const std::string made_with =
@@ -373,9 +377,26 @@ std::string strip_escapes(std::string_view line) {
 
 }  // namespace
 
-std::string location_of(const Environment& environment, const fs::path& workspace_root) {
+std::string venv_interpreter(const Runner& runner) {
+    const auto python = runner.find_program("python3");
+    if (!python) {
+        return {};
+    }
+    std::error_code ec;
+    const fs::path real = fs::canonical(*python, ec);
+    return ec ? python->string() : real.string();
+}
+
+std::string location_of(const Environment& environment, const fs::path& workspace_root,
+                        std::string_view interpreter) {
     switch (environment.kind) {
         case Kind::venv:
+            return (environments_dir(workspace_root) /
+                    (interpreter.empty()
+                         ? short_hash(environment)
+                         : short_hash(environment) + "-" +
+                               util::Sha256::of(interpreter).substr(0, 8)))
+                .string();
         case Kind::conda:
             return (environments_dir(workspace_root) / short_hash(environment)).string();
         case Kind::docker:
@@ -412,7 +433,8 @@ Result<bool> is_materialized(const Environment& environment, const fs::path& wor
             return true;
         case Kind::venv:
         case Kind::conda:
-            return util::exists(fs::path(location_of(environment, workspace_root)) /
+            return util::exists(fs::path(location_of(environment, workspace_root,
+                                                     venv_interpreter(runner))) /
                                 k_ready_marker);
         case Kind::docker:
             break;

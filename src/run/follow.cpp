@@ -176,11 +176,12 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
     }
     std::vector<Followed> logs;
     for (const auto& source : sources) {
-        logs.push_back({{started->directory / source.path, source.prefix}, {}, {}, true});
+        logs.push_back(
+            {{started->directory / source.path, source.prefix, source.optional}, {}, {}, true});
     }
     const auto all_open = [&] {
         return std::all_of(logs.begin(), logs.end(),
-                           [](const Followed& log) { return bool(log.fd); });
+                           [](const Followed& log) { return bool(log.fd) || log.source.optional; });
     };
     std::vector<char> buffer(65536);
     for (;;) {
@@ -230,7 +231,7 @@ std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int6
     std::vector<LogSource> sources;
     if (run.environment.is_object()) {
         // What Preparing built comes first; a cache hit leaves no such file.
-        sources.push_back({"system_logs/environment_build.txt", "[build] "});
+        sources.push_back({"system_logs/environment_build.txt", "[build] ", true});
     }
     const Json distribution =
         run.plan.is_object() ? run.plan.value("distribution", Json()) : Json();

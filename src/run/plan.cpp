@@ -1,7 +1,6 @@
 #include "ferry/run/plan.hpp"
 
 #include <array>
-#include <sstream>
 
 #include "ferry/spec/interpolate.hpp"
 
@@ -31,6 +30,48 @@ std::string literal_text(const Json& value) {
         return value.get<bool>() ? "True" : "False";  // as Azure's Python service writes them
     }
     return value.dump();
+}
+
+// Words as a shell splits them: blanks separate, quotes and backslashes keep them together.
+Result<std::vector<std::string>> split_words(std::string_view text) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    char quote = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            } else if (c == '\\' && quote == '"' && i + 1 < text.size()) {
+                word += text[++i];
+            } else {
+                word += c;
+            }
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == '\\' && i + 1 < text.size()) {
+            word += text[++i];
+            in_word = true;
+        } else if (c == ' ' || c == '\t' || c == '\n') {
+            if (in_word) {
+                words.push_back(std::move(word));
+                word.clear();
+                in_word = false;
+            }
+        } else {
+            word += c;
+            in_word = true;
+        }
+    }
+    if (quote != 0) {
+        return fail("an unclosed {} quote", quote);
+    }
+    if (in_word) {
+        words.push_back(std::move(word));
+    }
+    return words;
 }
 
 bool needs_quotes(std::string_view word) {
@@ -164,10 +205,11 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
         request.environment->kind != env::Kind::host) {
         plan.job_environment = request.environment;
         plan.shm_size = job.resources.shm_size_text;
-        std::istringstream words(job.resources.docker_args);
-        for (std::string word; words >> word;) {
-            plan.docker_args.push_back(word);
+        auto words = split_words(job.resources.docker_args);
+        if (!words) {
+            return usage_error("{}: resources.docker_args: {}", file, words.error().message);
         }
+        plan.docker_args = std::move(*words);
     } else if (!job.resources.docker_args.empty()) {
         plan.notes.push_back(
             "resources.docker_args is not used: the job does not run in a container");

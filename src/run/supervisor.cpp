@@ -399,27 +399,38 @@ Result<void> Supervisor::stored_inputs() {
                 std::ignore = util::remove_all(partial);  // another run wrote it meanwhile
             }
         }
-        input.source = input.type == "uri_file" ? cache / input.target.filename() : cache;
+        // A uri_file's target is inputs/NAME/FILE, FILE as it is in the dataset.
+        input.source =
+            input.type == "uri_file"
+                ? cache / input.target.lexically_relative(m_run.directory / "inputs" / input.name)
+                : cache;
         note("input '{}': {} ({})", input.name, label, input.content.substr(0, 12));
     }
     return {};
 }
 
 void Supervisor::register_outputs(const std::string& artifacts) {
-    if (artifacts.empty()) {
-        return;
-    }
     for (const auto& output : m_plan.outputs) {
         if (output.asset_name.empty()) {
+            continue;
+        }
+        if (artifacts.empty()) {
+            const std::string said = fmt::format(
+                "output '{}' is not registered as dataset {}: the run's files could "
+                "not be stored",
+                output.name, output.asset_name);
+            note("{}", said);
+            std::ignore = add_note(m_workspace.db(), m_run.name, said);
             continue;
         }
         auto content =
             assets::select_entries(m_workspace, artifacts, "named-outputs/" + output.name,
                                    stamp_now().text, assets::BaseName::drop);
         if (!content) {
-            const std::string said =
-                fmt::format("output '{}' is not registered as dataset {}: it is empty", output.name,
-                            output.asset_name);
+            const std::string said = fmt::format(
+                "output '{}' is not registered as dataset {}: {}", output.name, output.asset_name,
+                content.error().message.starts_with("no file at") ? std::string("it is empty")
+                                                                  : content.error().message);
             note("{}", said);
             std::ignore = add_note(m_workspace.db(), m_run.name, said);
             continue;
@@ -558,11 +569,37 @@ Result<void> Supervisor::start_job() {
             const auto found = rank.environment.find("CUDA_VISIBLE_DEVICES");
             slices.push_back(found == rank.environment.end() ? std::string() : found->second);
         }
+        std::map<std::string, std::string> extra;
+        if (in_container()) {
+            // One container holds every rank: it gets the GPUs of all of them, which it numbers
+            // from 0, so each rank's slice is renumbered to match.
+            std::vector<std::string> devices;
+            for (auto& slice : slices) {
+                std::string renumbered;
+                std::string_view rest = slice;
+                while (!rest.empty()) {
+                    const auto comma = rest.find(',');
+                    const std::string id(rest.substr(0, comma));
+                    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+                    auto at = std::ranges::find(devices, id);
+                    if (at == devices.end()) {
+                        devices.push_back(id);
+                        at = devices.end() - 1;
+                    }
+                    renumbered +=
+                        (renumbered.empty() ? "" : ",") + std::to_string(at - devices.begin());
+                }
+                slice = renumbered;
+            }
+            if (!devices.empty()) {
+                extra["CUDA_VISIBLE_DEVICES"] = fmt::format("{}", fmt::join(devices, ","));
+            }
+        }
         const auto words = mpirun_command(distribution->processes, m_plan.command,
                                           m_run.directory.string(), ::geteuid() == 0, slices);
         note("mpirun: {}", shell_join(words));
         auto pid =
-            start_process(shell_join(words), {}, m_run.directory / rank_log(0), std::nullopt);
+            start_process(shell_join(words), extra, m_run.directory / rank_log(0), std::nullopt);
         if (!pid) {
             return std::unexpected(pid.error());
         }
@@ -638,14 +675,15 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
         }
         if (auto slice = passed.find("CUDA_VISIBLE_DEVICES"); slice != passed.end()) {
             // The engine exposes the slice; inside, its devices are numbered from 0.
-            request.gpus = "device=" + slice->second;
+            request.gpus = "\"device=" + slice->second + "\"";  // a CSV field: "device=0,1"
             passed.erase(slice);
         }
         for (const auto& [key, value] : passed) {
             request.variables.push_back(key);
         }
         for (const auto& input : m_plan.inputs) {
-            if (input.mode == "ro_mount") {
+            // ro_mount at its target; direct at its own path, which the command names.
+            if (input.mode == "ro_mount" || input.mode == "direct") {
                 request.read_only.emplace_back(input.source.string(), input.target.string());
             }
         }
@@ -654,10 +692,9 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
             request.user = fmt::format("{}:{}", ::geteuid(), ::getegid());
         }
         request.command = command;
+        request.local_only = m_environment_location.starts_with("ferry-env:");
+        request.engine_args = m_plan.docker_args;
         words = env::container_argv(request);
-        // resources.docker_args go to the engine, before the image.
-        const auto image = std::find(words.begin(), words.end(), request.image);
-        words.insert(image, m_plan.docker_args.begin(), m_plan.docker_args.end());
         auto program = m_runner.find_program(m_engine);
         if (!program) {
             return fail("{} is not on PATH", m_engine);

@@ -253,7 +253,7 @@ test_show_accepts_latest_version_and_azureml_prefix() {
     ((${#failed[@]} == 0)) || fail "these did not show named:<version>:
 $(printf '  %s\n' "${failed[@]}")"
     ferry env show named:1 -o json
-    expect_jq_all '.materialized.state == "absent"' '.materialized.location | test("/environments/[0-9a-f]{16}$")'
+    expect_jq_all '.materialized.state == "absent"' '.materialized.location | test("/environments/[0-9a-f]{16}-[0-9a-f]{8}$")'
 }
 
 test_archive_hides_from_list_and_latest_but_not_by_version() {
@@ -367,8 +367,9 @@ test_venv_job_from_a_pip_only_conda_file() {
         '.environment.cache == "built"' '.environment.name == null and .environment.version == null' \
         '.environment.hash | test("^[0-9a-f]{64}$")'
     location=$(jq -r .environment.location <<<"$OUT")
-    [[ $location == "$(workspace_dir)/environments/$(jq -r '.environment.hash[0:16]' <<<"$OUT")" ]] ||
-        fail "location $location is not WORKSPACE/environments/<hash16>"
+    # A venv of each python3: WORKSPACE/environments/<hash16>-<8 hex of the interpreter>.
+    [[ $location == "$(workspace_dir)/environments/$(jq -r '.environment.hash[0:16]' <<<"$OUT")"-???????? ]] ||
+        fail "location $location is not WORKSPACE/environments/<hash16>-<interpreter>"
     [[ $log == "hello from a venv
 VIRTUAL_ENV=$location
 python=$location/bin/python" ]] || fail "log:

@@ -24,6 +24,7 @@ struct DatasetRecord {
     std::string version;
     std::string description;
     spec::StringMap tags;
+    spec::StringMap properties;
     std::string type = "uri_folder";  // or uri_file
     std::vector<std::string> paths;   // as given: local ones absolute, or URLs
     bool remote = false;              // the paths are URLs

@@ -26,6 +26,7 @@ struct ModelRecord {
     std::string type = "custom_model";
     std::string framework;
     std::string framework_version;
+    std::string stage;
     std::string path;  // as given: an artifact path of the run, or a local path
     std::string content;
     std::uint64_t files = 0;

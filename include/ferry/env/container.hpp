@@ -28,6 +28,8 @@ struct ContainerRun {
     std::string gpus;                                            // empty, or "device=0,1"
     std::optional<std::string> user;                             // "UID:GID" when not root
     std::string command;                                         // a bash command line
+    bool local_only = false;               // an image ferry built: never looked up in a registry
+    std::vector<std::string> engine_args;  // resources.docker_args, before the image
 };
 
 // The engine's argv: run --rm --init --network host, labels, mounts, variables, the image,

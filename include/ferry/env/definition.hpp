@@ -72,6 +72,7 @@ struct Environment {
     Kind kind = Kind::host;
     std::string hash;
     Definition definition;
+    std::vector<std::string> warnings;  // what define() left out of the build context (not kept)
 
     // "NAME:VERSION", or "inline".
     [[nodiscard]] std::string label() const;

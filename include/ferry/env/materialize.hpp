@@ -33,10 +33,16 @@ struct Materialized {
     double seconds = 0;
 };
 
-// Where an environment lives once materialized: WORKSPACE/environments/<hash16> for a venv
-// or conda prefix, `ferry-env:<hash16>` for an image ferry builds, else the image itself.
+// Where an environment lives once materialized: WORKSPACE/environments/<hash16> for a conda
+// prefix, the same with "-<8 hex of the interpreter's path>" for a venv made with `interpreter`
+// (each python3 has its own venv, so shells with other PATHs never rebuild one in use),
+// `ferry-env:<hash16>` for an image ferry builds, else the image itself.
 [[nodiscard]] std::string location_of(const Environment& environment,
-                                      const fs::path& workspace_root);
+                                      const fs::path& workspace_root,
+                                      std::string_view interpreter = {});
+
+// The python3 a venv would be made with: its real path, or "" when there is none.
+[[nodiscard]] std::string venv_interpreter(const Runner& runner);
 
 // Makes the environment (no-op for the host). A failure removes what was half made and says
 // which step failed, with the last lines of the build when `log_path` is set.

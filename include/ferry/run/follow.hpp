@@ -29,6 +29,7 @@ struct FollowOptions {
 struct LogSource {
     fs::path path;
     std::string prefix;
+    bool optional = false;  // may never exist (an environment's build log on a cache hit)
 };
 
 // The logs `run stream` follows: the one log of a single process; of a distributed run the

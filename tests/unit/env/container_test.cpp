@@ -106,13 +106,22 @@ TEST(EnvContainer, ArgvLabelsTheRunAndTheWorkspace) {
 
 TEST(EnvContainer, ArgvMountsTheRunDirectoryAtTheSamePathAndInputsReadOnly) {
     const auto argv = container_argv(request());
-    EXPECT_THAT(values_after(argv, "--volume"),
-                ElementsAre("/home/u/.ferry/workspaces/default/runs/brave_fox_1:"
-                            "/home/u/.ferry/workspaces/default/runs/brave_fox_1",
-                            "/data/in:/home/u/.ferry/workspaces/default/runs/brave_fox_1/inputs/"
-                            "x:ro"));
+    EXPECT_THAT(values_after(argv, "--mount"),
+                ElementsAre("type=bind,source=/home/u/.ferry/workspaces/default/runs/brave_fox_1,"
+                            "target=/home/u/.ferry/workspaces/default/runs/brave_fox_1",
+                            "type=bind,source=/data/in,target=/home/u/.ferry/workspaces/default/"
+                            "runs/brave_fox_1/inputs/x,readonly"));
+    EXPECT_THAT(argv, Not(Contains("--volume")));
     EXPECT_EQ(value_after(argv, "--workdir"),
               "/home/u/.ferry/workspaces/default/runs/brave_fox_1/wd");
+}
+
+TEST(EnvContainer, MountPathsWithColonsAndCommasStayWhole) {
+    ContainerRun odd = request();
+    odd.read_only = {{"/data/a:b,c", "/in/x\"y"}};
+    const auto argv = container_argv(odd);
+    EXPECT_THAT(values_after(argv, "--mount"),
+                Contains("type=bind,\"source=/data/a:b,c\",\"target=/in/x\"\"y\",readonly"));
 }
 
 TEST(EnvContainer, ArgvPassesVariablesByNameOnly) {

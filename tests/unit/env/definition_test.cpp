@@ -430,6 +430,39 @@ TEST_F(EnvDefine, MissingCondaFileNamesTheFileAndTheKey) {
                           (m_files / "missing.yml").string()));
 }
 
+// A requirements file is installed from elsewhere: -r files come along, paths become absolute.
+TEST_F(EnvDefine, RequirementsInlineTheirRFilesAndAnchorTheirPaths) {
+    write_text(m_files / "base.txt", "numpy\n");
+    write_text(m_files / "requirements.txt",
+               "-r base.txt\n--find-links ./wheels\n-e ../pkg\n./local.whl\nrequests\n");
+    spec::EnvironmentSpec spec;
+    spec.pip_requirements = m_files / "requirements.txt";
+    auto environment = define(spec, "env.yml", nullptr, k_now);
+    ASSERT_TRUE(environment) << environment.error().message;
+    const std::string dir = m_files.path().string();
+    EXPECT_EQ(*environment->definition.requirements,
+              "# from " + dir + "/base.txt\nnumpy\n--find-links " + dir + "/wheels\n-e " +
+                  m_files.path().parent_path().string() + "/pkg\n" + dir +
+                  "/local.whl\nrequests\n");
+    // The -r file's content is part of the environment: changing it changes the hash.
+    const std::string before = environment->hash;
+    write_text(m_files / "base.txt", "numpy==1.26\n");
+    auto changed = define(spec, "env.yml", nullptr, k_now);
+    ASSERT_TRUE(changed) << changed.error().message;
+    EXPECT_NE(changed->hash, before);
+}
+
+TEST_F(EnvDefine, ADockerfileOutsideTheContextIsRefused) {
+    write_text(m_files / "ctx" / "Dockerfile", "FROM alpine\n");
+    write_text(m_files / "Dockerfile", "FROM alpine\n");
+    spec::EnvironmentSpec spec;
+    spec.build = spec::EnvironmentSpec::Build{m_files / "ctx", "../Dockerfile"};
+    auto environment = define(spec, "env.yml", nullptr, k_now);
+    ASSERT_FALSE(environment);
+    EXPECT_EQ(environment.error().code, ExitCode::usage);
+    EXPECT_THAT(environment.error().message, HasSubstr("must be a path inside build.path"));
+}
+
 TEST_F(EnvDefine, MissingRequirementsNamesTheFileAndTheKey) {
     spec::EnvironmentSpec spec;
     spec.pip_requirements = m_files / "missing.txt";

@@ -229,8 +229,10 @@ protected:
     }
 
     [[nodiscard]] fs::path root() const { return m_workspace->root(); }
+    // A venv's directory also names the python3 it is made with.
     [[nodiscard]] fs::path prefix_of(const Environment& environment) const {
-        return root() / "environments" / environment.hash.substr(0, 16);
+        return location_of(environment, root(),
+                           environment.kind == Kind::venv ? venv_interpreter(m_runner) : "");
     }
     [[nodiscard]] fs::path context_dir_of(const Environment& environment) const {
         return root() / "environments" / (environment.hash.substr(0, 16) + ".context");

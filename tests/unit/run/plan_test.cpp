@@ -347,7 +347,7 @@ TEST_F(RunPlan, SeveralInstancesNeedSlurm) {
 TEST_F(RunPlan, TheResolvedEnvironmentIsCarriedOut) {
     const std::string yaml =
         "command: train\nenvironment:\n  image: python:3.11\nresources:\n  shm_size: 8g\n"
-        "  docker_args: --cap-add SYS_PTRACE\n";
+        "  docker_args: --cap-add SYS_PTRACE --label 'team=ml ops'\n";
     env::Environment image;
     image.kind = env::Kind::docker;
     image.hash = std::string(64, 'a');
@@ -359,7 +359,8 @@ TEST_F(RunPlan, TheResolvedEnvironmentIsCarriedOut) {
     ASSERT_TRUE(plan->job_environment);
     EXPECT_EQ(plan->job_environment->definition.image, "python:3.11");
     EXPECT_EQ(plan->shm_size, "8g");
-    EXPECT_EQ(plan->docker_args, (std::vector<std::string>{"--cap-add", "SYS_PTRACE"}));
+    EXPECT_EQ(plan->docker_args,
+              (std::vector<std::string>{"--cap-add", "SYS_PTRACE", "--label", "team=ml ops"}));
     auto again = Plan::from_json(plan->to_json());
     ASSERT_TRUE(again) << again.error().message;
     ASSERT_TRUE(again->job_environment);
