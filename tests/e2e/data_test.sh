@@ -1036,3 +1036,30 @@ test_unknown_model_exits_1() {
     expect_one_err_line
     expect_err_contains "input 'm'"
 }
+
+# --- the samples
+
+test_sample_registers_the_sklearn_digits_model() {
+    /usr/bin/python3 -c 'import sklearn, numpy' 2>/dev/null || skip "python3-sklearn is missing"
+    PATH=/usr/bin:$PATH FERRY=$FERRY bash "$FERRY_SOURCE_DIR/samples/sklearn-digits/register-model.sh" \
+        "$TEST_ROOT/digits-model" >"$TEST_ROOT/sample.out" 2>"$TEST_ROOT/sample.err" ||
+        fail "register-model.sh failed: $(cat "$TEST_ROOT/sample.err")"
+    [[ -s $TEST_ROOT/digits-model/model.pkl ]] || fail "no model.pkl downloaded"
+    ferry model show digits -o json
+    expect_status 0
+    local run
+    run=$(jq -r .lineage.run <<<"$OUT")
+    expect_jq '.framework == "scikit-learn" and .files == 1'
+    ferry run download "$run" -p "$TEST_ROOT/from-run"
+    expect_status 0
+    cmp "$TEST_ROOT/from-run/artifacts/outputs/model.pkl" "$TEST_ROOT/digits-model/model.pkl" ||
+        fail "the model's bytes differ from the run's"
+}
+
+test_sample_job_consumes_the_digits_dataset_by_reference() {
+    ferry dataset create -f "$FERRY_SOURCE_DIR/samples/data/digits.yml"
+    expect_status 0
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/data/consume-job.yml" -n counted --wait
+    expect_status 0
+    grep -q "^total: 10 rows$" <<<"$(run_log counted)" || fail "log: $(run_log counted)"
+}
