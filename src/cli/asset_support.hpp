@@ -24,6 +24,28 @@ namespace ferry::cli {
 // "N@latest" or "N:V", for messages.
 [[nodiscard]] std::string asset_label(const std::string& name, const std::string& version);
 
+// The record TEXT names, through `find` (env::find_environment, assets::find_dataset, ...);
+// a name or version the workspace lacks is an error that points at `ferry GROUP list`.
+template <typename Find>
+[[nodiscard]] auto find_named(store::Workspace& workspace, const std::string& text,
+                              std::string_view what, std::string_view group, Find find)
+    -> Result<typename decltype(find(workspace.db(), "", ""))::value_type::value_type> {
+    auto parsed = parse_asset_name(text, what);
+    if (!parsed) {
+        return std::unexpected(parsed.error());
+    }
+    const auto& [name, version] = *parsed;
+    auto found = find(workspace.db(), name, version);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail("no {} '{}' in workspace '{}' (see 'ferry {} list')", what,
+                    asset_label(name, version), workspace.name(), group);
+    }
+    return std::move(**found);
+}
+
 // `archive`/`restore` of NAME (every version) or NAME:VERSION of one kind ("environment",
 // "data", "model"); `what` names it for people ("environment", "dataset", "model").
 [[nodiscard]] Result<void> archive_assets(Context& ctx, std::string_view kind,

@@ -77,20 +77,9 @@ Json dataset_record(store::Database& db, assets::DatasetRecord record) {
 }
 
 Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::string& text) {
-    auto parsed = parse_asset_name(text, "dataset");
-    if (!parsed) {
-        return std::unexpected(parsed.error());
-    }
-    const auto& [name, version] = *parsed;
-    auto found = assets::find_dataset(workspace.db(), name, version);
-    if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
-        return fail("no dataset '{}' in workspace '{}' (see 'ferry dataset list')",
-                    asset_label(name, version), workspace.name());
-    }
-    return std::move(**found);
+    return find_named(workspace, text, "dataset", "dataset", [](auto& db, auto name, auto version) {
+        return assets::find_dataset(db, name, version);
+    });
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {

@@ -62,20 +62,9 @@ Json environment_record(const env::EnvironmentRecord& record,
 }
 
 Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::string& text) {
-    auto parsed = parse_asset_name(text, "environment");
-    if (!parsed) {
-        return std::unexpected(parsed.error());
-    }
-    const auto& [name, version] = *parsed;
-    auto found = env::find_environment(workspace.db(), name, version);
-    if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
-        return fail("no environment '{}' in workspace '{}' (see 'ferry env list')",
-                    asset_label(name, version), workspace.name());
-    }
-    return std::move(**found);
+    return find_named(workspace, text, "environment", "env", [](auto& db, auto name, auto version) {
+        return env::find_environment(db, name, version);
+    });
 }
 
 Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& options) {
@@ -189,8 +178,8 @@ Result<void> show(Context& ctx, const NamesOptions& options) {
     auto ready = env::is_materialized(record->environment, workspace->root(), runner);
     Json materialized;
     materialized["state"] = !ready ? Json("unknown") : Json(*ready ? "ready" : "absent");
-    materialized["location"] = env::location_of(record->environment, workspace->root(),
-                                                env::venv_interpreter(runner));
+    materialized["location"] =
+        env::location_of(record->environment, workspace->root(), env::venv_interpreter(runner));
     output::print_record(ctx, environment_record(*record, materialized));
     return {};
 }

@@ -62,20 +62,9 @@ Json model_record(const assets::ModelRecord& record) {
 }
 
 Result<assets::ModelRecord> find(store::Workspace& workspace, const std::string& text) {
-    auto parsed = parse_asset_name(text, "model");
-    if (!parsed) {
-        return std::unexpected(parsed.error());
-    }
-    const auto& [name, version] = *parsed;
-    auto found = assets::find_model(workspace.db(), name, version);
-    if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
-        return fail("no model '{}' in workspace '{}' (see 'ferry model list')",
-                    asset_label(name, version), workspace.name());
-    }
-    return std::move(**found);
+    return find_named(workspace, text, "model", "model", [](auto& db, auto name, auto version) {
+        return assets::find_model(db, name, version);
+    });
 }
 
 // The model's lineage and files from a run that has ended.

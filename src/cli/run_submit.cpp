@@ -485,7 +485,8 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         return std::unexpected(inputs.error());
     }
     request.assets = std::move(*inputs);
-    const Json environment_json = environment_record(*environment, workspace->root(),
+    const Json environment_json =
+        environment_record(*environment, workspace->root(),
                            env::venv_interpreter(env::SystemRunner(ctx.env.variables())));
     auto plan = run::make_plan(job, request);
     if (!plan) {

@@ -67,9 +67,8 @@ Result<std::string> resolve_requirements(std::string_view text, const fs::path& 
         const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
         std::string option;
         std::string argument;
-        for (const std::string_view name :
-             {"--requirement", "--constraint", "--editable", "--find-links", "-r", "-c", "-e",
-              "-f"}) {
+        for (const std::string_view name : {"--requirement", "--constraint", "--editable",
+                                            "--find-links", "-r", "-c", "-e", "-f"}) {
             if (trimmed.starts_with(name)) {
                 option = std::string(name);
                 argument = trimmed.substr(name.size());
@@ -328,8 +327,7 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
         if (!text) {
             return std::unexpected(text.error());
         }
-        auto resolved =
-            resolve_requirements(*text, spec.pip_requirements->parent_path(), file, 0);
+        auto resolved = resolve_requirements(*text, spec.pip_requirements->parent_path(), file, 0);
         if (!resolved) {
             return std::unexpected(resolved.error());
         }
@@ -352,7 +350,8 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
     if (spec.build) {
         definition.dockerfile_path = spec.build->dockerfile_path;
         const fs::path dockerfile(spec.build->dockerfile_path);
-        if (dockerfile.is_absolute() || !snapshot::is_safe_relative_path(dockerfile.generic_string())) {
+        if (dockerfile.is_absolute() ||
+            !snapshot::is_safe_relative_path(dockerfile.generic_string())) {
             return usage_error("{}: build.dockerfile_path: {} must be a path inside build.path",
                                file, spec.build->dockerfile_path);
         }
@@ -367,7 +366,8 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
         }
         definition.context = std::string();
         if (workspace != nullptr) {
-            // Every file, as docker build sends the context; its .dockerignore applies at the build.
+            // Every file, as docker build sends the context; its .dockerignore applies at the
+            // build.
             auto listing = snapshot::list_tree(spec.build->path, snapshot::IgnoreFiles::none);
             if (!listing) {
                 return std::unexpected(with_context(listing.error(), "build context"));

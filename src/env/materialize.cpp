@@ -392,10 +392,9 @@ std::string location_of(const Environment& environment, const fs::path& workspac
     switch (environment.kind) {
         case Kind::venv:
             return (environments_dir(workspace_root) /
-                    (interpreter.empty()
-                         ? short_hash(environment)
-                         : short_hash(environment) + "-" +
-                               util::Sha256::of(interpreter).substr(0, 8)))
+                    (interpreter.empty() ? short_hash(environment)
+                                         : short_hash(environment) + "-" +
+                                               util::Sha256::of(interpreter).substr(0, 8)))
                 .string();
         case Kind::conda:
             return (environments_dir(workspace_root) / short_hash(environment)).string();
@@ -433,9 +432,9 @@ Result<bool> is_materialized(const Environment& environment, const fs::path& wor
             return true;
         case Kind::venv:
         case Kind::conda:
-            return util::exists(fs::path(location_of(environment, workspace_root,
-                                                     venv_interpreter(runner))) /
-                                k_ready_marker);
+            return util::exists(
+                fs::path(location_of(environment, workspace_root, venv_interpreter(runner))) /
+                k_ready_marker);
         case Kind::docker:
             break;
     }
