@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/run/slurm_launch.hpp"
 #include "ferry/run/supervisor.hpp"
 #include "ferry/util/text.hpp"
 
@@ -108,6 +109,12 @@ int run(int argc, const char* const* argv, Context& ctx) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.size() == 4 && args.front() == run::k_supervise_command) {
         return run::supervise(args[1], args[2], args[3]);
+    }
+    if (args.size() == 2 && args.front() == run::k_slurm_batch_command) {
+        return run::slurm_batch(args[1]);
+    }
+    if (args.size() == 2 && args.front() == run::k_slurm_task_command) {
+        return run::slurm_task(args[1]);
     }
     if (!args.empty() && args.front() == "__complete") {
         return complete(root, {args.begin() + 1, args.end()}, ctx);

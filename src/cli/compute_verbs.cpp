@@ -2,10 +2,12 @@
 #include <signal.h>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/env/command.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/record.hpp"
+#include "ferry/run/slurm.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
 #include "run_support.hpp"
@@ -35,8 +37,27 @@ Json compute_record(const run::ComputeRecord& compute, const run::ComputeLoad& l
     Json record;
     record["name"] = compute.name;
     record["type"] = compute.type;
-    record["max_concurrent_runs"] = compute.max_concurrent_runs;
+    const bool slurm = compute.type == "slurm";
+    record["max_concurrent_runs"] = slurm ? Json(nullptr) : Json(compute.max_concurrent_runs);
     record["gpus"] = compute.gpus ? Json(*compute.gpus) : Json(nullptr);
+    if (slurm) {
+        const auto cluster = run::slurm::Cluster::from_spec(compute.spec);
+        auto or_null = [](const std::string& text) {
+            return text.empty() ? Json(nullptr) : Json(text);
+        };
+        record["partition"] = or_null(cluster.partition);
+        record["account"] = or_null(cluster.account);
+        record["qos"] = or_null(cluster.qos);
+        record["max_instances"] =
+            cluster.max_instances ? Json(*cluster.max_instances) : Json(nullptr);
+        Json arguments = Json::array();
+        for (const auto& argument : cluster.sbatch_args) {
+            arguments.push_back(argument);
+        }
+        record["sbatch_args"] = std::move(arguments);
+        record["workspace_path"] = or_null(cluster.workspace_path);
+        record["ferry_path"] = or_null(cluster.ferry_path);
+    }
     record["description"] = compute.description;
     record["created_at"] = compute.created_at.empty() ? Json(nullptr) : Json(compute.created_at);
     record["implicit"] = compute.implicit;
@@ -81,11 +102,17 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
         const auto count = spec.error().size();
         return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
     }
-    if (spec->type != "local") {
+    if (spec->type != "local" && spec->type != "slurm") {
         return usage_error(
             "{}: compute type '{}' is not supported by this version of ferry yet "
-            "(use type: local)",
+            "(use type: local or slurm)",
             file, spec->type);
+    }
+    if (!spec->workspace_path.empty() && !fs::path(spec->workspace_path).is_absolute()) {
+        return usage_error(
+            "{}: workspace_path '{}' is not absolute (it is the workspace's directory as the "
+            "nodes see it)",
+            file, spec->workspace_path);
     }
     return std::move(*spec);
 }
@@ -163,7 +190,13 @@ Result<void> show(Context& ctx, const NameOptions& options) {
     if (!load) {
         return std::unexpected(load.error());
     }
-    output::print_record(ctx, compute_record(*compute, *load));
+    Json record = compute_record(*compute, *load);
+    if (compute->type == "slurm") {
+        env::SystemRunner runner(ctx.env.variables());
+        record["nodes"] =
+            run::slurm::partition_nodes(runner, run::slurm::Cluster::from_spec(compute->spec));
+    }
+    output::print_record(ctx, record);
     return {};
 }
 

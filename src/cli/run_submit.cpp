@@ -16,6 +16,7 @@
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/run/slurm.hpp"
 #include "ferry/run/supervisor.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/load.hpp"
@@ -474,7 +475,24 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
     request.workspace = workspace->name();
     request.run_directory = directory;
     request.runtime = options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job;
-    request.gpus = compute_gpus(**compute);
+    const bool on_slurm = (*compute)->type == "slurm";
+    request.cluster = on_slurm;
+    if (on_slurm) {
+        if (auto fits =
+                run::slurm::check_instances(run::slurm::Cluster::from_spec((*compute)->spec),
+                                            compute_name, job.resources.instance_count, source);
+            !fits) {
+            return std::unexpected(fits.error());
+        }
+        if (job.resources.instance_count > 1 && !job.distribution) {
+            return usage_error(
+                "{}: resources.instance_count is {} without a distribution: say how the nodes "
+                "work together (distribution: pytorch, tensorflow or mpi)",
+                source, job.resources.instance_count);
+        }
+    } else {
+        request.gpus = compute_gpus(**compute);
+    }
     auto environment = resolve_environment(ctx, *workspace, job, source, options);
     if (!environment) {
         return std::unexpected(environment.error());

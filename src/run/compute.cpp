@@ -77,7 +77,7 @@ Result<std::vector<ComputeRecord>> list_computes(store::Database& db) {
 Result<ComputeRecord> insert_compute(store::Database& db, const spec::ComputeSpec& spec,
                                      std::string_view now) {
     nlohmann::ordered_json json = spec.to_json();
-    if (!spec.max_concurrent_runs) {
+    if (!spec.max_concurrent_runs && spec.type == "local") {
         json["max_concurrent_runs"] = 1;
     }
     auto done = db.transaction([&]() -> Result<void> {

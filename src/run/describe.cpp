@@ -80,6 +80,8 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["command"] = run.command;
     record["directory"] = run.directory.string();
     record["submitted_by"] = run.submitted_by;
+    // A run on a cluster: its Slurm job id, state, pending reason and nodes.
+    record["scheduler"] = run.scheduler.is_object() ? run.scheduler : Json(nullptr);
     record["supervisor"] = {
         {"pid", run.supervisor_pid ? Json(*run.supervisor_pid) : Json(nullptr)},
         {"boot_id", run.boot_id.empty() ? Json(nullptr) : Json(run.boot_id)},

@@ -71,6 +71,48 @@ Result<std::vector<std::string>> gpu_slices(const std::vector<std::string>& gpus
     return slices;
 }
 
+std::map<std::string, std::string> torch_variables(const std::string& master_address,
+                                                   int master_port, std::int64_t world_size,
+                                                   std::int64_t rank, std::int64_t local_rank,
+                                                   std::int64_t local_world_size,
+                                                   std::int64_t node_rank) {
+    return {{"MASTER_ADDR", master_address},
+            {"MASTER_PORT", std::to_string(master_port)},
+            {"WORLD_SIZE", std::to_string(world_size)},
+            {"RANK", std::to_string(rank)},
+            {"LOCAL_RANK", std::to_string(local_rank)},
+            {"LOCAL_WORLD_SIZE", std::to_string(local_world_size)},
+            {"NODE_RANK", std::to_string(node_rank)},
+            {"GROUP_RANK", std::to_string(node_rank)}};
+}
+
+nlohmann::ordered_json tf_cluster(const std::vector<std::string>& addresses, std::int64_t workers) {
+    std::vector<std::string> worker_addresses;
+    std::vector<std::string> servers;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        (static_cast<std::int64_t>(i) < workers ? worker_addresses : servers)
+            .push_back(addresses[i]);
+    }
+    nlohmann::ordered_json cluster;
+    cluster["worker"] = worker_addresses;
+    if (!servers.empty()) {
+        cluster["ps"] = servers;
+    }
+    return cluster;
+}
+
+TfTask tf_task(std::int64_t rank, std::int64_t workers) {
+    return rank < workers ? TfTask{"worker", rank} : TfTask{"ps", rank - workers};
+}
+
+std::string tf_config(const nlohmann::ordered_json& cluster, const TfTask& task) {
+    nlohmann::ordered_json config;
+    config["cluster"] = cluster;
+    config["task"] = {{"type", task.role}, {"index", task.index}};
+    config["environment"] = "cloud";
+    return config.dump();
+}
+
 Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
                                          const std::function<int()>& pick_port) {
     const std::int64_t ranks = plan.ranks();
@@ -94,32 +136,19 @@ Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
     };
     std::vector<RankPlan> planned;
     if (plan.type == "tensorflow") {
-        nlohmann::ordered_json cluster;
-        std::vector<std::string> workers;
-        std::vector<std::string> servers;
-        for (std::int64_t i = 0; i < plan.workers + plan.parameter_servers; ++i) {
+        std::vector<std::string> addresses;
+        for (std::int64_t i = 0; i < ranks; ++i) {
             auto chosen = port();
             if (!chosen) {
                 return std::unexpected(chosen.error());
             }
-            (i < plan.workers ? workers : servers).push_back(fmt::format("127.0.0.1:{}", *chosen));
+            addresses.push_back(fmt::format("127.0.0.1:{}", *chosen));
         }
-        cluster["worker"] = workers;
-        if (!servers.empty()) {
-            cluster["ps"] = servers;
-        }
+        const auto cluster = tf_cluster(addresses, plan.workers);
         for (std::int64_t rank = 0; rank < ranks; ++rank) {
-            const bool worker = rank < plan.workers;
-            RankPlan one{rank,
-                         worker ? "worker" : "ps",
-                         worker ? rank : rank - plan.workers,
-                         {},
-                         rank_log(rank)};
-            nlohmann::ordered_json config;
-            config["cluster"] = cluster;
-            config["task"] = {{"type", one.role}, {"index", one.index}};
-            config["environment"] = "cloud";
-            one.environment["TF_CONFIG"] = config.dump();
+            const TfTask task = tf_task(rank, plan.workers);
+            RankPlan one{rank, task.role, task.index, {}, rank_log(rank)};
+            one.environment["TF_CONFIG"] = tf_config(cluster, task);
             planned.push_back(std::move(one));
         }
     } else if (plan.type == "pytorch") {
@@ -129,14 +158,7 @@ Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
         }
         for (std::int64_t rank = 0; rank < ranks; ++rank) {
             RankPlan one{rank, "", rank, {}, rank_log(rank)};
-            one.environment = {{"MASTER_ADDR", "127.0.0.1"},
-                               {"MASTER_PORT", std::to_string(*master)},
-                               {"WORLD_SIZE", std::to_string(ranks)},
-                               {"RANK", std::to_string(rank)},
-                               {"LOCAL_RANK", std::to_string(rank)},
-                               {"LOCAL_WORLD_SIZE", std::to_string(ranks)},
-                               {"NODE_RANK", "0"},
-                               {"GROUP_RANK", "0"}};
+            one.environment = torch_variables("127.0.0.1", *master, ranks, rank, rank, ranks, 0);
             planned.push_back(std::move(one));
         }
     } else if (plan.type == "mpi") {

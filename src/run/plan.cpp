@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "ferry/env/materialize.hpp"
 #include "ferry/spec/interpolate.hpp"
 
 namespace ferry::run {
@@ -131,6 +132,8 @@ Json Plan::to_json() const {
     json["job_environment"] = job_environment ? job_environment->to_json() : Json(nullptr);
     json["shm_size"] = shm_size;
     json["docker_args"] = docker_args;
+    json["instances"] = instances;
+    json["gpus_per_instance"] = gpus_per_instance ? Json(*gpus_per_instance) : Json(nullptr);
     return json;
 }
 
@@ -185,15 +188,40 @@ Result<Plan> Plan::from_json(const Json& json) {
         }
         plan.shm_size = json.value("shm_size", std::string());
         plan.docker_args = json.value("docker_args", std::vector<std::string>{});
+        plan.instances = json.value("instances", std::int64_t{1});
+        if (json.contains("gpus_per_instance") && json["gpus_per_instance"].is_number_integer()) {
+            plan.gpus_per_instance = json["gpus_per_instance"].get<std::int64_t>();
+        }
         return plan;
     } catch (const std::exception& e) {
         return fail("the run's recorded plan is damaged: {}", e.what());
     }
 }
 
+std::map<std::string, std::string> job_variables(const Plan& plan,
+                                                 std::map<std::string, std::string> base,
+                                                 const std::map<std::string, std::string>& extra,
+                                                 const std::string& location) {
+    for (const auto& [key, value] : plan.environment) {
+        base[key] = value;
+    }
+    for (const auto& [key, value] : extra) {
+        base[key] = value;
+    }
+    if (plan.job_environment && plan.job_environment->kind != env::Kind::docker) {
+        const auto found = base.find("PATH");
+        for (auto& [key, value] : env::prefix_variables(
+                 *plan.job_environment, location,
+                 found == base.end() ? std::string_view() : std::string_view(found->second))) {
+            base[key] = value;
+        }
+    }
+    return base;
+}
+
 Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) {
     const std::string& file = request.file;
-    if (job.resources.instance_count > 1) {
+    if (job.resources.instance_count > 1 && !request.cluster) {
         return usage_error(
             "{}: resources.instance_count is {}, but the local compute is one machine; a "
             "multi-node job needs a Slurm compute",
@@ -201,6 +229,16 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
     }
     Plan plan;
     plan.timeout = job.timeout;
+    plan.instances = job.resources.instance_count;
+    plan.gpus_per_instance = job.resources.gpus_per_instance;
+    const bool container = request.runtime == Runtime::from_job && request.environment &&
+                           request.environment->kind == env::Kind::docker;
+    if (request.cluster && container) {
+        return usage_error(
+            "{}: the environment runs in a container, which a Slurm compute does not start "
+            "(use a venv or conda environment, or --runtime host)",
+            file);
+    }
     if (request.runtime == Runtime::from_job && request.environment &&
         request.environment->kind != env::Kind::host) {
         plan.job_environment = request.environment;
@@ -213,6 +251,11 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
     } else if (!job.resources.docker_args.empty()) {
         plan.notes.push_back(
             "resources.docker_args is not used: the job does not run in a container");
+    }
+    if (request.cluster && job.resources.shm_size_given) {
+        plan.notes.push_back(
+            "resources.shm_size is not used on a Slurm compute: the nodes' /dev/shm is "
+            "what the job gets");
     }
     if (job.distribution) {
         DistributionPlan distribution;
@@ -228,14 +271,17 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
         }
         plan.distribution = std::move(distribution);
     }
-    // The GPUs must exist; a distributed job's ranks get their slices when they start.
-    auto slices = gpu_slices(request.gpus, job.resources.gpus_per_instance,
-                             plan.distribution ? plan.distribution->ranks() : 1);
-    if (!slices) {
-        return usage_error("{}: {}", file, slices.error().message);
-    }
-    if (!plan.distribution && job.resources.gpus_per_instance && !slices->front().empty()) {
-        plan.environment["CUDA_VISIBLE_DEVICES"] = slices->front();
+    // The GPUs must exist; a distributed job's ranks get their slices when they start. On a
+    // cluster Slurm gives each node its GPUs (--gpus-per-node).
+    if (!request.cluster) {
+        auto slices = gpu_slices(request.gpus, job.resources.gpus_per_instance,
+                                 plan.distribution ? plan.distribution->ranks() : 1);
+        if (!slices) {
+            return usage_error("{}: {}", file, slices.error().message);
+        }
+        if (!plan.distribution && job.resources.gpus_per_instance && !slices->front().empty()) {
+            plan.environment["CUDA_VISIBLE_DEVICES"] = slices->front();
+        }
     }
     spec::InterpolationValues values;
     const fs::path inputs_dir = request.run_directory / "inputs";

@@ -10,7 +10,7 @@ constexpr std::string_view k_columns =
     "seq, name, display_name, experiment, compute, runtime, status, holds_slot, created_at, "
     "created_ms, started_at, started_ms, ended_at, ended_ms, snapshot, command, spec, plan, "
     "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
-    "reason, error, artifacts, environment, notes";
+    "reason, error, artifacts, environment, notes, scheduler";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -65,6 +65,7 @@ RunRecord read_row(const store::Statement& stmt) {
     run.artifacts = stmt.optional_text(27).value_or("");
     run.environment = parse_json(stmt.text(28));
     run.notes = parse_json(stmt.text(29));
+    run.scheduler = parse_json(stmt.text(30));
     return run;
 }
 
@@ -395,6 +396,36 @@ Result<void> set_environment(store::Database& db, std::string_view name, const J
                       [&](store::Statement& s) { s.bind(1, name).bind(2, environment.dump()); });
 }
 
+Result<void> set_scheduler(store::Database& db, std::string_view name, const Json& scheduler) {
+    return exec_bound(db, "UPDATE runs SET scheduler = ?2 WHERE name = ?1",
+                      [&](store::Statement& s) { s.bind(1, name).bind(2, scheduler.dump()); });
+}
+
+Result<bool> begin_preparing(store::Database& db, std::string_view name, const Stamp& now) {
+    bool begun = false;
+    auto done = db.transaction([&]() -> Result<void> {
+        auto status = current_status(db, name);
+        if (!status) {
+            return std::unexpected(status.error());
+        }
+        if (!*status || **status != Status::not_started) {
+            return {};
+        }
+        auto updated =
+            exec_bound(db, "UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1",
+                       [&](store::Statement& s) { s.bind(1, name); });
+        if (!updated) {
+            return updated;
+        }
+        begun = true;
+        return add_event(db, name, Status::preparing, now, "");
+    });
+    if (!done) {
+        return std::unexpected(done.error());
+    }
+    return begun;
+}
+
 Result<void> add_note(store::Database& db, std::string_view name, std::string_view note) {
     return exec_bound(db, "UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
                       [&](store::Statement& s) { s.bind(1, name).bind(2, note); });
@@ -518,7 +549,8 @@ Result<std::optional<std::int64_t>> next_queued_supervisor(store::Database& db,
 
 Result<ComputeLoad> compute_load(store::Database& db, std::string_view compute) {
     auto stmt = db.prepare(
-        "SELECT coalesce(sum(holds_slot), 0), coalesce(sum(status = 'Queued'), 0) FROM runs "
+        "SELECT coalesce(sum(holds_slot AND status != 'Queued'), 0), "
+        "coalesce(sum(status = 'Queued'), 0) FROM runs "
         "WHERE compute = ?1 AND status NOT IN ('Completed', 'Failed', 'Canceled')");
     if (!stmt) {
         return std::unexpected(stmt.error());

@@ -1,9 +1,7 @@
 #include "ferry/run/supervisor.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,13 +23,13 @@
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/record.hpp"
+#include "ferry/run/slurm.hpp"
+#include "ferry/run/slurm_launch.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/sha256.hpp"
 #include "ferry/util/time.hpp"
-
-extern char** environ;
 
 namespace ferry::run {
 
@@ -72,62 +70,6 @@ std::string describe_exit(int code) {
                            name ? name : "?", code);
     }
     return fmt::format("exit code {}", code);
-}
-
-// Where a read-only input is bind-mounted inside the job's private mount namespace.
-struct Mount {
-    std::string source;
-    std::string target;
-};
-
-// What the forked child needs, all prepared before fork.
-struct Launch {
-    std::vector<std::string> environment;
-    std::vector<Mount> mounts;
-    std::string working_directory;
-    std::string command;
-    std::string program;  // /bin/bash, or the container engine
-    int log_fd = -1;
-    int null_fd = -1;
-    int report_fd = -1;
-};
-
-[[noreturn]] void child_fail(int report_fd, int stage) {
-    const int payload[2] = {stage, errno};
-    std::ignore = ::write(report_fd, payload, sizeof payload);
-    ::_exit(125);
-}
-
-// In the child, between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_job(const Launch& launch, char* const* argv, char* const* envp) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (!launch.mounts.empty()) {
-        if (::unshare(CLONE_NEWNS) != 0 ||
-            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-            child_fail(launch.report_fd, 1);
-        }
-        for (const auto& mount : launch.mounts) {
-            if (::mount(mount.source.c_str(), mount.target.c_str(), nullptr, MS_BIND | MS_REC,
-                        nullptr) != 0 ||
-                ::mount(nullptr, mount.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
-                        nullptr) != 0) {
-                child_fail(launch.report_fd, 2);
-            }
-        }
-    }
-    if (::chdir(launch.working_directory.c_str()) != 0) {
-        child_fail(launch.report_fd, 3);
-    }
-    ::dup2(launch.null_fd, 0);
-    ::dup2(launch.log_fd, 1);
-    ::dup2(launch.log_fd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::execve(launch.program.c_str(), argv, envp);
-    child_fail(launch.report_fd, 4);
 }
 
 // Whether PATH holds an executable `program`.
@@ -171,9 +113,21 @@ private:
     // The run's containers are stopped with the grace (SIGTERM, then SIGKILL) and removed.
     void stop_containers(std::int64_t grace);
     [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
-    // The rank of an mpi job that noted its failure first, and its code.
+    // The rank of an mpi job (or any distributed job on Slurm) that noted its failure first,
+    // and its code.
     [[nodiscard]] std::optional<std::pair<std::int64_t, int>> first_failed_mpi_rank() const;
     void watch_job();
+    // How the job's code ends the run: Completed, or Failed naming the rank that failed
+    // first when the job has ranks.
+    [[nodiscard]] Ending ending_for(int code, std::int64_t rank, bool rank_known) const;
+    // A Slurm compute: sbatch, then Slurm's states followed until the job leaves the queue.
+    Result<void> submit_to_slurm();
+    void watch_slurm_job();
+    // squeue's word on the job; nullopt once Slurm no longer lists it.
+    std::optional<slurm::JobInfo> poll_slurm();
+    // Cancel or timeout: SIGTERM to every step of the job, SIGKILL after the grace.
+    void stop_slurm_job(std::int64_t grace);
+    void record_scheduler(const slurm::JobInfo& info);
     void end(Ending ending);
     [[nodiscard]] bool cancel_requested();
     void beat();
@@ -191,6 +145,10 @@ private:
     env::SystemRunner m_runner = env::SystemRunner::from_process();
     std::string m_environment_location;  // the venv, conda prefix or image the job runs in
     std::string m_engine;                // docker or podman, for a job in a container
+    bool m_on_slurm = false;
+    slurm::Cluster m_cluster;
+    std::string m_job_id;  // Slurm's
+    Json m_scheduler;      // what runs.scheduler says
 };
 
 void Supervisor::beat() {
@@ -297,7 +255,8 @@ Result<void> Supervisor::prepare() {
     if (auto stored = stored_inputs(); !stored) {
         return stored;
     }
-    const bool privileged = ::geteuid() == 0;
+    // The nodes of a cluster see copies in the run directory, not this machine's mounts.
+    const bool privileged = ::geteuid() == 0 && !m_on_slurm;
     for (const auto& input : m_plan.inputs) {
         if (input.mode == "direct") {
             continue;
@@ -347,8 +306,8 @@ Result<void> Supervisor::prepare() {
                 input.target,
                 fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
                 fs::perm_options::remove, ec);
-            note("input '{}': a read-only copy of {} at {} (not root: no mount)", input.name,
-                 input.source.string(), input.target.string());
+            note("input '{}': a read-only copy of {} at {} ({})", input.name, input.source.string(),
+                 input.target.string(), m_on_slurm ? "for the nodes" : "not root: no mount");
         } else {
             note("input '{}': a private copy of {} at {}", input.name, input.source.string(),
                  input.target.string());
@@ -623,37 +582,12 @@ Result<void> Supervisor::start_job() {
 Result<pid_t> Supervisor::start_process(const std::string& command,
                                         const std::map<std::string, std::string>& extra,
                                         const fs::path& log, std::optional<std::int64_t> rank) {
-    Launch launch;
-    launch.working_directory = working_directory(m_run.directory).string();
-    launch.command = command;
-    std::map<std::string, std::string> variables;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        const std::string_view text(*entry);
-        const auto eq = text.find('=');
-        if (eq != std::string_view::npos) {
-            variables[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
-        }
-    }
-    for (const auto& [key, value] : m_plan.environment) {
-        variables[key] = value;
-    }
-    for (const auto& [key, value] : extra) {
-        variables[key] = value;
-    }
-    if (m_plan.job_environment && !in_container()) {
-        // A venv or conda prefix: its bin/ first on PATH.
-        const auto found = variables.find("PATH");
-        for (auto& [key, value] : env::prefix_variables(
-                 *m_plan.job_environment, m_environment_location,
-                 found == variables.end() ? std::string_view() : std::string_view(found->second))) {
-            variables[key] = value;
-        }
-    }
-    for (const auto& [key, value] : variables) {
-        launch.environment.push_back(key + "=" + value);
-    }
-    std::vector<std::string> words = {"bash", "-c", command};
-    launch.program = "/bin/bash";
+    JobProcess process;
+    process.working_directory = working_directory(m_run.directory);
+    process.log = log;
+    process.environment = job_variables(m_plan, own_environment(), extra, m_environment_location);
+    process.argv = {"bash", "-c", command};
+    process.program = "/bin/bash";
     if (in_container()) {
         // The engine's client runs the process in a container; the job's variables pass by
         // name (their values are in the client's environment), the host's stay outside.
@@ -694,73 +628,25 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
         request.command = command;
         request.local_only = m_environment_location.starts_with("ferry-env:");
         request.engine_args = m_plan.docker_args;
-        words = env::container_argv(request);
+        process.argv = env::container_argv(request);
         auto program = m_runner.find_program(m_engine);
         if (!program) {
             return fail("{} is not on PATH", m_engine);
         }
-        launch.program = program->string();
+        process.program = program->string();
     }
     if (::geteuid() == 0 && !in_container()) {
         for (const auto& input : m_plan.inputs) {
             if (input.mode == "ro_mount") {
-                launch.mounts.push_back({input.source.string(), input.target.string()});
+                process.mounts.emplace_back(input.source.string(), input.target.string());
             }
         }
     }
-    util::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    util::Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!log_fd || !null_fd) {
-        return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
-    }
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) != 0) {
-        return fail("cannot start the job: {}", util::errno_text(errno));
-    }
-    util::Fd read_end(report[0]);
-    util::Fd write_end(report[1]);
-    launch.log_fd = log_fd.get();
-    launch.null_fd = null_fd.get();
-    launch.report_fd = write_end.get();
-
-    std::vector<char*> argv;
-    for (auto& word : words) {
-        argv.push_back(word.data());
-    }
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& entry : launch.environment) {
-        envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        return fail("cannot start the job: fork: {}", util::errno_text(errno));
-    }
-    if (pid == 0) {
-        exec_job(launch, argv.data(), envp.data());
-    }
-    write_end.close();
-    int payload[2] = {0, 0};
-    ssize_t got = 0;
-    do {
-        got = ::read(read_end.get(), payload, sizeof payload);
-    } while (got < 0 && errno == EINTR);
-    if (got == sizeof payload) {
-        static constexpr std::array<std::string_view, 5> k_stages = {
-            "", "a private mount namespace for read-only inputs", "a read-only mount of an input",
-            "the working directory", "exec"};
-        const auto stage = static_cast<std::size_t>(payload[0]);
-        return fail("cannot start the job: {}: {}",
-                    stage < k_stages.size() ? k_stages[stage] : "exec",
-                    util::errno_text(payload[1]));
-    }
-    return pid;
+    return start_job_process(process);
 }
 
 std::optional<std::pair<std::int64_t, int>> Supervisor::first_failed_mpi_rank() const {
-    if (!m_plan.distribution || m_plan.distribution->type != "mpi") {
+    if (!m_plan.distribution || (m_plan.distribution->type != "mpi" && !m_on_slurm)) {
         return std::nullopt;
     }
     auto text = util::read_file(m_run.directory / "system_logs" / "failed_ranks");
@@ -872,17 +758,296 @@ void Supervisor::watch_job() {
         ending.status = Status::failed;
         ending.reason = EndReason::timeout;
         ending.error = fmt::format("timeout: limits.timeout of {} s reached", *m_plan.timeout);
-    } else if (code == 0) {
-        ending.status = Status::completed;
-        ending.reason = EndReason::job;
     } else {
+        ending = ending_for(
+            code, deciding,
+            m_plan.distribution && (m_plan.distribution->type != "mpi" || first_failed_mpi_rank()));
+    }
+    end(std::move(ending));
+}
+
+Ending Supervisor::ending_for(int code, std::int64_t rank, bool rank_known) const {
+    Ending ending;
+    ending.exit_code = code;
+    ending.reason = EndReason::job;
+    ending.status = code == 0 ? Status::completed : Status::failed;
+    if (code != 0) {
+        ending.error = rank_known
+                           ? fmt::format("rank {} exited first, with {}", rank, describe_exit(code))
+                           : describe_exit(code);
+    }
+    return ending;
+}
+
+Result<void> Supervisor::submit_to_slurm() {
+    const std::string here = m_workspace.root().string();
+    const std::string there = m_cluster.workspace_path.empty() ? here : m_cluster.workspace_path;
+    auto on_nodes = [&](const fs::path& path) {
+        return slurm::to_node_path(path.string(), here, there);
+    };
+    Json plan = m_plan.to_json();
+    slurm::map_paths(plan, here, there);
+    Json launch;
+    launch["run"] = m_run.name;
+    launch["run_directory"] = on_nodes(m_run.directory);
+    launch["working_directory"] = on_nodes(working_directory(m_run.directory));
+    launch["environment_location"] = slurm::to_node_path(m_environment_location, here, there);
+    launch["ferry"] = m_cluster.ferry_path.empty() ? std::string("ferry") : m_cluster.ferry_path;
+    launch["plan"] = std::move(plan);
+    if (auto written = util::write_file_atomic(m_run.directory / k_slurm_launch_file,
+                                               launch.dump(2) + "\n", 0644);
+        !written) {
+        return written;
+    }
+    // The batch script is one line, so that a user can read it and sbatch it again by hand.
+    const fs::path script = m_run.directory / "system_logs" / "slurm_job.sh";
+    const std::string text = fmt::format(
+        "#!/bin/bash\n"
+        "# ferry run {} (workspace {}): the batch step starts the tasks with srun.\n"
+        "exec {} {} {}\n",
+        m_run.name, m_workspace.name(), shell_join(std::vector<std::string>{launch["ferry"]}),
+        k_slurm_batch_command, shell_join(std::vector<std::string>{on_nodes(m_run.directory)}));
+    if (auto written = util::write_file_atomic(script, text, 0755); !written) {
+        return written;
+    }
+    slurm::Submission submission;
+    submission.run_name = m_run.name;
+    submission.run_directory = on_nodes(m_run.directory);
+    submission.script = on_nodes(script);
+    const auto argv = slurm::sbatch_argv(m_cluster, m_plan, submission);
+    note("sbatch: {}", shell_join(argv));
+    auto output = m_runner.capture({argv, {}, "", m_run.directory}, STDOUT_FILENO);
+    if (!output) {
+        return fail("sbatch failed: {}", output.error().message);
+    }
+    auto id = slurm::parse_job_id(*output);
+    if (!id) {
+        return std::unexpected(id.error());
+    }
+    m_job_id = *id;
+    m_scheduler = {{"type", "slurm"},
+                   {"job_id", m_job_id},
+                   {"state", "PENDING"},
+                   {"reason", nullptr},
+                   {"nodes", nullptr}};
+    std::ignore = set_scheduler(m_workspace.db(), m_run.name, m_scheduler);
+    note("slurm job {} submitted", m_job_id);
+    std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::queued,
+                             stamp_now(), fmt::format("slurm job {}", m_job_id));
+    return {};
+}
+
+std::optional<slurm::JobInfo> Supervisor::poll_slurm() {
+    auto output = m_runner.capture(
+        {{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"}, {}, "", {}},
+        STDOUT_FILENO);
+    if (!output) {
+        return std::nullopt;
+    }
+    return slurm::parse_squeue(*output);
+}
+
+void Supervisor::record_scheduler(const slurm::JobInfo& info) {
+    Json updated = m_scheduler;
+    updated["state"] = info.state;
+    updated["reason"] =
+        info.reason.empty() || info.reason == "None" ? Json(nullptr) : Json(info.reason);
+    if (!info.nodes.empty()) {
+        updated["nodes"] = info.nodes;
+    }
+    if (updated == m_scheduler) {
+        return;
+    }
+    m_scheduler = std::move(updated);
+    std::ignore = set_scheduler(m_workspace.db(), m_run.name, m_scheduler);
+    note("slurm job {}: {}{}{}", m_job_id, info.state,
+         m_scheduler["reason"].is_null() ? "" : fmt::format(" ({})", info.reason),
+         info.nodes.empty() ? "" : " on " + info.nodes);
+}
+
+void Supervisor::stop_slurm_job(std::int64_t grace) {
+    auto scancel = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), "scancel");
+        words.push_back(m_job_id);
+        if (auto done = m_runner.run({words, {}, "", {}}, STDOUT_FILENO, {}); !done || *done != 0) {
+            note("{} did not succeed", shell_join(words));
+        }
+    };
+    auto active = [&] {
+        const auto info = poll_slurm();
+        if (info) {
+            record_scheduler(*info);
+        }
+        return info && (slurm::is_active(info->state) || slurm::is_pending(info->state));
+    };
+    const auto info = poll_slurm();
+    if (info && slurm::is_pending(info->state)) {
+        scancel({});
+    } else {
+        scancel({"--full", "--signal=TERM"});
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(grace);
+    while (active() && Clock::now() < deadline) {
+        beat();
+        ::usleep(250'000);
+    }
+    if (active()) {
+        note("SIGKILL was needed: slurm job {} ignored SIGTERM for {} s", m_job_id, grace);
+        scancel({"--full", "--signal=KILL"});
+        scancel({});
+    }
+    // Slurm takes a moment (its KillWait at most) to see every step gone.
+    const auto gone = Clock::now() + std::chrono::seconds(120);
+    while (active() && Clock::now() < gone) {
+        beat();
+        ::usleep(250'000);
+    }
+}
+
+void Supervisor::watch_slurm_job() {
+    std::optional<Clock::time_point> deadline;
+    auto last_check = Clock::time_point{};
+    auto last_poll = Clock::time_point{};
+    auto last_sync = Clock::now();
+    EndReason stop = EndReason::none;
+    std::int64_t grace = k_default_grace_seconds;
+    std::optional<slurm::JobInfo> last;
+    for (;;) {
+        const timespec wait{0, 100'000'000};
+        siginfo_t info{};
+        const int signal = ::sigtimedwait(&m_signals, &info, &wait);
+        reap_children();
+        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
+            std::ignore =
+                request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
+            note("signal {} received: canceling the run", signal);
+        }
+        beat();
+        if (signal == SIGUSR1 || signal == SIGTERM || signal == SIGINT || signal == SIGHUP ||
+            Clock::now() - last_check >= milliseconds(500)) {
+            last_check = Clock::now();
+            if (cancel_requested()) {
+                stop = EndReason::canceled;
+                grace = m_run.cancel_grace.value_or(k_default_grace_seconds);
+            }
+        }
+        if (stop == EndReason::none && deadline && Clock::now() >= *deadline) {
+            stop = EndReason::timeout;
+        }
+        if (stop != EndReason::none) {
+            break;
+        }
+        if (Clock::now() - last_poll >= milliseconds(deadline ? 500 : 200)) {
+            last_poll = Clock::now();
+            auto polled = poll_slurm();
+            if (!polled) {
+                break;  // Slurm no longer lists it
+            }
+            last = polled;
+            record_scheduler(*polled);
+            if (slurm::is_active(polled->state) && !deadline) {
+                // The allocation is there: ferry's timeout counts from now.
+                deadline = m_plan.timeout ? Clock::now() + std::chrono::seconds(*m_plan.timeout)
+                                          : Clock::time_point::max();
+                const std::string where =
+                    fmt::format("slurm job {} on {}", m_job_id, polled->nodes);
+                std::ignore = transition(m_workspace.db(), m_run.name, {Status::queued},
+                                         Status::starting, stamp_now(), where);
+                std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting},
+                                         Status::running, stamp_now(), where);
+            }
+            if (!slurm::is_active(polled->state) && !slurm::is_pending(polled->state)) {
+                break;  // ended
+            }
+        }
+        if (deadline && Clock::now() - last_sync >= k_logs_sync) {
+            last_sync = Clock::now();
+            sync_logs();
+        }
+    }
+    if (stop != EndReason::none) {
+        note("{}: scancel of slurm job {} (SIGTERM to every step, SIGKILL after {} s)",
+             stop == EndReason::timeout
+                 ? fmt::format("limits.timeout of {} s reached", *m_plan.timeout)
+                 : std::string("cancel requested"),
+             m_job_id, grace);
+        stop_slurm_job(grace);
+    }
+    if (!deadline && fs::exists(m_run.directory / k_slurm_tasks_file)) {
+        // It ran between two polls: its tasks said so.
+        const std::string where = fmt::format("slurm job {}", m_job_id);
+        std::ignore = transition(m_workspace.db(), m_run.name, {Status::queued}, Status::starting,
+                                 stamp_now(), where);
+        std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting}, Status::running,
+                                 stamp_now(), where);
+    }
+    // The last word on the job: scontrol keeps ended jobs for MinJobAge.
+    std::optional<slurm::JobInfo> final;
+    if (auto shown = m_runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}},
+                                      STDOUT_FILENO)) {
+        final = slurm::parse_scontrol_job(*shown);
+    }
+    if (!final) {
+        final = last;
+    }
+    if (final) {
+        record_scheduler(*final);
+    }
+    if (auto tasks = util::read_file(m_run.directory / k_slurm_tasks_file)) {
+        std::string_view rest = *tasks;
+        while (!rest.empty()) {
+            const auto end = rest.find('\n');
+            long long rank = 0;
+            std::array<char, 128> node{};
+            if (std::sscanf(std::string(rest.substr(0, end)).c_str(), "%lld %127s", &rank,
+                            node.data()) == 2) {
+                note("{} ran on node {}",
+                     m_plan.distribution ? fmt::format("rank {}", rank) : "the command",
+                     node.data());
+            }
+            rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
+        }
+    }
+    std::optional<int> code;
+    if (auto text = util::read_file(m_run.directory / k_slurm_exit_file)) {
+        int value = 0;
+        if (std::sscanf(text->c_str(), "%d", &value) == 1) {
+            code = value;
+        }
+    }
+    if (!code && final && final->exit_code) {
+        code = final->signal && *final->signal != 0 ? 128 + *final->signal : *final->exit_code;
+    }
+    Ending ending;
+    ending.exit_code = code;
+    if (stop == EndReason::canceled) {
+        ending.status = Status::canceled;
+        ending.reason = EndReason::canceled;
+        ending.error = "canceled on request";
+    } else if (stop == EndReason::timeout) {
         ending.status = Status::failed;
-        ending.reason = EndReason::job;
-        const bool rank_known =
-            m_plan.distribution && (m_plan.distribution->type != "mpi" || first_failed_mpi_rank());
+        ending.reason = EndReason::timeout;
+        ending.error = fmt::format("timeout: limits.timeout of {} s reached", *m_plan.timeout);
+    } else if (!final) {
+        ending.status = Status::failed;
+        ending.reason = EndReason::infrastructure;
+        ending.error = fmt::format("slurm job {} is unknown to Slurm", m_job_id);
+    } else if (const auto outcome = slurm::outcome_of(*final, m_job_id); !outcome.error.empty()) {
+        ending.status = outcome.status;
+        ending.reason = outcome.reason;
+        ending.error = outcome.error;
+    } else if (!code) {
+        ending.status = Status::failed;
+        ending.reason = EndReason::infrastructure;
         ending.error =
-            rank_known ? fmt::format("rank {} exited first, with {}", deciding, describe_exit(code))
-                       : describe_exit(code);
+            fmt::format("slurm job {} ended ({}) without an exit code", m_job_id, final->state);
+    } else {
+        const auto failed = first_failed_mpi_rank();
+        ending = ending_for(failed && *code != 0 ? failed->second : *code,
+                            failed ? failed->first : 0, failed.has_value() && *code != 0);
+    }
+    if (ending.status != Status::completed && !ending.error.empty()) {
+        note("slurm job {} ended {}", m_job_id, final ? final->state : "unknown");
     }
     end(std::move(ending));
 }
@@ -951,7 +1116,19 @@ int Supervisor::run() {
         note("cannot record the supervisor: {}", recorded.error().message);
         return 1;
     }
-    if (!wait_for_slot()) {
+    if (auto compute = find_compute(m_workspace.db(), m_run.compute); compute && *compute) {
+        m_on_slurm = (*compute)->type == "slurm";
+        m_cluster = slurm::Cluster::from_spec((*compute)->spec);
+    }
+    if (m_on_slurm) {
+        // Slurm queues the job once it is prepared; ferry keeps no slots of its own.
+        std::ignore = begin_preparing(m_workspace.db(), m_run.name, stamp_now());
+        if (cancel_requested()) {
+            end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
+                 ""});
+            return 0;
+        }
+    } else if (!wait_for_slot()) {
         note("canceled while queued");
         end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
              ""});
@@ -977,6 +1154,16 @@ int Supervisor::run() {
     if (cancel_requested()) {
         end({Status::canceled, EndReason::canceled, std::nullopt, "canceled before it started",
              ""});
+        return 0;
+    }
+    if (m_on_slurm) {
+        if (auto submitted = submit_to_slurm(); !submitted) {
+            note("{}", submitted.error().message);
+            end({Status::failed, EndReason::infrastructure, std::nullopt, submitted.error().message,
+                 ""});
+            return 0;
+        }
+        watch_slurm_job();
         return 0;
     }
     std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::starting,

@@ -100,6 +100,8 @@ ComputeSpec build_compute(const Json& value, const YAML::Node& node, const Build
     spec.account = text_of(value, "account");
     spec.qos = text_of(value, "qos");
     spec.max_instances = optional_integer(value, "max_instances");
+    spec.workspace_path = text_of(value, "workspace_path");
+    spec.ferry_path = text_of(value, "ferry_path");
     if (value.contains("sbatch_args")) {
         for (const Json& argument : value["sbatch_args"]) {
             if (argument.is_string()) {

@@ -76,6 +76,7 @@ Resources build_resources(const Json& value) {
     resources.instance_type = text_of(value, "instance_type");
     if (value.contains("shm_size")) {
         resources.shm_size_text = text_of(value, "shm_size");
+        resources.shm_size_given = true;
         resources.shm_size = parse_size(resources.shm_size_text).value_or(resources.shm_size);
     }
     resources.gpus_per_instance = optional_integer(value, "gpus_per_instance");

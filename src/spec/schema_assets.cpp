@@ -107,7 +107,11 @@ Field compute() {
                  {make_field("partition", Type::string, "Partition (-p)."),
                   make_field("account", Type::string, "Account (-A)."),
                   make_field("qos", Type::string, "Quality of service (--qos)."),
-                  make_field("max_instances", Type::integer, "Nodes at most.").at_least(1), sbatch},
+                  make_field("max_instances", Type::integer, "Nodes at most.").at_least(1), sbatch,
+                  make_field("workspace_path", Type::string,
+                             "The workspace's directory on the nodes; default: the same path."),
+                  make_field("ferry_path", Type::string,
+                             "ferry on the nodes; default: ferry on their PATH.")},
                  "A Slurm cluster.");
     Field ssh = make_map("ssh", {}, "Reserved.");
     ssh.unsupported = "reserved for a later release";

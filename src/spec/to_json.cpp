@@ -271,6 +271,8 @@ nlohmann::ordered_json ComputeSpec::to_json() const {
     if (!sbatch_args.empty()) {
         out["sbatch_args"] = sbatch_args;
     }
+    json_put(out, "workspace_path", workspace_path);
+    json_put(out, "ferry_path", ferry_path);
     return out;
 }
 

@@ -109,6 +109,11 @@ constexpr std::array k_workspace = {
         -- What the supervisor has to say after the end (an output it could not register).
         ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
     )sql"},
+    // A run on a cluster: its scheduler's job id, and what the scheduler says of it (the
+    // reason it is pending, the nodes it runs on).
+    Migration{6, R"sql(
+        ALTER TABLE runs ADD COLUMN scheduler TEXT NOT NULL DEFAULT 'null';
+    )sql"},
 };
 
 constexpr std::array k_registry = {

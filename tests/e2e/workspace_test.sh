@@ -86,7 +86,7 @@ test_default_workspace_created_on_first_use() {
     [[ ! -e $FERRY_HOME ]] || fail "FERRY_HOME exists before the first command"
     ferry workspace show -o json
     expect_status 0
-    expect_jq '.name == "default" and .current == true and .schema_version == 5'
+    expect_jq '.name == "default" and .current == true and .schema_version == 6'
     [[ -f $FERRY_HOME/workspaces/default/workspace.db ]] || fail "no default workspace database"
 }
 
@@ -285,8 +285,8 @@ test_migrates_an_older_database() {
     expect_status 0
     expect_jq '.description == "from v1" and .created_at == "2020-01-01T00:00:00.000Z"'
     ferry workspace show old -o json
-    expect_jq '.schema_version == 5 and .objects.count == 0'
-    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 5 ]] || fail "not migrated"
+    expect_jq '.schema_version == 6 and .objects.count == 0'
+    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 6 ]] || fail "not migrated"
     sqlite3 "$root/workspace.db" "SELECT count(*) FROM blobs" >/dev/null || fail "no blobs table"
 }
 

@@ -102,8 +102,8 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 5);
-    EXPECT_EQ(db.user_version(), 5);
+    EXPECT_EQ(*migrated, 6);
+    EXPECT_EQ(db.user_version(), 6);
     EXPECT_EQ(table_names(db),
               (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
                                         "run_events", "runs", "snapshots", "sqlite_sequence"}));

@@ -49,6 +49,22 @@ struct RankPlan {
                                                           std::optional<std::int64_t> wanted,
                                                           std::int64_t ranks);
 
+// torchrun's variables for one process of a pytorch job.
+[[nodiscard]] std::map<std::string, std::string> torch_variables(
+    const std::string& master_address, int master_port, std::int64_t world_size, std::int64_t rank,
+    std::int64_t local_rank, std::int64_t local_world_size, std::int64_t node_rank);
+// The cluster of a tensorflow job from its tasks' host:port, in rank order: the first
+// `workers` are workers, the rest parameter servers.
+[[nodiscard]] nlohmann::ordered_json tf_cluster(const std::vector<std::string>& addresses,
+                                                std::int64_t workers);
+// TF_CONFIG of the task of `rank`; its role and index within the role.
+struct TfTask {
+    std::string role;  // "worker" or "ps"
+    std::int64_t index = 0;
+};
+[[nodiscard]] TfTask tf_task(std::int64_t rank, std::int64_t workers);
+[[nodiscard]] std::string tf_config(const nlohmann::ordered_json& cluster, const TfTask& task);
+
 // Every rank with its variables; `free_port` picks a port nobody listens on.
 [[nodiscard]] Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
                                                        const std::function<int()>& free_port);

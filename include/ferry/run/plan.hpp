@@ -66,8 +66,10 @@ struct Plan {
     std::vector<std::string> notes;                // said at submit and kept in the system log
     // The environment to materialize during Preparing; none: the host as it is.
     std::optional<env::Environment> job_environment;
-    std::string shm_size;                  // a container's /dev/shm, as the job wrote it
-    std::vector<std::string> docker_args;  // resources.docker_args, words for the engine
+    std::string shm_size;                           // a container's /dev/shm, as the job wrote it
+    std::vector<std::string> docker_args;           // resources.docker_args, words for the engine
+    std::int64_t instances = 1;                     // resources.instance_count: nodes of a cluster
+    std::optional<std::int64_t> gpus_per_instance;  // a cluster's GPUs per node
 
     [[nodiscard]] Json to_json() const;
     [[nodiscard]] static Result<Plan> from_json(const Json& json);
@@ -85,6 +87,8 @@ struct PlanRequest {
     fs::path run_directory;
     Runtime runtime = Runtime::from_job;
     std::vector<std::string> gpus;  // the compute's GPU ids
+    // The compute is a cluster (Slurm): its scheduler gives nodes and GPUs; no containers.
+    bool cluster = false;
     // The job's environment as the caller resolved it (registered or inline); ignored with
     // Runtime::host.
     std::optional<env::Environment> environment;
@@ -93,6 +97,13 @@ struct PlanRequest {
 };
 
 [[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);
+
+// The variables a process of the job runs with: `base` (the starter's own), then the job's,
+// then `extra` (a rank's), then, for a venv or conda prefix at `location`, its bin/ first on
+// PATH. A container's client gets the same (the engine passes the job's by name).
+[[nodiscard]] std::map<std::string, std::string> job_variables(
+    const Plan& plan, std::map<std::string, std::string> base,
+    const std::map<std::string, std::string>& extra, const std::string& location);
 
 // Azure's generated names: adjective_noun_ and 10 characters of [b-z minus vowels, 0-9].
 [[nodiscard]] std::string generate_run_name(std::mt19937_64& random);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,26 @@ namespace fs = std::filesystem;
 // meanwhile. Returns true when SIGKILL was needed.
 bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
                    std::chrono::milliseconds grace, const std::function<void()>& reap);
+
+// One process of a job, as the supervisor (or a Slurm task) starts it: `argv` run by
+// `program` in `working_directory`, stdin from /dev/null, stdout and stderr appended to `log`,
+// with exactly `environment`. `mounts` (source, target) are bound read-only in a private mount
+// namespace first (root only).
+struct JobProcess {
+    std::string program;
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> environment;
+    std::vector<std::pair<std::string, std::string>> mounts;
+    fs::path working_directory;
+    fs::path log;
+};
+
+// Forks the process into its own process group (SIGTERM when the caller dies) and returns its
+// pid once it has executed the program, or the step that failed and why.
+[[nodiscard]] Result<pid_t> start_job_process(const JobProcess& process);
+
+// The calling process's environment as a map.
+[[nodiscard]] std::map<std::string, std::string> own_environment();
 
 // The path of the running binary, for re-executing ferry as a supervisor.
 [[nodiscard]] Result<fs::path> own_executable();

@@ -58,6 +58,9 @@ struct RunRecord {
     std::string artifacts;  // manifest id; empty until collected
     Json environment;       // null: the host; else name, version, hash, runtime, cache, location
     Json notes;             // what the supervisor said after the end: ["..."]
+    // null on this machine; on a cluster {"type": "slurm", "job_id", "state", "reason",
+    // "nodes"} as the scheduler last said
+    Json scheduler;
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);
@@ -124,6 +127,13 @@ struct RunFilter {
                                           std::int64_t pid, std::string_view boot_id,
                                           const Stamp& now);
 [[nodiscard]] Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now);
+// What the cluster's scheduler says of the run (RunRecord::scheduler).
+[[nodiscard]] Result<void> set_scheduler(store::Database& db, std::string_view name,
+                                         const Json& scheduler);
+// A run on a cluster, where the scheduler queues: NotStarted to Preparing at once, holding
+// its place among the compute's active runs; false when it was not NotStarted.
+[[nodiscard]] Result<bool> begin_preparing(store::Database& db, std::string_view name,
+                                           const Stamp& now);
 // Adds a line to the run's notes.
 [[nodiscard]] Result<void> add_note(store::Database& db, std::string_view name,
                                     std::string_view note);

@@ -84,6 +84,8 @@ struct ComputeSpec {
     std::string qos;
     std::optional<std::int64_t> max_instances;
     std::vector<std::string> sbatch_args;
+    std::string workspace_path;  // where the nodes see the workspace; empty: the same path
+    std::string ferry_path;      // ferry on the nodes; empty: `ferry` on their PATH
 
     [[nodiscard]] nlohmann::ordered_json to_json() const;
 };

@@ -58,6 +58,7 @@ struct Resources {
     std::string instance_type;
     std::string shm_size_text = "2g";
     std::uint64_t shm_size = 2ULL << 30U;  // bytes
+    bool shm_size_given = false;           // the job said it (else the default above)
     std::optional<std::int64_t> gpus_per_instance;
     std::string docker_args;
     nlohmann::ordered_json properties;

@@ -9,6 +9,7 @@ of one.
 """
 import argparse
 import os
+import socket
 import time
 
 import numpy as np
@@ -40,7 +41,9 @@ local_rank = int(os.environ.get("LOCAL_RANK", rank))
 
 started = time.monotonic()
 dist.init_process_group("gloo", init_method="env://", rank=rank, world_size=world)
-print(f"rank {rank} of {world} (local rank {local_rank}, master "
+# On a Slurm compute each task knows its node by name; elsewhere the host's name serves.
+node = os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+print(f"rank {rank} of {world} (local rank {local_rank}, node {node}, master "
       f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']})")
 
 digits = load_digits()
