@@ -126,6 +126,9 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
         }
         return names;
     }
+    if (type == value::compute_type) {
+        return {{"local", "this machine"}, {"slurm", "a Slurm cluster"}};
+    }
     if (type == value::runtime) {
         return {{"host", "this machine as it is"}};
     }

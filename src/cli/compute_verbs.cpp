@@ -265,13 +265,14 @@ Result<void> remove(Context& ctx, const NameOptions& options) {
 void add_compute_verbs(CommandTree& tree) {
     CLI::App* group = tree.group("compute");
     tree.add_verb<CreateOptions>(
-        group, "create", "Create a compute target (type: local) from a file or flags",
+        group, "create", "Create a compute target (type: local or slurm) from a file or flags",
         [](CLI::App& verb, CreateOptions& o) {
             verb.add_option("-f,--file", o.file, "The compute file (YAML)")->type_name(value::file);
             verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
                 ->type_name(value::text);
             verb.add_option("--name", o.name, "The compute's name")->type_name(value::text);
-            verb.add_option("--type", o.type, "Its type: local")->type_name(value::text);
+            verb.add_option("--type", o.type, "Its type: local or slurm")
+                ->type_name(value::compute_type);
             verb.add_option("--max-concurrent-runs", o.max_concurrent_runs,
                             "Runs at once; more wait in Queued (default 1)")
                 ->type_name("N");

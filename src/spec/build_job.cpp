@@ -67,7 +67,8 @@ std::vector<OutputSpec> build_outputs(const Json& value, const BuildContext& con
     return outputs;
 }
 
-Resources build_resources(const Json& value) {
+// `node`: the file's resources map, to tell what the job wrote from the schema's defaults.
+Resources build_resources(const Json& value, const YAML::Node& node) {
     Resources resources;
     if (!value.is_object()) {
         return resources;
@@ -76,7 +77,7 @@ Resources build_resources(const Json& value) {
     resources.instance_type = text_of(value, "instance_type");
     if (value.contains("shm_size")) {
         resources.shm_size_text = text_of(value, "shm_size");
-        resources.shm_size_given = true;
+        resources.shm_size_given = node.IsMap() && node["shm_size"];
         resources.shm_size = parse_size(resources.shm_size_text).value_or(resources.shm_size);
     }
     resources.gpus_per_instance = optional_integer(value, "gpus_per_instance");
@@ -226,7 +227,7 @@ void build_trial(TrialSpec& trial, const Json& value, const YAML::Node& node,
         }
     }
     trial.environment_variables = string_map_of(value, "environment_variables");
-    trial.resources = build_resources(value.value("resources", Json()));
+    trial.resources = build_resources(value.value("resources", Json()), child(node, "resources"));
     if (value.contains("distribution") && value["distribution"].is_object()) {
         const Json& distribution = value["distribution"];
         Distribution out;

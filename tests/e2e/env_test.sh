@@ -35,18 +35,7 @@ remove_case_docker_objects() {
     return 0
 }
 
-# Runs remove_case_docker_objects before run_lib.sh's cleanup (which kills the case's
-# processes and deletes its directory), keeping the case's exit status.
-chain_exit_trap() {
-    local previous
-    # `trap -p EXIT` prints: trap -- 'HANDLER' EXIT
-    previous=$(trap -p EXIT)
-    previous=${previous#trap -- }
-    eval "previous=${previous% EXIT}"
-    # shellcheck disable=SC2064,SC2154 # the previous handler is expanded now, on purpose
-    trap "e2e_saved_status=\$?; remove_case_docker_objects; (exit \$e2e_saved_status); $previous" EXIT
-}
-chain_exit_trap
+chain_exit_trap remove_case_docker_objects
 
 # need_docker and need_test_image of docker_lib.sh, noting that the case uses Docker.
 need_images() {

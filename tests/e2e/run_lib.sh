@@ -65,6 +65,18 @@ for e2e_mount in $(case_mounts); do umount -l "$e2e_mount" 2>/dev/null || true; 
 rm -rf "$TEST_ROOT" 2>/dev/null || true
 exit $e2e_status' EXIT
 
+# chain_exit_trap FUNCTION: runs FUNCTION when the case ends, before the cleanup above (which
+# kills the case's processes and deletes its directory), keeping the case's exit status.
+chain_exit_trap() {
+    local previous
+    # `trap -p EXIT` prints: trap -- 'HANDLER' EXIT
+    previous=$(trap -p EXIT)
+    previous=${previous#trap -- }
+    eval "previous=${previous% EXIT}"
+    # shellcheck disable=SC2064,SC2154 # the previous handler is expanded now, on purpose
+    trap "e2e_saved_status=\$?; $1; (exit \$e2e_saved_status); $previous" EXIT
+}
+
 # Milliseconds since the epoch, without a fork.
 now_ms() {
     local us=${EPOCHREALTIME/./}

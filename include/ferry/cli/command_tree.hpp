@@ -26,6 +26,7 @@ inline constexpr const char* run = "RUN";
 inline constexpr const char* compute = "COMPUTE";
 inline constexpr const char* status = "STATUS";
 inline constexpr const char* runtime = "RUNTIME";
+inline constexpr const char* compute_type = "TYPE";
 inline constexpr const char* environment = "ENVIRONMENT";
 inline constexpr const char* dataset = "DATASET";
 inline constexpr const char* model = "MODEL";

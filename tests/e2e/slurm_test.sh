@@ -1,0 +1,348 @@
+# Black-box tests of Slurm computes against a real two-node cluster on this machine
+# (scripts/slurm-test-cluster.sh, started by the ctest fixture e2e.slurm.cluster_start):
+# sbatch submission, statuses with Slurm's reasons, one task per node with the distribution
+# variables, fail fast, cancel, timeout, scancel from outside, max_instances, and compute
+# show's live sinfo (contract: shared-notes/slurm-contract.md).
+# shellcheck shell=bash
+# The commands of jobs are written in single quotes: the job's shell expands them.
+# shellcheck disable=SC2016
+
+# shellcheck source=run_lib.sh
+source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
+
+# Debian's python3 (with torch) runs the samples, not a shim in front of it.
+export PATH=/usr/bin:$PATH
+export SLURM_CONF=${FERRY_TEST_SLURM_DIR:-/tmp/ferry-test-slurm}/slurm.conf
+
+# Slurm jobs of this case (their batch script is in the case's directory) are canceled when
+# the case ends, also after a failed assertion, before run_lib.sh's cleanup.
+cancel_case_jobs() {
+    local id script
+    while read -r id script; do
+        [[ $script == "$TEST_ROOT"/* ]] && scancel --signal=KILL --full "$id" 2>/dev/null && scancel "$id" 2>/dev/null
+    done < <(squeue -h -o '%i %o' 2>/dev/null || true)
+    return 0
+}
+chain_exit_trap cancel_case_jobs
+
+# Skips the case unless the test cluster answers with both nodes.
+need_slurm() {
+    local why
+    why=$(bash "$FERRY_SOURCE_DIR/scripts/slurm-test-cluster.sh" why-not)
+    [[ -z $why ]] || skip "$why"
+    bash "$FERRY_SOURCE_DIR/scripts/slurm-test-cluster.sh" check ||
+        fail "the test cluster does not answer with both nodes idle (see e2e.slurm.cluster_start)"
+}
+
+# The test cluster as the compute `cluster` (2 nodes at most); ferry on the nodes is the
+# binary under test.
+create_cluster() {
+    cat >cluster.yml <<EOF
+name: cluster
+type: slurm
+partition: debug
+max_instances: 2
+ferry_path: $FERRY
+$*
+EOF
+    ferry compute create -f cluster.yml -o json
+    expect_status 0
+}
+
+# slurm_job RUN: the run's Slurm job id, as run show says.
+slurm_job() {
+    run_field "$1" '.scheduler.job_id // empty'
+}
+
+# Whether squeue still lists the job (pending, running or completing).
+in_squeue() {
+    [[ -n $(squeue -h -j "$1" -t PENDING,RUNNING,CONFIGURING,COMPLETING -o %i 2>/dev/null) ]]
+}
+
+# wait_file FILE [SECONDS]: polls until the file exists.
+wait_file() {
+    local deadline=$(($(now_ms) + ${2:-30} * 1000))
+    until [[ -e $1 ]]; do
+        (($(now_ms) < deadline)) || fail "$1 did not appear in ${2:-30} s"
+        sleep 0.1
+    done
+}
+
+test_hello_sample_completes_with_its_slurm_job_id() {
+    need_slurm
+    create_cluster
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/hello/job.yml" --compute cluster -n hello1 --wait
+    expect_status 0
+    ferry run show hello1 -o json
+    expect_jq '.status == "Completed" and .exit_code == 0 and .compute == "cluster"'
+    expect_jq '.scheduler.type == "slurm" and (.scheduler.job_id | test("^[0-9]+$"))'
+    expect_jq '.scheduler.state == "COMPLETED"'
+    local id
+    id=$(printf '%s' "$OUT" | jq -r '.scheduler.job_id')
+    # The history names the job; Slurm queued it after Preparing.
+    expect_jq '[.history[].status] == ["NotStarted", "Preparing", "Queued", "Starting", "Running", "Finalizing", "Completed"]'
+    expect_jq "[.history[] | select(.status == \"Queued\") | .detail] == [\"slurm job $id\"]"
+    [[ $(scontrol show job -o "$id" 2>/dev/null) == *"JobName=hello1 "* ]] || fail "Slurm's job $id is not named hello1"
+    [[ $(run_log hello1) == *"hello 3 from run hello1"* ]] || fail "the log lacks the greeting: $(run_log hello1)"
+    grep -q -- "sbatch --parsable --job-name=hello1 " "$(run_dir hello1)/system_logs/supervisor.log" ||
+        fail "the system log lacks the sbatch line"
+    # The command's outputs came back like a local run's.
+    ferry run download hello1 -p dl
+    expect_status 0
+    [[ -s dl/artifacts/outputs/hello.txt ]] || fail "outputs/hello.txt was not collected"
+}
+
+test_pytorch_ddp_runs_one_rank_on_each_node() {
+    need_slurm
+    create_cluster
+    # The sample names `compute: azureml:cluster` itself.
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/slurm/pytorch-ddp-2-nodes.yml" -n ddp2 --wait
+    expect_status 0
+    local dir
+    dir=$(run_dir ddp2)
+    grep -q '^rank 0 of 2 (local rank 0, node n1, master 127.0.0.1:' "$dir/user_logs/std_log_process_0.txt" ||
+        fail "rank 0 did not run on n1 in a world of 2: $(head -n 2 "$dir/user_logs/std_log_process_0.txt")"
+    grep -q '^rank 1 of 2 (local rank 0, node n2, master 127.0.0.1:' "$dir/user_logs/std_log_process_1.txt" ||
+        fail "rank 1 did not run on n2 in a world of 2: $(head -n 2 "$dir/user_logs/std_log_process_1.txt")"
+    grep -q 'rank 0 ran on node n1' "$dir/system_logs/supervisor.log" || fail "the system log lacks rank 0's node"
+    grep -q 'rank 1 ran on node n2' "$dir/system_logs/supervisor.log" || fail "the system log lacks rank 1's node"
+    grep -q -- '--nodes=2 --ntasks-per-node=1 ' "$dir/system_logs/supervisor.log" || fail "sbatch did not ask for 2 nodes of 1 task"
+    ferry run show ddp2 -o json
+    expect_jq '.status == "Completed" and .scheduler.nodes == "n[1-2]"'
+    expect_jq '[.artifacts[].path] | index("outputs/model.pt") != null'
+}
+
+test_distribution_variables_come_from_slurms() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'env | grep -E "^(RANK|LOCAL_RANK|NODE_RANK|GROUP_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|MASTER_ADDR|MASTER_PORT)=" | sort' \
+        'distribution:
+  type: pytorch
+  process_count_per_instance: 2
+resources:
+  instance_count: 2'
+    ferry run submit -f job.yml --compute cluster -n vars --wait
+    expect_status 0
+    local dir rank node local_rank port="" this
+    dir=$(run_dir vars)
+    for rank in 0 1 2 3; do
+        node=$((rank / 2))
+        local_rank=$((rank % 2))
+        log=$(cat "$dir/user_logs/std_log_process_$rank.txt")
+        for want in "RANK=$rank" "LOCAL_RANK=$local_rank" "NODE_RANK=$node" "GROUP_RANK=$node" \
+            "WORLD_SIZE=4" "LOCAL_WORLD_SIZE=2" "MASTER_ADDR=127.0.0.1"; do
+            grep -qx "$want" <<<"$log" || fail "rank $rank lacks $want: $log"
+        done
+        this=$(grep '^MASTER_PORT=' <<<"$log")
+        [[ -z $port || $this == "$port" ]] || fail "ranks disagree on MASTER_PORT"
+        port=$this
+    done
+}
+
+test_tensorflow_tf_config_lists_every_task_of_the_allocation() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'echo "$TF_CONFIG"' \
+        'distribution:
+  type: tensorflow
+  worker_count: 3
+  parameter_server_count: 1
+resources:
+  instance_count: 2'
+    ferry run submit -f job.yml --compute cluster -n tf --wait
+    expect_status 0
+    grep -q -- '--nodes=2 --ntasks=4 ' "$(run_dir tf)/system_logs/supervisor.log" || fail "sbatch did not ask for 4 tasks on 2 nodes"
+    local dir rank config
+    dir=$(run_dir tf)
+    for rank in 0 1 2 3; do
+        config=$(cat "$dir/user_logs/std_log_process_$rank.txt")
+        OUT=$config
+        expect_jq '(.cluster.worker | length) == 3 and (.cluster.ps | length) == 1 and .environment == "cloud"'
+        expect_jq '([.cluster.worker[], .cluster.ps[]] | unique | length) == 4'
+        if ((rank < 3)); then
+            expect_jq ".task == {\"type\": \"worker\", \"index\": $rank}"
+        else
+            expect_jq '.task == {"type": "ps", "index": 0}'
+        fi
+    done
+}
+
+test_more_nodes_than_max_instances_is_refused_before_sbatch() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'hostname' 'distribution:
+  type: pytorch
+resources:
+  instance_count: 3'
+    local before
+    before=$(squeue -h -o %i | wc -l)
+    ferry run submit -f job.yml --compute cluster -n three
+    expect_status 2
+    expect_err "ferry: error: job.yml: resources.instance_count is 3, but compute 'cluster' allows at most 2 nodes (max_instances)"
+    ferry run show three
+    expect_status 1
+    [[ $(squeue -h -o %i | wc -l) == "$before" ]] || fail "a job reached Slurm"
+    # Several nodes need a distribution; a container a node would have to start is refused.
+    write_job job.yml 'hostname' 'resources:
+  instance_count: 2'
+    ferry run submit -f job.yml --compute cluster
+    expect_status 2
+    expect_err_contains "without a distribution"
+    write_job job.yml 'hostname' 'environment:
+  image: ferry-test/base:1'
+    ferry run submit -f job.yml --compute cluster
+    expect_status 2
+    expect_err_contains "which a Slurm compute does not start"
+}
+
+test_a_job_pending_behind_a_full_cluster_is_queued_with_slurms_reason() {
+    need_slurm
+    create_cluster
+    # Two tasks on each of the two nodes take every CPU until the gate opens.
+    write_job full.yml "$(gate "$TEST_ROOT/open"); true" 'distribution:
+  type: pytorch
+  process_count_per_instance: 2
+resources:
+  instance_count: 2'
+    ferry run submit -f full.yml --compute cluster -n full
+    expect_status 0
+    wait_status full Running 60
+    ferry run submit --compute cluster -n behind -- echo after
+    expect_status 0
+    wait_status behind Queued 30
+    local deadline reason=""
+    deadline=$(($(now_ms) + 30000))
+    while [[ $reason != Resources && $reason != Priority ]]; do
+        (($(now_ms) < deadline)) || fail "no pending reason from Slurm (got '$reason')"
+        sleep 0.2
+        reason=$(run_field behind '.scheduler.reason // empty')
+    done
+    ferry compute show cluster -o json
+    expect_jq '.queued_runs == 1 and .active_runs == 1'
+    expect_jq '.nodes.total == 2 and .nodes.by_state.alloc == 2'
+    ferry run list -o json
+    expect_jq 'map(select(.name == "behind"))[0].status == "Queued"'
+    open_gate "$TEST_ROOT/open"
+    ferry run wait behind
+    expect_status 0
+    ferry run show behind -o json
+    expect_jq '.status == "Completed" and .scheduler.reason == null'
+    expect_jq '[.history[].status] | index("Queued") < index("Running")'
+    ferry run wait full
+    expect_status 0
+}
+
+test_cancel_of_a_running_job_leaves_nothing_in_squeue_and_keeps_outputs() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'mkdir -p outputs && echo "so far" >outputs/partial.txt && touch '"$TEST_ROOT"'/started.$RANK && sleep 120' \
+        'distribution:
+  type: pytorch
+  process_count_per_instance: 1
+resources:
+  instance_count: 2'
+    ferry run submit -f job.yml --compute cluster -n cancel1
+    expect_status 0
+    wait_file "$TEST_ROOT/started.0" 60
+    wait_file "$TEST_ROOT/started.1" 30
+    local id started
+    id=$(slurm_job cancel1)
+    [[ -n $id ]] || fail "no Slurm job id"
+    started=$(now_ms)
+    ferry run cancel cancel1 --grace 5
+    expect_status 0
+    expect_out "Canceled"
+    (($(now_ms) - started < 20000)) || fail "cancel took $(($(now_ms) - started)) ms"
+    ! in_squeue "$id" || fail "Slurm job $id is still in squeue: $(squeue -j "$id")"
+    ferry run show cancel1 -o json
+    expect_jq '.status == "Canceled" and .error == "canceled on request"'
+    ferry run download cancel1 -p dl
+    expect_status 0
+    [[ $(cat dl/artifacts/outputs/partial.txt) == "so far" ]] || fail "the outputs so far were not kept"
+    grep -q "scancel of slurm job $id" "$(run_dir cancel1)/system_logs/supervisor.log" || fail "no scancel in the system log"
+}
+
+test_timeout_fails_the_run_and_ends_the_slurm_job() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'sleep 120' 'limits:
+  timeout: 3'
+    ferry run submit -f job.yml --compute cluster -n slow --wait
+    expect_status 124
+    ferry run show slow -o json
+    expect_jq '.status == "Failed" and .error == "timeout: limits.timeout of 3 s reached"'
+    local id
+    id=$(printf '%s' "$OUT" | jq -r '.scheduler.job_id')
+    ! in_squeue "$id" || fail "Slurm job $id is still in squeue"
+    # Slurm's own limit is the backstop: a minute over ferry's.
+    grep -q -- '--time=1:03 ' "$(run_dir slow)/system_logs/supervisor.log" || fail "sbatch had no --time"
+}
+
+test_scancel_from_outside_ends_the_run_canceled_with_slurms_word() {
+    need_slurm
+    create_cluster
+    write_job job.yml "touch $TEST_ROOT/started; sleep 120"
+    ferry run submit -f job.yml --compute cluster -n outside
+    expect_status 0
+    wait_file "$TEST_ROOT/started" 60
+    local id
+    id=$(slurm_job outside)
+    scancel "$id"
+    ferry run wait outside
+    expect_status 143
+    ferry run show outside -o json
+    expect_jq ".status == \"Canceled\" and .error == \"Slurm job $id was canceled outside ferry (scancel)\""
+}
+
+test_a_failing_rank_ends_the_others_and_the_run_names_it() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'if [ "$RANK" = 1 ]; then sleep 1; exit 3; fi; sleep 120' 'distribution:
+  type: pytorch
+  process_count_per_instance: 1
+resources:
+  instance_count: 2'
+    local started
+    started=$(now_ms)
+    ferry run submit -f job.yml --compute cluster -n failing --wait
+    expect_status 3
+    (($(now_ms) - started < 60000)) || fail "rank 0 was not stopped when rank 1 failed"
+    ferry run show failing -o json
+    expect_jq '.status == "Failed" and .exit_code == 3 and .error == "rank 1 exited first, with exit code 3"'
+}
+
+test_compute_show_has_the_partitions_nodes_and_delete_waits_for_no_run() {
+    need_slurm
+    create_cluster 'sbatch_args: ["--comment=ferry-e2e"]'
+    expect_jq '.type == "slurm" and .partition == "debug" and .max_instances == 2 and .max_concurrent_runs == null'
+    expect_jq '.sbatch_args == ["--comment=ferry-e2e"]'
+    ferry compute show cluster -o json
+    expect_status 0
+    expect_jq '.nodes.total == 2 and ([.nodes.nodes[].name] == ["n1", "n2"])'
+    ferry compute list -o json
+    expect_jq 'map(.name) == ["local", "cluster"]'
+    write_job job.yml "touch $TEST_ROOT/started; sleep 120"
+    ferry run submit -f job.yml --compute cluster -n busy
+    expect_status 0
+    wait_file "$TEST_ROOT/started" 60
+    [[ $(squeue -h -j "$(slurm_job busy)" -o %k) == ferry-e2e ]] || fail "sbatch_args did not reach sbatch"
+    ferry compute delete cluster
+    expect_status 1
+    expect_err "ferry: error: compute 'cluster' has 1 active or queued run; wait for them, or --force cancels them"
+    ferry compute delete cluster --force
+    expect_status 0
+    expect_err_contains "canceling run busy"
+    [[ $(run_status busy) == Canceled ]] || fail "busy was not canceled"
+    ferry compute show cluster
+    expect_status 1
+}
+
+test_a_relative_workspace_path_is_refused() {
+    need_slurm
+    printf 'name: c\ntype: slurm\nworkspace_path: shared/ws\n' >c.yml
+    ferry compute create -f c.yml
+    expect_status 2
+    expect_err "ferry: error: c.yml: workspace_path 'shared/ws' is not absolute (it is the workspace's directory as the nodes see it)"
+    ferry compute list -o json
+    expect_jq 'map(.name) == ["local"]'
+}
