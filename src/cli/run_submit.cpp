@@ -484,6 +484,12 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
             !fits) {
             return std::unexpected(fits.error());
         }
+        if (!env::SystemRunner(ctx.env.variables()).find_program("sbatch")) {
+            return fail(
+                "sbatch is not on PATH: compute '{}' is a Slurm cluster, whose clients must be "
+                "on this machine (Debian: apt-get install slurm-client)",
+                compute_name);
+        }
         if (job.resources.instance_count > 1 && !job.distribution) {
             return usage_error(
                 "{}: resources.instance_count is {} without a distribution: say how the nodes "

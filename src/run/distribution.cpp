@@ -224,14 +224,15 @@ std::vector<std::string> discover_gpus() {
 
 std::vector<std::string> mpirun_command(std::int64_t processes, const std::string& command,
                                         const std::string& run_directory, bool as_root,
-                                        const std::vector<std::string>& gpu_slices) {
+                                        const std::vector<std::string>& gpu_slices,
+                                        bool one_machine) {
     std::vector<std::string> words{"mpirun", "-np", std::to_string(processes)};
     if (as_root) {
         words.emplace_back("--allow-run-as-root");
     }
     // One machine: oversubscribing is fine, and the ranks talk through shared memory.
-    words.insert(words.end(),
-                 {"--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader"});
+    words.insert(words.end(), {"--oversubscribe", "--bind-to", "none", "--mca", "btl",
+                               one_machine ? "self,vader" : "self,vader,tcp"});
     // Each rank appends its output to its own log, takes its GPUs, runs the command, and notes
     // a failure, so the supervisor can name the rank that failed first.
     std::string slices;

@@ -96,6 +96,15 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const std::function<Stam
                 }
             }
         }
+        if (run.scheduler.is_object() && run.scheduler.value("type", "") == "slurm" &&
+            run.scheduler.contains("job_id") && run.scheduler["job_id"].is_string()) {
+            // Its Slurm job would run on unwatched: Slurm ends it (SIGKILL to every step).
+            auto runner = env::SystemRunner::from_process();
+            const std::string job = run.scheduler["job_id"].get<std::string>();
+            std::ignore =
+                runner.run({{"scancel", "--full", "--signal=KILL", job}, {}, "", {}}, -1, {});
+            std::ignore = runner.run({{"scancel", job}, {}, "", {}}, -1, {});
+        }
         Ending ending;
         ending.status = Status::failed;
         ending.reason = EndReason::infrastructure;

@@ -1,11 +1,7 @@
 #include "ferry/run/slurm.hpp"
 
-#include <fcntl.h>
-
 #include <cctype>
 #include <charconv>
-
-#include "ferry/util/fd.hpp"
 
 namespace ferry::run::slurm {
 
@@ -264,8 +260,7 @@ Json partition_nodes(env::Runner& runner, const Cluster& cluster) {
     if (!cluster.partition.empty()) {
         argv.push_back("--partition=" + cluster.partition);
     }
-    util::Fd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-    auto output = runner.capture({argv, {}, "", {}}, null_fd.get());
+    auto output = runner.capture({argv, {}, "", {}}, -1);  // its stderr: the error below
     Json nodes;
     if (!output) {
         nodes["error"] = output.error().message;

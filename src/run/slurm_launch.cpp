@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <set>
 
@@ -190,25 +191,39 @@ int slurm_batch(const fs::path& run_directory) {
         return 125;
     }
     JobProcess step;
-    step.program = runner.find_program("srun").value_or("srun").string();
-    step.argv = {"srun", "--kill-on-bad-exit=1", "--export=ALL", "--mpi=none"};
-    if (distribution != nullptr && distribution->type == "mpi") {
-        // Open MPI's ranks find each other through Slurm's PMIx when Slurm has it.
-        auto plugins = runner.capture({{"srun", "--mpi=list"}, {}, "", {}}, 2);
-        const bool pmix = plugins && plugins->find("pmix") != std::string::npos;
-        const bool pmi2 = plugins && plugins->find("pmi2") != std::string::npos;
-        step.argv.back() = pmix ? "--mpi=pmix" : pmi2 ? "--mpi=pmi2" : "--mpi=none";
-    }
-    step.argv.insert(step.argv.end(), {launch->ferry, std::string(k_slurm_task_command),
-                                       launch->run_directory.string()});
     step.environment = own_environment();
+    if (distribution != nullptr && distribution->type == "mpi") {
+        // Open MPI's mpirun finds the allocation's nodes and starts its daemons there with
+        // srun; each rank writes its own log and notes its failure, as on one machine.
+        const auto text = runner.variable("SLURM_NTASKS").value_or("1");
+        std::int64_t tasks = 1;
+        std::from_chars(text.data(), text.data() + text.size(), tasks);
+        step.program = runner.find_program("mpirun").value_or("mpirun").string();
+        step.argv = mpirun_command(tasks, launch->plan.command, launch->run_directory.string(),
+                                   ::geteuid() == 0, {}, false);
+        step.environment = job_variables(launch->plan, std::move(step.environment), {},
+                                         launch->environment_location);
+    } else {
+        step.program = runner.find_program("srun").value_or("srun").string();
+        step.argv = {"srun",
+                     "--kill-on-bad-exit=1",
+                     "--export=ALL",
+                     "--mpi=none",
+                     launch->ferry,
+                     std::string(k_slurm_task_command),
+                     launch->run_directory.string()};
+    }
     for (const auto& [key, value] : slurm::rendezvous_variables(*rendezvous)) {
         step.environment[key] = value;
     }
-    step.working_directory = launch->run_directory;
+    // mpirun's ranks start where it does: in the job's working directory.
+    step.working_directory = distribution != nullptr && distribution->type == "mpi"
+                                 ? launch->working_directory
+                                 : launch->run_directory;
     step.log = "/dev/stderr";  // the job's output file (system_logs/slurm-ID.txt)
-    std::fprintf(stderr, "ferry: starting the tasks: srun ... (rendezvous %s:%d)\n",
-                 rendezvous->master_address.c_str(), rendezvous->master_port);
+    std::fprintf(stderr, "ferry: starting the tasks: %s (rendezvous %s:%d)\n",
+                 step.argv.front().c_str(), rendezvous->master_address.c_str(),
+                 rendezvous->master_port);
     std::fflush(stderr);
     auto pid = start_job_process(step);
     if (!pid) {

@@ -346,3 +346,19 @@ test_a_relative_workspace_path_is_refused() {
     ferry compute list -o json
     expect_jq 'map(.name) == ["local"]'
 }
+
+test_mpi_ranks_start_with_mpirun_inside_the_allocation() {
+    need_slurm
+    create_cluster
+    ferry run submit -f "$FERRY_SOURCE_DIR/samples/mpi/job.yml" --compute cluster -n mpi2 \
+        --set resources.instance_count=2 --set distribution.process_count_per_instance=1 --wait
+    expect_status 0
+    local dir
+    dir=$(run_dir mpi2)
+    # One rank per node: each is local rank 0 of its node.
+    grep -q '^rank 0 of 2: sum ok (3, local rank 0,' "$dir/user_logs/std_log_process_0.txt" ||
+        fail "rank 0: $(cat "$dir/user_logs/std_log_process_0.txt")"
+    grep -q '^rank 1 of 2: sum ok (3, local rank 0,' "$dir/user_logs/std_log_process_1.txt" ||
+        fail "rank 1: $(cat "$dir/user_logs/std_log_process_1.txt")"
+    grep -q -- '--nodes=2 --ntasks-per-node=1 ' "$dir/system_logs/supervisor.log" || fail "sbatch did not ask for 2 nodes"
+}

@@ -463,5 +463,43 @@ TEST(RunPlanJson, DamagedJsonIsAnError) {
     }
 }
 
+// A cluster (Slurm)
+
+TEST_F(RunPlan, AClusterTakesSeveralNodesAndTheirGpusPerNode) {
+    PlanRequest cluster = request();
+    cluster.cluster = true;
+    auto plan = make_plan(load("command: train\ndistribution:\n  type: pytorch\n"
+                               "resources:\n  instance_count: 2\n  gpus_per_instance: 4\n"),
+                          cluster);
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(plan->instances, 2);
+    EXPECT_EQ(plan->gpus_per_instance, 4);
+    EXPECT_EQ(plan->distribution->gpus_per_instance, 4);  // no slices: Slurm gives them
+    EXPECT_FALSE(plan->environment.contains("CUDA_VISIBLE_DEVICES"));
+    auto again = Plan::from_json(plan->to_json());
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->instances, 2);
+    EXPECT_EQ(again->gpus_per_instance, 4);
+}
+
+TEST_F(RunPlan, AClusterNotesAShmSizeTheJobGaveAndRefusesContainers) {
+    PlanRequest cluster = request();
+    cluster.cluster = true;
+    auto plan = make_plan(load("command: train\nresources:\n  shm_size: 8g\n"), cluster);
+    ASSERT_TRUE(plan);
+    EXPECT_THAT(plan->notes, ::testing::Contains(HasSubstr("resources.shm_size is not used on a "
+                                                           "Slurm compute")));
+    auto quiet = make_plan(load("command: train\n"), cluster);
+    ASSERT_TRUE(quiet);
+    EXPECT_TRUE(quiet->notes.empty());  // the default 2g is not the job's word
+
+    cluster.environment = env::Environment{};
+    cluster.environment->kind = env::Kind::docker;
+    auto refused = make_plan(load("command: train\n"), cluster);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ExitCode::usage);
+    EXPECT_THAT(refused.error().message, HasSubstr("which a Slurm compute does not start"));
+}
+
 }  // namespace
 }  // namespace ferry::run

@@ -590,5 +590,31 @@ TEST_F(RunRecordTest, UnfinishedRunsOldestFirst) {
     EXPECT_EQ(names_of(*runs), (std::vector<std::string>{"a", "c"}));
 }
 
+TEST_F(RunRecordTest, ARunOnAClusterPreparesAtOnceAndKeepsItsSchedulersWord) {
+    insert("on_slurm", 0, "exp", "cluster");
+    auto begun = begin_preparing(db(), "on_slurm", at(1));
+    ASSERT_TRUE(begun);
+    EXPECT_TRUE(*begun);
+    EXPECT_EQ(get("on_slurm").status, Status::preparing);
+    EXPECT_TRUE(get("on_slurm").holds_slot);
+    auto again = begin_preparing(db(), "on_slurm", at(2));
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(*again);  // only from NotStarted
+    EXPECT_TRUE(get("on_slurm").scheduler.is_null());
+    const Json scheduler = {{"type", "slurm"}, {"job_id", "12"}, {"reason", "Resources"}};
+    ASSERT_TRUE(set_scheduler(db(), "on_slurm", scheduler));
+    EXPECT_EQ(get("on_slurm").scheduler, scheduler);
+    // Queued in Slurm: counted once, as queued, not as active too.
+    ASSERT_TRUE(transition(db(), "on_slurm", {Status::preparing}, Status::queued, at(3)));
+    auto load = compute_load(db(), "cluster");
+    ASSERT_TRUE(load);
+    EXPECT_EQ(load->active, 0);
+    EXPECT_EQ(load->queued, 1);
+    ASSERT_TRUE(transition(db(), "on_slurm", {Status::queued}, Status::running, at(4)));
+    load = compute_load(db(), "cluster");
+    EXPECT_EQ(load->active, 1);
+    EXPECT_EQ(load->queued, 0);
+}
+
 }  // namespace
 }  // namespace ferry::run
