@@ -41,6 +41,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_heartbeat{1000};
 constexpr milliseconds k_logs_sync{10'000};
 constexpr std::int64_t k_default_grace_seconds = 10;
+// How long Slurm may not answer for a job before its run ends as lost to Slurm.
+constexpr std::chrono::seconds k_slurm_silence{120};
 
 Stamp stamp_now() {
     const auto now = std::chrono::system_clock::now();
@@ -841,10 +843,17 @@ std::optional<slurm::JobInfo> Supervisor::poll_slurm() {
     auto output = m_runner.capture(
         {{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"}, {}, "", {}},
         STDOUT_FILENO);
-    if (!output) {
-        return std::nullopt;
+    if (output) {
+        if (auto info = slurm::parse_squeue(*output)) {
+            return info;
+        }
     }
-    return slurm::parse_squeue(*output);
+    // squeue does not list it (or cannot be asked now): scontrol keeps ended jobs a while.
+    if (auto shown =
+            m_runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}}, -1)) {
+        return slurm::parse_scontrol_job(*shown);
+    }
+    return std::nullopt;
 }
 
 void Supervisor::record_scheduler(const slurm::JobInfo& info) {
@@ -912,6 +921,7 @@ void Supervisor::watch_slurm_job() {
     EndReason stop = EndReason::none;
     std::int64_t grace = k_default_grace_seconds;
     std::optional<slurm::JobInfo> last;
+    auto unanswered_since = Clock::time_point::max();  // max: Slurm answered last time
     for (;;) {
         const timespec wait{0, 100'000'000};
         siginfo_t info{};
@@ -941,8 +951,19 @@ void Supervisor::watch_slurm_job() {
             last_poll = Clock::now();
             auto polled = poll_slurm();
             if (!polled) {
-                break;  // Slurm no longer lists it
+                // Slurm's controller may be restarting; a job it has forgotten for good ends
+                // the watch after a while.
+                if (unanswered_since == Clock::time_point::max()) {
+                    unanswered_since = Clock::now();
+                    note("Slurm does not say how job {} is; asking again", m_job_id);
+                }
+                const bool ended = fs::exists(m_run.directory / k_slurm_exit_file);
+                if (!ended && Clock::now() - unanswered_since < k_slurm_silence) {
+                    continue;
+                }
+                break;
             }
+            unanswered_since = Clock::time_point::max();
             last = polled;
             record_scheduler(*polled);
             if (slurm::is_active(polled->state) && !deadline) {

@@ -362,3 +362,19 @@ test_mpi_ranks_start_with_mpirun_inside_the_allocation() {
         fail "rank 1: $(cat "$dir/user_logs/std_log_process_1.txt")"
     grep -q -- '--nodes=2 --ntasks-per-node=1 ' "$dir/system_logs/supervisor.log" || fail "sbatch did not ask for 2 nodes"
 }
+
+test_a_venv_environment_runs_on_the_nodes_from_the_workspace() {
+    need_slurm
+    create_cluster
+    printf '# nothing to install\n' >requirements.txt
+    write_job job.yml 'echo "python3=$(command -v python3) venv=$VIRTUAL_ENV node=$SLURMD_NODENAME"' \
+        'environment:
+  pip_requirements: requirements.txt'
+    ferry run submit -f job.yml --compute cluster -n venv1 --wait
+    expect_status 0
+    local location
+    location=$(run_field venv1 '.environment.location')
+    [[ $location == "$(workspace_dir)"/environments/* ]] || fail "the venv is not in the workspace: $location"
+    [[ $(run_log venv1) == "python3=$location/bin/python3 venv=$location node=n1" ]] ||
+        fail "the task did not run in the venv: $(run_log venv1)"
+}
