@@ -75,16 +75,23 @@ test_create_a_duplicate_exits_1() {
     expect_jq '.max_concurrent_runs == 1'
 }
 
-test_slurm_is_refused() {
-    ferry compute create -f "$FERRY_SOURCE_DIR/samples/compute/slurm.yml"
+test_slurm_computes_are_created_from_a_file_or_flags() {
+    ferry compute create -f "$FERRY_SOURCE_DIR/samples/compute/slurm.yml" -o json
+    expect_status 0
+    expect_jq '.name == "cluster" and .type == "slurm" and .partition == "debug"'
+    expect_jq '.max_instances == 2 and .sbatch_args == ["--exclusive"] and .max_concurrent_runs == null'
+    ferry compute create --name other --type slurm -o json
+    expect_status 0
+    expect_jq '.type == "slurm" and .partition == null and .max_instances == null'
+    # show asks sinfo; without a reachable cluster it says why instead.
+    SLURM_CONF=$TEST_ROOT/no-such-slurm.conf ferry compute show cluster -o json
+    expect_status 0
+    expect_jq '.nodes.error != null'
+    ferry compute list -o json
+    expect_jq 'map(.name) == ["local", "cluster", "other"]'
+    ferry compute create --name bad --type ssh
     expect_status 2
-    expect_out ""
-    expect_err_contains "compute type 'slurm' is not supported by this version of ferry yet"
-    ferry compute create --name cluster --type slurm
-    expect_status 2
-    expect_err_contains "compute type 'slurm' is not supported by this version of ferry yet"
-    ferry compute show cluster
-    expect_status 1
+    expect_err_contains "compute type 'ssh'"
 }
 
 test_show_of_an_unknown_compute_exits_1() {

@@ -18,6 +18,8 @@ group_of() {
 samples() {
     cat <<LIST
 run samples/hello/job.yml
+compute samples/slurm/cluster.yml
+run samples/slurm/pytorch-ddp-2-nodes.yml
 run samples/sklearn-digits/job.yml
 run samples/pytorch-ddp/job.yml
 run samples/mpi/job.yml
