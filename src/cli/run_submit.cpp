@@ -528,8 +528,25 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         if (!ranks) {
             return std::unexpected(ranks.error());
         }
-        output::print_document(ctx, dry_run_record(*name, experiment, compute_name, *plan,
-                                                   directory, *snapshot, *ranks, environment_json));
+        Json record = dry_run_record(*name, experiment, compute_name, *plan, directory, *snapshot,
+                                     *ranks, environment_json);
+        if (on_slurm) {
+            // Slurm starts the tasks: the record shows the sbatch line, and each task's rank
+            // and variables exist only inside the allocation.
+            const auto cluster = run::slurm::Cluster::from_spec((*compute)->spec);
+            auto on_nodes = [&](const fs::path& path) {
+                return run::slurm::to_node_path(path.string(), workspace->root().string(),
+                                                cluster.workspace_path);
+            };
+            run::slurm::Submission submission;
+            submission.run_name = *name;
+            submission.run_directory = on_nodes(directory);
+            submission.script = on_nodes(directory / "system_logs" / "slurm_job.sh");
+            record["launcher"] =
+                run::shell_join(run::slurm::sbatch_argv(cluster, *plan, submission));
+            record["ranks"] = nullptr;
+        }
+        output::print_document(ctx, record);
         return {};
     }
 

@@ -378,3 +378,25 @@ test_a_venv_environment_runs_on_the_nodes_from_the_workspace() {
     [[ $(run_log venv1) == "python3=$location/bin/python3 venv=$location node=n1" ]] ||
         fail "the task did not run in the venv: $(run_log venv1)"
 }
+
+test_workspace_path_is_where_the_nodes_see_the_workspace() {
+    need_slurm
+    # The nodes reach the workspace through another path: a link stands in for a mount.
+    ln -s "$(workspace_dir)" "$TEST_ROOT/shared"
+    create_cluster "workspace_path: $TEST_ROOT/shared"
+    write_job job.yml 'mkdir -p outputs && echo "$FERRY_OUTPUTS_DIR" >outputs/where.txt && echo "venv ${VIRTUAL_ENV:-none}"'
+    ferry run submit -f job.yml --compute cluster -n mapped --dry-run -o json
+    expect_status 0
+    expect_jq ".launcher | contains(\"--chdir=$TEST_ROOT/shared/runs/mapped \")"
+    expect_jq '.ranks == null'
+    ferry run submit -f job.yml --compute cluster -n mapped --wait
+    expect_status 0
+    [[ $(cat "$(run_dir mapped)/wd/outputs/where.txt") == "$TEST_ROOT/shared/runs/mapped/wd/outputs" ]] ||
+        fail "the task's variables do not have the nodes' path: $(cat "$(run_dir mapped)/wd/outputs/where.txt")"
+    ! grep -q "$(workspace_dir)" "$(run_dir mapped)/system_logs/slurm_launch.json" ||
+        fail "a path of this machine is in the nodes' launch file"
+    grep -q -- "--chdir=$TEST_ROOT/shared/runs/mapped " "$(run_dir mapped)/system_logs/supervisor.log" ||
+        fail "sbatch was not given the nodes' path"
+    ferry run show mapped -o json
+    expect_jq '[.artifacts[].path] | index("outputs/where.txt") != null'
+}
