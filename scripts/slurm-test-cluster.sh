@@ -98,6 +98,7 @@ start_munge() {
     else
         /usr/sbin/munged --force
     fi
+    touch "$dir/munged-started"  # stop ends it
     for _ in $(seq 50); do
         munge -n </dev/null | unmunge >/dev/null 2>&1 && return
         sleep 0.1
@@ -136,13 +137,16 @@ start() {
         echo "SLURM_CONF=$conf"
         return
     fi
-    write_conf
+    mkdir -p "$dir"
     start_munge
-    running "$dir/slurmctld.pid" || detach /usr/sbin/slurmctld -f "$conf" -i
+    write_conf
+    # A fresh controller: no job of an earlier cluster that died without `stop`.
+    running "$dir/slurmctld.pid" || detach /usr/sbin/slurmctld -f "$conf" -c
     for node in n1 n2; do
         running "$dir/slurmd-$node.pid" || detach /usr/sbin/slurmd -f "$conf" -N "$node"
     done
-    for _ in $(seq 300); do
+    local deadline=$((SECONDS + 60))
+    while ((SECONDS < deadline)); do
         if check; then
             echo "SLURM_CONF=$conf"
             return
@@ -168,8 +172,11 @@ stop() {
         done
         kill -KILL "$pid" 2>/dev/null || true
     done
-    # Job steps left by a killed slurmd.
+    # Job steps left by a killed slurmd (this cluster's only: a test machine has no other).
     pkill -KILL -f 'slurmstepd: \[' 2>/dev/null || true
+    if [[ -e $dir/munged-started ]]; then
+        pkill -TERM -x munged 2>/dev/null || true
+    fi
     rm -rf "$dir"
 }
 

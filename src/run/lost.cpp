@@ -96,14 +96,24 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const std::function<Stam
                 }
             }
         }
-        if (run.scheduler.is_object() && run.scheduler.value("type", "") == "slurm" &&
-            run.scheduler.contains("job_id") && run.scheduler["job_id"].is_string()) {
-            // Its Slurm job would run on unwatched: Slurm ends it (SIGKILL to every step).
+        if (run.scheduler.is_object() && run.scheduler.value("type", "") == "slurm") {
+            // Its Slurm job would run on unwatched: Slurm ends it (SIGKILL to every step). A
+            // supervisor that died inside sbatch never learnt the id: the job has the run's
+            // name.
             auto runner = env::SystemRunner::from_process();
-            const std::string job = run.scheduler["job_id"].get<std::string>();
-            std::ignore =
-                runner.run({{"scancel", "--full", "--signal=KILL", job}, {}, "", {}}, -1, {});
-            std::ignore = runner.run({{"scancel", job}, {}, "", {}}, -1, {});
+            if (run.scheduler.contains("job_id") && run.scheduler["job_id"].is_string()) {
+                const std::string job = run.scheduler["job_id"].get<std::string>();
+                std::ignore =
+                    runner.run({{"scancel", "--full", "--signal=KILL", job}, {}, "", {}}, -1, {});
+                std::ignore = runner.run({{"scancel", job}, {}, "", {}}, -1, {});
+            } else {
+                std::ignore = runner.run(
+                    {{"scancel", "--name=" + run.name, "--user=" + std::to_string(::getuid())},
+                     {},
+                     "",
+                     {}},
+                    -1, {});
+            }
         }
         Ending ending;
         ending.status = Status::failed;

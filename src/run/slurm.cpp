@@ -1,5 +1,7 @@
 #include "ferry/run/slurm.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -50,6 +52,11 @@ std::map<std::string, std::string> scontrol_words(std::string_view line) {
         }
     }
     return words;
+}
+
+// A character of a file name, as paths in commands and variables are written.
+bool name_character(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
 }
 
 std::string text_of(const Json& spec, const char* key) {
@@ -126,6 +133,7 @@ std::vector<std::string> sbatch_argv(const Cluster& cluster, const Plan& plan,
         "--open-mode=append",
         "--chdir=" + submission.run_directory,
         "--export=ALL",
+        "--no-requeue",  // a requeued job would run again over this run's files
         fmt::format("--nodes={}", shape.nodes)};
     if (shape.tasks) {
         argv.push_back(fmt::format("--ntasks={}", *shape.tasks));
@@ -212,6 +220,13 @@ bool is_pending(std::string_view state) {
 bool is_active(std::string_view state) {
     return state == "RUNNING" || state == "CONFIGURING" || state == "COMPLETING" ||
            state == "STAGE_OUT" || state == "SIGNALING" || state == "RESIZING";
+}
+
+bool is_ended(std::string_view state) {
+    static constexpr std::array<std::string_view, 11> k_ended = {
+        "COMPLETED", "FAILED",        "CANCELLED", "TIMEOUT", "NODE_FAIL",   "PREEMPTED",
+        "BOOT_FAIL", "OUT_OF_MEMORY", "DEADLINE",  "REVOKED", "SPECIAL_EXIT"};
+    return std::ranges::find(k_ended, state) != k_ended.end();
 }
 
 Outcome outcome_of(const JobInfo& info, std::string_view job_id) {
@@ -422,8 +437,9 @@ std::string to_node_path(std::string_view text, const std::string& here, const s
             return mapped;
         }
         const auto after = found + here.size();
-        const bool boundary = after == text.size() || text[after] == '/' || text[after] == '"' ||
-                              text[after] == '\'' || text[after] == ' ' || text[after] == ':';
+        // The whole of a path or its start: no name character may touch it on either side.
+        const bool boundary = (found == 0 || !name_character(text[found - 1])) &&
+                              (after == text.size() || !name_character(text[after]));
         mapped.append(text.substr(at, found - at));
         mapped.append(boundary ? there : here);
         at = after;

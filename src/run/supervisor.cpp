@@ -818,20 +818,43 @@ Result<void> Supervisor::submit_to_slurm() {
     submission.script = on_nodes(script);
     const auto argv = slurm::sbatch_argv(m_cluster, m_plan, submission);
     note("sbatch: {}", shell_join(argv));
-    auto output = m_runner.capture({argv, {}, "", m_run.directory}, STDOUT_FILENO);
+    // Noted before sbatch: should this supervisor die before it learns the job id, the
+    // lost-run reaper finds the job by its name.
+    m_scheduler = {{"type", "slurm"},
+                   {"job_id", nullptr},
+                   {"state", nullptr},
+                   {"reason", nullptr},
+                   {"nodes", nullptr}};
+    std::ignore = set_scheduler(m_workspace.db(), m_run.name, m_scheduler);
+    const fs::path errors = m_run.directory / "system_logs" / "sbatch_stderr.txt";
+    util::Fd errors_fd(::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    auto output = m_runner.capture({argv, {}, "", m_run.directory}, errors_fd.get());
+    errors_fd.close();
+    auto said = util::read_file(errors);
+    std::string last_line;
+    if (said) {
+        std::string_view words = *said;
+        while (!words.empty() && words.back() == '\n') {
+            words.remove_suffix(1);
+        }
+        const auto newline = words.rfind('\n');
+        last_line = std::string(words.substr(newline == std::string_view::npos ? 0 : newline + 1));
+        if (!words.empty()) {
+            note("sbatch said: {}", words);
+        }
+    }
+    std::error_code ec;
+    fs::remove(errors, ec);
     if (!output) {
-        return fail("sbatch failed: {}", output.error().message);
+        return fail("sbatch failed: {}", last_line.empty() ? output.error().message : last_line);
     }
     auto id = slurm::parse_job_id(*output);
     if (!id) {
         return std::unexpected(id.error());
     }
     m_job_id = *id;
-    m_scheduler = {{"type", "slurm"},
-                   {"job_id", m_job_id},
-                   {"state", "PENDING"},
-                   {"reason", nullptr},
-                   {"nodes", nullptr}};
+    m_scheduler["job_id"] = m_job_id;
+    m_scheduler["state"] = "PENDING";
     std::ignore = set_scheduler(m_workspace.db(), m_run.name, m_scheduler);
     note("slurm job {} submitted", m_job_id);
     std::ignore = transition(m_workspace.db(), m_run.name, {Status::preparing}, Status::queued,
@@ -841,8 +864,7 @@ Result<void> Supervisor::submit_to_slurm() {
 
 std::optional<slurm::JobInfo> Supervisor::poll_slurm() {
     auto output = m_runner.capture(
-        {{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"}, {}, "", {}},
-        STDOUT_FILENO);
+        {{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"}, {}, "", {}}, -1);
     if (output) {
         if (auto info = slurm::parse_squeue(*output)) {
             return info;
@@ -882,12 +904,24 @@ void Supervisor::stop_slurm_job(std::int64_t grace) {
             note("{} did not succeed", shell_join(words));
         }
     };
-    auto active = [&] {
+    // Ended: Slurm said so. A job Slurm says nothing of (its controller away) is not ended.
+    auto ended = [&] {
         const auto info = poll_slurm();
         if (info) {
             record_scheduler(*info);
         }
-        return info && (slurm::is_active(info->state) || slurm::is_pending(info->state));
+        return info && slurm::is_ended(info->state);
+    };
+    auto wait_for_end = [&](std::chrono::seconds bound) {
+        const auto until = Clock::now() + bound;
+        while (!ended()) {
+            if (Clock::now() >= until) {
+                return false;
+            }
+            beat();
+            ::usleep(250'000);
+        }
+        return true;
     };
     const auto info = poll_slurm();
     if (info && slurm::is_pending(info->state)) {
@@ -895,26 +929,26 @@ void Supervisor::stop_slurm_job(std::int64_t grace) {
     } else {
         scancel({"--full", "--signal=TERM"});
     }
-    const auto deadline = Clock::now() + std::chrono::seconds(grace);
-    while (active() && Clock::now() < deadline) {
-        beat();
-        ::usleep(250'000);
+    if (wait_for_end(std::chrono::seconds(grace))) {
+        return;
     }
-    if (active()) {
-        note("SIGKILL was needed: slurm job {} ignored SIGTERM for {} s", m_job_id, grace);
-        scancel({"--full", "--signal=KILL"});
+    note("SIGKILL: slurm job {} has not ended {} s after SIGTERM", m_job_id, grace);
+    scancel({"--full", "--signal=KILL"});
+    scancel({});
+    // Slurm takes a moment (its KillWait at most) to see every step gone; an unreachable
+    // controller is asked again.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        if (wait_for_end(std::chrono::seconds(30))) {
+            return;
+        }
         scancel({});
     }
-    // Slurm takes a moment (its KillWait at most) to see every step gone.
-    const auto gone = Clock::now() + std::chrono::seconds(120);
-    while (active() && Clock::now() < gone) {
-        beat();
-        ::usleep(250'000);
-    }
+    note("slurm job {} may still run: Slurm did not say it ended", m_job_id);
 }
 
 void Supervisor::watch_slurm_job() {
-    std::optional<Clock::time_point> deadline;
+    std::optional<Clock::time_point> deadline;  // set once Slurm runs the job
+    const auto submitted = Clock::now();
     auto last_check = Clock::time_point{};
     auto last_poll = Clock::time_point{};
     auto last_sync = Clock::now();
@@ -922,6 +956,18 @@ void Supervisor::watch_slurm_job() {
     std::int64_t grace = k_default_grace_seconds;
     std::optional<slurm::JobInfo> last;
     auto unanswered_since = Clock::time_point::max();  // max: Slurm answered last time
+    bool lost_to_slurm = false;
+    const fs::path exit_file = m_run.directory / k_slurm_exit_file;
+    const fs::path tasks_file = m_run.directory / k_slurm_tasks_file;
+    auto mark_running = [&](const std::string& where) {
+        // The tasks run: ferry's timeout counts from now.
+        deadline = m_plan.timeout ? Clock::now() + std::chrono::seconds(*m_plan.timeout)
+                                  : Clock::time_point::max();
+        std::ignore = transition(m_workspace.db(), m_run.name, {Status::queued}, Status::starting,
+                                 stamp_now(), where);
+        std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting}, Status::running,
+                                 stamp_now(), where);
+    };
     for (;;) {
         const timespec wait{0, 100'000'000};
         siginfo_t info{};
@@ -947,38 +993,46 @@ void Supervisor::watch_slurm_job() {
         if (stop != EndReason::none) {
             break;
         }
-        if (Clock::now() - last_poll >= milliseconds(deadline ? 500 : 200)) {
+        // Slurm's controller is asked often at first, then less: a long job costs it a
+        // request every 2 s. The batch step's exit file, cheap to look for, brings the next
+        // question forward.
+        const auto age = Clock::now() - submitted;
+        const auto interval = age < std::chrono::seconds(10)   ? milliseconds(250)
+                              : age < std::chrono::seconds(60) ? milliseconds(1000)
+                                                               : milliseconds(2000);
+        const bool batch_ended = fs::exists(exit_file);
+        if (Clock::now() - last_poll >= interval ||
+            (batch_ended && last && !slurm::is_ended(last->state) &&
+             Clock::now() - last_poll >= milliseconds(100))) {
             last_poll = Clock::now();
             auto polled = poll_slurm();
             if (!polled) {
-                // Slurm's controller may be restarting; a job it has forgotten for good ends
-                // the watch after a while.
+                // Slurm's controller may be restarting: asked again, for a while.
                 if (unanswered_since == Clock::time_point::max()) {
                     unanswered_since = Clock::now();
                     note("Slurm does not say how job {} is; asking again", m_job_id);
                 }
-                const bool ended = fs::exists(m_run.directory / k_slurm_exit_file);
-                if (!ended && Clock::now() - unanswered_since < k_slurm_silence) {
+                if (Clock::now() - unanswered_since < k_slurm_silence) {
                     continue;
                 }
+                // The batch step's exit file still tells how the job ended; without it the
+                // job is lost to ferry, and Slurm is asked to end it.
+                lost_to_slurm = !batch_ended;
                 break;
             }
             unanswered_since = Clock::time_point::max();
             last = polled;
             record_scheduler(*polled);
-            if (slurm::is_active(polled->state) && !deadline) {
-                // The allocation is there: ferry's timeout counts from now.
-                deadline = m_plan.timeout ? Clock::now() + std::chrono::seconds(*m_plan.timeout)
-                                          : Clock::time_point::max();
-                const std::string where =
-                    fmt::format("slurm job {} on {}", m_job_id, polled->nodes);
-                std::ignore = transition(m_workspace.db(), m_run.name, {Status::queued},
-                                         Status::starting, stamp_now(), where);
-                std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting},
-                                         Status::running, stamp_now(), where);
+            if (!deadline && (polled->state == "RUNNING" || polled->state == "COMPLETING")) {
+                mark_running(fmt::format("slurm job {} on {}", m_job_id, polled->nodes));
+            } else if (polled->state == "CONFIGURING") {
+                // Nodes are booting for it: Starting, and the timeout does not count yet.
+                std::ignore = transition(
+                    m_workspace.db(), m_run.name, {Status::queued}, Status::starting, stamp_now(),
+                    fmt::format("slurm job {} on {}", m_job_id, polled->nodes));
             }
-            if (!slurm::is_active(polled->state) && !slurm::is_pending(polled->state)) {
-                break;  // ended
+            if (slurm::is_ended(polled->state)) {
+                break;
             }
         }
         if (deadline && Clock::now() - last_sync >= k_logs_sync) {
@@ -986,26 +1040,25 @@ void Supervisor::watch_slurm_job() {
             sync_logs();
         }
     }
-    if (stop != EndReason::none) {
+    if (stop != EndReason::none || lost_to_slurm) {
         note("{}: scancel of slurm job {} (SIGTERM to every step, SIGKILL after {} s)",
              stop == EndReason::timeout
                  ? fmt::format("limits.timeout of {} s reached", *m_plan.timeout)
-                 : std::string("cancel requested"),
+             : stop == EndReason::canceled
+                 ? std::string("cancel requested")
+                 : fmt::format("Slurm has not answered about the job for {} s",
+                               k_slurm_silence.count()),
              m_job_id, grace);
         stop_slurm_job(grace);
     }
-    if (!deadline && fs::exists(m_run.directory / k_slurm_tasks_file)) {
+    if (!deadline && fs::exists(tasks_file)) {
         // It ran between two polls: its tasks said so.
-        const std::string where = fmt::format("slurm job {}", m_job_id);
-        std::ignore = transition(m_workspace.db(), m_run.name, {Status::queued}, Status::starting,
-                                 stamp_now(), where);
-        std::ignore = transition(m_workspace.db(), m_run.name, {Status::starting}, Status::running,
-                                 stamp_now(), where);
+        mark_running(fmt::format("slurm job {}", m_job_id));
     }
-    // The last word on the job: scontrol keeps ended jobs for MinJobAge.
+    // The last word on the job: scontrol keeps ended jobs for MinJobAge. Only an end counts.
     std::optional<slurm::JobInfo> final;
-    if (auto shown = m_runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}},
-                                      STDOUT_FILENO)) {
+    if (auto shown =
+            m_runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}}, -1)) {
         final = slurm::parse_scontrol_job(*shown);
     }
     if (!final) {
@@ -1013,6 +1066,9 @@ void Supervisor::watch_slurm_job() {
     }
     if (final) {
         record_scheduler(*final);
+        if (!slurm::is_ended(final->state)) {
+            final.reset();
+        }
     }
     if (auto tasks = util::read_file(m_run.directory / k_slurm_tasks_file)) {
         std::string_view rest = *tasks;
@@ -1049,23 +1105,27 @@ void Supervisor::watch_slurm_job() {
         ending.status = Status::failed;
         ending.reason = EndReason::timeout;
         ending.error = fmt::format("timeout: limits.timeout of {} s reached", *m_plan.timeout);
-    } else if (!final) {
-        ending.status = Status::failed;
-        ending.reason = EndReason::infrastructure;
-        ending.error = fmt::format("slurm job {} is unknown to Slurm", m_job_id);
-    } else if (const auto outcome = slurm::outcome_of(*final, m_job_id); !outcome.error.empty()) {
+    } else if (const auto outcome = final ? slurm::outcome_of(*final, m_job_id) : slurm::Outcome{};
+               final && !outcome.error.empty()) {
         ending.status = outcome.status;
         ending.reason = outcome.reason;
         ending.error = outcome.error;
-    } else if (!code) {
-        ending.status = Status::failed;
-        ending.reason = EndReason::infrastructure;
-        ending.error =
-            fmt::format("slurm job {} ended ({}) without an exit code", m_job_id, final->state);
-    } else {
+    } else if (code) {
+        // Completed or failed: the batch step's code (the first failing rank's) decides.
         const auto failed = first_failed_mpi_rank();
         ending = ending_for(failed && *code != 0 ? failed->second : *code,
                             failed ? failed->first : 0, failed.has_value() && *code != 0);
+    } else {
+        ending.status = Status::failed;
+        ending.reason = EndReason::infrastructure;
+        ending.error = lost_to_slurm
+                           ? fmt::format(
+                                 "Slurm has not answered about job {} for {} s; ferry asked it to "
+                                 "cancel the job",
+                                 m_job_id, k_slurm_silence.count())
+                       : final ? fmt::format("slurm job {} ended ({}) without an exit code",
+                                             m_job_id, final->state)
+                               : fmt::format("slurm job {} ended without an exit code", m_job_id);
     }
     if (ending.status != Status::completed && !ending.error.empty()) {
         note("slurm job {} ended {}", m_job_id, final ? final->state : "unknown");

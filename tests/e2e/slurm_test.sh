@@ -19,19 +19,28 @@ export SLURM_CONF=${FERRY_TEST_SLURM_DIR:-/tmp/ferry-test-slurm}/slurm.conf
 cancel_case_jobs() {
     local id script
     while read -r id script; do
-        [[ $script == "$TEST_ROOT"/* ]] && scancel --signal=KILL --full "$id" 2>/dev/null && scancel "$id" 2>/dev/null
+        if [[ $script == "$TEST_ROOT"/* ]]; then
+            scancel --signal=KILL --full "$id" 2>/dev/null
+            scancel "$id" 2>/dev/null
+        fi
     done < <(squeue -h -o '%i %o' 2>/dev/null || true)
     return 0
 }
 chain_exit_trap cancel_case_jobs
 
-# Skips the case unless the test cluster answers with both nodes.
+# Skips the case unless the test cluster can run; waits (up to 60 s) until it answers with
+# both nodes up, the jobs of an earlier case gone.
 need_slurm() {
-    local why
+    local why deadline
     why=$(bash "$FERRY_SOURCE_DIR/scripts/slurm-test-cluster.sh" why-not)
     [[ -z $why ]] || skip "$why"
-    bash "$FERRY_SOURCE_DIR/scripts/slurm-test-cluster.sh" check ||
-        fail "the test cluster does not answer with both nodes idle (see e2e.slurm.cluster_start)"
+    deadline=$(($(now_ms) + 60000))
+    until bash "$FERRY_SOURCE_DIR/scripts/slurm-test-cluster.sh" check &&
+        [[ -z $(squeue -h -o %i 2>/dev/null) ]]; do
+        (($(now_ms) < deadline)) ||
+            fail "the test cluster does not answer with both nodes up and no job (see e2e.slurm.cluster_start)"
+        sleep 0.5
+    done
 }
 
 # The test cluster as the compute `cluster` (2 nodes at most); ferry on the nodes is the
@@ -198,8 +207,8 @@ resources:
 test_a_job_pending_behind_a_full_cluster_is_queued_with_slurms_reason() {
     need_slurm
     create_cluster
-    # Two tasks on each of the two nodes take every CPU until the gate opens.
-    write_job full.yml "$(gate "$TEST_ROOT/open"); true" 'distribution:
+    # Two tasks on each of the two nodes take every CPU until the gate opens (or 4 minutes).
+    write_job full.yml "for i in \$(seq 2400); do [ -e $TEST_ROOT/open ] && break; sleep 0.1; done" 'distribution:
   type: pytorch
   process_count_per_instance: 2
 resources:
@@ -222,6 +231,18 @@ resources:
     expect_jq '.nodes.total == 2 and .nodes.by_state.alloc == 2'
     ferry run list -o json
     expect_jq 'map(select(.name == "behind"))[0].status == "Queued"'
+    # A run canceled while Slurm holds it pending leaves the queue at once.
+    ferry run submit --compute cluster -n dropped -- echo never
+    expect_status 0
+    wait_status dropped Queued 30
+    local dropped_id
+    dropped_id=$(slurm_job dropped)
+    [[ -n $dropped_id ]] || fail "no Slurm job id for dropped"
+    ferry run cancel dropped
+    expect_status 0
+    expect_out "Canceled"
+    ! in_squeue "$dropped_id" || fail "Slurm job $dropped_id is still in squeue"
+    [[ ! -e $(run_dir dropped)/user_logs/std_log.txt ]] || fail "the canceled job ran"
     open_gate "$TEST_ROOT/open"
     ferry run wait behind
     expect_status 0

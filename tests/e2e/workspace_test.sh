@@ -296,7 +296,7 @@ test_newer_database_is_refused() {
     sqlite3 "$FERRY_HOME/workspaces/a/workspace.db" "PRAGMA user_version = 99"
     ferry workspace show a
     expect_status 1
-    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (5); upgrade ferry"
+    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (6); upgrade ferry"
 }
 
 test_corrupted_database_is_one_line() {

@@ -81,6 +81,9 @@ struct JobInfo {
 [[nodiscard]] bool is_pending(std::string_view state);
 // Allocated and not yet ended: its processes run or are being started or stopped.
 [[nodiscard]] bool is_active(std::string_view state);
+// Ended for good (COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, ...). Any other state
+// (STOPPED, SUSPENDED, one a later Slurm adds) is not an end.
+[[nodiscard]] bool is_ended(std::string_view state);
 
 // How a job that left Slurm's queue ended, when ferry did not stop it.
 struct Outcome {

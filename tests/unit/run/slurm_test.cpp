@@ -113,7 +113,7 @@ TEST(SlurmSbatch, OneProcessIsOneTaskOnOneNode) {
               (Strings{"sbatch", "--parsable", "--job-name=bold_cat_1",
                        "--output=/shared/ws/runs/bold_cat_1/system_logs/slurm-%j.txt",
                        "--open-mode=append", "--chdir=/shared/ws/runs/bold_cat_1", "--export=ALL",
-                       "--nodes=1", "--ntasks-per-node=1", "--partition=debug",
+                       "--no-requeue", "--nodes=1", "--ntasks-per-node=1", "--partition=debug",
                        "/shared/ws/runs/bold_cat_1/system_logs/slurm_job.sh"}));
 }
 
@@ -213,6 +213,11 @@ TEST(SlurmStates, PendingAndActiveStates) {
     for (const char* state : {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"}) {
         EXPECT_FALSE(is_active(state)) << state;
         EXPECT_FALSE(is_pending(state)) << state;
+        EXPECT_TRUE(is_ended(state)) << state;
+    }
+    // Neither running nor pending is not an end: the allocation may still be there.
+    for (const char* state : {"STOPPED", "SUSPENDED", "RUNNING", "PENDING", "SOMETHING_NEW"}) {
+        EXPECT_FALSE(is_ended(state)) << state;
     }
 }
 
@@ -368,6 +373,12 @@ TEST(SlurmPaths, TheWorkspaceIsRewrittenAtPathBoundariesOnly) {
                            "/home/u/ws", "/shared/ws"),
               "python3 t.py --out /shared/ws/runs/a/wd/outputs --x /home/u/ws2/f");
     EXPECT_EQ(to_node_path("/home/u/ws", "/home/u/ws", "/shared/ws"), "/shared/ws");
+    // Only whole paths: not inside another one, and ended by any character a name lacks.
+    EXPECT_EQ(to_node_path("/mnt/home/u/ws/x", "/home/u/ws", "/shared/ws"), "/mnt/home/u/ws/x");
+    EXPECT_EQ(to_node_path("cd /home/u/ws;ls /home/u/ws,x=/home/u/ws)", "/home/u/ws", "/s"),
+              "cd /s;ls /s,x=/s)");
+    EXPECT_EQ(to_node_path("/home/u/ws.old /home/u/ws_2", "/home/u/ws", "/s"),
+              "/home/u/ws.old /home/u/ws_2");
     EXPECT_EQ(to_node_path("/home/u/ws/x", "/home/u/ws", ""), "/home/u/ws/x");  // same path
     Json json = {{"a", "/home/u/ws/x"}, {"b", {"/home/u/ws/y", 3}}, {"c", "other"}};
     map_paths(json, "/home/u/ws", "/shared/ws");
