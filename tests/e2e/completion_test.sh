@@ -350,3 +350,12 @@ test_zsh_never_prints_errors() {
     FERRY=$TEST_ROOT/missing/ferry zsh_complete workspace ""
     expect_out ""
 }
+
+test_bash_completes_compute_types() {
+    ferry_on_path
+    bash_complete "ferry compute create --type "
+    expect_reply local slurm
+    bash_complete "ferry compute create --type sl"
+    expect_reply slurm
+    expect_clean_complete compute create --type ""
+}
