@@ -421,3 +421,16 @@ test_workspace_path_is_where_the_nodes_see_the_workspace() {
     ferry run show mapped -o json
     expect_jq '[.artifacts[].path] | index("outputs/where.txt") != null'
 }
+
+test_stream_follows_a_slurm_run_as_it_writes() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'for i in 1 2 3; do echo "line $i on $SLURMD_NODENAME"; sleep 0.5; done'
+    ferry run submit -f job.yml --compute cluster -n streamed --stream
+    expect_status 0
+    expect_out_contains "line 1 on n1"
+    expect_out_contains "line 3 on n1"
+    expect_err_contains "status: Queued"
+    expect_err_contains "status: Running"
+    expect_err_contains "status: Completed"
+}
