@@ -117,7 +117,7 @@ private:
     [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
     // The rank of an mpi job (or any distributed job on Slurm) that noted its failure first,
     // and its code.
-    [[nodiscard]] std::optional<std::pair<std::int64_t, int>> first_failed_mpi_rank() const;
+    [[nodiscard]] std::optional<std::pair<std::int64_t, int>> first_failed_rank() const;
     void watch_job();
     // How the job's code ends the run: Completed, or Failed naming the rank that failed
     // first when the job has ranks.
@@ -647,7 +647,7 @@ Result<pid_t> Supervisor::start_process(const std::string& command,
     return start_job_process(process);
 }
 
-std::optional<std::pair<std::int64_t, int>> Supervisor::first_failed_mpi_rank() const {
+std::optional<std::pair<std::int64_t, int>> Supervisor::first_failed_rank() const {
     if (!m_plan.distribution || (m_plan.distribution->type != "mpi" && !m_on_slurm)) {
         return std::nullopt;
     }
@@ -741,7 +741,7 @@ void Supervisor::watch_job() {
     // The run's code: the first failing rank's, else rank 0's.
     std::int64_t deciding = m_first_failure.value_or(0);
     int code = m_exits.contains(deciding) ? m_exits.at(deciding) : 0;
-    if (const auto mpi = first_failed_mpi_rank();
+    if (const auto mpi = first_failed_rank();
         mpi && code != 0 && stop != EndReason::canceled && stop != EndReason::timeout) {
         deciding = mpi->first;
         code = mpi->second;
@@ -763,7 +763,7 @@ void Supervisor::watch_job() {
     } else {
         ending = ending_for(
             code, deciding,
-            m_plan.distribution && (m_plan.distribution->type != "mpi" || first_failed_mpi_rank()));
+            m_plan.distribution && (m_plan.distribution->type != "mpi" || first_failed_rank()));
     }
     end(std::move(ending));
 }
@@ -1112,7 +1112,7 @@ void Supervisor::watch_slurm_job() {
         ending.error = outcome.error;
     } else if (code) {
         // Completed or failed: the batch step's code (the first failing rank's) decides.
-        const auto failed = first_failed_mpi_rank();
+        const auto failed = first_failed_rank();
         ending = ending_for(failed && *code != 0 ? failed->second : *code,
                             failed ? failed->first : 0, failed.has_value() && *code != 0);
     } else {
