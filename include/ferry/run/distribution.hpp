@@ -80,11 +80,8 @@ struct TfTask {
 // local rank) and, when it fails, appends "RANK CODE" to system_logs/failed_ranks.
 // `one_machine`: the ranks talk through shared memory only; else (inside a Slurm allocation,
 // where mpirun finds the nodes itself) over TCP too.
-[[nodiscard]] std::vector<std::string> mpirun_command(std::int64_t processes,
-                                                      const std::string& command,
-                                                      const std::string& run_directory,
-                                                      bool as_root,
-                                                      const std::vector<std::string>& gpu_slices,
-                                                      bool one_machine = true);
+[[nodiscard]] std::vector<std::string> mpirun_command(
+    std::int64_t processes, const std::string& command, const std::string& run_directory,
+    bool as_root, const std::vector<std::string>& gpu_slices, bool one_machine = true);
 
 }  // namespace ferry::run

@@ -156,7 +156,7 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
     EXPECT_EQ(keys.size(), 23U);
-    EXPECT_TRUE(details["scheduler"].is_null());  // not on a cluster
+    EXPECT_TRUE(details["scheduler"].is_null());    // not on a cluster
     EXPECT_TRUE(details["environment"].is_null());  // the host
     EXPECT_EQ(details["notes"], Json::array());
     EXPECT_EQ(details["name"], "r");
