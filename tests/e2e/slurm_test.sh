@@ -434,3 +434,16 @@ test_stream_follows_a_slurm_run_as_it_writes() {
     expect_err_contains "status: Running"
     expect_err_contains "status: Completed"
 }
+
+test_a_job_sbatch_refuses_fails_with_sbatchs_own_words() {
+    need_slurm
+    create_cluster 'sbatch_args: ["--partition=nosuch"]'
+    ferry run submit --compute cluster -n refused --wait -- echo never
+    expect_status 125
+    ferry run show refused -o json
+    expect_jq '.status == "Failed" and (.error | startswith("sbatch failed: sbatch: error: "))'
+    expect_jq '.error | test("nosuch|[Pp]artition")'
+    expect_jq '.scheduler.job_id == null'
+    grep -q 'sbatch said: sbatch: error:' "$(run_dir refused)/system_logs/supervisor.log" ||
+        fail "the system log lacks sbatch's words"
+}
