@@ -11,6 +11,8 @@
 # (default ferry-test/base:1, which tests/e2e/docker_lib.sh makes); parts that cannot run
 # say why. Usage: bench/env.sh [path/to/ferry] [runs]   (use a release build: make build)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ferry=$(realpath "${1:-build/ferry}")
 runs=${2:-10}
 base=${BASE:-ferry-test/base:1}
@@ -19,15 +21,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export FERRY_HOME=$work/home PATH=/usr/bin:$PATH
 
-mean_ms() {
-    local start end
-    start=$(date +%s%N)
-    for ((i = 0; i < runs; i++)); do
-        "$@" >/dev/null 2>&1
-    done
-    end=$(date +%s%N)
-    echo "scale=1; ($end - $start) / $runs / 1000000" | bc
-}
 once_ms() {
     local start end
     start=$(date +%s%N)

@@ -9,6 +9,8 @@
 #     torchrun (python3 -m torch.distributed.run), an mpi one against mpirun itself.
 # Usage: bench/run.sh [path/to/ferry] [runs]   (use a release build: make build)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ferry=$(realpath "${1:-build/ferry}")
 runs=${2:-50}
 work=$(mktemp -d)
@@ -17,16 +19,6 @@ export FERRY_HOME=$work/home
 mkdir -p "$work/code" && echo 'print("hi")' >"$work/code/job.py"
 cd "$work/code"
 "$ferry" run submit --wait -- true >/dev/null 2>&1  # the workspace and the snapshot exist now
-
-mean_ms() {
-    local start end
-    start=$(date +%s%N)
-    for ((i = 0; i < runs; i++)); do
-        "$@" >/dev/null 2>&1
-    done
-    end=$(date +%s%N)
-    echo "scale=1; ($end - $start) / $runs / 1000000" | bc
-}
 
 printf '%-58s %10s\n' "1. one run of 'true', start to end" "ms/run"
 printf '%-58s %10s\n' "ferry run submit --wait -- true" "$(mean_ms "$ferry" run submit --wait -- true)"

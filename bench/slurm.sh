@@ -7,6 +7,8 @@
 #     against `sbatch --wait -N2 --ntasks-per-node=1 --wrap 'srun true'`.
 # Usage: bench/slurm.sh [path/to/ferry] [runs]   (use a release build: make build)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ferry=$(realpath "${1:-build/ferry}")
 runs=${2:-10}
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,16 +21,6 @@ printf 'name: cluster\ntype: slurm\npartition: debug\nferry_path: %s\n' "$ferry"
 cp -r "$source_dir/samples/hello" "$work/hello"
 cd "$work/hello"
 "$ferry" run submit -f job.yml --compute cluster --wait >/dev/null 2>&1  # the snapshot exists now
-
-mean_ms() {
-    local start end
-    start=$(date +%s%N)
-    for ((i = 0; i < runs; i++)); do
-        "$@" >/dev/null 2>&1
-    done
-    end=$(date +%s%N)
-    echo "scale=1; ($end - $start) / $runs / 1000000" | bc
-}
 
 printf '%-64s %10s\n' "1. samples/hello on the test cluster, submit to done" "ms/run"
 printf '%-64s %10s\n' "ferry run submit -f job.yml --compute cluster --wait" \

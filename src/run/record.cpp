@@ -134,6 +134,17 @@ Result<void> exec_bound(store::Database& db, std::string_view sql,
     return stmt->run();
 }
 
+// Inside a transaction: the run is Preparing and holds a slot of its compute.
+Result<void> take_slot(store::Database& db, std::string_view name, const Stamp& now) {
+    auto updated =
+        exec_bound(db, "UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1",
+                   [&](store::Statement& s) { s.bind(1, name); });
+    if (!updated) {
+        return updated;
+    }
+    return add_event(db, name, Status::preparing, now, "");
+}
+
 }  // namespace
 
 Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp& now) {
@@ -411,14 +422,8 @@ Result<bool> begin_preparing(store::Database& db, std::string_view name, const S
         if (!*status || **status != Status::not_started) {
             return {};
         }
-        auto updated =
-            exec_bound(db, "UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1",
-                       [&](store::Statement& s) { s.bind(1, name); });
-        if (!updated) {
-            return updated;
-        }
         begun = true;
-        return add_event(db, name, Status::preparing, now, "");
+        return take_slot(db, name, now);
     });
     if (!done) {
         return std::unexpected(done.error());
@@ -513,14 +518,8 @@ Result<bool> claim_slot(store::Database& db, std::string_view name, std::int64_t
         if (!*again) {
             return {};
         }
-        auto updated =
-            exec_bound(db, "UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1",
-                       [&](store::Statement& s) { s.bind(1, name); });
-        if (!updated) {
-            return updated;
-        }
         claimed = true;
-        return add_event(db, name, Status::preparing, now, "");
+        return take_slot(db, name, now);
     });
     if (!done) {
         return std::unexpected(done.error());

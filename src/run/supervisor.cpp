@@ -132,6 +132,10 @@ private:
     void record_scheduler(const slurm::JobInfo& info);
     void end(Ending ending);
     [[nodiscard]] bool cancel_requested();
+    // A watch loop's wake-up: a terminating signal asks for a cancel, and the run's cancel
+    // request is read on one, on SIGUSR1, and every 500 ms. True once a cancel is requested,
+    // with `grace` set to its period.
+    [[nodiscard]] bool cancel_asked(int signal, Clock::time_point& last_check, std::int64_t& grace);
     void beat();
     void reap_children();
     void sync_logs();
@@ -174,6 +178,25 @@ bool Supervisor::cancel_requested() {
         return true;
     }
     return false;
+}
+
+bool Supervisor::cancel_asked(int signal, Clock::time_point& last_check, std::int64_t& grace) {
+    const bool terminating = signal == SIGTERM || signal == SIGINT || signal == SIGHUP;
+    if (terminating) {
+        std::ignore =
+            request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
+        note("signal {} received: canceling the run", signal);
+    }
+    beat();
+    if (!terminating && signal != SIGUSR1 && Clock::now() - last_check < milliseconds(500)) {
+        return false;
+    }
+    last_check = Clock::now();
+    if (!cancel_requested()) {
+        return false;
+    }
+    grace = m_run.cancel_grace.value_or(k_default_grace_seconds);
+    return true;
 }
 
 void Supervisor::reap_children() {
@@ -690,19 +713,8 @@ void Supervisor::watch_job() {
             stop = EndReason::job;
             break;
         }
-        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
-            std::ignore =
-                request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
-            note("signal {} received: canceling the run", signal);
-        }
-        beat();
-        if (signal == SIGUSR1 || signal == SIGTERM || signal == SIGINT || signal == SIGHUP ||
-            Clock::now() - last_check >= milliseconds(500)) {
-            last_check = Clock::now();
-            if (cancel_requested()) {
-                stop = EndReason::canceled;
-                grace = m_run.cancel_grace.value_or(k_default_grace_seconds);
-            }
+        if (cancel_asked(signal, last_check, grace)) {
+            stop = EndReason::canceled;
         }
         if (stop == EndReason::none && Clock::now() >= deadline) {
             stop = EndReason::timeout;
@@ -973,19 +985,8 @@ void Supervisor::watch_slurm_job() {
         siginfo_t info{};
         const int signal = ::sigtimedwait(&m_signals, &info, &wait);
         reap_children();
-        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP) {
-            std::ignore =
-                request_cancel(m_workspace.db(), m_run.name, k_default_grace_seconds, stamp_now());
-            note("signal {} received: canceling the run", signal);
-        }
-        beat();
-        if (signal == SIGUSR1 || signal == SIGTERM || signal == SIGINT || signal == SIGHUP ||
-            Clock::now() - last_check >= milliseconds(500)) {
-            last_check = Clock::now();
-            if (cancel_requested()) {
-                stop = EndReason::canceled;
-                grace = m_run.cancel_grace.value_or(k_default_grace_seconds);
-            }
+        if (cancel_asked(signal, last_check, grace)) {
+            stop = EndReason::canceled;
         }
         if (stop == EndReason::none && deadline && Clock::now() >= *deadline) {
             stop = EndReason::timeout;
