@@ -88,9 +88,7 @@ Result<void> TempFile::close(Durable durable) {
 }
 
 Result<void> TempFile::commit_rename(const fs::path& destination, Durable durable) {
-    if (auto synced = close(durable); !synced) {
-        return synced;
-    }
+    TRY(close(durable));
     if (::rename(m_path.c_str(), destination.c_str()) != 0) {
         return fail("cannot rename {} to {}: {}", m_path.string(), destination.string(),
                     errno_text(errno));
@@ -103,9 +101,7 @@ Result<void> TempFile::commit_rename(const fs::path& destination, Durable durabl
 }
 
 Result<bool> TempFile::commit_link(const fs::path& destination, Durable durable) {
-    if (auto synced = close(durable); !synced) {
-        return std::unexpected(synced.error());
-    }
+    TRY(close(durable));
     bool created = true;
     if (::link(m_path.c_str(), destination.c_str()) != 0) {
         if (errno != EEXIST) {
@@ -118,9 +114,7 @@ Result<bool> TempFile::commit_link(const fs::path& destination, Durable durable)
     ::unlink(m_path.c_str());
     m_done = true;
     if (created && durable == Durable::yes) {
-        if (auto synced = fsync_directory(destination.parent_path()); !synced) {
-            return std::unexpected(synced.error());
-        }
+        TRY(fsync_directory(destination.parent_path()));
     }
     return created;
 }
@@ -131,9 +125,7 @@ Result<void> create_directories(const fs::path& dir, mode_t mode) {
         return {};
     }
     if (dir.has_parent_path() && dir.parent_path() != dir) {
-        if (auto parent = create_directories(dir.parent_path(), 0755); !parent) {
-            return parent;
-        }
+        TRY(create_directories(dir.parent_path(), 0755));
     }
     if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
         return fail("cannot create directory {}: {}", dir.string(), errno_text(errno));
@@ -178,14 +170,9 @@ Result<std::string> read_file(const fs::path& path) {
 Result<void> write_file_atomic(const fs::path& path, std::string_view content, mode_t mode,
                                Durable durable) {
     fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    auto temp = TempFile::create_in(dir, mode);
-    if (!temp) {
-        return std::unexpected(temp.error());
-    }
-    if (auto written = temp->write_all(content); !written) {
-        return written;
-    }
-    return temp->commit_rename(path, durable);
+    TRY_ASSIGN(auto temp, TempFile::create_in(dir, mode));
+    TRY(temp.write_all(content));
+    return temp.commit_rename(path, durable);
 }
 
 Result<void> fsync_directory(const fs::path& dir) {

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fake_runner.hpp"
 #include "test_support.hpp"
 
 namespace ferry::store {
@@ -252,8 +253,9 @@ TEST(OpenChosenWorkspace, OpensTheChosenOneOrExplains) {
     std::ostringstream out;
     std::ostringstream err;
     std::istringstream in;
+    test::FakeRunner runner;
     Context ctx(env_of({{"FERRY_HOME", (tmp / "home").string()}}), tmp.path(), out, err, in,
-                Terminal{});
+                Terminal{}, runner);
     auto registry = open_registry(ctx);
     ASSERT_TRUE(registry) << registry.error().message;
     EXPECT_EQ(registry->home(), tmp / "home");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -119,6 +120,113 @@ TEST(Trim, RemovesSpacesTabsAndLineEnds) {
     EXPECT_EQ(trim("  abc  "), "abc");
     EXPECT_EQ(trim("\tabc\r\n"), "abc");
     EXPECT_EQ(trim(" a b "), "a b");
+}
+
+TEST(Split, CutsAtEverySeparator) {
+    EXPECT_EQ(split("a,b,c", ','), (std::vector<std::string_view>{"a", "b", "c"}));
+    EXPECT_EQ(split("abc", ','), (std::vector<std::string_view>{"abc"}));
+    EXPECT_EQ(split("a:b", ','), (std::vector<std::string_view>{"a:b"}));
+}
+
+TEST(Split, KeepsEmptyParts) {
+    EXPECT_EQ(split("", ','), (std::vector<std::string_view>{""}));
+    EXPECT_EQ(split(",", ','), (std::vector<std::string_view>{"", ""}));
+    EXPECT_EQ(split("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
+    EXPECT_EQ(split(",a", ','), (std::vector<std::string_view>{"", "a"}));
+    EXPECT_EQ(split("a,", ','), (std::vector<std::string_view>{"a", ""}));
+}
+
+TEST(Split, PartsViewTheText) {
+    const std::string text = "key.sub.leaf";
+    const auto parts = split(text, '.');
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(parts[2].data(), text.data() + 8);
+}
+
+TEST(Lines, DropTheirNewlines) {
+    EXPECT_EQ(lines("one\ntwo\n"), (std::vector<std::string_view>{"one", "two"}));
+    EXPECT_EQ(lines("one\ntwo"), (std::vector<std::string_view>{"one", "two"}));
+    EXPECT_EQ(lines("one"), (std::vector<std::string_view>{"one"}));
+}
+
+TEST(Lines, DropACarriageReturnBeforeTheNewline) {
+    EXPECT_EQ(lines("one\r\ntwo\r\n"), (std::vector<std::string_view>{"one", "two"}));
+    EXPECT_EQ(lines("one\r"), (std::vector<std::string_view>{"one"}));
+    EXPECT_EQ(lines("a\rb\n"), (std::vector<std::string_view>{"a\rb"}));
+    EXPECT_EQ(lines("one\r\r\n"), (std::vector<std::string_view>{"one\r"}));
+}
+
+TEST(Lines, KeepEmptyLinesButNotAnEmptyLast) {
+    EXPECT_EQ(lines(""), (std::vector<std::string_view>{}));
+    EXPECT_EQ(lines("\n"), (std::vector<std::string_view>{}));
+    EXPECT_EQ(lines("\n\n"), (std::vector<std::string_view>{"", ""}));
+    EXPECT_EQ(lines("a\n\nb"), (std::vector<std::string_view>{"a", "", "b"}));
+    EXPECT_EQ(lines("a\n\n"), (std::vector<std::string_view>{"a", ""}));
+}
+
+TEST(ParseInteger, DecimalHexAndOctal) {
+    EXPECT_EQ(parse_integer("42"), 42);
+    EXPECT_EQ(parse_integer("-3"), -3);
+    EXPECT_EQ(parse_integer("+7"), 7);
+    EXPECT_EQ(parse_integer("0x1f"), 31);
+    EXPECT_EQ(parse_integer("0o17"), 15);
+    EXPECT_EQ(parse_integer("9223372036854775807"), std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(ParseInteger, RefusesWhatIsNotOne) {
+    EXPECT_FALSE(parse_integer("1.5"));
+    EXPECT_FALSE(parse_integer("abc"));
+    EXPECT_FALSE(parse_integer(""));
+    EXPECT_FALSE(parse_integer("-"));
+    EXPECT_FALSE(parse_integer("0x"));
+    EXPECT_FALSE(parse_integer(" 1"));
+    EXPECT_FALSE(parse_integer("9223372036854775808"));
+    EXPECT_FALSE(parse_integer("99999999999999999999"));
+}
+
+TEST(ParseNumber, IntegersAndDecimals) {
+    EXPECT_EQ(parse_number("0.5"), 0.5);
+    EXPECT_EQ(parse_number(".5"), 0.5);
+    EXPECT_EQ(parse_number("5."), 5.0);
+    EXPECT_EQ(parse_number("2"), 2.0);
+    EXPECT_EQ(parse_number("0x10"), 16.0);
+    EXPECT_EQ(parse_number("1e3"), 1000.0);
+    EXPECT_EQ(parse_number("+1.5E-1"), 0.15);
+    EXPECT_EQ(parse_number("-2.5"), -2.5);
+}
+
+TEST(ParseNumber, RefusesWhatIsNotOne) {
+    EXPECT_FALSE(parse_number("1e"));
+    EXPECT_FALSE(parse_number("."));
+    EXPECT_FALSE(parse_number("1.2.3"));
+    EXPECT_FALSE(parse_number("nan"));
+    EXPECT_FALSE(parse_number(".inf"));
+    EXPECT_FALSE(parse_number("1e999"));
+    EXPECT_FALSE(parse_number(""));
+}
+
+TEST(ParseSize, SuffixesInAnyCase) {
+    EXPECT_EQ(parse_size("2g"), 2ULL << 30U);
+    EXPECT_EQ(parse_size("2G"), 2ULL << 30U);
+    EXPECT_EQ(parse_size("2gb"), 2ULL << 30U);
+    EXPECT_EQ(parse_size("2GB"), 2ULL << 30U);
+    EXPECT_EQ(parse_size("512m"), 512ULL << 20U);
+    EXPECT_EQ(parse_size("1024k"), 1024ULL << 10U);
+    EXPECT_EQ(parse_size("1t"), 1ULL << 40U);
+    EXPECT_EQ(parse_size("1.5g"), 3ULL << 29U);
+    EXPECT_EQ(parse_size("4096"), 4096u);
+    EXPECT_EQ(parse_size("0"), 0u);
+}
+
+TEST(ParseSize, RefusesWhatIsNotOne) {
+    EXPECT_FALSE(parse_size("lots"));
+    EXPECT_FALSE(parse_size("2q"));
+    EXPECT_FALSE(parse_size("-1g"));
+    EXPECT_FALSE(parse_size("+1g"));
+    EXPECT_FALSE(parse_size("g"));
+    EXPECT_FALSE(parse_size("gb"));
+    EXPECT_FALSE(parse_size(""));
+    EXPECT_FALSE(parse_size("10000000t"));  // past 9e18 bytes
 }
 
 }  // namespace

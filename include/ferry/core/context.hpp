@@ -8,7 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "ferry/output/format.hpp"
+#include "ferry/core/output_format.hpp"
+#include "ferry/core/runner.hpp"
 
 namespace ferry {
 
@@ -39,13 +40,15 @@ struct Terminal {
 // Everything a command may touch of the outside world; tests build their own.
 struct Context {
     Context(Environment environment, std::filesystem::path directory, std::ostream& out_stream,
-            std::ostream& err_stream, std::istream& in_stream, Terminal term)
+            std::ostream& err_stream, std::istream& in_stream, Terminal term,
+            Runner& process_runner)
         : env(std::move(environment)),
           cwd(std::move(directory)),
           out(out_stream),
           err(err_stream),
           in(in_stream),
-          terminal(term) {}
+          terminal(term),
+          runner(process_runner) {}
 
     Environment env;
     std::filesystem::path cwd;
@@ -53,6 +56,7 @@ struct Context {
     std::ostream& err;
     std::istream& in;
     Terminal terminal;
+    Runner& runner;  // every program a command starts
     std::function<std::chrono::system_clock::time_point()> now = [] {
         return std::chrono::system_clock::now();
     };

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/core/context.hpp"
-#include "ferry/output/format.hpp"
+#include "ferry/core/output_format.hpp"
 
 namespace ferry::output {
 

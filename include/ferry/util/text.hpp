@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ferry::util {
 
@@ -18,6 +19,17 @@ namespace ferry::util {
 // 1536 -> "1.5 KiB"
 [[nodiscard]] std::string human_bytes(std::uint64_t bytes);
 [[nodiscard]] std::string_view trim(std::string_view text);
+// The parts of `text` between each `separator` ("a,,b" -> "a", "", "b"; "" -> one empty part).
+[[nodiscard]] std::vector<std::string_view> split(std::string_view text, char separator);
+// The lines of `text`, without their '\n' (and '\r'); a last empty line is not one.
+[[nodiscard]] std::vector<std::string_view> lines(std::string_view text);
+// An integer as YAML 1.2's core schema writes one: an optional sign, then decimal digits,
+// 0x and hex digits, or 0o and octal digits.
+[[nodiscard]] std::optional<std::int64_t> parse_integer(std::string_view text);
+// An integer as above, or a finite [-+][0-9]*(.[0-9]*)?([eE][-+]?[0-9]+)? with a digit.
+[[nodiscard]] std::optional<double> parse_number(std::string_view text);
+// "2g", "512m", "1024k", "1.5g", "100" (bytes); suffixes k/m/g/t, optional b, any case.
+[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
 // Writes 2 * bytes.size() lowercase hex digits to `out`.
 void write_hex(std::span<const unsigned char> bytes, char* out);
 // The offset of the first byte that breaks UTF-8 (overlong forms and surrogates included).
