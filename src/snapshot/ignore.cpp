@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ferry/util/text.hpp"
 #include "ferry/util/wildmatch.hpp"
 
 namespace ferry::snapshot {
@@ -67,17 +68,11 @@ IgnoreList parse_ignore_file(std::string_view text, std::string source, std::str
         text.remove_prefix(3);
     }
     int number = 0;
-    while (!text.empty()) {
+    // Like git, a last line without a newline is read too.
+    for (const std::string_view line : util::lines(text)) {
         ++number;
-        const std::size_t end = text.find('\n');
-        // Like git, a last line without a newline is read too.
-        std::string_view line = text.substr(0, end);
-        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         if (line.empty() || line.front() == '#') {
             continue;
-        }
-        if (line.ends_with('\r')) {
-            line.remove_suffix(1);
         }
         auto rule = parse_rule(trim_trailing_spaces(line));
         if (!rule) {

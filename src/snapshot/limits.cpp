@@ -7,7 +7,6 @@
 
 #include "ferry/snapshot/manifest.hpp"
 #include "ferry/snapshot/snapshot.hpp"
-#include "ferry/spec/scalar.hpp"
 #include "ferry/util/text.hpp"
 
 namespace ferry::snapshot {
@@ -30,7 +29,7 @@ std::string paths_of(const Listing& listing, LeftOutReason reason, bool with_det
 Result<std::uint64_t> resolve_limit(std::string_view flag,
                                     const std::optional<std::string>& variable) {
     const auto parse = [](std::string_view text, std::string_view source) -> Result<std::uint64_t> {
-        auto size = spec::parse_size(text);
+        auto size = util::parse_size(text);
         if (!size || *size == 0) {
             return usage_error("{}: '{}' is not a size (like 500m or 2g)", source, text);
         }

@@ -67,26 +67,16 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
     if (manifest_path.empty() || !blobs.has(id)) {
         return fail("snapshot {} is not in the workspace", id);
     }
-    auto text = util::read_file(manifest_path);
-    if (!text) {
-        return std::unexpected(text.error());
-    }
-    auto entries = parse_manifest(*text);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
-    if (auto checked = check_links(*entries); !checked) {
-        return checked;
-    }
+    TRY_ASSIGN(auto text, util::read_file(manifest_path));
+    TRY_ASSIGN(auto entries, parse_manifest(text));
+    TRY(check_links(entries));
     std::error_code ec;
     if (fs::exists(destination, ec) && !fs::is_empty(destination, ec)) {
         return fail("cannot materialize snapshot into {}: not empty", destination.string());
     }
-    if (auto made = util::create_directories(destination, 0755); !made) {
-        return made;
-    }
+    TRY(util::create_directories(destination, 0755));
     std::set<std::string> directories;
-    for (const auto& entry : *entries) {
+    for (const auto& entry : entries) {
         for_each_parent(entry.path, [&](std::string_view parent) {
             directories.emplace(parent);
             return true;
@@ -98,8 +88,8 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
                         util::errno_text(errno));
         }
     }
-    return util::parallel_for(entries->size(), [&](std::size_t i) -> Result<void> {
-        const ManifestEntry& entry = (*entries)[i];
+    return util::parallel_for(entries.size(), [&](std::size_t i) -> Result<void> {
+        const ManifestEntry& entry = (entries)[i];
         const fs::path target = destination / entry.path;
         if (entry.is_link()) {
             if (::symlink(entry.target.c_str(), target.c_str()) != 0) {
@@ -118,9 +108,7 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
         if (!to) {
             return fail("cannot create {}: {}", target.string(), util::errno_text(errno));
         }
-        if (auto copied = util::copy_contents(from.get(), to.get(), entry.path); !copied) {
-            return copied;
-        }
+        TRY(util::copy_contents(from.get(), to.get(), entry.path));
         if (::fchmod(to.get(), mode) != 0) {
             return fail("cannot set the mode of {}: {}", target.string(), util::errno_text(errno));
         }

@@ -129,9 +129,7 @@ Result<void> StatCache::save(const std::filesystem::path& file, std::string_view
     }
     // cache/ and cache/stat/ are private, like the rest of the workspace.
     for (const auto& dir : {file.parent_path().parent_path(), file.parent_path()}) {
-        if (auto made = util::create_directories(dir, 0700); !made) {
-            return made;
-        }
+        TRY(util::create_directories(dir, 0700));
     }
     // A cache is only a hint: losing it to a crash costs a re-read, not correctness.
     return util::write_file_atomic(file, data, 0600, util::Durable::no);

@@ -147,28 +147,21 @@ private:
             return fail("cannot read directory {}: {}", directory.empty() ? "." : directory,
                         util::errno_text(errno));
         }
-        auto names = read_directory(dir_fd.get(), directory);
-        if (!names) {
-            return std::unexpected(names.error());
-        }
+        TRY_ASSIGN(auto names, read_directory(dir_fd.get(), directory));
         std::vector<std::string_view> present;
         for (const std::string_view candidate : k_ignore_files) {
             if (m_ignore_files == IgnoreFiles::none) {
                 break;
             }
-            if (std::ranges::any_of(*names, [&](const auto& e) { return e.first == candidate; })) {
+            if (std::ranges::any_of(names, [&](const auto& e) { return e.first == candidate; })) {
                 present.push_back(candidate);
             }
         }
-        auto list = detail::read_ignore_list(dir_fd.get(), directory, present, out.warnings);
-        if (!list) {
-            return std::unexpected(list.error());
-        }
-        task.ignores.push(std::move(*list));
-        for (const auto& [name, type] : *names) {
-            if (auto visited = visit(dir_fd.get(), task, name, type, out); !visited) {
-                return visited;
-            }
+        TRY_ASSIGN(auto list,
+                   detail::read_ignore_list(dir_fd.get(), directory, present, out.warnings));
+        task.ignores.push(std::move(list));
+        for (const auto& [name, type] : names) {
+            TRY(visit(dir_fd.get(), task, name, type, out));
         }
         return {};
     }
@@ -215,13 +208,10 @@ private:
                 {path, LeftOutReason::special_file, detail::special_kind(st.st_mode)});
             return {};
         }
-        auto target = detail::read_link(dir_fd, name, path);
-        if (!target) {
-            return std::unexpected(target.error());
-        }
-        auto kept = detail::kept_target(m_root, task.directory, path, *target);
+        TRY_ASSIGN(auto target, detail::read_link(dir_fd, name, path));
+        auto kept = detail::kept_target(m_root, task.directory, path, target);
         if (!kept) {
-            out.left_out.push_back({path, LeftOutReason::outside_link, *target});
+            out.left_out.push_back({path, LeftOutReason::outside_link, target});
             return {};
         }
         Entry entry{path, EntryKind::symlink, false, kept->size(), *kept, stat_key(st)};
@@ -263,15 +253,12 @@ std::string_view reason_name(LeftOutReason reason) {
 }
 
 Result<Listing> list_tree(const fs::path& root, IgnoreFiles ignore_files) {
-    auto real = detail::real_directory(root);
-    if (!real) {
-        return std::unexpected(real.error());
-    }
-    util::Fd fd(::open(real->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    TRY_ASSIGN(auto real, detail::real_directory(root));
+    util::Fd fd(::open(real.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) {
         return fail("cannot read directory {}: {}", root.string(), util::errno_text(errno));
     }
-    return Walker(fd.get(), real->string(), ignore_files).run();
+    return Walker(fd.get(), real.string(), ignore_files).run();
 }
 
 }  // namespace ferry::snapshot

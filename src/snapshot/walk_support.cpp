@@ -57,11 +57,9 @@ Result<IgnoreList> read_ignore_list(int dir_fd, const std::string& base,
         if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
             continue;  // a directory of that name is not an ignore file (nor for git)
         }
-        auto text = util::read_fd(fd.get(), source, static_cast<std::size_t>(st.st_size));
-        if (!text) {
-            return std::unexpected(text.error());
-        }
-        return parse_ignore_file(*text, source, base);
+        TRY_ASSIGN(auto text,
+                   util::read_fd(fd.get(), source, static_cast<std::size_t>(st.st_size)));
+        return parse_ignore_file(text, source, base);
     }
     return IgnoreList{base, {}};
 }

@@ -25,7 +25,7 @@ std::vector<InputSpec> build_inputs(const Json& value, const YAML::Node& node,
         if (input.is_object()) {
             spec.is_literal = false;
             spec.type = text_of(input, "type");
-            spec.mode = text_of(input, "mode");
+            spec.mode = parse_input_mode(text_of(input, "mode")).value_or(InputMode::ro_mount);
             spec.optional = input.value("optional", false);
             spec.description = text_of(input, "description");
             if (input.contains("path")) {
@@ -78,7 +78,7 @@ Resources build_resources(const Json& value, const YAML::Node& node) {
     if (value.contains("shm_size")) {
         resources.shm_size_text = text_of(value, "shm_size");
         resources.shm_size_given = node.IsMap() && node["shm_size"];
-        resources.shm_size = parse_size(resources.shm_size_text).value_or(resources.shm_size);
+        resources.shm_size = util::parse_size(resources.shm_size_text).value_or(resources.shm_size);
     }
     resources.gpus_per_instance = optional_integer(value, "gpus_per_instance");
     resources.docker_args = text_of(value, "docker_args");
@@ -231,7 +231,8 @@ void build_trial(TrialSpec& trial, const Json& value, const YAML::Node& node,
     if (value.contains("distribution") && value["distribution"].is_object()) {
         const Json& distribution = value["distribution"];
         Distribution out;
-        out.type = text_of(distribution, "type");
+        out.type = parse_distribution_type(text_of(distribution, "type"))
+                       .value_or(DistributionType::pytorch);
         out.process_count_per_instance = integer_of(distribution, "process_count_per_instance", 1);
         out.worker_count = integer_of(distribution, "worker_count", trial.resources.instance_count);
         out.parameter_server_count = integer_of(distribution, "parameter_server_count", 0);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ferry/core/error.hpp"
 #include "ferry/util/text.hpp"
 
 namespace ferry::spec {
@@ -103,10 +104,7 @@ std::expected<std::optional<std::string>, InterpolationError> value_of(
 
 std::expected<std::string, InterpolationError> expand(std::string_view command,
                                                       const InterpolationValues& values) {
-    const auto placeholders = find_placeholders(command);
-    if (!placeholders) {
-        return std::unexpected(placeholders.error());
-    }
+    TRY_ASSIGN(const auto placeholders, find_placeholders(command));
     std::string out;
     std::string block;  // text of the open optional block
     bool in_block = false;
@@ -127,13 +125,10 @@ std::expected<std::string, InterpolationError> expand(std::string_view command,
                 out += block;
             }
             i += k_block_close.size();
-        } else if (next < placeholders->size() && (*placeholders)[next].offset == i) {
-            const Placeholder& placeholder = (*placeholders)[next++];
-            const auto value = value_of(placeholder, values);
+        } else if (next < placeholders.size() && (placeholders)[next].offset == i) {
+            const Placeholder& placeholder = (placeholders)[next++];
+            TRY_ASSIGN(const auto value, value_of(placeholder, values));
             if (!value) {
-                return std::unexpected(value.error());
-            }
-            if (!*value) {
                 if (!placeholder.in_optional_block) {
                     return error(placeholder.offset,
                                  fmt::format("input '{}' has no value; put it in an optional "
@@ -142,7 +137,7 @@ std::expected<std::string, InterpolationError> expand(std::string_view command,
                 }
                 drop_block = true;
             } else {
-                emit(**value);
+                emit(*value);
             }
             i += placeholder.length;
         } else {

@@ -13,16 +13,8 @@ namespace ferry::spec {
 namespace {
 
 std::vector<std::string> split_path(std::string_view key) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t dot = key.find('.', start);
-        parts.emplace_back(key.substr(start, dot - start));
-        if (dot == std::string_view::npos) {
-            return parts;
-        }
-        start = dot + 1;
-    }
+    const auto parts = util::split(key, '.');
+    return {parts.begin(), parts.end()};
 }
 
 // The keys a map-like field accepts, with every variant's keys for a tagged map.
@@ -132,13 +124,13 @@ private:
         const char* tag = "!";
         switch (field.type) {
             case Type::integer:
-                if (!parse_integer(value)) {
+                if (!util::parse_integer(value)) {
                     return wrong(field, key, value);
                 }
                 tag = "?";
                 break;
             case Type::number:
-                if (!parse_number(value)) {
+                if (!util::parse_number(value)) {
                     return wrong(field, key, value);
                 }
                 tag = "?";
@@ -150,7 +142,7 @@ private:
                 tag = "?";
                 break;
             case Type::size:
-                if (!parse_size(value)) {
+                if (!util::parse_size(value)) {
                     return wrong(field, key, value);
                 }
                 break;

@@ -14,7 +14,7 @@ nlohmann::ordered_json InputSpec::to_json() const {
     if (path) {
         out["path"] = path->to_json();
     }
-    out["mode"] = mode;
+    out["mode"] = name_of(mode);
     if (optional) {
         out["optional"] = true;
     }
@@ -34,8 +34,8 @@ nlohmann::ordered_json OutputSpec::to_json() const {
 }
 
 nlohmann::ordered_json Distribution::to_json() const {
-    Json out = {{"type", type}};
-    if (type == "tensorflow") {
+    Json out = {{"type", name_of(type)}};
+    if (type == DistributionType::tensorflow) {
         out["worker_count"] = worker_count;
         out["parameter_server_count"] = parameter_server_count;
     } else {

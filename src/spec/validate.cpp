@@ -282,7 +282,7 @@ private:
         const std::string& text = node.Scalar();
         switch (field.type) {
             case Type::integer: {
-                const auto parsed = parse_integer(text);
+                const auto parsed = util::parse_integer(text);
                 if (!parsed) {
                     return wrong(field, node, mark);
                 }
@@ -290,7 +290,7 @@ private:
                                                                                  : Json();
             }
             case Type::number: {
-                const auto parsed = parse_number(text);
+                const auto parsed = util::parse_number(text);
                 if (!parsed) {
                     return wrong(field, node, mark);
                 }
@@ -311,7 +311,7 @@ private:
                                       join(field.values), text, did_you_mean(text, field.values)));
                 return nullptr;
             case Type::size:
-                return parse_size(text) ? Json(text) : wrong(field, node, mark);
+                return util::parse_size(text) ? Json(text) : wrong(field, node, mark);
             case Type::reference:
                 return reference(field, text, mark);
             case Type::literal:

@@ -31,9 +31,19 @@ std::string text_of(const StringPairs& pairs) {
     return json.dump();
 }
 
+// The kind a row stores; every row was written from an AssetKind.
+AssetKind kind_of(std::string_view name) {
+    for (const auto kind : {AssetKind::environment, AssetKind::data, AssetKind::model}) {
+        if (asset_kind_name(kind) == name) {
+            return kind;
+        }
+    }
+    return AssetKind::data;
+}
+
 AssetRecord from_row(const Statement& stmt) {
     AssetRecord record;
-    record.kind = stmt.text(0);
+    record.kind = kind_of(stmt.text(0));
     record.name = stmt.text(1);
     record.version = stmt.text(2);
     record.description = stmt.text(3);
@@ -43,20 +53,6 @@ AssetRecord from_row(const Statement& stmt) {
     record.archived = stmt.integer(7) != 0;
     record.created_at = stmt.text(8);
     return record;
-}
-
-Result<std::vector<AssetRecord>> collect(Statement& stmt) {
-    std::vector<AssetRecord> records;
-    for (;;) {
-        auto row = stmt.step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return records;
-        }
-        records.push_back(from_row(stmt));
-    }
 }
 
 // The integer a version is, or nullopt ("1.2", "beta").
@@ -70,120 +66,71 @@ std::optional<std::int64_t> numeric(std::string_view version) {
     return value;
 }
 
-Result<std::string> next_version(Database& db, const AssetRecord& record) {
-    auto versions = db.prepare("SELECT version FROM assets WHERE kind = ?1 AND name = ?2");
-    if (!versions) {
-        return std::unexpected(versions.error());
-    }
-    versions->bind(1, record.kind).bind(2, record.name);
+Result<std::string> next_version(Database& db, AssetKind kind, std::string_view name) {
+    TRY_ASSIGN(auto versions,
+               db.query_all("SELECT version FROM assets WHERE kind = ?1 AND name = ?2", first_text,
+                            asset_kind_name(kind), name));
     std::int64_t highest = 0;
-    for (;;) {
-        auto row = versions->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return std::to_string(highest + 1);
-        }
-        highest = std::max(highest, numeric(versions->text(0)).value_or(0));
+    for (const auto& version : versions) {
+        highest = std::max(highest, numeric(version).value_or(0));
     }
+    return std::to_string(highest + 1);
 }
 
 }  // namespace
 
-Result<void> check_new_version(Database& db, std::string_view kind, std::string_view what,
-                               std::string_view name, std::string_view version) {
+Result<void> check_new_version(Database& db, AssetKind kind, std::string_view name,
+                               std::string_view version) {
     if (version.empty()) {
         return {};
     }
-    auto existing =
-        db.prepare("SELECT 1 FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3");
+    TRY_ASSIGN(auto existing,
+               db.query_one("SELECT 1 FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3",
+                            first_integer, asset_kind_name(kind), name, version));
     if (!existing) {
-        return std::unexpected(existing.error());
-    }
-    existing->bind(1, kind).bind(2, name).bind(3, version);
-    auto row = existing->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    if (!*row) {
         return {};
     }
-    AssetRecord probe;
-    probe.kind = std::string(kind);
-    probe.name = std::string(name);
-    auto next = next_version(db, probe);
+    auto next = next_version(db, kind, name);
     return fail(
         "{} '{}:{}' already exists; a version is never overwritten (leave out the version to "
         "register {}:{})",
-        what, name, version, name, next ? *next : "the next one");
+        asset_noun(kind), name, version, name, next ? *next : "the next one");
 }
 
-Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_view what,
-                                 std::string_view now) {
-    auto done = db.transaction([&]() -> Result<void> {
+Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_view now) {
+    TRY(db.transaction([&]() -> Result<void> {
         if (record.version.empty()) {
-            auto next = next_version(db, record);
-            if (!next) {
-                return std::unexpected(next.error());
-            }
-            record.version = std::move(*next);
-        } else if (auto fresh =
-                       check_new_version(db, record.kind, what, record.name, record.version);
-                   !fresh) {
-            return fresh;
+            TRY_ASSIGN(record.version, next_version(db, record.kind, record.name));
+        } else {
+            TRY(check_new_version(db, record.kind, record.name, record.version));
         }
-        auto insert = db.prepare(
+        return db.execute(
             "INSERT INTO assets(kind, name, version, description, tags, properties, body, "
-            "archived, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)");
-        if (!insert) {
-            return std::unexpected(insert.error());
-        }
-        insert->bind(1, record.kind)
-            .bind(2, record.name)
-            .bind(3, record.version)
-            .bind(4, record.description)
-            .bind(5, text_of(record.tags))
-            .bind(6, text_of(record.properties))
-            .bind(7, record.body.dump())
-            .bind(8, now);
-        return insert->run();
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+            "archived, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+            asset_kind_name(record.kind), record.name, record.version, record.description,
+            text_of(record.tags), text_of(record.properties), record.body.dump(), now);
+    }));
     record.created_at = std::string(now);
     record.archived = false;
     return record;
 }
 
-Result<std::optional<AssetRecord>> find_asset(Database& db, std::string_view kind,
-                                              std::string_view name, std::string_view version) {
-    auto stmt = db.prepare(
-        version.empty()
-            ? fmt::format("SELECT {} FROM assets WHERE kind = ?1 AND name = ?2 AND archived = 0 "
-                          "ORDER BY rowid DESC LIMIT 1",
-                          k_columns)
-            : fmt::format("SELECT {} FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3",
-                          k_columns));
-    if (!stmt) {
-        return std::unexpected(stmt.error());
+Result<std::optional<AssetRecord>> find_asset(Database& db, AssetKind kind, std::string_view name,
+                                              std::string_view version) {
+    if (version.empty()) {
+        return db.query_one(
+            fmt::format("SELECT {} FROM assets WHERE kind = ?1 AND name = ?2 AND archived = 0 "
+                        "ORDER BY rowid DESC LIMIT 1",
+                        k_columns),
+            from_row, asset_kind_name(kind), name);
     }
-    stmt->bind(1, kind).bind(2, name);
-    if (!version.empty()) {
-        stmt->bind(3, version);
-    }
-    auto records = collect(*stmt);
-    if (!records) {
-        return std::unexpected(records.error());
-    }
-    if (records->empty()) {
-        return std::optional<AssetRecord>{};
-    }
-    return std::optional<AssetRecord>{std::move(records->front())};
+    return db.query_one(
+        fmt::format("SELECT {} FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3",
+                    k_columns),
+        from_row, asset_kind_name(kind), name, version);
 }
 
-Result<std::vector<AssetRecord>> list_assets(Database& db, std::string_view kind, bool all_versions,
+Result<std::vector<AssetRecord>> list_assets(Database& db, AssetKind kind, bool all_versions,
                                              bool include_archived) {
     const std::string visible = include_archived ? "1" : "archived = 0";
     const std::string sql =
@@ -195,39 +142,37 @@ Result<std::vector<AssetRecord>> list_assets(Database& db, std::string_view kind
                   "max(rowid) FROM assets WHERE kind = a.kind AND name = a.name AND {1}) "
                   "ORDER BY name",
                   k_columns, visible);
-    auto stmt = db.prepare(sql);
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, kind);
-    return collect(*stmt);
+    return db.query_all(sql, from_row, asset_kind_name(kind));
 }
 
-Result<std::int64_t> set_asset_archived(Database& db, std::string_view kind, std::string_view name,
+Result<std::int64_t> set_asset_archived(Database& db, AssetKind kind, std::string_view name,
                                         std::string_view version, bool archived) {
-    auto stmt = db.prepare(version.empty()
-                               ? "UPDATE assets SET archived = ?3 WHERE kind = ?1 AND name = ?2 "
-                                 "RETURNING 1"
-                               : "UPDATE assets SET archived = ?3 WHERE kind = ?1 AND name = ?2 "
-                                 "AND version = ?4 RETURNING 1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
+    // RETURNING gives a row for each version changed.
+    TRY_ASSIGN(auto changed,
+               version.empty()
+                   ? db.query_all("UPDATE assets SET archived = ?3 WHERE kind = ?1 AND name = ?2 "
+                                  "RETURNING 1",
+                                  first_integer, asset_kind_name(kind), name, archived)
+                   : db.query_all("UPDATE assets SET archived = ?3 WHERE kind = ?1 AND name = ?2 "
+                                  "AND version = ?4 RETURNING 1",
+                                  first_integer, asset_kind_name(kind), name, archived, version));
+    return static_cast<std::int64_t>(changed.size());
+}
+
+std::string_view asset_kind_name(AssetKind kind) {
+    switch (kind) {
+        case AssetKind::environment:
+            return "environment";
+        case AssetKind::data:
+            return "data";
+        case AssetKind::model:
+            return "model";
     }
-    stmt->bind(1, kind).bind(2, name).bind(3, std::int64_t{archived ? 1 : 0});
-    if (!version.empty()) {
-        stmt->bind(4, version);
-    }
-    std::int64_t changed = 0;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return changed;
-        }
-        ++changed;
-    }
+    return "data";
+}
+
+std::string_view asset_noun(AssetKind kind) {
+    return kind == AssetKind::data ? "dataset" : asset_kind_name(kind);
 }
 
 }  // namespace ferry::store

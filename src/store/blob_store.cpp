@@ -57,9 +57,7 @@ private:
 };
 
 Result<void> BlobStore::initialize() const {
-    if (auto made = util::create_directories(m_dir, 0700); !made) {
-        return made;
-    }
+    TRY(util::create_directories(m_dir, 0700));
     return util::create_directories(m_dir / "tmp", 0700);
 }
 
@@ -79,23 +77,15 @@ bool BlobStore::has(std::string_view sha256) const {
 Result<StoredBlob> BlobStore::publish(BlobWriter& writer, util::Durable durable) const {
     StoredBlob blob{writer.digest(), writer.size(), false};
     const fs::path destination = path_of(blob.sha256);
-    if (auto made = util::create_directories(destination.parent_path(), 0700); !made) {
-        return std::unexpected(made.error());
-    }
-    auto linked = writer.temp().commit_link(destination, durable);
-    if (!linked) {
-        return std::unexpected(linked.error());
-    }
-    blob.added = *linked;
+    TRY(util::create_directories(destination.parent_path(), 0700));
+    TRY_ASSIGN(auto linked, writer.temp().commit_link(destination, durable));
+    blob.added = linked;
     return blob;
 }
 
 Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what, util::Durable durable) const {
-    auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
-    if (!temp) {
-        return std::unexpected(temp.error());
-    }
-    BlobWriter writer(std::move(*temp));
+    TRY_ASSIGN(auto temp, util::TempFile::create_in(m_dir / "tmp", k_blob_mode));
+    BlobWriter writer(std::move(temp));
     std::string buffer(k_chunk, '\0');
     for (;;) {
         const ssize_t got = ::read(fd, buffer.data(), buffer.size());
@@ -108,9 +98,7 @@ Result<StoredBlob> BlobStore::put_fd(int fd, std::string_view what, util::Durabl
         if (got == 0) {
             break;
         }
-        if (auto written = writer.write({buffer.data(), static_cast<std::size_t>(got)}); !written) {
-            return std::unexpected(written.error());
-        }
+        TRY(writer.write({buffer.data(), static_cast<std::size_t>(got)}));
     }
     return publish(writer, durable);
 }
@@ -124,30 +112,18 @@ Result<StoredBlob> BlobStore::put_file(const fs::path& source, util::Durable dur
 }
 
 Result<StoredBlob> BlobStore::put_bytes(std::string_view bytes, util::Durable durable) const {
-    auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
-    if (!temp) {
-        return std::unexpected(temp.error());
-    }
-    BlobWriter writer(std::move(*temp));
-    if (auto written = writer.write(bytes); !written) {
-        return std::unexpected(written.error());
-    }
+    TRY_ASSIGN(auto temp, util::TempFile::create_in(m_dir / "tmp", k_blob_mode));
+    BlobWriter writer(std::move(temp));
+    TRY(writer.write(bytes));
     return publish(writer, durable);
 }
 
 Result<StoredBlob> BlobStore::put_copy(int fd, std::string_view what, util::Durable durable) const {
-    auto temp = util::TempFile::create_in(m_dir / "tmp", k_blob_mode);
-    if (!temp) {
-        return std::unexpected(temp.error());
-    }
-    if (auto copied = util::copy_contents(fd, temp->fd(), what); !copied) {
-        return std::unexpected(copied.error());
-    }
+    TRY_ASSIGN(auto temp, util::TempFile::create_in(m_dir / "tmp", k_blob_mode));
+    TRY(util::copy_contents(fd, temp.fd(), what));
     // The name comes from the copy, so a source changing meanwhile cannot corrupt the store.
-    BlobWriter writer(std::move(*temp));
-    if (auto hashed = writer.hash_existing(); !hashed) {
-        return std::unexpected(hashed.error());
-    }
+    BlobWriter writer(std::move(temp));
+    TRY(writer.hash_existing());
     return publish(writer, durable);
 }
 

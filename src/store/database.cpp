@@ -82,11 +82,8 @@ Result<bool> Statement::step() {
 
 Result<void> Statement::run() {
     for (;;) {
-        auto row = step();
+        TRY_ASSIGN(auto row, step());
         if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
             return {};
         }
     }
@@ -118,6 +115,14 @@ std::int64_t Statement::integer(int column) const {
     return sqlite3_column_int64(m_stmt, column);
 }
 
+std::string first_text(const Statement& row) {
+    return row.text(0);
+}
+
+std::int64_t first_integer(const Statement& row) {
+    return row.integer(0);
+}
+
 Result<Database> Database::open(const fs::path& path, CreateIfMissing create) {
     if (create == CreateIfMissing::yes) {
         // Create the file ourselves so it is private (0600) from its first byte; SQLite
@@ -137,9 +142,7 @@ Result<Database> Database::open(const fs::path& path, CreateIfMissing create) {
         }
         return std::unexpected(db.error("cannot open database"));
     }
-    if (auto configured = db.configure(); !configured) {
-        return std::unexpected(configured.error());
-    }
+    TRY(db.configure());
     return db;
 }
 
@@ -163,16 +166,8 @@ Result<void> Database::configure() {
     sqlite3_extended_result_codes(m_db, 1);
     sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
     // Reading the schema first turns a file that is not a database into a clear error.
-    if (auto checked = exec("SELECT count(*) FROM sqlite_schema"); !checked) {
-        return checked;
-    }
-    auto mode = prepare("PRAGMA journal_mode=WAL");
-    if (!mode) {
-        return std::unexpected(mode.error());
-    }
-    if (auto stepped = mode->step(); !stepped) {
-        return std::unexpected(stepped.error());
-    }
+    TRY(exec("SELECT count(*) FROM sqlite_schema"));
+    TRY(query_one("PRAGMA journal_mode=WAL", first_text));
     return exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL");
 }
 
@@ -197,10 +192,19 @@ Result<Statement> Database::prepare(std::string_view sql) {
     return Statement(*this, stmt);
 }
 
-Result<void> Database::transaction(const std::function<Result<void>()>& body) {
-    if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
-        return begun;
+Result<Statement> Database::prepare_bound(std::string_view sql, int values) {
+    TRY_ASSIGN(auto stmt, prepare(sql));
+    // A value too few would bind NULL in silence; one too many would be dropped.
+    const int parameters = sqlite3_bind_parameter_count(stmt.m_stmt);
+    if (parameters != values) {
+        return fail("database {}: {} value{} for the {} parameter{} of: {}", m_path.string(),
+                    values, values == 1 ? "" : "s", parameters, parameters == 1 ? "" : "s", sql);
     }
+    return stmt;
+}
+
+Result<void> Database::transaction(const std::function<Result<void>()>& body) {
+    TRY(exec("BEGIN IMMEDIATE"));
     auto result = body();
     if (!result) {
         std::ignore = exec("ROLLBACK");
@@ -214,15 +218,8 @@ Result<void> Database::transaction(const std::function<Result<void>()>& body) {
 }
 
 Result<int> Database::user_version() {
-    auto stmt = prepare("PRAGMA user_version");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    return static_cast<int>(stmt->integer(0));
+    TRY_ASSIGN(auto version, query_one("PRAGMA user_version", first_integer));
+    return static_cast<int>(version.value_or(0));
 }
 
 Error Database::error(std::string_view action) const {

@@ -138,28 +138,22 @@ std::span<const Migration> registry_migrations() {
 Result<int> migrate(Database& db, std::span<const Migration> migrations) {
     const int latest = migrations.empty() ? 0 : migrations.back().version;
     // Cheap check first: most opens find the schema current and take no write lock.
-    auto current = db.user_version();
-    if (!current) {
-        return std::unexpected(current.error());
-    }
-    if (*current == latest) {
+    TRY_ASSIGN(auto current, db.user_version());
+    if (current == latest) {
         return latest;
     }
     int reached = 0;
-    auto migrated = db.transaction([&]() -> Result<void> {
+    TRY(db.transaction([&]() -> Result<void> {
         // Read again under the write lock: another process may have migrated meanwhile.
-        auto version = db.user_version();
-        if (!version) {
-            return std::unexpected(version.error());
-        }
-        if (*version > latest) {
+        TRY_ASSIGN(auto version, db.user_version());
+        if (version > latest) {
             return fail(
                 "database {} has schema version {}, newer than this ferry knows ({}); "
                 "upgrade ferry",
-                db.path().string(), *version, latest);
+                db.path().string(), version, latest);
         }
         for (const auto& migration : migrations) {
-            if (migration.version <= *version) {
+            if (migration.version <= version) {
                 continue;
             }
             if (auto applied = db.exec(migration.sql); !applied) {
@@ -169,10 +163,7 @@ Result<int> migrate(Database& db, std::span<const Migration> migrations) {
         }
         reached = latest;
         return db.exec(fmt::format("PRAGMA user_version = {}", latest));
-    });
-    if (!migrated) {
-        return std::unexpected(migrated.error());
-    }
+    }));
     return reached;
 }
 

@@ -10,6 +10,14 @@
 
 namespace ferry::store {
 
+namespace {
+
+RegistryEntry read_entry(const Statement& row) {
+    return {row.text(0), row.text(1), row.text(2)};
+}
+
+}  // namespace
+
 Result<fs::path> ferry_home(const Environment& env) {
     if (auto home = env.get("FERRY_HOME")) {
         return fs::path(*home);
@@ -39,25 +47,13 @@ Result<void> validate_workspace_name(std::string_view name) {
 }
 
 Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
-    if (auto made = util::create_directories(home, 0700); !made) {
-        return std::unexpected(made.error());
-    }
-    if (auto made = util::create_directories(home / "workspaces", 0700); !made) {
-        return std::unexpected(made.error());
-    }
-    auto db = Database::open(home / "registry.db", CreateIfMissing::yes);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
-    if (auto migrated = migrate(*db, registry_migrations()); !migrated) {
-        return std::unexpected(migrated.error());
-    }
-    Registry registry(home, std::move(*db));
-    auto existing = registry.find(k_default_workspace);
+    TRY(util::create_directories(home, 0700));
+    TRY(util::create_directories(home / "workspaces", 0700));
+    TRY_ASSIGN(auto db, Database::open(home / "registry.db", CreateIfMissing::yes));
+    TRY(migrate(db, registry_migrations()));
+    Registry registry(home, std::move(db));
+    TRY_ASSIGN(auto existing, registry.find(k_default_workspace));
     if (!existing) {
-        return std::unexpected(existing.error());
-    }
-    if (!*existing) {
         auto created = registry.create(k_default_workspace, std::nullopt, "", now);
         // Another process may have created it in the meantime; that is success too.
         if (!created) {
@@ -65,15 +61,13 @@ Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
             if (!again || !*again) {
                 return std::unexpected(created.error());
             }
-            existing = std::move(again);
+            existing = std::move(*again);
         }
     }
     // The process that reserved the name may still be making its database: make it too
     // (initializing is idempotent), rather than open a workspace without one.
-    if (*existing && !Workspace::is_workspace((*existing)->path)) {
-        if (auto made = Workspace::initialize((*existing)->path, "", now); !made) {
-            return std::unexpected(made.error());
-        }
+    if (existing && !Workspace::is_workspace(existing->path)) {
+        TRY(Workspace::initialize(existing->path, "", now));
     }
     return registry;
 }
@@ -81,20 +75,11 @@ Result<Registry> Registry::open(const fs::path& home, std::string_view now) {
 Result<std::vector<RegistryEntry>> Registry::peek(const fs::path& home) {
     std::vector<RegistryEntry> entries;
     const fs::path file = home / "registry.db";
-    auto present = util::exists(file);
-    if (!present) {
-        return std::unexpected(present.error());
-    }
-    if (*present) {
-        auto db = Database::open(file, CreateIfMissing::no);
-        if (!db) {
-            return std::unexpected(db.error());
-        }
-        auto listed = Registry(home, std::move(*db)).list();
-        if (!listed) {
-            return std::unexpected(listed.error());
-        }
-        entries = std::move(*listed);
+    TRY_ASSIGN(auto present, util::exists(file));
+    if (present) {
+        TRY_ASSIGN(auto db, Database::open(file, CreateIfMissing::no));
+        TRY_ASSIGN(auto listed, Registry(home, std::move(db)).list());
+        entries = std::move(listed);
     }
     if (std::ranges::none_of(entries,
                              [](const auto& e) { return e.name == k_default_workspace; })) {
@@ -111,37 +96,13 @@ fs::path Registry::default_path(std::string_view name) const {
 }
 
 Result<std::vector<RegistryEntry>> Registry::list() {
-    auto stmt = m_db.prepare("SELECT name, path, created_at FROM workspaces ORDER BY name");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    std::vector<RegistryEntry> entries;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return entries;
-        }
-        entries.push_back({stmt->text(0), stmt->text(1), stmt->text(2)});
-    }
+    return m_db.query_all("SELECT name, path, created_at FROM workspaces ORDER BY name",
+                          read_entry);
 }
 
 Result<std::optional<RegistryEntry>> Registry::find(std::string_view name) {
-    auto stmt = m_db.prepare("SELECT name, path, created_at FROM workspaces WHERE name = ?1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    if (!*row) {
-        return std::optional<RegistryEntry>{};
-    }
-    return std::optional<RegistryEntry>{RegistryEntry{stmt->text(0), stmt->text(1), stmt->text(2)}};
+    return m_db.query_one("SELECT name, path, created_at FROM workspaces WHERE name = ?1",
+                          read_entry, name);
 }
 
 namespace {
@@ -170,36 +131,22 @@ Result<void> check_target(const fs::path& path) {
 
 Result<RegistryEntry> Registry::create(std::string_view name, const std::optional<fs::path>& path,
                                        std::string_view description, std::string_view now) {
-    if (auto valid = validate_workspace_name(name); !valid) {
-        return std::unexpected(valid.error());
-    }
+    TRY(validate_workspace_name(name));
     const fs::path root = path ? *path : default_path(name);
     if (!root.is_absolute()) {
         return fail("workspace path must be absolute: {}", root.string());
     }
-    if (auto usable = check_target(root); !usable) {
-        return std::unexpected(usable.error());
-    }
+    TRY(check_target(root));
     const bool existed = util::exists(root).value_or(true);
     // Reserve the name first, so two creators of one name cannot both succeed.
-    auto reserved = m_db.transaction([&]() -> Result<void> {
-        auto found = find(name);
-        if (!found) {
-            return std::unexpected(found.error());
+    TRY(m_db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto found, find(name));
+        if (found) {
+            return fail("workspace '{}' already exists at {}", name, (found)->path.string());
         }
-        if (*found) {
-            return fail("workspace '{}' already exists at {}", name, (*found)->path.string());
-        }
-        auto stmt =
-            m_db.prepare("INSERT INTO workspaces(name, path, created_at) VALUES (?1, ?2, ?3)");
-        if (!stmt) {
-            return std::unexpected(stmt.error());
-        }
-        return stmt->bind(1, name).bind(2, root.string()).bind(3, now).run();
-    });
-    if (!reserved) {
-        return std::unexpected(reserved.error());
-    }
+        return m_db.execute("INSERT INTO workspaces(name, path, created_at) VALUES (?1, ?2, ?3)",
+                            name, root.string(), now);
+    }));
     if (auto initialized = Workspace::initialize(root, description, now); !initialized) {
         std::ignore = forget(name);
         if (!existed) {
@@ -212,27 +159,12 @@ Result<RegistryEntry> Registry::create(std::string_view name, const std::optiona
 
 Result<bool> Registry::forget(std::string_view name) {
     bool removed = false;
-    auto result = m_db.transaction([&]() -> Result<void> {
-        auto stmt = m_db.prepare("DELETE FROM workspaces WHERE name = ?1");
-        if (!stmt) {
-            return std::unexpected(stmt.error());
-        }
-        if (auto ran = stmt->bind(1, name).run(); !ran) {
-            return ran;
-        }
-        auto changes = m_db.prepare("SELECT changes()");
-        if (!changes) {
-            return std::unexpected(changes.error());
-        }
-        if (auto row = changes->step(); !row) {
-            return std::unexpected(row.error());
-        }
-        removed = changes->integer(0) > 0;
+    TRY(m_db.transaction([&]() -> Result<void> {
+        TRY(m_db.execute("DELETE FROM workspaces WHERE name = ?1", name));
+        TRY_ASSIGN(auto changes, m_db.query_one("SELECT changes()", first_integer));
+        removed = changes.value_or(0) > 0;
         return {};
-    });
-    if (!result) {
-        return std::unexpected(result.error());
-    }
+    }));
     return removed;
 }
 
@@ -240,9 +172,7 @@ Result<void> Registry::remove(const RegistryEntry& entry, KeepFiles keep) {
     std::error_code ec;
     const bool present = fs::exists(entry.path, ec);
     if (keep == KeepFiles::yes || !present) {
-        if (auto forgotten = forget(entry.name); !forgotten) {
-            return std::unexpected(forgotten.error());
-        }
+        TRY(forget(entry.name));
         return {};
     }
     if (!Workspace::is_workspace(entry.path)) {

@@ -12,20 +12,17 @@ namespace ferry::store {
 
 Result<std::optional<std::string>> parse_project_config(std::string_view text,
                                                         std::string_view file) {
-    auto root = util::parse_yaml(text, file);
-    if (!root) {
-        return std::unexpected(root.error());
-    }
-    if (root->IsNull()) {
+    TRY_ASSIGN(auto root, util::parse_yaml(text, file));
+    if (root.IsNull()) {
         return std::optional<std::string>{};
     }
-    if (!root->IsMap()) {
+    if (!root.IsMap()) {
         return usage_error("{}: expected a mapping with a 'workspace' key",
-                           util::yaml_position(*root, file));
+                           util::yaml_position(root, file));
     }
     static const std::array<std::string, 1> k_keys = {"workspace"};
     std::optional<std::string> workspace;
-    for (const auto& item : *root) {
+    for (const auto& item : root) {
         const auto key = item.first.Scalar();
         if (key != "workspace") {
             const auto guess = util::closest_match(key, k_keys);
@@ -99,23 +96,14 @@ Result<WorkspaceChoice> choose_workspace(const std::optional<std::string>& flag,
     }
     for (fs::path dir = cwd; !dir.empty(); dir = dir.parent_path()) {
         const fs::path config = dir / k_project_config;
-        auto present = util::exists(config);
-        if (!present) {
-            return std::unexpected(present.error());
-        }
-        if (*present) {
-            auto text = util::read_file(config);
-            if (!text) {
-                return std::unexpected(text.error());
-            }
-            auto name = parse_project_config(*text, config.string());
+        TRY_ASSIGN(auto present, util::exists(config));
+        if (present) {
+            TRY_ASSIGN(auto text, util::read_file(config));
+            TRY_ASSIGN(auto name, parse_project_config(text, config.string()));
             if (!name) {
-                return std::unexpected(name.error());
-            }
-            if (!*name) {
                 return usage_error("{}: no 'workspace' key", config.string());
             }
-            return WorkspaceChoice{**name, config.string()};
+            return WorkspaceChoice{*name, config.string()};
         }
         if (dir == dir.parent_path()) {
             break;
@@ -125,34 +113,25 @@ Result<WorkspaceChoice> choose_workspace(const std::optional<std::string>& flag,
 }
 
 Result<Registry> open_registry(const Context& ctx) {
-    auto home = ferry_home(ctx.env);
-    if (!home) {
-        return std::unexpected(home.error());
-    }
-    return Registry::open(*home, util::format_utc(ctx.now()));
+    TRY_ASSIGN(auto home, ferry_home(ctx.env));
+    return Registry::open(home, util::format_utc(ctx.now()));
 }
 
 Result<Workspace> open_chosen_workspace(const Context& ctx, Registry& registry) {
-    auto choice = choose_workspace(ctx.workspace, ctx.env, ctx.cwd);
-    if (!choice) {
-        return std::unexpected(choice.error());
+    TRY_ASSIGN(auto choice, choose_workspace(ctx.workspace, ctx.env, ctx.cwd));
+    if (auto valid = validate_workspace_name(choice.name); !valid) {
+        return std::unexpected(with_context(valid.error(), fmt::format("{}", choice.source)));
     }
-    if (auto valid = validate_workspace_name(choice->name); !valid) {
-        return std::unexpected(with_context(valid.error(), fmt::format("{}", choice->source)));
-    }
-    auto entry = registry.find(choice->name);
+    TRY_ASSIGN(auto entry, registry.find(choice.name));
     if (!entry) {
-        return std::unexpected(entry.error());
-    }
-    if (!*entry) {
         const std::string origin =
-            choice->source == "default" ? "" : fmt::format(" (chosen by {})", choice->source);
+            choice.source == "default" ? "" : fmt::format(" (chosen by {})", choice.source);
         return fail("workspace '{}' does not exist{}; create it with 'ferry workspace create {}'",
-                    choice->name, origin, choice->name);
+                    choice.name, origin, choice.name);
     }
-    ctx.debug(fmt::format("workspace '{}' at {} (chosen by {})", choice->name,
-                          (*entry)->path.string(), choice->source));
-    return Workspace::open(choice->name, (*entry)->path);
+    ctx.debug(fmt::format("workspace '{}' at {} (chosen by {})", choice.name,
+                          (entry)->path.string(), choice.source));
+    return Workspace::open(choice.name, (entry)->path);
 }
 
 }  // namespace ferry::store

@@ -14,30 +14,15 @@ bool Workspace::is_workspace(const fs::path& root) {
 
 Result<void> Workspace::initialize(const fs::path& root, std::string_view description,
                                    std::string_view created_at) {
-    if (auto made = util::create_directories(root, 0700); !made) {
-        return made;
-    }
-    if (auto blobs = BlobStore(root / "objects").initialize(); !blobs) {
-        return blobs;
-    }
-    auto db = Database::open(root / k_workspace_db, CreateIfMissing::yes);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
-    if (auto migrated = migrate(*db, workspace_migrations()); !migrated) {
-        return std::unexpected(migrated.error());
-    }
+    TRY(util::create_directories(root, 0700));
+    TRY(BlobStore(root / "objects").initialize());
+    TRY_ASSIGN(auto db, Database::open(root / k_workspace_db, CreateIfMissing::yes));
+    TRY(migrate(db, workspace_migrations()));
     // INSERT OR IGNORE: a workspace being attached keeps its own description and age.
-    return db->transaction([&]() -> Result<void> {
+    return db.transaction([&]() -> Result<void> {
         for (const auto& [key, value] :
              {std::pair{"description", description}, std::pair{"created_at", created_at}}) {
-            auto stmt = db->prepare("INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)");
-            if (!stmt) {
-                return std::unexpected(stmt.error());
-            }
-            if (auto ran = stmt->bind(1, std::string_view(key)).bind(2, value).run(); !ran) {
-                return ran;
-            }
+            TRY(db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)", key, value));
         }
         return {};
     });
@@ -48,17 +33,10 @@ Result<Workspace> Workspace::open(std::string name, const fs::path& root) {
         return fail("workspace '{}': {} is not a ferry workspace (missing {})", name, root.string(),
                     k_workspace_db);
     }
-    auto db = Database::open(root / k_workspace_db, CreateIfMissing::no);
-    if (!db) {
-        return std::unexpected(db.error());
-    }
-    if (auto migrated = migrate(*db, workspace_migrations()); !migrated) {
-        return std::unexpected(migrated.error());
-    }
-    Workspace workspace(std::move(name), root, std::move(*db));
-    if (auto blobs = workspace.m_blobs.initialize(); !blobs) {
-        return std::unexpected(blobs.error());
-    }
+    TRY_ASSIGN(auto db, Database::open(root / k_workspace_db, CreateIfMissing::no));
+    TRY(migrate(db, workspace_migrations()));
+    Workspace workspace(std::move(name), root, std::move(db));
+    TRY(workspace.m_blobs.initialize());
     return workspace;
 }
 
@@ -66,15 +44,8 @@ Result<StoredBlob> Workspace::index(Result<StoredBlob> blob, std::string_view st
     if (!blob) {
         return blob;
     }
-    auto stmt =
-        m_db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES (?1, ?2, ?3)");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, blob->sha256).bind(2, static_cast<std::int64_t>(blob->size)).bind(3, stored_at);
-    if (auto ran = stmt->run(); !ran) {
-        return std::unexpected(ran.error());
-    }
+    TRY(m_db.execute("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES (?1, ?2, ?3)",
+                     blob->sha256, blob->size, stored_at));
     return blob;
 }
 
@@ -88,39 +59,25 @@ Result<StoredBlob> Workspace::put_blob_bytes(std::string_view bytes, std::string
 
 Result<WorkspaceStats> Workspace::stats() {
     WorkspaceStats stats;
-    auto version = m_db.user_version();
-    if (!version) {
-        return std::unexpected(version.error());
-    }
-    stats.schema_version = *version;
-    auto meta = m_db.prepare("SELECT key, value FROM meta");
-    if (!meta) {
-        return std::unexpected(meta.error());
-    }
-    for (;;) {
-        auto row = meta->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
-        const std::string key = meta->text(0);
+    TRY_ASSIGN(auto version, m_db.user_version());
+    stats.schema_version = version;
+    TRY_ASSIGN(auto meta, m_db.query_all("SELECT key, value FROM meta", [](const Statement& row) {
+        return std::pair{row.text(0), row.text(1)};
+    }));
+    for (auto& [key, value] : meta) {
         if (key == "description") {
-            stats.description = meta->text(1);
+            stats.description = std::move(value);
         } else if (key == "created_at") {
-            stats.created_at = meta->text(1);
+            stats.created_at = std::move(value);
         }
     }
-    auto blobs = m_db.prepare("SELECT count(*), coalesce(sum(size), 0) FROM blobs");
-    if (!blobs) {
-        return std::unexpected(blobs.error());
-    }
-    if (auto row = blobs->step(); !row) {
-        return std::unexpected(row.error());
-    }
-    stats.blob_count = static_cast<std::uint64_t>(blobs->integer(0));
-    stats.blob_bytes = static_cast<std::uint64_t>(blobs->integer(1));
+    TRY_ASSIGN(auto blobs, m_db.query_one("SELECT count(*), coalesce(sum(size), 0) FROM blobs",
+                                          [](const Statement& row) {
+                                              return std::pair{row.integer(0), row.integer(1)};
+                                          }));
+    const auto [count, bytes] = blobs.value_or(std::pair<std::int64_t, std::int64_t>{});
+    stats.blob_count = static_cast<std::uint64_t>(count);
+    stats.blob_bytes = static_cast<std::uint64_t>(bytes);
     return stats;
 }
 

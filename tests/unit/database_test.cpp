@@ -141,6 +141,132 @@ TEST(Database, PrepareErrorNamesThePathAndSqliteMessage) {
     EXPECT_EQ(stmt.error().code, ExitCode::failure);
 }
 
+// A database with one table of a text, an integer and a nullable text column.
+Database table_db(const TempDir& tmp) {
+    auto db = Database::open(tmp / "test.db", CreateIfMissing::yes);
+    EXPECT_TRUE(db) << db.error().message;
+    EXPECT_TRUE(db->exec("CREATE TABLE t (a TEXT, b INTEGER, c TEXT)"));
+    return std::move(*db);
+}
+
+struct Row {
+    std::string a;
+    std::int64_t b = 0;
+    std::optional<std::string> c;
+    friend bool operator==(const Row&, const Row&) = default;
+};
+
+Row read_row(const Statement& stmt) {
+    return {stmt.text(0), stmt.integer(1), stmt.optional_text(2)};
+}
+
+TEST(Database, ExecuteBindsEachKindOfValueByPosition) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    const std::string text = "string";
+    const std::uint64_t big = std::uint64_t{1} << 40;
+    const std::optional<std::string> some = "some";
+    constexpr auto sql = "INSERT INTO t VALUES (?1, ?2, ?3)";
+    ASSERT_TRUE(db.execute(sql, text, 1, nullptr));
+    ASSERT_TRUE(db.execute(sql, std::string_view("view"), big, std::nullopt));
+    ASSERT_TRUE(db.execute(sql, "literal", true, some));
+    ASSERT_TRUE(
+        db.execute(sql, std::string("x\0y", 3), std::int64_t{-5}, std::optional<std::string>()));
+    ASSERT_TRUE(db.execute(sql, "", std::optional<int>(7), std::string()));
+    auto rows = db.query_all("SELECT a, b, c FROM t ORDER BY rowid", read_row);
+    ASSERT_TRUE(rows) << rows.error().message;
+    EXPECT_THAT(*rows, ::testing::ElementsAre(Row{"string", 1, std::nullopt},
+                                              Row{"view", std::int64_t{1} << 40, std::nullopt},
+                                              Row{"literal", 1, "some"},
+                                              Row{std::string("x\0y", 3), -5, std::nullopt},
+                                              Row{"", 7, ""}));
+}
+
+TEST(Database, ExecuteRefusesAValueCountThatDoesNotMatchTheParameters) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    const auto path = (tmp / "test.db").string();
+    auto few = db.execute("INSERT INTO t VALUES (?1, ?2, ?3)", "a", 1);
+    ASSERT_FALSE(few);
+    EXPECT_EQ(few.error().message,
+              "database " + path +
+                  ": 2 values for the 3 parameters of: INSERT INTO t VALUES (?1, "
+                  "?2, ?3)");
+    auto many = db.query_one("SELECT a FROM t WHERE b = ?1", first_text, 1, 2);
+    ASSERT_FALSE(many);
+    EXPECT_EQ(
+        many.error().message,
+        "database " + path + ": 2 values for the 1 parameter of: SELECT a FROM t WHERE b = ?1");
+    // A parameter used twice counts once.
+    ASSERT_TRUE(db.execute("INSERT INTO t VALUES (?1, ?2, ?1)", "twice", 2));
+    EXPECT_EQ(query_integer(db, "SELECT count(*) FROM t"), 1);
+}
+
+TEST(Database, ExecuteErrorNamesThePathAndSqliteMessage) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    ASSERT_TRUE(db.exec("CREATE UNIQUE INDEX one_a ON t(a)"));
+    ASSERT_TRUE(db.execute("INSERT INTO t(a) VALUES (?1)", "x"));
+    auto again = db.execute("INSERT INTO t(a) VALUES (?1)", "x");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().message,
+              "database " + (tmp / "test.db").string() + ": UNIQUE constraint failed: t.a");
+    auto missing = db.query_all("SELECT x FROM nowhere", first_text);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message,
+              "database " + (tmp / "test.db").string() + ": no such table: nowhere");
+}
+
+TEST(Database, QueryOneGivesTheFirstRowOrNothing) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    ASSERT_TRUE(db.execute("INSERT INTO t VALUES ('x', 1, NULL), ('y', 2, 'z')"));
+    auto first = db.query_one("SELECT a, b, c FROM t WHERE b >= ?1 ORDER BY b", read_row, 1);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(*first, (Row{"x", 1, std::nullopt}));
+    auto none = db.query_one("SELECT a, b, c FROM t WHERE a = ?1", read_row, "w");
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_EQ(*none, std::nullopt);
+    // Any callable reads a row.
+    auto count = db.query_one("SELECT count(*) FROM t", first_integer);
+    ASSERT_TRUE(count) << count.error().message;
+    EXPECT_EQ(*count, std::optional<std::int64_t>{2});
+    auto joined = db.query_one(
+        "SELECT a, c FROM t WHERE b = ?1",
+        [](const Statement& row) { return row.text(0) + row.text(1); }, 2);
+    ASSERT_TRUE(joined) << joined.error().message;
+    EXPECT_EQ(*joined, std::optional<std::string>{"yz"});
+}
+
+TEST(Database, QueryAllGivesEveryRowInOrder) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    for (const auto* name : {"c", "a", "b"}) {
+        ASSERT_TRUE(db.execute("INSERT INTO t(a, b) VALUES (?1, length(?1))", name));
+    }
+    auto names = db.query_all("SELECT a FROM t ORDER BY a", first_text);
+    ASSERT_TRUE(names) << names.error().message;
+    EXPECT_THAT(*names, ::testing::ElementsAre("a", "b", "c"));
+    auto none = db.query_all("SELECT a FROM t WHERE b > ?1", first_text, 5);
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_THAT(*none, ::testing::IsEmpty());
+}
+
+TEST(Database, BindAllRebindsAResetStatement) {
+    TempDir tmp;
+    Database db = table_db(tmp);
+    auto insert = db.prepare("INSERT INTO t VALUES (?1, ?2, ?3)");
+    ASSERT_TRUE(insert);
+    for (std::int64_t i = 0; i < 3; ++i) {
+        const auto note = i == 1 ? std::optional<std::string>("one") : std::nullopt;
+        ASSERT_TRUE(insert->reset().bind_all(std::to_string(i), i, note).run());
+    }
+    auto rows = db.query_all("SELECT a, b, c FROM t ORDER BY b", read_row);
+    ASSERT_TRUE(rows) << rows.error().message;
+    EXPECT_THAT(*rows, ::testing::ElementsAre(Row{"0", 0, std::nullopt}, Row{"1", 1, "one"},
+                                              Row{"2", 2, std::nullopt}));
+}
+
 TEST(Database, TransactionCommits) {
     TempDir tmp;
     auto db = Database::open(tmp / "test.db", CreateIfMissing::yes);

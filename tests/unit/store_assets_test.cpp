@@ -21,7 +21,7 @@ using ::testing::IsEmpty;
 constexpr std::string_view k_now = "2026-01-01T00:00:00.000Z";
 constexpr std::string_view k_later = "2026-01-02T00:00:00.000Z";
 
-AssetRecord record_of(std::string_view kind, std::string_view name, std::string_view version = "") {
+AssetRecord record_of(AssetKind kind, std::string_view name, std::string_view version = "") {
     AssetRecord record;
     record.kind = kind;
     record.name = name;
@@ -54,28 +54,28 @@ protected:
     Database& db() { return m_workspace->db(); }
 
     std::string create(std::string_view name, std::string_view version = "",
-                       std::string_view kind = "data") {
-        auto created = create_asset(db(), record_of(kind, name, version), "dataset", k_now);
+                       AssetKind kind = AssetKind::data) {
+        auto created = create_asset(db(), record_of(kind, name, version), k_now);
         EXPECT_TRUE(created) << created.error().message;
         return created ? created->version : "";
     }
 
     std::optional<AssetRecord> find(std::string_view name, std::string_view version = "",
-                                    std::string_view kind = "data") {
+                                    AssetKind kind = AssetKind::data) {
         auto found = find_asset(db(), kind, name, version);
         EXPECT_TRUE(found) << found.error().message;
         return found ? *found : std::nullopt;
     }
 
     std::vector<std::string> list(bool all_versions, bool include_archived,
-                                  std::string_view kind = "data") {
+                                  AssetKind kind = AssetKind::data) {
         auto listed = list_assets(db(), kind, all_versions, include_archived);
         EXPECT_TRUE(listed) << listed.error().message;
         return listed ? labels_of(*listed) : std::vector<std::string>{};
     }
 
     std::int64_t archive(std::string_view name, std::string_view version, bool archived = true,
-                         std::string_view kind = "data") {
+                         AssetKind kind = AssetKind::data) {
         auto changed = set_asset_archived(db(), kind, name, version, archived);
         EXPECT_TRUE(changed) << changed.error().message;
         return changed ? *changed : -1;
@@ -93,14 +93,14 @@ TEST_F(StoreAssets, EmptyVersionGivesOneTwoThree) {
 }
 
 TEST_F(StoreAssets, CreateReturnsAndKeepsEveryField) {
-    auto created = create_asset(db(), record_of("data", "iris"), "dataset", k_later);
+    auto created = create_asset(db(), record_of(AssetKind::data, "iris"), k_later);
     ASSERT_TRUE(created) << created.error().message;
     EXPECT_EQ(created->version, "1");
     EXPECT_EQ(created->created_at, k_later);
     EXPECT_FALSE(created->archived);
     auto found = find("iris", "1");
     ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->kind, "data");
+    EXPECT_EQ(found->kind, AssetKind::data);
     EXPECT_EQ(found->name, "iris");
     EXPECT_EQ(found->description, "about iris");
     EXPECT_EQ(found->tags, (StringPairs{{"team", "ml"}, {"stage", "dev"}}));
@@ -113,9 +113,9 @@ TEST_F(StoreAssets, CreateReturnsAndKeepsEveryField) {
 TEST_F(StoreAssets, ExplicitExistingIsRefusedNamingTheNextVersion) {
     create("iris");
     create("iris");
-    AssetRecord again = record_of("data", "iris", "1");
+    AssetRecord again = record_of(AssetKind::data, "iris", "1");
     again.description = "changed";
-    auto refused = create_asset(db(), again, "dataset", k_now);
+    auto refused = create_asset(db(), again, k_now);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ExitCode::failure);
     EXPECT_EQ(refused.error().message,
@@ -125,13 +125,41 @@ TEST_F(StoreAssets, ExplicitExistingIsRefusedNamingTheNextVersion) {
     EXPECT_EQ(list(true, true), (std::vector<std::string>{"iris:1", "iris:2"}));
 }
 
-TEST_F(StoreAssets, RefusalNamesTheKindItWasGiven) {
-    ASSERT_TRUE(create_asset(db(), record_of("model", "net", "4"), "model", k_now));
-    auto refused = create_asset(db(), record_of("model", "net", "4"), "model", k_now);
+TEST_F(StoreAssets, RefusalNamesTheNounOfTheKind) {
+    ASSERT_TRUE(create_asset(db(), record_of(AssetKind::model, "net", "4"), k_now));
+    auto refused = create_asset(db(), record_of(AssetKind::model, "net", "4"), k_now);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().message,
               "model 'net:4' already exists; a version is never overwritten (leave out the "
               "version to register net:5)");
+    EXPECT_EQ(create("base", "1", AssetKind::environment), "1");
+    auto checked = check_new_version(db(), AssetKind::environment, "base", "1");
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().message,
+              "environment 'base:1' already exists; a version is never overwritten (leave out "
+              "the version to register base:2)");
+    EXPECT_TRUE(check_new_version(db(), AssetKind::environment, "base", "2"));
+    EXPECT_TRUE(check_new_version(db(), AssetKind::data, "base", "1"));
+    EXPECT_TRUE(check_new_version(db(), AssetKind::environment, "base", ""));
+}
+
+TEST(StoreAssetKind, NamesAsStoredAndForPeople) {
+    EXPECT_EQ(asset_kind_name(AssetKind::environment), "environment");
+    EXPECT_EQ(asset_kind_name(AssetKind::data), "data");
+    EXPECT_EQ(asset_kind_name(AssetKind::model), "model");
+    EXPECT_EQ(asset_noun(AssetKind::environment), "environment");
+    EXPECT_EQ(asset_noun(AssetKind::data), "dataset");
+    EXPECT_EQ(asset_noun(AssetKind::model), "model");
+}
+
+TEST_F(StoreAssets, EachKindIsStoredUnderItsTableName) {
+    create("a", "", AssetKind::environment);
+    create("b", "", AssetKind::data);
+    create("c", "", AssetKind::model);
+    auto kinds = db().query_all("SELECT kind FROM assets ORDER BY rowid", first_text);
+    ASSERT_TRUE(kinds) << kinds.error().message;
+    EXPECT_THAT(*kinds, ElementsAre("environment", "data", "model"));
+    EXPECT_EQ(find("c", "", AssetKind::model)->kind, AssetKind::model);
 }
 
 TEST_F(StoreAssets, NonNumericVersionsAreIgnoredWhenCounting) {
@@ -142,25 +170,27 @@ TEST_F(StoreAssets, NonNumericVersionsAreIgnoredWhenCounting) {
     EXPECT_EQ(create("iris"), "1");
     EXPECT_EQ(create("iris", "7"), "7");
     EXPECT_EQ(create("iris"), "8");
-    auto refused = create_asset(db(), record_of("data", "iris", "beta"), "dataset", k_now);
+    auto refused = create_asset(db(), record_of(AssetKind::data, "iris", "beta"), k_now);
     ASSERT_FALSE(refused);
     EXPECT_THAT(refused.error().message, ::testing::HasSubstr("(leave out the version to "
                                                               "register iris:9)"));
 }
 
 TEST_F(StoreAssets, KindsAreKeptApart) {
-    EXPECT_EQ(create("shared", "", "environment"), "1");
-    EXPECT_EQ(create("shared", "", "environment"), "2");
-    EXPECT_EQ(create("shared", "", "data"), "1");
-    EXPECT_EQ(create("shared", "2", "data"), "2");  // not taken by the environment's 2
-    EXPECT_EQ(list(true, true, "environment"), (std::vector<std::string>{"shared:1", "shared:2"}));
-    EXPECT_EQ(list(true, true, "data"), (std::vector<std::string>{"shared:1", "shared:2"}));
-    EXPECT_THAT(list(true, true, "model"), IsEmpty());
-    EXPECT_EQ(archive("shared", "", true, "environment"), 2);
-    EXPECT_FALSE(find("shared", "", "environment").has_value());
-    auto data = find("shared", "", "data");
+    EXPECT_EQ(create("shared", "", AssetKind::environment), "1");
+    EXPECT_EQ(create("shared", "", AssetKind::environment), "2");
+    EXPECT_EQ(create("shared", "", AssetKind::data), "1");
+    EXPECT_EQ(create("shared", "2", AssetKind::data), "2");  // not taken by the environment's 2
+    EXPECT_EQ(list(true, true, AssetKind::environment),
+              (std::vector<std::string>{"shared:1", "shared:2"}));
+    EXPECT_EQ(list(true, true, AssetKind::data),
+              (std::vector<std::string>{"shared:1", "shared:2"}));
+    EXPECT_THAT(list(true, true, AssetKind::model), IsEmpty());
+    EXPECT_EQ(archive("shared", "", true, AssetKind::environment), 2);
+    EXPECT_FALSE(find("shared", "", AssetKind::environment).has_value());
+    auto data = find("shared", "", AssetKind::data);
     ASSERT_TRUE(data.has_value());
-    EXPECT_EQ(data->kind, "data");
+    EXPECT_EQ(data->kind, AssetKind::data);
     EXPECT_EQ(data->version, "2");
     EXPECT_FALSE(data->archived);
 }
@@ -205,7 +235,7 @@ TEST_F(StoreAssets, ListLatestAllVersionsAndArchived) {
     EXPECT_EQ(list(false, true), (std::vector<std::string>{"iris:2", "wine:3"}));
     EXPECT_EQ(list(true, true),
               (std::vector<std::string>{"iris:1", "iris:2", "wine:1", "wine:2", "wine:3"}));
-    auto listed = list_assets(db(), "data", true, true);
+    auto listed = list_assets(db(), AssetKind::data, true, true);
     ASSERT_TRUE(listed) << listed.error().message;
     std::vector<bool> archived;
     for (const auto& record : *listed) {
@@ -221,7 +251,7 @@ TEST_F(StoreAssets, SetArchivedCountsWhatChanged) {
     EXPECT_EQ(archive("iris", "2"), 1);
     EXPECT_EQ(archive("iris", "9"), 0);
     EXPECT_EQ(archive("nothing", ""), 0);
-    EXPECT_EQ(archive("iris", "", true, "model"), 0);
+    EXPECT_EQ(archive("iris", "", true, AssetKind::model), 0);
     EXPECT_EQ(archive("iris", ""), 3);
     EXPECT_THAT(list(true, false), IsEmpty());
     EXPECT_EQ(archive("iris", "1", false), 1);
@@ -255,7 +285,7 @@ TEST_F(StoreAssets, TwentyConnectionsCreatingOneNameGetOneToTwenty) {
             while (!go.load()) {
                 std::this_thread::yield();
             }
-            auto created = create_asset(*connection, record_of("data", "shared"), "dataset", k_now);
+            auto created = create_asset(*connection, record_of(AssetKind::data, "shared"), k_now);
             if (!created) {
                 errors[t] = created.error().message;
                 return;

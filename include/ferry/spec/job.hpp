@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -15,6 +16,17 @@
 
 namespace ferry::spec {
 
+// How a job sees an input's data.
+enum class InputMode { ro_mount, download, direct };
+[[nodiscard]] std::string_view name_of(InputMode mode);
+[[nodiscard]] std::optional<InputMode> parse_input_mode(std::string_view text);
+
+// Who starts a distributed job's processes: Open MPI, or ferry with torchrun's or
+// TensorFlow's variables.
+enum class DistributionType { mpi, pytorch, tensorflow };
+[[nodiscard]] std::string_view name_of(DistributionType type);
+[[nodiscard]] std::optional<DistributionType> parse_distribution_type(std::string_view text);
+
 struct InputSpec {
     std::string name;
     bool is_literal = true;
@@ -22,7 +34,7 @@ struct InputSpec {
     // data inputs
     std::string type = "uri_folder";
     std::optional<Reference> path;  // local paths absolute
-    std::string mode = "ro_mount";
+    InputMode mode = InputMode::ro_mount;
     bool optional = false;
     std::string description;
 
@@ -45,7 +57,7 @@ struct OutputSpec {
 };
 
 struct Distribution {
-    std::string type;  // "mpi", "pytorch", "tensorflow"
+    DistributionType type = DistributionType::pytorch;
     std::int64_t process_count_per_instance = 1;
     std::int64_t worker_count = 1;  // tensorflow; default resources.instance_count
     std::int64_t parameter_server_count = 0;

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -10,11 +9,8 @@
 // How ferry reads YAML scalars: the YAML 1.2 core schema (`yes` stays a string).
 namespace ferry::spec {
 
-[[nodiscard]] std::optional<std::int64_t> parse_integer(std::string_view text);
-[[nodiscard]] std::optional<double> parse_number(std::string_view text);
+// Integers, numbers and sizes: util::parse_integer, util::parse_number, util::parse_size.
 [[nodiscard]] std::optional<bool> parse_boolean(std::string_view text);
-// "2g", "512m", "1024k", "1.5g", "100" (bytes); suffixes k/m/g/t, optional b, any case.
-[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // A scalar with the type YAML gives it: quoted = string, plain 1 = integer, 1.0 = number,
 // true = boolean, ~ = null.

@@ -18,8 +18,14 @@ namespace ferry::store {
 
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
+enum class AssetKind { environment, data, model };
+// The kind as the table stores it: "environment", "data", "model".
+[[nodiscard]] std::string_view asset_kind_name(AssetKind kind);
+// The kind for people: "environment", "dataset", "model".
+[[nodiscard]] std::string_view asset_noun(AssetKind kind);
+
 struct AssetRecord {
-    std::string kind;  // "environment", "data" or "model"
+    AssetKind kind = AssetKind::data;
     std::string name;
     std::string version;  // empty when creating: the next integer
     std::string description;
@@ -32,30 +38,29 @@ struct AssetRecord {
 
 // Registers a version; an empty version takes the next integer after the highest numeric one
 // of the name, in the same transaction, so parallel creates never collide. An existing
-// explicit version is refused: versions are never overwritten. `what` names the kind in
-// messages ("environment", "dataset").
+// explicit version is refused: versions are never overwritten.
 [[nodiscard]] Result<AssetRecord> create_asset(Database& db, AssetRecord record,
-                                               std::string_view what, std::string_view now);
+                                               std::string_view now);
 
-// Refuses an explicit version that exists (the message names the next one); an empty
-// version passes. Creating verbs ask first, so that a refusal stores no content.
-[[nodiscard]] Result<void> check_new_version(Database& db, std::string_view kind,
-                                             std::string_view what, std::string_view name,
+// Refuses an explicit version that exists (the message names the kind's noun and the next
+// version); an empty version passes. Creating verbs ask first, so that a refusal stores no
+// content.
+[[nodiscard]] Result<void> check_new_version(Database& db, AssetKind kind, std::string_view name,
                                              std::string_view version);
 
 // NAME:VERSION, or with an empty version the newest version that is not archived.
-[[nodiscard]] Result<std::optional<AssetRecord>> find_asset(Database& db, std::string_view kind,
+[[nodiscard]] Result<std::optional<AssetRecord>> find_asset(Database& db, AssetKind kind,
                                                             std::string_view name,
                                                             std::string_view version);
 
 // The newest version of each name, or every version; archived ones only when asked.
-[[nodiscard]] Result<std::vector<AssetRecord>> list_assets(Database& db, std::string_view kind,
+[[nodiscard]] Result<std::vector<AssetRecord>> list_assets(Database& db, AssetKind kind,
                                                            bool all_versions,
                                                            bool include_archived);
 
 // Archives (or restores) one version, or every version of the name when `version` is empty.
 // Returns how many records changed.
-[[nodiscard]] Result<std::int64_t> set_asset_archived(Database& db, std::string_view kind,
+[[nodiscard]] Result<std::int64_t> set_asset_archived(Database& db, AssetKind kind,
                                                       std::string_view name,
                                                       std::string_view version, bool archived);
 

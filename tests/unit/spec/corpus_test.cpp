@@ -97,7 +97,7 @@ TEST(SpecCorpus, GoodCommandJobResolvesEverything) {
     EXPECT_EQ(job->timeout, 3600);
     ASSERT_EQ(job->inputs.size(), 6u);
     EXPECT_EQ(job->inputs[0].path->path, test::fs::path("/base/data"));
-    EXPECT_EQ(job->inputs[0].mode, "download");
+    EXPECT_EQ(job->inputs[0].mode, InputMode::download);
     EXPECT_EQ(job->inputs[1].value.dump(), "1.0");
     EXPECT_EQ(job->inputs[4].value, "yes");
     EXPECT_FALSE(job->inputs[5].has_value());

@@ -46,7 +46,7 @@ TEST(LoadCommandJob, InputsKeepTheirYamlTypes) {
     EXPECT_EQ(job->inputs[2].value, true);
     EXPECT_FALSE(job->inputs[3].is_literal);
     EXPECT_EQ(job->inputs[3].type, "uri_file");
-    EXPECT_EQ(job->inputs[3].mode, "ro_mount");
+    EXPECT_EQ(job->inputs[3].mode, InputMode::ro_mount);
     EXPECT_EQ(job->inputs[3].path->path, std::filesystem::path("/project/data/x.csv"));
     EXPECT_EQ(
         job->to_json()["inputs"].dump(),

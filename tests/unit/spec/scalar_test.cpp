@@ -21,42 +21,5 @@ TEST(Scalar, LiteralsKeepTheirYamlType) {
     EXPECT_EQ(literal_value(doc["j"]), "text");
 }
 
-TEST(Scalar, Integers) {
-    EXPECT_EQ(parse_integer("42"), 42);
-    EXPECT_EQ(parse_integer("-3"), -3);
-    EXPECT_EQ(parse_integer("0x1f"), 31);
-    EXPECT_EQ(parse_integer("0o17"), 15);
-    EXPECT_FALSE(parse_integer("1.5"));
-    EXPECT_FALSE(parse_integer("abc"));
-    EXPECT_FALSE(parse_integer(""));
-    EXPECT_FALSE(parse_integer("99999999999999999999"));
-}
-
-TEST(Scalar, Numbers) {
-    EXPECT_EQ(parse_number("0.5"), 0.5);
-    EXPECT_EQ(parse_number(".5"), 0.5);
-    EXPECT_EQ(parse_number("2"), 2.0);
-    EXPECT_EQ(parse_number("1e3"), 1000.0);
-    EXPECT_FALSE(parse_number("1e"));
-    EXPECT_FALSE(parse_number("."));
-    EXPECT_FALSE(parse_number("1.2.3"));
-    EXPECT_FALSE(parse_number("nan"));
-}
-
-TEST(Scalar, Sizes) {
-    EXPECT_EQ(parse_size("2g"), 2ULL << 30U);
-    EXPECT_EQ(parse_size("2G"), 2ULL << 30U);
-    EXPECT_EQ(parse_size("2gb"), 2ULL << 30U);
-    EXPECT_EQ(parse_size("512m"), 512ULL << 20U);
-    EXPECT_EQ(parse_size("1024k"), 1024ULL << 10U);
-    EXPECT_EQ(parse_size("1.5g"), 3ULL << 29U);
-    EXPECT_EQ(parse_size("4096"), 4096u);
-    EXPECT_FALSE(parse_size("lots"));
-    EXPECT_FALSE(parse_size("2q"));
-    EXPECT_FALSE(parse_size("-1g"));
-    EXPECT_FALSE(parse_size("g"));
-    EXPECT_FALSE(parse_size(""));
-}
-
 }  // namespace
 }  // namespace ferry::spec
