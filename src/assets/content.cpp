@@ -79,11 +79,8 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
 
 Result<std::vector<snapshot::ManifestEntry>> read_content(const store::BlobStore& blobs,
                                                           std::string_view id) {
-    auto text = util::read_file(blobs.path_of(id));
-    if (!text) {
-        return std::unexpected(text.error());
-    }
-    auto entries = snapshot::parse_manifest(*text);
+    TRY_ASSIGN(auto text, util::read_file(blobs.path_of(id)));
+    auto entries = snapshot::parse_manifest(text);
     if (!entries) {
         return std::unexpected(with_context(entries.error(), fmt::format("content {}", id)));
     }
@@ -98,11 +95,8 @@ Result<Content> store_manifest(store::Workspace& workspace,
         content.files += 1;
         content.bytes += entry.size;
     }
-    auto blob = workspace.put_blob_bytes(snapshot::format_manifest(entries), now);
-    if (!blob) {
-        return std::unexpected(blob.error());
-    }
-    content.id = blob->sha256;
+    TRY_ASSIGN(auto blob, workspace.put_blob_bytes(snapshot::format_manifest(entries), now));
+    content.id = blob.sha256;
     return content;
 }
 
@@ -122,11 +116,8 @@ Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::p
     }
     std::vector<Content> parts;
     for (const auto& path : paths) {
-        auto part = store_one(workspace, path, file, now, progress);
-        if (!part) {
-            return std::unexpected(part.error());
-        }
-        parts.push_back(std::move(*part));
+        TRY_ASSIGN(auto part, store_one(workspace, path, file, now, progress));
+        parts.push_back(std::move(part));
     }
     struct stat st {};
     if (paths.size() == 1) {
@@ -143,12 +134,9 @@ Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::p
                                file, name);
         }
         names.push_back(name);
-        auto listed = read_content(workspace.blobs(), parts[i].id);
-        if (!listed) {
-            return std::unexpected(listed.error());
-        }
+        TRY_ASSIGN(auto listed, read_content(workspace.blobs(), parts[i].id));
         const bool folder = ::stat(paths[i].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-        for (auto& entry : *listed) {
+        for (auto& entry : listed) {
             if (folder) {
                 entry.path = name + "/" + entry.path;
             }
@@ -156,11 +144,8 @@ Result<Content> store_paths(store::Workspace& workspace, const std::vector<fs::p
         }
         std::ranges::move(parts[i].warnings, std::back_inserter(combined.warnings));
     }
-    auto stored = store_manifest(workspace, std::move(entries), now);
-    if (!stored) {
-        return std::unexpected(stored.error());
-    }
-    stored->warnings = std::move(combined.warnings);
+    TRY_ASSIGN(auto stored, store_manifest(workspace, std::move(entries), now));
+    stored.warnings = std::move(combined.warnings);
     return stored;
 }
 
@@ -173,16 +158,13 @@ Result<Content> select_entries(store::Workspace& workspace, std::string_view id,
     while (wanted.starts_with("./")) {
         wanted.erase(0, 2);
     }
-    auto listed = read_content(workspace.blobs(), id);
-    if (!listed) {
-        return std::unexpected(listed.error());
-    }
+    TRY_ASSIGN(auto listed, read_content(workspace.blobs(), id));
     const auto slash = wanted.rfind('/');
     const std::size_t cut = base_name == BaseName::drop  ? wanted.size() + 1
                             : slash == std::string::npos ? 0
                                                          : slash + 1;
     std::vector<snapshot::ManifestEntry> entries;
-    for (auto& entry : *listed) {
+    for (auto& entry : listed) {
         if (entry.path == wanted) {
             entry.path = entry.path.substr(slash == std::string::npos ? 0 : slash + 1);
             entries.push_back(std::move(entry));  // a file: under its own name either way

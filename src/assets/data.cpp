@@ -10,7 +10,7 @@ namespace ferry::assets {
 
 namespace {
 
-constexpr std::string_view k_kind = "data";
+constexpr auto k_kind = store::AssetKind::data;
 
 DatasetRecord from_asset(store::AssetRecord asset) {
     DatasetRecord record;
@@ -46,44 +46,27 @@ Result<DatasetRecord> insert(store::Workspace& workspace, DatasetRecord record,
     asset.body = {{"type", record.type},       {"paths", record.paths}, {"remote", record.remote},
                   {"content", record.content}, {"files", record.files}, {"bytes", record.bytes},
                   {"lineage", record.lineage}};
-    auto created = store::create_asset(workspace.db(), std::move(asset), "dataset", now);
-    if (!created) {
-        return std::unexpected(created.error());
-    }
-    return from_asset(std::move(*created));
+    TRY_ASSIGN(auto created, store::create_asset(workspace.db(), std::move(asset), now));
+    return from_asset(std::move(created));
 }
 
 Result<Json> read_pin(store::Database& db, const DatasetRecord& record) {
-    auto stmt =
-        db.prepare("SELECT pin FROM asset_pins WHERE kind = ?1 AND name = ?2 AND version = ?3");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, k_kind).bind(2, record.name).bind(3, record.version);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    return *row ? Json::parse(stmt->text(0), nullptr, false) : Json();
+    TRY_ASSIGN(auto pin,
+               db.query_one("SELECT pin FROM asset_pins WHERE kind = ?1 AND name = ?2 AND "
+                            "version = ?3",
+                            store::first_text, store::asset_kind_name(k_kind), record.name,
+                            record.version));
+    return pin ? Json::parse(*pin, nullptr, false) : Json();
 }
 
 // A first fetch keeps a pin another process wrote meanwhile; --refresh replaces it.
 Result<void> write_pin(store::Database& db, const DatasetRecord& record, const Json& pin,
                        std::string_view now, bool replace) {
-    auto stmt = db.prepare(
+    return db.execute(
         "INSERT INTO asset_pins(kind, name, version, pin, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET pin = excluded.pin, "
-        "updated_at = excluded.updated_at WHERE ?6");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, k_kind)
-        .bind(2, record.name)
-        .bind(3, record.version)
-        .bind(4, pin.dump())
-        .bind(6, std::int64_t{replace ? 1 : 0})
-        .bind(5, now);
-    return stmt->run();
+        "updated_at = excluded.updated_at WHERE ?6",
+        store::asset_kind_name(k_kind), record.name, record.version, pin.dump(), now, replace);
 }
 
 Json state_json(const UrlState& state) {
@@ -123,19 +106,14 @@ Result<Content> fetch_all(store::Workspace& workspace, const DatasetRecord& reco
         fetched["fetched_at"] = now;
         urls.push_back(std::move(fetched));
     }
-    auto content = store_manifest(workspace, std::move(entries), now);
-    if (!content) {
-        return std::unexpected(content.error());
-    }
-    Json pin = {{"content", content->id},
-                {"files", content->files},
-                {"bytes", content->bytes},
+    TRY_ASSIGN(auto content, store_manifest(workspace, std::move(entries), now));
+    Json pin = {{"content", content.id},
+                {"files", content.files},
+                {"bytes", content.bytes},
                 {"urls", std::move(urls)}};
-    if (auto written = write_pin(workspace.db(), record, pin, now, replace); !written) {
-        return std::unexpected(written.error());
-    }
+    TRY(write_pin(workspace.db(), record, pin, now, replace));
     auto kept = read_pin(workspace.db(), record);  // the pin that stands, maybe another's
-    if (kept && kept->is_object() && kept->value("content", std::string()) != content->id) {
+    if (kept && kept->is_object() && kept->value("content", std::string()) != content.id) {
         return Content{kept->value("content", std::string()),
                        kept->value("files", std::uint64_t{0}),
                        kept->value("bytes", std::uint64_t{0}),
@@ -169,11 +147,7 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     record.tags = spec.tags;
     record.properties = spec.properties;
     record.type = spec.type;
-    if (auto fresh = store::check_new_version(workspace.db(), k_kind, "dataset", record.name,
-                                              record.version);
-        !fresh) {
-        return std::unexpected(fresh.error());
-    }
+    TRY(store::check_new_version(workspace.db(), k_kind, record.name, record.version));
     std::vector<fs::path> local;
     std::size_t urls = 0;
     for (const auto& path : spec.paths) {
@@ -228,16 +202,13 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     if (record.type == "uri_file" && local.size() > 1) {
         return usage_error("{}: a uri_file dataset has one path", file);
     }
-    auto content = store_paths(workspace, local, file, now, progress);
-    if (!content) {
-        return std::unexpected(content.error());
-    }
-    record.content = content->id;
-    record.files = content->files;
-    record.bytes = content->bytes;
+    TRY_ASSIGN(auto content, store_paths(workspace, local, file, now, progress));
+    record.content = content.id;
+    record.files = content.files;
+    record.bytes = content.bytes;
     auto created = insert(workspace, std::move(record), now);
     if (created) {
-        created->warnings = std::move(content->warnings);
+        created->warnings = std::move(content.warnings);
     }
     return created;
 }
@@ -249,24 +220,18 @@ Result<DatasetRecord> register_content(store::Workspace& workspace, DatasetRecor
 
 Result<std::optional<DatasetRecord>> find_dataset(store::Database& db, std::string_view name,
                                                   std::string_view version) {
-    auto found = store::find_asset(db, k_kind, name, version);
+    TRY_ASSIGN(auto found, store::find_asset(db, k_kind, name, version));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
         return std::optional<DatasetRecord>{};
     }
-    return std::optional<DatasetRecord>{from_asset(std::move(**found))};
+    return std::optional<DatasetRecord>{from_asset(std::move(*found))};
 }
 
 Result<std::vector<DatasetRecord>> list_datasets(store::Database& db, bool all_versions,
                                                  bool include_archived) {
-    auto assets = store::list_assets(db, k_kind, all_versions, include_archived);
-    if (!assets) {
-        return std::unexpected(assets.error());
-    }
+    TRY_ASSIGN(auto assets, store::list_assets(db, k_kind, all_versions, include_archived));
     std::vector<DatasetRecord> records;
-    for (auto& asset : *assets) {
+    for (auto& asset : assets) {
         records.push_back(from_asset(std::move(asset)));
     }
     return records;
@@ -286,16 +251,13 @@ Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord
     if (!record.remote) {
         return Content{record.content, record.files, record.bytes, {}};
     }
-    auto pin = read_pin(workspace.db(), record);
-    if (!pin) {
-        return std::unexpected(pin.error());
-    }
-    if (!pin->is_object() || refresh) {
+    TRY_ASSIGN(auto pin, read_pin(workspace.db(), record));
+    if (!pin.is_object() || refresh) {
         return fetch_all(workspace, record, now, refresh);
     }
     // Fetched before: the URLs must still serve what was fetched. The server's validators
     // say so where both answers have them; else (or when HEAD is refused) a GET and its hash.
-    for (const auto& fetched : (*pin)["urls"]) {
+    for (const auto& fetched : (pin)["urls"]) {
         const std::string url = fetched.value("url", std::string());
         const std::int64_t pinned_size = fetched.value("bytes", std::int64_t{-1});
         const UrlState was{pinned_size, fetched.value("etag", std::string()),
@@ -348,9 +310,9 @@ Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord
                 record.label(), url, how, record.label());
         }
     }
-    return Content{(*pin).value("content", std::string()),
-                   (*pin).value("files", std::uint64_t{0}),
-                   (*pin).value("bytes", std::uint64_t{0}),
+    return Content{(pin).value("content", std::string()),
+                   (pin).value("files", std::uint64_t{0}),
+                   (pin).value("bytes", std::uint64_t{0}),
                    {}};
 }
 

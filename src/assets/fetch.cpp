@@ -97,9 +97,7 @@ Result<UrlState> fetch_url(const std::string& url, const fs::path& destination) 
         +[](char* data, std::size_t size, std::size_t count, void* user) {
             return std::fwrite(data, size, count, static_cast<FILE*>(user));
         });
-    if (auto done = perform(easy.get(), url, errors); !done) {
-        return std::unexpected(done.error());
-    }
+    TRY(perform(easy.get(), url, errors));
     if (std::fflush(out.get()) != 0) {
         return fail("cannot write {}", destination.string());
     }
@@ -115,9 +113,7 @@ Result<UrlState> probe_url(const std::string& url) {
     char errors[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(easy.get(), CURLOPT_ERRORBUFFER, errors);
     curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 1L);
-    if (auto done = perform(easy.get(), url, errors); !done) {
-        return std::unexpected(done.error());
-    }
+    TRY(perform(easy.get(), url, errors));
     return state;
 }
 

@@ -1,6 +1,6 @@
 #include "ferry/env/container.hpp"
 
-#include <sstream>
+#include "ferry/util/text.hpp"
 
 namespace ferry::env {
 
@@ -86,21 +86,17 @@ std::vector<std::string> container_argv(const ContainerRun& request) {
 Result<std::vector<std::string>> run_containers(Runner& runner, const std::string& engine,
                                                 const std::string& run,
                                                 const std::string& workspace_root) {
-    auto listed = runner.capture(
-        {{engine, "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=ferry.run=" + run,
-          "--filter", "label=ferry.workspace=" + workspace_root},
-         {},
-         {},
-         {}},
-        2);
-    if (!listed) {
-        return std::unexpected(listed.error());
-    }
+    TRY_ASSIGN(auto listed, runner.capture({{engine, "ps", "--all", "--quiet", "--no-trunc",
+                                             "--filter", "label=ferry.run=" + run, "--filter",
+                                             "label=ferry.workspace=" + workspace_root},
+                                            {},
+                                            {},
+                                            {}},
+                                           2));
     std::vector<std::string> ids;
-    std::istringstream lines(*listed);
-    for (std::string id; std::getline(lines, id);) {
+    for (const std::string_view id : util::split(listed, '\n')) {
         if (!id.empty()) {
-            ids.push_back(id);
+            ids.emplace_back(id);
         }
     }
     return ids;
@@ -114,12 +110,9 @@ Result<void> stop_containers(Runner& runner, const std::string& engine,
     }
     std::vector<std::string> argv = {engine, "stop", "--time", std::to_string(grace_seconds)};
     argv.insert(argv.end(), ids.begin(), ids.end());
-    auto stopped = runner.run({argv, {}, {}, {}}, log_fd, {});
-    if (!stopped) {
-        return std::unexpected(stopped.error());
-    }
-    if (*stopped != 0) {
-        return fail("{} stop exited with {}", engine, *stopped);
+    TRY_ASSIGN(auto stopped, runner.run({argv, {}, {}, {}}, log_fd, {}));
+    if (stopped != 0) {
+        return fail("{} stop exited with {}", engine, stopped);
     }
     return {};
 }
@@ -131,12 +124,9 @@ Result<void> remove_containers(Runner& runner, const std::string& engine,
     }
     std::vector<std::string> argv = {engine, "rm", "--force"};
     argv.insert(argv.end(), ids.begin(), ids.end());
-    auto removed = runner.run({argv, {}, {}, {}}, log_fd, {});
-    if (!removed) {
-        return std::unexpected(removed.error());
-    }
-    if (*removed != 0) {
-        return fail("{} rm exited with {}", engine, *removed);
+    TRY_ASSIGN(auto removed, runner.run({argv, {}, {}, {}}, log_fd, {}));
+    if (removed != 0) {
+        return fail("{} rm exited with {}", engine, removed);
     }
     return {};
 }

@@ -6,6 +6,7 @@
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/sha256.hpp"
+#include "ferry/util/text.hpp"
 #include "ferry/util/yaml.hpp"
 
 namespace ferry::env {
@@ -57,12 +58,13 @@ Result<std::string> resolve_requirements(std::string_view text, const fs::path& 
         return usage_error("{}: pip_requirements: -r files nest too deep", file);
     }
     std::string out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        end = end == std::string_view::npos ? text.size() : end;
-        std::string line(text.substr(start, end - start));
-        start = end + 1;
+    // A '\r' stays (the text is hashed as written); an empty last part is the final newline.
+    auto parts = util::split(text, '\n');
+    if (parts.back().empty()) {
+        parts.pop_back();
+    }
+    for (const std::string_view part : parts) {
+        const std::string line(part);
         const auto first = line.find_first_not_of(" \t");
         const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
         std::string option;
@@ -160,19 +162,16 @@ std::string Definition::hash() const {
 }
 
 Result<CondaNeeds> read_conda(std::string_view text, std::string_view file) {
-    auto root = util::parse_yaml(text, file);
-    if (!root) {
-        return std::unexpected(root.error());
-    }
+    TRY_ASSIGN(auto root, util::parse_yaml(text, file));
     CondaNeeds needs;
-    if (root->IsNull()) {
+    if (root.IsNull()) {
         return needs;
     }
-    if (!root->IsMap()) {
+    if (!root.IsMap()) {
         return usage_error("{}: a conda file is a map (name, channels, dependencies)",
-                           util::yaml_position(*root, file));
+                           util::yaml_position(root, file));
     }
-    const YAML::Node dependencies = (*root)["dependencies"];
+    const YAML::Node dependencies = root["dependencies"];
     if (!dependencies) {
         return needs;
     }
@@ -218,11 +217,8 @@ Result<Kind> choose_kind(const Definition& definition) {
         return Kind::host;
     }
     if (definition.conda) {
-        auto needs = read_conda(*definition.conda, "conda_file");
-        if (!needs) {
-            return std::unexpected(needs.error());
-        }
-        return needs->conda_packages.empty() ? Kind::venv : Kind::conda;
+        TRY_ASSIGN(auto needs, read_conda(*definition.conda, "conda_file"));
+        return needs.conda_packages.empty() ? Kind::venv : Kind::conda;
     }
     return definition.requirements ? Kind::venv : Kind::host;
 }
@@ -297,50 +293,93 @@ Result<Environment> Environment::from_json(const Json& json) {
         }
         environment.kind = *kind;
         environment.hash = json.at("hash").get<std::string>();
-        auto definition = Definition::from_json(json.at("definition"));
-        if (!definition) {
-            return std::unexpected(definition.error());
-        }
-        environment.definition = std::move(*definition);
+        TRY_ASSIGN(auto definition, Definition::from_json(json.at("definition")));
+        environment.definition = std::move(definition);
         return environment;
     } catch (const std::exception& e) {
         return fail("a recorded environment is damaged: {}", e.what());
     }
 }
 
-Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view file,
-                           store::Workspace* workspace, std::string_view now) {
-    Definition definition;
-    definition.image = spec.image;
-    definition.user_managed = spec.user_managed_dependencies;
+namespace {
+
+// The conda file and pip requirements the spec names, read and checked.
+Result<void> read_dependencies(const spec::EnvironmentSpec& spec, std::string_view file,
+                               Definition& definition) {
     if (spec.conda_file) {
-        auto text = read_named_file(*spec.conda_file, "conda_file", file);
-        if (!text) {
-            return std::unexpected(text.error());
-        }
-        definition.conda = std::move(*text);
+        TRY_ASSIGN(definition.conda, read_named_file(*spec.conda_file, "conda_file", file));
     } else if (!spec.conda_inline.is_null()) {
         definition.conda = spec.conda_inline.dump(2);  // JSON is YAML
     }
     if (spec.pip_requirements) {
-        auto text = read_named_file(*spec.pip_requirements, "pip_requirements", file);
-        if (!text) {
-            return std::unexpected(text.error());
-        }
-        auto resolved = resolve_requirements(*text, spec.pip_requirements->parent_path(), file, 0);
-        if (!resolved) {
-            return std::unexpected(resolved.error());
-        }
-        definition.requirements = std::move(*resolved);
+        TRY_ASSIGN(auto text, read_named_file(*spec.pip_requirements, "pip_requirements", file));
+        TRY_ASSIGN(definition.requirements,
+                   resolve_requirements(text, spec.pip_requirements->parent_path(), file, 0));
     }
     if (definition.conda) {
         // Positions are in the conda file: name it (an inline one is in the job file).
         const std::string conda_name =
             spec.conda_file ? spec.conda_file->string() : fmt::format("{}: conda_file", file);
-        if (auto needs = read_conda(*definition.conda, conda_name); !needs) {
-            return std::unexpected(needs.error());
-        }
+        TRY(read_conda(*definition.conda, conda_name));
     }
+    return {};
+}
+
+// The Dockerfile must be a file inside build.path, which must be a directory.
+Result<void> check_build_paths(const spec::EnvironmentSpec::Build& build, std::string_view file) {
+    const fs::path dockerfile(build.dockerfile_path);
+    if (dockerfile.is_absolute() || !snapshot::is_safe_relative_path(dockerfile.generic_string())) {
+        return usage_error("{}: build.dockerfile_path: {} must be a path inside build.path", file,
+                           build.dockerfile_path);
+    }
+    std::error_code ec;
+    if (!fs::is_directory(build.path, ec)) {
+        return usage_error("{}: build.path: {} is not a directory", file, build.path.string());
+    }
+    if (!fs::is_regular_file(build.path / build.dockerfile_path, ec)) {
+        return usage_error("{}: build.dockerfile_path: no file {}", file,
+                           (build.path / build.dockerfile_path).string());
+    }
+    return {};
+}
+
+// Stores the build context as a snapshot and returns its id; what it leaves out is a warning.
+Result<std::string> store_build_context(const spec::EnvironmentSpec::Build& build,
+                                        std::string_view file, store::Workspace& workspace,
+                                        std::string_view now, std::vector<std::string>& warnings) {
+    // Every file, as docker build sends the context; its .dockerignore applies at the build.
+    auto listing = snapshot::list_tree(build.path, snapshot::IgnoreFiles::none);
+    if (!listing) {
+        return std::unexpected(with_context(listing.error(), "build context"));
+    }
+    const std::string dockerfile =
+        fs::path(build.dockerfile_path).lexically_normal().generic_string();
+    const bool has_dockerfile = std::ranges::any_of(
+        listing->entries, [&](const snapshot::Entry& entry) { return entry.path == dockerfile; });
+    if (!has_dockerfile) {
+        return usage_error(
+            "{}: build.dockerfile_path: {} is left out of the context by an ignore file", file,
+            build.dockerfile_path);
+    }
+    for (const auto& left : listing->left_out) {
+        warnings.push_back(fmt::format("build context {}: {} left out ({})", build.path.string(),
+                                       left.path, snapshot::reason_name(left.reason)));
+    }
+    auto stored = snapshot::store_snapshot(workspace, *listing, snapshot::k_default_limit, now);
+    if (!stored) {
+        return std::unexpected(with_context(stored.error(), "build context"));
+    }
+    return stored->id;
+}
+
+}  // namespace
+
+Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view file,
+                           store::Workspace* workspace, std::string_view now) {
+    Definition definition;
+    definition.image = spec.image;
+    definition.user_managed = spec.user_managed_dependencies;
+    TRY(read_dependencies(spec, file, definition));
     if (spec.image_registry) {
         definition.registry =
             ImageRegistry{spec.image_registry->address, spec.image_registry->username,
@@ -349,59 +388,18 @@ Result<Environment> define(const spec::EnvironmentSpec& spec, std::string_view f
     std::vector<std::string> warnings;
     if (spec.build) {
         definition.dockerfile_path = spec.build->dockerfile_path;
-        const fs::path dockerfile(spec.build->dockerfile_path);
-        if (dockerfile.is_absolute() ||
-            !snapshot::is_safe_relative_path(dockerfile.generic_string())) {
-            return usage_error("{}: build.dockerfile_path: {} must be a path inside build.path",
-                               file, spec.build->dockerfile_path);
-        }
-        std::error_code ec;
-        if (!fs::is_directory(spec.build->path, ec)) {
-            return usage_error("{}: build.path: {} is not a directory", file,
-                               spec.build->path.string());
-        }
-        if (!fs::is_regular_file(spec.build->path / spec.build->dockerfile_path, ec)) {
-            return usage_error("{}: build.dockerfile_path: no file {}", file,
-                               (spec.build->path / spec.build->dockerfile_path).string());
-        }
+        TRY(check_build_paths(*spec.build, file));
         definition.context = std::string();
         if (workspace != nullptr) {
-            // Every file, as docker build sends the context; its .dockerignore applies at the
-            // build.
-            auto listing = snapshot::list_tree(spec.build->path, snapshot::IgnoreFiles::none);
-            if (!listing) {
-                return std::unexpected(with_context(listing.error(), "build context"));
-            }
-            const bool has_dockerfile =
-                std::ranges::any_of(listing->entries, [&](const snapshot::Entry& entry) {
-                    return entry.path == dockerfile.lexically_normal().generic_string();
-                });
-            if (!has_dockerfile) {
-                return usage_error(
-                    "{}: build.dockerfile_path: {} is left out of the context by an ignore file",
-                    file, spec.build->dockerfile_path);
-            }
-            for (const auto& left : listing->left_out) {
-                warnings.push_back(fmt::format("build context {}: {} left out ({})",
-                                               spec.build->path.string(), left.path,
-                                               snapshot::reason_name(left.reason)));
-            }
-            auto stored =
-                snapshot::store_snapshot(*workspace, *listing, snapshot::k_default_limit, now);
-            if (!stored) {
-                return std::unexpected(with_context(stored.error(), "build context"));
-            }
-            definition.context = stored->id;
+            TRY_ASSIGN(definition.context,
+                       store_build_context(*spec.build, file, *workspace, now, warnings));
         }
     }
-    auto kind = choose_kind(definition);
-    if (!kind) {
-        return std::unexpected(kind.error());
-    }
+    TRY_ASSIGN(auto kind, choose_kind(definition));
     Environment environment;
     environment.name = spec.name;
     environment.version = spec.version;
-    environment.kind = *kind;
+    environment.kind = kind;
     environment.definition = std::move(definition);
     environment.hash = environment.definition.hash();
     environment.warnings = std::move(warnings);

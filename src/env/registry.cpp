@@ -6,7 +6,7 @@ namespace ferry::env {
 
 namespace {
 
-constexpr std::string_view k_kind = "environment";
+constexpr auto k_kind = store::AssetKind::environment;
 
 Result<EnvironmentRecord> from_asset(store::AssetRecord asset) {
     EnvironmentRecord record;
@@ -22,11 +22,8 @@ Result<EnvironmentRecord> from_asset(store::AssetRecord asset) {
     }
     environment.kind = *kind;
     environment.hash = body.value("hash", std::string());
-    auto definition = Definition::from_json(body.value("definition", Json::object()));
-    if (!definition) {
-        return std::unexpected(definition.error());
-    }
-    environment.definition = std::move(*definition);
+    TRY_ASSIGN(auto definition, Definition::from_json(body.value("definition", Json::object())));
+    environment.definition = std::move(definition);
     record.description = std::move(asset.description);
     record.tags = std::move(asset.tags);
     record.archived = asset.archived;
@@ -48,43 +45,28 @@ Result<EnvironmentRecord> create_environment(store::Database& db, EnvironmentRec
     asset.body = {{"runtime", kind_name(environment.kind)},
                   {"hash", environment.hash},
                   {"definition", environment.definition.to_json()}};
-    auto created = store::create_asset(db, std::move(asset), k_kind, now);
-    if (!created) {
-        return std::unexpected(created.error());
-    }
-    return from_asset(std::move(*created));
+    TRY_ASSIGN(auto created, store::create_asset(db, std::move(asset), now));
+    return from_asset(std::move(created));
 }
 
 Result<std::optional<EnvironmentRecord>> find_environment(store::Database& db,
                                                           std::string_view name,
                                                           std::string_view version) {
-    auto found = store::find_asset(db, k_kind, name, version);
+    TRY_ASSIGN(auto found, store::find_asset(db, k_kind, name, version));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
         return std::optional<EnvironmentRecord>{};
     }
-    auto record = from_asset(std::move(**found));
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    return std::optional<EnvironmentRecord>{std::move(*record)};
+    TRY_ASSIGN(auto record, from_asset(std::move(*found)));
+    return std::optional<EnvironmentRecord>{std::move(record)};
 }
 
 Result<std::vector<EnvironmentRecord>> list_environments(store::Database& db, bool all_versions,
                                                          bool include_archived) {
-    auto assets = store::list_assets(db, k_kind, all_versions, include_archived);
-    if (!assets) {
-        return std::unexpected(assets.error());
-    }
+    TRY_ASSIGN(auto assets, store::list_assets(db, k_kind, all_versions, include_archived));
     std::vector<EnvironmentRecord> records;
-    for (auto& asset : *assets) {
-        auto record = from_asset(std::move(asset));
-        if (!record) {
-            return std::unexpected(record.error());
-        }
-        records.push_back(std::move(*record));
+    for (auto& asset : assets) {
+        TRY_ASSIGN(auto record, from_asset(std::move(asset)));
+        records.push_back(std::move(record));
     }
     return records;
 }

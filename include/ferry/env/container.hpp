@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ferry/core/error.hpp"
-#include "ferry/env/command.hpp"
+#include "ferry/core/runner.hpp"
 
 // A job's process in a container: the `docker run` line, and finding, stopping and removing
 // the containers of a run by their labels.

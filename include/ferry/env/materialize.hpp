@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "ferry/core/error.hpp"
-#include "ferry/env/command.hpp"
+#include "ferry/core/runner.hpp"
 #include "ferry/env/definition.hpp"
 #include "ferry/store/blob_store.hpp"
 
@@ -27,9 +27,13 @@ struct MaterializeContext {
     std::function<void(const std::string&)> note;  // progress, one line each
 };
 
+// How a materialization went: it was there, was built, or its image was pulled.
+enum class CacheOutcome { hit, built, pulled };
+[[nodiscard]] std::string_view cache_outcome_name(CacheOutcome outcome);
+
 struct Materialized {
     std::string location;  // the venv or conda directory, or the image
-    std::string cache;     // "hit", "built" or "pulled"
+    CacheOutcome cache = CacheOutcome::hit;
     double seconds = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../fake_runner.hpp"
 #include "ferry/env/container.hpp"
 
 namespace ferry::env {
@@ -16,38 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Records every command; answers scripted exit codes and stdout per subcommand (argv[1]).
-class FakeRunner final : public Runner {
-public:
-    Result<int> run(const Command& command, int /*output_fd*/,
-                    const KeepGoing& /*keep_going*/) override {
-        commands.push_back(command);
-        return code_of(command);
-    }
-    Result<std::string> capture(const Command& command, int /*output_fd*/) override {
-        commands.push_back(command);
-        if (const int code = code_of(command); code != 0) {
-            return fail("{} {} exited with {}", command.argv.at(0), command.argv.at(1), code);
-        }
-        auto found = captured.find(command.argv.at(1));
-        return found == captured.end() ? std::string() : found->second;
-    }
-    std::optional<fs::path> find_program(std::string_view name) const override {
-        return fs::path("/usr/bin") / name;
-    }
-    std::optional<std::string> variable(std::string_view /*name*/) const override {
-        return std::nullopt;
-    }
-
-    std::vector<Command> commands;
-    std::map<std::string, int> codes;             // by subcommand
-    std::map<std::string, std::string> captured;  // stdout by subcommand
-
-private:
-    int code_of(const Command& command) const {
-        auto found = codes.find(command.argv.at(1));
-        return found == codes.end() ? 0 : found->second;
-    }
+// Finds every program.
+struct FakeRunner : test::FakeRunner {
+    FakeRunner() { every_program = true; }
 };
 
 ContainerRun request() {
@@ -177,7 +149,7 @@ TEST(EnvContainer, ArgvUsesTheEngineGiven) {
 
 TEST(EnvContainer, RunContainersParsesIdsAndFiltersByBothLabels) {
     FakeRunner runner;
-    runner.captured["ps"] = "0123abcd\n\n4567ef01\n";
+    runner.captured["docker ps"] = "0123abcd\n\n4567ef01\n";
     auto ids = run_containers(runner, "docker", "brave_fox_1", "/ws/root");
     ASSERT_TRUE(ids) << ids.error().message;
     EXPECT_THAT(*ids, ElementsAre("0123abcd", "4567ef01"));
@@ -201,7 +173,7 @@ TEST(EnvContainer, RunContainersNoneIsEmpty) {
 
 TEST(EnvContainer, RunContainersEngineFailureIsAnError) {
     FakeRunner runner;
-    runner.codes["ps"] = 1;
+    runner.codes["docker ps"] = 1;
     EXPECT_FALSE(run_containers(runner, "docker", "r", "/ws"));
 }
 
@@ -217,7 +189,7 @@ TEST(EnvContainer, StopGivesTheGraceAndNamesEveryId) {
 
 TEST(EnvContainer, FailedStopIsAnError) {
     FakeRunner runner;
-    runner.codes["stop"] = 1;
+    runner.codes["podman stop"] = 1;
     auto stopped = stop_containers(runner, "podman", {"aaa"}, 10, -1);
     ASSERT_FALSE(stopped);
     EXPECT_EQ(stopped.error().message, "podman stop exited with 1");
@@ -234,7 +206,7 @@ TEST(EnvContainer, RemoveForcesEveryId) {
 
 TEST(EnvContainer, FailedRemovalIsAnError) {
     FakeRunner runner;
-    runner.codes["rm"] = 1;
+    runner.codes["docker rm"] = 1;
     auto removed = remove_containers(runner, "docker", {"aaa"}, -1);
     ASSERT_FALSE(removed);
     EXPECT_THAT(removed.error().message, HasSubstr("rm exited with 1"));

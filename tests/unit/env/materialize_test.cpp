@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../fake_runner.hpp"
 #include "../test_support.hpp"
 #include "ferry/env/materialize.hpp"
 #include "ferry/store/workspace.hpp"
@@ -24,6 +25,7 @@
 namespace ferry::env {
 namespace {
 
+using test::FakeRunner;
 using test::TempDir;
 using test::write_text;
 using ::testing::Contains;
@@ -34,115 +36,6 @@ using ::testing::StartsWith;
 
 constexpr std::string_view k_now = "2026-01-01T00:00:00.000Z";
 constexpr std::string_view k_password = "s3cret-Pa55word";
-
-// Records every command; answers exit codes scripted per "program subcommand" (or program);
-// does what the real tools would leave behind (a venv or conda prefix directory).
-class FakeRunner final : public Runner {
-public:
-    // "python3 venv", "python pip", "docker image", "micromamba create", "mamba env": the
-    // program's file name and the first word after it that is not an option.
-    static std::string key_of(const std::vector<std::string>& argv) {
-        std::string key = fs::path(argv.at(0)).filename().string();
-        for (std::size_t i = 1; i < argv.size(); ++i) {
-            if (!argv[i].starts_with("-")) {
-                key += " " + argv[i];
-                break;
-            }
-        }
-        return key;
-    }
-
-    Result<int> run(const Command& command, int output_fd,
-                    const KeepGoing& /*keep_going*/) override {
-        const std::string key = key_of(command.argv);
-        int code = 0;
-        std::function<void(const Command&)> hook;
-        {
-            std::lock_guard lock(m_mutex);
-            commands.push_back(command);
-            code = code_of(key, command.argv.at(0));
-            hook = on_run;
-            if (auto out = outputs.find(key); out != outputs.end() && output_fd >= 0) {
-                std::ignore = ::write(output_fd, out->second.data(), out->second.size());
-            }
-        }
-        simulate(command, key);
-        if (hook) {
-            hook(command);
-        }
-        return code;
-    }
-
-    Result<std::string> capture(const Command& command, int /*output_fd*/) override {
-        std::lock_guard lock(m_mutex);
-        commands.push_back(command);
-        const std::string key = key_of(command.argv);
-        if (const int code = code_of(key, command.argv.at(0)); code != 0) {
-            return fail("{} exited with {}", key, code);
-        }
-        auto found = captured.find(key);
-        return found == captured.end() ? std::string() : found->second;
-    }
-
-    std::optional<fs::path> find_program(std::string_view name) const override {
-        if (programs.contains(std::string(name))) {
-            return (bin.empty() ? fs::path("/usr/bin") : bin) / name;
-        }
-        return std::nullopt;
-    }
-
-    std::optional<std::string> variable(std::string_view name) const override {
-        if (auto found = variables.find(std::string(name)); found != variables.end()) {
-            return found->second;
-        }
-        return std::nullopt;
-    }
-
-    // The commands whose key is `key`.
-    std::vector<Command> with_key(const std::string& key) const {
-        std::vector<Command> found;
-        for (const auto& command : commands) {
-            if (key_of(command.argv) == key) {
-                found.push_back(command);
-            }
-        }
-        return found;
-    }
-
-    std::vector<Command> commands;
-    std::map<std::string, int> codes;
-    std::map<std::string, std::string> outputs;
-    std::map<std::string, std::string> captured;
-    std::set<std::string> programs;
-    fs::path bin;  // where the programs are said to be; empty: /usr/bin
-    std::map<std::string, std::string> variables;
-    std::function<void(const Command&)> on_run;
-
-private:
-    int code_of(const std::string& key, const std::string& program) const {
-        if (auto found = codes.find(key); found != codes.end()) {
-            return found->second;
-        }
-        if (auto found = codes.find(fs::path(program).filename().string()); found != codes.end()) {
-            return found->second;
-        }
-        return 0;
-    }
-
-    static void simulate(const Command& command, const std::string& key) {
-        std::error_code ec;
-        const auto& argv = command.argv;
-        if (key == "python3 venv") {
-            fs::create_directories(fs::path(argv.back()) / "bin", ec);
-        }
-        if (auto prefix = std::ranges::find(argv, "--prefix");
-            prefix != argv.end() && prefix + 1 != argv.end()) {
-            fs::create_directories(fs::path(*(prefix + 1)) / "bin", ec);
-        }
-    }
-
-    mutable std::mutex m_mutex;
-};
 
 std::vector<std::string> words(std::initializer_list<std::string> list) {
     return list;
@@ -263,7 +156,7 @@ TEST_F(EnvMaterialize, HostRunsNothing) {
     auto made = make(Environment{});
     ASSERT_TRUE(made) << made.error().message;
     EXPECT_EQ(made->location, "host");
-    EXPECT_EQ(made->cache, "hit");
+    EXPECT_EQ(made->cache, CacheOutcome::hit);
     EXPECT_TRUE(m_runner.commands.empty());
 }
 
@@ -280,7 +173,7 @@ TEST_F(EnvMaterialize, VenvIsBuiltOnceThenAHit) {
     };
     auto first = make(environment);
     ASSERT_TRUE(first) << first.error().message;
-    EXPECT_EQ(first->cache, "built");
+    EXPECT_EQ(first->cache, CacheOutcome::built);
     EXPECT_EQ(first->location, dir.string());
     ASSERT_EQ(m_runner.commands.size(), 2U);
     EXPECT_EQ(m_runner.commands[0].argv, words({"python3", "-m", "venv", dir.string()}));
@@ -296,7 +189,7 @@ TEST_F(EnvMaterialize, VenvIsBuiltOnceThenAHit) {
 
     auto second = make(environment);
     ASSERT_TRUE(second) << second.error().message;
-    EXPECT_EQ(second->cache, "hit");
+    EXPECT_EQ(second->cache, CacheOutcome::hit);
     EXPECT_EQ(second->location, dir.string());
     EXPECT_EQ(m_runner.commands.size(), 2U) << "a cache hit ran a command";
 }
@@ -328,14 +221,14 @@ TEST_F(EnvMaterialize, VenvIsMadeAgainWhenPython3Changes) {
     m_notes.clear();
     auto again = make(environment);
     ASSERT_TRUE(again) << again.error().message;
-    EXPECT_EQ(again->cache, "built");
+    EXPECT_EQ(again->cache, CacheOutcome::built);
     EXPECT_EQ(m_runner.with_key("python3 venv").size(), 1U);
     EXPECT_THAT(m_notes, Contains("the host's python3 changed since this venv was made"));
     EXPECT_EQ(read(prefix_of(environment) / ".ferry-ready"),
               venv_marker(environment, 1'800'000'000));
     auto hit = make(environment);
     ASSERT_TRUE(hit) << hit.error().message;
-    EXPECT_EQ(hit->cache, "hit");
+    EXPECT_EQ(hit->cache, CacheOutcome::hit);
 }
 
 TEST_F(EnvMaterialize, CondaPrefixMarkerDoesNotDependOnPython3) {
@@ -346,7 +239,7 @@ TEST_F(EnvMaterialize, CondaPrefixMarkerDoesNotDependOnPython3) {
     set_python_mtime(1'800'000'000);
     auto again = make(environment);
     ASSERT_TRUE(again) << again.error().message;
-    EXPECT_EQ(again->cache, "hit");
+    EXPECT_EQ(again->cache, CacheOutcome::hit);
 }
 
 TEST_F(EnvMaterialize, VenvWithoutRequirementsHasNoPipStep) {
@@ -355,7 +248,7 @@ TEST_F(EnvMaterialize, VenvWithoutRequirementsHasNoPipStep) {
         m_runner.commands.clear();
         auto made = make(environment);
         ASSERT_TRUE(made) << made.error().message;
-        EXPECT_EQ(made->cache, "built");
+        EXPECT_EQ(made->cache, CacheOutcome::built);
         ASSERT_EQ(m_runner.commands.size(), 1U) << "requirements '" << requirements << "'";
         EXPECT_EQ(m_runner.commands[0].argv.at(0), "python3");
         EXPECT_TRUE(fs::exists(prefix_of(environment) / ".ferry-ready"));
@@ -385,7 +278,7 @@ TEST_F(EnvMaterialize, VenvFailingPipRemovesTheDirectoryAndBuildsAgainNextTime) 
     m_runner.commands.clear();
     auto again = make(environment);
     ASSERT_TRUE(again) << again.error().message;
-    EXPECT_EQ(again->cache, "built");
+    EXPECT_EQ(again->cache, CacheOutcome::built);
     EXPECT_EQ(m_runner.commands.size(), 2U);
     EXPECT_TRUE(fs::exists(dir / ".ferry-ready"));
 }
@@ -421,7 +314,7 @@ TEST_F(EnvMaterialize, AHalfMadeDirectoryIsReplaced) {
     write_text(dir / "leftover.txt", "from a killed build\n");
     auto made = make(environment);
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "built");
+    EXPECT_EQ(made->cache, CacheOutcome::built);
     EXPECT_FALSE(fs::exists(dir / "leftover.txt"));
 }
 
@@ -446,7 +339,7 @@ TEST_F(EnvMaterialize, TwoAtOnceBuildOnceAndTheOtherHits) {
             }
             auto made = materialize(environment, made_with);
             if (made) {
-                caches[t] = made->cache;
+                caches[t] = std::string(cache_outcome_name(made->cache));
             } else {
                 errors[t] = made.error().message;
             }
@@ -479,7 +372,7 @@ TEST_F(EnvMaterialize, CondaUsesMicromambaFirst) {
     m_runner.on_run = [&](const Command& command) { file_at_create = read(command.argv.back()); };
     auto made = make(environment);
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "built");
+    EXPECT_EQ(made->cache, CacheOutcome::built);
     EXPECT_EQ(made->location, dir.string());
     ASSERT_EQ(m_runner.commands.size(), 1U);
     EXPECT_EQ(m_runner.commands[0].argv, words({"micromamba", "create", "--yes", "--prefix",
@@ -490,7 +383,7 @@ TEST_F(EnvMaterialize, CondaUsesMicromambaFirst) {
 
     auto again = make(environment);
     ASSERT_TRUE(again) << again.error().message;
-    EXPECT_EQ(again->cache, "hit");
+    EXPECT_EQ(again->cache, CacheOutcome::hit);
     EXPECT_EQ(m_runner.commands.size(), 1U);
 }
 
@@ -538,7 +431,7 @@ TEST_F(EnvMaterialize, ImagePresentIsAHit) {
     m_runner.programs = {"docker"};
     auto made = make(image_environment());
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "hit");
+    EXPECT_EQ(made->cache, CacheOutcome::hit);
     EXPECT_EQ(made->location, "alpine:3.19");
     ASSERT_EQ(m_runner.commands.size(), 1U);
     EXPECT_EQ(m_runner.commands[0].argv,
@@ -551,7 +444,7 @@ TEST_F(EnvMaterialize, ImageAbsentIsPulled) {
     m_runner.codes["docker image"] = 1;
     auto made = make(image_environment());
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "pulled");
+    EXPECT_EQ(made->cache, CacheOutcome::pulled);
     EXPECT_EQ(made->location, "alpine:3.19");
     ASSERT_EQ(m_runner.commands.size(), 2U);
     EXPECT_EQ(m_runner.commands[1].argv, words({"docker", "pull", "alpine:3.19"}));
@@ -601,7 +494,7 @@ TEST_F(EnvMaterialize, BuildContextIsMaterializedBuiltAndRemoved) {
     };
     auto made = make(environment);
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "built");
+    EXPECT_EQ(made->cache, CacheOutcome::built);
     EXPECT_EQ(made->location, "ferry-env:" + hash16);
     ASSERT_EQ(m_runner.commands.size(), 2U);
     EXPECT_EQ(m_runner.commands[0].argv,
@@ -633,7 +526,7 @@ TEST_F(EnvMaterialize, BuiltImagePresentIsAHit) {
     m_runner.programs = {"docker"};
     auto made = make(environment);
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "hit");
+    EXPECT_EQ(made->cache, CacheOutcome::hit);
     EXPECT_EQ(made->location, "ferry-env:" + environment.hash.substr(0, 16));
     EXPECT_EQ(m_runner.commands.size(), 1U);
 }
@@ -716,7 +609,7 @@ TEST_F(EnvMaterialize, RegistryLoginGetsThePasswordOnStdinOnly) {
     };
     auto made = make(environment);
     ASSERT_TRUE(made) << made.error().message;
-    EXPECT_EQ(made->cache, "pulled");
+    EXPECT_EQ(made->cache, CacheOutcome::pulled);
 
     const auto logins = m_runner.with_key("docker login");
     ASSERT_EQ(logins.size(), 1U);

@@ -237,10 +237,10 @@ TEST_F(EnvRegistry, AutoVersionCountsArchivedVersions) {
 // Environments share the assets table with other kinds; a name of another kind is not theirs.
 TEST_F(EnvRegistry, OtherKindsOfAssetsAreKeptApart) {
     store::AssetRecord data;
-    data.kind = "data";
+    data.kind = store::AssetKind::data;
     data.name = "demo";
     data.version = "5";
-    auto stored = store::create_asset(db(), data, "dataset", k_now);
+    auto stored = store::create_asset(db(), data, k_now);
     ASSERT_TRUE(stored) << stored.error().message;
     EXPECT_FALSE(find("demo").has_value());
     EXPECT_FALSE(find("demo", "5").has_value());
@@ -248,7 +248,7 @@ TEST_F(EnvRegistry, OtherKindsOfAssetsAreKeptApart) {
     EXPECT_EQ(create("demo", "5"), "5");
     EXPECT_EQ(list(true, true), (std::vector<std::string>{"demo:1", "demo:5"}));
     EXPECT_EQ(archive("demo", ""), 2);
-    auto still = store::find_asset(db(), "data", "demo", "");
+    auto still = store::find_asset(db(), store::AssetKind::data, "demo", "");
     ASSERT_TRUE(still) << still.error().message;
     ASSERT_TRUE(still->has_value());
     EXPECT_FALSE((*still)->archived);
