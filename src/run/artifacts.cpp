@@ -62,12 +62,9 @@ Result<snapshot::ManifestEntry> store_one(const store::BlobStore& blobs, const F
     if (!fd || ::fstat(fd.get(), &st) != 0) {
         return fail("cannot read {}: {}", file.source.string(), util::errno_text(errno));
     }
-    auto stored = blobs.put_copy(fd.get(), file.source.string(), util::Durable::no);
-    if (!stored) {
-        return std::unexpected(stored.error());
-    }
-    return snapshot::ManifestEntry{(st.st_mode & 0111) != 0 ? "100755" : "100644", stored->size,
-                                   stored->sha256, file.path, ""};
+    TRY_ASSIGN(auto stored, blobs.put_copy(fd.get(), file.source.string(), util::Durable::no));
+    return snapshot::ManifestEntry{(st.st_mode & 0111) != 0 ? "100755" : "100644", stored.size,
+                                   stored.sha256, file.path, ""};
 }
 
 // A parent of `path` below `root` that is a link (or not a directory) would let a write
@@ -115,6 +112,87 @@ std::optional<std::string> file_digest(const fs::path& path) {
     }
 }
 
+// Refuses a destination that would land outside `directory`, through "..", a link on the way
+// or, for a link entry, a target that climbs out.
+Result<void> check_destination(const fs::path& directory, const snapshot::ManifestEntry& entry,
+                               const std::string& relative) {
+    if (!snapshot::is_safe_relative_path(relative)) {
+        return fail("refusing to write '{}': it would land outside {}", relative,
+                    directory.string());
+    }
+    TRY(check_parents(directory, relative));
+    if (entry.is_link()) {
+        // A link stays inside: relative, and not climbing above the directory.
+        const fs::path resolved =
+            (fs::path(relative).parent_path() / entry.target).lexically_normal();
+        if (fs::path(entry.target).is_absolute() || resolved.empty() || *resolved.begin() == "..") {
+            return fail("refusing to write the link '{}' -> '{}': it leads outside {}", relative,
+                        entry.target, directory.string());
+        }
+    }
+    return {};
+}
+
+// What is at an entry's destination already, and whether it may be replaced.
+enum class Existing { none, same, replaceable, conflict };
+
+Existing existing_at(const snapshot::ManifestEntry& entry, const fs::path& target,
+                     Overwrite overwrite) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(target, ec);
+    if (status.type() == fs::file_type::not_found) {
+        return Existing::none;
+    }
+    if (entry.is_link()) {
+        if (status.type() == fs::file_type::symlink &&
+            fs::read_symlink(target, ec) == fs::path(entry.target)) {
+            return Existing::same;
+        }
+        return overwrite == Overwrite::no || status.type() == fs::file_type::directory
+                   ? Existing::conflict
+                   : Existing::replaceable;
+    }
+    if (status.type() == fs::file_type::regular && file_digest(target) == entry.sha256) {
+        return Existing::same;
+    }
+    return overwrite == Overwrite::no || status.type() != fs::file_type::regular
+               ? Existing::conflict
+               : Existing::replaceable;
+}
+
+// Writes one entry at `relative` below `directory`: the link, or a copy of its blob through a
+// temporary file, checked against its hash before it is renamed into place.
+Result<void> write_entry(const store::BlobStore& blobs, const snapshot::ManifestEntry& entry,
+                         const fs::path& directory, const std::string& relative) {
+    const fs::path target = directory / relative;
+    TRY(util::create_directories(target.parent_path(), 0755));
+    TRY(check_parents(directory, relative));
+    if (entry.is_link()) {
+        std::error_code ec;
+        fs::remove(target, ec);  // an other link or file, with --overwrite
+        fs::create_symlink(entry.target, target, ec);
+        if (ec) {
+            return fail("cannot make the link {}: {}", target.string(), ec.message());
+        }
+        return {};
+    }
+    util::Fd source(::open(blobs.path_of(entry.sha256).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!source) {
+        return fail("artifact {} is missing from the store ({}): {}", entry.path,
+                    blobs.path_of(entry.sha256).string(), util::errno_text(errno));
+    }
+    TRY_ASSIGN(auto temp, util::TempFile::create_in(target.parent_path(),
+                                                    entry.mode == "100755" ? 0755 : 0644));
+    TRY(util::copy_contents(source.get(), temp.fd(), entry.path));
+    if (file_digest(temp.path()) != entry.sha256) {
+        return fail(
+            "{}: the copy does not match its recorded sha256 {}; the store may be "
+            "damaged",
+            target.string(), entry.sha256);
+    }
+    return temp.commit_rename(target, util::Durable::no);
+}
+
 }  // namespace
 
 Result<ArtifactSet> collect_artifacts(store::Workspace& workspace,
@@ -139,46 +217,27 @@ Result<ArtifactSet> collect_artifacts(store::Workspace& workspace,
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return a.path < b.path; });
     set.files = entries.size();
-    if (auto synced = workspace.blobs().sync(); !synced) {
-        return std::unexpected(synced.error());
-    }
+    TRY(workspace.blobs().sync());
     const std::string manifest = snapshot::format_manifest(entries);
     auto& db = workspace.db();
-    auto recorded = db.transaction([&]() -> Result<void> {
-        auto stmt =
-            db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) VALUES (?1, ?2, ?3)");
-        if (!stmt) {
-            return std::unexpected(stmt.error());
-        }
+    TRY(db.transaction([&]() -> Result<void> {
+        // One statement for every blob: outputs can hold many files.
+        TRY_ASSIGN(auto stmt, db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) "
+                                         "VALUES (?1, ?2, ?3)"));
         for (const auto& entry : entries) {
-            stmt->reset()
-                .bind(1, entry.sha256)
-                .bind(2, static_cast<std::int64_t>(entry.size))
-                .bind(3, now);
-            if (auto ran = stmt->run(); !ran) {
-                return ran;
-            }
+            TRY(stmt.reset().bind_all(entry.sha256, entry.size, now).run());
         }
-        auto blob = workspace.put_blob_bytes(manifest, now);
-        if (!blob) {
-            return std::unexpected(blob.error());
-        }
-        set.id = blob->sha256;
+        TRY_ASSIGN(auto blob, workspace.put_blob_bytes(manifest, now));
+        set.id = blob.sha256;
         return {};
-    });
-    if (!recorded) {
-        return std::unexpected(recorded.error());
-    }
+    }));
     return set;
 }
 
 Result<std::vector<snapshot::ManifestEntry>> read_artifacts(const store::BlobStore& blobs,
                                                             std::string_view id) {
-    auto text = util::read_file(blobs.path_of(id));
-    if (!text) {
-        return std::unexpected(text.error());
-    }
-    auto entries = snapshot::parse_manifest(*text);
+    TRY_ASSIGN(auto text, util::read_file(blobs.path_of(id)));
+    auto entries = snapshot::parse_manifest(text);
     if (!entries) {
         return std::unexpected(with_context(entries.error(), fmt::format("artifacts {}", id)));
     }
@@ -194,47 +253,13 @@ Result<DownloadResult> download_entries(
     std::vector<std::string> conflicts;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& [entry, relative] = entries[i];
-        if (!snapshot::is_safe_relative_path(relative)) {
-            return fail("refusing to write '{}': it would land outside {}", relative,
-                        directory.string());
-        }
-        if (auto parents = check_parents(directory, relative); !parents) {
-            return std::unexpected(parents.error());
-        }
+        TRY(check_destination(directory, entry, relative));
         const fs::path target = directory / relative;
-        if (entry.is_link()) {
-            // A link stays inside: relative, and not climbing above the directory.
-            const fs::path resolved =
-                (fs::path(relative).parent_path() / entry.target).lexically_normal();
-            if (fs::path(entry.target).is_absolute() || resolved.empty() ||
-                *resolved.begin() == "..") {
-                return fail("refusing to write the link '{}' -> '{}': it leads outside {}",
-                            relative, entry.target, directory.string());
-            }
-        }
-        std::error_code ec;
-        const auto status = fs::symlink_status(target, ec);
-        if (status.type() == fs::file_type::not_found) {
-            continue;
-        }
-        if (entry.is_link()) {
-            if (status.type() == fs::file_type::symlink &&
-                fs::read_symlink(target, ec) == fs::path(entry.target)) {
-                needed[i] = false;
-                ++result.unchanged;
-            } else if (overwrite == Overwrite::no || status.type() == fs::file_type::directory) {
-                conflicts.push_back(target.string());
-            }
-            continue;
-        }
-        if (status.type() == fs::file_type::regular) {
-            if (file_digest(target) == entry.sha256) {
-                needed[i] = false;
-                ++result.unchanged;
-                continue;
-            }
-        }
-        if (overwrite == Overwrite::no || status.type() != fs::file_type::regular) {
+        const Existing existing = existing_at(entry, target, overwrite);
+        if (existing == Existing::same) {
+            needed[i] = false;
+            ++result.unchanged;
+        } else if (existing == Existing::conflict) {
             conflicts.push_back(target.string());
         }
     }
@@ -247,51 +272,12 @@ Result<DownloadResult> download_entries(
                                  : std::string());
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (!needed[i]) {
-            continue;
-        }
         const auto& [entry, relative] = entries[i];
-        const fs::path target = directory / relative;
-        if (auto made = util::create_directories(target.parent_path(), 0755); !made) {
-            return std::unexpected(made.error());
-        }
-        if (auto parents = check_parents(directory, relative); !parents) {
-            return std::unexpected(parents.error());
-        }
-        if (entry.is_link()) {
-            std::error_code ec;
-            fs::remove(target, ec);  // an other link or file, with --overwrite
-            fs::create_symlink(entry.target, target, ec);
-            if (ec) {
-                return fail("cannot make the link {}: {}", target.string(), ec.message());
-            }
+        if (needed[i]) {
+            TRY(write_entry(blobs, entry, directory, relative));
             ++result.files;
-            continue;
+            result.bytes += entry.is_link() ? 0 : entry.size;
         }
-        util::Fd source(::open(blobs.path_of(entry.sha256).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!source) {
-            return fail("artifact {} is missing from the store ({}): {}", entry.path,
-                        blobs.path_of(entry.sha256).string(), util::errno_text(errno));
-        }
-        auto temp =
-            util::TempFile::create_in(target.parent_path(), entry.mode == "100755" ? 0755 : 0644);
-        if (!temp) {
-            return std::unexpected(temp.error());
-        }
-        if (auto copied = util::copy_contents(source.get(), temp->fd(), entry.path); !copied) {
-            return std::unexpected(copied.error());
-        }
-        if (file_digest(temp->path()) != entry.sha256) {
-            return fail(
-                "{}: the copy does not match its recorded sha256 {}; the store may be "
-                "damaged",
-                target.string(), entry.sha256);
-        }
-        if (auto committed = temp->commit_rename(target, util::Durable::no); !committed) {
-            return std::unexpected(committed.error());
-        }
-        ++result.files;
-        result.bytes += entry.size;
     }
     return result;
 }

@@ -33,41 +33,21 @@ ComputeRecord from_row(const store::Statement& stmt) {
 }  // namespace
 
 Result<std::optional<ComputeRecord>> find_compute(store::Database& db, std::string_view name) {
-    auto stmt = db.prepare("SELECT name, type, spec, created_at FROM computes WHERE name = ?1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    if (*row) {
-        return std::optional<ComputeRecord>{from_row(*stmt)};
-    }
-    if (name == k_local_compute) {
+    TRY_ASSIGN(auto found,
+               db.query_one("SELECT name, type, spec, created_at FROM computes WHERE name = ?1",
+                            from_row, name));
+    if (!found && name == k_local_compute) {
         return std::optional<ComputeRecord>{implicit_local()};
     }
-    return std::optional<ComputeRecord>{};
+    return found;
 }
 
 Result<std::vector<ComputeRecord>> list_computes(store::Database& db) {
-    auto stmt = db.prepare(
-        "SELECT name, type, spec, created_at FROM computes ORDER BY name != 'local', name");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    std::vector<ComputeRecord> computes;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            break;
-        }
-        computes.push_back(from_row(*stmt));
-    }
+    TRY_ASSIGN(
+        auto computes,
+        db.query_all(
+            "SELECT name, type, spec, created_at FROM computes ORDER BY name != 'local', name",
+            from_row));
     if (computes.empty() || computes.front().name != k_local_compute) {
         computes.insert(computes.begin(), implicit_local());
     }
@@ -80,54 +60,24 @@ Result<ComputeRecord> insert_compute(store::Database& db, const spec::ComputeSpe
     if (!spec.max_concurrent_runs && spec.type == "local") {
         json["max_concurrent_runs"] = 1;
     }
-    auto done = db.transaction([&]() -> Result<void> {
-        auto existing = db.prepare("SELECT 1 FROM computes WHERE name = ?1");
-        if (!existing) {
-            return std::unexpected(existing.error());
-        }
-        existing->bind(1, spec.name);
-        auto row = existing->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (*row) {
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto existing, db.query_one("SELECT 1 FROM computes WHERE name = ?1",
+                                               store::first_integer, spec.name));
+        if (existing) {
             return fail("compute '{}' already exists (delete it first to change it)", spec.name);
         }
-        auto stmt = db.prepare(
-            "INSERT INTO computes(name, type, spec, created_at) VALUES (?1, ?2, ?3, ?4)");
-        if (!stmt) {
-            return std::unexpected(stmt.error());
-        }
-        stmt->bind(1, spec.name).bind(2, spec.type).bind(3, json.dump()).bind(4, now);
-        return stmt->run();
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
-    auto found = find_compute(db, spec.name);
-    if (!found) {
-        return std::unexpected(found.error());
-    }
-    return std::move(**found);
+        return db.execute(
+            "INSERT INTO computes(name, type, spec, created_at) VALUES (?1, ?2, ?3, ?4)", spec.name,
+            spec.type, json.dump(), now);
+    }));
+    TRY_ASSIGN(auto found, find_compute(db, spec.name));
+    return std::move(*found);
 }
 
 Result<bool> delete_compute(store::Database& db, std::string_view name) {
-    auto stmt = db.prepare("DELETE FROM computes WHERE name = ?1 RETURNING name");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    const bool deleted = *row;
-    if (deleted) {
-        if (auto rest = stmt->step(); !rest) {
-            return std::unexpected(rest.error());
-        }
-    }
-    return deleted;
+    TRY_ASSIGN(auto deleted, db.query_all("DELETE FROM computes WHERE name = ?1 RETURNING name",
+                                          store::first_text, name));
+    return !deleted.empty();
 }
 
 }  // namespace ferry::run

@@ -4,17 +4,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <set>
+#include <stdexcept>
 
 #include "ferry/util/fd.hpp"
+#include "ferry/util/text.hpp"
 
 namespace ferry::run {
 
 nlohmann::ordered_json DistributionPlan::to_json() const {
     nlohmann::ordered_json json;
-    json["type"] = type;
+    json["type"] = spec::name_of(type);
     json["processes"] = processes;
     json["workers"] = workers;
     json["parameter_servers"] = parameter_servers;
@@ -26,7 +26,12 @@ nlohmann::ordered_json DistributionPlan::to_json() const {
 
 DistributionPlan DistributionPlan::from_json(const nlohmann::ordered_json& json) {
     DistributionPlan plan;
-    plan.type = json.value("type", std::string());
+    const std::string type = json.value("type", std::string());
+    const auto known = spec::parse_distribution_type(type);
+    if (!known) {
+        throw std::invalid_argument(fmt::format("unknown distribution type '{}'", type));
+    }
+    plan.type = *known;
     plan.processes = json.value("processes", std::int64_t{1});
     plan.workers = json.value("workers", std::int64_t{1});
     plan.parameter_servers = json.value("parameter_servers", std::int64_t{0});
@@ -117,12 +122,9 @@ Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
                                          const std::function<int()>& pick_port) {
     const std::int64_t ranks = plan.ranks();
     if (ranks < 1) {
-        return usage_error("distribution '{}' asks for no process", plan.type);
+        return usage_error("distribution '{}' asks for no process", spec::name_of(plan.type));
     }
-    auto slices = gpu_slices(plan.gpus, plan.gpus_per_instance, ranks);
-    if (!slices) {
-        return std::unexpected(slices.error());
-    }
+    TRY_ASSIGN(auto slices, gpu_slices(plan.gpus, plan.gpus_per_instance, ranks));
     // Distinct ports, even should the kernel offer one twice.
     std::set<int> taken;
     auto port = [&]() -> Result<int> {
@@ -135,14 +137,11 @@ Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
         return fail("cannot find a free TCP port for the distribution's rendezvous");
     };
     std::vector<RankPlan> planned;
-    if (plan.type == "tensorflow") {
+    if (plan.type == spec::DistributionType::tensorflow) {
         std::vector<std::string> addresses;
         for (std::int64_t i = 0; i < ranks; ++i) {
-            auto chosen = port();
-            if (!chosen) {
-                return std::unexpected(chosen.error());
-            }
-            addresses.push_back(fmt::format("127.0.0.1:{}", *chosen));
+            TRY_ASSIGN(auto chosen, port());
+            addresses.push_back(fmt::format("127.0.0.1:{}", chosen));
         }
         const auto cluster = tf_cluster(addresses, plan.workers);
         for (std::int64_t rank = 0; rank < ranks; ++rank) {
@@ -151,29 +150,21 @@ Result<std::vector<RankPlan>> plan_ranks(const DistributionPlan& plan,
             one.environment["TF_CONFIG"] = tf_config(cluster, task);
             planned.push_back(std::move(one));
         }
-    } else if (plan.type == "pytorch") {
-        auto master = port();
-        if (!master) {
-            return std::unexpected(master.error());
-        }
+    } else if (plan.type == spec::DistributionType::pytorch) {
+        TRY_ASSIGN(auto master, port());
         for (std::int64_t rank = 0; rank < ranks; ++rank) {
             RankPlan one{rank, "", rank, {}, rank_log(rank)};
-            one.environment = torch_variables("127.0.0.1", *master, ranks, rank, rank, ranks, 0);
+            one.environment = torch_variables("127.0.0.1", master, ranks, rank, rank, ranks, 0);
             planned.push_back(std::move(one));
         }
-    } else if (plan.type == "mpi") {
+    } else {
         for (std::int64_t rank = 0; rank < ranks; ++rank) {
             planned.push_back({rank, "", rank, {}, rank_log(rank)});  // mpirun sets OMPI_*
         }
-    } else {
-        return usage_error(
-            "distribution type '{}' is not supported (use mpi, pytorch or "
-            "tensorflow)",
-            plan.type);
     }
     for (std::size_t i = 0; i < planned.size(); ++i) {
-        if (!(*slices)[i].empty()) {
-            planned[i].environment["CUDA_VISIBLE_DEVICES"] = (*slices)[i];
+        if (!(slices)[i].empty()) {
+            planned[i].environment["CUDA_VISIBLE_DEVICES"] = (slices)[i];
         }
     }
     return planned;
@@ -196,28 +187,21 @@ int free_port() {
     return ntohs(address.sin_port);
 }
 
-std::vector<std::string> discover_gpus() {
+std::vector<std::string> discover_gpus(Runner& runner) {
     std::vector<std::string> gpus;
-    if (::access("/usr/bin/nvidia-smi", X_OK) != 0 &&
-        ::access("/usr/local/bin/nvidia-smi", X_OK) != 0) {
+    if (!runner.find_program("nvidia-smi")) {
         return gpus;
     }
-    FILE* pipe = ::popen("nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null", "r");
-    if (pipe == nullptr) {
+    auto listed = runner.capture(
+        {{"nvidia-smi", "--query-gpu=index", "--format=csv,noheader"}, {}, "", {}}, -1);
+    if (!listed) {
         return gpus;
     }
-    std::array<char, 64> line{};
-    while (std::fgets(line.data(), line.size(), pipe) != nullptr) {
-        std::string index(line.data());
-        while (!index.empty() && (index.back() == '\n' || index.back() == ' ')) {
-            index.pop_back();
+    for (const auto line : util::lines(*listed)) {
+        const auto index = util::trim(line);
+        if (!index.empty() && index.find_first_not_of("0123456789") == std::string_view::npos) {
+            gpus.emplace_back(index);
         }
-        if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos) {
-            gpus.push_back(index);
-        }
-    }
-    if (::pclose(pipe) != 0) {
-        gpus.clear();
     }
     return gpus;
 }

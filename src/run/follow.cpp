@@ -17,35 +17,29 @@ namespace ferry::run {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // The run's status, after ending the run when its supervisor is gone (checked each second).
 Result<Status> refresh(store::Workspace& workspace, std::string_view name,
-                       const FollowOptions& options, Clock::time_point& last_reap) {
-    if (Clock::now() - last_reap >= milliseconds(1000)) {
-        last_reap = Clock::now();
-        if (auto reaped = reap_lost_runs(workspace, options.now, name); !reaped) {
-            return std::unexpected(reaped.error());
+                       const FollowOptions& options, Steady::time_point& last_reap) {
+    if (Steady::now() - last_reap >= milliseconds(1000)) {
+        last_reap = Steady::now();
+        if (options.seams != nullptr) {
+            TRY(reap_lost_runs(workspace, *options.seams, name));
         }
     }
-    auto status = find_status(workspace.db(), name);
+    TRY_ASSIGN(auto status, find_status(workspace.db(), name));
     if (!status) {
-        return std::unexpected(status.error());
-    }
-    if (!*status) {
         return fail("run {} was deleted while being followed", name);
     }
-    return **status;
+    return *status;
 }
 
 // The whole record, once the run has ended.
 Result<std::optional<RunRecord>> ended_record(store::Workspace& workspace, std::string_view name) {
-    auto run = get_run(workspace.db(), name, workspace.name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    return std::optional<RunRecord>{std::move(*run)};
+    TRY_ASSIGN(auto run, get_run(workspace.db(), name, workspace.name()));
+    return std::optional<RunRecord>{std::move(run)};
 }
 
 void report(const FollowOptions& options, std::optional<Status>& seen, Status status) {
@@ -83,18 +77,15 @@ std::size_t tail_offset(std::string_view text, std::size_t lines) {
 
 Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::string_view name,
                                               const FollowOptions& options) {
-    auto last_reap = Clock::time_point{};
+    auto last_reap = Steady::time_point{};
     std::optional<Status> seen;
     // Short runs are common (CI smoke tests): look often at first, then less and less.
-    const auto began = Clock::now();
+    const auto began = Steady::now();
     auto pause = milliseconds(10);
     for (;;) {
-        auto status = refresh(workspace, name, options, last_reap);
-        if (!status) {
-            return std::unexpected(status.error());
-        }
-        report(options, seen, *status);
-        if (is_terminal(*status)) {
+        TRY_ASSIGN(auto status, refresh(workspace, name, options, last_reap));
+        report(options, seen, status);
+        if (is_terminal(status)) {
             return ended_record(workspace, name);
         }
         for (auto slept = milliseconds(0); slept < pause; slept += milliseconds(10)) {
@@ -103,7 +94,7 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
             }
             std::this_thread::sleep_for(milliseconds(10));
         }
-        if (Clock::now() - began > milliseconds(500)) {
+        if (Steady::now() - began > milliseconds(500)) {
             pause = std::min(pause * 2, milliseconds(100));
         }
     }
@@ -166,18 +157,15 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                                             std::ostream& out, std::optional<std::size_t> tail,
                                             const FollowOptions& options,
                                             const std::vector<LogSource>& sources) {
-    auto last_reap = Clock::time_point{};
-    auto last_check = Clock::time_point{};
+    auto last_reap = Steady::time_point{};
+    auto last_check = Steady::time_point{};
     std::optional<Status> seen;
     bool ended = false;
-    auto started = get_run(workspace.db(), name, workspace.name());
-    if (!started) {
-        return std::unexpected(started.error());
-    }
+    TRY_ASSIGN(auto started, get_run(workspace.db(), name, workspace.name()));
     std::vector<Followed> logs;
     for (const auto& source : sources) {
         logs.push_back(
-            {{started->directory / source.path, source.prefix, source.optional}, {}, {}, true});
+            {{started.directory / source.path, source.prefix, source.optional}, {}, {}, true});
     }
     const auto all_open = [&] {
         return std::all_of(logs.begin(), logs.end(),
@@ -193,19 +181,16 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             }
             return std::optional<RunRecord>{};
         }
-        if (Clock::now() - last_check >= milliseconds(200) || !all_open()) {
-            last_check = Clock::now();
-            auto status = refresh(workspace, name, options, last_reap);
-            if (!status) {
-                return std::unexpected(status.error());
-            }
-            report(options, seen, *status);
+        if (Steady::now() - last_check >= milliseconds(200) || !all_open()) {
+            last_check = Steady::now();
+            TRY_ASSIGN(auto status, refresh(workspace, name, options, last_reap));
+            report(options, seen, status);
             for (auto& log : logs) {
                 if (!log.fd) {
                     log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
                 }
             }
-            ended = is_terminal(*status);  // then drain what is left and stop
+            ended = is_terminal(status);  // then drain what is left and stop
         }
         bool got_any = false;
         for (auto& log : logs) {

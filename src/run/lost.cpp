@@ -4,9 +4,8 @@
 
 #include <chrono>
 
-#include "ferry/env/container.hpp"
-#include "ferry/env/materialize.hpp"
 #include "ferry/run/artifacts.hpp"
+#include "ferry/run/launcher.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 
@@ -62,76 +61,48 @@ std::vector<ArtifactSource> artifact_sources(const RunRecord& run) {
     return sources;
 }
 
-Result<int> reap_lost_runs(store::Workspace& workspace, const std::function<Stamp()>& now,
-                           std::string_view name) {
-    Result<std::vector<RunRecord>> runs = std::vector<RunRecord>{};
+namespace {
+
+Result<std::vector<RunRecord>> candidates(store::Database& db, std::string_view name) {
     if (name.empty()) {
-        runs = unfinished_runs(workspace.db());
-    } else if (auto one = find_run(workspace.db(), name); !one) {
-        runs = std::unexpected(one.error());
-    } else if (*one && !is_terminal((*one)->status)) {
-        runs->push_back(std::move(**one));
+        return unfinished_runs(db);
     }
-    if (!runs) {
-        return std::unexpected(runs.error());
+    TRY_ASSIGN(auto one, find_run(db, name));
+    std::vector<RunRecord> runs;
+    if (one && !is_terminal(one->status)) {
+        runs.push_back(std::move(*one));
     }
-    const std::string machine = machine_id();
+    return runs;
+}
+
+}  // namespace
+
+Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std::string_view name) {
+    TRY_ASSIGN(const auto runs, candidates(workspace.db(), name));
     int reaped = 0;
-    for (const auto& run : *runs) {
-        if (!name.empty() && run.name != name) {
-            continue;
-        }
-        if (supervisor_liveness(run, machine, now().ms) != Liveness::lost) {
+    for (const auto& run : runs) {
+        // A supervisor looking for lost runs is alive: its own run is not one of them.
+        const bool own = run.supervisor_pid == seams.host.pid && run.boot_id == seams.host.machine;
+        if (own || supervisor_liveness(run, seams.host.machine, seams.clock.stamp().ms) !=
+                       Liveness::lost) {
             continue;
         }
         // Whatever the job left running goes; nothing supervises it any more.
         terminate_all([&] { return run_processes(run); }, std::chrono::milliseconds(0), {});
-        if (run.runtime == env::kind_name(env::Kind::docker)) {
-            // Its containers too: they are not its processes.
-            auto runner = env::SystemRunner::from_process();
-            if (const auto engine = env::container_engine(runner)) {
-                if (auto ids =
-                        env::run_containers(runner, *engine, run.name, workspace.root().string())) {
-                    std::ignore = env::remove_containers(runner, *engine, *ids, -1);
-                }
-            }
-        }
-        if (run.scheduler.is_object() && run.scheduler.value("type", "") == "slurm") {
-            // Its Slurm job would run on unwatched: Slurm ends it (SIGKILL to every step). A
-            // supervisor that died inside sbatch never learnt the id: the job has the run's
-            // name.
-            auto runner = env::SystemRunner::from_process();
-            if (run.scheduler.contains("job_id") && run.scheduler["job_id"].is_string()) {
-                const std::string job = run.scheduler["job_id"].get<std::string>();
-                std::ignore =
-                    runner.run({{"scancel", "--full", "--signal=KILL", job}, {}, "", {}}, -1, {});
-                std::ignore = runner.run({{"scancel", job}, {}, "", {}}, -1, {});
-            } else {
-                std::ignore = runner.run(
-                    {{"scancel", "--name=" + run.name, "--user=" + std::to_string(::getuid())},
-                     {},
-                     "",
-                     {}},
-                    -1, {});
-            }
-        }
-        Ending ending;
-        ending.status = Status::failed;
-        ending.reason = EndReason::infrastructure;
-        ending.error = run.supervisor_pid ? fmt::format(
-                                                "supervisor lost (pid {} is gone or the machine "
-                                                "restarted); logs and outputs so far are kept",
-                                                *run.supervisor_pid)
-                                          : std::string("supervisor lost: it never started");
-        auto collected = collect_artifacts(workspace, artifact_sources(run), now().text);
-        if (collected) {
+        launcher_of_run(workspace.db(), run, seams)->abandon(run);
+        const std::string error = run.supervisor_pid
+                                      ? fmt::format(
+                                            "supervisor lost (pid {} is gone or the machine "
+                                            "restarted); logs and outputs so far are kept",
+                                            *run.supervisor_pid)
+                                      : std::string("supervisor lost: it never started");
+        Ending ending = Ending::infrastructure(error);
+        if (auto collected =
+                collect_artifacts(workspace, artifact_sources(run), seams.clock.stamp().text)) {
             ending.artifacts = collected->id;
         }
-        auto ended = finish(workspace.db(), run.name, ending, now());
-        if (!ended) {
-            return std::unexpected(ended.error());
-        }
-        reaped += *ended ? 1 : 0;
+        TRY_ASSIGN(const bool ended, finish(workspace.db(), run.name, ending, seams.clock.stamp()));
+        reaped += ended ? 1 : 0;
     }
     return reaped;
 }

@@ -92,112 +92,6 @@ bool needs_quotes(std::string_view word) {
 
 }  // namespace
 
-Json Plan::to_json() const {
-    Json json;
-    json["command"] = command;
-    json["environment"] = Json::object();
-    for (const auto& [key, value] : environment) {
-        json["environment"][key] = value;
-    }
-    json["inputs"] = Json::array();
-    for (const auto& input : inputs) {
-        Json planned = {{"name", input.name},
-                        {"type", input.type},
-                        {"mode", input.mode},
-                        {"source", input.source.string()},
-                        {"target", input.target.string()}};
-        if (!input.asset_kind.empty()) {
-            planned["asset"] = {{"kind", input.asset_kind},
-                                {"name", input.asset_name},
-                                {"version", input.asset_version},
-                                {"content", input.content}};
-        }
-        json["inputs"].push_back(std::move(planned));
-    }
-    json["outputs"] = Json::array();
-    for (const auto& output : outputs) {
-        Json planned = {{"name", output.name},
-                        {"type", output.type},
-                        {"directory", output.directory.string()},
-                        {"target", output.target.string()}};
-        if (!output.asset_name.empty()) {
-            planned["register_as"] = {{"name", output.asset_name},
-                                      {"version", output.asset_version}};
-        }
-        json["outputs"].push_back(std::move(planned));
-    }
-    json["distribution"] = distribution ? distribution->to_json() : Json(nullptr);
-    json["timeout"] = timeout ? Json(*timeout) : Json(nullptr);
-    json["notes"] = notes;
-    json["job_environment"] = job_environment ? job_environment->to_json() : Json(nullptr);
-    json["shm_size"] = shm_size;
-    json["docker_args"] = docker_args;
-    json["instances"] = instances;
-    json["gpus_per_instance"] = gpus_per_instance ? Json(*gpus_per_instance) : Json(nullptr);
-    return json;
-}
-
-Result<Plan> Plan::from_json(const Json& json) {
-    try {
-        Plan plan;
-        plan.command = json.at("command").get<std::string>();
-        for (const auto& [key, value] : json.at("environment").items()) {
-            plan.environment[key] = value.get<std::string>();
-        }
-        for (const auto& input : json.at("inputs")) {
-            InputPlan planned;
-            planned.name = input.at("name");
-            planned.type = input.at("type");
-            planned.mode = input.at("mode");
-            planned.source = input.at("source").get<std::string>();
-            planned.target = input.at("target").get<std::string>();
-            if (input.contains("asset")) {
-                const auto& asset = input["asset"];
-                planned.asset_kind = asset.at("kind");
-                planned.asset_name = asset.at("name");
-                planned.asset_version = asset.at("version");
-                planned.content = asset.at("content");
-            }
-            plan.inputs.push_back(std::move(planned));
-        }
-        for (const auto& output : json.at("outputs")) {
-            OutputPlan planned;
-            planned.name = output.at("name");
-            planned.type = output.at("type");
-            planned.directory = output.at("directory").get<std::string>();
-            planned.target = output.at("target").get<std::string>();
-            if (output.contains("register_as")) {
-                planned.asset_name = output["register_as"].at("name");
-                planned.asset_version = output["register_as"].at("version");
-            }
-            plan.outputs.push_back(std::move(planned));
-        }
-        if (json.contains("distribution") && json["distribution"].is_object()) {
-            plan.distribution = DistributionPlan::from_json(json["distribution"]);
-        }
-        if (!json.at("timeout").is_null()) {
-            plan.timeout = json.at("timeout").get<std::int64_t>();
-        }
-        plan.notes = json.value("notes", std::vector<std::string>{});
-        if (json.contains("job_environment") && json["job_environment"].is_object()) {
-            auto environment = env::Environment::from_json(json["job_environment"]);
-            if (!environment) {
-                return std::unexpected(environment.error());
-            }
-            plan.job_environment = std::move(*environment);
-        }
-        plan.shm_size = json.value("shm_size", std::string());
-        plan.docker_args = json.value("docker_args", std::vector<std::string>{});
-        plan.instances = json.value("instances", std::int64_t{1});
-        if (json.contains("gpus_per_instance") && json["gpus_per_instance"].is_number_integer()) {
-            plan.gpus_per_instance = json["gpus_per_instance"].get<std::int64_t>();
-        }
-        return plan;
-    } catch (const std::exception& e) {
-        return fail("the run's recorded plan is damaged: {}", e.what());
-    }
-}
-
 std::map<std::string, std::string> job_variables(const Plan& plan,
                                                  std::map<std::string, std::string> base,
                                                  const std::map<std::string, std::string>& extra,
@@ -219,71 +113,145 @@ std::map<std::string, std::string> job_variables(const Plan& plan,
     return base;
 }
 
-Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) {
+namespace {
+
+// What the compute cannot do, refused in the job's words.
+Result<void> plan_compute(const spec::CommandJob& job, const PlanRequest& request) {
     const std::string& file = request.file;
-    if (job.resources.instance_count > 1 && !request.cluster) {
+    const ComputeAbilities& compute = request.compute;
+    if (job.resources.instance_count > 1 && !compute.multi_node) {
         return usage_error(
-            "{}: resources.instance_count is {}, but the local compute is one machine; a "
-            "multi-node job needs a Slurm compute",
-            file, job.resources.instance_count);
+            "{}: resources.instance_count is {}, but {} is one machine; a multi-node job needs "
+            "a Slurm compute",
+            file, job.resources.instance_count, compute.label);
     }
-    Plan plan;
-    plan.timeout = job.timeout;
-    plan.instances = job.resources.instance_count;
-    plan.gpus_per_instance = job.resources.gpus_per_instance;
     const bool container = request.runtime == Runtime::from_job && request.environment &&
                            request.environment->kind == env::Kind::docker;
-    if (request.cluster && container) {
+    if (container && !compute.containers) {
         return usage_error(
-            "{}: the environment runs in a container, which a Slurm compute does not start "
-            "(use a venv or conda environment, or --runtime host)",
-            file);
+            "{}: the environment runs in a container, which {} does not start (use a venv or "
+            "conda environment, or --runtime host)",
+            file, compute.label);
     }
+    return {};
+}
+
+Result<void> plan_environment(Plan& plan, const spec::CommandJob& job, const PlanRequest& request) {
     if (request.runtime == Runtime::from_job && request.environment &&
         request.environment->kind != env::Kind::host) {
         plan.job_environment = request.environment;
         plan.shm_size = job.resources.shm_size_text;
         auto words = split_words(job.resources.docker_args);
         if (!words) {
-            return usage_error("{}: resources.docker_args: {}", file, words.error().message);
+            return usage_error("{}: resources.docker_args: {}", request.file,
+                               words.error().message);
         }
         plan.docker_args = std::move(*words);
     } else if (!job.resources.docker_args.empty()) {
         plan.notes.push_back(
             "resources.docker_args is not used: the job does not run in a container");
     }
-    if (request.cluster && job.resources.shm_size_given) {
-        plan.notes.push_back(
-            "resources.shm_size is not used on a Slurm compute: the nodes' /dev/shm is "
-            "what the job gets");
+    if (!request.compute.containers && job.resources.shm_size_given) {
+        plan.notes.push_back(fmt::format(
+            "resources.shm_size is not used on {}: the nodes' /dev/shm is what the job gets",
+            request.compute.label));
     }
+    return {};
+}
+
+// The distribution's processes; the GPUs must exist (a distributed job's ranks get their
+// slices when they start; a scheduler gives each node its GPUs).
+Result<void> plan_processes(Plan& plan, const spec::CommandJob& job, const PlanRequest& request) {
     if (job.distribution) {
         DistributionPlan distribution;
         distribution.type = job.distribution->type;
         distribution.processes = job.distribution->process_count_per_instance;
         distribution.workers = job.distribution->worker_count;
         distribution.parameter_servers = job.distribution->parameter_server_count;
-        distribution.gpus = request.gpus;
+        distribution.gpus = request.gpus.value_or(std::vector<std::string>{});
         distribution.gpus_per_instance = job.resources.gpus_per_instance;
         if (distribution.ranks() < 1) {
-            return usage_error("{}: distribution '{}' asks for no process", file,
-                               distribution.type);
+            return usage_error("{}: distribution '{}' asks for no process", request.file,
+                               spec::name_of(distribution.type));
         }
         plan.distribution = std::move(distribution);
     }
-    // The GPUs must exist; a distributed job's ranks get their slices when they start. On a
-    // cluster Slurm gives each node its GPUs (--gpus-per-node).
-    if (!request.cluster) {
-        auto slices = gpu_slices(request.gpus, job.resources.gpus_per_instance,
+    if (request.gpus) {
+        auto slices = gpu_slices(*request.gpus, job.resources.gpus_per_instance,
                                  plan.distribution ? plan.distribution->ranks() : 1);
         if (!slices) {
-            return usage_error("{}: {}", file, slices.error().message);
+            return usage_error("{}: {}", request.file, slices.error().message);
         }
         if (!plan.distribution && job.resources.gpus_per_instance && !slices->front().empty()) {
             plan.environment["CUDA_VISIBLE_DEVICES"] = slices->front();
         }
     }
-    spec::InterpolationValues values;
+    return {};
+}
+
+// A registered dataset or model: its files appear at the target while Preparing.
+InputPlan asset_input(const spec::InputSpec& input, const ResolvedInput& asset,
+                      const fs::path& inputs_dir) {
+    InputPlan planned;
+    planned.name = input.name;
+    planned.type = input.type;
+    planned.mode = input.mode == spec::InputMode::direct ? spec::InputMode::ro_mount : input.mode;
+    planned.target = inputs_dir / input.name;
+    if (input.type == "uri_file") {
+        planned.target /= asset.file_name;
+    }
+    planned.asset_kind = asset.kind;
+    planned.asset_name = asset.name;
+    planned.asset_version = asset.version;
+    planned.content = asset.content;
+    return planned;
+}
+
+// A local path: checked now, copied or mounted while Preparing (direct: used where it is).
+Result<InputPlan> path_input(const spec::InputSpec& input, const std::string& file,
+                             const fs::path& inputs_dir) {
+    if (input.path->kind != spec::ReferenceKind::local_path) {
+        return usage_error(
+            "{}: input '{}': '{}' is not a local path; register it as a dataset ('ferry "
+            "dataset create --name NAME --path ...') and give azureml:NAME@latest",
+            file, input.name, input.path->text);
+    }
+    const bool model = input.type.ends_with("_model");
+    if (input.type != "uri_file" && input.type != "uri_folder" && !model) {
+        return usage_error(
+            "{}: input '{}': type {} is not supported (use uri_file, "
+            "uri_folder or a model type)",
+            file, input.name, input.type);
+    }
+    const fs::path source = input.path->path;
+    std::error_code ec;
+    const auto status = fs::status(source, ec);
+    if (status.type() == fs::file_type::not_found) {
+        return usage_error("{}: input '{}': {} does not exist", file, input.name, source.string());
+    }
+    const bool folder = input.type == "uri_folder" || (model && fs::is_directory(status));
+    if (!model && folder != fs::is_directory(status)) {
+        return usage_error("{}: input '{}': {} is {}, but the input's type is {}", file, input.name,
+                           source.string(),
+                           fs::is_directory(status) ? "a directory" : "not a directory",
+                           input.type);
+    }
+    InputPlan planned;
+    planned.name = input.name;
+    planned.type = input.type;
+    planned.mode = input.mode;
+    planned.source = source;
+    if (input.mode == spec::InputMode::direct) {
+        planned.target = source;
+    } else {
+        planned.target =
+            folder ? inputs_dir / input.name : inputs_dir / input.name / source.filename();
+    }
+    return planned;
+}
+
+Result<void> plan_inputs(Plan& plan, spec::InterpolationValues& values, const spec::CommandJob& job,
+                         const PlanRequest& request) {
     const fs::path inputs_dir = request.run_directory / "inputs";
     for (const auto& input : job.inputs) {
         if (input.is_literal) {
@@ -295,87 +263,59 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
             values.inputs[input.name] = std::nullopt;
             continue;
         }
-        if (const auto resolved = request.assets.find(input.name);
-            resolved != request.assets.end()) {
-            // A registered dataset or model: its files appear at the target while Preparing.
-            const auto& asset = resolved->second;
-            InputPlan planned;
-            planned.name = input.name;
-            planned.type = input.type;
-            planned.mode = input.mode == "direct" ? "ro_mount" : input.mode;
-            planned.target = inputs_dir / input.name;
-            if (input.type == "uri_file") {
-                planned.target /= asset.file_name;
-            }
-            planned.asset_kind = asset.kind;
-            planned.asset_name = asset.name;
-            planned.asset_version = asset.version;
-            planned.content = asset.content;
-            values.inputs[input.name] = planned.target.string();
-            plan.inputs.push_back(std::move(planned));
-            continue;
-        }
-        if (input.path->kind != spec::ReferenceKind::local_path) {
-            return usage_error(
-                "{}: input '{}': '{}' is not a local path; register it as a dataset ('ferry "
-                "dataset create --name NAME --path ...') and give azureml:NAME@latest",
-                file, input.name, input.path->text);
-        }
-        const bool model = input.type.ends_with("_model");
-        if (input.type != "uri_file" && input.type != "uri_folder" && !model) {
-            return usage_error(
-                "{}: input '{}': type {} is not supported (use uri_file, "
-                "uri_folder or a model type)",
-                file, input.name, input.type);
-        }
-        const fs::path source = input.path->path;
-        std::error_code ec;
-        const auto status = fs::status(source, ec);
-        if (status.type() == fs::file_type::not_found) {
-            return usage_error("{}: input '{}': {} does not exist", file, input.name,
-                               source.string());
-        }
-        const bool folder = input.type == "uri_folder" || (model && fs::is_directory(status));
-        if (!model && folder != fs::is_directory(status)) {
-            return usage_error("{}: input '{}': {} is {}, but the input's type is {}", file,
-                               input.name, source.string(),
-                               fs::is_directory(status) ? "a directory" : "not a directory",
-                               input.type);
-        }
         InputPlan planned;
-        planned.name = input.name;
-        planned.type = input.type;
-        planned.mode = input.mode;
-        planned.source = source;
-        if (input.mode == "direct") {
-            planned.target = source;
+        if (const auto asset = request.assets.find(input.name); asset != request.assets.end()) {
+            planned = asset_input(input, asset->second, inputs_dir);
         } else {
-            planned.target =
-                folder ? inputs_dir / input.name : inputs_dir / input.name / source.filename();
+            TRY_ASSIGN(planned, path_input(input, request.file, inputs_dir));
         }
         values.inputs[input.name] = planned.target.string();
         plan.inputs.push_back(std::move(planned));
     }
+    return {};
+}
+
+Result<void> plan_outputs(Plan& plan, spec::InterpolationValues& values,
+                          const spec::CommandJob& job, const PlanRequest& request) {
     for (const auto& output : job.outputs) {
         if (output.path) {
             return usage_error(
                 "{}: output '{}': a destination path is not supported; ferry stores named "
                 "outputs with the run ('ferry run download RUN --output-name {}')",
-                file, output.name, output.name);
+                request.file, output.name, output.name);
         }
         const fs::path directory = request.run_directory / "named-outputs" / output.name;
         const fs::path target = output.type == "uri_file" ? directory / output.name : directory;
         values.outputs[output.name] = target.string();
-        plan.outputs.push_back(
-            {output.name, output.type, directory, target, output.asset_name, output.asset_version});
+        plan.outputs.push_back({.name = output.name,
+                                .type = output.type,
+                                .directory = directory,
+                                .target = target,
+                                .asset_name = output.asset_name,
+                                .asset_version = output.asset_version});
     }
+    return {};
+}
+
+}  // namespace
+
+Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) {
+    Plan plan;
+    plan.timeout = job.timeout;
+    plan.instances = job.resources.instance_count;
+    plan.gpus_per_instance = job.resources.gpus_per_instance;
+    TRY(plan_compute(job, request));
+    TRY(plan_environment(plan, job, request));
+    TRY(plan_processes(plan, job, request));
+    spec::InterpolationValues values;
+    TRY(plan_inputs(plan, values, job, request));
+    TRY(plan_outputs(plan, values, job, request));
     auto command = spec::expand(job.command, values);
     if (!command) {
-        return usage_error("{}: command, at byte {}: {}", file, command.error().offset,
+        return usage_error("{}: command, at byte {}: {}", request.file, command.error().offset,
                            command.error().message);
     }
     plan.command = std::move(*command);
-
     for (const auto& [key, value] : job.environment_variables) {
         plan.environment[key] = value;
     }

@@ -1,5 +1,6 @@
 #include "ferry/run/record.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace ferry::run {
@@ -69,136 +70,74 @@ RunRecord read_row(const store::Statement& stmt) {
     return run;
 }
 
-Result<std::vector<RunRecord>> read_rows(store::Statement& stmt) {
-    std::vector<RunRecord> runs;
-    for (;;) {
-        auto row = stmt.step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return runs;
-        }
-        runs.push_back(read_row(stmt));
-    }
+// The status column of a row; nullopt for a name no status has.
+std::optional<Status> read_status(const store::Statement& row) {
+    return parse_status(row.text(0));
 }
 
-Result<std::vector<RunRecord>> query(store::Database& db, std::string_view where_and_order,
-                                     const std::function<void(store::Statement&)>& bind = {}) {
-    auto stmt = db.prepare(fmt::format("SELECT {} FROM runs {}", k_columns, where_and_order));
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    if (bind) {
-        bind(*stmt);
-    }
-    return read_rows(*stmt);
+// The runs WHERE/ORDER BY `clause` selects, with `values` bound to its parameters.
+template <typename... Values>
+Result<std::vector<RunRecord>> query(store::Database& db, std::string_view clause,
+                                     const Values&... values) {
+    return db.query_all(fmt::format("SELECT {} FROM runs {}", k_columns, clause), read_row,
+                        values...);
+}
+
+// The first run `clause` selects.
+template <typename... Values>
+Result<std::optional<RunRecord>> query_first(store::Database& db, std::string_view clause,
+                                             const Values&... values) {
+    return db.query_one(fmt::format("SELECT {} FROM runs {}", k_columns, clause), read_row,
+                        values...);
 }
 
 Result<void> add_event(store::Database& db, std::string_view name, Status status, const Stamp& now,
                        std::string_view detail) {
-    auto stmt = db.prepare(
+    return db.execute(
         "INSERT INTO run_events(run, status, at, detail) "
-        "SELECT seq, ?2, ?3, ?4 FROM runs WHERE name = ?1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name).bind(2, status_name(status)).bind(3, now.text).bind(4, detail);
-    return stmt->run();
+        "SELECT seq, ?2, ?3, ?4 FROM runs WHERE name = ?1",
+        name, status_name(status), now.text, detail);
 }
 
 // The status of a run inside a transaction; nullopt when there is no such run.
 Result<std::optional<Status>> current_status(store::Database& db, std::string_view name) {
-    auto stmt = db.prepare("SELECT status FROM runs WHERE name = ?1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    if (!*row) {
-        return std::optional<Status>{};
-    }
-    return parse_status(stmt->text(0));
-}
-
-Result<void> exec_bound(store::Database& db, std::string_view sql,
-                        const std::function<void(store::Statement&)>& bind) {
-    auto stmt = db.prepare(sql);
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    bind(*stmt);
-    return stmt->run();
+    TRY_ASSIGN(auto status,
+               db.query_one("SELECT status FROM runs WHERE name = ?1", read_status, name));
+    return status.value_or(std::nullopt);
 }
 
 // Inside a transaction: the run is Preparing and holds a slot of its compute.
 Result<void> take_slot(store::Database& db, std::string_view name, const Stamp& now) {
-    auto updated =
-        exec_bound(db, "UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1",
-                   [&](store::Statement& s) { s.bind(1, name); });
-    if (!updated) {
-        return updated;
-    }
+    TRY(db.execute("UPDATE runs SET status = 'Preparing', holds_slot = 1 WHERE name = ?1", name));
     return add_event(db, name, Status::preparing, now, "");
 }
 
 }  // namespace
 
 Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp& now) {
-    auto done = db.transaction([&]() -> Result<void> {
-        auto existing = current_status(db, run.name);
-        if (!existing) {
-            return std::unexpected(existing.error());
-        }
-        if (*existing) {
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto existing, current_status(db, run.name));
+        if (existing) {
             return fail("run {} already exists; choose another name", run.name);
         }
-        auto inserted = exec_bound(
-            db,
+        const auto snapshot =
+            run.snapshot.empty() ? std::nullopt : std::optional<std::string_view>(run.snapshot);
+        TRY(db.execute(
             "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, "
             "created_at, created_ms, snapshot, command, spec, plan, directory, submitted_by, "
             "environment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
             "?15)",
-            [&](store::Statement& stmt) {
-                stmt.bind(1, run.name)
-                    .bind(2, run.display_name)
-                    .bind(3, run.experiment)
-                    .bind(4, run.compute)
-                    .bind(5, run.runtime)
-                    .bind(6, status_name(Status::not_started))
-                    .bind(7, now.text)
-                    .bind(8, now.ms);
-                if (run.snapshot.empty()) {
-                    stmt.bind_null(9);
-                } else {
-                    stmt.bind(9, run.snapshot);
-                }
-                stmt.bind(10, run.command)
-                    .bind(11, run.spec.dump())
-                    .bind(12, run.plan.dump())
-                    .bind(13, run.directory.string())
-                    .bind(14, run.submitted_by)
-                    .bind(15, run.environment.dump());
-            });
-        if (!inserted) {
-            return inserted;
-        }
+            run.name, run.display_name, run.experiment, run.compute, run.runtime,
+            status_name(Status::not_started), now.text, now.ms, snapshot, run.command,
+            run.spec.dump(), run.plan.dump(), run.directory.string(), run.submitted_by,
+            run.environment.dump()));
         return add_event(db, run.name, Status::not_started, now, "submitted");
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
-    auto found = find_run(db, run.name);
+    }));
+    TRY_ASSIGN(auto found, find_run(db, run.name));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
         return fail("run {} vanished right after it was recorded", run.name);
     }
-    return **found;
+    return *found;
 }
 
 Result<std::optional<Status>> find_status(store::Database& db, std::string_view name) {
@@ -206,36 +145,19 @@ Result<std::optional<Status>> find_status(store::Database& db, std::string_view 
 }
 
 Result<std::optional<RunRecord>> find_run(store::Database& db, std::string_view name) {
-    auto runs = query(db, "WHERE name = ?1", [&](store::Statement& s) { s.bind(1, name); });
-    if (!runs) {
-        return std::unexpected(runs.error());
-    }
-    if (runs->empty()) {
-        return std::optional<RunRecord>{};
-    }
-    return std::optional<RunRecord>{std::move(runs->front())};
+    return query_first(db, "WHERE name = ?1", name);
 }
 
 Result<RunRecord> get_run(store::Database& db, std::string_view name, std::string_view workspace) {
-    auto found = find_run(db, name);
+    TRY_ASSIGN(auto found, find_run(db, name));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
         return fail("no run named '{}' in workspace '{}' (see 'ferry run list')", name, workspace);
     }
-    return std::move(**found);
+    return std::move(*found);
 }
 
 Result<std::optional<RunRecord>> newest_run(store::Database& db) {
-    auto runs = query(db, "ORDER BY seq DESC LIMIT 1");
-    if (!runs) {
-        return std::unexpected(runs.error());
-    }
-    if (runs->empty()) {
-        return std::optional<RunRecord>{};
-    }
-    return std::optional<RunRecord>{std::move(runs->front())};
+    return query_first(db, "ORDER BY seq DESC LIMIT 1");
 }
 
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
@@ -243,22 +165,11 @@ Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Databas
     const std::string where = "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2)";
     const std::string status =
         filter.status ? std::string(status_name(*filter.status)) : std::string();
-    auto count = db.prepare("SELECT count(*) FROM runs " + where);
-    if (!count) {
-        return std::unexpected(count.error());
-    }
-    count->bind(1, filter.experiment).bind(2, status);
-    if (auto row = count->step(); !row) {
-        return std::unexpected(row.error());
-    }
-    const std::int64_t total = count->integer(0);
-    auto runs = query(db, where + " ORDER BY seq DESC LIMIT ?3", [&](store::Statement& s) {
-        s.bind(1, filter.experiment).bind(2, status).bind(3, filter.limit.value_or(-1));
-    });
-    if (!runs) {
-        return std::unexpected(runs.error());
-    }
-    return std::pair{std::move(*runs), total};
+    TRY_ASSIGN(auto total, db.query_one("SELECT count(*) FROM runs " + where, store::first_integer,
+                                        filter.experiment, status));
+    TRY_ASSIGN(auto runs, query(db, where + " ORDER BY seq DESC LIMIT ?3", filter.experiment,
+                                status, filter.limit.value_or(-1)));
+    return std::pair{std::move(runs), total.value_or(0)};
 }
 
 Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {
@@ -266,214 +177,128 @@ Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {
 }
 
 Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq) {
-    auto stmt =
-        db.prepare("SELECT status, at, detail FROM run_events WHERE run = ?1 ORDER BY rowid");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, seq);
-    std::vector<Event> events;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return events;
-        }
-        events.push_back(
-            {parse_status(stmt->text(0)).value_or(Status::failed), stmt->text(1), stmt->text(2)});
-    }
+    return db.query_all(
+        "SELECT status, at, detail FROM run_events WHERE run = ?1 ORDER BY rowid",
+        [](const store::Statement& row) {
+            return Event{read_status(row).value_or(Status::failed), row.text(1), row.text(2)};
+        },
+        seq);
 }
 
 Result<std::vector<std::string>> run_names(store::Database& db) {
-    auto stmt = db.prepare("SELECT name FROM runs ORDER BY seq DESC");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    std::vector<std::string> names;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return names;
-        }
-        names.push_back(stmt->text(0));
-    }
+    return db.query_all("SELECT name FROM runs ORDER BY seq DESC", store::first_text);
+}
+
+Result<std::vector<std::pair<std::string, Status>>> run_statuses(store::Database& db) {
+    return db.query_all(
+        "SELECT name, status FROM runs ORDER BY seq DESC", [](const store::Statement& row) {
+            return std::pair{row.text(0), parse_status(row.text(1)).value_or(Status::failed)};
+        });
 }
 
 Result<bool> transition(store::Database& db, std::string_view name,
                         std::initializer_list<Status> from, Status to, const Stamp& now,
                         std::string_view detail) {
     bool moved = false;
-    auto done = db.transaction([&]() -> Result<void> {
-        auto status = current_status(db, name);
-        if (!status) {
-            return std::unexpected(status.error());
-        }
-        if (!*status || std::find(from.begin(), from.end(), **status) == from.end()) {
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto status, current_status(db, name));
+        if (!status || std::find(from.begin(), from.end(), *status) == from.end()) {
             return {};
         }
-        const bool starts = to == Status::running;
-        auto updated = exec_bound(
-            db,
-            starts ? "UPDATE runs SET status = ?2, started_at = ?3, started_ms = ?4 WHERE name = ?1"
-                   : "UPDATE runs SET status = ?2 WHERE name = ?1",
-            [&](store::Statement& s) {
-                s.bind(1, name).bind(2, status_name(to));
-                if (starts) {
-                    s.bind(3, now.text).bind(4, now.ms);
-                }
-            });
-        if (!updated) {
-            return updated;
-        }
+        TRY(to == Status::running
+                ? db.execute("UPDATE runs SET status = ?2, started_at = ?3, started_ms = ?4 "
+                             "WHERE name = ?1",
+                             name, status_name(to), now.text, now.ms)
+                : db.execute("UPDATE runs SET status = ?2 WHERE name = ?1", name, status_name(to)));
         moved = true;
         return add_event(db, name, to, now, detail);
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+    }));
     return moved;
 }
 
 Result<bool> finish(store::Database& db, std::string_view name, const Ending& ending,
                     const Stamp& now) {
     bool ended = false;
-    auto done = db.transaction([&]() -> Result<void> {
-        auto status = current_status(db, name);
-        if (!status) {
-            return std::unexpected(status.error());
-        }
-        if (!*status || is_terminal(**status)) {
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto status, current_status(db, name));
+        if (!status || is_terminal(*status)) {
             return {};
         }
-        auto updated =
-            exec_bound(db,
-                       "UPDATE runs SET status = ?2, ended_at = ?3, ended_ms = ?4, exit_code = ?5, "
+        TRY(
+            db.execute("UPDATE runs SET status = ?2, ended_at = ?3, ended_ms = ?4, exit_code = ?5, "
                        "reason = ?6, error = ?7, holds_slot = 0, "
                        "artifacts = CASE WHEN ?8 = '' THEN artifacts ELSE ?8 END WHERE name = ?1",
-                       [&](store::Statement& s) {
-                           s.bind(1, name)
-                               .bind(2, status_name(ending.status))
-                               .bind(3, now.text)
-                               .bind(4, now.ms);
-                           if (ending.exit_code) {
-                               s.bind(5, static_cast<std::int64_t>(*ending.exit_code));
-                           } else {
-                               s.bind_null(5);
-                           }
-                           s.bind(6, reason_name(ending.reason))
-                               .bind(7, ending.error)
-                               .bind(8, ending.artifacts);
-                       });
-        if (!updated) {
-            return updated;
-        }
+                       name, status_name(ending.status), now.text, now.ms, ending.exit_code,
+                       reason_name(ending.reason), ending.error, ending.artifacts));
         ended = true;
         return add_event(db, name, ending.status, now, ending.error);
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+    }));
     return ended;
 }
 
 Result<void> set_supervisor(store::Database& db, std::string_view name, std::int64_t pid,
                             std::string_view boot_id, const Stamp& now) {
-    return exec_bound(db,
-                      "UPDATE runs SET supervisor_pid = ?2, boot_id = ?3, heartbeat_ms = ?4 "
-                      "WHERE name = ?1",
-                      [&](store::Statement& s) {
-                          s.bind(1, name).bind(2, pid).bind(3, boot_id).bind(4, now.ms);
-                      });
+    return db.execute(
+        "UPDATE runs SET supervisor_pid = ?2, boot_id = ?3, heartbeat_ms = ?4 WHERE name = ?1",
+        name, pid, boot_id, now.ms);
 }
 
 Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now) {
-    return exec_bound(db, "UPDATE runs SET heartbeat_ms = ?2 WHERE name = ?1",
-                      [&](store::Statement& s) { s.bind(1, name).bind(2, now.ms); });
+    return db.execute("UPDATE runs SET heartbeat_ms = ?2 WHERE name = ?1", name, now.ms);
 }
 
 Result<void> set_artifacts(store::Database& db, std::string_view name,
                            std::string_view manifest_id) {
-    return exec_bound(db, "UPDATE runs SET artifacts = ?2 WHERE name = ?1",
-                      [&](store::Statement& s) { s.bind(1, name).bind(2, manifest_id); });
+    return db.execute("UPDATE runs SET artifacts = ?2 WHERE name = ?1", name, manifest_id);
 }
 
 Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {
-    return exec_bound(db, "UPDATE runs SET environment = ?2 WHERE name = ?1",
-                      [&](store::Statement& s) { s.bind(1, name).bind(2, environment.dump()); });
+    return db.execute("UPDATE runs SET environment = ?2 WHERE name = ?1", name, environment.dump());
 }
 
 Result<void> set_scheduler(store::Database& db, std::string_view name, const Json& scheduler) {
-    return exec_bound(db, "UPDATE runs SET scheduler = ?2 WHERE name = ?1",
-                      [&](store::Statement& s) { s.bind(1, name).bind(2, scheduler.dump()); });
+    return db.execute("UPDATE runs SET scheduler = ?2 WHERE name = ?1", name, scheduler.dump());
 }
 
 Result<bool> begin_preparing(store::Database& db, std::string_view name, const Stamp& now) {
     bool begun = false;
-    auto done = db.transaction([&]() -> Result<void> {
-        auto status = current_status(db, name);
-        if (!status) {
-            return std::unexpected(status.error());
-        }
-        if (!*status || **status != Status::not_started) {
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto status, current_status(db, name));
+        if (!status || *status != Status::not_started) {
             return {};
         }
         begun = true;
         return take_slot(db, name, now);
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+    }));
     return begun;
 }
 
 Result<void> add_note(store::Database& db, std::string_view name, std::string_view note) {
-    return exec_bound(db, "UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
-                      [&](store::Statement& s) { s.bind(1, name).bind(2, note); });
+    return db.execute("UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
+                      name, note);
 }
 
 Result<Status> request_cancel(store::Database& db, std::string_view name,
                               std::int64_t grace_seconds, const Stamp& now) {
     Status before = Status::not_started;
-    auto done = db.transaction([&]() -> Result<void> {
-        auto status = current_status(db, name);
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto status, current_status(db, name));
         if (!status) {
-            return std::unexpected(status.error());
-        }
-        if (!*status) {
             return fail("no run named '{}'", name);
         }
-        before = **status;
+        before = *status;
         if (is_terminal(before)) {
             return {};
         }
-        if (auto asked =
-                exec_bound(db, "UPDATE runs SET cancel_grace = ?2 WHERE name = ?1",
-                           [&](store::Statement& s) { s.bind(1, name).bind(2, grace_seconds); });
-            !asked) {
-            return asked;
-        }
+        TRY(db.execute("UPDATE runs SET cancel_grace = ?2 WHERE name = ?1", name, grace_seconds));
         if (before == Status::cancel_requested) {
             return {};
         }
-        if (auto updated = exec_bound(db, "UPDATE runs SET status = ?2 WHERE name = ?1",
-                                      [&](store::Statement& s) {
-                                          s.bind(1, name).bind(
-                                              2, status_name(Status::cancel_requested));
-                                      });
-            !updated) {
-            return updated;
-        }
+        TRY(db.execute("UPDATE runs SET status = ?2 WHERE name = ?1", name,
+                       status_name(Status::cancel_requested)));
         return add_event(db, name, Status::cancel_requested, now,
                          fmt::format("grace {} s", grace_seconds));
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+    }));
     return before;
 }
 
@@ -482,22 +307,20 @@ namespace {
 // Whether the queued run may take a slot: fewer than `slots` runs of its compute hold one,
 // and no run of the compute queued before it still waits.
 Result<bool> slot_is_free(store::Database& db, std::string_view name, std::int64_t slots) {
-    auto stmt = db.prepare(
-        "SELECT r.status, "
-        "  (SELECT count(*) FROM runs a WHERE a.compute = r.compute AND a.holds_slot = 1), "
-        "  (SELECT count(*) FROM runs q WHERE q.compute = r.compute AND q.status = 'Queued' "
-        "     AND q.seq < r.seq) "
-        "FROM runs r WHERE r.name = ?1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    return *row && stmt->text(0) == status_name(Status::queued) && stmt->integer(1) < slots &&
-           stmt->integer(2) == 0;
+    TRY_ASSIGN(
+        auto free,
+        db.query_one(
+            "SELECT r.status, "
+            "  (SELECT count(*) FROM runs a WHERE a.compute = r.compute AND a.holds_slot = 1), "
+            "  (SELECT count(*) FROM runs q WHERE q.compute = r.compute AND q.status = 'Queued' "
+            "     AND q.seq < r.seq) "
+            "FROM runs r WHERE r.name = ?1",
+            [slots](const store::Statement& row) {
+                return row.text(0) == status_name(Status::queued) && row.integer(1) < slots &&
+                       row.integer(2) == 0;
+            },
+            name));
+    return free.value_or(false);
 }
 
 }  // namespace
@@ -510,55 +333,36 @@ Result<bool> claim_slot(store::Database& db, std::string_view name, std::int64_t
         return free;
     }
     bool claimed = false;
-    auto done = db.transaction([&]() -> Result<void> {
-        auto again = slot_is_free(db, name, slots);
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto again, slot_is_free(db, name, slots));
         if (!again) {
-            return std::unexpected(again.error());
-        }
-        if (!*again) {
             return {};
         }
         claimed = true;
         return take_slot(db, name, now);
-    });
-    if (!done) {
-        return std::unexpected(done.error());
-    }
+    }));
     return claimed;
 }
 
 Result<std::optional<std::int64_t>> next_queued_supervisor(store::Database& db,
                                                            std::string_view compute) {
-    auto stmt = db.prepare(
+    return db.query_one(
         "SELECT supervisor_pid FROM runs WHERE compute = ?1 AND status = 'Queued' "
-        "AND supervisor_pid IS NOT NULL ORDER BY seq LIMIT 1");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, compute);
-    auto row = stmt->step();
-    if (!row) {
-        return std::unexpected(row.error());
-    }
-    if (!*row) {
-        return std::optional<std::int64_t>{};
-    }
-    return std::optional<std::int64_t>{stmt->integer(0)};
+        "AND supervisor_pid IS NOT NULL ORDER BY seq LIMIT 1",
+        store::first_integer, compute);
 }
 
 Result<ComputeLoad> compute_load(store::Database& db, std::string_view compute) {
-    auto stmt = db.prepare(
-        "SELECT coalesce(sum(holds_slot AND status != 'Queued'), 0), "
-        "coalesce(sum(status = 'Queued'), 0) FROM runs "
-        "WHERE compute = ?1 AND status NOT IN ('Completed', 'Failed', 'Canceled')");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    stmt->bind(1, compute);
-    if (auto row = stmt->step(); !row) {
-        return std::unexpected(row.error());
-    }
-    return ComputeLoad{stmt->integer(0), stmt->integer(1)};
+    TRY_ASSIGN(auto load,
+               db.query_one(
+                   "SELECT coalesce(sum(holds_slot AND status != 'Queued'), 0), "
+                   "coalesce(sum(status = 'Queued'), 0) FROM runs "
+                   "WHERE compute = ?1 AND status NOT IN ('Completed', 'Failed', 'Canceled')",
+                   [](const store::Statement& row) {
+                       return ComputeLoad{row.integer(0), row.integer(1)};
+                   },
+                   compute));
+    return load.value_or(ComputeLoad{});
 }
 
 }  // namespace ferry::run

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "ferry/util/text.hpp"
+
 namespace ferry::run::slurm {
 
 namespace {
@@ -19,27 +21,8 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return value;
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-        text.remove_suffix(1);
-    }
-    while (!text.empty() && (text.front() == '\n' || text.front() == ' ')) {
-        text.remove_prefix(1);
-    }
-    return text;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
-    for (;;) {
-        const auto at = text.find(separator);
-        parts.push_back(text.substr(0, at));
-        if (at == std::string_view::npos) {
-            return parts;
-        }
-        text.remove_prefix(at + 1);
-    }
-}
+using util::split;
+using util::trim;
 
 // KEY=VALUE words of scontrol's one-line output (values hold no spaces, but for a few keys
 // that come last and that are not read here).
@@ -104,7 +87,7 @@ Result<void> check_instances(const Cluster& cluster, std::string_view compute,
 Shape job_shape(const Plan& plan) {
     Shape shape;
     shape.nodes = std::max<std::int64_t>(1, plan.instances);
-    if (plan.distribution && plan.distribution->type == "tensorflow") {
+    if (plan.distribution && plan.distribution->type == spec::DistributionType::tensorflow) {
         shape.tasks = plan.distribution->ranks();
     } else if (plan.distribution) {
         shape.tasks_per_node = std::max<std::int64_t>(1, plan.distribution->processes);
@@ -270,7 +253,7 @@ std::vector<std::pair<std::string, std::string>> parse_sinfo(std::string_view ou
     return nodes;
 }
 
-Json partition_nodes(env::Runner& runner, const Cluster& cluster) {
+Json partition_nodes(Runner& runner, const Cluster& cluster) {
     std::vector<std::string> argv = {"sinfo", "-h", "-N", "-o", "%N|%t"};
     if (!cluster.partition.empty()) {
         argv.push_back("--partition=" + cluster.partition);
@@ -351,11 +334,8 @@ Result<Task> task_of(const std::map<std::string, std::string>& variables) {
     for (auto [field, name] :
          {std::pair{&task.rank, "SLURM_PROCID"}, std::pair{&task.local_rank, "SLURM_LOCALID"},
           std::pair{&task.node, "SLURM_NODEID"}, std::pair{&task.tasks, "SLURM_NTASKS"}}) {
-        auto value = integer(name);
-        if (!value) {
-            return std::unexpected(value.error());
-        }
-        *field = *value;
+        TRY_ASSIGN(auto value, integer(name));
+        *field = value;
     }
     const auto per_node = variables.find("SLURM_TASKS_PER_NODE");
     const auto counts = per_node == variables.end() ? std::vector<std::int64_t>()
@@ -404,24 +384,22 @@ Result<Rendezvous> rendezvous_of(const std::map<std::string, std::string>& varia
 Result<std::map<std::string, std::string>> task_variables(const DistributionPlan& plan,
                                                           const Task& task,
                                                           const Rendezvous& rendezvous) {
-    if (plan.type == "pytorch") {
-        return torch_variables(rendezvous.master_address, rendezvous.master_port, task.tasks,
-                               task.rank, task.local_rank, task.local_tasks, task.node);
+    switch (plan.type) {
+        case spec::DistributionType::pytorch:
+            return torch_variables(rendezvous.master_address, rendezvous.master_port, task.tasks,
+                                   task.rank, task.local_rank, task.local_tasks, task.node);
+        case spec::DistributionType::tensorflow:
+            if (static_cast<std::int64_t>(rendezvous.task_addresses.size()) != task.tasks) {
+                return fail("the batch step gave {} task addresses for {} tasks",
+                            rendezvous.task_addresses.size(), task.tasks);
+            }
+            return std::map<std::string, std::string>{
+                {"TF_CONFIG", tf_config(tf_cluster(rendezvous.task_addresses, plan.workers),
+                                        tf_task(task.rank, plan.workers))}};
+        case spec::DistributionType::mpi:
+            break;
     }
-    if (plan.type == "tensorflow") {
-        if (static_cast<std::int64_t>(rendezvous.task_addresses.size()) != task.tasks) {
-            return fail("the batch step gave {} task addresses for {} tasks",
-                        rendezvous.task_addresses.size(), task.tasks);
-        }
-        return std::map<std::string, std::string>{
-            {"TF_CONFIG", tf_config(tf_cluster(rendezvous.task_addresses, plan.workers),
-                                    tf_task(task.rank, plan.workers))}};
-    }
-    if (plan.type == "mpi") {
-        return std::map<std::string, std::string>{};  // the MPI launcher sets OMPI_*
-    }
-    return usage_error("distribution type '{}' is not supported (use mpi, pytorch or tensorflow)",
-                       plan.type);
+    return std::map<std::string, std::string>{};  // the MPI launcher sets OMPI_*
 }
 
 std::string to_node_path(std::string_view text, const std::string& here, const std::string& there) {

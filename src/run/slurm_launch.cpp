@@ -9,13 +9,15 @@
 #include <cstdio>
 #include <set>
 
-#include "ferry/env/command.hpp"
+#include "ferry/core/context.hpp"
+#include "ferry/core/runner.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/slurm.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 
 namespace ferry::run {
 
@@ -35,20 +37,14 @@ struct LaunchFile {
 
 Result<LaunchFile> read_launch(const fs::path& run_directory) {
     const fs::path path = run_directory / k_slurm_launch_file;
-    auto text = util::read_file(path);
-    if (!text) {
-        return std::unexpected(text.error());
-    }
-    const Json json = Json::parse(*text, nullptr, false);
+    TRY_ASSIGN(auto text, util::read_file(path));
+    const Json json = Json::parse(text, nullptr, false);
     if (!json.is_object() || !json.contains("plan")) {
         return fail("{}: not a launch file of ferry", path.string());
     }
-    auto plan = Plan::from_json(json["plan"]);
-    if (!plan) {
-        return std::unexpected(plan.error());
-    }
+    TRY_ASSIGN(auto plan, Plan::from_json(json["plan"]));
     LaunchFile launch;
-    launch.plan = std::move(*plan);
+    launch.plan = std::move(plan);
     launch.run_directory = json.value("run_directory", run_directory.string());
     launch.working_directory =
         json.value("working_directory", working_directory(run_directory).string());
@@ -105,23 +101,21 @@ void write_exit(const fs::path& run_directory, int code) {
 // The tasks' rendezvous: the first node's address and a port free there (this is the first
 // node: Slurm runs the batch step on it); for tensorflow each task's host:port, the tasks
 // laid out on the nodes in blocks, as srun does by default.
-Result<slurm::Rendezvous> decide_rendezvous(env::Runner& runner, const DistributionPlan* plan) {
+Result<slurm::Rendezvous> decide_rendezvous(Runner& runner, const DistributionPlan* plan) {
     const auto nodelist = runner.variable("SLURM_JOB_NODELIST");
     if (!nodelist || nodelist->empty()) {
         return fail("SLURM_JOB_NODELIST is not set: not inside a Slurm allocation");
     }
-    auto names = runner.capture({{"scontrol", "show", "hostnames", *nodelist}, {}, "", {}}, 2);
-    if (!names) {
-        return std::unexpected(names.error());
-    }
+    TRY_ASSIGN(auto names,
+               runner.capture({{"scontrol", "show", "hostnames", *nodelist}, {}, "", {}}, 2));
     std::vector<std::string> nodes;
-    for (std::size_t at = 0; at < names->size();) {
-        const auto end = names->find('\n', at);
-        std::string name = names->substr(at, end == std::string::npos ? end : end - at);
+    for (std::size_t at = 0; at < names.size();) {
+        const auto end = names.find('\n', at);
+        std::string name = names.substr(at, end == std::string::npos ? end : end - at);
         if (!name.empty()) {
             nodes.push_back(std::move(name));
         }
-        at = end == std::string::npos ? names->size() : end + 1;
+        at = end == std::string::npos ? names.size() : end + 1;
     }
     if (nodes.empty()) {
         return fail("scontrol show hostnames {} named no node", *nodelist);
@@ -145,12 +139,9 @@ Result<slurm::Rendezvous> decide_rendezvous(env::Runner& runner, const Distribut
         }
         return fail("cannot find a free TCP port for the distribution's rendezvous");
     };
-    auto master = port();
-    if (!master) {
-        return std::unexpected(master.error());
-    }
-    rendezvous.master_port = *master;
-    if (plan != nullptr && plan->type == "tensorflow") {
+    TRY_ASSIGN(auto master, port());
+    rendezvous.master_port = master;
+    if (plan != nullptr && plan->type == spec::DistributionType::tensorflow) {
         const auto per_node =
             slurm::tasks_per_node(runner.variable("SLURM_TASKS_PER_NODE").value_or(""));
         if (per_node.size() != nodes.size()) {
@@ -159,12 +150,9 @@ Result<slurm::Rendezvous> decide_rendezvous(env::Runner& runner, const Distribut
         }
         for (std::size_t node = 0; node < nodes.size(); ++node) {
             for (std::int64_t i = 0; i < per_node[node]; ++i) {
-                auto chosen = port();
-                if (!chosen) {
-                    return std::unexpected(chosen.error());
-                }
+                TRY_ASSIGN(auto chosen, port());
                 rendezvous.task_addresses.push_back(
-                    fmt::format("{}:{}", address_of(nodes[node]), *chosen));
+                    fmt::format("{}:{}", address_of(nodes[node]), chosen));
             }
         }
     }
@@ -173,7 +161,7 @@ Result<slurm::Rendezvous> decide_rendezvous(env::Runner& runner, const Distribut
 
 }  // namespace
 
-int slurm_batch(const fs::path& run_directory) {
+int slurm_batch(const fs::path& run_directory, const Environment& environment) {
     const sigset_t signals = block_signals();
     auto launch = read_launch(run_directory);
     if (!launch) {
@@ -181,7 +169,7 @@ int slurm_batch(const fs::path& run_directory) {
         write_exit(run_directory, 125);
         return 125;
     }
-    env::SystemRunner runner = env::SystemRunner::from_process();
+    SystemRunner runner(environment.variables());
     const DistributionPlan* distribution =
         launch->plan.distribution ? &*launch->plan.distribution : nullptr;
     auto rendezvous = decide_rendezvous(runner, distribution);
@@ -191,8 +179,8 @@ int slurm_batch(const fs::path& run_directory) {
         return 125;
     }
     JobProcess step;
-    step.environment = own_environment();
-    if (distribution != nullptr && distribution->type == "mpi") {
+    step.environment = environment.variables();
+    if (distribution != nullptr && distribution->type == spec::DistributionType::mpi) {
         // Open MPI's mpirun finds the allocation's nodes and starts its daemons there with
         // srun; each rank writes its own log and notes its failure, as on one machine.
         const auto text = runner.variable("SLURM_NTASKS").value_or("1");
@@ -217,15 +205,16 @@ int slurm_batch(const fs::path& run_directory) {
         step.environment[key] = value;
     }
     // mpirun's ranks start where it does: in the job's working directory.
-    step.working_directory = distribution != nullptr && distribution->type == "mpi"
-                                 ? launch->working_directory
-                                 : launch->run_directory;
+    step.working_directory =
+        distribution != nullptr && distribution->type == spec::DistributionType::mpi
+            ? launch->working_directory
+            : launch->run_directory;
     step.log = "/dev/stderr";  // the job's output file (system_logs/slurm-ID.txt)
     std::fprintf(stderr, "ferry: starting the tasks: %s (rendezvous %s:%d)\n",
                  step.argv.front().c_str(), rendezvous->master_address.c_str(),
                  rendezvous->master_port);
     std::fflush(stderr);
-    auto pid = start_job_process(step);
+    auto pid = runner.start(step);
     if (!pid) {
         std::fprintf(stderr, "ferry: %s\n", pid.error().message.c_str());
         write_exit(run_directory, 125);
@@ -236,7 +225,7 @@ int slurm_batch(const fs::path& run_directory) {
     return code;
 }
 
-int slurm_task(const fs::path& run_directory) {
+int slurm_task(const fs::path& run_directory, const Environment& environment) {
     const sigset_t signals = block_signals();
     auto launch = read_launch(run_directory);
     if (!launch) {
@@ -244,7 +233,7 @@ int slurm_task(const fs::path& run_directory) {
         return 125;
     }
     const Plan& plan = launch->plan;
-    auto variables = own_environment();
+    auto variables = environment.variables();
     auto task = slurm::task_of(variables);
     if (!task) {
         std::fprintf(stderr, "ferry: %s\n", task.error().message.c_str());
@@ -274,7 +263,8 @@ int slurm_task(const fs::path& run_directory) {
     const auto node = process.environment.contains("SLURMD_NODENAME")
                           ? process.environment.at("SLURMD_NODENAME")
                           : std::string("?");
-    auto pid = start_job_process(process);
+    SystemRunner runner(environment.variables());
+    auto pid = runner.start(process);
     if (!pid) {
         std::fprintf(stderr, "ferry: rank %lld: %s\n", static_cast<long long>(task->rank),
                      pid.error().message.c_str());

@@ -1,13 +1,12 @@
 #include "ferry/run/status.hpp"
 
-#include <array>
-#include <utility>
+#include "ferry/util/names.hpp"
 
 namespace ferry::run {
 
 namespace {
 
-constexpr std::array<std::pair<Status, std::string_view>, 11> k_names = {{
+constexpr util::NameTable<Status, 11> k_names = {{
     {Status::not_started, "NotStarted"},
     {Status::queued, "Queued"},
     {Status::preparing, "Preparing"},
@@ -21,7 +20,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 11> k_names = {{
     {Status::not_responding, "NotResponding"},
 }};
 
-constexpr std::array<std::pair<EndReason, std::string_view>, 5> k_reasons = {{
+constexpr util::NameTable<EndReason, 5> k_reasons = {{
     {EndReason::none, ""},
     {EndReason::job, "job"},
     {EndReason::timeout, "timeout"},
@@ -32,21 +31,11 @@ constexpr std::array<std::pair<EndReason, std::string_view>, 5> k_reasons = {{
 }  // namespace
 
 std::string_view status_name(Status status) {
-    for (const auto& [value, name] : k_names) {
-        if (value == status) {
-            return name;
-        }
-    }
-    return "Unknown";
+    return util::name_in(k_names, status);
 }
 
 std::optional<Status> parse_status(std::string_view name) {
-    for (const auto& [value, text] : k_names) {
-        if (text == name) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return util::parse_in(k_names, name);
 }
 
 bool is_terminal(Status status) {
@@ -59,21 +48,11 @@ std::string_view status_names() {
 }
 
 std::string_view reason_name(EndReason reason) {
-    for (const auto& [value, name] : k_reasons) {
-        if (value == reason) {
-            return name;
-        }
-    }
-    return "";
+    return util::name_in(k_reasons, reason);
 }
 
 EndReason parse_reason(std::string_view name) {
-    for (const auto& [value, text] : k_reasons) {
-        if (text == name) {
-            return value;
-        }
-    }
-    return EndReason::none;
+    return util::parse_in(k_reasons, name).value_or(EndReason::none);
 }
 
 int waited_exit_code(Status status, EndReason reason, std::optional<int> job_code) {

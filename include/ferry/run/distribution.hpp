@@ -10,13 +10,15 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/core/error.hpp"
+#include "ferry/core/runner.hpp"
+#include "ferry/spec/job.hpp"
 
 // Distributed jobs on one machine: which processes a distribution asks for, what each one
 // sees (torchrun's variables, TF_CONFIG, Open MPI's launch), and which GPUs each one gets.
 namespace ferry::run {
 
 struct DistributionPlan {
-    std::string type;            // "pytorch", "tensorflow" or "mpi"
+    spec::DistributionType type = spec::DistributionType::pytorch;
     std::int64_t processes = 1;  // pytorch and mpi: process_count_per_instance
     std::int64_t workers = 1;    // tensorflow
     std::int64_t parameter_servers = 0;
@@ -24,9 +26,10 @@ struct DistributionPlan {
     std::optional<std::int64_t> gpus_per_instance;
 
     [[nodiscard]] std::int64_t ranks() const {
-        return type == "tensorflow" ? workers + parameter_servers : processes;
+        return type == spec::DistributionType::tensorflow ? workers + parameter_servers : processes;
     }
     [[nodiscard]] nlohmann::ordered_json to_json() const;
+    // Throws std::invalid_argument for a type it does not know.
     [[nodiscard]] static DistributionPlan from_json(const nlohmann::ordered_json& json);
 };
 
@@ -73,7 +76,7 @@ struct TfTask {
 [[nodiscard]] int free_port();
 
 // The GPUs nvidia-smi lists on this machine (their indexes), or none.
-[[nodiscard]] std::vector<std::string> discover_gpus();
+[[nodiscard]] std::vector<std::string> discover_gpus(Runner& runner);
 
 // The words that start an MPI job of `processes` ranks running `command` with bash: each
 // rank appends its output to its log in `run_directory`/user_logs, takes its GPU slice (by

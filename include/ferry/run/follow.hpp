@@ -9,6 +9,7 @@
 
 #include "ferry/core/error.hpp"
 #include "ferry/run/record.hpp"
+#include "ferry/run/seams.hpp"
 #include "ferry/store/workspace.hpp"
 
 // Following a run from another process: waiting for its end, and streaming its log live.
@@ -16,7 +17,7 @@ namespace ferry::run {
 
 struct FollowOptions {
     std::function<bool()> interrupted;           // Ctrl-C: stop following, the run goes on
-    std::function<Stamp()> now;                  // the clock of the lost-supervisor check
+    const Seams* seams = nullptr;                // for ending the run if its supervisor is lost
     std::function<void(Status)> status_changed;  // each status seen, the first one included
 };
 

@@ -6,6 +6,7 @@
 
 #include "ferry/core/error.hpp"
 #include "ferry/run/record.hpp"
+#include "ferry/run/seams.hpp"
 #include "ferry/store/workspace.hpp"
 
 // Runs whose supervisor died (killed, or the machine rebooted) are noticed by the next ferry
@@ -33,9 +34,10 @@ enum class Liveness { alive, lost, elsewhere };
 // The sources a run's artifacts are collected from.
 [[nodiscard]] std::vector<struct ArtifactSource> artifact_sources(const RunRecord& run);
 
-// Checks every unfinished run (or only `name`) and ends the lost ones; returns how many.
-[[nodiscard]] Result<int> reap_lost_runs(store::Workspace& workspace,
-                                         const std::function<Stamp()>& now,
+// Checks every unfinished run (or only `name`) and ends the lost ones: what they left running
+// on this machine is stopped, their launcher abandons their job (a container, a Slurm job),
+// their files are stored, and they end Failed "supervisor lost". Returns how many.
+[[nodiscard]] Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams,
                                          std::string_view name = {});
 
 }  // namespace ferry::run

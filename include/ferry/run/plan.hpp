@@ -15,6 +15,7 @@
 #include "ferry/env/definition.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/spec/job.hpp"
+#include "ferry/store/assets.hpp"
 
 // What a submit decides before anything runs: the run's name and experiment, the command
 // with its placeholders replaced, where inputs and outputs go, and the job's variables. The
@@ -27,12 +28,12 @@ using Json = nlohmann::ordered_json;
 struct InputPlan {
     std::string name;
     std::string type;  // uri_file, uri_folder, or a model type
-    std::string mode;  // ro_mount, download or direct
-    fs::path source;   // a local path; for a dataset or a model, set while Preparing
-    fs::path target;   // what the command sees
-    // A registered dataset ("data") or model: its files are the stored manifest `content`
-    // (empty for a URL dataset not fetched yet).
-    std::string asset_kind;
+    spec::InputMode mode = spec::InputMode::ro_mount;
+    fs::path source;  // a local path; for a dataset or a model, set while Preparing
+    fs::path target;  // what the command sees
+    // A registered dataset or model: its files are the stored manifest `content` (empty for
+    // a URL dataset not fetched yet).
+    std::optional<store::AssetKind> asset_kind;
     std::string asset_name;
     std::string asset_version;
     std::string content;
@@ -49,7 +50,7 @@ struct OutputPlan {
 
 // A job input that names a registered dataset or model, as submit found it.
 struct ResolvedInput {
-    std::string kind;  // "data" or "model"
+    store::AssetKind kind = store::AssetKind::data;
     std::string name;
     std::string version;
     std::string content;    // empty for a URL dataset not fetched yet
@@ -79,6 +80,13 @@ struct Plan {
 // said so.
 enum class Runtime { from_job, host };
 
+// What the compute can do, as its launcher says (LauncherTraits).
+struct ComputeAbilities {
+    std::string label;  // for messages: "the local compute", "a Slurm compute"
+    bool multi_node = false;
+    bool containers = true;
+};
+
 struct PlanRequest {
     std::string file;  // for messages: the job file, or "command line"
     std::string run_name;
@@ -86,9 +94,10 @@ struct PlanRequest {
     std::string workspace;  // its name, for FERRY_WORKSPACE
     fs::path run_directory;
     Runtime runtime = Runtime::from_job;
-    std::vector<std::string> gpus;  // the compute's GPU ids
-    // The compute is a cluster (Slurm): its scheduler gives nodes and GPUs; no containers.
-    bool cluster = false;
+    // The compute's GPU ids to share out among the job's processes; nullopt: a scheduler
+    // gives each node its own (--gpus-per-node).
+    std::optional<std::vector<std::string>> gpus;
+    ComputeAbilities compute;
     // The job's environment as the caller resolved it (registered or inline); ignored with
     // Runtime::host.
     std::optional<env::Environment> environment;

@@ -31,9 +31,11 @@ namespace fs = std::filesystem;
     const std::vector<std::string>& entries);
 
 // Starts `argv` as a grandchild in its own session (so it outlives the caller and no
-// terminal signal reaches it), stdin from /dev/null, stdout and stderr appended to `log`.
-// Returns once the program was executed, or with the reason it could not be.
+// terminal signal reaches it) with `environment` (less a job's identity, should the caller
+// be a job), stdin from /dev/null, stdout and stderr appended to `log`. Returns once the
+// program was executed, or with the reason it could not be.
 [[nodiscard]] Result<void> spawn_detached(const std::vector<std::string>& argv,
+                                          const std::map<std::string, std::string>& environment,
                                           const fs::path& log);
 
 // SIGTERM to every process of `signalled()` (asked again and again, so late forks are
@@ -41,26 +43,6 @@ namespace fs = std::filesystem;
 // meanwhile. Returns true when SIGKILL was needed.
 bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,
                    std::chrono::milliseconds grace, const std::function<void()>& reap);
-
-// One process of a job, as the supervisor (or a Slurm task) starts it: `argv` run by
-// `program` in `working_directory`, stdin from /dev/null, stdout and stderr appended to `log`,
-// with exactly `environment`. `mounts` (source, target) are bound read-only in a private mount
-// namespace first (root only).
-struct JobProcess {
-    std::string program;
-    std::vector<std::string> argv;
-    std::map<std::string, std::string> environment;
-    std::vector<std::pair<std::string, std::string>> mounts;
-    fs::path working_directory;
-    fs::path log;
-};
-
-// Forks the process into its own process group (SIGTERM when the caller dies) and returns its
-// pid once it has executed the program, or the step that failed and why.
-[[nodiscard]] Result<pid_t> start_job_process(const JobProcess& process);
-
-// The calling process's environment as a map.
-[[nodiscard]] std::map<std::string, std::string> own_environment();
 
 // The path of the running binary, for re-executing ferry as a supervisor.
 [[nodiscard]] Result<fs::path> own_executable();

@@ -90,6 +90,15 @@ struct Ending {
     std::optional<int> exit_code;
     std::string error;
     std::string artifacts;  // empty: keep what is recorded
+
+    // The job ended by itself with `code`: Completed on 0, else Failed saying `error`.
+    [[nodiscard]] static Ending of_job(int code, std::string error);
+    // Canceled: before it started, or on request (the job's code kept when it had one).
+    [[nodiscard]] static Ending canceled(std::string error, std::optional<int> code = {});
+    // Stopped at limits.timeout.
+    [[nodiscard]] static Ending timed_out(std::int64_t seconds, std::optional<int> code = {});
+    // A failure of ferry or of the compute, not of the job.
+    [[nodiscard]] static Ending infrastructure(std::string error, std::optional<int> code = {});
 };
 
 struct RunFilter {
@@ -115,6 +124,8 @@ struct RunFilter {
 [[nodiscard]] Result<std::vector<RunRecord>> unfinished_runs(store::Database& db);
 [[nodiscard]] Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq);
 [[nodiscard]] Result<std::vector<std::string>> run_names(store::Database& db);
+// Each run's name and status, newest first.
+[[nodiscard]] Result<std::vector<std::pair<std::string, Status>>> run_statuses(store::Database& db);
 
 // Moves the run to `to` when its status is one of `from`; false when it was not.
 [[nodiscard]] Result<bool> transition(store::Database& db, std::string_view name,

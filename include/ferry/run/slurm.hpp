@@ -11,14 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/core/error.hpp"
-#include "ferry/env/command.hpp"
+#include "ferry/core/runner.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/status.hpp"
 
 // Slurm computes: the sbatch a run becomes, what squeue, scontrol and sinfo say, and what
 // each task of the allocation sees. Slurm schedules; ferry prepares, launches, follows and
-// collects. The parsers and builders here are pure; the programs run through env::Runner.
+// collects. The parsers and builders here are pure; the programs run through Runner.
 namespace ferry::run::slurm {
 
 namespace fs = std::filesystem;
@@ -98,7 +98,7 @@ struct Outcome {
 
 // The partition's nodes as sinfo says now: {"total", "by_state": {STATE: N}, "nodes":
 // [{"name", "state"}]}, or {"error"} when sinfo cannot say.
-[[nodiscard]] Json partition_nodes(env::Runner& runner, const Cluster& cluster);
+[[nodiscard]] Json partition_nodes(Runner& runner, const Cluster& cluster);
 
 // SLURM_TASKS_PER_NODE ("2(x3),1") as one count per node.
 [[nodiscard]] std::vector<std::int64_t> tasks_per_node(std::string_view text);

@@ -62,7 +62,7 @@ TEST(RunDistribution, AskingForMoreGpusThanThereAreFails) {
 
 TEST(RunDistribution, PytorchRanksGetTorchrunsVariables) {
     DistributionPlan plan;
-    plan.type = "pytorch";
+    plan.type = spec::DistributionType::pytorch;
     plan.processes = 3;
     auto ranks = plan_ranks(plan, counting_ports());
     ASSERT_TRUE(ranks) << ranks.error().message;
@@ -85,7 +85,7 @@ TEST(RunDistribution, PytorchRanksGetTorchrunsVariables) {
 
 TEST(RunDistribution, TensorflowTasksGetTfConfigWithDistinctPorts) {
     DistributionPlan plan;
-    plan.type = "tensorflow";
+    plan.type = spec::DistributionType::tensorflow;
     plan.workers = 2;
     plan.parameter_servers = 1;
     auto ranks = plan_ranks(plan, counting_ports());
@@ -109,7 +109,7 @@ TEST(RunDistribution, TensorflowTasksGetTfConfigWithDistinctPorts) {
 
 TEST(RunDistribution, TensorflowWithoutParameterServersHasNoPsKey) {
     DistributionPlan plan;
-    plan.type = "tensorflow";
+    plan.type = spec::DistributionType::tensorflow;
     plan.workers = 2;
     auto ranks = plan_ranks(plan, counting_ports());
     ASSERT_TRUE(ranks);
@@ -119,7 +119,7 @@ TEST(RunDistribution, TensorflowWithoutParameterServersHasNoPsKey) {
 
 TEST(RunDistribution, RanksGetTheirGpuSlices) {
     DistributionPlan plan;
-    plan.type = "mpi";
+    plan.type = spec::DistributionType::mpi;
     plan.processes = 2;
     plan.gpus = {"0", "1", "2", "3"};
     auto ranks = plan_ranks(plan, counting_ports());
@@ -130,18 +130,18 @@ TEST(RunDistribution, RanksGetTheirGpuSlices) {
 
 TEST(RunDistribution, NoFreePortFails) {
     DistributionPlan plan;
-    plan.type = "pytorch";
+    plan.type = spec::DistributionType::pytorch;
     auto ranks = plan_ranks(plan, [] { return 0; });
     ASSERT_FALSE(ranks);
     EXPECT_THAT(ranks.error().message, ::testing::HasSubstr("free TCP port"));
 }
 
 TEST(RunDistribution, UnknownTypeAndNoProcessAreRefused) {
-    DistributionPlan ray;
-    ray.type = "ray";
-    EXPECT_FALSE(plan_ranks(ray, counting_ports()));
+    // An unknown type cannot be planned: a recorded one is refused when it is read.
+    EXPECT_THROW(std::ignore = DistributionPlan::from_json({{"type", "ray"}}),
+                 std::invalid_argument);
     DistributionPlan none;
-    none.type = "pytorch";
+    none.type = spec::DistributionType::pytorch;
     none.processes = 0;
     EXPECT_FALSE(plan_ranks(none, counting_ports()));
 }
@@ -191,7 +191,7 @@ TEST(RunDistribution, MpiWrapperSelectsLogGpusAndNotesFailures) {
 
 TEST(RunDistribution, PlanRoundTripsThroughJson) {
     DistributionPlan plan;
-    plan.type = "tensorflow";
+    plan.type = spec::DistributionType::tensorflow;
     plan.workers = 3;
     plan.parameter_servers = 2;
     plan.gpus = {"0", "1"};

@@ -5,9 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../fake_runner.hpp"
 #include "../test_support.hpp"
+#include "fake_launcher.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/follow.hpp"
+#include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
 
 namespace ferry::run {
@@ -68,7 +71,8 @@ protected:
         auto opened = store::Workspace::open("t", m_dir.path());
         ASSERT_TRUE(opened) << opened.error().message;
         m_workspace.emplace(std::move(*opened));
-        m_options.now = [this] { return Stamp{"2026-01-01T00:00:05.000Z", m_now}; };
+        m_clock.stamp_from = [this] { return Stamp{"2026-01-01T00:00:05.000Z", m_now}; };
+        m_options.seams = &m_seams;
         m_options.status_changed = [this](Status status) { m_seen.push_back(status); };
     }
 
@@ -102,6 +106,11 @@ protected:
 
     TempDir m_dir;
     std::optional<store::Workspace> m_workspace;
+    test::FakeClock m_clock;
+    test::FakeRunner m_runner;
+    Host m_host{.machine = machine_id()};
+    SystemLog m_log{nullptr, m_clock};
+    Seams m_seams{m_runner, m_host, m_clock, m_log};
     FollowOptions m_options;
     std::int64_t m_now = k_t0 + 1000;
     std::vector<Status> m_seen;
@@ -231,7 +240,7 @@ TEST(RunFollowSources, OneProcessHasOneLogAndDistributedRunsOnePerRank) {
 
     RunRecord distributed;
     DistributionPlan plan;
-    plan.type = "pytorch";
+    plan.type = spec::DistributionType::pytorch;
     plan.processes = 2;
     distributed.plan = {{"distribution", plan.to_json()}};
     const auto all = log_sources(distributed, std::nullopt);

@@ -10,7 +10,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../fake_runner.hpp"
 #include "../test_support.hpp"
+#include "fake_launcher.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
@@ -229,8 +231,12 @@ protected:
     }
 
     Result<int> reap_at(std::int64_t ms, std::string_view name = {}) {
-        return reap_lost_runs(
-            *m_workspace, [ms] { return at_ms(ms); }, name);
+        test::FakeClock clock;
+        clock.stamp_from = [ms] { return at_ms(ms); };
+        test::FakeRunner runner;
+        const Host host{.machine = machine_id()};
+        SystemLog log(nullptr, clock);
+        return reap_lost_runs(*m_workspace, Seams{runner, host, clock, log}, name);
     }
 
     RunRecord get(const std::string& name) {

@@ -37,6 +37,7 @@ protected:
         made.run_directory = m_run;
         made.runtime = runtime;
         made.gpus = std::move(gpus);
+        made.compute = {.label = "the local compute", .multi_node = false, .containers = true};
         return made;
     }
 
@@ -179,20 +180,20 @@ TEST_F(RunPlan, FolderAndFileInputsWithTheirTargets) {
 
     EXPECT_EQ(plan->inputs[0].name, "folder");
     EXPECT_EQ(plan->inputs[0].type, "uri_folder");
-    EXPECT_EQ(plan->inputs[0].mode, "ro_mount");
+    EXPECT_EQ(plan->inputs[0].mode, spec::InputMode::ro_mount);
     EXPECT_EQ(plan->inputs[0].source, m_data / "folder");
     EXPECT_EQ(plan->inputs[0].target, inputs / "folder");
 
     EXPECT_EQ(plan->inputs[1].name, "file");
     EXPECT_EQ(plan->inputs[1].type, "uri_file");
-    EXPECT_EQ(plan->inputs[1].mode, "ro_mount");
+    EXPECT_EQ(plan->inputs[1].mode, spec::InputMode::ro_mount);
     EXPECT_EQ(plan->inputs[1].source, m_data / "file.csv");
     EXPECT_EQ(plan->inputs[1].target, inputs / "file" / "file.csv");
 
-    EXPECT_EQ(plan->inputs[2].mode, "download");
+    EXPECT_EQ(plan->inputs[2].mode, spec::InputMode::download);
     EXPECT_EQ(plan->inputs[2].target, inputs / "copy" / "raw.bin");
 
-    EXPECT_EQ(plan->inputs[3].mode, "direct");
+    EXPECT_EQ(plan->inputs[3].mode, spec::InputMode::direct);
     EXPECT_EQ(plan->inputs[3].target, m_data / "other");
 
     EXPECT_EQ(plan->command,
@@ -236,7 +237,8 @@ TEST_F(RunPlan, AnUnresolvedRegisteredInputIsRefused) {
 
 TEST_F(RunPlan, AResolvedDatasetInputIsPlannedAtItsTarget) {
     auto with = request();
-    with.assets["data"] = {"data", "mydata", "1", std::string(64, 'c'), "table.csv"};
+    with.assets["data"] = {store::AssetKind::data, "mydata", "1", std::string(64, 'c'),
+                           "table.csv"};
     auto plan = make_plan(load("command: cat ${{inputs.data}}\n"
                                "inputs:\n  data:\n    type: uri_file\n"
                                "    path: azureml:mydata:1\n"),
@@ -246,8 +248,8 @@ TEST_F(RunPlan, AResolvedDatasetInputIsPlannedAtItsTarget) {
     const auto& input = plan->inputs[0];
     EXPECT_EQ(input.target, m_run / "inputs" / "data" / "table.csv");
     EXPECT_EQ(plan->command, "cat " + input.target.string());
-    EXPECT_EQ(input.mode, "ro_mount");
-    EXPECT_EQ(input.asset_kind, "data");
+    EXPECT_EQ(input.mode, spec::InputMode::ro_mount);
+    EXPECT_EQ(input.asset_kind, store::AssetKind::data);
     EXPECT_EQ(input.asset_name, "mydata");
     EXPECT_EQ(input.content, std::string(64, 'c'));
     auto again = Plan::from_json(plan->to_json());
@@ -312,7 +314,7 @@ TEST_F(RunPlan, DistributionIsPlannedWithTheComputesGpus) {
         Runtime::from_job, {"0", "1", "2"});
     ASSERT_TRUE(plan) << plan.error().message;
     ASSERT_TRUE(plan->distribution);
-    EXPECT_EQ(plan->distribution->type, "tensorflow");
+    EXPECT_EQ(plan->distribution->type, spec::DistributionType::tensorflow);
     EXPECT_EQ(plan->distribution->ranks(), 3);
     EXPECT_EQ(plan->distribution->gpus, (std::vector<std::string>{"0", "1", "2"}));
     EXPECT_EQ(plan->distribution->gpus_per_instance, 2);
@@ -424,7 +426,7 @@ TEST_F(RunPlan, JsonRoundTrip) {
     ASSERT_EQ(back->inputs.size(), 1U);
     EXPECT_EQ(back->inputs[0].name, "folder");
     EXPECT_EQ(back->inputs[0].type, "uri_folder");
-    EXPECT_EQ(back->inputs[0].mode, "ro_mount");
+    EXPECT_EQ(back->inputs[0].mode, spec::InputMode::ro_mount);
     EXPECT_EQ(back->inputs[0].source, m_data / "folder");
     EXPECT_EQ(back->inputs[0].target, m_run / "inputs" / "folder");
     ASSERT_EQ(back->outputs.size(), 1U);
@@ -467,7 +469,8 @@ TEST(RunPlanJson, DamagedJsonIsAnError) {
 
 TEST_F(RunPlan, AClusterTakesSeveralNodesAndTheirGpusPerNode) {
     PlanRequest cluster = request();
-    cluster.cluster = true;
+    cluster.gpus = std::nullopt;  // the scheduler gives each node its GPUs
+    cluster.compute = {.label = "a Slurm compute", .multi_node = true, .containers = false};
     auto plan = make_plan(load("command: train\ndistribution:\n  type: pytorch\n"
                                "resources:\n  instance_count: 2\n  gpus_per_instance: 4\n"),
                           cluster);
@@ -484,7 +487,8 @@ TEST_F(RunPlan, AClusterTakesSeveralNodesAndTheirGpusPerNode) {
 
 TEST_F(RunPlan, AClusterNotesAShmSizeTheJobGaveAndRefusesContainers) {
     PlanRequest cluster = request();
-    cluster.cluster = true;
+    cluster.gpus = std::nullopt;  // the scheduler gives each node its GPUs
+    cluster.compute = {.label = "a Slurm compute", .multi_node = true, .containers = false};
     auto plan = make_plan(load("command: train\nresources:\n  shm_size: 8g\n"), cluster);
     ASSERT_TRUE(plan);
     EXPECT_THAT(plan->notes, ::testing::Contains(HasSubstr("resources.shm_size is not used on a "

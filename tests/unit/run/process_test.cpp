@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_support.hpp"
+#include "ferry/core/context.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/util/fs.hpp"
 
@@ -254,8 +255,8 @@ TEST(RunProcess, SpawnDetachedRunsTheProgramWithItsLog) {
     TempDir dir;
     const fs::path log = dir / "log.txt";
     const fs::path done = dir / "done";
-    auto spawned =
-        spawn_detached({"/bin/sh", "-c", "echo out; echo err >&2; : > " + done.string()}, log);
+    auto spawned = spawn_detached({"/bin/sh", "-c", "echo out; echo err >&2; : > " + done.string()},
+                                  Environment::from_process().variables(), log);
     ASSERT_TRUE(spawned) << spawned.error().message;
     ASSERT_TRUE(eventually([&] { return fs::exists(done); }));
     ASSERT_TRUE(eventually([&] {
@@ -275,7 +276,7 @@ TEST(RunProcess, SpawnDetachedDoesNotPassTheJobIdentityOn) {
                                    "echo \"id=${FERRY_RUN_ID-unset} out=${FERRY_OUTPUTS_DIR-unset} "
                                    "kept=${FERRY_UNIT_KEPT-unset}\"; : > " +
                                        done.string()},
-                                  log);
+                                  Environment::from_process().variables(), log);
     ::unsetenv("FERRY_RUN_ID");
     ::unsetenv("FERRY_OUTPUTS_DIR");
     ::unsetenv("FERRY_UNIT_KEPT");
@@ -288,7 +289,7 @@ TEST(RunProcess, SpawnDetachedDoesNotPassTheJobIdentityOn) {
 
 TEST(RunProcess, SpawnDetachedOfAMissingProgramSaysWhy) {
     TempDir dir;
-    auto spawned = spawn_detached({"/nonexistent/program"}, dir / "log.txt");
+    auto spawned = spawn_detached({"/nonexistent/program"}, {}, dir / "log.txt");
     ASSERT_FALSE(spawned);
     EXPECT_EQ(spawned.error().message,
               "cannot start the supervisor /nonexistent/program: No such file or directory");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../fake_runner.hpp"
 #include "ferry/run/slurm.hpp"
 
 namespace ferry::run::slurm {
@@ -13,32 +14,6 @@ namespace {
 
 using Strings = std::vector<std::string>;
 using Variables = std::map<std::string, std::string>;
-
-// A Runner that answers `capture` with a fixed output (or an error) and records the argv.
-class FakeSlurm final : public env::Runner {
-public:
-    Result<int> run(const env::Command& command, int /*output_fd*/,
-                    const env::KeepGoing& /*keep_going*/) override {
-        asked.push_back(command.argv);
-        return 0;
-    }
-    Result<std::string> capture(const env::Command& command, int /*output_fd*/) override {
-        asked.push_back(command.argv);
-        if (!answer) {
-            return fail("sinfo: error: Unable to contact slurm controller");
-        }
-        return *answer;
-    }
-    [[nodiscard]] std::optional<fs::path> find_program(std::string_view name) const override {
-        return fs::path("/usr/bin") / name;
-    }
-    [[nodiscard]] std::optional<std::string> variable(std::string_view /*name*/) const override {
-        return std::nullopt;
-    }
-
-    std::optional<std::string> answer;
-    std::vector<Strings> asked;
-};
 
 Plan plan_of(std::int64_t instances, std::optional<DistributionPlan> distribution = {}) {
     Plan plan;
@@ -48,7 +23,7 @@ Plan plan_of(std::int64_t instances, std::optional<DistributionPlan> distributio
     return plan;
 }
 
-DistributionPlan distribution_of(const std::string& type, std::int64_t processes,
+DistributionPlan distribution_of(spec::DistributionType type, std::int64_t processes,
                                  std::int64_t workers = 1, std::int64_t servers = 0) {
     DistributionPlan plan;
     plan.type = type;
@@ -122,7 +97,7 @@ TEST(SlurmSbatch, MapsResourcesLimitsAndTheComputesOptions) {
     cluster.account = "ml";
     cluster.qos = "high";
     cluster.sbatch_args = {"--exclusive"};
-    Plan plan = plan_of(2, distribution_of("pytorch", 4));
+    Plan plan = plan_of(2, distribution_of(spec::DistributionType::pytorch, 4));
     plan.distribution->gpus_per_instance = 4;
     plan.timeout = 3600;
     const auto argv = sbatch_argv(cluster, plan, submission());
@@ -137,11 +112,13 @@ TEST(SlurmSbatch, MapsResourcesLimitsAndTheComputesOptions) {
 }
 
 TEST(SlurmSbatch, TensorflowAsksForItsTasksInAll) {
-    const auto shape = job_shape(plan_of(2, distribution_of("tensorflow", 1, 3, 1)));
+    const auto shape =
+        job_shape(plan_of(2, distribution_of(spec::DistributionType::tensorflow, 1, 3, 1)));
     EXPECT_EQ(shape.nodes, 2);
     EXPECT_EQ(shape.tasks, 4);
-    const auto argv =
-        sbatch_argv(Cluster{}, plan_of(2, distribution_of("tensorflow", 1, 3, 1)), submission());
+    const auto argv = sbatch_argv(
+        Cluster{}, plan_of(2, distribution_of(spec::DistributionType::tensorflow, 1, 3, 1)),
+        submission());
     EXPECT_THAT(argv, testing::Contains("--ntasks=4"));
     EXPECT_THAT(argv, testing::Not(testing::Contains(testing::StartsWith("--ntasks-per-node"))));
 }
@@ -257,18 +234,20 @@ TEST(SlurmStates, EndsMapToStatusesWithSlurmsWord) {
 }
 
 TEST(SlurmNodes, PartitionNodesCountsStatesFromSinfo) {
-    FakeSlurm runner;
-    runner.answer = "n1|idle\nn2|alloc\nn3|down*\n";
+    test::FakeRunner runner;
+    runner.captured["sinfo"] = "n1|idle\nn2|alloc\nn3|down*\n";
     Cluster cluster;
     cluster.partition = "debug";
     const Json nodes = partition_nodes(runner, cluster);
     EXPECT_EQ(nodes["total"], 3);
     EXPECT_EQ(nodes["by_state"], (Json{{"idle", 1}, {"alloc", 1}, {"down", 1}}));
     EXPECT_EQ(nodes["nodes"][2], (Json{{"name", "n3"}, {"state", "down*"}}));
-    ASSERT_EQ(runner.asked.size(), 1U);
-    EXPECT_EQ(runner.asked[0], (Strings{"sinfo", "-h", "-N", "-o", "%N|%t", "--partition=debug"}));
+    ASSERT_EQ(runner.commands.size(), 1U);
+    EXPECT_EQ(runner.commands[0].argv,
+              (Strings{"sinfo", "-h", "-N", "-o", "%N|%t", "--partition=debug"}));
 
-    FakeSlurm unreachable;
+    test::FakeRunner unreachable;
+    unreachable.errors["sinfo"] = "sinfo: error: Unable to contact slurm controller";
     const Json failed = partition_nodes(unreachable, Cluster{});
     EXPECT_THAT(failed["error"].get<std::string>(), testing::HasSubstr("Unable to contact"));
 }
@@ -316,7 +295,8 @@ TEST(SlurmTasks, ATaskKnowsItsPlaceFromSlurmsVariables) {
 
 TEST(SlurmTasks, PytorchVariablesAreTorchrunsFromSlurms) {
     Rendezvous rendezvous{"10.0.0.1", 29500, {}};
-    auto variables = task_variables(distribution_of("pytorch", 3), *task_of(task_env(1, 1, 0)),
+    auto variables = task_variables(distribution_of(spec::DistributionType::pytorch, 3),
+                                    *task_of(task_env(1, 1, 0)),
                                     *rendezvous_of(rendezvous_variables(rendezvous)));
     ASSERT_TRUE(variables);
     EXPECT_EQ(*variables, (Variables{{"MASTER_ADDR", "10.0.0.1"},
@@ -334,7 +314,7 @@ TEST(SlurmTasks, TensorflowConfigListsEveryTaskInRankOrder) {
         "10.0.0.1", 1, {"10.0.0.1:2001", "10.0.0.1:2002", "10.0.0.1:2003", "10.0.0.2:2004"}};
     const auto passed = *rendezvous_of(rendezvous_variables(rendezvous));
     EXPECT_EQ(passed.task_addresses, rendezvous.task_addresses);
-    const auto plan = distribution_of("tensorflow", 1, 3, 1);
+    const auto plan = distribution_of(spec::DistributionType::tensorflow, 1, 3, 1);
     auto ps = task_variables(plan, *task_of(task_env(3, 0, 1)), passed);
     ASSERT_TRUE(ps);
     const Json config = Json::parse(ps->at("TF_CONFIG"));
@@ -351,10 +331,13 @@ TEST(SlurmTasks, TensorflowConfigListsEveryTaskInRankOrder) {
 
 TEST(SlurmTasks, MpiGetsNothingAndUnknownTypesAreRefused) {
     Rendezvous rendezvous{"a", 1, {}};
-    EXPECT_TRUE(task_variables(distribution_of("mpi", 2), *task_of(task_env(0, 0, 0)), rendezvous)
+    EXPECT_TRUE(task_variables(distribution_of(spec::DistributionType::mpi, 2),
+                               *task_of(task_env(0, 0, 0)), rendezvous)
                     ->empty());
-    EXPECT_FALSE(
-        task_variables(distribution_of("horovod", 2), *task_of(task_env(0, 0, 0)), rendezvous));
+    Json plan = plan_of(2, distribution_of(spec::DistributionType::mpi, 2)).to_json();
+    plan["distribution"]["type"] = "horovod";
+    EXPECT_THAT(Plan::from_json(plan).error().message,
+                testing::HasSubstr("unknown distribution type 'horovod'"));
 }
 
 TEST(SlurmTasks, RendezvousNeedsTheBatchStepsVariables) {

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ferry/core/context.hpp"
+#include "ferry/run/plan.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/run/seams.hpp"
+#include "ferry/spec/job.hpp"
+#include "ferry/store/workspace.hpp"
+
+// Submit: a job becomes a recorded run whose supervisor runs.
+namespace ferry::run {
+
+struct SubmitRequest {
+    spec::CommandJob job;  // with the command line's --compute, --experiment, --code
+    std::string source;    // the job file as given, or "command line"
+    std::string name;      // --name; empty: the job's, else a new one
+    Runtime runtime = Runtime::from_job;
+    std::string snapshot_limit;  // --snapshot-limit; empty: FERRY_SNAPSHOT_LIMIT or 2g
+    bool dry_run = false;
+};
+
+// A recorded run, or what it would have been.
+struct Submission {
+    std::optional<RunRecord> run;  // recorded, its supervisor started
+    Json dry_run;                  // --dry-run: what would run, and how it would start
+};
+
+// Checks the compute (its launcher admits the job), resolves the environment and the
+// registered inputs, makes the plan, stores the snapshot, records the run (NotStarted) and
+// starts its supervisor (`ferry __supervise`, detached). Every check comes before anything
+// is stored; a supervisor that cannot start ends the run Failed (exit 125). Warnings (the
+// plan's notes, the snapshot's) go to ctx's stderr.
+[[nodiscard]] Result<Submission> submit(Context& ctx, store::Workspace& workspace,
+                                        const Seams& seams, const SubmitRequest& request);
+
+}  // namespace ferry::run

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+
+#include "ferry/run/plan.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/run/seams.hpp"
+#include "ferry/store/workspace.hpp"
+
+// What the supervisor does with a run's files: ./logs and user_logs stored while it runs,
+// everything stored when it ends, and a completed run's named outputs registered as datasets.
+namespace ferry::run {
+
+// Stores ./logs and user_logs/ as the run's artifacts so far.
+void sync_logs(store::Workspace& workspace, const RunRecord& run, const Clock& clock);
+
+// Stores outputs, logs, user and system logs and named outputs as the run's artifacts; a
+// completed run that cannot store them fails.
+void collect_files(store::Workspace& workspace, const RunRecord& run, Ending& ending,
+                   const Seams& seams);
+
+// Registers the named outputs with a `name` as dataset versions (their manifests reuse the
+// artifacts' blobs); what cannot be registered becomes a note of the run.
+void register_outputs(store::Workspace& workspace, const RunRecord& run, const Plan& plan,
+                      const std::string& artifacts, const Seams& seams);
+
+}  // namespace ferry::run

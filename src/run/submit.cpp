@@ -1,0 +1,238 @@
+#include "ferry/run/submit.hpp"
+
+#include <pwd.h>
+
+#include <random>
+
+#include "ferry/env/materialize.hpp"
+#include "ferry/run/launcher.hpp"
+#include "ferry/run/process.hpp"
+#include "ferry/run/resolve.hpp"
+#include "ferry/run/supervisor.hpp"
+#include "ferry/snapshot/snapshot.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/time.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+// Who submitted: "user@host".
+std::string submitter(const Host& host) {
+    const passwd* user = ::getpwuid(host.euid);
+    const auto at = host.machine.find('@');
+    return fmt::format("{}@{}", user != nullptr ? user->pw_name : std::to_string(host.euid),
+                       at == std::string::npos ? host.machine : host.machine.substr(at + 1));
+}
+
+Result<std::string> choose_name(store::Workspace& workspace, const SubmitRequest& request) {
+    std::string name = !request.name.empty() ? request.name : request.job.name;
+    if (!name.empty()) {
+        TRY(check_run_name(name));
+        TRY_ASSIGN(auto existing, find_run(workspace.db(), name));
+        if (existing) {
+            return fail("run {} already exists in workspace '{}'; choose another name", name,
+                        workspace.name());
+        }
+        return name;
+    }
+    std::mt19937_64 random(std::random_device{}());
+    for (;;) {
+        name = generate_run_name(random);
+        TRY_ASSIGN(auto existing, find_run(workspace.db(), name));
+        if (!existing) {
+            return name;
+        }
+    }
+}
+
+struct Snapshot {
+    std::optional<snapshot::Listing> listing;
+    std::string id;  // empty: not stored (--dry-run, or no code)
+};
+
+Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
+                               const SubmitRequest& request) {
+    Snapshot taken;
+    const auto& code = request.job.code;
+    if (!code) {
+        return taken;
+    }
+    TRY_ASSIGN(const auto limit, snapshot::resolve_limit(request.snapshot_limit,
+                                                         ctx.env.get("FERRY_SNAPSHOT_LIMIT")));
+    std::error_code ec;
+    if (!fs::is_directory(*code, ec)) {
+        return usage_error("code directory {} does not exist", code->string());
+    }
+    TRY_ASSIGN(auto listing, snapshot::list_tree(*code));
+    TRY(snapshot::require_files(listing));
+    for (const auto& warning : snapshot::listing_warnings(listing)) {
+        ctx.warn(warning);
+    }
+    TRY(snapshot::check_limit(listing, limit));
+    if (workspace != nullptr) {
+        TRY_ASSIGN(auto cost, snapshot::store_snapshot(*workspace, listing, limit,
+                                                       util::format_utc(ctx.now())));
+        // For people at a terminal; scripts get a quiet stderr (-v says it anyway).
+        if (ctx.terminal.stderr_is_tty || ctx.verbose) {
+            ctx.err << snapshot::describe(cost) << '\n';
+        }
+        taken.id = cost.id;
+    }
+    taken.listing = std::move(listing);
+    return taken;
+}
+
+// The run as submit makes it, before it is recorded.
+struct Candidate {
+    std::string name;
+    std::string compute;
+    std::string experiment;
+    fs::path directory;
+    Plan plan;
+    Json environment;  // the run's record of it
+    Snapshot snapshot;
+};
+
+Json dry_run_record(const Candidate& run, const Json& launch) {
+    const Plan& plan = run.plan;
+    const Json json = plan.to_json();
+    Json record = {
+        {"name", run.name},
+        {"experiment", run.experiment},
+        {"compute", run.compute},
+        {"runtime", plan.job_environment ? env::kind_name(plan.job_environment->kind) : "host"},
+        {"environment", run.environment},
+        {"command", plan.command},
+        {"working_directory", working_directory(run.directory).string()},
+        {"environment_variables", json["environment"]},
+        {"inputs", json["inputs"]},
+        {"outputs", json["outputs"]},
+        {"timeout", json["timeout"]},
+        {"distribution", json["distribution"]},
+        {"launcher", launch["launcher"]},
+        {"ranks", launch["ranks"]}};
+    const auto& listing = run.snapshot.listing;
+    record["snapshot"] = listing ? Json{{"root", listing->root.string()},
+                                        {"files", listing->entries.size()},
+                                        {"bytes", listing->bytes}}
+                                 : Json(nullptr);
+    return record;
+}
+
+// The run as it would start: what --dry-run asks the launcher to describe.
+LaunchTarget target_of(const Candidate& run, const store::Workspace& workspace,
+                       const Runner& runner) {
+    LaunchTarget target{.run = run.name,
+                        .run_directory = run.directory,
+                        .workspace = workspace.name(),
+                        .workspace_root = workspace.root(),
+                        .plan = run.plan};
+    if (run.environment.is_object()) {
+        target.environment_location = run.environment.value("location", std::string());
+    }
+    if (run.plan.job_environment && run.plan.job_environment->kind == env::Kind::docker) {
+        target.engine = env::container_engine(runner).value_or("docker");
+    }
+    return target;
+}
+
+Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                           const SubmitRequest& request, Launcher& launcher,
+                           const ComputeRecord& compute) {
+    const auto& job = request.job;
+    TRY_ASSIGN(auto name, choose_name(workspace, request));
+    Candidate run{.name = name,
+                  .compute = compute.name,
+                  .experiment = job.experiment_name.empty() ? default_experiment(job.code, ctx.cwd)
+                                                            : job.experiment_name,
+                  .directory = run_directory(workspace.root(), name)};
+    TRY(launcher.admit({.file = request.source,
+                        .instances = job.resources.instance_count,
+                        .distributed = job.distribution.has_value()}));
+    const auto& traits = launcher.traits();
+    PlanRequest planning{.file = request.source,
+                         .run_name = run.name,
+                         .experiment = run.experiment,
+                         .workspace = workspace.name(),
+                         .run_directory = run.directory,
+                         .runtime = request.runtime,
+                         .gpus = launcher.gpus(),
+                         .compute = {.label = traits.label,
+                                     .multi_node = traits.multi_node,
+                                     .containers = traits.containers}};
+    const auto store = request.dry_run ? StoreDefinition::no : StoreDefinition::yes;
+    TRY_ASSIGN(planning.environment,
+               resolve_environment(ctx, workspace, job, request.source, request.runtime, store));
+    TRY_ASSIGN(planning.assets, resolve_inputs(workspace, job, request.source));
+    run.environment = environment_record(planning.environment, workspace.root(),
+                                         env::venv_interpreter(seams.runner));
+    TRY_ASSIGN(run.plan, make_plan(job, planning));
+    for (const auto& note : run.plan.notes) {
+        ctx.warn(note);
+    }
+    TRY_ASSIGN(run.snapshot, take_snapshot(ctx, request.dry_run ? nullptr : &workspace, request));
+    return run;
+}
+
+// Records the run and starts its supervisor.
+Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                         const SubmitRequest& request, const Candidate& run) {
+    TRY(util::create_directories(run.directory / "system_logs", 0700));
+    const auto& job = request.job;
+    const NewRun new_run{
+        .name = run.name,
+        .display_name = job.display_name.empty() ? run.name : job.display_name,
+        .experiment = run.experiment,
+        .compute = run.compute,
+        .runtime = run.plan.job_environment
+                       ? std::string(env::kind_name(run.plan.job_environment->kind))
+                       : std::string("host"),
+        .snapshot = run.snapshot.id,
+        .command = run.plan.command,
+        .spec = job.to_json(),
+        .plan = run.plan.to_json(),
+        .directory = run.directory,
+        .submitted_by = submitter(seams.host),
+        .environment = run.environment};
+    TRY_ASSIGN(auto recorded, insert_run(workspace.db(), new_run, seams.clock.stamp()));
+    auto executable = own_executable();
+    auto started = executable
+                       ? spawn_detached({executable->string(), std::string(k_supervise_command),
+                                         workspace.name(), workspace.root().string(), run.name},
+                                        ctx.env.variables(), supervisor_log(run.directory))
+                       : Result<void>(std::unexpected(executable.error()));
+    if (!started) {
+        std::ignore = finish(workspace.db(), run.name,
+                             Ending::infrastructure(started.error().message), seams.clock.stamp());
+        return std::unexpected(Error{ExitCode::infrastructure, started.error().message});
+    }
+    ctx.debug(fmt::format("run {} recorded; its supervisor logs to {}", run.name,
+                          supervisor_log(run.directory).string()));
+    return recorded;
+}
+
+}  // namespace
+
+Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                          const SubmitRequest& request) {
+    const std::string compute_name =
+        request.job.compute.name.empty() ? std::string(k_local_compute) : request.job.compute.name;
+    TRY_ASSIGN(auto compute, find_compute(workspace.db(), compute_name));
+    if (!compute) {
+        return fail("no compute named '{}' in workspace '{}' (see 'ferry compute list')",
+                    compute_name, workspace.name());
+    }
+    const auto launcher = make_launcher(*compute, seams);
+    TRY_ASSIGN(const auto run, plan_run(ctx, workspace, seams, request, *launcher, *compute));
+    Submission submission;
+    if (request.dry_run) {
+        TRY_ASSIGN(const auto launch, launcher->describe(target_of(run, workspace, seams.runner)));
+        submission.dry_run = dry_run_record(run, launch);
+        return submission;
+    }
+    TRY_ASSIGN(submission.run, record(ctx, workspace, seams, request, run));
+    return submission;
+}
+
+}  // namespace ferry::run
