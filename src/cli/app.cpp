@@ -91,6 +91,32 @@ CLI::App* selected(CLI::App& root) {
     }
 }
 
+// The hidden entry points: the supervisor, the Slurm batch step and tasks, completion. Each
+// is a composition root of its own and ends what it started; an exception is still reported.
+std::optional<int> run_hidden(CLI::App& root, const std::vector<std::string>& args, Context& ctx) {
+    try {
+        if (args.size() == 4 && args.front() == run::k_supervise_command) {
+            return run::supervise(args[1], args[2], args[3], ctx.env);
+        }
+        if (args.size() == 2 && args.front() == run::k_slurm_batch_command) {
+            return run::slurm_batch(args[1], ctx.env);
+        }
+        if (args.size() == 2 && args.front() == run::k_slurm_task_command) {
+            return run::slurm_task(args[1], ctx.env);
+        }
+        if (!args.empty() && args.front() == "__complete") {
+            return complete(root, {args.begin() + 1, args.end()}, ctx);
+        }
+        if (!args.empty() && args.front() == "__commands") {
+            return print_commands(root, ctx);
+        }
+    } catch (const std::exception& e) {
+        return report(ctx, Error{ExitCode::infrastructure,
+                                 fmt::format("internal error in {}: {}", args.front(), e.what())});
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, Context& ctx) {
@@ -106,21 +132,9 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_model_verbs(tree);
     CLI::App& root = tree.root();
 
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.size() == 4 && args.front() == run::k_supervise_command) {
-        return run::supervise(args[1], args[2], args[3]);
-    }
-    if (args.size() == 2 && args.front() == run::k_slurm_batch_command) {
-        return run::slurm_batch(args[1]);
-    }
-    if (args.size() == 2 && args.front() == run::k_slurm_task_command) {
-        return run::slurm_task(args[1]);
-    }
-    if (!args.empty() && args.front() == "__complete") {
-        return complete(root, {args.begin() + 1, args.end()}, ctx);
-    }
-    if (!args.empty() && args.front() == "__commands") {
-        return print_commands(root, ctx);
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto hidden = run_hidden(root, args, ctx)) {
+        return *hidden;
     }
     try {
         if (auto checked = check_words(root, args); !checked) {
@@ -192,7 +206,8 @@ int main_entry(int argc, char** argv) {
         }
     }
     const Terminal terminal = Terminal::detect(env);
-    Context ctx(std::move(env), std::move(cwd), std::cout, std::cerr, std::cin, terminal);
+    SystemRunner runner(env.variables());
+    Context ctx(std::move(env), std::move(cwd), std::cout, std::cerr, std::cin, terminal, runner);
     std::ios::sync_with_stdio(true);
     return run(argc, argv, ctx);
 }

@@ -3,7 +3,6 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/spec/reference.hpp"
-#include "ferry/store/assets.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/text.hpp"
 #include "run_support.hpp"
@@ -11,14 +10,15 @@
 namespace ferry::cli {
 
 Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
-                                                             std::string_view what) {
+                                                             store::AssetKind kind) {
     auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
     if (reference && reference->kind == spec::ReferenceKind::asset) {
         return std::pair{reference->name, reference->latest ? std::string() : reference->version};
     }
     const std::string name = text.starts_with("azureml:") ? text.substr(8) : text;
     if (!spec::is_valid_name(name)) {
-        return usage_error("'{}' is not a {} (NAME, NAME:VERSION or NAME@latest)", text, what);
+        return usage_error("'{}' is not a {} (NAME, NAME:VERSION or NAME@latest)", text,
+                           store::asset_noun(kind));
     }
     return std::pair{name, std::string()};
 }
@@ -27,31 +27,24 @@ std::string asset_label(const std::string& name, const std::string& version) {
     return version.empty() ? name + "@latest" : name + ":" + version;
 }
 
-Result<void> archive_assets(Context& ctx, std::string_view kind, std::string_view what,
+Result<void> archive_assets(Context& ctx, store::AssetKind kind,
                             const std::vector<std::string>& names, bool archived) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    const std::string_view what = store::asset_noun(kind);
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     for (const auto& text : names) {
         if (text.ends_with("@latest")) {
             return usage_error("{}: give NAME (every version) or NAME:VERSION", text);
         }
-        auto parsed = parse_asset_name(text, what);
-        if (!parsed) {
-            return std::unexpected(parsed.error());
-        }
-        const auto& [name, version] = *parsed;
-        auto changed = store::set_asset_archived(workspace->db(), kind, name, version, archived);
-        if (!changed) {
-            return std::unexpected(changed.error());
-        }
-        if (*changed == 0) {
+        TRY_ASSIGN(auto parsed, parse_asset_name(text, kind));
+        const auto& [name, version] = parsed;
+        TRY_ASSIGN(auto changed,
+                   store::set_asset_archived(workspace.db(), kind, name, version, archived));
+        if (changed == 0) {
             return fail("no {} '{}' in workspace '{}'", what,
-                        version.empty() ? name : name + ":" + version, workspace->name());
+                        version.empty() ? name : name + ":" + version, workspace.name());
         }
         ctx.err << fmt::format("{} {} version{} of {} '{}'\n", archived ? "archived" : "restored",
-                               *changed, *changed == 1 ? "" : "s", what, name);
+                               changed, changed == 1 ? "" : "s", what, name);
     }
     return {};
 }
@@ -62,22 +55,22 @@ struct ArchiveNames {
 };
 }  // namespace
 
-void add_archive_verbs(CommandTree& tree, CLI::App* group, const std::string& kind,
-                       const std::string& what, const char* value_type) {
+void add_archive_verbs(CommandTree& tree, CLI::App* group, store::AssetKind kind,
+                       const char* value_type) {
     for (const bool archived : {true, false}) {
         tree.add_verb<ArchiveNames>(
             group, archived ? "archive" : "restore",
             archived ? fmt::format("Hide a {} (every version, or NAME:VERSION) from list and "
                                    "@latest",
-                                   what)
+                                   store::asset_noun(kind))
                      : std::string("Bring archived versions back"),
             [value_type](CLI::App& verb, ArchiveNames& o) {
                 verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")
                     ->required()
                     ->type_name(value_type);
             },
-            [kind, what, archived](Context& ctx, const ArchiveNames& o) {
-                return archive_assets(ctx, kind, what, o.names, archived);
+            [kind, archived](Context& ctx, const ArchiveNames& o) {
+                return archive_assets(ctx, kind, o.names, archived);
             });
     }
 }
@@ -126,36 +119,29 @@ Result<void> add_pair_sets(const std::vector<std::string>& flags, std::string_vi
 
 Result<void> download_content(Context& ctx, store::Workspace& workspace, const std::string& content,
                               const std::string& dir, bool overwrite, const std::string& label) {
-    auto entries = run::read_artifacts(workspace.blobs(), content);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    TRY_ASSIGN(auto entries, run::read_artifacts(workspace.blobs(), content));
     std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
-    for (auto& entry : *entries) {
+    for (auto& entry : entries) {
         std::string path = entry.path;
         selected.emplace_back(std::move(entry), std::move(path));
     }
     const std::filesystem::path directory = absolute_from(ctx, dir.empty() ? "." : dir);
-    if (auto made = util::create_directories(directory, 0755); !made) {
-        return std::unexpected(made.error());
-    }
-    auto written = run::download_entries(workspace.blobs(), selected, directory,
-                                         overwrite ? run::Overwrite::yes : run::Overwrite::no);
-    if (!written) {
-        return std::unexpected(written.error());
-    }
+    TRY(util::create_directories(directory, 0755));
+    TRY_ASSIGN(auto written,
+               run::download_entries(workspace.blobs(), selected, directory,
+                                     overwrite ? run::Overwrite::yes : run::Overwrite::no));
     ctx.err << fmt::format(
-        "downloaded {} file{} ({}) of {} to {}{}\n", written->files, written->files == 1 ? "" : "s",
-        util::human_bytes(written->bytes), label, directory.string(),
-        written->unchanged > 0 ? fmt::format("; {} already there", written->unchanged)
-                               : std::string());
+        "downloaded {} file{} ({}) of {} to {}{}\n", written.files, written.files == 1 ? "" : "s",
+        util::human_bytes(written.bytes), label, directory.string(),
+        written.unchanged > 0 ? fmt::format("; {} already there", written.unchanged)
+                              : std::string());
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
         output::Json record;
         record["asset"] = label;
         record["directory"] = directory.string();
-        record["files"] = written->files;
-        record["bytes"] = written->bytes;
-        record["unchanged"] = written->unchanged;
+        record["files"] = written.files;
+        record["bytes"] = written.bytes;
+        record["unchanged"] = written.unchanged;
         output::print_record(ctx, record);
     }
     return {};

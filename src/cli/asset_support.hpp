@@ -12,14 +12,15 @@
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/assets.hpp"
 #include "ferry/spec/diagnostics.hpp"
+#include "ferry/store/assets.hpp"
 #include "ferry/store/workspace.hpp"
 
 namespace ferry::cli {
 
 // NAME, NAME:VERSION, NAME@latest, with or without azureml:, as (name, version); an empty
-// version means the latest.
+// version means the latest. A refusal names the kind's noun.
 [[nodiscard]] Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
-                                                                           std::string_view what);
+                                                                           store::AssetKind kind);
 
 // "N@latest" or "N:V", for messages.
 [[nodiscard]] std::string asset_label(const std::string& name, const std::string& version);
@@ -28,33 +29,25 @@ namespace ferry::cli {
 // a name or version the workspace lacks is an error that points at `ferry GROUP list`.
 template <typename Find>
 [[nodiscard]] auto find_named(store::Workspace& workspace, const std::string& text,
-                              std::string_view what, std::string_view group, Find find)
+                              store::AssetKind kind, std::string_view group, Find find)
     -> Result<typename decltype(find(workspace.db(), "", ""))::value_type::value_type> {
-    auto parsed = parse_asset_name(text, what);
-    if (!parsed) {
-        return std::unexpected(parsed.error());
-    }
-    const auto& [name, version] = *parsed;
-    auto found = find(workspace.db(), name, version);
+    TRY_ASSIGN(const auto parsed, parse_asset_name(text, kind));
+    const auto& [name, version] = parsed;
+    TRY_ASSIGN(auto found, find(workspace.db(), name, version));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
-        return fail("no {} '{}' in workspace '{}' (see 'ferry {} list')", what,
+        return fail("no {} '{}' in workspace '{}' (see 'ferry {} list')", store::asset_noun(kind),
                     asset_label(name, version), workspace.name(), group);
     }
-    return std::move(**found);
+    return std::move(*found);
 }
 
-// `archive`/`restore` of NAME (every version) or NAME:VERSION of one kind ("environment",
-// "data", "model"); `what` names it for people ("environment", "dataset", "model").
-[[nodiscard]] Result<void> archive_assets(Context& ctx, std::string_view kind,
-                                          std::string_view what,
+// `archive`/`restore` of NAME (every version) or NAME:VERSION of one kind.
+[[nodiscard]] Result<void> archive_assets(Context& ctx, store::AssetKind kind,
                                           const std::vector<std::string>& names, bool archived);
 
 // `archive` and `restore` of a registry group: NAME (every version) or NAME:VERSION, several.
-void add_archive_verbs(CommandTree& tree, CLI::App* group, const std::string& kind,
-                       const std::string& what, const char* value_type);
+void add_archive_verbs(CommandTree& tree, CLI::App* group, store::AssetKind kind,
+                       const char* value_type);
 
 // `list`'s flags, the same in every registry group.
 struct ListFlags {

@@ -5,7 +5,10 @@
 #include <vector>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/run/compute.hpp"
+#include "ferry/run/record.hpp"
 #include "ferry/run/status.hpp"
+#include "ferry/store/assets.hpp"
 #include "ferry/store/database.hpp"
 #include "ferry/store/registry.hpp"
 #include "ferry/store/selection.hpp"
@@ -55,42 +58,67 @@ struct Candidate {
     std::string description;
 };
 
-// Names from the chosen workspace's database, read only: Tab must not create or migrate.
-std::vector<Candidate> workspace_names(const std::string& sql, Context& ctx, bool with_local) {
-    std::vector<Candidate> names;
-    if (with_local) {
-        names.push_back({"local", "this machine"});
-    }
+// The chosen workspace's database, opened read only: Tab must not create or migrate.
+std::optional<store::Database> chosen_database(const Context& ctx) {
     auto home = store::ferry_home(ctx.env);
     auto choice = store::choose_workspace(ctx.workspace, ctx.env, ctx.cwd);
     if (!home || !choice) {
-        return names;
+        return std::nullopt;
     }
     auto entries = store::Registry::peek(*home);
     if (!entries) {
-        return names;
+        return std::nullopt;
     }
     for (const auto& entry : *entries) {
-        if (entry.name != choice->name) {
-            continue;
+        if (entry.name == choice->name) {
+            auto db = store::Database::open(entry.path / store::k_workspace_db,
+                                            store::CreateIfMissing::no);
+            return db ? std::optional<store::Database>(std::move(*db)) : std::nullopt;
         }
-        auto db =
-            store::Database::open(entry.path / store::k_workspace_db, store::CreateIfMissing::no);
-        if (!db) {
-            return names;
+    }
+    return std::nullopt;
+}
+
+// What `list` finds in the chosen workspace; nothing when it has no database, or one older
+// than what is listed.
+template <typename List>
+auto listed(const Context& ctx, List list) {
+    using Rows = typename std::invoke_result_t<List, store::Database&>::value_type;
+    auto db = chosen_database(ctx);
+    return db ? list(*db).value_or(Rows{}) : Rows{};
+}
+
+// Each name (its latest version) and every NAME:VERSION that is not archived, sorted.
+std::vector<Candidate> asset_candidates(const Context& ctx, store::AssetKind kind) {
+    const auto assets = listed(
+        ctx, [kind](store::Database& db) { return store::list_assets(db, kind, true, false); });
+    std::vector<Candidate> names;
+    for (std::size_t i = 0; i < assets.size(); ++i) {
+        // Listed by name, oldest first: the last of a name is its latest.
+        if (i + 1 == assets.size() || assets[i + 1].name != assets[i].name) {
+            names.push_back({assets[i].name, "latest: " + assets[i].version});
         }
-        auto stmt = db->prepare(sql);
-        if (!stmt) {
-            return names;  // a workspace older than runs
-        }
-        for (;;) {
-            auto row = stmt->step();
-            if (!row || !*row) {
-                break;
-            }
-            if (stmt->text(0) != "local") {
-                names.push_back({stmt->text(0), stmt->text(1)});
-            }
+        names.push_back({assets[i].name + ":" + assets[i].version, ""});
+    }
+    std::ranges::stable_sort(names, {}, &Candidate::word);
+    return names;
+}
+
+// Runs newest first, each with its status.
+std::vector<Candidate> run_candidates(const Context& ctx) {
+    std::vector<Candidate> names;
+    for (const auto& [name, status] : listed(ctx, run::run_statuses)) {
+        names.push_back({name, std::string(run::status_name(status))});
+    }
+    return names;
+}
+
+// `local` first, then the computes created, each with its type.
+std::vector<Candidate> compute_candidates(const Context& ctx) {
+    std::vector<Candidate> names{{std::string(run::k_local_compute), "this machine"}};
+    for (const auto& compute : listed(ctx, run::list_computes)) {
+        if (compute.name != run::k_local_compute) {
+            names.push_back({compute.name, compute.type});
         }
     }
     return names;
@@ -132,30 +160,20 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::runtime) {
         return {{"host", "this machine as it is"}};
     }
-    if (type == value::dataset || type == value::model) {
-        const std::string kind = type == value::dataset ? "data" : "model";
-        return workspace_names(
-            fmt::format("SELECT name, 'latest: ' || version FROM assets a WHERE kind = '{0}' AND "
-                        "archived = 0 AND rowid = (SELECT max(rowid) FROM assets WHERE kind = "
-                        "a.kind AND name = a.name AND archived = 0) UNION ALL SELECT name || ':' "
-                        "|| version, '' FROM assets WHERE kind = '{0}' AND archived = 0 ORDER BY 1",
-                        kind),
-            ctx, false);
+    if (type == value::dataset) {
+        return asset_candidates(ctx, store::AssetKind::data);
+    }
+    if (type == value::model) {
+        return asset_candidates(ctx, store::AssetKind::model);
     }
     if (type == value::environment) {
-        // Each name (its latest version) and every NAME:VERSION.
-        return workspace_names(
-            "SELECT name, 'latest: ' || version FROM assets a WHERE kind = 'environment' AND "
-            "archived = 0 AND rowid = (SELECT max(rowid) FROM assets WHERE kind = a.kind AND "
-            "name = a.name AND archived = 0) UNION ALL SELECT name || ':' || version, '' FROM "
-            "assets WHERE kind = 'environment' AND archived = 0 ORDER BY 1",
-            ctx, false);
+        return asset_candidates(ctx, store::AssetKind::environment);
     }
-    if (type == value::run || type == value::compute) {
-        return workspace_names(type == value::run
-                                   ? "SELECT name, status FROM runs ORDER BY seq DESC"
-                                   : "SELECT name, type FROM computes ORDER BY name",
-                               ctx, type == value::compute);
+    if (type == value::run) {
+        return run_candidates(ctx);
+    }
+    if (type == value::compute) {
+        return compute_candidates(ctx);
     }
     if (type == value::dir) {
         return {{":dir", ""}};
@@ -174,13 +192,8 @@ std::string long_name(const CLI::Option* option) {
     return "-" + option->get_snames().front();
 }
 
-}  // namespace
-
-int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx) {
-    if (words.empty()) {
-        return 0;
-    }
-    // Names of runs and computes come from the workspace the command line names.
+// Names of runs and computes come from the workspace the command line names.
+void take_workspace_flag(const std::vector<std::string>& words, Context& ctx) {
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
         if ((words[i] == "-w" || words[i] == "--workspace") && i + 2 < words.size()) {
             ctx.workspace = words[i + 1];
@@ -188,103 +201,148 @@ int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx
             ctx.workspace = words[i].substr(12);
         }
     }
-    CLI::App* app = &root;
+}
+
+// Where the words before the cursor lead: the command, how many positionals it was given,
+// whether "--" ended the options, and an option still waiting for its value.
+struct Position {
+    CLI::App* app = nullptr;
     std::size_t positional = 0;
     bool options_done = false;
     const CLI::Option* pending = nullptr;
+};
+
+Position walk(CLI::App& root, const std::vector<std::string>& words) {
+    Position at{&root};
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
         const std::string& word = words[i];
-        if (pending != nullptr) {
-            pending = nullptr;
+        if (at.pending != nullptr) {
+            at.pending = nullptr;
             continue;
         }
-        if (!options_done && word == "--") {
-            options_done = true;
+        if (!at.options_done && word == "--") {
+            at.options_done = true;
             continue;
         }
-        if (!options_done && word.starts_with("-")) {
-            const auto* option = find_option(*app, word.substr(0, word.find('=')));
+        if (!at.options_done && word.starts_with("-")) {
+            const auto* option = find_option(*at.app, word.substr(0, word.find('=')));
             if (option != nullptr && takes_value(option) && word.find('=') == std::string::npos) {
-                pending = option;
+                at.pending = option;
             }
             continue;
         }
         CLI::App* sub = nullptr;
-        for (CLI::App* candidate : visible_subcommands(*app)) {
+        for (CLI::App* candidate : visible_subcommands(*at.app)) {
             if (candidate->get_name() == word) {
                 sub = candidate;
             }
         }
-        if (sub != nullptr && positional == 0) {
-            app = sub;
+        if (sub != nullptr && at.positional == 0) {
+            at.app = sub;
         } else {
-            ++positional;
+            ++at.positional;
         }
     }
+    return at;
+}
 
-    const std::string& current = words.back();
+// What may stand at the cursor, and the start of the word kept in front of each candidate
+// ("-o", "--output=").
+struct Completion {
     std::vector<Candidate> candidates;
     std::string prefix;
-    if (options_done) {
-        // No verb takes words after "--" yet.
-        return 0;
+};
+
+std::vector<Candidate> option_candidates(CLI::App& root, CLI::App& app) {
+    std::vector<Candidate> candidates;
+    for (const auto* option : visible_options(app)) {
+        candidates.push_back({long_name(option), option->get_description()});
     }
-    if (pending != nullptr) {
-        candidates = values_of(pending->get_type_name(), ctx);
-    } else if (current.size() > 2 && current[0] == '-' && current[1] != '-') {
+    candidates.push_back({"--help", "Print help and exit"});
+    if (&app == &root) {
+        candidates.push_back({"--version", "Print the version and exit"});
+    }
+    return candidates;
+}
+
+// The verbs of a group, then the values of the positional the cursor is at.
+std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
+    std::vector<Candidate> candidates;
+    if (at.positional == 0) {
+        for (CLI::App* sub : visible_subcommands(*at.app)) {
+            candidates.push_back({sub->get_name(), sub->get_description()});
+        }
+    }
+    std::size_t index = 0;
+    for (const auto* option : at.app->get_options()) {
+        if (option->get_positional() && index++ == at.positional) {
+            auto values = values_of(option->get_type_name(), ctx);
+            candidates.insert(candidates.end(), values.begin(), values.end());
+        }
+    }
+    return candidates;
+}
+
+Completion complete_at(CLI::App& root, const Position& at, const std::string& current,
+                       Context& ctx) {
+    if (at.pending != nullptr) {
+        return {values_of(at.pending->get_type_name(), ctx), ""};
+    }
+    if (current.size() > 2 && current[0] == '-' && current[1] != '-') {
         // A short option with its value attached: -ojs -> -ojson.
-        const auto* option = find_option(*app, current.substr(0, 2));
+        const auto* option = find_option(*at.app, current.substr(0, 2));
         if (option != nullptr && takes_value(option)) {
-            prefix = current.substr(0, current[2] == '=' ? 3 : 2);
-            candidates = values_of(option->get_type_name(), ctx);
+            return {values_of(option->get_type_name(), ctx),
+                    current.substr(0, current[2] == '=' ? 3 : 2)};
         }
-    } else if (!options_done && current.starts_with("--") &&
-               current.find('=') != std::string::npos) {
-        const auto equals = current.find('=');
-        if (const auto* option = find_option(*app, current.substr(0, equals))) {
-            prefix = current.substr(0, equals + 1);
-            candidates = values_of(option->get_type_name(), ctx);
-        }
-    } else if (!options_done && current.starts_with("-")) {
-        for (const auto* option : visible_options(*app)) {
-            candidates.push_back({long_name(option), option->get_description()});
-        }
-        candidates.push_back({"--help", "Print help and exit"});
-        if (app == &root) {
-            candidates.push_back({"--version", "Print the version and exit"});
-        }
-    } else {
-        if (positional == 0) {
-            for (CLI::App* sub : visible_subcommands(*app)) {
-                candidates.push_back({sub->get_name(), sub->get_description()});
-            }
-        }
-        std::size_t index = 0;
-        for (const auto* option : app->get_options()) {
-            if (option->get_positional()) {
-                if (index++ == positional) {
-                    auto values = values_of(option->get_type_name(), ctx);
-                    candidates.insert(candidates.end(), values.begin(), values.end());
-                }
-            }
-        }
+        return {};
     }
-    for (const auto& candidate : candidates) {
+    if (const auto equals = current.find('=');
+        current.starts_with("--") && equals != std::string::npos) {
+        if (const auto* option = find_option(*at.app, current.substr(0, equals))) {
+            return {values_of(option->get_type_name(), ctx), current.substr(0, equals + 1)};
+        }
+        return {};
+    }
+    if (current.starts_with("-")) {
+        return {option_candidates(root, *at.app), ""};
+    }
+    return {positional_candidates(at, ctx), ""};
+}
+
+// The candidates that start like `current`, one a line with its description after a tab; a
+// ":dir" or ":file" candidate alone asks the shell for its own completion.
+void print_candidates(const Completion& completion, const std::string& current, Context& ctx) {
+    for (const auto& candidate : completion.candidates) {
         if (candidate.word.starts_with(":")) {
             ctx.out << candidate.word << '\n';
-            return 0;
+            return;
         }
     }
-    const std::string stem = current.substr(prefix.size());
-    for (const auto& candidate : candidates) {
+    const std::string stem = current.substr(completion.prefix.size());
+    for (const auto& candidate : completion.candidates) {
         if (candidate.word.starts_with(stem)) {
-            ctx.out << prefix << candidate.word;
+            ctx.out << completion.prefix << candidate.word;
             if (!candidate.description.empty()) {
                 ctx.out << '\t' << candidate.description;
             }
             ctx.out << '\n';
         }
     }
+}
+
+}  // namespace
+
+int complete(CLI::App& root, const std::vector<std::string>& words, Context& ctx) {
+    if (words.empty()) {
+        return 0;
+    }
+    take_workspace_flag(words, ctx);
+    const Position at = walk(root, words);
+    if (at.options_done) {
+        return 0;  // no verb takes words after "--" yet
+    }
+    print_candidates(complete_at(root, at, words.back(), ctx), words.back(), ctx);
     return 0;
 }
 

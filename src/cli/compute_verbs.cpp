@@ -1,13 +1,12 @@
 // `ferry compute create|list|show|delete`.
-#include <signal.h>
 
 #include "ferry/cli/command_tree.hpp"
-#include "ferry/env/command.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/follow.hpp"
+#include "ferry/run/launcher.hpp"
 #include "ferry/run/record.hpp"
-#include "ferry/run/slurm.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
 #include "run_support.hpp"
@@ -33,36 +32,30 @@ struct NameOptions {
     bool force = false;
 };
 
-Json compute_record(const run::ComputeRecord& compute, const run::ComputeLoad& load) {
+// The compute for people and scripts; `live`: with its nodes as the cluster says now.
+Json compute_record(const run::ComputeRecord& compute, const run::ComputeLoad& load,
+                    const run::Launcher& launcher, bool live = false) {
     Json record;
     record["name"] = compute.name;
     record["type"] = compute.type;
-    const bool slurm = compute.type == "slurm";
-    record["max_concurrent_runs"] = slurm ? Json(nullptr) : Json(compute.max_concurrent_runs);
+    Json fields = launcher.compute_fields();
+    record["max_concurrent_runs"] = fields.value("max_concurrent_runs", Json(nullptr));
     record["gpus"] = compute.gpus ? Json(*compute.gpus) : Json(nullptr);
-    if (slurm) {
-        const auto cluster = run::slurm::Cluster::from_spec(compute.spec);
-        auto or_null = [](const std::string& text) {
-            return text.empty() ? Json(nullptr) : Json(text);
-        };
-        record["partition"] = or_null(cluster.partition);
-        record["account"] = or_null(cluster.account);
-        record["qos"] = or_null(cluster.qos);
-        record["max_instances"] =
-            cluster.max_instances ? Json(*cluster.max_instances) : Json(nullptr);
-        Json arguments = Json::array();
-        for (const auto& argument : cluster.sbatch_args) {
-            arguments.push_back(argument);
+    for (auto& [key, value] : fields.items()) {
+        if (key != "max_concurrent_runs") {
+            record[key] = std::move(value);
         }
-        record["sbatch_args"] = std::move(arguments);
-        record["workspace_path"] = or_null(cluster.workspace_path);
-        record["ferry_path"] = or_null(cluster.ferry_path);
     }
     record["description"] = compute.description;
     record["created_at"] = compute.created_at.empty() ? Json(nullptr) : Json(compute.created_at);
     record["implicit"] = compute.implicit;
     record["active_runs"] = load.active;
     record["queued_runs"] = load.queued;
+    if (live) {
+        if (auto nodes = launcher.compute_nodes()) {
+            record["nodes"] = std::move(*nodes);
+        }
+    }
     return record;
 }
 
@@ -102,11 +95,11 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
         const auto count = spec.error().size();
         return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
     }
-    if (spec->type != "local" && spec->type != "slurm") {
+    if (std::ranges::find(run::compute_types(), spec->type) == run::compute_types().end()) {
         return usage_error(
             "{}: compute type '{}' is not supported by this version of ferry yet "
-            "(use type: local or slurm)",
-            file, spec->type);
+            "(use type: {})",
+            file, spec->type, fmt::join(run::compute_types(), " or "));
     }
     if (!spec->workspace_path.empty() && !fs::path(spec->workspace_path).is_absolute()) {
         return usage_error(
@@ -118,42 +111,25 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
-    auto spec = read_spec(ctx, options);
-    if (!spec) {
-        return std::unexpected(spec.error());
-    }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto created = run::insert_compute(workspace->db(), *spec, stamp(ctx).text);
-    if (!created) {
-        return std::unexpected(created.error());
-    }
-    auto load = run::compute_load(workspace->db(), created->name);
-    if (!load) {
-        return std::unexpected(load.error());
-    }
-    output::print_record(ctx, compute_record(*created, *load));
+    TRY_ASSIGN(auto spec, read_spec(ctx, options));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto created, run::insert_compute(workspace.db(), spec, stamp(ctx).text));
+    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), created.name));
+    const CommandSeams seams(ctx);
+    output::print_record(ctx,
+                         compute_record(created, load, *run::make_launcher(created, seams.get())));
     return {};
 }
 
 Result<void> list(Context& ctx, const std::monostate& /*options*/) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto computes = run::list_computes(workspace->db());
-    if (!computes) {
-        return std::unexpected(computes.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto computes, run::list_computes(workspace.db()));
+    const CommandSeams seams(ctx);
     Json records = Json::array();
-    for (const auto& compute : *computes) {
-        auto load = run::compute_load(workspace->db(), compute.name);
-        if (!load) {
-            return std::unexpected(load.error());
-        }
-        records.push_back(compute_record(compute, *load));
+    for (const auto& compute : computes) {
+        TRY_ASSIGN(auto load, run::compute_load(workspace.db(), compute.name));
+        records.push_back(compute_record(compute, load, *run::make_launcher(compute, seams.get())));
     }
     static const std::vector<output::Column> columns = {
         {"name", "NAME"},
@@ -166,95 +142,50 @@ Result<void> list(Context& ctx, const std::monostate& /*options*/) {
 }
 
 Result<run::ComputeRecord> get_compute(store::Workspace& workspace, const std::string& name) {
-    auto compute = run::find_compute(workspace.db(), name);
+    TRY_ASSIGN(auto compute, run::find_compute(workspace.db(), name));
     if (!compute) {
-        return std::unexpected(compute.error());
-    }
-    if (!*compute) {
         return fail("no compute named '{}' in workspace '{}' (see 'ferry compute list')", name,
                     workspace.name());
     }
-    return std::move(**compute);
+    return std::move(*compute);
 }
 
 Result<void> show(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto compute = get_compute(*workspace, options.name);
-    if (!compute) {
-        return std::unexpected(compute.error());
-    }
-    auto load = run::compute_load(workspace->db(), compute->name);
-    if (!load) {
-        return std::unexpected(load.error());
-    }
-    Json record = compute_record(*compute, *load);
-    if (compute->type == "slurm") {
-        env::SystemRunner runner(ctx.env.variables());
-        record["nodes"] =
-            run::slurm::partition_nodes(runner, run::slurm::Cluster::from_spec(compute->spec));
-    }
-    output::print_record(ctx, record);
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto compute, get_compute(workspace, options.name));
+    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), compute.name));
+    const CommandSeams seams(ctx);
+    output::print_record(
+        ctx, compute_record(compute, load, *run::make_launcher(compute, seams.get()), true));
     return {};
 }
 
 Result<void> remove(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto compute, get_compute(workspace, options.name));
+    if (compute.implicit) {
+        return fail("compute '{}' exists implicitly and cannot be deleted", compute.name);
     }
-    auto compute = get_compute(*workspace, options.name);
-    if (!compute) {
-        return std::unexpected(compute.error());
-    }
-    if (compute->implicit) {
-        return fail("compute '{}' exists implicitly and cannot be deleted", compute->name);
-    }
-    auto load = run::compute_load(workspace->db(), compute->name);
-    if (!load) {
-        return std::unexpected(load.error());
-    }
-    const auto busy = load->active + load->queued;
+    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), compute.name));
+    const auto busy = load.active + load.queued;
     if (busy > 0 && !options.force) {
         return fail(
             "compute '{}' has {} active or queued run{}; wait for them, or --force "
             "cancels them",
-            compute->name, busy, busy == 1 ? "" : "s");
+            compute.name, busy, busy == 1 ? "" : "s");
     }
     if (busy > 0) {
-        auto runs = run::unfinished_runs(workspace->db());
-        if (!runs) {
-            return std::unexpected(runs.error());
-        }
-        std::vector<std::string> canceled;
-        for (const auto& run : *runs) {
-            if (run.compute != compute->name) {
-                continue;
-            }
-            if (auto asked = run::request_cancel(workspace->db(), run.name, 10, stamp(ctx));
-                asked) {
-                poke_supervisor(run, SIGUSR1);
-                ctx.err << fmt::format("canceling run {}\n", run.name);
-                canceled.push_back(run.name);
-            }
-        }
         // The compute goes once nothing runs on it any more.
-        run::FollowOptions follow;
-        follow.now = clock_of(ctx);
-        for (const auto& name : canceled) {
-            if (auto ended = run::wait_for_end(*workspace, name, follow); !ended) {
-                return std::unexpected(ended.error());
-            }
-        }
+        const CommandSeams seams(ctx);
+        TRY(run::stop_compute_runs(
+            workspace, compute.name, seams.get(),
+            [&](const std::string& name) { ctx.err << fmt::format("canceling run {}\n", name); }));
     }
-    auto deleted = run::delete_compute(workspace->db(), compute->name);
-    if (!deleted) {
-        return std::unexpected(deleted.error());
-    }
-    ctx.err << fmt::format("deleted compute '{}'{}\n", compute->name,
-                           compute->name == run::k_local_compute
+    TRY(run::delete_compute(workspace.db(), compute.name));
+    ctx.err << fmt::format("deleted compute '{}'{}\n", compute.name,
+                           compute.name == run::k_local_compute
                                ? " (the implicit local compute, one run at a time, remains)"
                                : "");
     return {};

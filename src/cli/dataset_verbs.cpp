@@ -77,9 +77,9 @@ Json dataset_record(store::Database& db, assets::DatasetRecord record) {
 }
 
 Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(workspace, text, "dataset", "dataset", [](auto& db, auto name, auto version) {
-        return assets::find_dataset(db, name, version);
-    });
+    return find_named(
+        workspace, text, store::AssetKind::data, "dataset",
+        [](auto& db, auto name, auto version) { return assets::find_dataset(db, name, version); });
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
@@ -103,58 +103,41 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     } else if (options.paths.size() > 1 && !options.file.empty()) {
         return usage_error("several paths go in the file's 'paths', or all in --path flags");
     }
-    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
-        return std::unexpected(added.error());
-    }
+    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
     if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f DATA_FILE, or --name NAME and --path PATH");
     }
-    auto source = read_spec_text(ctx, options.file);
-    if (!source) {
-        return std::unexpected(source.error());
-    }
+    TRY_ASSIGN(auto source, read_spec_text(ctx, options.file));
     if (options.paths.size() > 1) {
         Json several;
         for (const auto& path : options.paths) {
             several["paths"].push_back(flag_path(path));
         }
-        source->text = several.dump() + "\n";  // JSON is YAML
+        source.text = several.dump() + "\n";  // JSON is YAML
     }
-    auto spec = load_spec(ctx, *source, sets, [](auto&&... args) {
-        return spec::load_data(std::forward<decltype(args)>(args)...);
-    });
-    if (!spec) {
-        return std::unexpected(spec.error());
-    }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto created = assets::create_dataset(*workspace, *spec, source->file, stamp(ctx).text,
-                                          upload_progress(ctx));
-    if (!created) {
-        return std::unexpected(created.error());
-    }
-    for (const auto& warning : created->warnings) {
+    TRY_ASSIGN(auto spec, load_spec(ctx, source, sets, [](auto&&... args) {
+                   return spec::load_data(std::forward<decltype(args)>(args)...);
+               }));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto created, assets::create_dataset(workspace, spec, source.file, stamp(ctx).text,
+                                                    upload_progress(ctx)));
+    for (const auto& warning : created.warnings) {
         ctx.warn(warning);
     }
-    output::print_record(ctx, dataset_record(workspace->db(), *created));
+    output::print_record(ctx, dataset_record(workspace.db(), created));
     return {};
 }
 
 Result<void> list(Context& ctx, const ListOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     auto records =
-        assets::list_datasets(workspace->db(), options.all_versions, options.include_archived);
+        assets::list_datasets(workspace.db(), options.all_versions, options.include_archived);
     if (!records) {
         return std::unexpected(records.error());
     }
     Json rows = Json::array();
     for (const auto& record : *records) {
-        Json row = dataset_record(workspace->db(), record);
+        Json row = dataset_record(workspace.db(), record);
         const bool text = ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv;
         for (const char* key : {"files", "bytes"}) {
             if (text && row[key].is_null()) {
@@ -175,45 +158,27 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 }
 
 Result<void> show(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto record = find(*workspace, options.name);
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    Json json = dataset_record(workspace->db(), *record);
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto record, find(workspace, options.name));
+    Json json = dataset_record(workspace.db(), record);
     output::print_record(ctx, json);
     return {};
 }
 
 Result<assets::Content> content_of(Context& ctx, store::Workspace& workspace,
                                    const NameOptions& options, std::string& label) {
-    auto record = find(workspace, options.name);
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    label = record->label();
-    return assets::dataset_content(workspace, *record, options.refresh, stamp(ctx).text);
+    TRY_ASSIGN(auto record, find(workspace, options.name));
+    label = record.label();
+    return assets::dataset_content(workspace, record, options.refresh, stamp(ctx).text);
 }
 
 Result<void> files(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     std::string label;
-    auto content = content_of(ctx, *workspace, options, label);
-    if (!content) {
-        return std::unexpected(content.error());
-    }
-    auto entries = assets::read_content(workspace->blobs(), content->id);
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    TRY_ASSIGN(auto content, content_of(ctx, workspace, options, label));
+    TRY_ASSIGN(auto entries, assets::read_content(workspace.blobs(), content.id));
     Json rows = Json::array();
-    for (const auto& entry : *entries) {
+    for (const auto& entry : entries) {
         rows.push_back({{"path", entry.path}, {"size", entry.size}});
     }
     static const std::vector<output::Column> columns = {{"path", "PATH"}, {"size", "SIZE"}};
@@ -222,16 +187,10 @@ Result<void> files(Context& ctx, const NameOptions& options) {
 }
 
 Result<void> download(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     std::string label;
-    auto content = content_of(ctx, *workspace, options, label);
-    if (!content) {
-        return std::unexpected(content.error());
-    }
-    return download_content(ctx, *workspace, content->id, options.directory, options.overwrite,
+    TRY_ASSIGN(auto content, content_of(ctx, workspace, options, label));
+    return download_content(ctx, workspace, content.id, options.directory, options.overwrite,
                             "dataset " + label);
 }
 
@@ -289,7 +248,7 @@ void add_dataset_verbs(CommandTree& tree) {
             verb.add_flag("--refresh", o.refresh, "Fetch a URL dataset again");
         },
         download);
-    add_archive_verbs(tree, group, "data", "dataset", value::dataset);
+    add_archive_verbs(tree, group, store::AssetKind::data, value::dataset);
 }
 
 }  // namespace ferry::cli

@@ -62,9 +62,9 @@ Json environment_record(const env::EnvironmentRecord& record,
 }
 
 Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(workspace, text, "environment", "env", [](auto& db, auto name, auto version) {
-        return env::find_environment(db, name, version);
-    });
+    return find_named(
+        workspace, text, store::AssetKind::environment, "env",
+        [](auto& db, auto name, auto version) { return env::find_environment(db, name, version); });
 }
 
 Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& options) {
@@ -92,63 +92,41 @@ Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& optio
     if (!options.dockerfile_path.empty()) {
         sets.push_back("build.dockerfile_path=" + options.dockerfile_path);
     }
-    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
-        return std::unexpected(added.error());
-    }
+    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
     if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f ENVIRONMENT_FILE, or --name NAME and what it is made of");
     }
-    auto source = read_spec_text(ctx, options.file);
-    if (!source) {
-        return std::unexpected(source.error());
-    }
-    return load_spec(ctx, *source, sets, [](auto&&... args) {
+    TRY_ASSIGN(auto source, read_spec_text(ctx, options.file));
+    return load_spec(ctx, source, sets, [](auto&&... args) {
         return spec::load_environment(std::forward<decltype(args)>(args)...);
     });
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
-    auto spec = read_spec(ctx, options);
-    if (!spec) {
-        return std::unexpected(spec.error());
-    }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto spec, read_spec(ctx, options));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     const std::string file = options.file.empty() ? "command line" : options.file;
     // Refused before the build context is stored.
-    if (auto fresh = store::check_new_version(workspace->db(), "environment", "environment",
-                                              spec->name, spec->version);
-        !fresh) {
-        return std::unexpected(fresh.error());
-    }
-    auto defined = env::define(*spec, file, &*workspace, stamp(ctx).text);
-    if (!defined) {
-        return std::unexpected(defined.error());
-    }
-    for (const auto& warning : defined->warnings) {
+    TRY(store::check_new_version(workspace.db(), store::AssetKind::environment, spec.name,
+                                 spec.version));
+    TRY_ASSIGN(auto defined, env::define(spec, file, &workspace, stamp(ctx).text));
+    for (const auto& warning : defined.warnings) {
         ctx.warn(warning);
     }
     env::EnvironmentRecord record;
-    record.environment = std::move(*defined);
-    record.description = spec->description;
-    record.tags = spec->tags;
-    auto created = env::create_environment(workspace->db(), std::move(record), stamp(ctx).text);
-    if (!created) {
-        return std::unexpected(created.error());
-    }
-    output::print_record(ctx, environment_record(*created, std::nullopt));
+    record.environment = std::move(defined);
+    record.description = spec.description;
+    record.tags = spec.tags;
+    TRY_ASSIGN(auto created,
+               env::create_environment(workspace.db(), std::move(record), stamp(ctx).text));
+    output::print_record(ctx, environment_record(created, std::nullopt));
     return {};
 }
 
 Result<void> list(Context& ctx, const ListOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     auto records =
-        env::list_environments(workspace->db(), options.all_versions, options.include_archived);
+        env::list_environments(workspace.db(), options.all_versions, options.include_archived);
     if (!records) {
         return std::unexpected(records.error());
     }
@@ -166,39 +144,27 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 }
 
 Result<void> show(Context& ctx, const NamesOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto record = find(*workspace, options.names.front());
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    env::SystemRunner runner(ctx.env.variables());
-    auto ready = env::is_materialized(record->environment, workspace->root(), runner);
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto record, find(workspace, options.names.front()));
+    Runner& runner = ctx.runner;
+    auto ready = env::is_materialized(record.environment, workspace.root(), runner);
     Json materialized;
     materialized["state"] = !ready ? Json("unknown") : Json(*ready ? "ready" : "absent");
     materialized["location"] =
-        env::location_of(record->environment, workspace->root(), env::venv_interpreter(runner));
-    output::print_record(ctx, environment_record(*record, materialized));
+        env::location_of(record.environment, workspace.root(), env::venv_interpreter(runner));
+    output::print_record(ctx, environment_record(record, materialized));
     return {};
 }
 
 Result<void> build(Context& ctx, const NamesOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     std::vector<env::EnvironmentRecord> records;
     for (const auto& name : options.names) {
-        auto record = find(*workspace, name);
-        if (!record) {
-            return std::unexpected(record.error());
-        }
-        records.push_back(std::move(*record));
+        TRY_ASSIGN(auto record, find(workspace, name));
+        records.push_back(std::move(record));
     }
     InterruptGuard guard;
-    env::SystemRunner runner(ctx.env.variables());
+    Runner& runner = ctx.runner;
     Json built = Json::array();
     for (const auto& record : records) {
         const auto& environment = record.environment;
@@ -207,8 +173,8 @@ Result<void> build(Context& ctx, const NamesOptions& options) {
                 with_context(possible.error(), fmt::format("environment {}", environment.label())));
         }
         env::MaterializeContext context;
-        context.workspace_root = workspace->root();
-        context.blobs = &workspace->blobs();
+        context.workspace_root = workspace.root();
+        context.blobs = &workspace.blobs();
         context.runner = &runner;
         context.log_fd = 2;
         context.keep_going = [] { return !InterruptGuard::interrupted(); };
@@ -230,7 +196,7 @@ Result<void> build(Context& ctx, const NamesOptions& options) {
         row["version"] = environment.version;
         row["runtime"] = env::kind_name(environment.kind);
         row["hash"] = environment.hash;
-        row["cache"] = made->cache;
+        row["cache"] = env::cache_outcome_name(made->cache);
         row["location"] = made->location;
         row["seconds"] = made->seconds;
         built.push_back(std::move(row));
@@ -297,7 +263,7 @@ void add_env_verbs(CommandTree& tree) {
                 ->type_name(value::environment);
         },
         build);
-    add_archive_verbs(tree, group, "environment", "environment", value::environment);
+    add_archive_verbs(tree, group, store::AssetKind::environment, value::environment);
 }
 
 }  // namespace ferry::cli

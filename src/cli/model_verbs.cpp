@@ -62,23 +62,20 @@ Json model_record(const assets::ModelRecord& record) {
 }
 
 Result<assets::ModelRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(workspace, text, "model", "model", [](auto& db, auto name, auto version) {
-        return assets::find_model(db, name, version);
-    });
+    return find_named(
+        workspace, text, store::AssetKind::model, "model",
+        [](auto& db, auto name, auto version) { return assets::find_model(db, name, version); });
 }
 
 // The model's lineage and files from a run that has ended.
 Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& workspace,
                                               assets::ModelRecord record,
                                               const std::string& run_name) {
-    auto found = run::find_run(workspace.db(), run_name);
+    TRY_ASSIGN(auto found, run::find_run(workspace.db(), run_name));
     if (!found) {
-        return std::unexpected(found.error());
-    }
-    if (!*found) {
         return fail("no run named '{}' in workspace '{}'", run_name, workspace.name());
     }
-    const auto& run = **found;
+    const auto& run = *found;
     if (!run::is_terminal(run.status)) {
         return fail("run {} is {}: a model is registered from a run that has ended", run.name,
                     run::status_name(run.status));
@@ -130,55 +127,42 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
         sets.push_back("path=" + (options.run.empty() ? absolute_from(ctx, options.path).string()
                                                       : options.path));
     }
-    if (auto added = add_pair_sets(options.tags, "--tag", "tags", sets); !added) {
-        return std::unexpected(added.error());
-    }
-    if (auto added = add_pair_sets(options.properties, "--property", "properties", sets); !added) {
-        return std::unexpected(added.error());
-    }
+    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
+    TRY(add_pair_sets(options.properties, "--property", "properties", sets));
     if (options.file.empty() && (options.name.empty() || options.path.empty())) {
         return usage_error(
             "give -f MODEL_FILE, or --name NAME and --path PATH (with --run RUN "
             "for a path of a run's outputs)");
     }
-    auto source = read_spec_text(ctx, options.file);
-    if (!source) {
-        return std::unexpected(source.error());
-    }
-    auto spec = load_spec(ctx, *source, sets, [](auto&&... args) {
-        return spec::load_model(std::forward<decltype(args)>(args)...);
-    });
-    if (!spec) {
-        return std::unexpected(spec.error());
-    }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto source, read_spec_text(ctx, options.file));
+    TRY_ASSIGN(auto spec, load_spec(ctx, source, sets, [](auto&&... args) {
+                   return spec::load_model(std::forward<decltype(args)>(args)...);
+               }));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     assets::ModelRecord record;
-    record.name = spec->name;
-    record.version = spec->version;
-    record.description = spec->description;
-    record.tags = spec->tags;
-    record.properties = spec->properties;
-    record.type = spec->type;
-    record.framework = spec->framework;
-    record.framework_version = spec->framework_version;
-    record.stage = spec->stage;
+    record.name = spec.name;
+    record.version = spec.version;
+    record.description = spec.description;
+    record.tags = spec.tags;
+    record.properties = spec.properties;
+    record.type = spec.type;
+    record.framework = spec.framework;
+    record.framework_version = spec.framework_version;
+    record.stage = spec.stage;
     Result<assets::ModelRecord> registered = std::unexpected(Error{});
     if (!options.run.empty()) {
         // A path of the run's files: as written (the file's `path:` was read as a local one).
-        record.path = !options.path.empty() ? options.path : spec->path.text;
-        registered = register_from_run(ctx, *workspace, std::move(record), options.run);
+        record.path = !options.path.empty() ? options.path : spec.path.text;
+        registered = register_from_run(ctx, workspace, std::move(record), options.run);
     } else {
-        if (spec->path.kind != spec::ReferenceKind::local_path) {
+        if (spec.path.kind != spec::ReferenceKind::local_path) {
             return usage_error(
                 "{}: path '{}': a model is a local file or folder, or a path of "
                 "a run's outputs with --run",
-                source->file, spec->path.text);
+                source.file, spec.path.text);
         }
-        record.path = spec->path.path.string();
-        registered = assets::register_local_model(*workspace, std::move(record), source->file,
+        record.path = spec.path.path.string();
+        registered = assets::register_local_model(workspace, std::move(record), source.file,
                                                   stamp(ctx).text, upload_progress(ctx));
     }
     if (!registered) {
@@ -192,12 +176,9 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
 }
 
 Result<void> list(Context& ctx, const ListOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
     auto records =
-        assets::list_models(workspace->db(), options.all_versions, options.include_archived);
+        assets::list_models(workspace.db(), options.all_versions, options.include_archived);
     if (!records) {
         return std::unexpected(records.error());
     }
@@ -213,29 +194,17 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 }
 
 Result<void> show(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto record = find(*workspace, options.name);
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    output::print_record(ctx, model_record(*record));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto record, find(workspace, options.name));
+    output::print_record(ctx, model_record(record));
     return {};
 }
 
 Result<void> download(Context& ctx, const NameOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto record = find(*workspace, options.name);
-    if (!record) {
-        return std::unexpected(record.error());
-    }
-    return download_content(ctx, *workspace, record->content, options.directory, options.overwrite,
-                            "model " + record->label());
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto record, find(workspace, options.name));
+    return download_content(ctx, workspace, record.content, options.directory, options.overwrite,
+                            "model " + record.label());
 }
 
 void add_name(CLI::App& verb, std::string& name) {
@@ -296,7 +265,7 @@ void add_model_verbs(CommandTree& tree) {
             verb.add_flag("--overwrite", o.overwrite, "Replace files that differ");
         },
         download);
-    add_archive_verbs(tree, group, "model", "model", value::model);
+    add_archive_verbs(tree, group, store::AssetKind::model, value::model);
 }
 
 }  // namespace ferry::cli

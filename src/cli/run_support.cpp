@@ -31,26 +31,25 @@ run::Stamp stamp(const Context& ctx) {
             std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()};
 }
 
-std::function<run::Stamp()> clock_of(const Context& ctx) {
-    return [&ctx] { return stamp(ctx); };
+CommandSeams::CommandSeams(Context& ctx)
+    : m_host(run::Host::of_process(ctx.env)),
+      m_clock(run::SystemClock::Signals::leave, ctx.now),
+      m_log(nullptr, m_clock),
+      m_seams{ctx.runner, m_host, m_clock, m_log} {}
+
+Result<store::Workspace> open_workspace(Context& ctx) {
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    return store::open_chosen_workspace(ctx, registry);
 }
 
-Result<store::Workspace> open_run_workspace(Context& ctx) {
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
+Result<void> end_lost_runs(Context& ctx, store::Workspace& workspace) {
+    const CommandSeams seams(ctx);
+    TRY_ASSIGN(const int reaped, run::reap_lost_runs(workspace, seams.get()));
+    if (reaped > 0) {
+        ctx.warn(fmt::format("{} run{} marked Failed: {} supervisor was gone", reaped,
+                             reaped == 1 ? "" : "s", reaped == 1 ? "its" : "their"));
     }
-    auto workspace = store::open_chosen_workspace(ctx, *registry);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    if (auto reaped = run::reap_lost_runs(*workspace, clock_of(ctx)); !reaped) {
-        return std::unexpected(reaped.error());
-    } else if (*reaped > 0) {
-        ctx.warn(fmt::format("{} run{} marked Failed: {} supervisor was gone", *reaped,
-                             *reaped == 1 ? "" : "s", *reaped == 1 ? "its" : "their"));
-    }
-    return workspace;
+    return {};
 }
 
 InterruptGuard::InterruptGuard() {
@@ -73,20 +72,10 @@ Error exit_status(int code) {
     return Error{static_cast<ExitCode>(code), ""};
 }
 
-void poke_supervisor(const run::RunRecord& run, int signal) {
-    if (run.supervisor_pid &&
-        run::supervisor_liveness(run, run::machine_id(), 0) == run::Liveness::alive) {
-        ::kill(static_cast<pid_t>(*run.supervisor_pid), signal);
-    }
-}
-
 Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
                                                 const std::string& name, const std::string& rank) {
-    auto run = run::get_run(workspace.db(), name, workspace.name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    const auto every = run::log_sources(*run, std::nullopt);
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), name, workspace.name()));
+    const auto every = run::log_sources(run, std::nullopt);
     // The ranks' logs; an environment's build log (first, when there is one) is no rank.
     const auto ranks =
         static_cast<std::size_t>(std::ranges::count_if(every, [](const run::LogSource& source) {
@@ -94,7 +83,7 @@ Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
         }));
     const bool distributed = ranks > 1 || every.back().path != "user_logs/std_log.txt";
     if (rank.empty()) {
-        return distributed ? run::log_sources(*run, 0) : every;
+        return distributed ? run::log_sources(run, 0) : every;
     }
     if (!distributed) {
         return usage_error("run {} is one process: --rank is for distributed runs", name);
@@ -108,23 +97,21 @@ Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
         number >= static_cast<std::int64_t>(ranks)) {
         return usage_error("--rank {}: run {} has ranks 0 to {} (or 'all')", rank, name, ranks - 1);
     }
-    return run::log_sources(*run, number);
+    return run::log_sources(run, number);
 }
 
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
                         bool stream, std::optional<std::size_t> tail, const std::string& rank) {
     std::vector<run::LogSource> logs;
     if (stream) {
-        auto chosen = chosen_logs(workspace, name, rank);
-        if (!chosen) {
-            return std::unexpected(chosen.error());
-        }
-        logs = std::move(*chosen);
+        TRY_ASSIGN(auto chosen, chosen_logs(workspace, name, rank));
+        logs = std::move(chosen);
     }
     InterruptGuard guard;
     run::FollowOptions options;
     options.interrupted = &InterruptGuard::interrupted;
-    options.now = clock_of(ctx);
+    const CommandSeams seams(ctx);
+    options.seams = &seams.get();
     if (stream) {
         options.status_changed = [&ctx](run::Status status) {
             ctx.err << "status: " << run::status_name(status) << '\n' << std::flush;
@@ -136,12 +123,9 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
         }
         ctx.err << '\n' << std::flush;
     }
-    auto ended = stream ? run::stream_log(workspace, name, ctx.out, tail, options, logs)
-                        : run::wait_for_end(workspace, name, options);
+    TRY_ASSIGN(auto ended, stream ? run::stream_log(workspace, name, ctx.out, tail, options, logs)
+                                  : run::wait_for_end(workspace, name, options));
     if (!ended) {
-        return std::unexpected(ended.error());
-    }
-    if (!*ended) {
         ctx.out.flush();
         ctx.err << fmt::format(
             "\nferry: stopped following run {}; it goes on. Re-attach with 'ferry run stream "
@@ -149,7 +133,7 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
             name, name);
         return std::unexpected(exit_status(to_int(ExitCode::detached)));
     }
-    const run::RunRecord& run = **ended;
+    const run::RunRecord& run = *ended;
     const int code = run.waited_exit_code();
     if (stream) {
         const auto duration = run::duration_ms(run, stamp(ctx).ms);

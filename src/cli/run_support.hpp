@@ -1,6 +1,6 @@
 #pragma once
 
-// What the run and compute verbs share: the open workspace with lost runs reaped, the clock
+// What the run and compute verbs share: the open workspace, ending lost runs, the clock
 // as stamps, Ctrl-C, and following a run on the terminal.
 #include <optional>
 #include <string>
@@ -9,14 +9,34 @@
 #include "ferry/core/error.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/record.hpp"
+#include "ferry/run/seams.hpp"
 #include "ferry/store/workspace.hpp"
 
 namespace ferry::cli {
 
-// The chosen workspace, after ending the runs whose supervisor died.
-[[nodiscard]] Result<store::Workspace> open_run_workspace(Context& ctx);
+// What the run layer reads of the world, for a command: the context's runner and clock, this
+// process, and no system log.
+class CommandSeams {
+public:
+    explicit CommandSeams(Context& ctx);
+    CommandSeams(const CommandSeams&) = delete;
+    CommandSeams& operator=(const CommandSeams&) = delete;
+    [[nodiscard]] const run::Seams& get() const { return m_seams; }
+
+private:
+    run::Host m_host;
+    run::SystemClock m_clock;
+    run::SystemLog m_log;
+    run::Seams m_seams;
+};
+
+// The chosen workspace, opened: nothing else happens.
+[[nodiscard]] Result<store::Workspace> open_workspace(Context& ctx);
+// Ends the runs whose supervisor died (their processes stopped, their files stored, Failed
+// "supervisor lost") and says how many on stderr. The verbs that show or wait for runs and
+// computes call it; the others leave runs alone.
+[[nodiscard]] Result<void> end_lost_runs(Context& ctx, store::Workspace& workspace);
 [[nodiscard]] run::Stamp stamp(const Context& ctx);
-[[nodiscard]] std::function<run::Stamp()> clock_of(const Context& ctx);
 
 // Catches Ctrl-C while it lives, so following can stop and say the run goes on.
 class InterruptGuard {
@@ -39,8 +59,5 @@ public:
                                       const std::string& name, bool stream,
                                       std::optional<std::size_t> tail,
                                       const std::string& rank = {});
-
-// Tells a run's supervisor to look at its record now (a cancel).
-void poke_supervisor(const run::RunRecord& run, int signal);
 
 }  // namespace ferry::cli

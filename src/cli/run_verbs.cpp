@@ -1,5 +1,4 @@
 // `ferry run list|show|stream|wait|cancel|download`.
-#include <signal.h>
 
 #include <chrono>
 #include <thread>
@@ -8,6 +7,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/artifacts.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/util/text.hpp"
@@ -60,27 +60,22 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     if (!options.all) {
         filter.limit = options.max_results;
     }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto runs = run::list_runs(workspace->db(), filter);
-    if (!runs) {
-        return std::unexpected(runs.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto runs, run::list_runs(workspace.db(), filter));
     const auto now_ms = stamp(ctx).ms;
     Json records = Json::array();
-    for (const auto& run : runs->first) {
+    for (const auto& run : runs.first) {
         records.push_back(run::run_summary(run, now_ms));
     }
     static const std::vector<output::Column> columns = {
         {"name", "NAME"},       {"status", "STATUS"},      {"experiment", "EXPERIMENT"},
         {"compute", "COMPUTE"}, {"created_at", "CREATED"}, {"duration_text", "DURATION"}};
     output::print_list(ctx, records, columns);
-    const auto total = runs->second;
-    if (static_cast<std::int64_t>(runs->first.size()) < total) {
+    const auto total = runs.second;
+    if (static_cast<std::int64_t>(runs.first.size()) < total) {
         ctx.warn(fmt::format("showing the newest {} of {} runs; --all shows every one",
-                             runs->first.size(), total));
+                             runs.first.size(), total));
     }
     return {};
 }
@@ -89,15 +84,12 @@ Result<run::RunRecord> named_or_newest(store::Workspace& workspace, const std::s
     if (!name.empty()) {
         return run::get_run(workspace.db(), name, workspace.name());
     }
-    auto newest = run::newest_run(workspace.db());
+    TRY_ASSIGN(auto newest, run::newest_run(workspace.db()));
     if (!newest) {
-        return std::unexpected(newest.error());
-    }
-    if (!*newest) {
         return fail("workspace '{}' has no runs yet (submit one with 'ferry run submit')",
                     workspace.name());
     }
-    return std::move(**newest);
+    return std::move(*newest);
 }
 
 Result<std::vector<snapshot::ManifestEntry>> artifacts_of(store::Workspace& workspace,
@@ -109,46 +101,27 @@ Result<std::vector<snapshot::ManifestEntry>> artifacts_of(store::Workspace& work
 }
 
 Result<void> show(Context& ctx, const RunOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto run = run::get_run(workspace->db(), options.name, workspace->name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    auto events = run::run_events(workspace->db(), run->seq);
-    if (!events) {
-        return std::unexpected(events.error());
-    }
-    auto artifacts = artifacts_of(*workspace, *run);
-    if (!artifacts) {
-        return std::unexpected(artifacts.error());
-    }
-    auto models = assets::models_of_run(workspace->db(), run->name);
-    if (!models) {
-        return std::unexpected(models.error());
-    }
-    auto details = run::run_details(*run, *events, *artifacts, stamp(ctx).ms);
-    details["models"] = *models;
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    TRY_ASSIGN(auto events, run::run_events(workspace.db(), run.seq));
+    TRY_ASSIGN(auto artifacts, artifacts_of(workspace, run));
+    TRY_ASSIGN(auto models, assets::models_of_run(workspace.db(), run.name));
+    auto details = run::run_details(run, events, artifacts, stamp(ctx).ms);
+    details["models"] = models;
     output::print_document(ctx, details);
     return {};
 }
 
 Result<void> stream(Context& ctx, const RunOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto run = named_or_newest(*workspace, options.name);
-    if (!run) {
-        return std::unexpected(run.error());
-    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto run, named_or_newest(workspace, options.name));
     std::optional<std::size_t> tail;
     if (options.tail >= 0) {
         tail = static_cast<std::size_t>(options.tail);
     }
-    return follow_run(ctx, *workspace, run->name, true, tail, options.rank);
+    return follow_run(ctx, workspace, run.name, true, tail, options.rank);
 }
 
 void print_status(Context& ctx, const run::RunRecord& run) {
@@ -160,22 +133,15 @@ void print_status(Context& ctx, const run::RunRecord& run) {
 }
 
 Result<void> wait(Context& ctx, const RunOptions& options) {
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    if (auto run = run::get_run(workspace->db(), options.name, workspace->name()); !run) {
-        return std::unexpected(run.error());
-    }
-    auto followed = follow_run(ctx, *workspace, options.name, false, std::nullopt);
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY(run::get_run(workspace.db(), options.name, workspace.name()));
+    auto followed = follow_run(ctx, workspace, options.name, false, std::nullopt);
     if (!followed && followed.error().code == ExitCode::detached) {
         return followed;
     }
-    auto run = run::get_run(workspace->db(), options.name, workspace->name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    print_status(ctx, *run);
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    print_status(ctx, run);
     return followed;
 }
 
@@ -183,41 +149,30 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     if (options.grace < 0) {
         return usage_error("--grace must be 0 or more seconds (got {})", options.grace);
     }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    const CommandSeams seams(ctx);
+    TRY_ASSIGN(auto before, run::request_stop(workspace.db(), run, options.grace, seams.get()));
+    if (run::is_terminal(before)) {
+        return fail("run {} already ended ({})", run.name, run::status_name(before));
     }
-    auto run = run::get_run(workspace->db(), options.name, workspace->name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    auto before = run::request_cancel(workspace->db(), run->name, options.grace, stamp(ctx));
-    if (!before) {
-        return std::unexpected(before.error());
-    }
-    if (run::is_terminal(*before)) {
-        return fail("run {} already ended ({})", run->name, run::status_name(*before));
-    }
-    poke_supervisor(*run, SIGUSR1);
     ctx.err << fmt::format("cancel requested for run {}: SIGTERM, then SIGKILL after {} s\n",
-                           run->name, options.grace);
+                           run.name, options.grace);
     InterruptGuard guard;
     run::FollowOptions follow;
     follow.interrupted = &InterruptGuard::interrupted;
-    follow.now = clock_of(ctx);
-    auto ended = run::wait_for_end(*workspace, run->name, follow);
+    follow.seams = &seams.get();
+    TRY_ASSIGN(auto ended, run::wait_for_end(workspace, run.name, follow));
     if (!ended) {
-        return std::unexpected(ended.error());
-    }
-    if (!*ended) {
-        ctx.err << fmt::format("ferry: stopped waiting; the cancel of run {} goes on\n", run->name);
+        ctx.err << fmt::format("ferry: stopped waiting; the cancel of run {} goes on\n", run.name);
         return std::unexpected(exit_status(to_int(ExitCode::detached)));
     }
-    if ((*ended)->status != run::Status::canceled) {
-        ctx.warn(fmt::format("run {} ended {} before the cancel took effect", run->name,
-                             run::status_name((*ended)->status)));
+    if ((ended)->status != run::Status::canceled) {
+        ctx.warn(fmt::format("run {} ended {} before the cancel took effect", run.name,
+                             run::status_name((ended)->status)));
     }
-    print_status(ctx, **ended);
+    print_status(ctx, *ended);
     return {};
 }
 
@@ -225,32 +180,24 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
     if (options.all && !options.output_name.empty()) {
         return usage_error("give --output-name NAME or --all, not both");
     }
-    auto workspace = open_run_workspace(ctx);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto run = run::get_run(workspace->db(), options.name, workspace->name());
-    if (!run) {
-        return std::unexpected(run.error());
-    }
-    if (!run::is_terminal(run->status)) {
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    if (!run::is_terminal(run.status)) {
         return fail(
             "run {} is {}; its outputs can be downloaded once it has ended ('ferry run "
             "wait {}' waits)",
-            run->name, run::status_name(run->status), run->name);
+            run.name, run::status_name(run.status), run.name);
     }
-    auto artifacts = artifacts_of(*workspace, *run);
-    if (!artifacts) {
-        return std::unexpected(artifacts.error());
-    }
+    TRY_ASSIGN(auto artifacts, artifacts_of(workspace, run));
     std::vector<std::string> output_names;
-    for (const auto& output : run->plan.value("outputs", Json::array())) {
+    for (const auto& output : run.plan.value("outputs", Json::array())) {
         output_names.push_back(output.value("name", std::string()));
     }
     if (!options.output_name.empty() && std::find(output_names.begin(), output_names.end(),
                                                   options.output_name) == output_names.end()) {
         const auto guess = util::closest_match(options.output_name, output_names);
-        return fail("run {} has no output named '{}'{}", run->name, options.output_name,
+        return fail("run {} has no output named '{}'{}", run.name, options.output_name,
                     guess                  ? fmt::format(" (did you mean '{}'?)", *guess)
                     : output_names.empty() ? std::string(" (it has no named outputs)")
                                            : std::string());
@@ -258,7 +205,7 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
     const std::string wanted_prefix =
         options.output_name.empty() ? std::string() : "named-outputs/" + options.output_name + "/";
     std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
-    for (const auto& entry : *artifacts) {
+    for (const auto& entry : artifacts) {
         const bool named = entry.path.starts_with("named-outputs/");
         if (!wanted_prefix.empty()) {
             if (entry.path.starts_with(wanted_prefix)) {
@@ -274,7 +221,7 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
                                                      : ctx.cwd / options.directory)
             .lexically_normal();
     auto written =
-        run::download_entries(workspace->blobs(), selected, directory,
+        run::download_entries(workspace.blobs(), selected, directory,
                               options.overwrite ? run::Overwrite::yes : run::Overwrite::no);
     if (!written) {
         return std::unexpected(written.error());
@@ -292,7 +239,7 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
                                : std::string());
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
         Json record;
-        record["run"] = run->name;
+        record["run"] = run.name;
         record["directory"] = directory.string();
         record["files"] = written->files;
         record["bytes"] = written->bytes;

@@ -45,13 +45,10 @@ Result<fs::path> source_directory(const Context& ctx, const SnapshotOptions& opt
         return usage_error("give a directory or -f JOB_FILE, not both");
     }
     const fs::path path = absolute_from(ctx, options.file);
-    auto text = util::read_file(path);
-    if (!text) {
-        return std::unexpected(text.error());
-    }
-    auto job = spec::load_job(*text, options.file, path.parent_path(), options.sets);
+    TRY_ASSIGN(auto text, util::read_file(path));
+    auto job = spec::load_job(text, options.file, path.parent_path(), options.sets);
     if (!job) {
-        ctx.err << spec::render(job.error(), *text);
+        ctx.err << spec::render(job.error(), text);
         const auto count = job.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }
@@ -124,35 +121,27 @@ Result<void> store(Context& ctx, const snapshot::Listing& listing, std::uint64_t
     if (auto within = snapshot::check_limit(listing, limit); !within) {
         return within;  // before a workspace is opened, let alone created
     }
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
-    auto workspace = store::open_chosen_workspace(ctx, *registry);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    TRY_ASSIGN(auto workspace, store::open_chosen_workspace(ctx, registry));
     const auto started = std::chrono::steady_clock::now();
-    auto cost = snapshot::store_snapshot(*workspace, listing, limit, util::format_utc(ctx.now()));
-    if (!cost) {
-        return std::unexpected(cost.error());
-    }
+    TRY_ASSIGN(auto cost,
+               snapshot::store_snapshot(workspace, listing, limit, util::format_utc(ctx.now())));
     ctx.debug(fmt::format("stored in {} ms; {} file{} read, the stat cache vouched for the rest",
-                          milliseconds_since(started), util::with_thousands(cost->hashed_files),
-                          cost->hashed_files == 1 ? "" : "s"));
-    ctx.err << snapshot::describe(*cost) << '\n';
+                          milliseconds_since(started), util::with_thousands(cost.hashed_files),
+                          cost.hashed_files == 1 ? "" : "s"));
+    ctx.err << snapshot::describe(cost) << '\n';
     if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
-        ctx.out << cost->id << '\n';
+        ctx.out << cost.id << '\n';
         return {};
     }
     Json record;
-    record["id"] = cost->id;
+    record["id"] = cost.id;
     record["root"] = listing.root.string();
-    record["files"] = cost->files;
-    record["bytes"] = cost->bytes;
-    record["new_files"] = cost->new_files;
-    record["new_bytes"] = cost->new_bytes;
-    record["workspace"] = workspace->name();
+    record["files"] = cost.files;
+    record["bytes"] = cost.bytes;
+    record["new_files"] = cost.new_files;
+    record["new_bytes"] = cost.new_bytes;
+    record["workspace"] = workspace.name();
     output::print_record(ctx, record);
     return {};
 }
@@ -182,93 +171,80 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
     if (marked_directory) {
         relative += '/';
     }
-    auto why = snapshot::explain(root, relative);
-    if (!why) {
-        return std::unexpected(why.error());
-    }
+    TRY_ASSIGN(auto why, snapshot::explain(root, relative));
     std::string verdict;
-    if (why->git_directory) {
+    if (why.git_directory) {
         verdict = "never included (.git/ is git's own data)";
-    } else if (!why->decided_by_directory.empty()) {
+    } else if (!why.decided_by_directory.empty()) {
         verdict = fmt::format("excluded: its directory {}/ is excluded by {}",
-                              why->decided_by_directory, rule_text(*why->rule));
-    } else if (!why->below_link.empty()) {
+                              why.decided_by_directory, rule_text(*why.rule));
+    } else if (!why.below_link.empty()) {
         verdict = fmt::format(
             "not part of the snapshot: {} is a symbolic link, kept as a link "
             "and not followed",
-            why->below_link);
-    } else if (why->left_out == snapshot::LeftOutReason::outside_link) {
+            why.below_link);
+    } else if (why.left_out == snapshot::LeftOutReason::outside_link) {
         verdict = fmt::format("left out: a symbolic link (to {}) that leads outside the tree",
-                              why->detail);
-    } else if (why->left_out == snapshot::LeftOutReason::special_file) {
-        verdict = fmt::format("left out: {}", why->detail);
-    } else if (why->rule && why->rule->credential) {
+                              why.detail);
+    } else if (why.left_out == snapshot::LeftOutReason::special_file) {
+        verdict = fmt::format("left out: {}", why.detail);
+    } else if (why.rule && why.rule->credential) {
         verdict = fmt::format(
             "excluded by {} (looks like a credential; a '!' line for it in an ignore file "
             "brings it back)",
-            rule_text(*why->rule));
-    } else if (why->rule) {
+            rule_text(*why.rule));
+    } else if (why.rule) {
         verdict =
-            fmt::format("{} by {}", why->included ? "included" : "excluded", rule_text(*why->rule));
+            fmt::format("{} by {}", why.included ? "included" : "excluded", rule_text(*why.rule));
     } else {
         verdict = "included: no rule matches";
     }
-    if (!why->exists && !why->git_directory && why->decided_by_directory.empty() &&
-        why->below_link.empty()) {
-        verdict += fmt::format(" (no such path; judged as a {})",
-                               why->is_directory ? "directory" : "file");
+    if (!why.exists && !why.git_directory && why.decided_by_directory.empty() &&
+        why.below_link.empty()) {
+        verdict +=
+            fmt::format(" (no such path; judged as a {})", why.is_directory ? "directory" : "file");
     }
     const std::string shown =
-        why->path + (marked_directory && why->is_directory && !why->path.ends_with('/') ? "/" : "");
+        why.path + (marked_directory && why.is_directory && !why.path.ends_with('/') ? "/" : "");
     if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
         ctx.out << shown << ": " << verdict << '\n';
         return {};
     }
     Json record;
     record["path"] = shown;
-    record["included"] = why->included;
-    record["exists"] = why->exists;
+    record["included"] = why.included;
+    record["exists"] = why.exists;
     record["verdict"] = verdict;
-    if (why->rule) {
-        record["rule"] = {{"file", why->rule->source},
-                          {"line", why->rule->line_number},
-                          {"pattern", why->rule->line},
-                          {"negative", why->rule->negative}};
+    if (why.rule) {
+        record["rule"] = {{"file", why.rule->source},
+                          {"line", why.rule->line_number},
+                          {"pattern", why.rule->line},
+                          {"negative", why.rule->negative}};
     } else {
         record["rule"] = nullptr;
     }
     record["excluded_directory"] =
-        why->decided_by_directory.empty() ? Json(nullptr) : Json(why->decided_by_directory + "/");
+        why.decided_by_directory.empty() ? Json(nullptr) : Json(why.decided_by_directory + "/");
     output::print_record(ctx, record);
     return {};
 }
 
 Result<void> snapshot_verb(Context& ctx, const SnapshotOptions& options) {
-    auto root = source_directory(ctx, options);
-    if (!root) {
-        return std::unexpected(root.error());
-    }
-    auto limit = snapshot::resolve_limit(options.limit, ctx.env.get("FERRY_SNAPSHOT_LIMIT"));
-    if (!limit) {
-        return std::unexpected(limit.error());
-    }
+    TRY_ASSIGN(auto root, source_directory(ctx, options));
+    TRY_ASSIGN(auto limit,
+               snapshot::resolve_limit(options.limit, ctx.env.get("FERRY_SNAPSHOT_LIMIT")));
     if (!options.explain.empty()) {
-        return explain(ctx, *root, options.explain);
+        return explain(ctx, root, options.explain);
     }
     const auto started = std::chrono::steady_clock::now();
-    auto listing = snapshot::list_tree(*root);
-    if (!listing) {
-        return std::unexpected(listing.error());
-    }
-    ctx.debug(fmt::format("walked {} in {} ms", root->string(), milliseconds_since(started)));
-    if (auto some = snapshot::require_files(*listing); !some) {
-        return some;
-    }
-    const auto warnings = snapshot::listing_warnings(*listing);
+    TRY_ASSIGN(auto listing, snapshot::list_tree(root));
+    ctx.debug(fmt::format("walked {} in {} ms", root.string(), milliseconds_since(started)));
+    TRY(snapshot::require_files(listing));
+    const auto warnings = snapshot::listing_warnings(listing);
     for (const auto& warning : warnings) {
         ctx.warn(warning);
     }
-    return options.store ? store(ctx, *listing, *limit) : list(ctx, *listing, warnings, *limit);
+    return options.store ? store(ctx, listing, limit) : list(ctx, listing, warnings, limit);
 }
 
 }  // namespace

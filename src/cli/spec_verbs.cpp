@@ -49,11 +49,8 @@ spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
                                 std::string_view file, const fs::path& base,
                                 const std::vector<std::string>& sets) {
     if (group.kinds.size() > 1) {
-        auto job = spec::load_job(text, file, base, sets);
-        if (!job) {
-            return std::unexpected(job.error());
-        }
-        return std::visit([](const auto& typed) { return typed.to_json(); }, *job);
+        TRY_ASSIGN(auto job, spec::load_job(text, file, base, sets));
+        return std::visit([](const auto& typed) { return typed.to_json(); }, job);
     }
     return spec::load_any(group.kinds.front(), text, file, base, sets);
 }
@@ -61,17 +58,14 @@ spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
 Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOptions& options) {
     const fs::path path =
         fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
-    auto text = util::read_file(path);
-    if (!text) {
-        return std::unexpected(text.error());
-    }
+    TRY_ASSIGN(auto text, util::read_file(path));
     std::vector<std::string> sets = options.sets;
     if (!options.name.empty()) {
         sets.push_back("name=" + options.name);
     }
-    auto loaded = load_for(group, *text, options.file, path.parent_path(), sets);
+    auto loaded = load_for(group, text, options.file, path.parent_path(), sets);
     if (!loaded) {
-        ctx.err << spec::render(loaded.error(), *text);
+        ctx.err << spec::render(loaded.error(), text);
         const auto count = loaded.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }

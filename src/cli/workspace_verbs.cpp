@@ -56,28 +56,20 @@ Json workspace_record(const store::RegistryEntry& entry, const std::string& curr
 }
 
 Result<store::RegistryEntry> find_entry(store::Registry& registry, const std::string& name) {
-    auto entry = registry.find(name);
+    TRY_ASSIGN(auto entry, registry.find(name));
     if (!entry) {
-        return std::unexpected(entry.error());
-    }
-    if (!*entry) {
         return fail("workspace '{}' does not exist", name);
     }
-    return **entry;
+    return *entry;
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
     std::string name = options.name;
     if (name.empty()) {
-        auto choice = store::choose_workspace(ctx.workspace, ctx.env, ctx.cwd);
-        if (!choice) {
-            return std::unexpected(choice.error());
-        }
-        name = choice->name;
+        TRY_ASSIGN(auto choice, store::choose_workspace(ctx.workspace, ctx.env, ctx.cwd));
+        name = choice.name;
     }
-    if (auto valid = store::validate_workspace_name(name); !valid) {
-        return valid;
-    }
+    TRY(store::validate_workspace_name(name));
     std::optional<fs::path> path;
     if (!options.path.empty()) {
         path =
@@ -87,42 +79,25 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
             path = path->parent_path();
         }
     }
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
-    auto entry = registry->create(name, path, options.description, util::format_utc(ctx.now()));
-    if (!entry) {
-        return std::unexpected(entry.error());
-    }
-    auto workspace = store::Workspace::open(entry->name, entry->path);
-    if (!workspace) {
-        return std::unexpected(workspace.error());
-    }
-    auto stats = workspace->stats();
-    if (!stats) {
-        return std::unexpected(stats.error());
-    }
-    if (!options.description.empty() && stats->description != options.description) {
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    TRY_ASSIGN(auto entry,
+               registry.create(name, path, options.description, util::format_utc(ctx.now())));
+    TRY_ASSIGN(auto workspace, store::Workspace::open(entry.name, entry.path));
+    TRY_ASSIGN(auto stats, workspace.stats());
+    if (!options.description.empty() && stats.description != options.description) {
         ctx.warn(fmt::format("attached the existing workspace at {}; it keeps its description '{}'",
-                             entry->path.string(), stats->description));
+                             entry.path.string(), stats.description));
     }
-    output::print_record(ctx, workspace_record(*entry, current_name(ctx), *stats, "ok"));
+    output::print_record(ctx, workspace_record(entry, current_name(ctx), stats, "ok"));
     return {};
 }
 
 Result<void> list(Context& ctx, const std::monostate&) {
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
-    auto entries = registry->list();
-    if (!entries) {
-        return std::unexpected(entries.error());
-    }
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    TRY_ASSIGN(auto entries, registry.list());
     const std::string current = current_name(ctx);
     Json records = Json::array();
-    for (const auto& entry : *entries) {
+    for (const auto& entry : entries) {
         std::error_code ec;
         if (!fs::exists(entry.path, ec)) {
             ctx.warn(fmt::format("workspace '{}': {} is missing", entry.name, entry.path.string()));
@@ -154,65 +129,41 @@ Result<void> list(Context& ctx, const std::monostate&) {
 }
 
 Result<void> show(Context& ctx, const ShowOptions& options) {
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
     Result<store::Workspace> workspace = std::unexpected(Error{});
     if (options.name.empty()) {
-        workspace = store::open_chosen_workspace(ctx, *registry);
+        workspace = store::open_chosen_workspace(ctx, registry);
     } else {
-        auto entry = find_entry(*registry, options.name);
-        if (!entry) {
-            return std::unexpected(entry.error());
-        }
-        workspace = store::Workspace::open(entry->name, entry->path);
+        TRY_ASSIGN(auto entry, find_entry(registry, options.name));
+        workspace = store::Workspace::open(entry.name, entry.path);
     }
     if (!workspace) {
         return std::unexpected(workspace.error());
     }
-    auto stats = workspace->stats();
-    if (!stats) {
-        return std::unexpected(stats.error());
-    }
-    auto entry = find_entry(*registry, workspace->name());
-    if (!entry) {
-        return std::unexpected(entry.error());
-    }
-    Json record = workspace_record(*entry, current_name(ctx), *stats, "ok");
+    TRY_ASSIGN(auto stats, workspace->stats());
+    TRY_ASSIGN(auto entry, find_entry(registry, workspace->name()));
+    Json record = workspace_record(entry, current_name(ctx), stats, "ok");
     record["database"] = (workspace->root() / store::k_workspace_db).string();
-    record["schema_version"] = stats->schema_version;
-    record["objects"] = {{"count", stats->blob_count}, {"bytes", stats->blob_bytes}};
+    record["schema_version"] = stats.schema_version;
+    record["objects"] = {{"count", stats.blob_count}, {"bytes", stats.blob_bytes}};
     output::print_record(ctx, record);
     return {};
 }
 
 Result<void> use(Context& ctx, const UseOptions& options) {
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
-    if (auto entry = find_entry(*registry, options.name); !entry) {
-        return std::unexpected(entry.error());
-    }
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    TRY(find_entry(registry, options.name));
     const fs::path config = ctx.cwd / store::k_project_config;
     std::string text;
     if (auto present = util::exists(config); !present) {
         return std::unexpected(present.error());
     } else if (*present) {
-        auto existing = util::read_file(config);
-        if (!existing) {
-            return std::unexpected(existing.error());
-        }
+        TRY_ASSIGN(auto existing, util::read_file(config));
         // Refuse to rewrite a file we cannot read back, so nothing the user wrote is lost.
-        if (auto parsed = store::parse_project_config(*existing, config.string()); !parsed) {
-            return std::unexpected(parsed.error());
-        }
-        text = *existing;
+        TRY(store::parse_project_config(existing, config.string()));
+        text = existing;
     }
-    if (auto made = util::create_directories(config.parent_path(), 0755); !made) {
-        return made;
-    }
+    TRY(util::create_directories(config.parent_path(), 0755));
     if (auto written =
             util::write_file_atomic(config, store::set_project_workspace(text, options.name), 0644);
         !written) {
@@ -228,14 +179,8 @@ Result<void> use(Context& ctx, const UseOptions& options) {
 }
 
 Result<void> remove(Context& ctx, const DeleteOptions& options) {
-    auto registry = store::open_registry(ctx);
-    if (!registry) {
-        return std::unexpected(registry.error());
-    }
-    auto entry = find_entry(*registry, options.name);
-    if (!entry) {
-        return std::unexpected(entry.error());
-    }
+    TRY_ASSIGN(auto registry, store::open_registry(ctx));
+    TRY_ASSIGN(auto entry, find_entry(registry, options.name));
     const auto keep = options.keep_files ? store::KeepFiles::yes : store::KeepFiles::no;
     if (!options.yes) {
         if (!ctx.terminal.stdin_is_tty) {
@@ -245,19 +190,17 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
         }
         const std::string what = keep == store::KeepFiles::yes
                                      ? fmt::format("Forget workspace '{}' (its files at {} stay)?",
-                                                   options.name, entry->path.string())
+                                                   options.name, entry.path.string())
                                      : fmt::format("Delete workspace '{}' and everything in {}?",
-                                                   options.name, entry->path.string());
+                                                   options.name, entry.path.string());
         if (!ctx.confirm(what)) {
             return fail("workspace '{}' not deleted", options.name);
         }
     }
-    if (auto removed = registry->remove(*entry, keep); !removed) {
-        return removed;
-    }
+    TRY(registry.remove(entry, keep));
     ctx.err << fmt::format("ferry: deleted workspace '{}'{}\n", options.name,
                            keep == store::KeepFiles::yes
-                               ? fmt::format(" (files kept at {})", entry->path.string())
+                               ? fmt::format(" (files kept at {})", entry.path.string())
                                : "");
     if (options.name == store::k_default_workspace) {
         ctx.err << "ferry: the default workspace is created again, empty, on next use\n";
