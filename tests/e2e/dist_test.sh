@@ -345,6 +345,27 @@ else w $TEST_ROOT/one; echo second; touch $TEST_ROOT/two; fi" 'distribution:
 [rank 1] third"
 }
 
+# --- what --dry-run shows is what runs
+
+test_the_dry_run_mpirun_line_is_the_one_that_runs() {
+    command -v mpirun >/dev/null || skip "no mpirun (openmpi-bin) on PATH"
+    write_job job.yml 'echo "rank $OMPI_COMM_WORLD_RANK"' 'distribution:
+  type: mpi
+  process_count_per_instance: 2'
+    ferry run submit -f job.yml -n sameline --dry-run -o json
+    expect_status 0
+    local shown ran
+    shown=$(jq -r .launcher <<<"$OUT")
+    [[ $shown == "mpirun -np 2 "* ]] || fail "no mpirun line in the dry run: $OUT"
+    ferry run submit -f job.yml -n sameline --wait
+    expect_status 0
+    ran=$(sed -n 's/^[^ ]* mpirun: //p' "$(run_dir sameline)/system_logs/supervisor.log")
+    [[ $ran == "$shown" ]] || fail "the dry run showed
+$shown
+but the run started
+$ran"
+}
+
 # --- the plan, refusals
 
 test_dry_run_lists_every_rank_with_its_environment() {

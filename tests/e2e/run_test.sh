@@ -445,6 +445,43 @@ SH
         fail "outputs/early.txt: $(content_of dl/artifacts/outputs/early.txt)"
 }
 
+# Only the verbs that look at runs (run and compute) end a lost run; the others (datasets,
+# models, environments, workspaces, completion) never kill, scancel or store anything.
+test_only_the_verbs_that_look_at_runs_end_a_lost_run() {
+    local marker="ferry-e2e-unwatched-$$-$RANDOM"
+    mkdir -p src
+    # The command dies with its supervisor; what it started on its own outlives both, as
+    # leftovers of a lost run do, until a verb that looks at runs ends the run.
+    printf '%s\n' 'setsid bash -c '"'"'exec -a "$0" sleep 30'"'"' "$1" &' 'echo started' \
+        'exec sleep 30' >src/long.sh
+    write_job job.yml "bash long.sh $marker"
+    submit -f job.yml -n unwatched
+    wait_until 20 pgrep -f -- "$marker"
+    wait_status unwatched Running
+    local supervisor database
+    supervisor=$(run_field unwatched '.supervisor.pid')
+    database="$(workspace_dir)/workspace.db"
+    kill -KILL "$supervisor"
+    wait_until 5 bash -c "! kill -0 $supervisor 2>/dev/null"
+    local verb
+    for verb in "dataset list" "model list" "env list" "workspace show" "__complete run show x"; do
+        # shellcheck disable=SC2086
+        ferry $verb
+        expect_status 0
+        pgrep -f -- "$marker" >/dev/null || fail "'ferry $verb' stopped what the lost run left"
+        [[ $(sqlite3 "$database" "SELECT status FROM runs WHERE name = 'unwatched'") == Running ]] ||
+            fail "'ferry $verb' ended the lost run"
+    done
+    [[ -z $(sqlite3 "$database" "SELECT artifacts FROM runs WHERE name = 'unwatched'") ]] ||
+        fail "a read-only verb stored the lost run's files"
+    ferry run list -o json
+    expect_status 0
+    expect_err_contains "1 run marked Failed: its supervisor was gone"
+    expect_jq '.[] | select(.name == "unwatched") | .status == "Failed"'
+    wait_until 5 bash -c "! pgrep -f -- '$marker' >/dev/null"
+    run_field unwatched '.error' | grep -q "supervisor lost" || fail "no 'supervisor lost' error"
+}
+
 # --- many at once
 
 # ctest: serial

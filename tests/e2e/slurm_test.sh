@@ -400,6 +400,24 @@ test_a_venv_environment_runs_on_the_nodes_from_the_workspace() {
         fail "the task did not run in the venv: $(run_log venv1)"
 }
 
+test_the_dry_run_sbatch_line_is_the_one_submitted() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'echo hello'
+    ferry run submit -f job.yml --compute cluster -n sameline --dry-run -o json
+    expect_status 0
+    local shown submitted
+    shown=$(jq -r .launcher <<<"$OUT")
+    [[ $shown == "sbatch --parsable "* ]] || fail "no sbatch line in the dry run: $OUT"
+    ferry run submit -f job.yml --compute cluster -n sameline --wait
+    expect_status 0
+    submitted=$(sed -n 's/^[^ ]* sbatch: //p' "$(run_dir sameline)/system_logs/supervisor.log")
+    [[ $submitted == "$shown" ]] || fail "the dry run showed
+$shown
+but the supervisor submitted
+$submitted"
+}
+
 test_workspace_path_is_where_the_nodes_see_the_workspace() {
     need_slurm
     # The nodes reach the workspace through another path: a link stands in for a mount.

@@ -6,8 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fake_runner.hpp"
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/run/record.hpp"
+#include "ferry/store/assets.hpp"
 #include "ferry/store/registry.hpp"
+#include "ferry/store/workspace.hpp"
 #include "test_support.hpp"
 
 namespace ferry::cli {
@@ -20,7 +24,7 @@ class CompleteTest : public ::testing::Test {
 protected:
     CompleteTest()
         : m_ctx(Environment(std::map<std::string, std::string>{{"FERRY_HOME", home().string()}}),
-                m_tmp.path(), m_out, m_err, m_in, Terminal{}) {
+                m_tmp.path(), m_out, m_err, m_in, Terminal{}, m_runner) {
         add_workspace_verbs(m_tree);
     }
 
@@ -39,6 +43,7 @@ protected:
     std::ostringstream m_out;
     std::ostringstream m_err;
     std::istringstream m_in;
+    test::FakeRunner m_runner;
     Context m_ctx;
     CommandTree m_tree;
 };
@@ -162,6 +167,66 @@ TEST_F(CompleteTest, WorkspaceNamesForShow) {
               "alpha\t" + (home() / "workspaces" / "alpha").string() + "\n");
     EXPECT_EQ(complete_words({"workspace", "use", "--workspace=d"}),
               "--workspace=default\t" + default_path + "\n");
+}
+
+// The default workspace's database, made as the first command would make it.
+store::Workspace default_workspace(const fs::path& home) {
+    auto registry = store::Registry::open(home, "2026-01-01T00:00:00.000Z");
+    EXPECT_TRUE(registry) << registry.error().message;
+    auto workspace = store::Workspace::open("default", home / "workspaces" / "default");
+    EXPECT_TRUE(workspace) << workspace.error().message;
+    return std::move(*workspace);
+}
+
+TEST_F(CompleteTest, AssetNamesWithTheirLatestVersionLeavingArchivedOnesOut) {
+    add_dataset_verbs(m_tree);
+    add_model_verbs(m_tree);
+    EXPECT_EQ(complete_words({"dataset", "show", ""}), "");
+    auto workspace = default_workspace(home());
+    for (const auto& [kind, name] : {std::pair{store::AssetKind::data, "wine"},
+                                     {store::AssetKind::data, "iris"},
+                                     {store::AssetKind::data, "iris"},
+                                     {store::AssetKind::data, "old"},
+                                     {store::AssetKind::model, "net"}}) {
+        store::AssetRecord record;
+        record.kind = kind;
+        record.name = name;
+        ASSERT_TRUE(store::create_asset(workspace.db(), record, "2026-01-01T00:00:00.000Z"));
+    }
+    ASSERT_TRUE(store::set_asset_archived(workspace.db(), store::AssetKind::data, "old", "", true));
+    ASSERT_TRUE(
+        store::set_asset_archived(workspace.db(), store::AssetKind::data, "iris", "2", true));
+    EXPECT_EQ(complete_words({"dataset", "show", ""}),
+              "iris\tlatest: 1\niris:1\nwine\tlatest: 1\nwine:1\n");
+    EXPECT_EQ(complete_words({"dataset", "show", "w"}), "wine\tlatest: 1\nwine:1\n");
+    EXPECT_EQ(complete_words({"model", "show", ""}), "net\tlatest: 1\nnet:1\n");
+}
+
+TEST_F(CompleteTest, RunNamesNewestFirstWithTheirStatus) {
+    add_model_verbs(m_tree);
+    EXPECT_EQ(complete_words({"model", "register", "--run", ""}), "");
+    auto workspace = default_workspace(home());
+    for (const auto* name : {"first", "second"}) {
+        run::NewRun run;
+        run.name = name;
+        run.compute = "local";
+        ASSERT_TRUE(run::insert_run(workspace.db(), run, {"2026-01-01T00:00:00.000Z", 0}));
+    }
+    ASSERT_TRUE(run::finish(workspace.db(), "first", run::Ending::of_job(0, ""),
+                            {"2026-01-01T00:00:01.000Z", 1000}));
+    EXPECT_EQ(complete_words({"model", "register", "--run", ""}),
+              "second\tNotStarted\nfirst\tCompleted\n");
+}
+
+TEST_F(CompleteTest, ComputeNamesStartWithLocal) {
+    add_compute_verbs(m_tree);
+    EXPECT_EQ(complete_words({"compute", "show", ""}), "local\tthis machine\n");
+    auto workspace = default_workspace(home());
+    ASSERT_TRUE(workspace.db().execute(
+        "INSERT INTO computes(name, type, spec, created_at) VALUES ('gpu', 'slurm', '{}', ''), "
+        "('local', 'local', '{}', ''), ('cpu', 'local', '{}', '')"));
+    EXPECT_EQ(complete_words({"compute", "show", ""}),
+              "local\tthis machine\ncpu\tlocal\ngpu\tslurm\n");
 }
 
 TEST_F(CompleteTest, NothingAfterTheLastPositional) {
