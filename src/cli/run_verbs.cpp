@@ -9,6 +9,7 @@
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/cancel.hpp"
 #include "ferry/run/describe.hpp"
+#include "ferry/run/download.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/util/text.hpp"
 #include "run_support.hpp"
@@ -92,20 +93,12 @@ Result<run::RunRecord> named_or_newest(store::Workspace& workspace, const std::s
     return std::move(*newest);
 }
 
-Result<std::vector<snapshot::ManifestEntry>> artifacts_of(store::Workspace& workspace,
-                                                          const run::RunRecord& run) {
-    if (run.artifacts.empty()) {
-        return std::vector<snapshot::ManifestEntry>{};
-    }
-    return run::read_artifacts(workspace.blobs(), run.artifacts);
-}
-
 Result<void> show(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
     TRY_ASSIGN(auto events, run::run_events(workspace.db(), run.seq));
-    TRY_ASSIGN(auto artifacts, artifacts_of(workspace, run));
+    TRY_ASSIGN(auto artifacts, run::run_artifacts(workspace, run));
     TRY_ASSIGN(auto models, assets::models_of_run(workspace.db(), run.name));
     auto details = run::run_details(run, events, artifacts, stamp(ctx).ms);
     details["models"] = models;
@@ -183,67 +176,30 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
-    if (!run::is_terminal(run.status)) {
-        return fail(
-            "run {} is {}; its outputs can be downloaded once it has ended ('ferry run "
-            "wait {}' waits)",
-            run.name, run::status_name(run.status), run.name);
-    }
-    TRY_ASSIGN(auto artifacts, artifacts_of(workspace, run));
-    std::vector<std::string> output_names;
-    for (const auto& output : run.plan.value("outputs", Json::array())) {
-        output_names.push_back(output.value("name", std::string()));
-    }
-    if (!options.output_name.empty() && std::find(output_names.begin(), output_names.end(),
-                                                  options.output_name) == output_names.end()) {
-        const auto guess = util::closest_match(options.output_name, output_names);
-        return fail("run {} has no output named '{}'{}", run.name, options.output_name,
-                    guess                  ? fmt::format(" (did you mean '{}'?)", *guess)
-                    : output_names.empty() ? std::string(" (it has no named outputs)")
-                                           : std::string());
-    }
-    const std::string wanted_prefix =
-        options.output_name.empty() ? std::string() : "named-outputs/" + options.output_name + "/";
-    std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
-    for (const auto& entry : artifacts) {
-        const bool named = entry.path.starts_with("named-outputs/");
-        if (!wanted_prefix.empty()) {
-            if (entry.path.starts_with(wanted_prefix)) {
-                selected.emplace_back(entry, entry.path);
-            }
-        } else if (options.all || !named) {
-            selected.emplace_back(entry, named ? entry.path : "artifacts/" + entry.path);
-        }
-    }
     const fs::path directory =
         (options.directory.empty()                   ? ctx.cwd
          : fs::path(options.directory).is_absolute() ? fs::path(options.directory)
                                                      : ctx.cwd / options.directory)
             .lexically_normal();
-    auto written =
-        run::download_entries(workspace.blobs(), selected, directory,
-                              options.overwrite ? run::Overwrite::yes : run::Overwrite::no);
-    if (!written) {
-        return std::unexpected(written.error());
-    }
-    // Named outputs the job left empty still appear, as empty directories.
-    for (const auto& output : output_names) {
-        if (options.all || options.output_name == output) {
-            std::ignore = util::create_directories(directory / "named-outputs" / output, 0755);
-        }
-    }
+    TRY_ASSIGN(const auto written,
+               run::download_run(
+                   workspace, run,
+                   {.directory = directory,
+                    .output_name = options.output_name,
+                    .all = options.all,
+                    .overwrite = options.overwrite ? run::Overwrite::yes : run::Overwrite::no}));
     ctx.err << fmt::format(
-        "downloaded {} file{} ({}) to {}{}\n", written->files, written->files == 1 ? "" : "s",
-        util::human_bytes(written->bytes), directory.string(),
-        written->unchanged > 0 ? fmt::format("; {} already there", written->unchanged)
-                               : std::string());
+        "downloaded {} file{} ({}) to {}{}\n", written.files, written.files == 1 ? "" : "s",
+        util::human_bytes(written.bytes), directory.string(),
+        written.unchanged > 0 ? fmt::format("; {} already there", written.unchanged)
+                              : std::string());
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
         Json record;
         record["run"] = run.name;
         record["directory"] = directory.string();
-        record["files"] = written->files;
-        record["bytes"] = written->bytes;
-        record["unchanged"] = written->unchanged;
+        record["files"] = written.files;
+        record["bytes"] = written.bytes;
+        record["unchanged"] = written.unchanged;
         output::print_record(ctx, record);
     }
     return {};

@@ -308,8 +308,9 @@ void SlurmLauncher::stop(std::int64_t grace_seconds, const std::string& why) {
 }
 
 void SlurmLauncher::note_tasks() const {
-    auto tasks = util::read_file(m_target->run_directory / k_slurm_tasks_file);
-    for (const auto line : util::lines(tasks.value_or(""))) {
+    const std::string tasks =
+        util::read_file(m_target->run_directory / k_slurm_tasks_file).value_or("");
+    for (const auto line : util::lines(tasks)) {
         long long rank = 0;
         std::array<char, 128> node{};
         if (std::sscanf(std::string(line).c_str(), "%lld %127s", &rank, node.data()) == 2) {

@@ -478,7 +478,9 @@ test_only_the_verbs_that_look_at_runs_end_a_lost_run() {
     expect_status 0
     expect_err_contains "1 run marked Failed: its supervisor was gone"
     expect_jq '.[] | select(.name == "unwatched") | .status == "Failed"'
-    wait_until 5 bash -c "! pgrep -f -- '$marker' >/dev/null"
+    # (A function, not `bash -c`, whose command line would hold the marker itself.)
+    leftover_gone() { ! pgrep -f -- "$marker" >/dev/null; }
+    wait_until 5 leftover_gone
     run_field unwatched '.error' | grep -q "supervisor lost" || fail "no 'supervisor lost' error"
 }
 

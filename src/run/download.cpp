@@ -1,0 +1,79 @@
+#include "ferry/run/download.hpp"
+
+#include <algorithm>
+
+#include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+std::vector<std::string> output_names(const RunRecord& run) {
+    std::vector<std::string> names;
+    for (const auto& output : run.plan.value("outputs", Json::array())) {
+        names.push_back(output.value("name", std::string()));
+    }
+    return names;
+}
+
+// Each entry and where it goes below the directory.
+std::vector<std::pair<snapshot::ManifestEntry, std::string>> chosen(
+    const std::vector<snapshot::ManifestEntry>& artifacts, const RunDownload& request) {
+    const std::string wanted =
+        request.output_name.empty() ? std::string() : "named-outputs/" + request.output_name + "/";
+    std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
+    for (const auto& entry : artifacts) {
+        const bool named = entry.path.starts_with("named-outputs/");
+        if (!wanted.empty()) {
+            if (entry.path.starts_with(wanted)) {
+                selected.emplace_back(entry, entry.path);
+            }
+        } else if (request.all || !named) {
+            selected.emplace_back(entry, named ? entry.path : "artifacts/" + entry.path);
+        }
+    }
+    return selected;
+}
+
+}  // namespace
+
+Result<std::vector<snapshot::ManifestEntry>> run_artifacts(store::Workspace& workspace,
+                                                           const RunRecord& run) {
+    if (run.artifacts.empty()) {
+        return std::vector<snapshot::ManifestEntry>{};
+    }
+    return read_artifacts(workspace.blobs(), run.artifacts);
+}
+
+Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord& run,
+                                    const RunDownload& request) {
+    if (!is_terminal(run.status)) {
+        return fail(
+            "run {} is {}; its outputs can be downloaded once it has ended ('ferry run "
+            "wait {}' waits)",
+            run.name, status_name(run.status), run.name);
+    }
+    TRY_ASSIGN(const auto artifacts, run_artifacts(workspace, run));
+    const auto names = output_names(run);
+    if (!request.output_name.empty() &&
+        std::ranges::find(names, request.output_name) == names.end()) {
+        const auto guess = util::closest_match(request.output_name, names);
+        return fail("run {} has no output named '{}'{}", run.name, request.output_name,
+                    guess           ? fmt::format(" (did you mean '{}'?)", *guess)
+                    : names.empty() ? std::string(" (it has no named outputs)")
+                                    : std::string());
+    }
+    TRY_ASSIGN(const auto written, download_entries(workspace.blobs(), chosen(artifacts, request),
+                                                    request.directory, request.overwrite));
+    // Named outputs the job left empty still appear, as empty directories.
+    for (const auto& output : names) {
+        if (request.all || request.output_name == output) {
+            std::ignore =
+                util::create_directories(request.directory / "named-outputs" / output, 0755);
+        }
+    }
+    return written;
+}
+
+}  // namespace ferry::run
