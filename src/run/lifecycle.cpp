@@ -71,7 +71,8 @@ bool Supervisor::take_slot() {
         return !cancel_requested();
     }
     if (!wait_for_slot()) {
-        m_seams.log.note("canceled while queued");
+        m_seams.log.note("{} while queued",
+                         ended_elsewhere() ? "ended by another process" : "canceled");
         return false;
     }
     return true;
@@ -217,6 +218,8 @@ void Supervisor::end(Ending ending) {
     }
     if (auto ended = finish(db, m_run.name, ending, m_seams.clock.stamp()); !ended) {
         m_seams.log.note("cannot record the end: {}", ended.error().message);
+    } else if (!*ended) {
+        m_seams.log.note("the run had already ended; its end stays as it was");
     }
     // The next queued run of this compute need not wait for its next poll.
     if (auto next = next_queued_supervisor(db, m_run.compute); next && *next) {

@@ -156,9 +156,9 @@ std::vector<pid_t> processes_with_environment(const std::vector<std::string>& en
     return found;
 }
 
-Result<void> spawn_detached(const std::vector<std::string>& argv,
-                            const std::map<std::string, std::string>& environment,
-                            const fs::path& log) {
+Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
+                             const std::map<std::string, std::string>& environment,
+                             const fs::path& log) {
     // A submit from inside a job must not pass the job's identity on: the supervisor would
     // look like a process of that job and die with it.
     std::vector<std::string> entries;
@@ -177,7 +177,8 @@ Result<void> spawn_detached(const std::vector<std::string>& argv,
                       .stdout_fd = log_fd.get(),
                       .stderr_fd = log_fd.get(),
                       .session = util::Session::detached};
-    if (auto started = util::spawn(spawn); !started) {
+    auto started = util::spawn(spawn);
+    if (!started) {
         // That the program could not be executed goes without saying.
         std::string_view why = started.error().message;
         if (why.starts_with("exec: ")) {
@@ -185,7 +186,7 @@ Result<void> spawn_detached(const std::vector<std::string>& argv,
         }
         return fail("cannot start the supervisor {}: {}", argv.at(0), why);
     }
-    return {};
+    return started;
 }
 
 bool terminate_all(const std::function<std::vector<pid_t>()>& signalled,

@@ -201,11 +201,18 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
                        ? spawn_detached({executable->string(), std::string(k_supervise_command),
                                          workspace.name(), workspace.root().string(), run.name},
                                         ctx.env.variables(), supervisor_log(run.directory))
-                       : Result<void>(std::unexpected(executable.error()));
+                       : Result<pid_t>(std::unexpected(executable.error()));
     if (!started) {
         std::ignore = finish(workspace.db(), run.name,
                              Ending::infrastructure(started.error().message), seams.clock.stamp());
         return std::unexpected(Error{ExitCode::infrastructure, started.error().message});
+    }
+    // The supervisor records itself too, once it runs; a loaded machine may take a while to
+    // get it there, and until then its pid already says that it is alive.
+    if (auto noted = set_supervisor(workspace.db(), run.name, *started, seams.host.machine,
+                                    seams.clock.stamp());
+        !noted) {
+        ctx.debug(fmt::format("the supervisor's pid was not recorded: {}", noted.error().message));
     }
     ctx.debug(fmt::format("run {} recorded; its supervisor logs to {}", run.name,
                           supervisor_log(run.directory).string()));

@@ -23,6 +23,9 @@ namespace {
 // The steps of the child, as the parent names them when one fails.
 enum Stage : int { session = 1, namespace_, mount, directory, exec };
 
+// The first report of a detached grandchild: its pid, before anything can fail.
+constexpr int k_pid_report = -1;
+
 constexpr std::array<std::string_view, 6> k_stage_names = {
     "",
     "a new session",
@@ -69,6 +72,8 @@ void default_signals() {
         if (child != 0) {
             ::_exit(child < 0 ? 1 : 0);
         }
+        const int payload[2] = {k_pid_report, ::getpid()};
+        std::ignore = ::write(prepared.report_fd, payload, sizeof payload);
     } else {
         ::setpgid(0, 0);
     }
@@ -142,11 +147,20 @@ Result<pid_t> spawn(const Spawn& spawn) {
         exec_child(prepared);
     }
     write_end.close();
+    // Reports are written whole (8 bytes, under PIPE_BUF) and read one at a time: a detached
+    // grandchild's pid, then a failure, if any; end of file means the program was executed.
+    pid_t started = pid;
     int payload[2] = {0, 0};
     ssize_t got = 0;
-    do {
-        got = ::read(read_end.get(), payload, sizeof payload);
-    } while (got < 0 && errno == EINTR);
+    for (;;) {
+        do {
+            got = ::read(read_end.get(), payload, sizeof payload);
+        } while (got < 0 && errno == EINTR);
+        if (got != sizeof payload || payload[0] != k_pid_report) {
+            break;
+        }
+        started = static_cast<pid_t>(payload[1]);
+    }
     if (got == sizeof payload || spawn.session == Session::detached) {
         int status = 0;
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -161,7 +175,7 @@ Result<pid_t> spawn(const Spawn& spawn) {
                     stage < k_stage_names.size() ? k_stage_names[stage] : k_stage_names.back(),
                     errno_text(payload[1]));
     }
-    return spawn.session == Session::detached ? 0 : pid;
+    return started;
 }
 
 }  // namespace ferry::util

@@ -163,12 +163,16 @@ test_one_at_a_time_on_the_default_local() {
     expect_jq '.status == "Completed"'
 }
 
-test_two_sleeps_queue_with_max_one() {
-    write_job job.yml 'sleep 2'
+test_two_runs_queue_with_max_one() {
+    # s1 holds the slot until the gate opens: a loaded machine cannot end it early.
+    write_job job.yml "$(gate "$TEST_ROOT/gate")"
     submit -f job.yml -n s1
     submit -f job.yml -n s2
     wait_status s1 Running 10
     [[ $(run_status s2) == Queued ]] || fail "s2 is not Queued while s1 runs: $(run_status s2)"
+    open_gate "$TEST_ROOT/gate"
+    ferry run wait s1
+    expect_status 0
     ferry run wait s2
     expect_status 0
     ferry run show s2 -o json

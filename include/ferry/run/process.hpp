@@ -32,11 +32,11 @@ namespace fs = std::filesystem;
 
 // Starts `argv` as a grandchild in its own session (so it outlives the caller and no
 // terminal signal reaches it) with `environment` (less a job's identity, should the caller
-// be a job), stdin from /dev/null, stdout and stderr appended to `log`. Returns once the
-// program was executed, or with the reason it could not be.
-[[nodiscard]] Result<void> spawn_detached(const std::vector<std::string>& argv,
-                                          const std::map<std::string, std::string>& environment,
-                                          const fs::path& log);
+// be a job), stdin from /dev/null, stdout and stderr appended to `log`. Returns its pid once
+// the program was executed, or the reason it could not be.
+[[nodiscard]] Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
+                                           const std::map<std::string, std::string>& environment,
+                                           const fs::path& log);
 
 // SIGTERM to every process of `signalled()` (asked again and again, so late forks are
 // caught too), SIGKILL after `grace`, until none is left; `reap` collects exit statuses

@@ -39,8 +39,8 @@ struct Spawn {
     std::vector<std::pair<std::string, std::string>> read_only_mounts;
 };
 
-// Starts the program and returns its pid once it has executed (0 for a detached one, whose
-// pid is its own business), or the step that failed and why.
+// Starts the program and returns its pid once it has executed (a detached one's is the
+// grandchild's, already running the program), or the step that failed and why.
 [[nodiscard]] Result<pid_t> spawn(const Spawn& spawn);
 
 }  // namespace ferry::util

@@ -265,6 +265,22 @@ TEST(RunProcess, SpawnDetachedRunsTheProgramWithItsLog) {
     }));
 }
 
+TEST(RunProcess, SpawnDetachedReturnsThePidOfTheRunningProgram) {
+    TempDir dir;
+    const fs::path done = dir / "done";
+    // The shell writes its own pid: the grandchild's, which exec kept.
+    auto spawned = spawn_detached(
+        {"/bin/sh", "-c", "echo $$ > " + (dir / "pid").string() + "; : > " + done.string()}, {},
+        dir / "log.txt");
+    ASSERT_TRUE(spawned) << spawned.error().message;
+    ASSERT_GT(*spawned, 0);
+    EXPECT_NE(*spawned, ::getpid());
+    ASSERT_TRUE(eventually([&] { return fs::exists(done); }));
+    auto text = util::read_file(dir / "pid");
+    ASSERT_TRUE(text);
+    EXPECT_EQ(*text, std::to_string(*spawned) + "\n");
+}
+
 TEST(RunProcess, SpawnDetachedDoesNotPassTheJobIdentityOn) {
     TempDir dir;
     const fs::path log = dir / "log.txt";
