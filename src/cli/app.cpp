@@ -10,6 +10,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/run/slurm_launch.hpp"
 #include "ferry/run/supervisor.hpp"
+#include "ferry/util/escape.hpp"
 #include "ferry/util/text.hpp"
 
 namespace ferry::cli {
@@ -73,8 +74,9 @@ int report(const Context& ctx, const Error& error) {
         return to_int(error.code);  // an exit status alone: the command said what it had to
     }
     const bool colored = ctx.color && ctx.terminal.stderr_is_tty;
-    ctx.err << (colored ? "\x1b[31mferry: error:\x1b[0m " : "ferry: error: ") << error.message
-            << '\n';
+    // A name the user typed may hold control characters: never echo them raw.
+    ctx.err << (colored ? "\x1b[31mferry: error:\x1b[0m " : "ferry: error: ")
+            << util::escape_control(error.message, util::Keep::tabs_and_newlines) << '\n';
     ctx.err.flush();
     return to_int(error.code);
 }

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <vector>
 
+#include "ferry/util/escape.hpp"
 #include "yaml_emit.hpp"
 
 namespace ferry::output {
@@ -34,33 +35,31 @@ std::string fit(const std::string& text, std::size_t width) {
     return out + "\u2026";
 }
 
+// A TSV field: backslashes doubled, then tabs, newlines and other control characters escaped.
 std::string escape_tsv(const std::string& text) {
     std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '\t':
-                out += "\\t";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            default:
-                out.push_back(c);
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '\\') {
+            out += '\\';
         }
+        out += c;
     }
-    return out;
+    return util::escape_control(out);
 }
 
 std::string render_table(std::vector<std::vector<std::string>> rows, const TableStyle& style,
                          bool has_header) {
     if (rows.empty()) {
         return {};
+    }
+    // Control characters in a name would move the cursor or recolour the terminal.
+    for (auto& row : rows) {
+        for (auto& cell : row) {
+            if (util::has_control(cell)) {
+                cell = util::escape_control(cell);
+            }
+        }
     }
     const std::size_t count = rows.front().size();
     std::vector<std::size_t> widths(count, 0);

@@ -1,6 +1,7 @@
 #include <string>
 
 #include "build.hpp"
+#include "json_object.hpp"
 
 namespace ferry::spec::detail {
 
@@ -39,6 +40,7 @@ StringMap string_map_of(const Json& object, std::string_view key) {
     if (it == object.end() || !it->is_object()) {
         return map;
     }
+    map.reserve(it->size());
     for (const auto& [name, value] : it->items()) {
         map.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
     }
@@ -93,11 +95,11 @@ void json_put(Json& object, std::string_view key, const StringMap& map) {
     if (map.empty()) {
         return;
     }
-    Json out = Json::object();
+    ObjectBuilder out(map.size());
     for (const auto& [name, value] : map) {
-        out[name] = value;
+        std::ignore = out.set(name, value);
     }
-    object[std::string(key)] = std::move(out);
+    object[std::string(key)] = std::move(out).take();
 }
 
 }  // namespace ferry::spec::detail

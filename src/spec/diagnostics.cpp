@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ferry/util/escape.hpp"
+
 namespace ferry::spec {
 
 void Diagnostics::add(const YAML::Mark& mark, std::string message) {
@@ -25,22 +27,48 @@ void Diagnostics::add_origin(std::string origin, std::string message) {
 
 namespace {
 
-// The 1-based line of the text, without its newline; empty past the end.
-std::string_view line_of(std::string_view text, int line) {
-    std::size_t start = 0;
-    for (int i = 1; i < line; ++i) {
-        const std::size_t newline = text.find('\n', start);
-        if (newline == std::string_view::npos) {
+// The lines of a text, found once: a file with many diagnostics is not scanned for each.
+class Lines {
+public:
+    explicit Lines(std::string_view text) : m_text(text) {
+        m_starts.push_back(0);
+        for (std::size_t at = text.find('\n'); at != std::string_view::npos;
+             at = text.find('\n', at + 1)) {
+            m_starts.push_back(at + 1);
+        }
+    }
+
+    // The 1-based line, without its newline; empty past the end.
+    [[nodiscard]] std::string_view line(int number) const {
+        const auto index = static_cast<std::size_t>(number - 1);
+        if (number < 1 || index >= m_starts.size()) {
             return {};
         }
-        start = newline + 1;
+        std::string_view rest = m_text.substr(m_starts[index]);
+        rest = rest.substr(0, rest.find('\n'));
+        if (!rest.empty() && rest.back() == '\r') {
+            rest.remove_suffix(1);
+        }
+        return rest;
     }
-    std::string_view rest = text.substr(start);
-    rest = rest.substr(0, rest.find('\n'));
-    if (!rest.empty() && rest.back() == '\r') {
-        rest.remove_suffix(1);
+
+private:
+    std::string_view m_text;
+    std::vector<std::size_t> m_starts;
+};
+
+// The source line with its control characters escaped, and a caret under `column`: tabs stay
+// tabs under the caret, so it lines up in a terminal.
+std::string quoted_line(std::string_view line, int column) {
+    const auto before = static_cast<std::size_t>(std::max(column - 1, 0));
+    const std::string shown_before =
+        util::escape_control(line.substr(0, std::min(before, line.size())), util::Keep::tabs);
+    std::string pad;
+    for (const char c : shown_before) {
+        pad += c == '\t' ? '\t' : ' ';
     }
-    return rest;
+    pad.append(before - std::min(before, line.size()), ' ');
+    return fmt::format("  {}\n  {}^\n", util::escape_control(line, util::Keep::tabs), pad);
 }
 
 }  // namespace
@@ -57,23 +85,20 @@ std::string render(const Diagnostics& diagnostics, std::string_view source_text)
         const bool b_none = b->line == 0;
         return std::tuple(a_none, a->line, a->column) < std::tuple(b_none, b->line, b->column);
     });
+    const Lines lines(source_text);
+    const std::string file = util::escape_control(diagnostics.file());
     std::string out;
     for (const Diagnostic* item : sorted) {
+        // Names and values of the file are quoted in messages: never their control characters.
+        const std::string message = util::escape_control(item->message);
         if (item->line == 0) {
-            const std::string& where = item->origin.empty() ? diagnostics.file() : item->origin;
-            out += fmt::format("{}: {}\n", where, item->message);
+            const std::string where =
+                item->origin.empty() ? file : util::escape_control(item->origin);
+            out += fmt::format("{}: {}\n", where, message);
             continue;
         }
-        out += fmt::format("{}:{}:{}: {}\n", diagnostics.file(), item->line, item->column,
-                           item->message);
-        const std::string_view line = line_of(source_text, item->line);
-        // Tabs stay tabs under the caret, so it lines up in a terminal.
-        std::string pad;
-        for (int i = 0; i + 1 < item->column; ++i) {
-            const auto index = static_cast<std::size_t>(i);
-            pad += (index < line.size() && line[index] == '\t') ? '\t' : ' ';
-        }
-        out += fmt::format("  {}\n  {}^\n", line, pad);
+        out += fmt::format("{}:{}:{}: {}\n", file, item->line, item->column, message);
+        out += quoted_line(lines.line(item->line), item->column);
     }
     return out;
 }

@@ -40,9 +40,26 @@ std::vector<const Field*> pointers(const std::vector<Field>& fields) {
     return out;
 }
 
+// No control characters (C0, DEL, C1); a variable name also holds no '=' and is not empty.
+constexpr const char* k_printable = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+constexpr const char* k_variable_name = "^[^=\\u0000-\\u001f\\u007f-\\u009f]+$";
+
+// Scalars are taken as strings, as `OMP_NUM_THREADS: 4` is meant.
+Json string_map_body(const Field& field) {
+    Json body = {{"type", "object"},
+                 {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
+    if (field.variable_names) {
+        body["propertyNames"] = {{"pattern", k_variable_name}};
+    }
+    return body;
+}
+
 Json body_of(const Field& field) {
     switch (field.type) {
         case Type::string:
+            if (field.single_line) {
+                return {{"type", "string"}, {"pattern", k_printable}};
+            }
             return {{"type", "string"}};
         case Type::reference:
             if (field.role == ReferenceRole::path) {
@@ -77,9 +94,7 @@ Json body_of(const Field& field) {
         case Type::free_map:
             return {{"type", "object"}};
         case Type::string_map:
-            // Scalars are taken as strings, as `OMP_NUM_THREADS: 4` is meant.
-            return {{"type", "object"},
-                    {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
+            return string_map_body(field);
         case Type::list:
             return {{"type", "array"}, {"items", schema_of(field.items.front())}};
         case Type::literal:

@@ -7,6 +7,7 @@
 #include "build.hpp"
 #include "ferry/spec/overrides.hpp"
 #include "ferry/util/text.hpp"
+#include "ferry/util/yaml.hpp"
 #include "validate.hpp"
 
 namespace ferry::spec {
@@ -16,30 +17,13 @@ namespace {
 using detail::BuildContext;
 using detail::Json;
 
-// Parses the text (a syntax error is a diagnostic at yaml-cpp's mark) and applies the sets.
-std::optional<YAML::Node> parse(std::string_view text, std::span<const std::string> sets, Kind kind,
-                                Diagnostics& diagnostics) {
-    // YAML is printable Unicode text; other bytes would reach the output as garbage.
-    const auto control = std::ranges::find_if(text, [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
-    });
-    auto bad = util::invalid_utf8_offset(text);
-    const bool is_control =
-        control != text.end() && (!bad || static_cast<std::size_t>(control - text.begin()) < *bad);
-    if (is_control) {
-        bad = static_cast<std::size_t>(control - text.begin());
-    }
-    if (bad) {
-        const std::string_view before = text.substr(0, *bad);
-        const auto line_start = before.rfind('\n');
-        const auto line = std::ranges::count(before, '\n') + 1;
-        const auto column = *bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
-        diagnostics.add_at(
-            static_cast<int>(line), static_cast<int>(column),
-            fmt::format("{} 0x{:02x}",
-                        is_control ? "non-printable character" : "invalid UTF-8 byte",
-                        static_cast<unsigned char>(text[*bad])));
+// Reads the text as one bounded YAML document (util::load_yaml), and checks the --set values;
+// every problem is a diagnostic.
+std::optional<YAML::Node> read(std::string_view text, std::span<const std::string> sets,
+                               Diagnostics& diagnostics) {
+    auto root = util::load_yaml(text);
+    if (!root) {
+        diagnostics.add(root.error().mark, root.error().message);
         return std::nullopt;
     }
     for (const auto& set : sets) {
@@ -48,17 +32,7 @@ std::optional<YAML::Node> parse(std::string_view text, std::span<const std::stri
             return std::nullopt;
         }
     }
-    YAML::Node root;
-    try {
-        root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-        diagnostics.add(e.mark, e.msg);
-        return std::nullopt;
-    }
-    if (!apply_sets(root, sets, kind, diagnostics)) {
-        return std::nullopt;
-    }
-    return root;
+    return std::move(*root);
 }
 
 // A conda file (channels/dependencies) passed where an environment spec is expected; returns
@@ -100,32 +74,44 @@ std::optional<std::string> unsupported_job_type(std::string_view type) {
     return std::nullopt;
 }
 
+// The document read, as a spec of `kind`: the sets applied, validated, built.
 template <typename T, typename Build>
-LoadResult<T> load(Kind kind, std::string_view text, std::string_view file,
-                   const std::filesystem::path& base_dir, std::span<const std::string> sets,
-                   Build build) {
-    Diagnostics diagnostics{std::string(file)};
-    const std::optional<YAML::Node> root = parse(text, sets, kind, diagnostics);
-    if (!root) {
+LoadResult<T> load_read(Kind kind, YAML::Node root, std::string_view text,
+                        const std::filesystem::path& base_dir, std::span<const std::string> sets,
+                        Build build, Diagnostics diagnostics) {
+    if (!apply_sets(root, sets, kind, diagnostics)) {
         return std::unexpected(std::move(diagnostics));
     }
-    if (const auto key = kind == Kind::environment ? conda_file_key(*root) : std::nullopt) {
+    if (const auto key = kind == Kind::environment ? conda_file_key(root) : std::nullopt) {
         diagnostics.add(key->Mark(),
                         "this looks like a conda file, not an environment spec: write an "
                         "environment spec with 'conda_file: FILE' and 'name'");
         return std::unexpected(std::move(diagnostics));
     }
-    const Json value = detail::validate(schema_for(kind), *root, diagnostics);
-    check_name(value, *root, diagnostics);
+    const Json value = detail::validate(schema_for(kind), root, diagnostics);
+    check_name(value, root, diagnostics);
     if (!diagnostics.empty()) {
         return std::unexpected(std::move(diagnostics));
     }
     const BuildContext context{text, base_dir, diagnostics};
-    T spec = build(value, *root, context);
+    T spec = build(value, root, context);
     if (!diagnostics.empty()) {
         return std::unexpected(std::move(diagnostics));
     }
     return spec;
+}
+
+template <typename T, typename Build>
+LoadResult<T> load(Kind kind, std::string_view text, std::string_view file,
+                   const std::filesystem::path& base_dir, std::span<const std::string> sets,
+                   Build build) {
+    Diagnostics diagnostics{std::string(file)};
+    std::optional<YAML::Node> root = read(text, sets, diagnostics);
+    if (!root) {
+        return std::unexpected(std::move(diagnostics));
+    }
+    return load_read<T>(kind, std::move(*root), text, base_dir, sets, build,
+                        std::move(diagnostics));
 }
 
 }  // namespace
@@ -145,16 +131,16 @@ LoadResult<SweepJob> load_sweep_job(std::string_view text, std::string_view file
 
 LoadResult<Job> load_job(std::string_view text, std::string_view file,
                          const std::filesystem::path& base_dir, std::span<const std::string> sets) {
+    Diagnostics diagnostics{std::string(file)};
+    std::optional<YAML::Node> root = read(text, sets, diagnostics);
+    if (!root) {
+        return std::unexpected(std::move(diagnostics));
+    }
     std::string type = "command";
     YAML::Mark type_mark = YAML::Mark::null_mark();
-    try {
-        const YAML::Node root = YAML::Load(std::string(text));
-        if (root.IsMap() && root["type"] && root["type"].IsScalar()) {
-            type = root["type"].Scalar();
-            type_mark = root["type"].Mark();
-        }
-    } catch (const YAML::Exception&) {
-        // load_command_job reports it with its position.
+    if (root->IsMap() && (*root)["type"] && (*root)["type"].IsScalar()) {
+        type = (*root)["type"].Scalar();
+        type_mark = (*root)["type"].Mark();
     }
     for (const std::string& set : sets) {
         if (set.starts_with("type=")) {
@@ -163,22 +149,21 @@ LoadResult<Job> load_job(std::string_view text, std::string_view file,
         }
     }
     if (const auto why = unsupported_job_type(type)) {
-        Diagnostics diagnostics{std::string(file)};
         diagnostics.add(type_mark, *why);
         return std::unexpected(std::move(diagnostics));
     }
-    if (type == "sweep") {
-        auto sweep = load_sweep_job(text, file, base_dir, sets);
-        if (!sweep) {
-            return std::unexpected(std::move(sweep.error()));
+    auto as_job = [](auto loaded) -> LoadResult<Job> {
+        if (!loaded) {
+            return std::unexpected(std::move(loaded.error()));
         }
-        return Job(std::move(*sweep));
+        return Job(std::move(*loaded));
+    };
+    if (type == "sweep") {
+        return as_job(load_read<SweepJob>(Kind::sweep_job, std::move(*root), text, base_dir, sets,
+                                          detail::build_sweep_job, std::move(diagnostics)));
     }
-    auto command = load_command_job(text, file, base_dir, sets);
-    if (!command) {
-        return std::unexpected(std::move(command.error()));
-    }
-    return Job(std::move(*command));
+    return as_job(load_read<CommandJob>(Kind::command_job, std::move(*root), text, base_dir, sets,
+                                        detail::build_command_job, std::move(diagnostics)));
 }
 
 LoadResult<EnvironmentSpec> load_environment(std::string_view text, std::string_view file,

@@ -1,6 +1,6 @@
 // The names of the spec's enums, as Azure's YAML writes them.
-#include "ferry/spec/job.hpp"
 #include "ferry/util/names.hpp"
+#include "ferry/spec/job.hpp"
 
 namespace ferry::spec {
 

@@ -121,6 +121,9 @@ private:
 
     bool assign(YAML::Node node, const Field& field, const std::string& key,
                 const std::string& value) {
+        if (field.required && util::trim(value).empty()) {
+            return error(fmt::format("'{}' needs a value", key));
+        }
         const char* tag = "!";
         switch (field.type) {
             case Type::integer:

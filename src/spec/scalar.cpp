@@ -1,6 +1,7 @@
 #include "ferry/spec/scalar.hpp"
 
 #include "ferry/util/text.hpp"
+#include "json_object.hpp"
 
 namespace ferry::spec {
 
@@ -47,11 +48,11 @@ nlohmann::ordered_json literal_value(const YAML::Node& node) {
 
 nlohmann::ordered_json to_json_value(const YAML::Node& node) {
     if (node.IsMap()) {
-        nlohmann::ordered_json object = nlohmann::ordered_json::object();
+        detail::ObjectBuilder object(node.size());
         for (const auto& pair : node) {
-            object[pair.first.Scalar()] = to_json_value(pair.second);
+            std::ignore = object.set(pair.first.Scalar(), to_json_value(pair.second));
         }
-        return object;
+        return std::move(object).take();
     }
     if (node.IsSequence()) {
         nlohmann::ordered_json array = nlohmann::ordered_json::array();

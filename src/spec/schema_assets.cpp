@@ -10,11 +10,12 @@ namespace {
 using Fields = std::vector<Field>;
 
 Fields asset_keys(bool name_required) {
-    Field name = make_field("name", Type::string, "Name of the asset.");
+    Field name = make_field("name", Type::string, "Name of the asset.").one_line();
     name.required = name_required;
-    Fields fields = {name, make_field("version", Type::string, "Version; default: the next one."),
-                     make_field("description", Type::string, "What it is."),
-                     make_field("tags", Type::string_map, "Tags (string to string).")};
+    Fields fields = {
+        name, make_field("version", Type::string, "Version; default: the next one.").one_line(),
+        make_field("description", Type::string, "What it is."),
+        make_field("tags", Type::string_map, "Tags (string to string).")};
     return fields;
 }
 
@@ -81,9 +82,9 @@ Field model() {
         make_reference("path", ReferenceRole::path, "Local path (relative to the YAML file).")
             .require(),
         make_field("properties", Type::string_map, "Properties (string to string)."),
-        make_field("framework", Type::string, "Framework, e.g. pytorch (ferry)."),
-        make_field("framework_version", Type::string, "Framework version (ferry)."),
-        make_field("stage", Type::string, "Stage label."),
+        make_field("framework", Type::string, "Framework, e.g. pytorch (ferry).").one_line(),
+        make_field("framework_version", Type::string, "Framework version (ferry).").one_line(),
+        make_field("stage", Type::string, "Stage label.").one_line(),
     };
     fields.insert(fields.end(), more.begin(), more.end());
     add_common_keys(fields);
@@ -91,7 +92,7 @@ Field model() {
 }
 
 Field compute() {
-    Fields common = {make_field("name", Type::string, "Name of the compute.").require(),
+    Fields common = {make_field("name", Type::string, "Name of the compute.").require().one_line(),
                      make_field("description", Type::string, "What it is."),
                      make_field("tags", Type::string_map, "Tags (string to string).")};
     add_common_keys(common);
@@ -122,11 +123,12 @@ Field compute() {
 }
 
 Field workspace() {
-    Fields fields = {make_field("name", Type::string, "Name of the workspace.").require(),
-                     make_field("description", Type::string, "What it is for."),
-                     make_field("path", Type::string,
-                                "Directory, relative to the YAML file; default under FERRY_HOME."),
-                     make_field("tags", Type::string_map, "Tags (string to string).")};
+    Fields fields = {
+        make_field("name", Type::string, "Name of the workspace.").require().one_line(),
+        make_field("description", Type::string, "What it is for."),
+        make_field("path", Type::string,
+                   "Directory, relative to the YAML file; default under FERRY_HOME."),
+        make_field("tags", Type::string_map, "Tags (string to string).")};
     add_common_keys(fields);
     return make_map("workspace", std::move(fields), "A workspace.");
 }

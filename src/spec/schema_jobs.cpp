@@ -72,8 +72,9 @@ Field outputs() {
          make_enum("mode", {"rw_mount", "upload", "direct"}, "How the job writes the output.")
              .defaults("rw_mount"),
          make_reference("path", ReferenceRole::path, "Where the output is written."),
-         make_field("name", Type::string, "Registers a data asset of this name at the end."),
-         make_field("version", Type::string, "Version of the registered data asset."),
+         make_field("name", Type::string, "Registers a data asset of this name at the end.")
+             .one_line(),
+         make_field("version", Type::string, "Version of the registered data asset.").one_line(),
          make_field("description", Type::string, "What the output is.")},
         "An output; empty means a uri_folder in rw_mount mode.");
     return entries("outputs", output, "Outputs by name, used in the command as ${{outputs.NAME}}.");
@@ -120,7 +121,8 @@ Fields trial_keys() {
         make_field("code", Type::string, "Source directory, relative to the YAML file."),
         make_field("command", Type::string, "The command, with ${{inputs.NAME}} etc.").require(),
         environment_reference(),
-        make_field("environment_variables", Type::string_map, "Set in every process."),
+        make_field("environment_variables", Type::string_map, "Set in every process.")
+            .of_variables(),
         distribution(),
         resources()};
 }
@@ -128,10 +130,12 @@ Fields trial_keys() {
 Fields common_job_keys(std::string type) {
     Fields fields = {
         make_enum("type", {type}, "Kind of job."),
-        make_field("name", Type::string, "Name of the run; default: adjective_noun_XXXXXXXXXX."),
-        make_field("display_name", Type::string, "Name to show; default: name."),
+        make_field("name", Type::string, "Name of the run; default: adjective_noun_XXXXXXXXXX.")
+            .one_line(),
+        make_field("display_name", Type::string, "Name to show; default: name.").one_line(),
         make_field("experiment_name", Type::string,
-                   "Experiment; default: the directory's base name."),
+                   "Experiment; default: the directory's base name.")
+            .one_line(),
         make_field("description", Type::string, "What the job does."),
         make_field("tags", Type::string_map, "Tags (string to string)."),
         make_field("properties", Type::string_map, "Properties (string to string)."),

@@ -1,5 +1,6 @@
 // The resolved specs as JSON, with Azure's key names in a stable order.
 #include "build.hpp"
+#include "json_object.hpp"
 
 namespace ferry::spec {
 
@@ -70,20 +71,22 @@ void put_common(Json& out, const JobCommon& job) {
     out["compute"] = job.compute.to_json();
 }
 
+// Named items (inputs, outputs, parameters) as an object by name.
+template <typename Items>
+Json by_name(const Items& items) {
+    detail::ObjectBuilder out(items.size());
+    for (const auto& item : items) {
+        std::ignore = out.set(item.name, item.to_json());
+    }
+    return std::move(out).take();
+}
+
 void put_io(Json& out, const JobCommon& job) {
     if (!job.inputs.empty()) {
-        Json inputs = Json::object();
-        for (const InputSpec& input : job.inputs) {
-            inputs[input.name] = input.to_json();
-        }
-        out["inputs"] = std::move(inputs);
+        out["inputs"] = by_name(job.inputs);
     }
     if (!job.outputs.empty()) {
-        Json outputs = Json::object();
-        for (const OutputSpec& output : job.outputs) {
-            outputs[output.name] = output.to_json();
-        }
-        out["outputs"] = std::move(outputs);
+        out["outputs"] = by_name(job.outputs);
     }
 }
 
@@ -143,11 +146,7 @@ nlohmann::ordered_json SweepJob::to_json() const {
     put_trial(trial_json, trial);
     out["trial"] = std::move(trial_json);
     put_io(out, *this);
-    Json space = Json::object();
-    for (const SearchParameter& parameter : search_space) {
-        space[parameter.name] = parameter.to_json();
-    }
-    out["search_space"] = std::move(space);
+    out["search_space"] = by_name(search_space);
     if (sampling_algorithm == "random" && (seed || rule != "random")) {
         out["sampling_algorithm"] = {{"type", "random"}, {"rule", rule}};
         if (seed) {

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "ferry/spec/scalar.hpp"
+#include "ferry/util/escape.hpp"
 #include "ferry/util/text.hpp"
+#include "json_object.hpp"
 
 namespace ferry::spec::detail {
 
@@ -225,8 +227,7 @@ private:
         if (!node.IsMap()) {
             return wrong(field, node, mark);
         }
-        Json out = Json::object();
-        std::set<std::string> seen;
+        ObjectBuilder out(node.size());
         for (const auto& pair : node) {
             const std::string name = pair.first.IsScalar() ? pair.first.Scalar() : "";
             if (!is_identifier(name)) {
@@ -236,34 +237,54 @@ private:
                                               name, field.name));
                 continue;
             }
-            if (!seen.insert(name).second) {
-                m_diagnostics.add(pair.first.Mark(), fmt::format("duplicate key '{}'", name));
-                continue;
-            }
             Field element = field.items.front();
             element.name = name;
-            out[name] = value(element, pair.second, pair.first.Mark());
+            if (!out.set(name, value(element, pair.second, pair.first.Mark()))) {
+                m_diagnostics.add(pair.first.Mark(), fmt::format("duplicate key '{}'", name));
+            }
         }
-        return out;
+        return std::move(out).take();
     }
 
     Json string_map(const Field& field, const YAML::Node& node, const YAML::Mark& mark) {
         if (!node.IsMap()) {
             return wrong(field, node, mark);
         }
-        Json out = Json::object();
+        ObjectBuilder out(node.size());
         for (const auto& pair : node) {
             const std::string name = pair.first.IsScalar() ? pair.first.Scalar() : "";
-            if (pair.second.IsNull()) {
-                out[name] = "";
-            } else if (!pair.second.IsScalar()) {
+            if (field.variable_names && !variable_name(field, pair.first, name)) {
+                continue;
+            }
+            Json text = "";
+            if (!pair.second.IsNull() && !pair.second.IsScalar()) {
                 m_diagnostics.add(pair.second.Mark(), fmt::format("'{}' must be a string, got {}",
                                                                   name, got_text(pair.second)));
-            } else {
-                out[name] = pair.second.Scalar();
+                continue;
+            }
+            if (pair.second.IsScalar()) {
+                text = pair.second.Scalar();
+            }
+            if (text.get_ref<const std::string&>().find('\0') != std::string::npos) {
+                m_diagnostics.add(pair.second.Mark(), fmt::format("'{}' holds a NUL byte", name));
+                continue;
+            }
+            if (!out.set(name, std::move(text))) {
+                m_diagnostics.add(pair.first.Mark(), fmt::format("duplicate key '{}'", name));
             }
         }
-        return out;
+        return std::move(out).take();
+    }
+
+    // The name of an environment variable: execve takes "NAME=VALUE" as a C string.
+    bool variable_name(const Field& field, const YAML::Node& key, const std::string& name) {
+        if (!name.empty() && name.find('=') == std::string::npos && !util::has_control(name)) {
+            return true;
+        }
+        m_diagnostics.add(key.Mark(), fmt::format("invalid variable name '{}' in '{}': it must "
+                                                  "not be empty or hold '=' or control characters",
+                                                  name, field.name));
+        return false;
     }
 
     Json list(const Field& field, const YAML::Node& node, const YAML::Mark& mark) {
@@ -317,8 +338,25 @@ private:
             case Type::literal:
                 return literal_value(node);
             default:
-                return text;
+                return string(field, text, mark);
         }
+    }
+
+    Json string(const Field& field, const std::string& text, const YAML::Mark& mark) {
+        if (field.required && util::trim(text).empty()) {
+            m_diagnostics.add(mark, fmt::format("'{}' needs a value", field.name));
+            return nullptr;
+        }
+        if (field.single_line && util::has_control(text)) {
+            m_diagnostics.add(mark, fmt::format("'{}' must be one line of printable text, got '{}'",
+                                                field.name, text));
+            return nullptr;
+        }
+        if (text.find('\0') != std::string::npos) {
+            m_diagnostics.add(mark, fmt::format("'{}' holds a NUL byte", field.name));
+            return nullptr;
+        }
+        return text;
     }
 
     Json reference(const Field& field, const std::string& text, const YAML::Mark& mark) {

@@ -308,6 +308,13 @@ TEST(RenderTsv, EscapesTabsNewlinesAndBackslashes) {
               "a\\tb\tline1\\nline2\\r\tC:\\\\dir\n");
 }
 
+TEST(RenderTsv, EscapesOtherControlCharacters) {
+    Json records = Json::array();
+    records.push_back(Json{{"name", "red\x1b[31m"}, {"status", "bell\x07"}, {"path", "/p"}});
+    EXPECT_EQ(render_list(OutputFormat::tsv, records, k_columns, {}),
+              "red\\x1b[31m\tbell\\x07\t/p\n");
+}
+
 TEST(RenderTsv, MissingAndNullFieldsAreEmpty) {
     Json records = Json::array();
     records.push_back(Json{{"name", "only"}, {"path", nullptr}});
@@ -366,6 +373,20 @@ TEST(RenderTable, NoTrailingSpacesWhenTheLastColumnIsEmpty) {
 TEST(RenderTable, EmptyListIsJustTheHeader) {
     EXPECT_EQ(render_list(OutputFormat::table, Json::array(), k_columns, {}),
               "NAME  STATUS  PATH\n");
+}
+
+TEST(RenderTable, ControlCharactersAreEscapedAndAligned) {
+    Json records = Json::array();
+    records.push_back(Json{{"name", "\x1b[2Jwipe"}, {"status", "a\nb"}, {"path", "/p"}});
+    records.push_back(Json{{"name", "plain"}, {"status", "ok"}, {"path", "/q"}});
+    const std::string text = render_list(OutputFormat::table, records, k_columns, {});
+    EXPECT_EQ(text,
+              "NAME         STATUS  PATH\n"
+              "\\x1b[2Jwipe  a\\nb    /p\n"
+              "plain        ok      /q\n");
+    Json record;
+    record["experiment"] = "\x1b]0;title\x07";
+    EXPECT_EQ(render_record(OutputFormat::table, record, {}), "experiment  \\x1b]0;title\\x07\n");
 }
 
 TEST(RenderTable, AlignsByCodePointsNotBytes) {

@@ -51,6 +51,8 @@ struct Field {
     std::optional<double> minimum;  // integer/number
     std::string unsupported;        // non-empty: refused, with this reason
     bool read_only = false;         // accepted and ignored (Azure's saved YAML)
+    bool single_line = false;       // string: no control characters (names shown in tables)
+    bool variable_names = false;    // string_map: keys are environment variable names
 
     // Builders, so tables read as one line per key.
     Field& require() {
@@ -67,6 +69,14 @@ struct Field {
     }
     Field& at_least(double value) {
         minimum = value;
+        return *this;
+    }
+    Field& one_line() {
+        single_line = true;
+        return *this;
+    }
+    Field& of_variables() {
+        variable_names = true;
         return *this;
     }
     [[nodiscard]] const Field* find(std::string_view key) const;

@@ -1,5 +1,8 @@
 #include "ferry/spec/diagnostics.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace ferry::spec {
@@ -49,6 +52,31 @@ TEST(Diagnostics, KeepsTabsUnderTheCaretAndDropsCarriageReturns) {
     Diagnostics diagnostics("t.yml");
     diagnostics.add_at(1, 3, "tab");
     EXPECT_EQ(render(diagnostics, "\tab\r\n"), "t.yml:1:3: tab\n  \tab\n  \t ^\n");
+}
+
+TEST(Diagnostics, ControlCharactersAreEscapedAndTheCaretFollows) {
+    Diagnostics diagnostics("t.yml");
+    diagnostics.add_at(1, 5, "bad name 'x\x1b[31my'");
+    diagnostics.add_origin("--set name=\x1b[2J", "no");
+    EXPECT_EQ(render(diagnostics,
+                     "ab\x01"
+                     "cd\n"),
+              "t.yml:1:5: bad name 'x\\x1b[31my'\n"
+              "  ab\\x01cd\n"
+              "         ^\n"
+              "--set name=\\x1b[2J: no\n");
+}
+
+TEST(Diagnostics, ManyDiagnosticsOfALongFileRenderEachLine) {
+    std::string text;
+    Diagnostics diagnostics("big.yml");
+    for (int line = 1; line <= 3000; ++line) {
+        text += "k" + std::to_string(line) + ": v\n";
+        diagnostics.add_at(line, 1, "x");
+    }
+    const std::string out = render(diagnostics, text);
+    EXPECT_NE(out.find("big.yml:2999:1: x\n  k2999: v\n  ^\n"), std::string::npos);
+    EXPECT_EQ(std::ranges::count(out, '\n'), 3 * 3000);
 }
 
 TEST(Diagnostics, LinePastTheEndRendersEmpty) {

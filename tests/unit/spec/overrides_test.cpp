@@ -39,6 +39,14 @@ TEST(Overrides, StringFieldsStayStrings) {
     EXPECT_EQ(root["command"].Scalar(), "a=b");
 }
 
+TEST(Overrides, ARequiredValueCannotBeSetEmpty) {
+    YAML::Node root = YAML::Load("command: echo\n");
+    EXPECT_EQ(apply(root, {"command="}), "--set command=: 'command' needs a value\n");
+    EXPECT_EQ(apply(root, {"command= \t"}), "--set command= \\t: 'command' needs a value\n");
+    EXPECT_EQ(root["command"].Scalar(), "echo");
+    EXPECT_EQ(apply(root, {"description="}), "");
+}
+
 TEST(Overrides, WrongTypeIsReportedAtTheSetValue) {
     YAML::Node root = YAML::Load("command: echo\n");
     EXPECT_EQ(apply(root, {"limits.timeout=abc"}),
