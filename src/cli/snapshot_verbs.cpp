@@ -7,6 +7,7 @@
 
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/store/selection.hpp"
@@ -150,31 +151,15 @@ std::string rule_text(const snapshot::IgnoreRule& rule) {
     return fmt::format("{}:{}: {}", rule.source, rule.line_number, rule.line);
 }
 
-Result<void> explain(Context& ctx, const fs::path& root, const std::string& path) {
-    // PATH is read from the current directory, as a shell completes it.
-    const fs::path absolute = absolute_from(ctx, path);
-    std::string relative = absolute.lexically_relative(root).generic_string();
-    if (relative.empty() || relative == "." || relative.starts_with("..")) {
-        // The root may have been named through a link: compare where both really are.
-        std::error_code ec;
-        const fs::path real_root = fs::weakly_canonical(root, ec);
-        relative =
-            fs::weakly_canonical(absolute, ec).lexically_relative(real_root).generic_string();
-    }
-    if (relative.empty() || relative == ".." || relative.starts_with("../")) {
-        return usage_error("{}: not inside {}", path, root.string());
-    }
-    if (relative == ".") {
-        return usage_error("{}: name a file or directory inside {}", path, root.string());
-    }
-    const bool marked_directory = path.ends_with('/');
-    if (marked_directory) {
-        relative += '/';
-    }
-    TRY_ASSIGN(auto why, snapshot::explain(root, relative));
+// The line `--explain` prints about one path.
+std::string verdict_of(const snapshot::Explanation& why) {
     std::string verdict;
     if (why.git_directory) {
         verdict = "never included (.git/ is git's own data)";
+    } else if (why.left_out == snapshot::LeftOutReason::ferry_data) {
+        verdict = fmt::format(
+            "left out: {}/ holds ferry's own data ({}), which no snapshot takes",
+            why.decided_by_directory.empty() ? why.path : why.decided_by_directory, why.detail);
     } else if (!why.decided_by_directory.empty()) {
         verdict = fmt::format("excluded: its directory {}/ is excluded by {}",
                               why.decided_by_directory, rule_text(*why.rule));
@@ -204,6 +189,33 @@ Result<void> explain(Context& ctx, const fs::path& root, const std::string& path
         verdict +=
             fmt::format(" (no such path; judged as a {})", why.is_directory ? "directory" : "file");
     }
+    return verdict;
+}
+
+Result<void> explain(Context& ctx, const fs::path& root, const std::string& path,
+                     std::span<const snapshot::FerryDirectory> ferry_data) {
+    // PATH is read from the current directory, as a shell completes it.
+    const fs::path absolute = absolute_from(ctx, path);
+    std::string relative = absolute.lexically_relative(root).generic_string();
+    if (relative.empty() || relative == "." || relative.starts_with("..")) {
+        // The root may have been named through a link: compare where both really are.
+        std::error_code ec;
+        const fs::path real_root = fs::weakly_canonical(root, ec);
+        relative =
+            fs::weakly_canonical(absolute, ec).lexically_relative(real_root).generic_string();
+    }
+    if (relative.empty() || relative == ".." || relative.starts_with("../")) {
+        return usage_error("{}: not inside {}", path, root.string());
+    }
+    if (relative == ".") {
+        return usage_error("{}: name a file or directory inside {}", path, root.string());
+    }
+    const bool marked_directory = path.ends_with('/');
+    if (marked_directory) {
+        relative += '/';
+    }
+    TRY_ASSIGN(auto why, snapshot::explain(root, relative, ferry_data));
+    const std::string verdict = verdict_of(why);
     const std::string shown =
         why.path + (marked_directory && why.is_directory && !why.path.ends_with('/') ? "/" : "");
     if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
@@ -233,11 +245,13 @@ Result<void> snapshot_verb(Context& ctx, const SnapshotOptions& options) {
     TRY_ASSIGN(auto root, source_directory(ctx, options));
     TRY_ASSIGN(auto limit,
                snapshot::resolve_limit(options.limit, ctx.env.get("FERRY_SNAPSHOT_LIMIT")));
+    TRY_ASSIGN(const auto ferry_data, snapshot::ferry_directories(ctx.env));
     if (!options.explain.empty()) {
-        return explain(ctx, root, options.explain);
+        return explain(ctx, root, options.explain, ferry_data);
     }
     const auto started = std::chrono::steady_clock::now();
-    TRY_ASSIGN(auto listing, snapshot::list_tree(root));
+    TRY_ASSIGN(auto listing,
+               snapshot::list_tree(root, snapshot::IgnoreFiles::honoured, ferry_data));
     ctx.debug(fmt::format("walked {} in {} ms", root.string(), milliseconds_since(started)));
     TRY(snapshot::require_files(listing));
     const auto warnings = snapshot::listing_warnings(listing);

@@ -62,9 +62,11 @@ util::Fd open_below(int dir_fd, const std::string& name, bool is_directory) {
 
 }  // namespace
 
-Result<Explanation> explain(const fs::path& root, std::string_view relative) {
+Result<Explanation> explain(const fs::path& root, std::string_view relative,
+                            std::span<const FerryDirectory> ferry_data) {
     TRY_ASSIGN(auto real, detail::real_directory(root));
     TRY_ASSIGN(const auto parts, parts_of(relative, real));
+    const auto ours = detail::ferry_data_inside(real.string(), ferry_data);
     Explanation result;
     const bool marked_directory = relative.ends_with('/');
     // Whatever decides, the answer is about the whole path asked for.
@@ -103,6 +105,14 @@ Result<Explanation> explain(const fs::path& root, std::string_view relative) {
             if (!last) {
                 result.decided_by_directory = path;
             }
+            break;
+        }
+        if (const auto* found = detail::find_ferry_data(ours, path);
+            found != nullptr && exists && S_ISDIR(st.st_mode)) {
+            result.included = false;
+            result.left_out = LeftOutReason::ferry_data;
+            result.detail = found->what;
+            result.decided_by_directory = last ? "" : path;
             break;
         }
         if (last && exists) {

@@ -1,6 +1,9 @@
 #include "ferry/snapshot/ignore.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 
 #include "ferry/util/text.hpp"
 #include "ferry/util/wildmatch.hpp"
@@ -122,22 +125,91 @@ bool rule_matches(const IgnoreRule& rule, std::string_view base, std::string_vie
     return util::wildmatch(pattern.substr(prefix), name.substr(prefix), util::WildPathname::yes);
 }
 
-const IgnoreList& credential_rules() {
-    static const IgnoreList k_rules = [] {
-        IgnoreList list;
+namespace {
+
+// What the end of a path must start and end with to match a credential rule: the literal
+// text before the first and after the last wildcard of the pattern, compared with as many
+// of the path's last names as the pattern has. Checking this spares most paths the matching.
+struct PathFilter {
+    std::string head;
+    std::string tail;
+    std::size_t names = 1;
+    [[nodiscard]] bool admits(std::string_view path) const {
+        std::size_t from = path.size();
+        for (std::size_t left = names; left > 0 && from != std::string_view::npos; --left) {
+            from = from == 0 ? std::string_view::npos : path.rfind('/', from - 1);
+        }
+        const std::string_view end = from == std::string_view::npos ? path : path.substr(from + 1);
+        return end.size() >= head.size() + tail.size() && end.starts_with(head) &&
+               end.ends_with(tail);
+    }
+};
+
+// The rules whose pattern's last name may start (end) with a character, a bit a rule.
+using RuleSet = std::uint64_t;
+using ByCharacter = std::array<RuleSet, 256>;
+
+struct CredentialTable {
+    IgnoreList list;
+    std::vector<PathFilter> filters;  // one a rule, in the same order
+    ByCharacter by_first{};
+    ByCharacter by_last{};
+};
+
+// Marks rule `bit` under `c`, or under every character when `c` is a wildcard.
+void mark(ByCharacter& table, char c, RuleSet bit) {
+    if (c == '*' || c == '?') {
+        for (auto& rules : table) {
+            rules |= bit;
+        }
+    } else {
+        table[static_cast<unsigned char>(c)] |= bit;
+    }
+}
+
+PathFilter filter_of(std::string_view pattern) {
+    PathFilter filter;
+    filter.names = static_cast<std::size_t>(std::ranges::count(pattern, '/')) + 1;
+    const std::size_t first_wild = pattern.find_first_of("*?");
+    if (first_wild == std::string_view::npos) {
+        filter.head = std::string(pattern);
+        return filter;
+    }
+    filter.head = std::string(pattern.substr(0, first_wild));
+    filter.tail = std::string(pattern.substr(pattern.find_last_of("*?") + 1));
+    return filter;
+}
+
+const CredentialTable& credential_table() {
+    static const CredentialTable k_table = [] {
+        CredentialTable table;
         int number = 0;
-        for (const std::string_view line :
-             {".env", ".env.*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", ".netrc", ".pgpass",
-              "credentials*.json", ".ssh/", ".aws/"}) {
-            auto rule = parse_rule(line);
+        for (const std::string_view line : k_credential_patterns) {
+            // A path pattern matches at any depth, as a name pattern does: "**/" in front.
+            const std::string_view stem =
+                line.ends_with('/') ? line.substr(0, line.size() - 1) : line;
+            const bool path = stem.find('/') != std::string_view::npos;
+            auto rule = parse_rule(path ? "**/" + std::string(line) : std::string(line));
+            rule->line = std::string(line);
             rule->source = "built-in credential rules";
             rule->line_number = ++number;
             rule->credential = true;
-            list.rules.push_back(std::move(*rule));
+            table.list.rules.push_back(std::move(*rule));
+            table.filters.push_back(filter_of(stem));
+            const std::string_view last = stem.substr(stem.rfind('/') + 1);
+            const RuleSet bit = RuleSet{1} << (number - 1);
+            mark(table.by_first, last.front(), bit);
+            mark(table.by_last, last.back(), bit);
         }
-        return list;
+        return table;
     }();
-    return k_rules;
+    return k_table;
+}
+
+}  // namespace
+
+const IgnoreList& credential_rules() {
+    return credential_table().list;
 }
 
 const IgnoreRule* IgnoreStack::decide(std::string_view path, bool is_directory) const {
@@ -149,14 +221,19 @@ const IgnoreRule* IgnoreStack::decide(std::string_view path, bool is_directory) 
             }
         }
     }
-    // Every credential rule needs one of these shapes; most names are spared the matching.
+    // Most names start and end with characters no credential rule's name has.
     const std::string_view name = path.substr(path.rfind('/') + 1);
-    if (!name.starts_with('.') && !name.starts_with("id_") && !name.starts_with("credentials") &&
-        !name.ends_with(".pem") && !name.ends_with(".key")) {
+    if (name.empty()) {
         return nullptr;
     }
-    for (const auto& rule : credential_rules().rules) {
-        if (rule_matches(rule, "", path, is_directory)) {
+    const CredentialTable& table = credential_table();
+    RuleSet candidates = table.by_first[static_cast<unsigned char>(name.front())] &
+                         table.by_last[static_cast<unsigned char>(name.back())];
+    while (candidates != 0) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(candidates));
+        candidates &= candidates - 1;  // lowest first: the table's order
+        const IgnoreRule& rule = table.list.rules[i];
+        if (table.filters[i].admits(path) && rule_matches(rule, "", path, is_directory)) {
             return &rule;
         }
     }

@@ -13,12 +13,13 @@ namespace ferry::snapshot {
 
 namespace {
 
-std::string paths_of(const Listing& listing, LeftOutReason reason, bool with_detail) {
+// The paths left out for `reason`, each written as `shape` says ({0}: path, {1}: detail).
+std::string paths_of(const Listing& listing, LeftOutReason reason, std::string_view shape) {
     std::string names;
     for (const auto& left : listing.left_out) {
         if (left.reason == reason) {
             names += names.empty() ? "" : ", ";
-            names += with_detail ? fmt::format("{} -> {}", left.path, left.detail) : left.path;
+            names += fmt::format(fmt::runtime(shape), left.path, left.detail);
         }
     }
     return names;
@@ -46,17 +47,21 @@ Result<std::uint64_t> resolve_limit(std::string_view flag,
 
 std::vector<std::string> listing_warnings(const Listing& listing) {
     std::vector<std::string> warnings = listing.warnings;
-    if (auto names = paths_of(listing, LeftOutReason::credential, false); !names.empty()) {
+    if (auto names = paths_of(listing, LeftOutReason::ferry_data, "{0} ({1})"); !names.empty()) {
+        warnings.push_back(
+            fmt::format("left out {}: ferry's own data, which no snapshot takes", names));
+    }
+    if (auto names = paths_of(listing, LeftOutReason::credential, "{0}"); !names.empty()) {
         warnings.push_back(fmt::format(
             "left out what looks like credentials: {} (a '!' line for one in an ignore file "
             "brings it back)",
             names));
     }
-    if (auto names = paths_of(listing, LeftOutReason::outside_link, true); !names.empty()) {
+    if (auto names = paths_of(listing, LeftOutReason::outside_link, "{0} -> {1}"); !names.empty()) {
         warnings.push_back(fmt::format("left out symbolic links that lead outside {}: {}",
                                        listing.root.string(), names));
     }
-    if (auto names = paths_of(listing, LeftOutReason::special_file, false); !names.empty()) {
+    if (auto names = paths_of(listing, LeftOutReason::special_file, "{0}"); !names.empty()) {
         warnings.push_back(
             fmt::format("left out what is not a file, link or directory: {}", names));
     }

@@ -61,8 +61,12 @@ Result<Names> read_directory(int dir_fd, const std::string& directory) {
 // subdirectories. Each thread keeps its own results, merged at the end.
 class Walker {
 public:
-    Walker(int root_fd, std::string root, IgnoreFiles ignore_files)
-        : m_root_fd(root_fd), m_root(std::move(root)), m_ignore_files(ignore_files) {}
+    Walker(int root_fd, std::string root, IgnoreFiles ignore_files,
+           std::vector<FerryDirectory> ferry_data)
+        : m_root_fd(root_fd),
+          m_root(std::move(root)),
+          m_ignore_files(ignore_files),
+          m_ferry_data(std::move(ferry_data)) {}
 
     Result<Listing> run() {
         m_queue.push_back({"", IgnoreStack{}});
@@ -189,6 +193,10 @@ private:
             return {};
         }
         if (is_directory) {
+            if (const auto* ours = detail::find_ferry_data(m_ferry_data, path)) {
+                out.left_out.push_back({path + "/", LeftOutReason::ferry_data, ours->what});
+                return {};
+            }
             enqueue({path, task.ignores});
             return {};
         }
@@ -223,6 +231,7 @@ private:
     int m_root_fd;
     std::string m_root;
     IgnoreFiles m_ignore_files;
+    std::vector<FerryDirectory> m_ferry_data;  // relative to the root
     std::mutex m_mutex;
     std::condition_variable m_ready;
     std::deque<Task> m_queue;
@@ -248,17 +257,22 @@ std::string_view reason_name(LeftOutReason reason) {
             return "outside_link";
         case LeftOutReason::special_file:
             return "special_file";
+        case LeftOutReason::ferry_data:
+            return "ferry_data";
     }
     return "";
 }
 
-Result<Listing> list_tree(const fs::path& root, IgnoreFiles ignore_files) {
+Result<Listing> list_tree(const fs::path& root, IgnoreFiles ignore_files,
+                          std::span<const FerryDirectory> ferry_data) {
     TRY_ASSIGN(auto real, detail::real_directory(root));
     util::Fd fd(::open(real.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) {
         return fail("cannot read directory {}: {}", root.string(), util::errno_text(errno));
     }
-    return Walker(fd.get(), real.string(), ignore_files).run();
+    return Walker(fd.get(), real.string(), ignore_files,
+                  detail::ferry_data_inside(real.string(), ferry_data))
+        .run();
 }
 
 }  // namespace ferry::snapshot

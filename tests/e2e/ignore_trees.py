@@ -46,8 +46,14 @@ FORBIDDEN = [
     re.compile(r"^credentials.*\.json$"),
     re.compile(r"^\.ssh$"),
     re.compile(r"^\.aws$"),
+    re.compile(r"^id_e?dsa"),
+    re.compile(r"^\.git-credentials$"),
+    re.compile(r"^\.(docker|kube|azure|config|gnupg)$"),  # or hold a credential
+    re.compile(r"\.(p12|pfx|jks|keystore)$"),
+    re.compile(r"^\.(npmrc|pypirc)$"),
+    re.compile(r"service-account.*\.json$"),
     re.compile(r"^\.git$"),
-    re.compile(r"^\.(ferry|aml|git)ignore$"),
+    re.compile(r"^\.(ferry|aml|git)?ignore$"),
 ]
 
 MAX_DEPTH = 4

@@ -1,5 +1,6 @@
 # Black-box tests of `ferry run snapshot`: the listing, storing, the ignore files and
-# the built-in credential rules, links, `--explain`, job files and the size limit.
+# the built-in credential rules, links, ferry's own data, `--explain`, job files and the
+# size limit.
 # shellcheck shell=bash
 
 # The number of blobs of the current workspace.
@@ -318,6 +319,44 @@ FILES
         ".ssh/config: excluded: its directory .ssh/ is excluded by built-in credential rules:10: .ssh/"
 }
 
+test_keys_tokens_and_cloud_configs_left_out_at_any_depth() {
+    write_files code <<'FILES'
+app.py	print(1)\n
+id_ecdsa	e\n
+keys/id_dsa.pub	d\n
+.git-credentials	g\n
+home/.docker/config.json	{}\n
+.kube/config	k\n
+.azure/accessTokens.json	a\n
+home/.config/gcloud/credentials.db	c\n
+.gnupg/pubring.kbx	p\n
+tls/client.p12	p\n
+client.pfx	p\n
+keys.jks	j\n
+release.keystore	k\n
+web/.npmrc	n\n
+.pypirc	p\n
+gcp-service-account-key.json	s\n
+docker/config.json	kept\n
+.docker/daemon.json	kept\n
+.kube/cache/x	kept\n
+.config/other.conf	kept\n
+FILES
+    ferry run snapshot code -o json
+    expect_status 0
+    expect_jq '[.entries[].path] == [".config/other.conf", ".docker/daemon.json", ".kube/cache/x", "app.py", "docker/config.json"]'
+    expect_jq '[.left_out[].path] == [".azure/", ".git-credentials", ".gnupg/", ".kube/config", ".pypirc", "client.pfx", "gcp-service-account-key.json", "home/.config/gcloud/", "home/.docker/config.json", "id_ecdsa", "keys.jks", "keys/id_dsa.pub", "release.keystore", "tls/client.p12", "web/.npmrc"]'
+    expect_jq '[.left_out[].reason] | unique == ["credential"]'
+    expect_explain code code/home/.docker/config.json \
+        "home/.docker/config.json: excluded by built-in credential rules:15: .docker/config.json (looks like a credential; a '!' line for it in an ignore file brings it back)"
+    expect_explain code code/home/.config/gcloud/credentials.db \
+        "home/.config/gcloud/credentials.db: excluded: its directory home/.config/gcloud/ is excluded by built-in credential rules:18: .config/gcloud/"
+    # A '!' brings one back, as for the others.
+    printf '!.docker/config.json\n' >code/home/.ferryignore
+    expect_explain code code/home/.docker/config.json \
+        "home/.docker/config.json: included by home/.ferryignore:1: !.docker/config.json"
+}
+
 # --- links
 
 test_link_to_outside_left_out_and_named() {
@@ -516,6 +555,35 @@ FILES
     expect_explain code code/a.tmp "a.tmp: excluded by .ferryignore:1: *.tmp"
 }
 
+# .ignore (ripgrep's convention) beats .gitignore and yields to .amlignore and .ferryignore;
+# unlike those two it replaces nothing.
+test_ignore_file_sits_between_gitignore_and_amlignore() {
+    write_files code <<'FILES'
+.gitignore	*.log\n
+.ignore	!keep.log\n*.csv\n
+a.log	a\n
+keep.log	k\n
+data.csv	d\n
+app.py	a\n
+sub/.gitignore	*.py\n
+sub/.ignore	*.txt\n
+sub/.amlignore	!keep.txt\n
+sub/b.txt	b\n
+sub/keep.txt	k\n
+sub/b.py	b\n
+sub/b.log	b\n
+FILES
+    expect_paths code .gitignore .ignore app.py keep.log \
+        sub/.amlignore sub/.gitignore sub/.ignore sub/b.py sub/keep.txt
+    expect_explain code code/keep.log "keep.log: included by .ignore:1: !keep.log"
+    expect_explain code code/data.csv "data.csv: excluded by .ignore:2: *.csv"
+    expect_explain code code/a.log "a.log: excluded by .gitignore:1: *.log"
+    expect_explain code code/sub/b.txt "sub/b.txt: excluded by sub/.ignore:1: *.txt"
+    expect_explain code code/sub/keep.txt "sub/keep.txt: included by sub/.amlignore:1: !keep.txt"
+    expect_explain code code/sub/b.py "sub/b.py: included: no rule matches"
+    expect_explain code code/sub/b.log "sub/b.log: excluded by .gitignore:1: *.log"
+}
+
 test_git_directory_never_listed() {
     write_files code <<'FILES'
 .ferryignore	!.git\n!.git/\n
@@ -535,6 +603,59 @@ app.py	print(1)\n
 FILES
     expect_explain code code/.git ".git: never included (.git/ is git's own data)"
     expect_explain code code/.git/HEAD ".git/HEAD: never included (.git/ is git's own data)"
+}
+
+# --- ferry's own data
+
+# The snapshot's manifest of run $1, from the blob store of the current workspace.
+run_manifest() {
+    local id dir
+    id=$("$FERRY" run show "$1" -o json 2>/dev/null | jq -r '.snapshot')
+    dir=$("$FERRY" workspace show -o json 2>/dev/null | jq -r '.path')
+    cat "$dir/objects/${id:0:2}/${id:2}" 2>/dev/null || echo "no snapshot $id"
+}
+
+# The quick form run from $HOME with the default FERRY_HOME: the workspace is inside the
+# code directory. No snapshot may hold it, else each run stores the runs before it again.
+test_ferry_home_inside_the_code_directory_is_left_out() {
+    export HOME=$TEST_ROOT/work/me
+    unset FERRY_HOME
+    write_files "$HOME" <<'FILES'
+train.py	print(1)\n
+FILES
+    cd "$HOME" || fail "cannot enter $HOME"
+    local run said=()
+    for run in first second; do
+        ferry run submit -n "$run" --wait -- true
+        expect_status 0
+        said+=("$ERR")
+    done
+    [[ $(run_manifest second) == *" train.py"* && $(run_manifest second) != *.local* ]] ||
+        fail "the second snapshot holds: $(run_manifest second)"
+    for ERR in "${said[@]}"; do
+        expect_err_contains "ferry: warning: left out .local/share/ferry/ (FERRY_HOME): ferry's own data, which no snapshot takes"
+    done
+    expect_explain . .local/share/ferry/workspaces/default/workspace.db \
+        ".local/share/ferry/workspaces/default/workspace.db: left out: .local/share/ferry/ holds ferry's own data (FERRY_HOME), which no snapshot takes"
+}
+
+test_registered_workspace_inside_the_code_directory_is_left_out() {
+    write_files code <<'FILES'
+app.py	print(1)\n
+FILES
+    ferry workspace create side --path "$PWD/code/runs"
+    expect_status 0
+    ferry run snapshot code -o json
+    expect_status 0
+    expect_jq '[.entries[].path] == ["app.py"]'
+    expect_jq '.left_out == [{"path": "runs/", "reason": "ferry_data", "detail": "workspace '"'side'"'"}]'
+    expect_err_contains "ferry: warning: left out runs/ (workspace 'side'): ferry's own data, which no snapshot takes"
+    expect_explain code code/runs "runs: left out: runs/ holds ferry's own data (workspace 'side'), which no snapshot takes"
+    # Already ignored: nothing to say.
+    printf 'runs/\n' >code/.gitignore
+    ferry run snapshot code -o json
+    expect_status 0
+    expect_jq '.left_out == [] and .warnings == []'
 }
 
 # --- explain

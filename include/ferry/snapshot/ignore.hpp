@@ -1,5 +1,6 @@
 #pragma once
 
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,8 +11,12 @@
 // matching line of a list wins, and nothing below an excluded directory comes back.
 namespace ferry::snapshot {
 
-// Which file of a directory holds its rules: the first of these that exists.
-inline constexpr std::string_view k_ignore_files[] = {".ferryignore", ".amlignore", ".gitignore"};
+// The ignore files of a directory, read into one list, lowest precedence first: its
+// .gitignore, unless a .ferryignore or .amlignore replaces it (Azure ML's behaviour); then
+// .ignore (ripgrep's convention); then that .ferryignore (else .amlignore). A matching line
+// of a later file beats every line of an earlier one.
+inline constexpr std::string_view k_ignore_files[] = {".ferryignore", ".amlignore", ".gitignore",
+                                                      ".ignore"};
 
 struct IgnoreRule {
     std::string pattern;  // without '!', trailing '/' or leading '/'
@@ -29,6 +34,38 @@ struct IgnoreRule {
     bool credential = false;  // one of the built-in credential rules
 };
 
+// What looks like a credential, the one table of it (man ferry-run lists the same): gitignore
+// patterns, read as if every one stood in each directory, that leave files out, or the
+// directories whose pattern ends in '/'. Only '*' and '?' wildcards.
+inline constexpr std::string_view k_credential_patterns[] = {".env",
+                                                             ".env.*",
+                                                             "*.pem",
+                                                             "*.key",
+                                                             "id_rsa*",
+                                                             "id_ed25519*",
+                                                             ".netrc",
+                                                             ".pgpass",
+                                                             "credentials*.json",
+                                                             ".ssh/",
+                                                             ".aws/",
+                                                             "id_ecdsa*",
+                                                             "id_dsa*",
+                                                             ".git-credentials",
+                                                             ".docker/config.json",
+                                                             ".kube/config",
+                                                             ".azure/",
+                                                             ".config/gcloud/",
+                                                             ".gnupg/",
+                                                             "*.p12",
+                                                             "*.pfx",
+                                                             "*.jks",
+                                                             "*.keystore",
+                                                             ".npmrc",
+                                                             ".pypirc",
+                                                             "*service-account*.json"};
+
+static_assert(std::size(k_credential_patterns) <= 64, "the credential shortcut has a bit a rule");
+
 // The rules of one ignore file; `base` is its directory relative to the root ("" at the top).
 struct IgnoreList {
     std::string base;
@@ -44,7 +81,8 @@ struct IgnoreList {
 [[nodiscard]] bool rule_matches(const IgnoreRule& rule, std::string_view base,
                                 std::string_view path, bool is_directory);
 
-// The built-in rules that leave credentials out unless an ignore file says `!`.
+// The built-in rules that leave credentials out unless an ignore file says `!`, in the
+// order of k_credential_patterns. Like `.ssh/`, a pattern with a '/' matches at any depth.
 [[nodiscard]] const IgnoreList& credential_rules();
 
 // The ignore lists in force in one directory of a walk. Copies share their lists, so each

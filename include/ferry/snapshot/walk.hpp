@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,12 @@ struct Entry {
     }
 };
 
-enum class LeftOutReason { credential, outside_link, special_file };
+enum class LeftOutReason { credential, outside_link, special_file, ferry_data };
 
 struct LeftOut {
     std::string path;  // directories end in '/'
     LeftOutReason reason = LeftOutReason::credential;
-    std::string detail;  // the link's target, the kind of special file
+    std::string detail;  // the link's target, the kind of special file, which ferry data
 };
 
 [[nodiscard]] std::string_view reason_name(LeftOutReason reason);
@@ -64,9 +65,18 @@ struct Listing {
 // Code honours ignore files and leaves credentials out; data keeps every file.
 enum class IgnoreFiles { honoured, none };
 
-// Walks `root` with the ignore rules of its ignore files (or none); reads no file contents.
+// A directory of ferry's own that a snapshot never takes, whatever the ignore files say:
+// else a code directory holding it would store the workspace into itself, run after run.
+struct FerryDirectory {
+    fs::path path;     // absolute; need not exist
+    std::string what;  // for people: "FERRY_HOME", "workspace 'default'"
+};
+
+// Walks `root` with the ignore rules of its ignore files (or none), leaving out the
+// directories `ferry_data` found inside it; reads no file contents.
 [[nodiscard]] Result<Listing> list_tree(const fs::path& root,
-                                        IgnoreFiles ignore_files = IgnoreFiles::honoured);
+                                        IgnoreFiles ignore_files = IgnoreFiles::honoured,
+                                        std::span<const FerryDirectory> ferry_data = {});
 
 // Why one path is in or out of a snapshot of `root`.
 struct Explanation {
@@ -77,13 +87,14 @@ struct Explanation {
     bool git_directory = false;             // under .git/: never included
     std::optional<IgnoreRule> rule;         // the deciding rule, if any
     std::string decided_by_directory;       // set when an excluded parent decided
-    std::optional<LeftOutReason> left_out;  // an outside link or a special file
+    std::optional<LeftOutReason> left_out;  // an outside link, a special file, ferry data
     std::string below_link;                 // set when a parent is a symbolic link
     std::string detail;
 };
 
 // `relative` must name a path inside root; it need not exist (a trailing '/' marks a
-// directory then).
-[[nodiscard]] Result<Explanation> explain(const fs::path& root, std::string_view relative);
+// directory then). `ferry_data` as for list_tree.
+[[nodiscard]] Result<Explanation> explain(const fs::path& root, std::string_view relative,
+                                          std::span<const FerryDirectory> ferry_data = {});
 
 }  // namespace ferry::snapshot

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "../spec/spec_files.hpp"
+
 namespace ferry::snapshot {
 namespace {
 
@@ -111,6 +115,111 @@ TEST(IgnoreStack, CredentialRulesComeLastAndYieldToNegation) {
     const IgnoreRule* rule = stack.decide(".env", false);
     ASSERT_NE(rule, nullptr);
     EXPECT_TRUE(rule->negative);
+}
+
+// The credential rule that decides `path` on its own, with no ignore file.
+const IgnoreRule* credential_for(std::string_view path, bool is_directory) {
+    const IgnoreRule* rule = IgnoreStack{}.decide(path, is_directory);
+    return rule != nullptr && rule->credential ? rule : nullptr;
+}
+
+TEST(CredentialRules, LeaveOutKeysTokensAndCloudConfigsAtAnyDepth) {
+    for (const char* path :
+         {"id_ecdsa", "id_ecdsa.pub", "a/id_dsa", "id_dsa.pub", ".git-credentials", "cert.p12",
+          "b/c.pfx", "store.jks", "release.keystore", ".npmrc", "web/.npmrc", ".pypirc",
+          "service-account.json", "gcp-service-account-key.json", ".docker/config.json",
+          "home/u/.docker/config.json", ".kube/config", "x/.kube/config"}) {
+        const IgnoreRule* rule = credential_for(path, false);
+        ASSERT_NE(rule, nullptr) << path;
+        EXPECT_EQ(rule->source, "built-in credential rules") << path;
+        EXPECT_EQ(credential_for(path, true), nullptr) << path << " as a directory";
+    }
+    for (const char* path : {".azure", "h/.azure", ".gnupg", "a/b/.gnupg", ".config/gcloud",
+                             "h/.config/gcloud", ".ssh", "x/.aws"}) {
+        EXPECT_NE(credential_for(path, true), nullptr) << path;
+        EXPECT_EQ(credential_for(path, false), nullptr) << path << " as a file";
+    }
+    for (const char* path :
+         {"config.json", "docker/config.json", ".docker/daemon.json", "x.docker/config.json",
+          "kube/config", ".kube/config.bak", ".kube/cache/config.json", ".config/other",
+          "service-account.yaml", "p12.txt", "account.json", "a.p12.txt", "id.pub", ".npmrc.sample",
+          "my.jks.txt", "gcloud"}) {
+        EXPECT_EQ(credential_for(path, false), nullptr) << path;
+    }
+    for (const char* path : {".config", "gcloud", "x/gcloud", "config/gcloud", ".docker"}) {
+        EXPECT_EQ(credential_for(path, true), nullptr) << path;
+    }
+}
+
+TEST(CredentialRules, APathRuleSaysHowItIsWrittenAndYieldsToNegation) {
+    const IgnoreRule* rule = credential_for("a/.docker/config.json", false);
+    ASSERT_NE(rule, nullptr);
+    EXPECT_EQ(rule->line, ".docker/config.json");
+    EXPECT_EQ(rule->line_number, 15);
+    IgnoreStack stack;
+    stack.push(parse_ignore_file("!.docker/config.json\n", "a/.ferryignore", "a"));
+    rule = stack.decide("a/.docker/config.json", false);
+    ASSERT_NE(rule, nullptr);
+    EXPECT_TRUE(rule->negative);
+}
+
+// The shortcut that spares most names the matching decides as matching every rule would.
+TEST(CredentialRules, TheShortcutAgreesWithEveryRule) {
+    std::vector<std::string> names = {"a", "x.json", "config", "gcloud", ".env", "id_", ""};
+    for (const std::string_view pattern : k_credential_patterns) {
+        std::string stem(pattern.substr(pattern.rfind('/', pattern.size() - 2) + 1));
+        if (stem.ends_with('/')) {
+            stem.pop_back();
+        }
+        for (const char* fill : {"", "x", "a.b", "-"}) {
+            names.push_back(std::regex_replace(stem, std::regex("[*?]"), fill));
+            names.push_back(std::regex_replace(stem, std::regex("[*?]"), fill) + "x");
+            names.push_back("x" + std::regex_replace(stem, std::regex("[*?]"), fill));
+        }
+    }
+    for (const auto& name : names) {
+        for (const std::string& directory :
+             {std::string(), std::string("d/"), std::string(".docker/"), std::string(".config/"),
+              std::string("a/.kube/")}) {
+            const std::string path = directory + name;
+            if (name.empty() && directory.empty()) {
+                continue;
+            }
+            for (const bool is_directory : {false, true}) {
+                const IgnoreRule* expected = nullptr;
+                for (const auto& rule : credential_rules().rules) {
+                    if (rule_matches(rule, "", path, is_directory)) {
+                        expected = &rule;
+                        break;
+                    }
+                }
+                EXPECT_EQ(IgnoreStack{}.decide(path, is_directory), expected) << path;
+            }
+        }
+    }
+}
+
+// The one table: its patterns use only what the shortcut understands, and man ferry-run
+// lists exactly them, in order.
+TEST(CredentialRules, TheManPageListsTheTable) {
+    std::vector<std::string> table;
+    for (const std::string_view pattern : k_credential_patterns) {
+        EXPECT_EQ(pattern.find_first_of("[\\!"), std::string_view::npos) << pattern;
+        table.emplace_back(pattern);
+    }
+    const std::string page = spec::test::slurp(spec::test::source_dir() / "man/ferry-run.1");
+    const auto from = page.find("Files that look like credentials");
+    const auto to = page.find("\\fB!\\fR line in an ignore file", from);
+    ASSERT_NE(from, std::string::npos);
+    ASSERT_NE(to, std::string::npos);
+    const std::string paragraph = page.substr(from, to - from);
+    std::vector<std::string> listed;
+    const std::regex bold(R"(\\fB(.*?)\\fR)");
+    for (auto it = std::sregex_iterator(paragraph.begin(), paragraph.end(), bold);
+         it != std::sregex_iterator(); ++it) {
+        listed.push_back(std::regex_replace((*it)[1].str(), std::regex(R"(\\-)"), "-"));
+    }
+    EXPECT_EQ(listed, table);
 }
 
 }  // namespace

@@ -74,6 +74,81 @@ TEST(ListTree, FerryignoreThenAmlignoreReplaceGitignoreInTheirDirectoryOnly) {
                                   "f/.ferryignore", "f/c.py", "sub/.gitignore", "sub/b.txt"}));
 }
 
+// In a directory, .ignore beats .gitignore and yields to .amlignore or .ferryignore, which
+// replace only the .gitignore; deeper directories still win, as in git.
+TEST(ListTree, DotIgnoreSitsBetweenGitignoreAndAmlignore) {
+    TempDir dir;
+    write_text(dir / ".gitignore", "*.log\n!x.md\n");
+    write_text(dir / ".ignore", "!keep.log\n*.md\n*.csv\n");
+    write_text(dir / "a.log", "");
+    write_text(dir / "keep.log", "");
+    write_text(dir / "x.md", "");
+    write_text(dir / "aml/.amlignore", "!keep.csv\n");
+    write_text(dir / "aml/.ignore", "*.txt\n");
+    write_text(dir / "aml/.gitignore", "*.py\n");
+    write_text(dir / "aml/keep.csv", "");
+    write_text(dir / "aml/drop.csv", "");
+    write_text(dir / "aml/a.txt", "");
+    write_text(dir / "aml/a.py", "");
+    write_text(dir / "f/.ferryignore", "!a.txt\n");
+    write_text(dir / "f/.amlignore", "*\n");
+    write_text(dir / "f/.ignore", "*.txt\nb.py\n");
+    write_text(dir / "f/a.txt", "");
+    write_text(dir / "f/b.txt", "");
+    write_text(dir / "f/b.py", "");
+    write_text(dir / "deep/.gitignore", "!kept.md\n");
+    write_text(dir / "deep/kept.md", "");
+    EXPECT_EQ(paths_of(must_list(dir.path())),
+              (std::vector<std::string>{".gitignore", ".ignore", "aml/.amlignore", "aml/.gitignore",
+                                        "aml/.ignore", "aml/a.py", "aml/keep.csv",
+                                        "deep/.gitignore", "deep/kept.md", "f/.amlignore",
+                                        "f/.ferryignore", "f/.ignore", "f/a.txt", "keep.log"}));
+}
+
+TEST(ListTree, LeavesOutFerrysOwnDirectoriesUnlessIgnoredAnyway) {
+    TempDir dir;
+    write_text(dir / "train.py", "");
+    write_text(dir / "home/ferry/registry.db", "");
+    write_text(dir / "home/ferry/workspaces/default/workspace.db", "");
+    write_text(dir / "elsewhere/ws/workspace.db", "");
+    write_text(dir / "ignored/ws/workspace.db", "");
+    write_text(dir / ".gitignore", "ignored/\n");
+    fs::create_symlink("elsewhere", dir / "alias");
+    TempDir outside;
+    const std::vector<FerryDirectory> ours = {
+        {dir / "home/ferry", "FERRY_HOME"},
+        {dir / "home/ferry/workspaces/default", "workspace 'default'"},
+        {dir / "alias/ws", "workspace 'linked'"},  // found where it really is
+        {dir / "ignored/ws", "workspace 'ignored'"},
+        {dir / "missing", "workspace 'missing'"},
+        {outside.path(), "workspace 'outside'"},
+        {dir.path(), "workspace 'the root itself'"}};
+    auto listing = list_tree(dir.path(), IgnoreFiles::honoured, ours);
+    ASSERT_TRUE(listing) << listing.error().message;
+    EXPECT_EQ(paths_of(*listing), (std::vector<std::string>{".gitignore", "alias", "train.py"}));
+    ASSERT_EQ(listing->left_out.size(), 2U);
+    EXPECT_EQ(listing->left_out[0].path, "elsewhere/ws/");
+    EXPECT_EQ(listing->left_out[0].reason, LeftOutReason::ferry_data);
+    EXPECT_EQ(listing->left_out[0].detail, "workspace 'linked'");
+    EXPECT_EQ(listing->left_out[1].path, "home/ferry/");
+    EXPECT_EQ(listing->left_out[1].detail, "FERRY_HOME");
+
+    auto why = explain(dir.path(), "home/ferry/workspaces/default/workspace.db", ours);
+    ASSERT_TRUE(why) << why.error().message;
+    EXPECT_FALSE(why->included);
+    EXPECT_EQ(why->left_out, LeftOutReason::ferry_data);
+    EXPECT_EQ(why->decided_by_directory, "home/ferry");
+    EXPECT_EQ(why->detail, "FERRY_HOME");
+    why = explain(dir.path(), "elsewhere/ws", ours);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(why->left_out, LeftOutReason::ferry_data);
+    EXPECT_EQ(why->decided_by_directory, "");
+    why = explain(dir.path(), "ignored/ws/workspace.db", ours);
+    ASSERT_TRUE(why);
+    EXPECT_FALSE(why->left_out);
+    EXPECT_EQ(why->decided_by_directory, "ignored");
+}
+
 TEST(ListTree, NeverIncludesGitDirectoriesOrEmptyDirectories) {
     TempDir dir;
     write_text(dir / ".git/config", "x");
