@@ -14,59 +14,6 @@ namespace ferry::run {
 
 namespace {
 
-struct Found {
-    std::string path;  // in the manifest
-    fs::path source;
-};
-
-void walk(const fs::path& directory, const std::string& prefix, std::vector<Found>& found,
-          std::vector<std::string>& skipped) {
-    std::error_code ec;
-    fs::directory_iterator it(directory, ec);
-    if (ec) {
-        if (ec != std::errc::no_such_file_or_directory) {
-            skipped.push_back(fmt::format("{}: {}", directory.string(), ec.message()));
-        }
-        return;
-    }
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-        if (ec) {
-            skipped.push_back(fmt::format("{}: {}", directory.string(), ec.message()));
-            return;
-        }
-        const fs::path source = it->path();
-        const std::string path = prefix + "/" + source.filename().string();
-        if (!snapshot::is_safe_relative_path(path)) {
-            skipped.push_back(fmt::format("{}: a name a manifest cannot hold", source.string()));
-            continue;
-        }
-        const auto link_status = it->symlink_status(ec);
-        if (fs::is_directory(link_status)) {
-            walk(source, path, found, skipped);
-            continue;
-        }
-        const auto status = it->status(ec);
-        if (fs::is_regular_file(status)) {
-            found.push_back({path, source});
-        } else if (fs::is_symlink(link_status) && fs::is_directory(status)) {
-            skipped.push_back(fmt::format("{}: a link to a directory, not followed", path));
-        } else {
-            skipped.push_back(fmt::format("{}: not a regular file", path));
-        }
-    }
-}
-
-Result<snapshot::ManifestEntry> store_one(const store::BlobStore& blobs, const Found& file) {
-    util::Fd fd(::open(file.source.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0) {
-        return fail("cannot read {}: {}", file.source.string(), util::errno_text(errno));
-    }
-    TRY_ASSIGN(auto stored, blobs.put_copy(fd.get(), file.source.string(), util::Durable::no));
-    return snapshot::ManifestEntry{(st.st_mode & 0111) != 0 ? "100755" : "100644", stored.size,
-                                   stored.sha256, file.path, ""};
-}
-
 // A parent of `path` below `root` that is a link (or not a directory) would let a write
 // land elsewhere.
 Result<void> check_parents(const fs::path& root, const std::string& relative) {
@@ -194,45 +141,6 @@ Result<void> write_entry(const store::BlobStore& blobs, const snapshot::Manifest
 }
 
 }  // namespace
-
-Result<ArtifactSet> collect_artifacts(store::Workspace& workspace,
-                                      const std::vector<ArtifactSource>& sources,
-                                      std::string_view now) {
-    ArtifactSet set;
-    std::vector<Found> found;
-    for (const auto& source : sources) {
-        walk(source.directory, source.prefix, found, set.skipped);
-    }
-    std::vector<snapshot::ManifestEntry> entries;
-    for (const auto& file : found) {
-        auto entry = store_one(workspace.blobs(), file);
-        if (!entry) {
-            // A file that vanished or cannot be read is named, not fatal: the rest still counts.
-            set.skipped.push_back(entry.error().message);
-            continue;
-        }
-        set.bytes += entry->size;
-        entries.push_back(std::move(*entry));
-    }
-    std::sort(entries.begin(), entries.end(),
-              [](const auto& a, const auto& b) { return a.path < b.path; });
-    set.files = entries.size();
-    TRY(workspace.blobs().sync());
-    const std::string manifest = snapshot::format_manifest(entries);
-    auto& db = workspace.db();
-    TRY(db.transaction([&]() -> Result<void> {
-        // One statement for every blob: outputs can hold many files.
-        TRY_ASSIGN(auto stmt, db.prepare("INSERT OR IGNORE INTO blobs(sha256, size, stored_at) "
-                                         "VALUES (?1, ?2, ?3)"));
-        for (const auto& entry : entries) {
-            TRY(stmt.reset().bind_all(entry.sha256, entry.size, now).run());
-        }
-        TRY_ASSIGN(auto blob, workspace.put_blob_bytes(manifest, now));
-        set.id = blob.sha256;
-        return {};
-    }));
-    return set;
-}
 
 Result<std::vector<snapshot::ManifestEntry>> read_artifacts(const store::BlobStore& blobs,
                                                             std::string_view id) {

@@ -6,19 +6,55 @@
 
 namespace ferry::run {
 
-void sync_logs(store::Workspace& workspace, const RunRecord& run, const Clock& clock) {
-    const std::vector<ArtifactSource> logs = {{"logs", working_directory(run.directory) / "logs"},
-                                              {"user_logs", run.directory / "user_logs"}};
-    if (auto collected = collect_artifacts(workspace, logs, clock.stamp().text)) {
+namespace {
+
+// The limits of the environment; the defaults, said in `notes`, when a value is not a number.
+ArtifactLimits limits_of(const Host& host, std::vector<std::string>* notes) {
+    auto limits = artifact_limits(Environment(host.environment));
+    if (!limits) {
+        if (notes != nullptr) {
+            notes->push_back(limits.error().message + "; the default limits apply");
+        }
+        return ArtifactLimits{};
+    }
+    return *limits;
+}
+
+}  // namespace
+
+void sync_logs(store::Workspace& workspace, const RunRecord& run, const Seams& seams) {
+    const std::vector<ArtifactSource> logs = {{"user_logs", run.directory / "user_logs"},
+                                              {"logs", working_directory(run.directory) / "logs"}};
+    if (auto collected =
+            collect_artifacts(workspace, run.directory, logs, limits_of(seams.host, nullptr),
+                              seams.clock.stamp().text)) {
         std::ignore = set_artifacts(workspace.db(), run.name, collected->id);
     }
+}
+
+Result<ArtifactSet> store_run_files(store::Workspace& workspace, const RunRecord& run,
+                                    const Seams& seams, SystemLog* log) {
+    std::vector<std::string> notes;
+    const ArtifactLimits limits = limits_of(seams.host, &notes);
+    TRY_ASSIGN(auto collected, collect_artifacts(workspace, run.directory, artifact_sources(run),
+                                                 limits, seams.clock.stamp().text));
+    for (const auto& line : left_out_lines(collected)) {
+        notes.push_back("not stored: " + line);
+    }
+    for (const auto& note : notes) {
+        if (log != nullptr) {
+            log->note("{}", note);
+        }
+        std::ignore = add_note(workspace.db(), run.name, note);
+    }
+    return collected;
 }
 
 void collect_files(store::Workspace& workspace, const RunRecord& run, Ending& ending,
                    const Seams& seams) {
     auto& log = seams.log;
     log.note("collecting outputs and logs");
-    auto collected = collect_artifacts(workspace, artifact_sources(run), seams.clock.stamp().text);
+    auto collected = store_run_files(workspace, run, seams, &log);
     if (!collected) {
         log.note("cannot store the artifacts: {}", collected.error().message);
         if (ending.status == Status::completed) {
@@ -28,9 +64,6 @@ void collect_files(store::Workspace& workspace, const RunRecord& run, Ending& en
         return;
     }
     ending.artifacts = collected->id;
-    for (const auto& skipped : collected->skipped) {
-        log.note("not stored: {}", skipped);
-    }
     log.note("stored {} files ({} bytes) as artifacts {}", collected->files, collected->bytes,
              collected->id.substr(0, 12));
 }

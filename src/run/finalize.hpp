@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "ferry/run/artifacts.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/run/seams.hpp"
@@ -12,7 +13,13 @@
 namespace ferry::run {
 
 // Stores ./logs and user_logs/ as the run's artifacts so far.
-void sync_logs(store::Workspace& workspace, const RunRecord& run, const Clock& clock);
+void sync_logs(store::Workspace& workspace, const RunRecord& run, const Seams& seams);
+
+// Stores the run's files (artifact_sources) within the limits of the host's environment
+// (FERRY_ARTIFACT_LIMIT, FERRY_ARTIFACT_FILES); what was left out, and why, becomes notes of
+// the run and lines of `log` when there is one.
+[[nodiscard]] Result<ArtifactSet> store_run_files(store::Workspace& workspace, const RunRecord& run,
+                                                  const Seams& seams, SystemLog* log);
 
 // Stores outputs, logs, user and system logs and named outputs as the run's artifacts; a
 // completed run that cannot store them fails.

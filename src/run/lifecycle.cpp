@@ -185,7 +185,7 @@ Ending Supervisor::watch() {
         }
         if (m_deadline && now - last_sync >= k_logs_sync) {
             last_sync = now;
-            sync_logs(m_workspace, m_run, m_seams.clock);
+            sync_logs(m_workspace, m_run, m_seams);
         }
     }
     if (stop != EndReason::none) {

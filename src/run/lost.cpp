@@ -8,6 +8,7 @@
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
+#include "finalize.hpp"
 
 namespace ferry::run {
 
@@ -48,10 +49,11 @@ std::vector<pid_t> run_processes(const RunRecord& run) {
 
 std::vector<ArtifactSource> artifact_sources(const RunRecord& run) {
     const fs::path wd = working_directory(run.directory);
-    std::vector<ArtifactSource> sources{{"outputs", wd / "outputs"},
-                                        {"logs", wd / "logs"},
+    // In the order the limits take them: what tells how the run went first.
+    std::vector<ArtifactSource> sources{{"system_logs", run.directory / "system_logs"},
                                         {"user_logs", run.directory / "user_logs"},
-                                        {"system_logs", run.directory / "system_logs"}};
+                                        {"logs", wd / "logs"},
+                                        {"outputs", wd / "outputs"}};
     if (run.plan.is_object() && run.plan.contains("outputs")) {
         for (const auto& output : run.plan["outputs"]) {
             sources.push_back({"named-outputs/" + output.value("name", std::string()),
@@ -97,8 +99,7 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
                                             *run.supervisor_pid)
                                       : std::string("supervisor lost: it never started");
         Ending ending = Ending::infrastructure(error);
-        if (auto collected =
-                collect_artifacts(workspace, artifact_sources(run), seams.clock.stamp().text)) {
+        if (auto collected = store_run_files(workspace, run, seams, nullptr)) {
             ending.artifacts = collected->id;
         }
         TRY_ASSIGN(const bool ended, finish(workspace.db(), run.name, ending, seams.clock.stamp()));

@@ -5,10 +5,12 @@
 #include <random>
 
 #include "ferry/env/materialize.hpp"
+#include "ferry/run/artifacts.hpp"
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/resolve.hpp"
 #include "ferry/run/supervisor.hpp"
+#include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/time.hpp"
@@ -64,7 +66,10 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
     if (!fs::is_directory(*code, ec)) {
         return usage_error("code directory {} does not exist", code->string());
     }
-    TRY_ASSIGN(auto listing, snapshot::list_tree(*code));
+    // Every workspace (this one too) and FERRY_HOME: else they would be stored into themselves.
+    TRY_ASSIGN(const auto ferry_data, snapshot::ferry_directories(ctx.env));
+    TRY_ASSIGN(auto listing,
+               snapshot::list_tree(*code, snapshot::IgnoreFiles::honoured, ferry_data));
     TRY(snapshot::require_files(listing));
     for (const auto& warning : snapshot::listing_warnings(listing)) {
         ctx.warn(warning);
@@ -223,6 +228,8 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
 
 Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams& seams,
                           const SubmitRequest& request) {
+    // The supervisor collects within these; a value it could not read is refused here.
+    TRY(artifact_limits(ctx.env));
     const std::string compute_name =
         request.job.compute.name.empty() ? std::string(k_local_compute) : request.job.compute.name;
     TRY_ASSIGN(auto compute, find_compute(workspace.db(), compute_name));

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "ferry/core/context.hpp"
 #include "ferry/core/error.hpp"
 #include "ferry/snapshot/manifest.hpp"
 #include "ferry/store/workspace.hpp"
@@ -23,19 +24,50 @@ struct ArtifactSource {
     fs::path directory;
 };
 
-struct ArtifactSet {
-    std::string id;  // the manifest blob
-    std::uint64_t files = 0;
-    std::uint64_t bytes = 0;
-    std::vector<std::string> skipped;  // what could not be stored, and why
+// What one collection stores at most; the rest is left out and counted.
+struct ArtifactLimits {
+    std::uint64_t bytes = std::uint64_t{100} << 30;  // 100 GiB
+    std::uint64_t files = 1'000'000;                 // files and links
 };
 
-// Stores every regular file below the sources (a link to a file is stored as that file's
-// content; links to directories and special files are skipped and named). Missing sources
-// are empty.
+// FERRY_ARTIFACT_LIMIT (a size: 500m, 20g) and FERRY_ARTIFACT_FILES (a count), else the
+// defaults; a value that is neither is a usage error naming the variable.
+[[nodiscard]] Result<ArtifactLimits> artifact_limits(const Environment& environment);
+
+// What a limit left out: how many files, their bytes, and the first few paths.
+struct OverLimit {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+    std::vector<std::string> first;
+};
+
+struct ArtifactSet {
+    std::string id;           // the manifest blob
+    std::uint64_t files = 0;  // files and links stored
+    std::uint64_t bytes = 0;
+    std::vector<std::string> skipped;  // what could not be stored, and why (the first 20)
+    std::uint64_t more_skipped = 0;    // beyond those
+    ArtifactLimits limits;
+    OverLimit over_files;  // left out by limits.files
+    OverLimit over_bytes;  // left out by limits.bytes
+};
+
+// Stores every regular file below the sources, each opened below the run's directory by
+// descriptors, never through a link: a link is stored as a link when it leads to a place
+// inside its source (its target in normal form, "sub/x" or "../y"), and left out and named
+// otherwise, so that nothing outside the run's directory (/etc, /proc) is ever read. A
+// source that is a link, or lies below one, is left out whole. Within `limits`, the sources
+// are taken in the order given and each in path order; a file that does not fit is left out
+// and counted. Missing sources are empty.
 [[nodiscard]] Result<ArtifactSet> collect_artifacts(store::Workspace& workspace,
+                                                    const fs::path& run_directory,
                                                     const std::vector<ArtifactSource>& sources,
+                                                    const ArtifactLimits& limits,
                                                     std::string_view now);
+
+// What a collection left out, a line each: the things named, how many more, and what each
+// limit left out.
+[[nodiscard]] std::vector<std::string> left_out_lines(const ArtifactSet& set);
 
 [[nodiscard]] Result<std::vector<snapshot::ManifestEntry>> read_artifacts(
     const store::BlobStore& blobs, std::string_view id);

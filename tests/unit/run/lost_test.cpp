@@ -185,14 +185,15 @@ TEST(RunLostLiveness, ArtifactSources) {
         {"outputs", {{{"name", "model"}, {"directory", "/ws/runs/r/named-outputs/model"}}}}};
     const auto sources = artifact_sources(run);
     ASSERT_EQ(sources.size(), 5U);
-    EXPECT_EQ(sources[0].prefix, "outputs");
-    EXPECT_EQ(sources[0].directory, fs::path("/ws/runs/r/wd/outputs"));
-    EXPECT_EQ(sources[1].prefix, "logs");
-    EXPECT_EQ(sources[1].directory, fs::path("/ws/runs/r/wd/logs"));
-    EXPECT_EQ(sources[2].prefix, "user_logs");
-    EXPECT_EQ(sources[2].directory, fs::path("/ws/runs/r/user_logs"));
-    EXPECT_EQ(sources[3].prefix, "system_logs");
-    EXPECT_EQ(sources[3].directory, fs::path("/ws/runs/r/system_logs"));
+    // The logs first: the artifact limits take the sources in this order.
+    EXPECT_EQ(sources[0].prefix, "system_logs");
+    EXPECT_EQ(sources[0].directory, fs::path("/ws/runs/r/system_logs"));
+    EXPECT_EQ(sources[1].prefix, "user_logs");
+    EXPECT_EQ(sources[1].directory, fs::path("/ws/runs/r/user_logs"));
+    EXPECT_EQ(sources[2].prefix, "logs");
+    EXPECT_EQ(sources[2].directory, fs::path("/ws/runs/r/wd/logs"));
+    EXPECT_EQ(sources[3].prefix, "outputs");
+    EXPECT_EQ(sources[3].directory, fs::path("/ws/runs/r/wd/outputs"));
     EXPECT_EQ(sources[4].prefix, "named-outputs/model");
     EXPECT_EQ(sources[4].directory, fs::path("/ws/runs/r/named-outputs/model"));
 }
