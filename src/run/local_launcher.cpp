@@ -119,6 +119,15 @@ Result<PlannedLaunch> LocalLauncher::plan_launch(const LaunchTarget& target) {
                     process.mounts.emplace_back(input.source.string(), input.target.string());
                 }
             }
+            // The store and its caches, read-only over themselves: a job run as root cannot
+            // change what later runs are given. (Not root, ferry gets no mount namespace, and
+            // the job runs as the store's owner: blobs are read-only files, no more.)
+            for (const char* shared : {"objects", "cache"}) {
+                const fs::path directory = target.workspace_root / shared;
+                if (std::error_code ec; fs::is_directory(directory, ec)) {
+                    process.mounts.emplace_back(directory.string(), directory.string());
+                }
+            }
         }
         return process;
     };

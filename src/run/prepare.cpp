@@ -48,6 +48,9 @@ Result<void> JobPreparation::make_directories() {
     for (const fs::path& dir : {wd, wd / "outputs", wd / "logs", m_run.directory / "user_logs"}) {
         TRY(util::create_directories(dir, 0755));
     }
+    // There before the job starts, so that a launcher can hand it read-only (a job must not
+    // plant an entry that a later run would take for a filled cache).
+    TRY(util::create_directories(m_workspace.root() / "cache" / "content", 0755));
     for (const auto& output : m_plan.outputs) {
         TRY(util::create_directories(output.directory, 0755));
     }

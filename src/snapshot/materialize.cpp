@@ -12,6 +12,7 @@
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/parallel.hpp"
+#include "ferry/util/sha256.hpp"
 
 namespace ferry::snapshot {
 
@@ -68,6 +69,13 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
         return fail("snapshot {} is not in the workspace", id);
     }
     TRY_ASSIGN(auto text, util::read_file(manifest_path));
+    if (util::Sha256::of(text) != id) {
+        std::ignore = blobs.set_aside(id);
+        return fail(
+            "snapshot {} is damaged (its manifest no longer matches its hash); it was set aside "
+            "in {}, and storing the same content again repairs it",
+            id, (blobs.directory() / "damaged").string());
+    }
     TRY_ASSIGN(auto entries, parse_manifest(text));
     TRY(check_links(entries));
     std::error_code ec;
@@ -98,17 +106,14 @@ Result<void> materialize(const store::BlobStore& blobs, std::string_view id,
             return {};
         }
         const mode_t mode = entry.mode == "100755" ? 0755 : 0644;
-        util::Fd from(::open(blobs.path_of(entry.sha256).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!from) {
-            return fail("snapshot {}: blob {} of {} is missing: {}", id.substr(0, 7), entry.sha256,
-                        entry.path, util::errno_text(errno));
-        }
         util::Fd to(
             ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
         if (!to) {
             return fail("cannot create {}: {}", target.string(), util::errno_text(errno));
         }
-        TRY(util::copy_contents(from.get(), to.get(), entry.path));
+        // Hashed on the way: a damaged blob fails the copy instead of reaching the job.
+        TRY(blobs.copy_out(entry.sha256, to.get(),
+                           fmt::format("{} in snapshot {}", entry.path, id.substr(0, 12))));
         if (::fchmod(to.get(), mode) != 0) {
             return fail("cannot set the mode of {}: {}", target.string(), util::errno_text(errno));
         }

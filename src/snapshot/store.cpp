@@ -61,7 +61,7 @@ Result<Hashed> hash_and_store(const store::BlobStore& blobs, int root_fd, const 
                util::read_fd(fd.get(), file.string(), static_cast<std::size_t>(st.st_size)));
     hashed.sha256 = util::Sha256::of(content);
     hashed.size = content.size();
-    if (!blobs.has(hashed.sha256)) {
+    if (!blobs.has(hashed.sha256, hashed.size)) {
         TRY_ASSIGN(auto stored, blobs.put_bytes(content, util::Durable::no));
         hashed.added = stored.added;
     }
@@ -77,7 +77,8 @@ struct Reading {
 };
 
 // The digests of links and of the files the cache vouches for; the other files are to read.
-Reading plan_reading(const Listing& listing, const StatCache& cache) {
+Reading plan_reading(const Listing& listing, const StatCache& cache,
+                     const store::BlobStore& blobs) {
     const auto& entries = listing.entries;
     Reading reading;
     reading.digests.resize(entries.size());
@@ -89,7 +90,10 @@ Reading plan_reading(const Listing& listing, const StatCache& cache) {
             continue;
         }
         ++reading.files;
-        if (auto known = cache.lookup(entry.path, entry.stat)) {
+        // A remembered digest counts only while its blob is there at the file's size: one
+        // truncated or appended to in the store is read and stored again.
+        auto known = cache.lookup(entry.path, entry.stat);
+        if (known && blobs.has(std::string_view(known->data(), known->size()), entry.size)) {
             reading.digests[i] = *known;
         } else {
             reading.to_hash.push_back(i);
@@ -177,7 +181,7 @@ std::string manifest_text(const Listing& listing, const Reading& reading) {
 Result<store::StoredBlob> store_manifest(const store::BlobStore& blobs, const std::string& text) {
     // An unchanged tree has its manifest stored already: no write, no fsync.
     store::StoredBlob manifest{util::Sha256::of(text), text.size(), false};
-    if (!blobs.has(manifest.sha256)) {
+    if (!blobs.has(manifest.sha256, manifest.size)) {
         TRY_ASSIGN(manifest, blobs.put_bytes(text));
     }
     return manifest;
@@ -263,9 +267,13 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
         return fail("cannot read directory {}: {}", root, util::errno_text(errno));
     }
     const fs::path cache_path = cache_file(workspace, root);
-    const StatCache cache = StatCache::load(cache_path, root);
-    Reading reading = plan_reading(listing, cache);
     const store::BlobStore& blobs = workspace.blobs();
+    StatCache cache = StatCache::load(cache_path, root);
+    if (cache.written_ns() <= blobs.last_loss_ns()) {
+        // A blob was set aside since: a remembered digest may name it; read everything.
+        cache = StatCache();
+    }
+    Reading reading = plan_reading(listing, cache, blobs);
     TRY(read_files(blobs, root_fd.get(), listing, reading, progress));
     TRY_ASSIGN(auto cost, count_cost(listing, reading, limit));
     // Every blob reaches the disk before anything that names it; also one that another

@@ -66,13 +66,17 @@ TempFile::TempFile(TempFile&& other) noexcept
 }
 
 Result<void> TempFile::write_all(std::string_view data) {
+    return util::write_all(m_fd.get(), data, m_path.string());
+}
+
+Result<void> write_all(int fd, std::string_view data, std::string_view what) {
     while (!data.empty()) {
-        ssize_t written = ::write(m_fd.get(), data.data(), data.size());
+        const ssize_t written = ::write(fd, data.data(), data.size());
         if (written < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return fail("cannot write {}: {}", m_path.string(), errno_text(errno));
+            return fail("cannot write {}: {}", what, errno_text(errno));
         }
         data.remove_prefix(static_cast<std::size_t>(written));
     }

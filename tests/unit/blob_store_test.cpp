@@ -237,5 +237,72 @@ TEST(BlobStore, PutBeforeInitializeNamesTheDirectory) {
                                         ": No such file or directory");
 }
 
+// Rewrites a stored blob in place, as a disk or a careless hand might.
+void damage(const fs::path& blob, std::string_view bytes) {
+    ::chmod(blob.c_str(), 0644);
+    write_text(blob, bytes);
+    ::chmod(blob.c_str(), 0444);
+}
+
+TEST_F(BlobStoreTest, CopyOutWritesAnIntactBlob) {
+    ASSERT_TRUE(m_store.put_bytes("abc"));
+    const fs::path out = m_tmp / "out";
+    util::Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    auto copied = m_store.copy_out(k_abc_sha, fd.get(), "a.txt");
+    ASSERT_TRUE(copied) << copied.error().message;
+    EXPECT_EQ(*copied, 3u);
+    EXPECT_EQ(util::read_file(out).value(), "abc");
+    EXPECT_EQ(m_store.last_loss_ns(), 0);
+    EXPECT_TRUE(m_store.intact(k_abc_sha).value());
+}
+
+TEST_F(BlobStoreTest, ADamagedBlobFailsItsCopyIsSetAsideAndIsStoredAgain) {
+    ASSERT_TRUE(m_store.put_bytes("abc"));
+    const fs::path blob = m_store.path_of(k_abc_sha);
+    damage(blob, "abd");  // the same size: only the hash tells
+    EXPECT_TRUE(m_store.has(k_abc_sha, 3));
+    EXPECT_FALSE(m_store.intact(k_abc_sha).value());
+    const fs::path out = m_tmp / "out";
+    util::Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    auto copied = m_store.copy_out(k_abc_sha, fd.get(), "a.txt");
+    ASSERT_FALSE(copied);
+    EXPECT_EQ(copied.error().message,
+              fmt::format("blob {} of a.txt is damaged (its bytes no longer match their hash); it "
+                          "was set aside in {}, and storing the same content again repairs it",
+                          k_abc_sha, (objects() / "damaged").string()));
+    EXPECT_FALSE(m_store.has(k_abc_sha));
+    EXPECT_GT(m_store.last_loss_ns(), 0);
+    const auto aside = entries_of(objects() / "damaged");
+    ASSERT_EQ(aside.size(), 1u);
+    EXPECT_TRUE(aside.front().starts_with(std::string(k_abc_sha) + "."));
+    // The same content, stored again, is new again and intact.
+    auto again = m_store.put_bytes("abc");
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->added);
+    EXPECT_TRUE(m_store.intact(k_abc_sha).value());
+}
+
+TEST_F(BlobStoreTest, ABlobOfTheWrongSizeIsReplacedByTheNextPut) {
+    ASSERT_TRUE(m_store.put_bytes("abc"));
+    damage(m_store.path_of(k_abc_sha), "abc and something a job appended");
+    EXPECT_FALSE(m_store.has(k_abc_sha, 3));
+    auto again = m_store.put_bytes("abc");
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_TRUE(again->added);
+    EXPECT_EQ(util::read_file(m_store.path_of(k_abc_sha)).value(), "abc");
+    EXPECT_EQ(entries_of(objects() / "damaged").size(), 1u);
+}
+
+TEST_F(BlobStoreTest, AMissingBlobIsNamedAndNotedAsALoss) {
+    util::Fd fd(::open((m_tmp / "out").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    auto copied = m_store.copy_out(k_abc_sha, fd.get(), "a.txt");
+    ASSERT_FALSE(copied);
+    EXPECT_EQ(copied.error().message, fmt::format("blob {} of a.txt is missing from the store: "
+                                                  "No such file or directory",
+                                                  k_abc_sha));
+    EXPECT_GT(m_store.last_loss_ns(), 0);
+    EXPECT_FALSE(m_store.intact(k_abc_sha).value());
+}
+
 }  // namespace
 }  // namespace ferry::store

@@ -42,6 +42,8 @@ public:
 
     [[nodiscard]] std::optional<HexDigest> lookup(std::string_view path, const StatKey& stat) const;
     [[nodiscard]] std::size_t size() const { return m_entries.size(); }
+    // When the file was written (ns since the epoch; 0 for an empty cache).
+    [[nodiscard]] std::int64_t written_ns() const { return m_written_ns; }
 
 private:
     // Paths point into the file's bytes, kept here; the digests stay raw until looked up.

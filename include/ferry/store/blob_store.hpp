@@ -21,7 +21,9 @@ struct StoredBlob {
 };
 
 // Immutable content-addressed blobs under objects/ab/cdef...: written to a temporary
-// file, fsync'd, then linked into place; a blob that exists is never rewritten.
+// file, fsync'd, then linked into place; a blob that exists is never rewritten. A blob found
+// damaged (its bytes no longer hash to its name) is set aside under objects/damaged/, so
+// that the next put of the same content stores it again.
 class BlobStore {
 public:
     explicit BlobStore(fs::path objects_dir) : m_dir(std::move(objects_dir)) {}
@@ -43,6 +45,21 @@ public:
     // Makes every blob put so far durable.
     [[nodiscard]] Result<void> sync() const;
     [[nodiscard]] bool has(std::string_view sha256) const;
+    // Whether it has the blob at this size (a cheap check: a blob of another size is damaged).
+    [[nodiscard]] bool has(std::string_view sha256, std::uint64_t size) const;
+    // Writes the blob's bytes to `to`, hashing them on the way; a blob whose bytes do not
+    // match its name is set aside and the copy fails, naming it and `what` it was.
+    [[nodiscard]] Result<std::uint64_t> copy_out(std::string_view sha256, int to,
+                                                 std::string_view what) const;
+    // Whether the blob's bytes still hash to its name (reads it whole); false when missing.
+    [[nodiscard]] Result<bool> intact(std::string_view sha256) const;
+    // Moves a damaged blob to objects/damaged/ and notes the time of the loss.
+    [[nodiscard]] Result<void> set_aside(std::string_view sha256) const;
+    // When a blob was last set aside (ns since the epoch; 0: never): digests remembered
+    // before then may name blobs the store no longer has.
+    [[nodiscard]] std::int64_t last_loss_ns() const;
+    // Notes the time of a loss (a blob set aside, found missing or collected).
+    [[nodiscard]] Result<void> note_loss() const;
     // Where the blob lives; empty for a malformed digest.
     [[nodiscard]] fs::path path_of(std::string_view sha256) const;
     [[nodiscard]] const fs::path& directory() const { return m_dir; }

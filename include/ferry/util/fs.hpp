@@ -65,5 +65,7 @@ private:
 // Copies all of `from` (from its start) into `to` (at its start): a reflink where the
 // filesystem can share blocks, else copy_file_range, else read and write.
 [[nodiscard]] Result<void> copy_contents(int from, int to, std::string_view what);
+// Writes all of `data` to the descriptor (short writes and EINTR retried).
+[[nodiscard]] Result<void> write_all(int fd, std::string_view data, std::string_view what);
 
 }  // namespace ferry::util

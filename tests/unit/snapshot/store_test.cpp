@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "../test_support.hpp"
@@ -186,6 +187,42 @@ TEST_F(SnapshotStore, MaterializeRefusesEntriesBelowALink) {
     stored = m_workspace->blobs().put_bytes(climb);
     ASSERT_TRUE(stored);
     EXPECT_FALSE(materialize(m_workspace->blobs(), stored->sha256, m_home / "wd4"));
+}
+
+TEST_F(SnapshotStore, ADamagedBlobFailsTheMaterializeAndTheNextSnapshotRepairsIt) {
+    write("train.py", "print('right')\n");
+    const SnapshotCost first = take();
+    const fs::path blob = m_workspace->blobs().path_of(util::Sha256::of("print('right')\n"));
+    ::chmod(blob.c_str(), 0644);
+    write_text(blob, "print('wrong')\n");
+    auto made = materialize(m_workspace->blobs(), first.id, m_home / "wd1");
+    ASSERT_FALSE(made);
+    EXPECT_THAT(made.error().message, ::testing::HasSubstr("train.py in snapshot " +
+                                                           first.id.substr(0, 12) + " is damaged"));
+    // The stat cache vouched for train.py; the loss makes the next snapshot read it again.
+    const SnapshotCost second = take();
+    EXPECT_EQ(second.id, first.id);
+    EXPECT_EQ(second.hashed_files, 1U);
+    EXPECT_EQ(second.new_files, 1U);
+    made = materialize(m_workspace->blobs(), second.id, m_home / "wd2");
+    ASSERT_TRUE(made) << made.error().message;
+    EXPECT_EQ(*util::read_file(m_home / "wd2" / "train.py"), "print('right')\n");
+}
+
+TEST_F(SnapshotStore, ADamagedManifestIsSetAside) {
+    write("a.py", "1");
+    const SnapshotCost cost = take();
+    const fs::path manifest = m_workspace->blobs().path_of(cost.id);
+    ::chmod(manifest.c_str(), 0644);
+    auto text = util::read_file(manifest);
+    ASSERT_TRUE(text);
+    write_text(manifest, *text + "100644 1 " + std::string(64, 'a') + " extra.py\n");
+    auto made = materialize(m_workspace->blobs(), cost.id, m_home / "wd");
+    ASSERT_FALSE(made);
+    EXPECT_THAT(made.error().message, ::testing::HasSubstr("its manifest no longer matches"));
+    EXPECT_FALSE(m_workspace->blobs().has(cost.id));
+    EXPECT_EQ(take().id, cost.id);  // stored again
+    EXPECT_TRUE(materialize(m_workspace->blobs(), cost.id, m_home / "wd2"));
 }
 
 TEST(SnapshotLimits, RefusalNamesTheLargestFilesAndDirectories) {
