@@ -34,6 +34,7 @@ struct RunOptions {
     std::string name;
     std::int64_t tail = -1;
     std::int64_t grace = 10;
+    std::int64_t timeout = run::k_default_cancel_timeout_seconds;
     std::string rank;
 };
 
@@ -142,6 +143,9 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     if (options.grace < 0) {
         return usage_error("--grace must be 0 or more seconds (got {})", options.grace);
     }
+    if (options.timeout < 1) {
+        return usage_error("--timeout must be 1 or more seconds (got {})", options.timeout);
+    }
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
@@ -153,19 +157,28 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     ctx.err << fmt::format("cancel requested for run {}: SIGTERM, then SIGKILL after {} s\n",
                            run.name, options.grace);
     InterruptGuard guard;
-    run::FollowOptions follow;
-    follow.interrupted = &InterruptGuard::interrupted;
-    follow.seams = &seams.get();
-    TRY_ASSIGN(auto ended, run::wait_for_end(workspace, run.name, follow));
-    if (!ended) {
+    TRY_ASSIGN(auto outcome, run::await_cancel(workspace, run,
+                                               {.grace_seconds = options.grace,
+                                                .timeout_seconds = options.timeout,
+                                                .interrupted = &InterruptGuard::interrupted},
+                                               seams.get()));
+    if (!outcome) {
         ctx.err << fmt::format("ferry: stopped waiting; the cancel of run {} goes on\n", run.name);
         return std::unexpected(exit_status(to_int(ExitCode::detached)));
     }
-    if ((ended)->status != run::Status::canceled) {
-        ctx.warn(fmt::format("run {} ended {} before the cancel took effect", run.name,
-                             run::status_name((ended)->status)));
+    if (outcome->forced) {
+        const auto count = outcome->forced->signalled;
+        ctx.warn(
+            fmt::format("the supervisor of run {} (pid {}) did not end the run within {} s; "
+                        "ferry stopped {} process{} of the job itself",
+                        run.name, run.supervisor_pid.value_or(0), options.grace + options.timeout,
+                        count, count == 1 ? "" : "es"));
     }
-    print_status(ctx, *ended);
+    if (outcome->run.status != run::Status::canceled) {
+        ctx.warn(fmt::format("run {} ended {} before the cancel took effect", run.name,
+                             run::status_name(outcome->run.status)));
+    }
+    print_status(ctx, outcome->run);
     return {};
 }
 
@@ -252,6 +265,10 @@ void add_run_verbs(CommandTree& tree) {
         [](CLI::App& verb, RunOptions& o) {
             add_run_argument(verb, o, true);
             verb.add_option("--grace", o.grace, "Seconds between SIGTERM and SIGKILL (default 10)")
+                ->type_name("SECONDS");
+            verb.add_option("--timeout", o.timeout,
+                            "Seconds to wait for the run's supervisor after the grace before "
+                            "stopping the job itself (default 30)")
                 ->type_name("SECONDS");
         },
         cancel);

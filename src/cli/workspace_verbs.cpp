@@ -5,9 +5,11 @@
 
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/time.hpp"
+#include "run_support.hpp"
 
 namespace ferry::cli {
 
@@ -34,6 +36,7 @@ struct DeleteOptions {
     std::string name;
     bool yes = false;
     bool keep_files = false;
+    bool force = false;
 };
 
 // The name the resolution order picks, for "which one is current".
@@ -178,10 +181,57 @@ Result<void> use(Context& ctx, const UseOptions& options) {
     return {};
 }
 
+// The workspace whose files are about to go, opened, with its lost runs ended; nullopt when
+// there is no workspace to look into.
+Result<std::optional<store::Workspace>> open_doomed(Context& ctx, const store::RegistryEntry& entry,
+                                                    store::KeepFiles keep) {
+    if (keep == store::KeepFiles::yes || !store::Workspace::is_workspace(entry.path)) {
+        return std::optional<store::Workspace>{};
+    }
+    TRY_ASSIGN(auto workspace, store::Workspace::open(entry.name, entry.path));
+    TRY(end_lost_runs(ctx, workspace));
+    return std::optional<store::Workspace>(std::move(workspace));
+}
+
+// Runs still going would go on in a deleted directory: refused unless --force. Returns how
+// many there are.
+Result<std::int64_t> check_runs(store::Workspace& workspace, const DeleteOptions& options) {
+    TRY_ASSIGN(const auto unfinished, run::count_unfinished(workspace.db()));
+    const auto busy = unfinished.active + unfinished.queued;
+    if (busy > 0 && !options.force) {
+        return fail(
+            "workspace '{}' has {} active and {} queued runs; wait for them, or --force "
+            "cancels them",
+            options.name, unfinished.active, unfinished.queued);
+    }
+    return busy;
+}
+
+// --force: cancels every unfinished run and waits for their ends.
+Result<void> cancel_runs(Context& ctx, store::Workspace& workspace) {
+    const CommandSeams seams(ctx);
+    TRY_ASSIGN(
+        const auto outcomes,
+        run::stop_runs(
+            workspace, [](const run::RunRecord&) { return true; }, seams.get(),
+            [&](const std::string& name) { ctx.err << fmt::format("canceling run {}\n", name); }));
+    for (const auto& outcome : outcomes) {
+        ctx.err << fmt::format(
+            "run {} ended {}{}\n", outcome.run.name, run::status_name(outcome.run.status),
+            outcome.forced ? " (its supervisor did not answer; ferry stopped the job itself)" : "");
+    }
+    return {};
+}
+
 Result<void> remove(Context& ctx, const DeleteOptions& options) {
     TRY_ASSIGN(auto registry, store::open_registry(ctx));
     TRY_ASSIGN(auto entry, find_entry(registry, options.name));
     const auto keep = options.keep_files ? store::KeepFiles::yes : store::KeepFiles::no;
+    TRY_ASSIGN(auto workspace, open_doomed(ctx, entry, keep));
+    std::int64_t busy = 0;
+    if (workspace) {
+        TRY_ASSIGN(busy, check_runs(*workspace, options));
+    }
     if (!options.yes) {
         if (!ctx.terminal.stdin_is_tty) {
             return usage_error(
@@ -197,6 +247,10 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
             return fail("workspace '{}' not deleted", options.name);
         }
     }
+    if (busy > 0) {
+        TRY(cancel_runs(ctx, *workspace));
+    }
+    workspace.reset();  // closed before its directory goes
     TRY(registry.remove(entry, keep));
     ctx.err << fmt::format("ferry: deleted workspace '{}'{}\n", options.name,
                            keep == store::KeepFiles::yes
@@ -251,6 +305,8 @@ void add_workspace_verbs(CommandTree& tree) {
                 ->type_name(value::workspace);
             app.add_flag("-y,--yes", o.yes, "Do not ask for confirmation");
             app.add_flag("--keep-files", o.keep_files, "Only forget the name; keep the directory");
+            app.add_flag("--force", o.force,
+                         "Cancel its active and queued runs, wait for their end, then delete");
         },
         remove);
 }

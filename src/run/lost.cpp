@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "ferry/run/artifacts.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
@@ -90,20 +91,15 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
             continue;
         }
         // Whatever the job left running goes; nothing supervises it any more.
-        terminate_all([&] { return run_processes(run); }, std::chrono::milliseconds(0), {});
-        launcher_of_run(workspace.db(), run, seams)->abandon(run);
         const std::string error = run.supervisor_pid
                                       ? fmt::format(
                                             "supervisor lost (pid {} is gone or the machine "
                                             "restarted); logs and outputs so far are kept",
                                             *run.supervisor_pid)
                                       : std::string("supervisor lost: it never started");
-        Ending ending = Ending::infrastructure(error);
-        if (auto collected = store_run_files(workspace, run, seams, nullptr)) {
-            ending.artifacts = collected->id;
-        }
-        TRY_ASSIGN(const bool ended, finish(workspace.db(), run.name, ending, seams.clock.stamp()));
-        reaped += ended ? 1 : 0;
+        TRY_ASSIGN(const auto ended, end_unsupervised(workspace, run, Ending::infrastructure(error),
+                                                      std::chrono::milliseconds(0), seams));
+        reaped += ended.ended ? 1 : 0;
     }
     return reaped;
 }

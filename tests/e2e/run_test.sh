@@ -879,3 +879,41 @@ test_unknown_run_is_one_line_exit_1() {
         expect_err_contains "nope"
     done
 }
+
+test_cancel_of_a_stopped_supervisor_stops_the_job_itself() {
+    write_job job.yml 'sleep 300'
+    submit -f job.yml -n frozen
+    wait_status frozen Running
+    local supervisor jobs started elapsed left
+    supervisor=$(run_field frozen '.supervisor.pid')
+    [[ $supervisor =~ ^[0-9]+$ ]] || fail "no supervisor pid: '$supervisor'"
+    jobs=$(pids_with_env "FERRY_RUN_ID=frozen" | grep -vx -- "$supervisor" || true)
+    [[ -n $jobs ]] || fail "no process of the job found"
+    kill -STOP "$supervisor"
+    started=$(now_ms)
+    set +e
+    timeout 30 "$FERRY" run cancel frozen --grace 1 --timeout 2 >"$TEST_ROOT/stdout" 2>"$TEST_ROOT/stderr" </dev/null
+    STATUS=$?
+    set -e
+    OUT=$(cat "$TEST_ROOT/stdout")
+    ERR=$(cat "$TEST_ROOT/stderr")
+    elapsed=$(($(now_ms) - started))
+    expect_status 0
+    expect_out "Canceled"
+    expect_err_contains "did not end the run within 3 s"
+    expect_err_contains "stopped 1 process of the job itself"
+    ((elapsed < 15000)) || fail "cancel took ${elapsed} ms"
+    left=$(pids_with_env "FERRY_RUN_ID=frozen" | grep -vx -- "$supervisor" || true)
+    [[ -z $left ]] || fail "processes of the job outlived the cancel: $(describe_pids "$left")"
+    ferry run show frozen -o json
+    expect_jq '.status == "Canceled"'
+    local ended
+    ended=$(run_field frozen '.ended_at')
+    # The supervisor, woken, finds the run ended and leaves its end as it is.
+    kill -CONT "$supervisor"
+    wait_until 20 bash -c "! kill -0 $supervisor 2>/dev/null"
+    ferry run show frozen -o json
+    expect_jq '.status == "Canceled"'
+    expect_jq "[.history[] | select(.status == \"Canceled\")] | length == 1"
+    [[ $(run_field frozen '.ended_at') == "$ended" ]] || fail "the end was rewritten"
+}

@@ -395,3 +395,40 @@ test_sample_project_config_is_read() {
     expect_jq '.name == "default"'
     expect_err_contains "(chosen by $PWD/.ferry/config.yaml)"
 }
+
+# --- deleting a workspace whose runs still run
+
+test_delete_refuses_live_runs_and_force_cancels_them() {
+    # shellcheck source=run_lib.sh
+    source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
+    local dir supervisor left
+    ferry workspace create doomed
+    dir=$FERRY_HOME/workspaces/doomed
+    export FERRY_WORKSPACE=doomed
+    write_job job.yml 'sleep 300'
+    submit -f job.yml -n sleeper
+    wait_status sleeper Running
+    supervisor=$(run_field sleeper '.supervisor.pid')
+    [[ $supervisor =~ ^[0-9]+$ ]] || fail "no supervisor pid: '$supervisor'"
+    ferry workspace delete doomed --yes
+    expect_status 1
+    expect_out ""
+    expect_err "ferry: error: workspace 'doomed' has 1 active and 0 queued runs; wait for them, or --force cancels them"
+    [[ -f $dir/workspace.db ]] || fail "the refused delete removed files"
+    [[ $(run_status sleeper) == Running ]] || fail "the run is $(run_status sleeper)"
+    [[ -n $(pids_with_env "FERRY_RUN_ID=sleeper") ]] || fail "the job's processes are gone"
+    ferry workspace delete doomed --yes --force
+    expect_status 0
+    expect_out ""
+    expect_err_contains "canceling run sleeper"
+    expect_err_contains "run sleeper ended Canceled"
+    expect_err_contains "deleted workspace 'doomed'"
+    [[ ! -e $dir ]] || fail "the workspace directory is still there"
+    left=$(pids_with_env "FERRY_RUN_ID=sleeper")
+    [[ -z $left ]] || fail "the run's processes outlived the delete: $(describe_pids "$left")"
+    # It records the end, then exits.
+    wait_until 10 bash -c "! kill -0 $supervisor 2>/dev/null"
+    unset FERRY_WORKSPACE
+    ferry workspace list -o json
+    expect_jq '[.[].name] == ["default"]'
+}
