@@ -64,6 +64,9 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
                                                          ctx.env.get("FERRY_SNAPSHOT_LIMIT")));
     std::error_code ec;
     if (!fs::is_directory(*code, ec)) {
+        if (fs::exists(*code, ec)) {
+            return usage_error("code directory {} is a file, not a directory", code->string());
+        }
         return usage_error("code directory {} does not exist", code->string());
     }
     // Every workspace (this one too) and FERRY_HOME: else they would be stored into themselves.
