@@ -305,7 +305,7 @@ test_corrupted_database_is_one_line() {
     rm -f "$FERRY_HOME/workspaces/a/workspace.db-wal" "$FERRY_HOME/workspaces/a/workspace.db-shm"
     ferry workspace show a
     expect_status 1
-    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db: file is not a database"
+    expect_err "ferry: error: $FERRY_HOME/workspaces/a/workspace.db is not a SQLite database: ferry will not open or replace it (restore workspace.db from a backup, or move the directory away to start afresh)"
 }
 
 test_unreadable_database_is_one_line() {

@@ -124,7 +124,8 @@ TEST_F(CompleteTest, OptionsOfAVerbIncludeTheGlobalOnes) {
                   k_global_options + "--help\tPrint help and exit\n");
     EXPECT_EQ(complete_words({"workspace", "delete", "--"}),
               "--yes\tDo not ask for confirmation\n"
-              "--keep-files\tOnly forget the name; keep the directory\n" +
+              "--keep-files\tOnly forget the name; keep the directory\n"
+              "--force\tCancel its active and queued runs, wait for their end, then delete\n" +
                   k_global_options + "--help\tPrint help and exit\n");
     EXPECT_EQ(complete_words({"workspace", "delete", "--k"}),
               "--keep-files\tOnly forget the name; keep the directory\n");
@@ -256,7 +257,7 @@ TEST_F(CompleteTest, PrintCommandsListsVerbsAndTheirOptions) {
               "workspace list\n"
               "workspace show\n"
               "workspace use\n"
-              "workspace delete --yes --keep-files\n"
+              "workspace delete --yes --keep-files --force\n"
               "compute\n"
               "env\n"
               "run\n"
