@@ -80,7 +80,8 @@ Result<Content> store_one(store::Workspace& workspace, const fs::path& path, std
 Result<std::vector<snapshot::ManifestEntry>> read_content(const store::BlobStore& blobs,
                                                           std::string_view id) {
     TRY_ASSIGN(auto text, util::read_file(blobs.path_of(id)));
-    auto entries = snapshot::parse_manifest(text);
+    // A run's artifacts are read here too, with their files' own modes.
+    auto entries = snapshot::parse_manifest(text, snapshot::FileModes::permissions);
     if (!entries) {
         return std::unexpected(with_context(entries.error(), fmt::format("content {}", id)));
     }
@@ -171,6 +172,11 @@ Result<Content> select_entries(store::Workspace& workspace, std::string_view id,
         } else if (entry.path.starts_with(wanted + "/")) {
             entry.path = entry.path.substr(cut);
             entries.push_back(std::move(entry));
+        }
+    }
+    for (auto& entry : entries) {  // a dataset or model holds git's two modes
+        if (!entry.is_link()) {
+            entry.mode = (entry.permissions() & 0111U) != 0 ? "100755" : "100644";
         }
     }
     if (entries.empty()) {

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
+#include "download_links.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/sha256.hpp"
@@ -60,24 +62,55 @@ std::optional<std::string> file_digest(const fs::path& path) {
 }
 
 // Refuses a destination that would land outside `directory`, through "..", a link on the way
-// or, for a link entry, a target that climbs out.
-Result<void> check_destination(const fs::path& directory, const snapshot::ManifestEntry& entry,
-                               const std::string& relative) {
+// or, for a link entry, a target that leads out.
+Result<void> check_destination(const fs::path& directory, const DownloadLinks& links,
+                               const snapshot::ManifestEntry& entry, const std::string& relative) {
     if (!snapshot::is_safe_relative_path(relative)) {
         return fail("refusing to write '{}': it would land outside {}", relative,
                     directory.string());
     }
     TRY(check_parents(directory, relative));
-    if (entry.is_link()) {
-        // A link stays inside: relative, and not climbing above the directory.
-        const fs::path resolved =
-            (fs::path(relative).parent_path() / entry.target).lexically_normal();
-        if (fs::path(entry.target).is_absolute() || resolved.empty() || *resolved.begin() == "..") {
-            return fail("refusing to write the link '{}' -> '{}': it leads outside {}", relative,
-                        entry.target, directory.string());
-        }
+    return links.check(entry, relative);
+}
+
+// The mode of each directory the download may make: 0700, and r-x for group or others where
+// some file below is open to them.
+using DirectoryModes = std::map<std::string, mode_t>;
+
+DirectoryModes directory_modes(
+    const std::vector<std::pair<snapshot::ManifestEntry, std::string>>& entries) {
+    DirectoryModes modes;
+    for (const auto& [entry, relative] : entries) {
+        const unsigned bits = entry.is_link() ? 0U : entry.permissions();
+        const mode_t open = ((bits & 070U) != 0 ? 050U : 0U) | ((bits & 07U) != 0 ? 05U : 0U);
+        snapshot::for_each_parent(relative, [&](std::string_view parent) {
+            modes[std::string(parent)] |= 0700U | open;
+            return true;
+        });
     }
-    return {};
+    return modes;
+}
+
+// Makes the parents of `relative` that are missing, each with its mode (the umask aside).
+Result<void> make_parents(const fs::path& directory, const std::string& relative,
+                          const DirectoryModes& modes) {
+    TRY(util::create_directories(directory, 0755));
+    Result<void> made;
+    snapshot::for_each_parent(relative, [&](std::string_view parent) {
+        const fs::path path = directory / parent;
+        const auto mode = modes.find(std::string(parent));
+        const mode_t wanted = mode == modes.end() ? 0755 : mode->second;
+        if (::mkdir(path.c_str(), wanted) == 0) {
+            if (::chmod(path.c_str(), wanted) != 0) {
+                made =
+                    fail("cannot set the mode of {}: {}", path.string(), util::errno_text(errno));
+            }
+        } else if (errno != EEXIST) {
+            made = fail("cannot create directory {}: {}", path.string(), util::errno_text(errno));
+        }
+        return made.has_value();
+    });
+    return made;
 }
 
 // What is at an entry's destination already, and whether it may be replaced.
@@ -110,9 +143,10 @@ Existing existing_at(const snapshot::ManifestEntry& entry, const fs::path& targe
 // Writes one entry at `relative` below `directory`: the link, or a copy of its blob through a
 // temporary file, checked against its hash before it is renamed into place.
 Result<void> write_entry(const store::BlobStore& blobs, const snapshot::ManifestEntry& entry,
-                         const fs::path& directory, const std::string& relative) {
+                         const fs::path& directory, const std::string& relative,
+                         const DirectoryModes& modes) {
     const fs::path target = directory / relative;
-    TRY(util::create_directories(target.parent_path(), 0755));
+    TRY(make_parents(directory, relative, modes));
     TRY(check_parents(directory, relative));
     if (entry.is_link()) {
         std::error_code ec;
@@ -128,8 +162,8 @@ Result<void> write_entry(const store::BlobStore& blobs, const snapshot::Manifest
         return fail("artifact {} is missing from the store ({}): {}", entry.path,
                     blobs.path_of(entry.sha256).string(), util::errno_text(errno));
     }
-    TRY_ASSIGN(auto temp, util::TempFile::create_in(target.parent_path(),
-                                                    entry.mode == "100755" ? 0755 : 0644));
+    // The recorded permission bits, never setuid, setgid or sticky.
+    TRY_ASSIGN(auto temp, util::TempFile::create_in(target.parent_path(), entry.permissions()));
     TRY(util::copy_contents(source.get(), temp.fd(), entry.path));
     if (file_digest(temp.path()) != entry.sha256) {
         return fail(
@@ -145,7 +179,7 @@ Result<void> write_entry(const store::BlobStore& blobs, const snapshot::Manifest
 Result<std::vector<snapshot::ManifestEntry>> read_artifacts(const store::BlobStore& blobs,
                                                             std::string_view id) {
     TRY_ASSIGN(auto text, util::read_file(blobs.path_of(id)));
-    auto entries = snapshot::parse_manifest(text);
+    auto entries = snapshot::parse_manifest(text, snapshot::FileModes::permissions);
     if (!entries) {
         return std::unexpected(with_context(entries.error(), fmt::format("artifacts {}", id)));
     }
@@ -155,13 +189,14 @@ Result<std::vector<snapshot::ManifestEntry>> read_artifacts(const store::BlobSto
 Result<DownloadResult> download_entries(
     const store::BlobStore& blobs,
     const std::vector<std::pair<snapshot::ManifestEntry, std::string>>& entries,
-    const fs::path& directory, Overwrite overwrite) {
+    const fs::path& directory, Overwrite overwrite, LinkScope scope) {
     DownloadResult result;
+    const DownloadLinks links(directory, entries, scope);
     std::vector<bool> needed(entries.size(), true);
     std::vector<std::string> conflicts;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& [entry, relative] = entries[i];
-        TRY(check_destination(directory, entry, relative));
+        TRY(check_destination(directory, links, entry, relative));
         const fs::path target = directory / relative;
         const Existing existing = existing_at(entry, target, overwrite);
         if (existing == Existing::same) {
@@ -179,10 +214,11 @@ Result<DownloadResult> download_entries(
             conflicts.size() > 1 ? fmt::format(" (and {} more)", conflicts.size() - 1)
                                  : std::string());
     }
+    const DirectoryModes modes = directory_modes(entries);
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& [entry, relative] = entries[i];
         if (needed[i]) {
-            TRY(write_entry(blobs, entry, directory, relative));
+            TRY(write_entry(blobs, entry, directory, relative, modes));
             ++result.files;
             result.bytes += entry.is_link() ? 0 : entry.size;
         }

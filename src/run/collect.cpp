@@ -26,6 +26,13 @@ constexpr std::size_t k_first = 3;   // paths named for what a limit left out
 constexpr int k_max_depth = 256;     // directories below a source
 constexpr int k_open_directory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
+// What group and others can reach below a directory of mode `mode`, within `reach`: a class
+// that cannot search it reaches nothing below, whatever the files' own bits say.
+unsigned reach_below(unsigned reach, mode_t mode) {
+    return reach &
+           (0700U | ((mode & S_IXGRP) != 0 ? 070U : 0U) | ((mode & S_IXOTH) != 0 ? 07U : 0U));
+}
+
 // The names in a directory, sorted: the same tree is taken in the same order.
 Result<std::vector<std::string>> names_in(int dir_fd, const std::string& path) {
     DIR* dir = ::fdopendir(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
@@ -96,10 +103,11 @@ public:
             return;
         }
         util::Fd fd = open_source(run_fd, relative, source.prefix);
-        if (fd) {
+        struct stat st {};
+        if (fd && ::fstat(fd.get(), &st) == 0) {
             m_source = source.directory;
             m_prefix = source.prefix;
-            walk(fd.get(), source.prefix, "", 0);
+            walk(fd.get(), source.prefix, "", 0, reach_below(0777U, st.st_mode));
         }
     }
 
@@ -143,8 +151,10 @@ private:
         }
     }
 
-    // `path` is the directory's path in the manifest, `below` the same below the source.
-    void walk(int dir_fd, const std::string& path, const std::string& below, int depth) {
+    // `path` is the directory's path in the manifest, `below` the same below the source;
+    // `reach` the permission bits the directories above leave to the files below.
+    void walk(int dir_fd, const std::string& path, const std::string& below, int depth,
+              unsigned reach) {
         auto names = names_in(dir_fd, path);
         if (!names) {
             leave_out(names.error().message);
@@ -160,11 +170,12 @@ private:
             if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                 leave_out(fmt::format("{}: {}", child, util::errno_text(errno)));
             } else if (S_ISDIR(st.st_mode)) {
-                directory(dir_fd, name, child, below.empty() ? name : below + "/" + name, depth);
+                directory(dir_fd, name, child, below.empty() ? name : below + "/" + name, depth,
+                          reach_below(reach, st.st_mode));
             } else if (S_ISLNK(st.st_mode)) {
                 link(dir_fd, name, child, below);
             } else if (S_ISREG(st.st_mode)) {
-                file(dir_fd, name, child, static_cast<std::uint64_t>(st.st_size));
+                file(dir_fd, name, child, static_cast<std::uint64_t>(st.st_size), reach);
             } else {
                 leave_out(fmt::format("{}: not a regular file", child));
             }
@@ -172,7 +183,7 @@ private:
     }
 
     void directory(int dir_fd, const std::string& name, const std::string& path,
-                   const std::string& below, int depth) {
+                   const std::string& below, int depth, unsigned reach) {
         if (depth >= k_max_depth) {
             leave_out(fmt::format("{}/: more than {} directories deep", path, k_max_depth));
             return;
@@ -182,7 +193,7 @@ private:
             leave_out(opening_error(path, errno));
             return;
         }
-        walk(fd.get(), path, below, depth + 1);
+        walk(fd.get(), path, below, depth + 1, reach);
     }
 
     void link(int dir_fd, const std::string& name, const std::string& path,
@@ -204,7 +215,9 @@ private:
         m_entries.push_back({"120000", kept->size(), util::Sha256::of(*kept), path, *kept});
     }
 
-    void file(int dir_fd, const std::string& name, const std::string& path, std::uint64_t size) {
+    // A file keeps its permission bits, less what its directories kept others from reaching.
+    void file(int dir_fd, const std::string& name, const std::string& path, std::uint64_t size,
+              unsigned reach) {
         if (!fits(path, size)) {
             return;
         }
@@ -228,7 +241,7 @@ private:
         if (stored->size != size && !fits(path, stored->size)) {
             return;  // its blob is an orphan for gc
         }
-        m_entries.push_back({(st.st_mode & 0111) != 0 ? "100755" : "100644", stored->size,
+        m_entries.push_back({fmt::format("100{:03o}", st.st_mode & reach & 0777U), stored->size,
                              stored->sha256, path, ""});
         m_set.bytes += stored->size;
     }

@@ -64,8 +64,9 @@ Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord
                     : names.empty() ? std::string(" (it has no named outputs)")
                                     : std::string());
     }
-    TRY_ASSIGN(const auto written, download_entries(workspace.blobs(), chosen(artifacts, request),
-                                                    request.directory, request.overwrite));
+    TRY_ASSIGN(const auto written,
+               download_entries(workspace.blobs(), chosen(artifacts, request), request.directory,
+                                request.overwrite, LinkScope::source));
     // Named outputs the job left empty still appear, as empty directories.
     for (const auto& output : names) {
         if (request.all || request.output_name == output) {

@@ -89,7 +89,23 @@ std::optional<std::string> unescape(std::string_view text) {
     return out;
 }
 
+bool known_mode(std::string_view mode, FileModes modes) {
+    if (mode == "100644" || mode == "100755" || mode == "120000") {
+        return true;
+    }
+    return modes == FileModes::permissions && mode.size() == 6 && mode.starts_with("100") &&
+           std::ranges::all_of(mode.substr(3), [](char c) { return c >= '0' && c <= '7'; });
+}
+
 }  // namespace
+
+unsigned ManifestEntry::permissions() const {
+    unsigned bits = 0;
+    for (const char c : std::string_view(mode).substr(std::min<std::size_t>(mode.size(), 3))) {
+        bits = bits * 8 + static_cast<unsigned>(c - '0');
+    }
+    return bits & 0777U;
+}
 
 bool is_safe_relative_path(std::string_view path) {
     if (path.empty() || path.starts_with('/') || path.ends_with('/')) {
@@ -137,7 +153,7 @@ std::string format_manifest(const std::vector<ManifestEntry>& entries) {
     return out;
 }
 
-Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text) {
+Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text, FileModes modes) {
     std::vector<ManifestEntry> entries;
     int number = 1;
     const auto bad = [&](std::string_view why) {
@@ -163,7 +179,7 @@ Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text) {
             return bad("malformed entry");
         }
         entry.mode = std::string(line.substr(0, mode_end));
-        if (entry.mode != "100644" && entry.mode != "100755" && entry.mode != "120000") {
+        if (!known_mode(entry.mode, modes)) {
             return bad(fmt::format("unknown mode {}", entry.mode));
         }
         const std::string_view size = line.substr(mode_end + 1, size_end - mode_end - 1);

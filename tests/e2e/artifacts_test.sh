@@ -210,3 +210,51 @@ test_a_limit_that_is_not_a_number_is_refused_at_submit() {
     ferry run list -o json
     expect_jq 'length == 0'
 }
+
+test_download_keeps_private_modes() {
+    write_job job.yml 'mkdir -m 700 outputs/secret; (umask 077; echo key > outputs/secret/key)
+echo open > outputs/open.txt; chmod 640 outputs/open.txt; echo done'
+    ferry run submit -f job.yml -n private --wait
+    expect_status 0
+    ferry run download private -p dl
+    expect_status 0
+    local modes
+    modes=$(cd dl/artifacts/outputs && stat -c '%a %n' secret secret/key open.txt)
+    [[ $modes == "700 secret
+600 secret/key
+640 open.txt" ]] || fail "modes after download:
+$modes"
+}
+
+# A manifest blob planted as a run's artifacts, as a damaged or hostile store would hold it.
+plant_artifacts() {
+    local run=$1 manifest=$2 sha dir
+    sha=$(printf '%s' "$manifest" | sha256sum | cut -c1-64)
+    dir=$(workspace_dir)/objects/${sha:0:2}
+    mkdir -p "$dir"
+    printf '%s' "$manifest" >"$dir/${sha:2}"
+    sqlite3 "$(workspace_dir)/workspace.db" "UPDATE runs SET artifacts = '$sha' WHERE name = '$run'"
+}
+
+# The manifest line of a link $1 -> $2.
+link_line() {
+    printf '120000 %s %s %s\t%s\n' "${#2}" "$(printf '%s' "$2" | sha256sum | cut -c1-64)" "$1" "$2"
+}
+
+test_download_refuses_a_chain_of_links_leading_out() {
+    command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+    write_job job.yml 'echo done'
+    ferry run submit -f job.yml -n chained --wait
+    expect_status 0
+    # Each link read alone stays inside; through q and r, s leads above dl/.
+    plant_artifacts chained "ferry-manifest 1
+$(link_line outputs/a/q ..)
+$(link_line outputs/a/r q/..)
+$(link_line outputs/a/s r/../..)
+"
+    mkdir dl
+    ferry run download chained -p dl
+    expect_status 1
+    expect_err_contains "refusing to write the link 'artifacts/outputs/a/r' -> 'q/..': it leads outside $PWD/dl/artifacts/outputs"
+    [[ -z $(ls -A dl) ]] || fail "the download wrote: $(listing_of dl)"
+}

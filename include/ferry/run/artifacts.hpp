@@ -80,13 +80,21 @@ struct DownloadResult {
     std::uint64_t unchanged = 0;  // already there with the same content
 };
 
+// Where a written link must lead: inside the directory, or also inside its artifact source
+// (outputs/, logs/, named-outputs/NAME/ ...), the rule collection keeps.
+enum class LinkScope { directory, source };
+
 // Writes each entry to `directory` / its destination (pairs of entry and relative path).
 // Checks everything first: a destination that would leave `directory` (through "..", or a
-// link on the way) is refused, and so is an existing different file unless `overwrite`; then
-// writes each file through a temporary file, checking its hash, and renames it into place.
+// link on the way) is refused, so is a link whose target, resolved through the download's
+// links and those already there, leads outside `scope`, and so is an existing different file
+// unless `overwrite`; then writes each file through a temporary file, checking its hash, and
+// renames it into place. A file gets its recorded permission bits (no setuid, setgid or
+// sticky); a directory the download makes is open to group or others only as far as some
+// file below it is (0700 plus r-x for such a class).
 [[nodiscard]] Result<DownloadResult> download_entries(
     const store::BlobStore& blobs,
     const std::vector<std::pair<snapshot::ManifestEntry, std::string>>& entries,
-    const fs::path& directory, Overwrite overwrite);
+    const fs::path& directory, Overwrite overwrite, LinkScope scope = LinkScope::directory);
 
 }  // namespace ferry::run

@@ -19,13 +19,19 @@
 namespace ferry::snapshot {
 
 struct ManifestEntry {
-    std::string mode;  // "100644", "100755" or "120000"
+    std::string mode;  // "100644", "100755" or "120000"; artifacts: "100" and any permissions
     std::uint64_t size = 0;
     std::string sha256;
     std::string path;
     std::string target;  // links only
     [[nodiscard]] bool is_link() const { return mode == "120000"; }
+    // A file's permission bits: "100640" -> 0640.
+    [[nodiscard]] unsigned permissions() const;
 };
+
+// Which file modes a manifest may hold: git's two (snapshots, datasets, models), or any
+// permission bits "100000".."100777" (a run's artifacts keep their files' modes).
+enum class FileModes { git, permissions };
 
 // Entries must be sorted by path.
 [[nodiscard]] std::string format_manifest(const std::vector<ManifestEntry>& entries);
@@ -35,7 +41,8 @@ void append_manifest_entry(std::string& out, std::string_view mode, std::uint64_
                            std::string_view sha256, std::string_view path, std::string_view target);
 // Checks everything: header, modes, digests, order, and that no path is absolute or has
 // a ".." component.
-[[nodiscard]] Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text);
+[[nodiscard]] Result<std::vector<ManifestEntry>> parse_manifest(std::string_view text,
+                                                                FileModes modes = FileModes::git);
 
 // Whether a relative path may appear in a manifest: no "", ".", ".." or ".git" component.
 [[nodiscard]] bool is_safe_relative_path(std::string_view path);
