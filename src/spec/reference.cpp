@@ -2,6 +2,9 @@
 
 #include <cctype>
 
+#include "ferry/store/assets.hpp"
+#include "ferry/util/escape.hpp"
+
 namespace ferry::spec {
 
 namespace {
@@ -20,19 +23,6 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
     return true;
 }
 
-bool is_valid_version(std::string_view version) {
-    if (version.empty()) {
-        return false;
-    }
-    for (const char c : version) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) == 0 && c != '.' && c != '-' && c != '_') {
-            return false;
-        }
-    }
-    return true;
-}
-
 Result<Reference> parse_asset(std::string_view body, Reference ref) {
     ref.kind = ReferenceKind::asset;
     if (const std::size_t at = body.find('@'); at != std::string_view::npos) {
@@ -45,8 +35,9 @@ Result<Reference> parse_asset(std::string_view body, Reference ref) {
     } else if (const std::size_t colon = body.rfind(':'); colon != std::string_view::npos) {
         ref.name = std::string(body.substr(0, colon));
         ref.version = std::string(body.substr(colon + 1));
-        if (!is_valid_version(ref.version)) {
-            return usage_error("invalid reference '{}': bad version '{}'", ref.text, ref.version);
+        if (!store::is_valid_version(ref.version)) {
+            return usage_error("invalid reference '{}': bad version '{}'",
+                               util::escape_control(ref.text), util::escape_control(ref.version));
         }
     } else {
         return usage_error("invalid reference '{}': name a version, as in '{}:1' or '{}@latest'",

@@ -1,7 +1,10 @@
 #include "ferry/store/assets.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+
+#include "ferry/util/escape.hpp"
 
 namespace ferry::store {
 
@@ -79,10 +82,27 @@ Result<std::string> next_version(Database& db, AssetKind kind, std::string_view 
 
 }  // namespace
 
+bool is_valid_version(std::string_view version) {
+    if (version.empty() || version.size() > 255 ||
+        std::isalnum(static_cast<unsigned char>(version.front())) == 0 ||
+        version.find("..") != std::string_view::npos) {
+        return false;
+    }
+    return std::ranges::all_of(version, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_';
+    });
+}
+
 Result<void> check_new_version(Database& db, AssetKind kind, std::string_view name,
                                std::string_view version) {
     if (version.empty()) {
         return {};
+    }
+    if (!is_valid_version(version)) {
+        return usage_error(
+            "invalid version '{}' of {} '{}': use letters, digits, '-', '_' and '.', starting "
+            "with a letter or digit, without '..'",
+            util::escape_control(version), asset_noun(kind), name);
     }
     TRY_ASSIGN(auto existing,
                db.query_one("SELECT 1 FROM assets WHERE kind = ?1 AND name = ?2 AND version = ?3",

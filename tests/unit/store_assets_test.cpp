@@ -125,6 +125,32 @@ TEST_F(StoreAssets, ExplicitExistingIsRefusedNamingTheNextVersion) {
     EXPECT_EQ(list(true, true), (std::vector<std::string>{"iris:1", "iris:2"}));
 }
 
+TEST_F(StoreAssets, VersionsThatAreNotNamesOfAReferenceAreRefused) {
+    for (const std::string& bad :
+         std::initializer_list<std::string>{"../1", "a/b", "..", "1..2", ".1", "-1", "1 2", "1\n2",
+                                            "1\t2", "\x1b[31m", std::string(256, '1')}) {
+        EXPECT_FALSE(is_valid_version(bad)) << bad;
+        auto created = create_asset(db(), record_of(AssetKind::data, "ds", bad), k_now);
+        ASSERT_FALSE(created) << bad;
+        EXPECT_EQ(created.error().code, ExitCode::usage) << bad;
+    }
+    auto created = create_asset(db(), record_of(AssetKind::model, "m", "../1"), k_now);
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.error().message,
+              "invalid version '../1' of model 'm': use letters, digits, '-', '_' and '.', "
+              "starting with a letter or digit, without '..'");
+    auto escaped = check_new_version(db(), AssetKind::data, "ds", "1\n2");
+    ASSERT_FALSE(escaped);
+    EXPECT_THAT(escaped.error().message, ::testing::HasSubstr("'1\\n2'"));
+    auto listed = list_assets(db(), AssetKind::data, true, true);
+    ASSERT_TRUE(listed);
+    EXPECT_THAT(*listed, IsEmpty());
+    for (const std::string& good :
+         std::initializer_list<std::string>{"1", "1.0-rc_2", "v2", std::string(255, '1')}) {
+        EXPECT_TRUE(is_valid_version(good)) << good;
+    }
+}
+
 TEST_F(StoreAssets, RefusalNamesTheNounOfTheKind) {
     ASSERT_TRUE(create_asset(db(), record_of(AssetKind::model, "net", "4"), k_now));
     auto refused = create_asset(db(), record_of(AssetKind::model, "net", "4"), k_now);
@@ -165,7 +191,7 @@ TEST_F(StoreAssets, EachKindIsStoredUnderItsTableName) {
 TEST_F(StoreAssets, NonNumericVersionsAreIgnoredWhenCounting) {
     EXPECT_EQ(create("iris", "beta"), "beta");
     EXPECT_EQ(create("iris", "1.5"), "1.5");
-    EXPECT_EQ(create("iris", "-3"), "-3");
+    EXPECT_EQ(create("iris", "9-rc"), "9-rc");
     EXPECT_EQ(create("iris", "v9"), "v9");
     EXPECT_EQ(create("iris"), "1");
     EXPECT_EQ(create("iris", "7"), "7");

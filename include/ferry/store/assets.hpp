@@ -42,9 +42,13 @@ struct AssetRecord {
 [[nodiscard]] Result<AssetRecord> create_asset(Database& db, AssetRecord record,
                                                std::string_view now);
 
-// Refuses an explicit version that exists (the message names the kind's noun and the next
-// version); an empty version passes. Creating verbs ask first, so that a refusal stores no
-// content.
+// A version a reference can name (NAME:VERSION) and a path can hold: letters, digits, '-', '_'
+// and '.', starting with a letter or digit, no "..", at most 255 bytes.
+[[nodiscard]] bool is_valid_version(std::string_view version);
+
+// Refuses an explicit version that is not valid (a usage error) or that exists (the message names
+// the kind's noun and the next version); an empty version passes. Creating verbs ask first, so that
+// a refusal stores no content.
 [[nodiscard]] Result<void> check_new_version(Database& db, AssetKind kind, std::string_view name,
                                              std::string_view version);
 

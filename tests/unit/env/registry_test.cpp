@@ -151,7 +151,7 @@ TEST_F(EnvRegistry, ExplicitSevenThenAutoIsEight) {
 TEST_F(EnvRegistry, NonNumericVersionsAreIgnoredForAuto) {
     EXPECT_EQ(create("demo", "beta"), "beta");
     EXPECT_EQ(create("demo", "1.5"), "1.5");
-    EXPECT_EQ(create("demo", "-4"), "-4");
+    EXPECT_EQ(create("demo", "4-rc"), "4-rc");
     EXPECT_EQ(create("demo"), "1");
     EXPECT_EQ(create("demo", "10"), "10");
     EXPECT_EQ(create("demo", "v20"), "v20");
