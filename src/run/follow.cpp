@@ -1,12 +1,14 @@
 #include "ferry/run/follow.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <thread>
+#include <tuple>
 
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/lost.hpp"
@@ -53,26 +55,29 @@ void report(const FollowOptions& options, std::optional<Status>& seen, Status st
 
 }  // namespace
 
-std::size_t tail_offset(std::string_view text, std::size_t lines) {
+std::uint64_t tail_offset(std::uint64_t size, std::size_t lines, const ReadBlock& read_block) {
     if (lines == 0) {
-        return text.size();
-    }
-    std::size_t end = text.size();
-    if (end > 0 && text[end - 1] == '\n') {
-        --end;  // the final newline ends the last line, it does not start another
+        return size;
     }
     std::size_t found = 0;
-    while (end > 0) {
-        const auto newline = text.rfind('\n', end - 1);
-        if (newline == std::string_view::npos) {
-            return 0;
+    for (std::uint64_t end = size; end > 0;) {
+        const std::uint64_t begin = end - std::min<std::uint64_t>(end, k_log_block);
+        const std::string_view block = read_block(begin, static_cast<std::size_t>(end - begin));
+        for (std::size_t i = block.size(); i-- > 0;) {
+            // The final newline ends the last line, it does not start another.
+            if (block[i] == '\n' && begin + i + 1 != size && ++found == lines) {
+                return begin + i + 1;
+            }
         }
-        if (++found == lines) {
-            return newline + 1;
-        }
-        end = newline;
+        end = begin;
     }
     return 0;
+}
+
+std::size_t tail_offset(std::string_view text, std::size_t lines) {
+    return tail_offset(text.size(), lines, [&](std::uint64_t offset, std::size_t length) {
+        return text.substr(offset, length);
+    });
 }
 
 Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::string_view name,
@@ -102,53 +107,74 @@ Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace, std::
 
 namespace {
 
-// One followed log file: its descriptor once it exists, and the line not yet ended.
+// One followed log file: its descriptor once it exists, and the line not yet ended (at most
+// k_log_block bytes of it: a longer line goes out in pieces, `mid_line` after the first).
 struct Followed {
     LogSource source;
     util::Fd fd;
     std::string pending;
     bool first_read = true;
+    bool mid_line = false;
 };
 
-// Writes the whole lines of `text` (each with the prefix) and keeps the rest for later.
-void write_lines(std::ostream& out, Followed& log, std::string_view text) {
-    log.pending.append(text);
-    const auto last_newline = log.pending.rfind('\n');
-    if (last_newline == std::string::npos) {
-        return;
+// Writes the line begun, ending it with `ending` (nothing, or a newline).
+void write_pending(std::ostream& out, Followed& log, std::string_view ending) {
+    if (!log.mid_line) {
+        out << log.source.prefix;
     }
-    if (log.source.prefix.empty()) {
-        out.write(log.pending.data(), static_cast<std::streamsize>(last_newline + 1));
-    } else {
-        std::size_t start = 0;
-        while (start <= last_newline) {
-            const auto end = log.pending.find('\n', start);
-            out << log.source.prefix;
-            out.write(log.pending.data() + start, static_cast<std::streamsize>(end + 1 - start));
-            start = end + 1;
-        }
-    }
-    out.flush();
-    log.pending.erase(0, last_newline + 1);
+    out << log.pending << ending;
+    log.pending.clear();
+    log.mid_line = ending.empty();
 }
 
-// Reads what the file has now; true when there was anything.
-bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail, char* buffer,
-           std::size_t size) {
-    std::string chunk;
-    for (;;) {
-        const ssize_t got = ::read(log.fd.get(), buffer, size);
-        if (got <= 0) {
-            break;
-        }
-        chunk.append(buffer, static_cast<std::size_t>(got));
+// Writes the whole lines of `text` (each with the prefix) and keeps the rest for later; a line
+// held longer than a block is written as it is, so that memory stays bounded.
+void write_lines(std::ostream& out, Followed& log, std::string_view text) {
+    for (auto newline = text.find('\n'); newline != std::string_view::npos;
+         newline = text.find('\n')) {
+        log.pending.append(text.substr(0, newline));
+        write_pending(out, log, "\n");
+        text.remove_prefix(newline + 1);
     }
+    log.pending.append(text);
+    if (log.pending.size() >= k_log_block) {
+        write_pending(out, log, "");
+    }
+    out.flush();
+}
+
+// Where a log's first read starts: its last `tail` lines, read backwards a block at a time.
+void seek_to_tail(const util::Fd& fd, std::size_t tail, std::vector<char>& buffer) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return;
+    }
+    const auto start = tail_offset(
+        static_cast<std::uint64_t>(st.st_size), tail,
+        [&](std::uint64_t offset, std::size_t length) {
+            const ssize_t got =
+                ::pread(fd.get(), buffer.data(), length, static_cast<off_t>(offset));
+            return std::string_view(buffer.data(), got > 0 ? static_cast<std::size_t>(got) : 0);
+        });
+    std::ignore = ::lseek(fd.get(), static_cast<off_t>(start), SEEK_SET);
+}
+
+// Reads what the file has now, a block at a time; true when there was anything.
+bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail,
+           std::vector<char>& buffer) {
     if (log.first_read && tail) {
-        chunk.erase(0, tail_offset(chunk, *tail));  // only the last lines of what is there
+        seek_to_tail(log.fd, *tail, buffer);  // only the last lines of what is there
     }
     log.first_read = false;
-    write_lines(out, log, chunk);
-    return !chunk.empty();
+    bool got_any = false;
+    for (;;) {
+        const ssize_t got = ::read(log.fd.get(), buffer.data(), buffer.size());
+        if (got <= 0) {
+            return got_any;
+        }
+        got_any = true;
+        write_lines(out, log, std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    }
 }
 
 }  // namespace
@@ -171,12 +197,13 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
         return std::all_of(logs.begin(), logs.end(),
                            [](const Followed& log) { return bool(log.fd) || log.source.optional; });
     };
-    std::vector<char> buffer(65536);
+    std::vector<char> buffer(k_log_block);
     for (;;) {
         if (options.interrupted && options.interrupted()) {
             for (auto& log : logs) {
                 if (!log.pending.empty()) {
-                    out << log.source.prefix << log.pending << std::flush;  // nothing read is lost
+                    write_pending(out, log, "");  // nothing read is lost
+                    out.flush();
                 }
             }
             return std::optional<RunRecord>{};
@@ -194,14 +221,15 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
         }
         bool got_any = false;
         for (auto& log : logs) {
-            if (log.fd && drain(out, log, tail, buffer.data(), buffer.size())) {
+            if (log.fd && drain(out, log, tail, buffer)) {
                 got_any = true;
             }
         }
         if (ended && !got_any) {
             for (auto& log : logs) {
-                if (!log.pending.empty()) {
-                    out << log.source.prefix << log.pending << '\n' << std::flush;
+                if (!log.pending.empty() || log.mid_line) {
+                    write_pending(out, log, "\n");
+                    out.flush();
                 }
             }
             return ended_record(workspace, name);

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ferry/core/error.hpp"
@@ -49,5 +51,14 @@ struct LogSource {
 
 // The offset where the last `lines` lines of `text` start.
 [[nodiscard]] std::size_t tail_offset(std::string_view text, std::size_t lines);
+
+// Logs are read, and a line held, at most this many bytes at a time.
+inline constexpr std::size_t k_log_block = 65536;
+// The bytes [offset, offset + length) of a text (fewer when it cannot read them all).
+using ReadBlock = std::function<std::string_view(std::uint64_t offset, std::size_t length)>;
+// The same for a text of `size` bytes read backwards a block at a time: a tail of a log of
+// any size costs one block of memory.
+[[nodiscard]] std::uint64_t tail_offset(std::uint64_t size, std::size_t lines,
+                                        const ReadBlock& read_block);
 
 }  // namespace ferry::run

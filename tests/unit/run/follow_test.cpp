@@ -7,6 +7,7 @@
 
 #include "../fake_runner.hpp"
 #include "../test_support.hpp"
+#include "../workspace_fixture.hpp"
 #include "fake_launcher.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/follow.hpp"
@@ -53,6 +54,22 @@ TEST(RunFollowTail, MoreLinesThanThereAreIsEverything) {
     EXPECT_EQ(tail_offset("one line", 1), 0U);
 }
 
+TEST(RunFollowTail, LinesAcrossBlocksAreFoundReadingBackwards) {
+    const std::string long_line(k_log_block * 2 + 7, 'x');
+    const std::string text = "first\n" + long_line + "\nlast\n";
+    EXPECT_EQ(tail(text, 1), "last\n");
+    EXPECT_EQ(tail(text, 2), long_line + "\nlast\n");
+    EXPECT_EQ(tail_offset(text, 3), 0U);
+    std::size_t read = 0;
+    const auto offset = tail_offset(text.size(), 1, [&](std::uint64_t at, std::size_t length) {
+        EXPECT_LE(length, k_log_block);
+        read += length;
+        return std::string_view(text).substr(at, length);
+    });
+    EXPECT_EQ(offset, text.size() - 5);
+    EXPECT_EQ(read, std::min(text.size(), k_log_block));  // one block from the end
+}
+
 TEST(RunFollowTail, EmptyText) {
     EXPECT_EQ(tail_offset("", 1), 0U);
     EXPECT_EQ(tail_offset("", 10), 0U);
@@ -64,13 +81,10 @@ TEST(RunFollowTail, EmptyLinesCount) {
     EXPECT_EQ(tail("\n", 1), "\n");
 }
 
-class RunFollow : public ::testing::Test {
+class RunFollow : public test::WorkspaceTest {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(store::Workspace::initialize(m_dir.path(), "", "2026-01-01T00:00:00.000Z"));
-        auto opened = store::Workspace::open("t", m_dir.path());
-        ASSERT_TRUE(opened) << opened.error().message;
-        m_workspace.emplace(std::move(*opened));
+        WorkspaceTest::SetUp();
         m_clock.stamp_from = [this] { return Stamp{"2026-01-01T00:00:05.000Z", m_now}; };
         m_options.seams = &m_seams;
         m_options.status_changed = [this](Status status) { m_seen.push_back(status); };
@@ -104,8 +118,6 @@ protected:
         return streamed ? *streamed : std::nullopt;
     }
 
-    TempDir m_dir;
-    std::optional<store::Workspace> m_workspace;
     test::FakeClock m_clock;
     test::FakeRunner m_runner;
     Host m_host{.machine = machine_id()};
