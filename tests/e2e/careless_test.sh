@@ -1,11 +1,46 @@
-# Black-box tests of what a careless hand gives ferry: an emptied or overwritten workspace.db,
-# and a file given as the code directory.
+# Black-box tests of what a careless hand gives ferry: asset versions that are paths or hold
+# control characters, an emptied or overwritten workspace.db, a file given as the code
+# directory, and a log of one huge line streamed in bounded memory.
 # shellcheck shell=bash
 # The commands of jobs are written in single quotes: the job's shell expands them.
 # shellcheck disable=SC2016
 
 # shellcheck source=run_lib.sh
 source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
+
+test_asset_versions_that_are_paths_or_hold_control_characters_are_refused() {
+    mkdir data
+    printf 'x\n' >data/a.txt
+    ferry dataset list
+    expect_status 0
+    local before version
+    before=$(tree_state "$(workspace_dir)/objects")
+    for version in '../1' 'a/b' '..' '.1' '1 2' '-1'; do
+        ferry dataset create --name ds --path data --version "$version"
+        expect_status 2
+        expect_one_err_line
+        expect_err_contains "invalid version '$version' of dataset 'ds'"
+        ferry model register --name m --path data/a.txt --version "$version"
+        expect_status 2
+        expect_one_err_line
+        expect_err_contains "invalid version '$version' of model 'm'"
+    done
+    # Control characters are refused where the command line is read, shown escaped.
+    for version in $'1\n2' $'1\t2' $'\e[31m'; do
+        ferry dataset create --name ds --path data --version "$version"
+        expect_status 2
+        expect_err_contains "'version' must be one line of printable text"
+        [[ $ERR != *$'\e'* && $ERR != *$'\t'* ]] || fail "a control character echoed raw: $ERR"
+    done
+    [[ $(tree_state "$(workspace_dir)/objects") == "$before" ]] || fail "objects/ changed"
+    ferry dataset list -o json
+    expect_jq 'length == 0'
+    ferry model list -o json
+    expect_jq 'length == 0'
+    ferry dataset create --name ds --path data --version 1.0-rc_2 -o json
+    expect_status 0
+    expect_jq '.version == "1.0-rc_2"'
+}
 
 # A workspace with a run and blobs, whose workspace.db is then rewritten by $1.
 damaged_database() {
@@ -55,4 +90,30 @@ test_code_that_is_a_file_says_so() {
     ferry run submit -f job.yml
     expect_status 2
     expect_err "ferry: error: code directory $PWD/missing does not exist"
+}
+
+test_streaming_a_200_mb_line_takes_bounded_memory() {
+    local size=200000000
+    write_job job.yml "head -c $size /dev/zero | tr '\\0' x; echo"
+    ferry run submit -f job.yml -n long --wait
+    expect_status 0
+    local log
+    log="$(run_dir long)/user_logs/std_log.txt"
+    [[ $(stat -c %s "$log") == $((size + 1)) ]] || fail "the log has $(stat -c %s "$log") bytes"
+    set +e
+    /usr/bin/time -f %M -o rss.txt "$FERRY" run stream long >streamed.txt 2>stream_err.txt
+    STATUS=$?
+    set -e
+    expect_status 0
+    [[ $(stat -c %s streamed.txt) == $((size + 1)) ]] || fail "streamed $(stat -c %s streamed.txt) bytes"
+    cmp -s streamed.txt "$log" || fail "the streamed log differs"
+    local rss
+    rss=$(tail -1 rss.txt)
+    ((rss < 65536)) || fail "run stream took $rss KiB for one $size-byte line"
+    set +e
+    /usr/bin/time -f %M -o rss.txt "$FERRY" run stream long --tail 1 >tail.txt 2>stream_err.txt
+    set -e
+    rss=$(tail -1 rss.txt)
+    ((rss < 65536)) || fail "run stream --tail 1 took $rss KiB"
+    [[ $(stat -c %s tail.txt) == $((size + 1)) ]] || fail "the tail has $(stat -c %s tail.txt) bytes"
 }

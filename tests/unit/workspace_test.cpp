@@ -157,3 +157,61 @@ TEST(Workspace, InitializeOverAFileIsAnError) {
 
 }  // namespace
 }  // namespace ferry::store
+
+namespace ferry::store {
+namespace {
+
+// A workspace with a blob whose database was then rewritten with `bytes`.
+fs::path damaged_workspace(const ferry::test::TempDir& tmp, const std::string& bytes) {
+    const fs::path root = tmp / "ws";
+    EXPECT_TRUE(Workspace::initialize(root, "", "2026-01-01T00:00:00.000Z"));
+    {
+        auto workspace = Workspace::open("ws", root);
+        EXPECT_TRUE(workspace);
+        EXPECT_TRUE(workspace->put_blob_bytes("kept", "2026-01-01T00:00:00.000Z"));
+    }
+    ferry::test::write_text(root / "workspace.db", bytes);
+    return root;
+}
+
+TEST(WorkspaceDamage, AnEmptyDatabaseOverContentIsRefusedUntouched) {
+    ferry::test::TempDir tmp;
+    const fs::path root = damaged_workspace(tmp, "");
+    const std::string expected =
+        (root / "workspace.db").string() + " is empty, but " + root.string() +
+        " holds a workspace's runs or objects: ferry will not start a new database over them "
+        "(restore workspace.db from a backup, or move the directory away to start afresh)";
+    auto opened = Workspace::open("ws", root);
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().message, expected);
+    auto initialized = Workspace::initialize(root, "", "2026-01-01T00:00:00.000Z");
+    ASSERT_FALSE(initialized);
+    EXPECT_EQ(initialized.error().message, expected);
+    EXPECT_EQ(fs::file_size(root / "workspace.db"), 0U);
+}
+
+TEST(WorkspaceDamage, ADatabaseThatIsNotSqliteIsRefusedUntouched) {
+    ferry::test::TempDir tmp;
+    const fs::path root = damaged_workspace(tmp, "garbage, not SQLite\n");
+    auto opened = Workspace::open("ws", root);
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().message,
+              (root / "workspace.db").string() +
+                  " is not a SQLite database: ferry will not open or replace it (restore "
+                  "workspace.db from a backup, or move the directory away to start afresh)");
+    EXPECT_EQ(fs::file_size(root / "workspace.db"), 20U);
+}
+
+TEST(WorkspaceDamage, AnEmptyDatabaseInANewDirectoryIsInitialized) {
+    ferry::test::TempDir tmp;
+    const fs::path root = tmp / "ws";
+    fs::create_directories(root / "objects" / "tmp");
+    ferry::test::write_text(root / "workspace.db", "");
+    ASSERT_TRUE(Workspace::initialize(root, "new", "2026-01-01T00:00:00.000Z"));
+    auto workspace = Workspace::open("ws", root);
+    ASSERT_TRUE(workspace) << workspace.error().message;
+    EXPECT_EQ(workspace->stats()->description, "new");
+}
+
+}  // namespace
+}  // namespace ferry::store

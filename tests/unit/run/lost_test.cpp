@@ -12,6 +12,7 @@
 
 #include "../fake_runner.hpp"
 #include "../test_support.hpp"
+#include "../workspace_fixture.hpp"
 #include "fake_launcher.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/lost.hpp"
@@ -198,17 +199,8 @@ TEST(RunLostLiveness, ArtifactSources) {
     EXPECT_EQ(sources[4].directory, fs::path("/ws/runs/r/named-outputs/model"));
 }
 
-class RunLost : public ::testing::Test {
+class RunLost : public test::WorkspaceTest {
 protected:
-    void SetUp() override {
-        ASSERT_TRUE(store::Workspace::initialize(m_dir.path(), "", "2026-01-01T00:00:00.000Z"));
-        auto opened = store::Workspace::open("t", m_dir.path());
-        ASSERT_TRUE(opened) << opened.error().message;
-        m_workspace.emplace(std::move(*opened));
-    }
-
-    store::Database& db() { return m_workspace->db(); }
-
     fs::path add_run(const std::string& name, std::int64_t created_ms = 0) {
         NewRun run;
         run.name = name;
@@ -245,9 +237,6 @@ protected:
         EXPECT_TRUE(run) << run.error().message;
         return run ? *run : RunRecord{};
     }
-
-    TempDir m_dir;
-    std::optional<store::Workspace> m_workspace;
 };
 
 TEST_F(RunLost, ALostRunIsFailedWithItsArtifacts) {
