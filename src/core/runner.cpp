@@ -159,6 +159,14 @@ Result<pid_t> SystemRunner::start(const JobProcess& process) {
     if (!log_fd) {
         return fail("cannot open {}: {}", process.log.string(), util::errno_text(errno));
     }
+    util::Fd cgroup_fd;
+    if (!process.cgroup.empty()) {
+        const fs::path procs = process.cgroup / "cgroup.procs";
+        cgroup_fd = util::Fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!cgroup_fd) {
+            return fail("cannot open {}: {}", procs.string(), util::errno_text(errno));
+        }
+    }
     util::Spawn spawn{.program = process.program,
                       .argv = process.argv,
                       .environment = entries_of(process.environment),
@@ -166,7 +174,8 @@ Result<pid_t> SystemRunner::start(const JobProcess& process) {
                       .stdout_fd = log_fd.get(),
                       .stderr_fd = log_fd.get(),
                       .die_with_parent = true,
-                      .read_only_mounts = process.mounts};
+                      .read_only_mounts = process.mounts,
+                      .cgroup_procs_fd = cgroup_fd.get()};
     auto pid = util::spawn(spawn);
     if (!pid) {
         return fail("cannot start the job: {}", pid.error().message);

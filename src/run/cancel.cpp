@@ -9,6 +9,7 @@
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/run/tracking.hpp"
 #include "finalize.hpp"
 
 namespace ferry::run {
@@ -30,13 +31,16 @@ Result<Unsupervised> end_unsupervised(store::Workspace& workspace, const RunReco
     std::set<pid_t> signalled;
     terminate_all(
         [&] {
-            auto pids = run_processes(run);
+            auto pids = run_processes(run, seams.host);
             // A supervisor that does not answer is left to find the run ended when it wakes.
             std::erase_if(pids, [&](pid_t pid) { return pid == run.supervisor_pid; });
             signalled.insert(pids.begin(), pids.end());
             return pids;
         },
         grace, {});
+    if (auto released = release_run_tracking(seams.host, run.directory, run.name); !released) {
+        seams.log.note("{}", released.error().message);
+    }
     launcher_of_run(workspace.db(), run, seams)->abandon(run);
     if (auto collected = store_run_files(workspace, run, seams, nullptr)) {
         ending.artifacts = collected->id;

@@ -11,6 +11,7 @@
 #include "ferry/env/materialize.hpp"
 #include "ferry/run/distribution.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/run/tracking.hpp"
 #include "ferry/util/fs.hpp"
 #include "local_container.hpp"
 
@@ -19,6 +20,9 @@ namespace ferry::run {
 namespace {
 
 using spec::DistributionType;
+
+// How often a run without a cgroup records its process tree for a later ferry.
+constexpr std::chrono::milliseconds k_record_interval{1000};
 
 // The variables a rank gets, and its log, for --dry-run.
 Json rank_record(const RankPlan& rank, const Plan& plan) {
@@ -208,11 +212,13 @@ Result<void> LocalLauncher::start(const LaunchTarget& target, JobEvents& events)
             "mpirun is not on PATH: an mpi distribution needs Open MPI "
             "(Debian: apt-get install openmpi-bin)");
     }
-    TRY_ASSIGN(const auto planned, plan_launch(target));
+    TRY_ASSIGN(auto planned, plan_launch(target));
     if (planned.launcher) {
         m_seams.log.note("mpirun: {}", *planned.launcher);
     }
-    for (const auto& one : planned.processes) {
+    track(target);
+    for (auto& one : planned.processes) {
+        one.process.cgroup = m_cgroup.value_or(fs::path());
         auto pid = m_seams.runner.start(one.process);
         if (!pid) {
             // Ranks already started must not outlive the failure to start the others.
@@ -238,6 +244,31 @@ Result<void> LocalLauncher::start(const LaunchTarget& target, JobEvents& events)
     return {};
 }
 
+void LocalLauncher::track(const LaunchTarget& target) {
+    auto cgroup = create_run_cgroup(m_seams.host, target.run_directory, target.run);
+    if (!cgroup) {
+        m_seams.log.note(
+            "the job's processes are tracked by the tree the supervisor records each second and by "
+            "FERRY_RUN_ID in their environment (no cgroup: {})",
+            cgroup.error().message);
+        return;
+    }
+    m_cgroup = std::move(*cgroup);
+    m_seams.log.note("the job's processes are tracked by the cgroup {}", m_cgroup->string());
+}
+
+void LocalLauncher::record_tree() {
+    if (m_cgroup || !m_target || m_seams.clock.now() - m_last_record < k_record_interval) {
+        return;
+    }
+    m_last_record = m_seams.clock.now();
+    if (auto recorded = record_processes(m_target->run_directory, descendants(m_seams.host.pid));
+        !recorded && !m_record_failed) {
+        m_record_failed = true;  // said once
+        m_seams.log.note("cannot record the job's processes: {}", recorded.error().message);
+    }
+}
+
 void LocalLauncher::reap() {
     int status = 0;
     for (;;) {
@@ -257,6 +288,7 @@ void LocalLauncher::reap() {
 
 JobPoll LocalLauncher::poll() {
     reap();
+    record_tree();
     if (all_ended()) {
         return {.state = JobPoll::State::ended};
     }
@@ -331,7 +363,16 @@ Ending LocalLauncher::finish(EndReason stopped) {
 }
 
 void LocalLauncher::clean_up() {
-    if (!m_target || m_target->engine.empty()) {
+    if (!m_target) {
+        return;
+    }
+    // Whatever is still in the run's cgroup goes with the run.
+    if (auto released = release_run_tracking(m_seams.host, m_target->run_directory, m_target->run);
+        !released) {
+        m_seams.log.note("{}", released.error().message);
+    }
+    m_cgroup.reset();
+    if (m_target->engine.empty()) {
         return;
     }
     // No container outlives its run, whatever ended it.

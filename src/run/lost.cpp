@@ -42,12 +42,6 @@ Liveness supervisor_liveness(const RunRecord& run, std::string_view machine, std
     return ours ? Liveness::alive : Liveness::lost;  // else the pid was reused
 }
 
-std::vector<pid_t> run_processes(const RunRecord& run) {
-    return processes_with_environment(
-        {"FERRY_RUN_ID=" + run.name,
-         "FERRY_OUTPUTS_DIR=" + (working_directory(run.directory) / "outputs").string()});
-}
-
 std::vector<ArtifactSource> artifact_sources(const RunRecord& run) {
     const fs::path wd = working_directory(run.directory);
     // In the order the limits take them: what tells how the run went first.

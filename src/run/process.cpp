@@ -53,10 +53,11 @@ std::string read_small(const std::string& path) {
 struct ProcStat {
     char state = '?';
     pid_t parent = 0;
+    std::uint64_t start_time = 0;
 };
 
-// State and parent from /proc/PID/stat; the command name may hold spaces and parentheses,
-// so the fields are read after its last ')'.
+// State, parent and start time from /proc/PID/stat; the command name may hold spaces and
+// parentheses, so the fields are read after its last ')'.
 std::optional<ProcStat> read_stat(pid_t pid) {
     const std::string text = read_small("/proc/" + std::to_string(pid) + "/stat");
     const auto close = text.rfind(')');
@@ -67,6 +68,15 @@ std::optional<ProcStat> read_stat(pid_t pid) {
     stat.state = text[close + 2];
     const char* begin = text.data() + close + 4;
     std::from_chars(begin, text.data() + text.size(), stat.parent);
+    // The start time is field 22; the state (field 3) is the first after the name.
+    std::size_t at = close + 2;
+    for (int field = 3; field < 22 && at != std::string::npos; ++field) {
+        at = text.find(' ', at);
+        at = at == std::string::npos ? at : at + 1;
+    }
+    if (at != std::string::npos) {
+        std::from_chars(text.data() + at, text.data() + text.size(), stat.start_time);
+    }
     return stat;
 }
 
@@ -103,6 +113,14 @@ bool process_alive(pid_t pid) {
     }
     const auto stat = read_stat(pid);
     return stat && stat->state != 'Z' && stat->state != 'X';
+}
+
+std::optional<std::uint64_t> start_time(pid_t pid) {
+    const auto stat = read_stat(pid);
+    if (!stat || stat->state == 'Z' || stat->state == 'X') {
+        return std::nullopt;
+    }
+    return stat->start_time;
 }
 
 std::vector<std::string> command_line(pid_t pid) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ferry/run/lost.hpp"
+#include "ferry/util/cgroup.hpp"
 #include "ferry/util/time.hpp"
 
 namespace ferry::run {
@@ -30,6 +31,9 @@ Host Host::of_process(const Environment& environment) {
     host.egid = ::getegid();
     host.pid = ::getpid();
     host.machine = machine_id();
+    if (auto mount = util::cgroup2_mount()) {
+        host.cgroups = *mount / "ferry";
+    }
     return host;
 }
 

@@ -21,18 +21,19 @@ namespace ferry::util {
 namespace {
 
 // The steps of the child, as the parent names them when one fails.
-enum Stage : int { session = 1, namespace_, mount, directory, exec };
+enum Stage : int { session = 1, namespace_, mount, directory, exec, cgroup };
 
 // The first report of a detached grandchild: its pid, before anything can fail.
 constexpr int k_pid_report = -1;
 
-constexpr std::array<std::string_view, 6> k_stage_names = {
+constexpr std::array<std::string_view, 7> k_stage_names = {
     "",
     "a new session",
     "a private mount namespace for read-only inputs",
     "a read-only mount of an input",
     "the working directory",
-    "exec"};
+    "exec",
+    "joining the cgroup"};
 
 // What the child needs, all made before fork.
 struct Prepared {
@@ -64,6 +65,10 @@ void default_signals() {
 // In the child, between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const Prepared& prepared) {
     const Spawn& spawn = *prepared.spawn;
+    // Before anything that could start another process: none escapes the cgroup.
+    if (spawn.cgroup_procs_fd >= 0 && ::write(spawn.cgroup_procs_fd, "0", 1) != 1) {
+        child_fail(prepared.report_fd, Stage::cgroup);
+    }
     if (spawn.session == Session::detached) {
         if (::setsid() < 0) {
             child_fail(prepared.report_fd, Stage::session);

@@ -484,6 +484,105 @@ test_only_the_verbs_that_look_at_runs_end_a_lost_run() {
     run_field unwatched '.error' | grep -q "supervisor lost" || fail "no 'supervisor lost' error"
 }
 
+# The cgroup a run's processes are tracked by, as its system log names it; empty when the run
+# tracks them by their environment.
+run_cgroup_of() {
+    sed -n 's/.*the job'"'"'s processes are tracked by the cgroup //p' \
+        "$(run_dir "$1")/system_logs/supervisor.log" 2>/dev/null | head -n 1
+}
+
+# Skips the case where cgroup v2 is not mounted writable for this user.
+need_writable_cgroup2() {
+    local mount probe
+    mount=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+    [[ -n $mount ]] || skip "no cgroup v2 hierarchy is mounted"
+    probe="$mount/ferry-e2e-probe-$$"
+    mkdir "$probe" 2>/dev/null || skip "cgroup v2 at $mount is not writable here"
+    rmdir "$probe"
+}
+
+# The process is gone (or a zombie nobody has reaped yet).
+process_gone() {
+    [[ ! -e /proc/$1/stat ]] || [[ $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == Z ]]
+}
+
+# A job that starts a daemon clearing its environment (env -i) in a session of its own: it
+# writes the daemon's pid to $TEST_ROOT/daemon.pid and keeps the daemon's pid in DAEMON, killed
+# when the case ends whatever happens (it escapes the case's own cleanup).
+submit_daemon_job() {
+    mkdir -p src
+    printf '%s\n' 'env -i setsid sh -c '"'"'echo $$ >"$1"; exec sleep 1000'"'"' sh "$1" &' \
+        'echo started' "$2" >src/daemon.sh
+    write_job job.yml "bash daemon.sh $TEST_ROOT/daemon.pid"
+    submit -f job.yml -n "$1"
+    wait_until 20 test -s "$TEST_ROOT/daemon.pid"
+    DAEMON=$(<"$TEST_ROOT/daemon.pid")
+    # shellcheck disable=SC2317 # called by the exit trap
+    kill_daemon() { kill -KILL "$DAEMON" 2>/dev/null || true; }
+    chain_exit_trap kill_daemon
+    grep -qazF FERRY_ "/proc/$DAEMON/environ" && fail "the daemon kept ferry's variables"
+    return 0
+}
+
+# Waits until the run $1 tracks the daemon: where cgroup v2 is writable its cgroup (kept in
+# CGROUP) holds it; elsewhere (CGROUP empty) the process tree its supervisor records names it.
+# Keeps the run's supervisor pid in SUPERVISOR.
+wait_daemon_tracked() {
+    wait_status "$1" Running
+    SUPERVISOR=$(run_field "$1" '.supervisor.pid')
+    [[ $SUPERVISOR =~ ^[0-9]+$ ]] || fail "no supervisor pid in the record: '$SUPERVISOR'"
+    CGROUP=$(run_cgroup_of "$1")
+    if [[ -n $CGROUP ]]; then
+        grep -qxF "$DAEMON" "$CGROUP/cgroup.procs" || fail "the daemon $DAEMON is not in $CGROUP"
+    else
+        echo "no cgroup: the run is tracked by the process tree its supervisor records"
+        wait_until 5 grep -q "^$DAEMON " "$(run_dir "$1")/job_processes"
+    fi
+}
+
+# The daemon is gone and so is the run's cgroup.
+expect_daemon_and_cgroup_gone() {
+    wait_until 5 process_gone "$DAEMON"
+    [[ -z $CGROUP || ! -e $CGROUP ]] || fail "the run's cgroup $CGROUP is left"
+}
+
+test_a_daemon_that_clears_its_environment_ends_with_its_lost_run() {
+    submit_daemon_job lostdaemon 'exec sleep 1000'
+    wait_daemon_tracked lostdaemon
+    kill -KILL "$SUPERVISOR"
+    wait_until 5 process_gone "$SUPERVISOR"
+    ferry run list -o json
+    expect_status 0
+    expect_err_contains "1 run marked Failed: its supervisor was gone"
+    expect_daemon_and_cgroup_gone
+}
+
+test_a_cancel_without_the_supervisor_stops_the_daemon_too() {
+    submit_daemon_job frozendaemon 'exec sleep 1000'
+    wait_daemon_tracked frozendaemon
+    kill -STOP "$SUPERVISOR"
+    ferry run cancel frozendaemon --grace 1 --timeout 1
+    expect_status 0
+    expect_out "Canceled"
+    expect_daemon_and_cgroup_gone
+    # The supervisor, woken, finds the run ended and its cgroup gone.
+    kill -CONT "$SUPERVISOR"
+    wait_until 20 process_gone "$SUPERVISOR"
+    ferry run show frozendaemon -o json
+    expect_jq '.status == "Canceled"'
+}
+
+test_a_runs_cgroup_goes_when_the_run_ends() {
+    need_writable_cgroup2
+    # The command ends once the daemon has started; the daemon is stopped with the run.
+    submit_daemon_job daemonleft 'while [ ! -s "$1" ]; do sleep 0.05; done'
+    ferry run wait daemonleft
+    expect_status 0
+    CGROUP=$(run_cgroup_of daemonleft)
+    [[ -n $CGROUP ]] || fail "the run is not tracked by a cgroup"
+    expect_daemon_and_cgroup_gone
+}
+
 # --- many at once
 
 # ctest: serial

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ferry/util/cgroup.hpp"
 #include "ferry/util/fs.hpp"
 
 namespace ferry::test {
@@ -101,5 +104,53 @@ inline void write_text(const fs::path& path, std::string_view text) {
     std::ranges::sort(names);
     return names;
 }
+
+// A cgroup v2 directory of the test's own (CGROUP2/ferry-unit-PID-N), removed at the end;
+// path() is empty where cgroup v2 is not mounted or not writable, and a test then skips.
+class TempCgroup {
+public:
+    TempCgroup() {
+        static int count = 0;
+        const auto mount = util::cgroup2_mount();
+        if (!mount) {
+            m_why = "no cgroup v2 hierarchy is mounted";
+            return;
+        }
+        const fs::path path =
+            *mount / ("ferry-unit-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
+        if (auto created = util::create_cgroup(path); !created) {
+            m_why = created.error().message;
+            return;
+        }
+        if (auto probed = util::probe_cgroup(path); !probed) {
+            std::ignore = util::remove_cgroup(path, std::chrono::seconds(2));
+            m_why = probed.error().message;
+            return;
+        }
+        m_path = path;
+    }
+    ~TempCgroup() {
+        if (m_path.empty()) {
+            return;
+        }
+        // Runs' cgroups below it first: a cgroup with children cannot be removed.
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(m_path, ec)) {
+            if (entry.is_directory(ec)) {
+                std::ignore = util::remove_cgroup(entry.path(), std::chrono::seconds(2));
+            }
+        }
+        std::ignore = util::remove_cgroup(m_path, std::chrono::seconds(2));
+    }
+    TempCgroup(const TempCgroup&) = delete;
+    TempCgroup& operator=(const TempCgroup&) = delete;
+
+    [[nodiscard]] const fs::path& path() const { return m_path; }
+    [[nodiscard]] const std::string& why_not() const { return m_why; }
+
+private:
+    fs::path m_path;
+    std::string m_why;
+};
 
 }  // namespace ferry::test

@@ -39,6 +39,7 @@ struct JobProcess {
     std::vector<std::pair<std::string, std::string>> mounts;
     fs::path working_directory;
     fs::path log;
+    fs::path cgroup;  // a cgroup v2 directory the process joins before it runs; empty: none
 };
 
 // Called about every 100 ms while a command runs; false stops it (SIGTERM to its group, then

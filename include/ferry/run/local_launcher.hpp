@@ -55,6 +55,10 @@ public:
     [[nodiscard]] Result<PlannedLaunch> plan_launch(const LaunchTarget& target);
 
 private:
+    // Makes the run's cgroup that the job's processes join, or says why they go without.
+    void track(const LaunchTarget& target);
+    // Without a cgroup: records the job's processes for a ferry that outlives the supervisor.
+    void record_tree();
     void reap();
     [[nodiscard]] bool all_ended() const { return m_exits.size() == m_jobs.size(); }
     void stop_containers(std::int64_t grace);
@@ -69,6 +73,9 @@ private:
     std::map<std::int64_t, int> m_exits;          // rank -> exit code, as each ends
     std::optional<std::int64_t> m_first_failure;  // the rank that failed first
     std::int64_t m_grace = 10;                    // seconds, for what the command leaves behind
+    std::optional<fs::path> m_cgroup;             // the run's, where the machine allows one
+    Clock::Instant m_last_record{};               // when the process tree was last recorded
+    bool m_record_failed = false;
 };
 
 // How an exit code reads in a message: "exit code 3", "killed by signal 9 (SIGKILL; ...)".

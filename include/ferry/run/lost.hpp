@@ -28,9 +28,6 @@ enum class Liveness { alive, lost, elsewhere };
 [[nodiscard]] Liveness supervisor_liveness(const RunRecord& run, std::string_view machine,
                                            std::int64_t now_ms);
 
-// The processes a run started (found by their FERRY_RUN_ID and FERRY_OUTPUTS_DIR).
-[[nodiscard]] std::vector<pid_t> run_processes(const RunRecord& run);
-
 // The sources a run's artifacts are collected from.
 [[nodiscard]] std::vector<struct ArtifactSource> artifact_sources(const RunRecord& run);
 

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -22,6 +23,9 @@ namespace fs = std::filesystem;
 [[nodiscard]] std::string boot_id();
 // The process exists and is not a zombie.
 [[nodiscard]] bool process_alive(pid_t pid);
+// When the live process started (clock ticks after boot): a pid and its start time name one
+// process, a pid alone may be reused.
+[[nodiscard]] std::optional<std::uint64_t> start_time(pid_t pid);
 // The process's command line words; empty when it is gone or unreadable.
 [[nodiscard]] std::vector<std::string> command_line(pid_t pid);
 // Every live (non-zombie) process below `root`, children before their children.

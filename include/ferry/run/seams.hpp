@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -26,6 +28,8 @@ struct Host {
     gid_t egid = 0;
     pid_t pid = 0;
     std::string machine;  // BOOT_ID@HOSTNAME: where a pid means something
+    // Where runs' cgroups are made (CGROUP2-MOUNT/ferry); none: this machine has no cgroup v2.
+    std::optional<fs::path> cgroups;
 
     [[nodiscard]] bool root() const { return euid == 0; }
     // This process, with `environment` as its variables.

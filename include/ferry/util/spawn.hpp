@@ -37,6 +37,9 @@ struct Spawn {
     // (source, target) bound read-only over the target in a private mount namespace first
     // (root only).
     std::vector<std::pair<std::string, std::string>> read_only_mounts;
+    // A cgroup's cgroup.procs, open for writing: the child joins that cgroup first of all, so
+    // nothing it starts can be outside it; -1: none.
+    int cgroup_procs_fd = -1;
 };
 
 // Starts the program and returns its pid once it has executed (a detached one's is the

@@ -19,6 +19,8 @@
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/supervisor.hpp"
+#include "ferry/run/tracking.hpp"
+#include "ferry/util/cgroup.hpp"
 
 namespace ferry::run {
 namespace {
@@ -107,6 +109,19 @@ public:
 private:
     pid_t m_pid;
 };
+
+// A child that leaves the test's session and clears its environment, as a daemon of a job
+// does; -1 when fork fails.
+pid_t start_daemon() {
+    const pid_t daemon = ::fork();
+    if (daemon == 0) {
+        ::setsid();
+        char* const none[] = {nullptr};
+        ::execle("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr), none);
+        ::_exit(127);
+    }
+    return daemon;
+}
 
 RunRecord record(const std::string& name) {
     RunRecord run;
@@ -227,9 +242,21 @@ protected:
         test::FakeClock clock;
         clock.stamp_from = [ms] { return at_ms(ms); };
         test::FakeRunner runner;
-        const Host host{.machine = machine_id()};
+        const Host host{.machine = machine_id(), .cgroups = m_cgroups};
         SystemLog log(nullptr, clock);
         return reap_lost_runs(*m_workspace, Seams{runner, host, clock, log}, name);
+    }
+
+    // The one lost run is reaped and `job` (a child of the test) dies of SIGKILL: nothing
+    // supervises it any more, so it gets no grace.
+    void expect_reaped_and_killed(pid_t job, Stopper& stopper) {
+        auto reaped = reap_at(2000);
+        ASSERT_TRUE(reaped) << reaped.error().message;
+        EXPECT_EQ(*reaped, 1);
+        const int status = reap(job);
+        stopper.release();
+        EXPECT_TRUE(WIFSIGNALED(status));
+        EXPECT_EQ(WTERMSIG(status), SIGKILL);
     }
 
     RunRecord get(const std::string& name) {
@@ -237,6 +264,8 @@ protected:
         EXPECT_TRUE(run) << run.error().message;
         return run ? *run : RunRecord{};
     }
+
+    std::optional<fs::path> m_cgroups;  // the host's, where a test makes runs' cgroups
 };
 
 TEST_F(RunLost, ALostRunIsFailedWithItsArtifacts) {
@@ -343,15 +372,72 @@ TEST_F(RunLost, LeftoverJobProcessesAreStopped) {
     }
     ASSERT_GT(job, 0);
     Stopper stopper(job);
-    ASSERT_TRUE(eventually([&] { return run_processes(get("r")) == std::vector<pid_t>{job}; }));
+    ASSERT_TRUE(
+        eventually([&] { return run_processes(get("r"), Host{}) == std::vector<pid_t>{job}; }));
 
-    auto reaped = reap_at(2000);
-    ASSERT_TRUE(reaped) << reaped.error().message;
-    EXPECT_EQ(*reaped, 1);
-    const int status = reap(job);
-    stopper.release();
-    EXPECT_TRUE(WIFSIGNALED(status));
-    EXPECT_EQ(WTERMSIG(status), SIGKILL);  // no grace: nothing supervises it any more
+    expect_reaped_and_killed(job, stopper);
+}
+
+TEST_F(RunLost, WhatIsInTheRunsCgroupIsStoppedWhateverItsEnvironment) {
+    test::TempCgroup cgroups;
+    if (cgroups.path().empty()) {
+        GTEST_SKIP() << "cgroup v2 is not writable here: " << cgroups.why_not();
+    }
+    m_cgroups = cgroups.path();
+    const fs::path directory = add_run("r");
+    start("r", dead_pid(), machine_id());
+    const Host host{.machine = machine_id(), .cgroups = m_cgroups};
+    const auto cgroup = create_run_cgroup(host, directory, "r");
+    ASSERT_TRUE(cgroup) << cgroup.error().message;
+    EXPECT_EQ(*cgroup, run_cgroup(host, directory, "r"));
+    // A daemon of the job: no FERRY_RUN_ID, a session of its own.
+    const pid_t daemon = start_daemon();
+    ASSERT_GT(daemon, 0);
+    Stopper stopper(daemon);
+    ASSERT_TRUE(util::add_to_cgroup(*cgroup, daemon));
+    EXPECT_EQ(run_processes(get("r"), host), std::vector<pid_t>{daemon});
+
+    expect_reaped_and_killed(daemon, stopper);
+    EXPECT_FALSE(fs::exists(*cgroup));  // removed once empty
+}
+
+TEST_F(RunLost, WithoutACgroupTheRecordedTreeIsStopped) {
+    const fs::path directory = add_run("r");
+    start("r", dead_pid(), machine_id());
+    const pid_t daemon = start_daemon();
+    ASSERT_GT(daemon, 0);
+    Stopper stopper(daemon);
+    fs::create_directories(directory);
+    ASSERT_TRUE(record_processes(directory, {daemon, dead_pid()}));
+    EXPECT_EQ(recorded_processes(directory), std::vector<pid_t>{daemon});
+    EXPECT_EQ(run_processes(get("r"), Host{}), std::vector<pid_t>{daemon});
+
+    expect_reaped_and_killed(daemon, stopper);
+    EXPECT_FALSE(fs::exists(processes_record(directory)));
+}
+
+TEST(RunTracking, ARecordedPidOfAnotherProcessIsNotTheRunsOne) {
+    TempDir dir;
+    const pid_t self = ::getpid();
+    const auto started = start_time(self);
+    ASSERT_TRUE(started);
+    // The pid was reused: the start time differs.
+    test::write_text(dir / "job_processes", fmt::format("{} {}\n", self, *started + 1));
+    EXPECT_TRUE(recorded_processes(dir.path()).empty());
+    test::write_text(dir / "job_processes", fmt::format("{} {}\nnot a line\n", self, *started));
+    EXPECT_EQ(recorded_processes(dir.path()), std::vector<pid_t>{self});
+    EXPECT_TRUE(recorded_processes(dir / "missing").empty());
+}
+
+TEST(RunTracking, CgroupsOfRunsDifferAcrossWorkspaces) {
+    const Host host{.cgroups = fs::path("/sys/fs/cgroup/ferry")};
+    const auto one = run_cgroup(host, "/home/a/ws1/runs/train", "train");
+    const auto two = run_cgroup(host, "/home/a/ws2/runs/train", "train");
+    ASSERT_TRUE(one && two);
+    EXPECT_NE(*one, *two);
+    EXPECT_EQ(one->parent_path(), fs::path("/sys/fs/cgroup/ferry"));
+    EXPECT_TRUE(one->filename().string().ends_with("-train"));
+    EXPECT_EQ(run_cgroup(Host{}, "/home/a/ws1/runs/train", "train"), std::nullopt);
 }
 
 }  // namespace
