@@ -69,8 +69,8 @@ Result<std::optional<RunRecord>> wait_until(store::Workspace& workspace, std::st
 
 Result<std::optional<CancelOutcome>> await_cancel(store::Workspace& workspace, const RunRecord& run,
                                                   const CancelWait& wait, const Seams& seams) {
-    const auto deadline =
-        seams.clock.now() + std::chrono::seconds(wait.grace_seconds + wait.timeout_seconds);
+    const auto deadline = wait.deadline.value_or(
+        seams.clock.now() + std::chrono::seconds(wait.grace_seconds + wait.timeout_seconds));
     TRY_ASSIGN(auto ended, wait_until(workspace, run.name, wait, seams, deadline));
     if (ended) {
         return CancelOutcome{.run = std::move(*ended), .forced = std::nullopt};
@@ -79,22 +79,26 @@ Result<std::optional<CancelOutcome>> await_cancel(store::Workspace& workspace, c
         return std::optional<CancelOutcome>{};
     }
     TRY_ASSIGN(const auto now, get_run(workspace.db(), run.name, workspace.name()));
-    if (is_terminal(now.status) ||
-        supervisor_liveness(now, seams.host.machine, seams.clock.stamp().ms) != Liveness::alive) {
-        // Ended meanwhile, or a supervisor elsewhere that only it can stop: wait on.
+    const Liveness liveness = supervisor_liveness(now, seams.host.machine, seams.clock.stamp().ms);
+    if (is_terminal(now.status) || liveness == Liveness::elsewhere) {
+        // Ended meanwhile, or a supervisor on another machine that only it can stop: wait on.
         TRY_ASSIGN(ended, wait_until(workspace, run.name, wait, seams, std::nullopt));
         if (!ended) {
             return std::optional<CancelOutcome>{};
         }
         return CancelOutcome{.run = std::move(*ended), .forced = std::nullopt};
     }
-    TRY_ASSIGN(const auto forced,
-               end_unsupervised(
-                   workspace, now,
-                   Ending::canceled(fmt::format("canceled on request; its supervisor (pid {}) did "
-                                                "not answer, so ferry stopped the job itself",
-                                                now.supervisor_pid.value_or(0))),
-                   std::chrono::seconds(wait.grace_seconds), seams));
+    const std::string why =
+        liveness == Liveness::alive
+            ? fmt::format("its supervisor (pid {}) did not answer", now.supervisor_pid.value_or(0))
+        : now.supervisor_pid ? fmt::format("its supervisor (pid {}) is gone", *now.supervisor_pid)
+                             : std::string("it has no supervisor");
+    TRY_ASSIGN(
+        const auto forced,
+        end_unsupervised(workspace, now,
+                         Ending::canceled(fmt::format(
+                             "canceled on request; {}, so ferry stopped the job itself", why)),
+                         std::chrono::seconds(wait.grace_seconds), seams));
     TRY_ASSIGN(auto final_record, get_run(workspace.db(), run.name, workspace.name()));
     return CancelOutcome{.run = std::move(final_record), .forced = forced};
 }
@@ -102,7 +106,7 @@ Result<std::optional<CancelOutcome>> await_cancel(store::Workspace& workspace, c
 Result<std::vector<CancelOutcome>> stop_runs(
     store::Workspace& workspace, const std::function<bool(const RunRecord&)>& which,
     const Seams& seams, const std::function<void(const std::string&)>& stopping) {
-    const CancelWait wait;
+    CancelWait wait;
     TRY_ASSIGN(const auto runs, unfinished_runs(workspace.db()));
     std::vector<const RunRecord*> stopped;
     for (const auto& run : runs) {
@@ -111,6 +115,8 @@ Result<std::vector<CancelOutcome>> stop_runs(
             stopped.push_back(&run);
         }
     }
+    wait.deadline =
+        seams.clock.now() + std::chrono::seconds(wait.grace_seconds + wait.timeout_seconds);
     std::vector<CancelOutcome> outcomes;
     for (const auto* run : stopped) {
         TRY_ASSIGN(auto outcome, await_cancel(workspace, *run, wait, seams));

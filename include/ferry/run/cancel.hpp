@@ -46,6 +46,9 @@ struct CancelWait {
     std::int64_t grace_seconds = 10;
     std::int64_t timeout_seconds = k_default_cancel_timeout_seconds;
     std::function<bool()> interrupted;  // Ctrl-C: stop waiting, the cancel goes on
+    // When ferry acts itself; default: grace + timeout from the start of the wait. Stopping
+    // several runs gives them one deadline, so that they are not waited for one after another.
+    std::optional<Clock::Instant> deadline;
 };
 
 // How an asked-for stop ended.
