@@ -134,7 +134,7 @@ void add_workspace_care_verbs(CommandTree& tree, CLI::App* group) {
             app.add_option("--older-than", o.older_than,
                            "Remove caches unused for DAYS days (default 30)")
                 ->type_name("DAYS")
-                ->check(CLI::NonNegativeNumber);
+                ->check(CLI::Range(0, 100000));
         },
         gc);
 }

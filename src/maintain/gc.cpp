@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/maintain/delete_runs.hpp"
 #include "ferry/maintain/holders.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/util/fs.hpp"
@@ -59,21 +60,6 @@ std::vector<Found> entries_of(const fs::path& directory) {
         found.push_back(measure(it->path()));
     }
     return found;
-}
-
-// Removes a file or a tree, read-only folders (a materialized cache) too.
-Result<void> remove_tree(const fs::path& path) {
-    std::error_code ec;
-    if (fs::is_directory(fs::symlink_status(path, ec))) {
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
-             it.increment(ec)) {
-            if (it->is_directory(ec) && !it->is_symlink(ec)) {
-                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-            }
-        }
-    }
-    return util::remove_all(path);
 }
 
 class Collector {

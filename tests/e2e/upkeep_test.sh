@@ -161,3 +161,36 @@ test_gc_refuses_a_bad_number_of_days() {
     expect_status 2
     expect_one_err_line
 }
+
+test_run_delete_removes_ended_runs_refuses_live_ones_and_gc_takes_their_blobs() {
+    write_job job.yml 'echo hi'
+    ferry run submit -f job.yml -n first --wait
+    expect_status 0
+    write_job live.yml 'sleep 30'
+    submit -f live.yml -n live
+    wait_status live Running
+    ferry run delete first live
+    expect_status 1
+    expect_err "ferry: error: run live is Running: only ended runs are deleted (cancel it first: ferry run cancel live)"
+    [[ $(run_status first) == Completed ]] || fail "a refused delete deleted first"
+    ferry run delete
+    expect_status 2
+    expect_one_err_line
+    ferry run delete --status Running
+    expect_status 2
+    ferry run delete first -o json
+    expect_status 0
+    expect_json
+    expect_jq_all '. == [{"name": "first", "status": "Completed"}]'
+    expect_err_contains "deleted 1 run;"
+    [[ ! -e $(run_dir first) ]] || fail "the run directory is still there"
+    ferry run show first
+    expect_status 1
+    ferry run cancel live --grace 0
+    expect_status 0
+    ferry workspace gc -o json
+    expect_status 0
+    expect_jq '.orphaned_blobs.files > 0' # first's artifacts; the snapshot live still uses
+    ferry workspace verify
+    expect_status 0
+}
