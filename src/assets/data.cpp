@@ -140,6 +140,8 @@ std::string url_file_name(const std::string& url) {
 Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::DataSpec& spec,
                                      std::string_view file, std::string_view now,
                                      const snapshot::StoreProgress& progress) {
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     DatasetRecord record;
     record.name = spec.name;
     record.version = spec.version;
@@ -251,6 +253,8 @@ Result<Content> dataset_content(store::Workspace& workspace, const DatasetRecord
     if (!record.remote) {
         return Content{record.content, record.files, record.bytes, {}};
     }
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     TRY_ASSIGN(auto pin, read_pin(workspace.db(), record));
     if (!pin.is_object() || refresh) {
         return fetch_all(workspace, record, now, refresh);

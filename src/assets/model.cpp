@@ -63,6 +63,8 @@ Result<ModelRecord> insert(store::Workspace& workspace, ModelRecord record, cons
 Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecord record,
                                          std::string_view file, std::string_view now,
                                          const snapshot::StoreProgress& progress) {
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     TRY(store::check_new_version(workspace.db(), k_kind, record.name, record.version));
     const fs::path path = named_path(record.path);
     std::error_code ec;
@@ -87,6 +89,8 @@ Result<ModelRecord> register_local_model(store::Workspace& workspace, ModelRecor
 
 Result<ModelRecord> register_run_model(store::Workspace& workspace, ModelRecord record,
                                        std::string_view artifacts, std::string_view now) {
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     TRY(store::check_new_version(workspace.db(), k_kind, record.name, record.version));
     TRY_ASSIGN(auto content, select_entries(workspace, artifacts, record.path, now));
     return insert(workspace, std::move(record), content, now);

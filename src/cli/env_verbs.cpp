@@ -109,6 +109,8 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     // Refused before the build context is stored.
     TRY(store::check_new_version(workspace.db(), store::AssetKind::environment, spec.name,
                                  spec.version));
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     TRY_ASSIGN(auto defined, env::define(spec, file, &workspace, stamp(ctx).text));
     for (const auto& warning : defined.warnings) {
         ctx.warn(warning);

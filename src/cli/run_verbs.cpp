@@ -5,6 +5,7 @@
 
 #include "ferry/assets/model.hpp"
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/maintain/delete_runs.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/cancel.hpp"
@@ -38,6 +39,12 @@ struct RunOptions {
     std::string rank;
 };
 
+struct DeleteOptions {
+    std::vector<std::string> names;
+    std::int64_t older_than = -1;  // days; -1: any age
+    std::string status;
+};
+
 struct DownloadOptions {
     std::string name;
     std::string directory;
@@ -46,16 +53,22 @@ struct DownloadOptions {
     bool overwrite = false;
 };
 
+// --status: nullopt when not given.
+Result<std::optional<run::Status>> status_option(const std::string& given) {
+    if (given.empty()) {
+        return std::nullopt;
+    }
+    const auto status = run::parse_status(given);
+    if (!status) {
+        return usage_error("unknown status '{}': use one of {}", given, run::status_names());
+    }
+    return status;
+}
+
 Result<void> list(Context& ctx, const ListOptions& options) {
     run::RunFilter filter;
     filter.experiment = options.experiment;
-    if (!options.status.empty()) {
-        filter.status = run::parse_status(options.status);
-        if (!filter.status) {
-            return usage_error("unknown status '{}': use one of {}", options.status,
-                               run::status_names());
-        }
-    }
+    TRY_ASSIGN(filter.status, status_option(options.status));
     if (options.max_results < 1) {
         return usage_error("--max-results must be at least 1 (got {})", options.max_results);
     }
@@ -228,6 +241,32 @@ void add_run_argument(CLI::App& verb, RunOptions& o, bool required) {
     }
 }
 
+Result<void> remove(Context& ctx, const DeleteOptions& options) {
+    maintain::RunSelection selection;
+    selection.names = options.names;
+    TRY_ASSIGN(selection.status, status_option(options.status));
+    if (options.older_than >= 0) {
+        selection.ended_before_ms = stamp(ctx).ms - options.older_than * 86'400'000;
+    }
+    if (selection.names.empty() && !selection.status && !selection.ended_before_ms) {
+        return usage_error("name the runs to delete, or choose them with --older-than or --status");
+    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    TRY_ASSIGN(const auto runs, maintain::select_runs(workspace.db(), selection, workspace.name()));
+    Json records = Json::array();
+    for (const auto& one : runs) {
+        TRY(maintain::delete_run(workspace, one));
+        records.push_back({{"name", one.name}, {"status", run::status_name(one.status)}});
+    }
+    static const output::Column k_columns[] = {{"name", "DELETED"}, {"status", "STATUS"}};
+    output::print_list(ctx, records, k_columns);
+    ctx.err << fmt::format(
+        "ferry: deleted {} run{}; blobs no record names go at the next 'ferry workspace gc'\n",
+        runs.size(), runs.size() == 1 ? "" : "s");
+    return {};
+}
+
 }  // namespace
 
 void add_run_verbs(CommandTree& tree) {
@@ -272,6 +311,18 @@ void add_run_verbs(CommandTree& tree) {
                 ->type_name("SECONDS");
         },
         cancel);
+    tree.add_verb<DeleteOptions>(
+        group, "delete", "Delete ended runs: their records and directories",
+        [](CLI::App& verb, DeleteOptions& o) {
+            verb.add_option("run", o.names, "The runs' names")->type_name(value::run);
+            verb.add_option("--older-than", o.older_than,
+                            "Only runs that ended DAYS days ago or more")
+                ->type_name("DAYS")
+                ->check(CLI::Range(0, 100000));
+            verb.add_option("--status", o.status, "Only runs with this status (e.g. Failed)")
+                ->type_name(value::status);
+        },
+        remove);
     tree.add_verb<DownloadOptions>(
         group, "download", "Download an ended run's outputs and logs",
         [](CLI::App& verb, DownloadOptions& o) {

@@ -309,6 +309,7 @@ void add_workspace_verbs(CommandTree& tree) {
                          "Cancel its active and queued runs, wait for their end, then delete");
         },
         remove);
+    add_workspace_care_verbs(tree, group);
 }
 
 }  // namespace ferry::cli

@@ -38,29 +38,6 @@ Result<void> check_parents(const fs::path& root, const std::string& relative) {
     return {};
 }
 
-// The sha256 of a file, read in pieces: outputs can be larger than memory.
-std::optional<std::string> file_digest(const fs::path& path) {
-    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        return std::nullopt;
-    }
-    util::Sha256 hash;
-    std::vector<char> buffer(1 << 20);
-    for (;;) {
-        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got < 0) {
-            return std::nullopt;
-        }
-        if (got == 0) {
-            return hash.hex_digest();
-        }
-        hash.update(buffer.data(), static_cast<std::size_t>(got));
-    }
-}
-
 // Refuses a destination that would land outside `directory`, through "..", a link on the way
 // or, for a link entry, a target that leads out.
 Result<void> check_destination(const fs::path& directory, const DownloadLinks& links,
@@ -132,7 +109,7 @@ Existing existing_at(const snapshot::ManifestEntry& entry, const fs::path& targe
                    ? Existing::conflict
                    : Existing::replaceable;
     }
-    if (status.type() == fs::file_type::regular && file_digest(target) == entry.sha256) {
+    if (status.type() == fs::file_type::regular && util::sha256_of_file(target) == entry.sha256) {
         return Existing::same;
     }
     return overwrite == Overwrite::no || status.type() != fs::file_type::regular
@@ -165,7 +142,7 @@ Result<void> write_entry(const store::BlobStore& blobs, const snapshot::Manifest
     // The recorded permission bits, never setuid, setgid or sticky.
     TRY_ASSIGN(auto temp, util::TempFile::create_in(target.parent_path(), entry.permissions()));
     TRY(util::copy_contents(source.get(), temp.fd(), entry.path));
-    if (file_digest(temp.path()) != entry.sha256) {
+    if (util::sha256_of_file(temp.path()) != entry.sha256) {
         return fail(
             "{}: the copy does not match its recorded sha256 {}; the store may be "
             "damaged",

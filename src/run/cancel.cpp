@@ -42,6 +42,8 @@ Result<Unsupervised> end_unsupervised(store::Workspace& workspace, const RunReco
         seams.log.note("{}", released.error().message);
     }
     launcher_of_run(workspace.db(), run, seams)->abandon(run);
+    // Until the end names the artifacts: gc must not collect them meanwhile.
+    auto lease = workspace.blobs().lease(store::LeaseKind::shared);
     if (auto collected = store_run_files(workspace, run, seams, nullptr)) {
         ending.artifacts = collected->id;
     }

@@ -23,6 +23,10 @@ ArtifactLimits limits_of(const Host& host, std::vector<std::string>* notes) {
 }  // namespace
 
 void sync_logs(store::Workspace& workspace, const RunRecord& run, const Seams& seams) {
+    auto lease = workspace.blobs().lease(store::LeaseKind::shared);
+    if (!lease) {
+        return;  // the next sync, or the end, stores them
+    }
     const std::vector<ArtifactSource> logs = {{"user_logs", run.directory / "user_logs"},
                                               {"logs", working_directory(run.directory) / "logs"}};
     if (auto collected =

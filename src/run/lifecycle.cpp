@@ -209,6 +209,8 @@ void Supervisor::end(Ending ending) {
             transition(db, m_run.name, {Status::preparing, Status::starting, Status::running},
                        Status::finalizing, m_seams.clock.stamp());
     }
+    // Until the end names the artifacts and outputs: gc must not collect them meanwhile.
+    auto lease = m_workspace.blobs().lease(store::LeaseKind::shared);
     collect_files(m_workspace, m_run, ending, m_seams);
     m_seams.log.note("{}{}", status_name(ending.status),
                      ending.error.empty() ? "" : ": " + ending.error);

@@ -146,6 +146,8 @@ Result<void> JobPreparation::stored_input(InputPlan& input) {
             std::ignore = util::remove_all(partial);  // another run wrote it meanwhile
         }
     }
+    // Its time tells `workspace gc` when it was last used.
+    std::ignore = ::utimensat(AT_FDCWD, cache.c_str(), nullptr, 0);
     // A uri_file's target is inputs/NAME/FILE, FILE as it is in the dataset.
     input.source =
         input.type == "uri_file"

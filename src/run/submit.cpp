@@ -233,6 +233,9 @@ Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams
                           const SubmitRequest& request) {
     // The supervisor collects within these; a value it could not read is refused here.
     TRY(artifact_limits(ctx.env));
+    // Held until the record naming its blobs is committed: gc must not collect them meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
+
     const std::string compute_name =
         request.job.compute.name.empty() ? std::string(k_local_compute) : request.job.compute.name;
     TRY_ASSIGN(auto compute, find_compute(workspace.db(), compute_name));

@@ -261,6 +261,7 @@ Result<SnapshotCost> store_snapshot(store::Workspace& workspace, const Listing& 
                                     const StoreProgress& progress) {
     TRY(require_files(listing));
     TRY(check_limit(listing, limit));
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     const std::string root = listing.root.string();
     util::Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd) {

@@ -1,6 +1,7 @@
 #include "ferry/store/blob_store.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,6 +230,21 @@ Result<StoredBlob> BlobStore::put_copy(int fd, std::string_view what, util::Dura
     BlobWriter writer(std::move(temp));
     TRY(writer.hash_existing());
     return publish(writer, durable);
+}
+
+Result<BlobLease> BlobStore::lease(LeaseKind kind) const {
+    const fs::path path = m_dir / "gc.lock";
+    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) {
+        return fail("cannot open {}: {}", path.string(), util::errno_text(errno));
+    }
+    const int operation = kind == LeaseKind::shared ? LOCK_SH : LOCK_EX;
+    while (::flock(fd.get(), operation) != 0) {
+        if (errno != EINTR) {
+            return fail("cannot lock {}: {}", path.string(), util::errno_text(errno));
+        }
+    }
+    return BlobLease(std::move(fd));
 }
 
 Result<void> BlobStore::sync() const {

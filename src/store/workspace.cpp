@@ -17,7 +17,7 @@ namespace ferry::store {
 namespace {
 
 // Whether a workspace's directory holds what only its use leaves: runs, blobs, caches,
-// environments. A new workspace holds at most an empty objects/ (tmp/ inside).
+// environments. A new workspace holds at most an empty objects/ (tmp/ and gc.lock inside).
 bool holds_content(const fs::path& root) {
     std::error_code ec;
     for (const std::string_view used : {"runs", "cache", "environments"}) {
@@ -26,7 +26,8 @@ bool holds_content(const fs::path& root) {
         }
     }
     for (fs::directory_iterator it(root / "objects", ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->path().filename() != "tmp") {
+        // tmp/ and gc.lock: made by any command, even on a workspace that holds nothing.
+        if (it->path().filename() != "tmp" && it->path().filename() != "gc.lock") {
             return true;
         }
     }

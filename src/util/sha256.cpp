@@ -2,10 +2,15 @@
 
 #include "ferry/util/text.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
+
+#include "ferry/util/fd.hpp"
 
 namespace ferry::util {
 
@@ -49,6 +54,28 @@ bool is_sha256_hex(std::string_view text) {
     return text.size() == 64 && std::ranges::all_of(text, [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
            });
+}
+
+std::optional<std::string> sha256_of_file(const std::filesystem::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return std::nullopt;
+    }
+    Sha256 hash;
+    std::vector<char> buffer(1 << 20);
+    for (;;) {
+        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            return std::nullopt;
+        }
+        if (got == 0) {
+            return hash.hex_digest();
+        }
+        hash.update(buffer.data(), static_cast<std::size_t>(got));
+    }
 }
 
 }  // namespace ferry::util

@@ -88,7 +88,7 @@ test_bash_completes_groups() {
 test_bash_completes_verbs() {
     ferry_on_path
     bash_complete "ferry workspace "
-    expect_reply create list show use delete validate schema
+    expect_reply create list show use delete verify gc validate schema
     bash_complete "ferry workspace de"
     expect_reply delete
     expect_clean_complete workspace ""

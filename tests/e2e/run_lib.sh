@@ -212,3 +212,18 @@ tree_state() {
         find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
     )
 }
+
+# The stored blob of the bytes $1 (objects/xx/... by sha256).
+blob_of_bytes() {
+    local hash
+    hash=$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)
+    printf '%s/objects/%s/%s\n' "$(workspace_dir)" "${hash:0:2}" "${hash:2}"
+}
+
+# Rewrites the blob $1 with the bytes $2, as a failing disk or a careless hand might.
+damage_blob() {
+    [[ -f $1 ]] || fail "no blob $1 to damage"
+    chmod u+w "$1"
+    printf '%s' "$2" >"$1"
+    chmod 0444 "$1"
+}

@@ -61,7 +61,10 @@ const std::string k_workspace_verbs =
     "list\tList workspaces; a star marks the current one\n"
     "show\tShow a workspace (default: the current one)\n"
     "use\tUse a workspace in this directory and below (.ferry/config.yaml)\n"
-    "delete\tDelete a workspace and its files\n";
+    "delete\tDelete a workspace and its files\n"
+    "verify\tCheck the database, every blob a record names, manifests and live runs (exit 1 "
+    "when damaged)\n"
+    "gc\tRemove blobs no record names, stale temporary files, damaged blobs and unused caches\n";
 
 const std::string k_global_options =
     "--workspace\tWorkspace to use (default: resolved)\n"
@@ -258,6 +261,8 @@ TEST_F(CompleteTest, PrintCommandsListsVerbsAndTheirOptions) {
               "workspace show\n"
               "workspace use\n"
               "workspace delete --yes --keep-files --force\n"
+              "workspace verify --repair\n"
+              "workspace gc --dry-run --older-than\n"
               "compute\n"
               "env\n"
               "run\n"

@@ -87,6 +87,26 @@ TEST(Workspace, OpenRecreatesAMissingObjectsDirectory) {
     EXPECT_TRUE(workspace->put_blob_bytes("x", k_now));
 }
 
+TEST(Workspace, AnEmptyDatabaseIsRefusedOverBlobsButNotOverTheGcLockAlone) {
+    TempDir tmp;
+    const fs::path root = tmp / "ws";
+    ASSERT_TRUE(Workspace::initialize(root, "", k_now));
+    {
+        auto lease = BlobStore(root / "objects").lease(LeaseKind::shared);  // makes gc.lock
+        ASSERT_TRUE(lease) << lease.error().message;
+    }
+    fs::remove(root / "workspace.db-wal");
+    fs::remove(root / "workspace.db-shm");
+    write_text(root / "workspace.db", "");
+    EXPECT_TRUE(Workspace::open("ws", root));  // nothing stored yet: a fresh schema is harmless
+
+    write_text(root / "workspace.db", "");
+    write_text(root / "objects/ab/cdef", "x");
+    auto refused = Workspace::open("ws", root);
+    ASSERT_FALSE(refused);
+    EXPECT_THAT(refused.error().message, ::testing::HasSubstr("is empty, but"));
+}
+
 TEST(Workspace, StatsCountBlobsAndBytes) {
     TempDir tmp;
     const fs::path root = tmp / "ws";

@@ -74,6 +74,8 @@ private:
 
 // Registers each group's verbs.
 void add_workspace_verbs(CommandTree& tree);
+// `workspace verify` and `workspace gc`, in the group made by add_workspace_verbs.
+void add_workspace_care_verbs(CommandTree& tree, CLI::App* group);
 // `validate` and `schema` in every group that reads spec files.
 void add_spec_verbs(CommandTree& tree);
 // A path the user typed, made absolute against the context's directory and normalized;

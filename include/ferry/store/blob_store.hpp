@@ -14,6 +14,20 @@ namespace fs = std::filesystem;
 
 class BlobWriter;
 
+enum class LeaseKind { shared, exclusive };
+
+// A lock on objects/gc.lock, released with the object. Whoever stores or reuses blobs holds it
+// shared until the record that names them is committed; `workspace gc` holds it exclusive
+// while it lists what records name and deletes the rest, so it never collects a blob that a
+// writer has just found present.
+class BlobLease {
+public:
+    explicit BlobLease(util::Fd fd) : m_fd(std::move(fd)) {}
+
+private:
+    util::Fd m_fd;
+};
+
 struct StoredBlob {
     std::string sha256;
     std::uint64_t size = 0;
@@ -60,6 +74,8 @@ public:
     [[nodiscard]] std::int64_t last_loss_ns() const;
     // Notes the time of a loss (a blob set aside, found missing or collected).
     [[nodiscard]] Result<void> note_loss() const;
+    // Waits for the lease: shared beside other writers, exclusive alone.
+    [[nodiscard]] Result<BlobLease> lease(LeaseKind kind) const;
     // Where the blob lives; empty for a malformed digest.
     [[nodiscard]] fs::path path_of(std::string_view sha256) const;
     [[nodiscard]] const fs::path& directory() const { return m_dir; }

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,5 +33,9 @@ private:
 };
 
 [[nodiscard]] bool is_sha256_hex(std::string_view text);
+
+// The sha256 of a file, read in pieces (files can be larger than memory); nullopt when it
+// cannot be read.
+[[nodiscard]] std::optional<std::string> sha256_of_file(const std::filesystem::path& path);
 
 }  // namespace ferry::util

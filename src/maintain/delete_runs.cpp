@@ -1,0 +1,78 @@
+#include "ferry/maintain/delete_runs.hpp"
+
+#include "ferry/run/status.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::maintain {
+
+namespace fs = std::filesystem;
+
+// Opens up read-only folders first: a materialized cache, or what a job left.
+Result<void> remove_tree(const fs::path& path) {
+    std::error_code ec;
+    if (fs::is_directory(fs::symlink_status(path, ec))) {
+        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+        for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
+             it.increment(ec)) {
+            if (it->is_directory(ec) && !it->is_symlink(ec)) {
+                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+            }
+        }
+    }
+    return util::remove_all(path);
+}
+
+Result<std::vector<run::RunRecord>> select_runs(store::Database& db, const RunSelection& selection,
+                                                std::string_view workspace) {
+    if (selection.status && !run::is_terminal(*selection.status)) {
+        return usage_error("--status {}: only ended runs (Completed, Failed, Canceled) are deleted",
+                           run::status_name(*selection.status));
+    }
+    std::vector<run::RunRecord> chosen;
+    if (!selection.names.empty()) {
+        for (const auto& name : selection.names) {
+            TRY_ASSIGN(auto one, run::get_run(db, name, workspace));
+            if (!run::is_terminal(one.status)) {
+                return fail(
+                    "run {} is {}: only ended runs are deleted (cancel it first: ferry "
+                    "run cancel {})",
+                    name, run::status_name(one.status), name);
+            }
+            chosen.push_back(std::move(one));
+        }
+    } else {
+        TRY_ASSIGN(auto all, run::list_runs(db, run::RunFilter{}));
+        for (auto& one : all.first) {
+            if (run::is_terminal(one.status)) {
+                chosen.push_back(std::move(one));
+            }
+        }
+    }
+    std::erase_if(chosen, [&](const run::RunRecord& one) {
+        const bool old_enough =
+            !selection.ended_before_ms || (one.ended && one.ended->ms < *selection.ended_before_ms);
+        return !old_enough || (selection.status && one.status != *selection.status);
+    });
+    return chosen;
+}
+
+Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) {
+    auto& db = workspace.db();
+    bool deleted = false;
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(const auto now, run::find_status(db, run.name));
+        if (!now || !run::is_terminal(*now)) {
+            return {};
+        }
+        TRY(db.execute("DELETE FROM run_events WHERE run = ?1", run.seq));
+        TRY(db.execute("DELETE FROM runs WHERE seq = ?1", run.seq));
+        deleted = true;
+        return {};
+    }));
+    if (!deleted) {
+        return fail("run {} is no longer ended (resumed meanwhile?); it was not deleted", run.name);
+    }
+    return remove_tree(run.directory);
+}
+
+}  // namespace ferry::maintain
