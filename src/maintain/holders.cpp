@@ -28,7 +28,8 @@ Result<void> add_runs(store::Database& db, std::vector<Holder>& holders) {
                      }));
     for (const auto& [name, snapshot, artifacts, spec_text] : rows) {
         if (!snapshot.empty()) {
-            Holder holder{fmt::format("run {} (snapshot)", name), snapshot, {}};
+            Holder holder{
+                fmt::format("run {} (snapshot)", name), snapshot, {}, snapshot::FileModes::git};
             const Json spec = Json::parse(spec_text, nullptr, false);
             if (spec.is_object() && spec.contains("code") && spec["code"].is_string()) {
                 const fs::path code = spec["code"].get<std::string>();
@@ -39,7 +40,10 @@ Result<void> add_runs(store::Database& db, std::vector<Holder>& holders) {
             holders.push_back(std::move(holder));
         }
         if (!artifacts.empty()) {
-            holders.push_back({fmt::format("run {} (artifacts)", name), artifacts, {}});
+            holders.push_back({fmt::format("run {} (artifacts)", name),
+                               artifacts,
+                               {},
+                               snapshot::FileModes::permissions});
         }
     }
     return {};
@@ -56,7 +60,7 @@ void add_local(const Json& path, std::vector<fs::path>& sources) {
 }
 
 Holder asset_holder(const std::string& kind, const std::string& label, const Json& body) {
-    Holder holder{fmt::format("{} {}", kind, label), {}, {}};
+    Holder holder{fmt::format("{} {}", kind, label), {}, {}, snapshot::FileModes::permissions};
     if (!body.is_object()) {
         return holder;
     }
@@ -65,6 +69,7 @@ Holder asset_holder(const std::string& kind, const std::string& label, const Jso
         const Json definition = body.value("definition", Json::object());
         const Json build = definition.is_object() ? definition.value("build", Json()) : Json();
         holder.manifest = build.is_object() ? build.value("context", std::string()) : "";
+        holder.modes = snapshot::FileModes::git;
     } else if (kind == "dataset" && body.contains("paths") && body["paths"].is_array()) {
         for (const auto& path : body["paths"]) {
             add_local(path, holder.sources);
@@ -96,7 +101,10 @@ Result<void> add_assets(store::Database& db, std::vector<Holder>& holders) {
         const Json pin = Json::parse(text, nullptr, false);
         const std::string content = pin.is_object() ? pin.value("content", std::string()) : "";
         if (!content.empty()) {
-            holders.push_back({fmt::format("dataset {}:{} (fetched)", name, version), content, {}});
+            holders.push_back({fmt::format("dataset {}:{} (fetched)", name, version),
+                               content,
+                               {},
+                               snapshot::FileModes::permissions});
         }
     }
     return {};
@@ -112,13 +120,13 @@ Result<std::vector<Holder>> list_holders(store::Database& db) {
 }
 
 Result<std::vector<snapshot::ManifestEntry>> read_manifest(const store::BlobStore& blobs,
-                                                           std::string_view sha256) {
-    const fs::path path = blobs.path_of(sha256);
+                                                           const Holder& holder) {
+    const fs::path path = blobs.path_of(holder.manifest);
     if (path.empty()) {
-        return fail("'{}' is not a blob's name", sha256);
+        return fail("'{}' is not a blob's name", holder.manifest);
     }
     TRY_ASSIGN(auto text, util::read_file(path));
-    return snapshot::parse_manifest(text);
+    return snapshot::parse_manifest(text, holder.modes);
 }
 
 std::vector<fs::path> source_candidates(const Holder& holder, std::string_view entry_path) {
@@ -147,7 +155,7 @@ Result<std::vector<std::string>> referenced_blobs(const store::BlobStore& blobs,
     std::vector<std::string> named;
     for (const auto& holder : holders) {
         named.push_back(holder.manifest);
-        auto entries = read_manifest(blobs, holder.manifest);
+        auto entries = read_manifest(blobs, holder);
         if (!entries) {
             return fail(
                 "{} names manifest {}, which cannot be read ({}); what it names is unknown "

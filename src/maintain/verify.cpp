@@ -147,7 +147,7 @@ Result<void> Verifier::check_holder(const Holder& holder) {
         m_report.faults.push_back(std::move(fault));
         return {};
     }
-    auto entries = read_manifest(m_workspace.blobs(), holder.manifest);
+    auto entries = read_manifest(m_workspace.blobs(), holder);
     if (!entries) {
         m_report.faults.push_back({FaultKind::bad_manifest, holder.label, holder.manifest, "",
                                    "its manifest does not parse: " + entries.error().message, false,

@@ -64,6 +64,9 @@ void collect_files(store::Workspace& workspace, const RunRecord& run, Ending& en
         if (ending.status == Status::completed) {
             ending = Ending::infrastructure(
                 "cannot store the outputs: " + collected.error().message, ending.exit_code);
+        } else {
+            ending.error += (ending.error.empty() ? "" : "; ") +
+                            ("outputs and logs not stored: " + collected.error().message);
         }
         return;
     }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "ferry/run/lost.hpp"
+#include "ferry/run/pending_end.hpp"
 #include "ferry/run/supervisor.hpp"
 #include "finalize.hpp"
 
@@ -39,6 +40,10 @@ bool Supervisor::run() {
              m_workspace.name());
     for (const auto& text : m_plan.notes) {
         log.note("{}", text);
+    }
+    if (!reserve_pending_end(m_run.directory)) {
+        log.note("cannot reserve {}: an end that cannot be recorded would be lost",
+                 pending_end_path(m_run.directory).string());
     }
     if (auto recorded = set_supervisor(m_workspace.db(), m_run.name, m_seams.host.pid,
                                        m_seams.host.machine, m_seams.clock.stamp());
@@ -220,6 +225,12 @@ void Supervisor::end(Ending ending) {
     }
     if (auto ended = finish(db, m_run.name, ending, m_seams.clock.stamp()); !ended) {
         m_seams.log.note("cannot record the end: {}", ended.error().message);
+        ending.error += fmt::format("{}the end was recorded late: {}",
+                                    ending.error.empty() ? "" : "; ", ended.error().message);
+        if (!keep_pending_end(m_run.directory, ending)) {
+            m_seams.log.note("cannot keep the end in {} either",
+                             pending_end_path(m_run.directory).string());
+        }
     } else if (!*ended) {
         m_seams.log.note("the run had already ended; its end stays as it was");
     }

@@ -7,6 +7,7 @@
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/cancel.hpp"
 #include "ferry/run/launcher.hpp"
+#include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "finalize.hpp"
@@ -91,8 +92,11 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
                                             "restarted); logs and outputs so far are kept",
                                             *run.supervisor_pid)
                                       : std::string("supervisor lost: it never started");
-        TRY_ASSIGN(const auto ended, end_unsupervised(workspace, run, Ending::infrastructure(error),
-                                                      std::chrono::milliseconds(0), seams));
+        // An end its supervisor could not record (a full disk) is the run's end.
+        const Ending ending =
+            read_pending_end(run.directory).value_or(Ending::infrastructure(error));
+        TRY_ASSIGN(const auto ended,
+                   end_unsupervised(workspace, run, ending, std::chrono::milliseconds(0), seams));
         reaped += ended.ended ? 1 : 0;
     }
     return reaped;

@@ -82,7 +82,14 @@ private:
 
 Result<void> BlobStore::initialize() const {
     TRY(util::create_directories(m_dir, 0700));
-    return util::create_directories(m_dir / "tmp", 0700);
+    TRY(util::create_directories(m_dir / "tmp", 0700));
+    // The lock of gc, made now so that the first command to store a blob changes nothing else.
+    const fs::path lock = m_dir / "gc.lock";
+    const util::Fd fd(::open(lock.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) {
+        return fail("cannot create {}: {}", lock.string(), util::errno_text(errno));
+    }
+    return {};
 }
 
 fs::path BlobStore::path_of(std::string_view sha256) const {

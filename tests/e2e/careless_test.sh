@@ -1,6 +1,6 @@
 # Black-box tests of what a careless hand gives ferry: asset versions that are paths or hold
 # control characters, an emptied or overwritten workspace.db, a file given as the code
-# directory, and a log of one huge line streamed in bounded memory.
+# directory, a log of one huge line streamed in bounded memory, and a disk that fills up.
 # shellcheck shell=bash
 # The commands of jobs are written in single quotes: the job's shell expands them.
 # shellcheck disable=SC2016
@@ -116,4 +116,22 @@ test_streaming_a_200_mb_line_takes_bounded_memory() {
     rss=$(tail -1 rss.txt)
     ((rss < 65536)) || fail "run stream --tail 1 took $rss KiB"
     [[ $(stat -c %s tail.txt) == $((size + 1)) ]] || fail "the tail has $(stat -c %s tail.txt) bytes"
+}
+
+test_a_run_that_fills_the_disk_ends_saying_so_not_as_lost() {
+    local small=$TEST_ROOT/small
+    mkdir "$small"
+    mount -t tmpfs -o size=8m tmpfs "$small" 2>/dev/null || skip "cannot mount a tmpfs here"
+    # shellcheck disable=SC2064 # the paths are fixed now
+    trap "umount -l '$small'; rm -rf '$TEST_ROOT'" EXIT
+    export FERRY_HOME=$small/home
+    write_job job.yml 'cat /dev/zero >outputs/fill; echo filled'
+    ferry run submit -f job.yml -n fill --wait
+    rm -f "$(run_dir fill)/wd/outputs/fill"
+    ferry run show fill -o json
+    expect_status 0
+    expect_jq '.status == "Failed" and .exit_code == 1'
+    expect_jq '.error | test("^exit code 1; outputs and logs not stored: .*No space left on device")'
+    expect_jq '.error | test("the end was recorded late: database .*workspace.db: database or disk is full")'
+    expect_jq '.error | test("supervisor lost") | not'
 }

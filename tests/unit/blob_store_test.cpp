@@ -29,7 +29,8 @@ std::vector<std::string> blob_files(const fs::path& objects) {
     std::vector<std::string> files;
     for (const auto& entry : fs::recursive_directory_iterator(objects)) {
         const auto relative = fs::relative(entry.path(), objects);
-        if (entry.is_regular_file() && *relative.begin() != "tmp") {
+        // Blobs only: not tmp/ nor the lock of gc.
+        if (entry.is_regular_file() && *relative.begin() != "tmp" && relative != "gc.lock") {
             files.push_back(relative.string());
         }
     }

@@ -22,6 +22,9 @@ struct Holder {
     std::string label;              // "run NAME (snapshot)", "dataset NAME:VERSION"
     std::string manifest;           // sha256 of the manifest blob
     std::vector<fs::path> sources;  // where its files were read from, where still known
+    // Snapshots and build contexts have git's modes; artifacts, and the datasets and models
+    // made of them, their permission bits.
+    snapshot::FileModes modes = snapshot::FileModes::permissions;
 };
 
 // Every holder of the workspace, runs first.
@@ -29,7 +32,7 @@ struct Holder {
 
 // Reads and parses a manifest blob; fails when it is missing or does not parse.
 [[nodiscard]] Result<std::vector<snapshot::ManifestEntry>> read_manifest(
-    const store::BlobStore& blobs, std::string_view sha256);
+    const store::BlobStore& blobs, const Holder& holder);
 
 // The files of the holder's sources that would hold the entry at `entry_path`.
 [[nodiscard]] std::vector<fs::path> source_candidates(const Holder& holder,
