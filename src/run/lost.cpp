@@ -92,12 +92,12 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
                                             "restarted); logs and outputs so far are kept",
                                             *run.supervisor_pid)
                                       : std::string("supervisor lost: it never started");
-        // An end its supervisor could not record (a full disk) is the run's end.
-        const Ending ending =
-            read_pending_end(run.directory).value_or(Ending::infrastructure(error));
+        // An end its supervisor could not record (a full disk) is the run's end, and says so.
+        const auto pending = read_pending_end(run.directory);
         TRY_ASSIGN(const auto ended,
-                   end_unsupervised(workspace, run, ending, std::chrono::milliseconds(0), seams));
-        reaped += ended.ended ? 1 : 0;
+                   end_unsupervised(workspace, run, pending.value_or(Ending::infrastructure(error)),
+                                    std::chrono::milliseconds(0), seams));
+        reaped += ended.ended && !pending ? 1 : 0;
     }
     return reaped;
 }

@@ -33,7 +33,8 @@ enum class Liveness { alive, lost, elsewhere };
 
 // Checks every unfinished run (or only `name`) and ends the lost ones: what they left running
 // on this machine is stopped, their launcher abandons their job (a container, a Slurm job),
-// their files are stored, and they end Failed "supervisor lost". Returns how many.
+// their files are stored, and they end Failed "supervisor lost", or as their supervisor kept
+// in their pending_end when it could not record it. Returns how many were lost.
 [[nodiscard]] Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams,
                                          std::string_view name = {});
 

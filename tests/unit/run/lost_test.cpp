@@ -16,6 +16,7 @@
 #include "fake_launcher.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/lost.hpp"
+#include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/supervisor.hpp"
@@ -267,6 +268,37 @@ protected:
 
     std::optional<fs::path> m_cgroups;  // the host's, where a test makes runs' cgroups
 };
+
+TEST_F(RunLost, AnEndItsSupervisorCouldNotRecordIsTheRunsEnd) {
+    const fs::path directory = add_run("r");
+    fs::create_directories(directory);
+    ASSERT_TRUE(reserve_pending_end(directory));
+    EXPECT_FALSE(read_pending_end(directory));  // reserved, nothing kept
+    EXPECT_EQ(fs::file_size(pending_end_path(directory)), 4096U);
+    Ending kept = Ending::of_job(3, "exit code 3; the end was recorded late: disk full");
+    ASSERT_TRUE(keep_pending_end(directory, kept));
+    EXPECT_EQ(fs::file_size(pending_end_path(directory)), 4096U);  // in the reserved space
+    start("r", dead_pid(), machine_id());
+
+    auto reaped = reap_at(2000);
+    ASSERT_TRUE(reaped) << reaped.error().message;
+    EXPECT_EQ(*reaped, 0);  // not lost: ended as its supervisor meant
+    const RunRecord run = get("r");
+    EXPECT_EQ(run.status, Status::failed);
+    EXPECT_EQ(run.reason, EndReason::job);
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_EQ(run.error, "exit code 3; the end was recorded late: disk full");
+}
+
+TEST(RunPendingEnd, WhatDoesNotParseOrIsNotAnEndIsNone) {
+    TempDir dir;
+    EXPECT_FALSE(read_pending_end(dir.path()));  // no file
+    for (const std::string text : {"{", R"({"status":"Running"})", R"({"status":7})", "[]"}) {
+        write_text(pending_end_path(dir.path()), text);
+        EXPECT_FALSE(read_pending_end(dir.path())) << text;
+    }
+    EXPECT_FALSE(keep_pending_end(dir.path() / "missing", Ending::of_job(0, "")));
+}
 
 TEST_F(RunLost, ALostRunIsFailedWithItsArtifacts) {
     const fs::path directory = add_run("r");
