@@ -182,15 +182,25 @@ Result<void> use(Context& ctx, const UseOptions& options) {
 }
 
 // The workspace whose files are about to go, opened, with its lost runs ended; nullopt when
-// there is no workspace to look into.
+// there is no workspace to look into. One whose database cannot be opened (damaged) is
+// deleted only with --force.
 Result<std::optional<store::Workspace>> open_doomed(Context& ctx, const store::RegistryEntry& entry,
-                                                    store::KeepFiles keep) {
+                                                    store::KeepFiles keep, bool force) {
     if (keep == store::KeepFiles::yes || !store::Workspace::is_workspace(entry.path)) {
         return std::optional<store::Workspace>{};
     }
-    TRY_ASSIGN(auto workspace, store::Workspace::open(entry.name, entry.path));
-    TRY(end_lost_runs(ctx, workspace));
-    return std::optional<store::Workspace>(std::move(workspace));
+    auto workspace = store::Workspace::open(entry.name, entry.path);
+    if (!workspace) {
+        if (!force) {
+            return fail("{}; its runs cannot be checked: --force deletes it anyway",
+                        workspace.error().message);
+        }
+        ctx.warn(fmt::format("{}; its runs cannot be checked, deleting it anyway (--force)",
+                             workspace.error().message));
+        return std::optional<store::Workspace>{};
+    }
+    TRY(end_lost_runs(ctx, *workspace));
+    return std::optional<store::Workspace>(std::move(*workspace));
 }
 
 // Runs still going would go on in a deleted directory: refused unless --force. Returns how
@@ -227,7 +237,7 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
     TRY_ASSIGN(auto registry, store::open_registry(ctx));
     TRY_ASSIGN(auto entry, find_entry(registry, options.name));
     const auto keep = options.keep_files ? store::KeepFiles::yes : store::KeepFiles::no;
-    TRY_ASSIGN(auto workspace, open_doomed(ctx, entry, keep));
+    TRY_ASSIGN(auto workspace, open_doomed(ctx, entry, keep, options.force));
     std::int64_t busy = 0;
     if (workspace) {
         TRY_ASSIGN(busy, check_runs(*workspace, options));

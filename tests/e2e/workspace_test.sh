@@ -308,6 +308,24 @@ test_corrupted_database_is_one_line() {
     expect_err "ferry: error: $FERRY_HOME/workspaces/a/workspace.db is not a SQLite database: ferry will not open or replace it (restore workspace.db from a backup, or move the directory away to start afresh)"
 }
 
+test_a_workspace_with_a_damaged_database_is_deleted_only_with_force() {
+    ferry workspace create a
+    head -c 4096 /dev/urandom >"$FERRY_HOME/workspaces/a/workspace.db"
+    ferry workspace delete a --yes
+    expect_status 1
+    expect_one_err_line
+    expect_err_contains "is not a SQLite database"
+    expect_err_contains "its runs cannot be checked: --force deletes it anyway"
+    [[ -e $FERRY_HOME/workspaces/a/workspace.db ]] || fail "the workspace went without --force"
+    ferry workspace delete a --yes --force
+    expect_status 0
+    expect_err_contains "warning: "
+    expect_err_contains "deleting it anyway (--force)"
+    [[ ! -e $FERRY_HOME/workspaces/a ]] || fail "the workspace is still there"
+    ferry workspace list -o json
+    expect_jq '[.[] | select(.name == "a")] | length == 0'
+}
+
 test_unreadable_database_is_one_line() {
     ferry workspace create a
     rm -f "$FERRY_HOME/workspaces/a/workspace.db"*
