@@ -56,11 +56,10 @@ bool reserve_pending_end(const fs::path& run_directory) {
         return false;
     }
     // Spaces, which a reader takes for "nothing kept", written so that the blocks are the
-    // file's whatever the filesystem does with fallocate.
+    // file's whatever the filesystem does with fallocate. The write reserves them; no fsync
+    // at every run's start: a crash loses the reservation with the run's supervisor anyway.
     const std::string blank(k_pending_size, ' ');
-    return ::pwrite(fd.get(), blank.data(), blank.size(), 0) ==
-               static_cast<ssize_t>(blank.size()) &&
-           ::fsync(fd.get()) == 0;
+    return ::pwrite(fd.get(), blank.data(), blank.size(), 0) == static_cast<ssize_t>(blank.size());
 }
 
 bool keep_pending_end(const fs::path& run_directory, const Ending& ending) {
