@@ -142,7 +142,7 @@ Result<void> write_entry(const store::BlobStore& blobs, const snapshot::Manifest
     // The recorded permission bits, never setuid, setgid or sticky.
     TRY_ASSIGN(auto temp, util::TempFile::create_in(target.parent_path(), entry.permissions()));
     TRY(util::copy_contents(source.get(), temp.fd(), entry.path));
-    if (util::sha256_of_file(temp.path()) != entry.sha256) {
+    if (util::sha256_of_fd(temp.fd()) != entry.sha256) {
         return fail(
             "{}: the copy does not match its recorded sha256 {}; the store may be "
             "damaged",

@@ -36,14 +36,33 @@ std::string random_suffix() {
 
 }  // namespace
 
+namespace {
+
+// Whether an O_TMPFILE file can be given a name: through /proc/self/fd, which needs no
+// privilege. Without /proc, temporary files are named from the start.
+bool can_name_unnamed_files() {
+    static const bool can = ::access("/proc/self/fd", X_OK) == 0;
+    return can;
+}
+
+}  // namespace
+
 Result<TempFile> TempFile::create_in(const fs::path& dir, mode_t mode) {
+    if (can_name_unnamed_files()) {
+        const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+        if (fd >= 0) {
+            ::fchmod(fd, mode);  // not narrowed by the umask
+            return TempFile(Fd(fd), dir / (".tmp-" + random_suffix()), true);
+        }
+        // A filesystem without O_TMPFILE (or a missing directory, which the next open names).
+    }
     for (int attempt = 0; attempt < 100; ++attempt) {
         fs::path path = dir / (".tmp-" + random_suffix());
-        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (fd >= 0) {
             // The umask must not widen or narrow what the caller asked for.
             ::fchmod(fd, mode);
-            return TempFile(Fd(fd), std::move(path));
+            return TempFile(Fd(fd), std::move(path), false);
         }
         if (errno != EEXIST) {
             return fail("cannot create a file in {}: {}", dir.string(), errno_text(errno));
@@ -53,14 +72,17 @@ Result<TempFile> TempFile::create_in(const fs::path& dir, mode_t mode) {
 }
 
 TempFile::~TempFile() {
-    if (!m_done && !m_path.empty()) {
+    if (!m_done && !m_unnamed && !m_path.empty()) {
         m_fd.close();
         ::unlink(m_path.c_str());
     }
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : m_fd(std::move(other.m_fd)), m_path(std::move(other.m_path)), m_done(other.m_done) {
+    : m_fd(std::move(other.m_fd)),
+      m_path(std::move(other.m_path)),
+      m_unnamed(other.m_unnamed),
+      m_done(other.m_done) {
     other.m_path.clear();
     other.m_done = true;
 }
@@ -83,16 +105,36 @@ Result<void> write_all(int fd, std::string_view data, std::string_view what) {
     return {};
 }
 
-Result<void> TempFile::close(Durable durable) {
+Result<void> TempFile::sync(Durable durable) {
     if (durable == Durable::yes && ::fsync(m_fd.get()) != 0) {
         return fail("cannot sync {}: {}", m_path.string(), errno_text(errno));
     }
-    m_fd.close();
     return {};
 }
 
+bool TempFile::name_as(const fs::path& destination) {
+    const std::string self = "/proc/self/fd/" + std::to_string(m_fd.get());
+    return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, destination.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+
 Result<void> TempFile::commit_rename(const fs::path& destination, Durable durable) {
-    TRY(close(durable));
+    TRY(sync(durable));
+    if (m_unnamed) {
+        // Named at the destination when that is free; else under the temporary name, then
+        // renamed over it.
+        if (name_as(destination)) {
+            m_fd.close();
+            m_done = true;
+            return durable == Durable::yes ? fsync_directory(destination.parent_path())
+                                           : Result<void>{};
+        }
+        if (errno != EEXIST || !name_as(m_path)) {
+            return fail("cannot link {} to {}: {}", m_path.string(), destination.string(),
+                        errno_text(errno));
+        }
+        m_unnamed = false;  // a named temporary file from here on
+    }
+    m_fd.close();
     if (::rename(m_path.c_str(), destination.c_str()) != 0) {
         return fail("cannot rename {} to {}: {}", m_path.string(), destination.string(),
                     errno_text(errno));
@@ -105,22 +147,23 @@ Result<void> TempFile::commit_rename(const fs::path& destination, Durable durabl
 }
 
 Result<bool> TempFile::commit_link(const fs::path& destination, Durable durable) {
-    TRY(close(durable));
-    bool created = true;
-    if (::link(m_path.c_str(), destination.c_str()) != 0) {
-        if (errno != EEXIST) {
-            return fail("cannot link {} to {}: {}", m_path.string(), destination.string(),
-                        errno_text(errno));
-        }
-        created = false;
+    TRY(sync(durable));
+    const bool linked =
+        m_unnamed ? name_as(destination) : ::link(m_path.c_str(), destination.c_str()) == 0;
+    if (!linked && errno != EEXIST) {
+        return fail("cannot link {} to {}: {}", m_path.string(), destination.string(),
+                    errno_text(errno));
     }
+    m_fd.close();
     // The temporary name goes either way; the destination keeps its first content.
-    ::unlink(m_path.c_str());
+    if (!m_unnamed) {
+        ::unlink(m_path.c_str());
+    }
     m_done = true;
-    if (created && durable == Durable::yes) {
+    if (linked && durable == Durable::yes) {
         TRY(fsync_directory(destination.parent_path()));
     }
-    return created;
+    return linked;
 }
 
 Result<void> create_directories(const fs::path& dir, mode_t mode) {

@@ -61,10 +61,15 @@ std::optional<std::string> sha256_of_file(const std::filesystem::path& path) {
     if (!fd) {
         return std::nullopt;
     }
+    return sha256_of_fd(fd.get());
+}
+
+std::optional<std::string> sha256_of_fd(int fd) {
     Sha256 hash;
     std::vector<char> buffer(1 << 20);
+    off_t offset = 0;
     for (;;) {
-        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
         if (got < 0 && errno == EINTR) {
             continue;
         }
@@ -75,6 +80,7 @@ std::optional<std::string> sha256_of_file(const std::filesystem::path& path) {
             return hash.hex_digest();
         }
         hash.update(buffer.data(), static_cast<std::size_t>(got));
+        offset += got;
     }
 }
 

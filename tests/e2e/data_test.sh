@@ -54,6 +54,11 @@ make_folder() {
     printf '%s\t%s\n' a.txt 'alpha\n' sub/b.txt 'bravo bravo\n' c.csv 'x,y\n1,2\n' | write_files "$1"
 }
 
+# Whether the folder $1 holds more than $2 files.
+more_files_than() {
+    (($(find "$1" -type f 2>/dev/null | wc -l) > $2))
+}
+
 # jq filter $2 over `ferry dataset show $1 -o json`; empty when the command fails.
 dataset_field() {
     local json
@@ -415,6 +420,35 @@ test_dataset_download_gives_the_same_bytes() {
     ferry dataset download fetched:1 -p out/nested
     expect_status 0
     expect_same_tree kept out/nested
+}
+
+# A download killed halfway leaves whole files only: a file has no name in the folder until
+# its content matches its hash, so no temporary files stay behind; the next download
+# completes the folder.
+test_a_killed_dataset_download_leaves_no_temporary_files() {
+    python3 -c '
+import os
+for i in range(3000):
+    d = "data/d%02d" % (i % 30)
+    os.makedirs(d, exist_ok=True)
+    open("%s/f%05d.bin" % (d, i), "wb").write(os.urandom(20000))'
+    ferry dataset create -n many --path data
+    expect_status 0
+    "$FERRY" dataset download many -p out >/dev/null 2>&1 &
+    local download=$! code=0
+    wait_until 60 more_files_than out 300
+    kill -KILL "$download" 2>/dev/null || true # it may have finished: then it fails below
+    wait "$download" || code=$?
+    ((code == 137)) || fail "the download was not killed midway (exit $code)"
+    local partial
+    partial=$(find out -name '.tmp-*' | head -3)
+    [[ -z $partial ]] || fail "temporary files were left: $partial"
+    # What is there is whole.
+    (cd out && find . -type f -print0 | xargs -0 -I{} cmp -s {} ../data/{}) ||
+        fail "a downloaded file differs from its source"
+    ferry dataset download many -p out
+    expect_status 0
+    expect_same_tree data out
 }
 
 test_dataset_download_refuses_a_different_file_without_overwrite() {

@@ -1,5 +1,6 @@
 #include "ferry/util/fs.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,33 +78,43 @@ TEST(WriteFileAtomic, MissingDirectoryNamesIt) {
     EXPECT_EQ(written.error().code, ExitCode::failure);
 }
 
-TEST(TempFile, RemovedWhenNotCommitted) {
+// Whether this filesystem gives temporary files no name until they are committed.
+bool makes_unnamed_files(const fs::path& dir) {
+    Fd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    return static_cast<bool>(fd) && ::access("/proc/self/fd", X_OK) == 0;
+}
+
+TEST(TempFile, HasNoNameWhileWrittenAndLeavesNothingUncommitted) {
     TempDir tmp;
-    fs::path path;
+    if (!makes_unnamed_files(tmp.path())) {
+        GTEST_SKIP() << "no O_TMPFILE on " << tmp.path();
+    }
     {
         auto temp = TempFile::create_in(tmp.path(), 0600);
         ASSERT_TRUE(temp) << temp.error().message;
-        path = temp->path();
-        EXPECT_EQ(path.parent_path(), tmp.path());
-        EXPECT_TRUE(path.filename().string().starts_with(".tmp-"));
+        EXPECT_EQ(temp->path().parent_path(), tmp.path());
+        EXPECT_TRUE(temp->path().filename().string().starts_with(".tmp-"));
         ASSERT_TRUE(temp->write_all("half a file"));
-        EXPECT_TRUE(fs::exists(path));
+        // A process killed now leaves nothing in the directory.
+        EXPECT_TRUE(entries_of(tmp.path()).empty());
+        EXPECT_FALSE(fs::exists(temp->path()));
     }
-    EXPECT_FALSE(fs::exists(path));
     EXPECT_TRUE(entries_of(tmp.path()).empty());
 }
 
-TEST(TempFile, MovedFromDoesNotRemoveTheFile) {
+TEST(TempFile, MovedFromLeavesTheFileToTheNewOwner) {
     TempDir tmp;
     auto temp = TempFile::create_in(tmp.path(), 0600);
     ASSERT_TRUE(temp);
-    fs::path path = temp->path();
+    ASSERT_TRUE(temp->write_all("moved"));
+    const fs::path path = temp->path();
     {
         TempFile moved(std::move(*temp));
         EXPECT_EQ(moved.path(), path);
-        EXPECT_TRUE(fs::exists(path));
+        ASSERT_TRUE(moved.commit_rename(tmp / "final"));
     }
-    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(read_file(tmp / "final").value(), "moved");
+    EXPECT_EQ(entries_of(tmp.path()), std::vector<std::string>{"final"});
 }
 
 TEST(TempFile, CommitRenameMovesIntoPlace) {
@@ -116,6 +127,24 @@ TEST(TempFile, CommitRenameMovesIntoPlace) {
     EXPECT_FALSE(fs::exists(temp_path));
     EXPECT_EQ(read_file(tmp / "final").value(), "content");
     EXPECT_EQ(mode_of(tmp / "final"), 0640u);
+}
+
+TEST(TempFile, CommitRenameReplacesAFileOrALinkWithoutFollowingIt) {
+    TempDir tmp;
+    ASSERT_TRUE(write_file_atomic(tmp / "final", "old", 0644));
+    ASSERT_TRUE(write_file_atomic(tmp / "elsewhere", "not mine", 0644));
+    fs::create_symlink("elsewhere", tmp / "link");
+    for (const char* name : {"final", "link"}) {
+        auto temp = TempFile::create_in(tmp.path(), 0600);
+        ASSERT_TRUE(temp);
+        ASSERT_TRUE(temp->write_all("new"));
+        ASSERT_TRUE(temp->commit_rename(tmp / name, Durable::no));
+        EXPECT_EQ(read_file(tmp / name).value(), "new");
+        EXPECT_FALSE(fs::is_symlink(tmp / name));
+        EXPECT_EQ(mode_of(tmp / name), 0600u);
+    }
+    EXPECT_EQ(read_file(tmp / "elsewhere").value(), "not mine");
+    EXPECT_EQ(entries_of(tmp.path()), (std::vector<std::string>{"elsewhere", "final", "link"}));
 }
 
 TEST(TempFile, CommitLinkCreatesTheDestination) {

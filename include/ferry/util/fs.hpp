@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 
 enum class Durable { yes, no };
 
-// A file created next to its destination, removed unless committed.
+// A file created next to its destination, removed unless committed. Where the filesystem allows
+// (O_TMPFILE and /proc), it has no name until it is committed, so a process killed while writing
+// it leaves nothing behind; path() is then the name it would get on the way to a rename.
 class TempFile {
 public:
     [[nodiscard]] static Result<TempFile> create_in(const fs::path& dir, mode_t mode);
@@ -37,10 +39,14 @@ public:
                                            Durable durable = Durable::yes);
 
 private:
-    TempFile(Fd fd, fs::path path) : m_fd(std::move(fd)), m_path(std::move(path)) {}
-    [[nodiscard]] Result<void> close(Durable durable);
+    TempFile(Fd fd, fs::path path, bool unnamed)
+        : m_fd(std::move(fd)), m_path(std::move(path)), m_unnamed(unnamed) {}
+    [[nodiscard]] Result<void> sync(Durable durable);
+    // Gives an unnamed file the name `destination`; false (errno set) when it cannot.
+    [[nodiscard]] bool name_as(const fs::path& destination);
     Fd m_fd;
     fs::path m_path;
+    bool m_unnamed = false;
     bool m_done = false;
 };
 

@@ -37,5 +37,7 @@ private:
 // The sha256 of a file, read in pieces (files can be larger than memory); nullopt when it
 // cannot be read.
 [[nodiscard]] std::optional<std::string> sha256_of_file(const std::filesystem::path& path);
+// The sha256 of what the open file `fd` holds, read from its start whatever its offset.
+[[nodiscard]] std::optional<std::string> sha256_of_fd(int fd);
 
 }  // namespace ferry::util
