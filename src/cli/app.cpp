@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -25,23 +26,77 @@ std::vector<std::string> subcommand_names(CLI::App& app) {
     return names;
 }
 
-// Finds the group and verb words among the arguments, skipping options and their values,
-// so an unknown one gets a precise message instead of CLI11's "not expected".
+// "ferry GROUP VERB" for the (sub)command `app`.
+std::string command_name(const CLI::App* app) {
+    std::string command;
+    for (; app != nullptr && app->get_parent() != nullptr; app = app->get_parent()) {
+        command.insert(0, " " + app->get_name());
+    }
+    return "ferry" + command;
+}
+
+// The option `name` ("--file", "-f") as `app` takes it: its own or a parent's (they fall
+// through), hidden ones and --help included.
+const CLI::Option* accepted_option(CLI::App& app, const std::string& name) {
+    for (CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
+        for (const auto* option : level->get_options()) {
+            if (!option->get_positional() && option->check_name(name)) {
+                return option;
+            }
+        }
+    }
+    return nullptr;
+}
+
+Error unknown_option(CLI::App& app, const std::string& name) {
+    std::vector<std::string> names{"--help"};
+    for (const auto* option : visible_options(app)) {
+        for (const auto& long_name : option->get_lnames()) {
+            names.push_back("--" + long_name);
+        }
+        for (const auto& short_name : option->get_snames()) {
+            names.push_back("-" + short_name);
+        }
+    }
+    const auto guess = util::closest_match(name, names);
+    const std::string command = command_name(&app);
+    return Error{ExitCode::usage,
+                 fmt::format("unknown option '{}' for '{}'{}; see '{} --help'", name, command,
+                             guess ? fmt::format(" (did you mean '{}'?)", *guess) : "", command)};
+}
+
+// The option a word names: "--name" of "--name=value", "-x" of "-xvalue" or "-xy"; empty for
+// a word that is no option ("-", "-1", a value).
+std::string option_word(const std::string& word) {
+    if (word.size() < 2 || word[0] != '-' || std::isdigit(static_cast<unsigned char>(word[1]))) {
+        return "";
+    }
+    return word.starts_with("--") ? word.substr(0, word.find('=')) : word.substr(0, 2);
+}
+
+// Finds the group and verb words among the arguments, and the options given to them, so an
+// unknown one gets a precise message with a did-you-mean instead of CLI11's "not expected".
 Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
     CLI::App* current = &root;
     int depth = 0;
-    for (std::size_t i = 0; i < args.size() && depth < 2; ++i) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& word = args[i];
         if (word == "--") {
             return {};
         }
-        if (word.starts_with("-")) {
-            // An option's separate value is not a group or verb.
-            const auto* option = find_option(*current, word);
-            if (option != nullptr && takes_value(option)) {
+        if (const std::string name = option_word(word); !name.empty()) {
+            const auto* option = accepted_option(*current, name);
+            if (option == nullptr) {
+                return std::unexpected(unknown_option(*current, name));
+            }
+            // An option's separate value is not a group, verb or option.
+            if (takes_value(option) && name == word) {
                 ++i;
             }
             continue;
+        }
+        if (depth == 2 || word.starts_with("-")) {
+            continue;  // a verb's argument
         }
         CLI::App* sub = nullptr;
         try {
@@ -154,13 +209,8 @@ int run(int argc, const char* const* argv, Context& ctx) {
             ctx.err << err.str();
             return code;
         }
-        CLI::App* where = selected(root);
-        std::string command = "ferry";
-        for (CLI::App* app = where; app != nullptr && app != &root; app = app->get_parent()) {
-            command.insert(5, " " + app->get_name());
-        }
-        return report(
-            ctx, Error{ExitCode::usage, fmt::format("{} (see '{} --help')", e.what(), command)});
+        return report(ctx, Error{ExitCode::usage, fmt::format("{} (see '{} --help')", e.what(),
+                                                              command_name(selected(root)))});
     }
 
     auto format = parse_output_format(tree.output);

@@ -9,6 +9,12 @@
 
 namespace ferry::cli {
 
+std::string with_article(std::string_view noun) {
+    const bool vowel =
+        !noun.empty() && std::string_view("aeiou").find(noun.front()) != std::string_view::npos;
+    return fmt::format("{} {}", vowel ? "an" : "a", noun);
+}
+
 Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
                                                              store::AssetKind kind) {
     auto reference = spec::parse_reference(text, spec::ReferenceRole::asset);
@@ -17,8 +23,8 @@ Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& 
     }
     const std::string name = text.starts_with("azureml:") ? text.substr(8) : text;
     if (!spec::is_valid_name(name)) {
-        return usage_error("'{}' is not a {} (NAME, NAME:VERSION or NAME@latest)", text,
-                           store::asset_noun(kind));
+        return usage_error("'{}' is not {} (NAME, NAME:VERSION or NAME@latest)", text,
+                           with_article(store::asset_noun(kind)));
     }
     return std::pair{name, std::string()};
 }
@@ -60,9 +66,9 @@ void add_archive_verbs(CommandTree& tree, CLI::App* group, store::AssetKind kind
     for (const bool archived : {true, false}) {
         tree.add_verb<ArchiveNames>(
             group, archived ? "archive" : "restore",
-            archived ? fmt::format("Hide a {} (every version, or NAME:VERSION) from list and "
+            archived ? fmt::format("Hide {} (every version, or NAME:VERSION) from list and "
                                    "@latest",
-                                   store::asset_noun(kind))
+                                   with_article(store::asset_noun(kind)))
                      : std::string("Bring archived versions back"),
             [value_type](CLI::App& verb, ArchiveNames& o) {
                 verb.add_option("names", o.names, "NAME or NAME:VERSION (several)")

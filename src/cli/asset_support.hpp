@@ -22,6 +22,9 @@ namespace ferry::cli {
 [[nodiscard]] Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& text,
                                                                            store::AssetKind kind);
 
+// The noun with its indefinite article: "a model", "an environment".
+[[nodiscard]] std::string with_article(std::string_view noun);
+
 // "N@latest" or "N:V", for messages.
 [[nodiscard]] std::string asset_label(const std::string& name, const std::string& version);
 

@@ -9,18 +9,15 @@ namespace {
 struct GroupInfo {
     const char* name;
     const char* description;
-    const char* pending;  // non-null while this version has only some verbs of the group
 };
 
 constexpr GroupInfo k_groups[] = {
-    {"workspace", "Create, list, show, choose and delete workspaces", nullptr},
-    {"compute", "Compute targets: this machine, Slurm clusters",
-     "This version has local computes; Slurm clusters come later."},
-    {"env", "Environments: venv, conda and Docker images for jobs", nullptr},
-    {"run", "Submit jobs and follow, cancel and download their runs",
-     "This version runs jobs on the local compute; metrics and compare come later."},
-    {"model", "Register, list and download models", nullptr},
-    {"dataset", "Register, list and download datasets", nullptr},
+    {"workspace", "Create, list, show, choose, verify, clean and delete workspaces"},
+    {"compute", "Compute targets: this machine, Slurm clusters"},
+    {"env", "Environments: venv, conda and Docker images for jobs"},
+    {"run", "Submit jobs and follow, cancel and download their runs"},
+    {"model", "Register, list and download models"},
+    {"dataset", "Register, list and download datasets"},
 };
 
 }  // namespace
@@ -38,11 +35,7 @@ CommandTree::CommandTree()
     m_root.footer(
         "Run 'ferry GROUP --help' for the verbs of a group; 'man ferry' for the whole manual.");
     for (const auto& info : k_groups) {
-        CLI::App* sub = m_root.add_subcommand(info.name, info.description);
-        sub->fallthrough();
-        if (info.pending != nullptr) {
-            sub->footer(info.pending);
-        }
+        m_root.add_subcommand(info.name, info.description)->fallthrough();
     }
 }
 

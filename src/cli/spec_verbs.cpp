@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/spec/load.hpp"
@@ -100,8 +101,8 @@ void add_spec_verbs(CommandTree& tree) {
         const SpecGroup* spec_group = &group;
         tree.add_verb<ValidateOptions>(
             app, "validate",
-            fmt::format("Check a {} spec file and print it resolved, or every error in it",
-                        group.noun),
+            fmt::format("Check {} spec file and print it resolved, or every error in it",
+                        with_article(group.noun)),
             [](CLI::App& verb, ValidateOptions& o) {
                 verb.add_option("-f,--file", o.file, "The YAML spec file")
                     ->required()

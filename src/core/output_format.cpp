@@ -16,7 +16,7 @@ constexpr util::NameTable<OutputFormat, 4> k_formats = {{
 }  // namespace
 
 std::optional<OutputFormat> parse_output_format(std::string_view text) {
-    return util::parse_in(k_formats, text);
+    return util::parse_in(k_formats, text, util::Case::any);
 }
 
 std::string_view to_string(OutputFormat format) {

@@ -35,7 +35,7 @@ std::string_view status_name(Status status) {
 }
 
 std::optional<Status> parse_status(std::string_view name) {
-    return util::parse_in(k_names, name);
+    return util::parse_in(k_names, name, util::Case::any);
 }
 
 bool is_terminal(Status status) {

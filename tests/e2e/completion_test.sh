@@ -267,7 +267,7 @@ test_fish_completes_verbs_with_descriptions() {
     expect_out_contains $'create\tCreate a workspace'
     expect_out_contains $'delete\tDelete a workspace'
     fish_complete "ferry work"
-    expect_out $'workspace\tCreate, list, show, choose and delete workspaces'
+    expect_out $'workspace\tCreate, list, show, choose, verify, clean and delete workspaces'
 }
 
 test_fish_completes_values() {

@@ -53,6 +53,40 @@ test_unknown_option_exits_2_with_one_line() {
     expect_jq '[.[].name] == ["default"]'
 }
 
+# An option typo gets one line in ferry's voice with the nearest option of that verb (its
+# own or a global one); the values of options and what follows -- are not options.
+test_an_option_typo_gets_a_did_you_mean() {
+    ferry run submit --stram -f job.yml
+    expect_status 2
+    expect_err "ferry: error: unknown option '--stram' for 'ferry run submit' (did you mean '--stream'?); see 'ferry run submit --help'"
+    ferry run list --staus Failed
+    expect_status 2
+    expect_err "ferry: error: unknown option '--staus' for 'ferry run list' (did you mean '--status'?); see 'ferry run list --help'"
+    ferry --wrkspace x run list
+    expect_status 2
+    expect_err "ferry: error: unknown option '--wrkspace' for 'ferry' (did you mean '--workspace'?); see 'ferry --help'"
+    ferry run list --status=Failed --zzzzzz
+    expect_status 2
+    expect_err "ferry: error: unknown option '--zzzzzz' for 'ferry run list'; see 'ferry run list --help'"
+    ferry run list --max-results 1 -o json --no-color -w default
+    expect_status 0
+    expect_jq '. == []'
+    mkdir code && touch code/train.py
+    ferry run submit --code code --dry-run -o json -- echo --not-ours -x
+    expect_status 0
+    expect_jq '.command == "echo --not-ours -x"'
+}
+
+# Values from a fixed set (statuses, output formats) are taken in any case.
+test_enumerated_values_in_any_case() {
+    ferry run list --status failed -o JSON
+    expect_status 0
+    expect_jq '. == []'
+    ferry -o Yaml workspace show default
+    expect_status 0
+    expect_out_contains "name: default"
+}
+
 test_bad_output_format_exits_2() {
     ferry -o xml workspace list
     expect_status 2
@@ -67,8 +101,14 @@ test_group_without_verb_shows_help_only() {
         expect_out_contains "Usage: ferry $group"
         expect_out_contains "validate"
     done
-    ferry compute
-    expect_out_contains "This version has local computes; Slurm clusters come later."
+    # No group's help says that something it has comes later.
+    for group in compute run; do
+        ferry "$group"
+        [[ $OUT != *"later"* ]] || fail "ferry $group says: $(grep later <<<"$OUT")"
+    done
+    ferry env
+    expect_out_contains "Check an environment spec file"
+    expect_out_contains "Hide an environment (every version"
     ferry env delete
     expect_status 2
     expect_err "ferry: error: unknown verb 'delete' for 'ferry env'; see 'ferry env --help'"

@@ -49,7 +49,7 @@ protected:
 };
 
 const std::string k_groups =
-    "workspace\tCreate, list, show, choose and delete workspaces\n"
+    "workspace\tCreate, list, show, choose, verify, clean and delete workspaces\n"
     "compute\tCompute targets: this machine, Slurm clusters\n"
     "env\tEnvironments: venv, conda and Docker images for jobs\n"
     "run\tSubmit jobs and follow, cancel and download their runs\n"
@@ -88,7 +88,7 @@ TEST_F(CompleteTest, GroupsAtTopLevel) {
 
 TEST_F(CompleteTest, GroupsByPrefix) {
     EXPECT_EQ(complete_words({"w"}),
-              "workspace\tCreate, list, show, choose and delete workspaces\n");
+              "workspace\tCreate, list, show, choose, verify, clean and delete workspaces\n");
     EXPECT_EQ(complete_words({"xyz"}), "");
 }
 
@@ -106,7 +106,7 @@ TEST_F(CompleteTest, GlobalOptionsBeforeTheGroupAreSkipped) {
 TEST_F(CompleteTest, FlagsTakeNoValue) {
     EXPECT_EQ(complete_words({"-v", "workspace", ""}), k_workspace_verbs);
     EXPECT_EQ(complete_words({"--verbose", "--no-color", "w"}),
-              "workspace\tCreate, list, show, choose and delete workspaces\n");
+              "workspace\tCreate, list, show, choose, verify, clean and delete workspaces\n");
     const std::string default_path = (home() / "workspaces" / "default").string();
     EXPECT_EQ(complete_words({"workspace", "delete", "--yes", ""}),
               "default\t" + default_path + "\n");

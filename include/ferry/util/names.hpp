@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -23,12 +24,19 @@ template <typename Enum, std::size_t N>
     return table.front().second;
 }
 
-// The value named `text`, if the table has it.
+enum class Case { exact, any };
+
+// The value named `text`, if the table has it; with Case::any in any case of ASCII letters
+// (for tables whose names differ in more than case).
 template <typename Enum, std::size_t N>
 [[nodiscard]] constexpr std::optional<Enum> parse_in(const NameTable<Enum, N>& table,
-                                                     std::string_view text) {
+                                                     std::string_view text,
+                                                     Case match = Case::exact) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
     for (const auto& [value, name] : table) {
-        if (name == text) {
+        if (name == text || (match == Case::any && name.size() == text.size() &&
+                             std::equal(name.begin(), name.end(), text.begin(),
+                                        [&](char a, char b) { return lower(a) == lower(b); }))) {
             return value;
         }
     }

@@ -41,9 +41,16 @@ TEST(RunStatus, NamesListsEveryStatusInLifecycleOrder) {
 }
 
 TEST(RunStatus, UnknownNamesAreNotParsed) {
-    EXPECT_FALSE(parse_status("running"));
     EXPECT_FALSE(parse_status(""));
     EXPECT_FALSE(parse_status("Done"));
+    EXPECT_FALSE(parse_status("Runnin"));
+}
+
+// A user's `--status failed` is as good as `Failed`: the names differ in more than case.
+TEST(RunStatus, NamesAreTakenInAnyCase) {
+    EXPECT_EQ(parse_status("running"), Status::running);
+    EXPECT_EQ(parse_status("CANCELREQUESTED"), Status::cancel_requested);
+    EXPECT_EQ(parse_status("notStarted"), Status::not_started);
 }
 
 TEST(RunStatus, OnlyCompletedFailedCanceledAreTerminal) {
