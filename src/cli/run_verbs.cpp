@@ -27,7 +27,7 @@ constexpr std::int64_t k_default_max_results = 50;
 struct ListOptions {
     std::string experiment;
     std::string status;
-    std::int64_t max_results = k_default_max_results;
+    std::optional<std::int64_t> max_results;  // k_default_max_results when not given
     bool all = false;
 };
 
@@ -69,11 +69,11 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     run::RunFilter filter;
     filter.experiment = options.experiment;
     TRY_ASSIGN(filter.status, status_option(options.status));
-    if (options.max_results < 1) {
-        return usage_error("--max-results must be at least 1 (got {})", options.max_results);
+    if (options.max_results && *options.max_results < 1) {
+        return usage_error("--max-results must be at least 1 (got {})", *options.max_results);
     }
     if (!options.all) {
-        filter.limit = options.max_results;
+        filter.limit = options.max_results.value_or(k_default_max_results);
     }
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
@@ -88,7 +88,8 @@ Result<void> list(Context& ctx, const ListOptions& options) {
         {"compute", "COMPUTE"}, {"created_at", "CREATED"}, {"duration_text", "DURATION"}};
     output::print_list(ctx, records, columns);
     const auto total = runs.second;
-    if (static_cast<std::int64_t>(runs.first.size()) < total) {
+    // Said when the default limit hid runs; a limit the user chose is no surprise.
+    if (!options.max_results && static_cast<std::int64_t>(runs.first.size()) < total) {
         ctx.warn(fmt::format("showing the newest {} of {} runs; --all shows every one",
                              runs.first.size(), total));
     }

@@ -252,7 +252,14 @@ std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int6
         sources.push_back({"user_logs/std_log.txt", ""});
         return sources;
     }
-    const auto ranks = DistributionPlan::from_json(distribution).ranks();
+    // A distribution's processes run on each instance (a Slurm job's nodes); TensorFlow's
+    // workers and parameter servers are counted across them.
+    const auto per_plan = DistributionPlan::from_json(distribution);
+    const auto ranks =
+        per_plan.type == spec::DistributionType::tensorflow
+            ? per_plan.ranks()
+            : per_plan.ranks() *
+                  std::max<std::int64_t>(1, run.plan.value("instances", std::int64_t{1}));
     if (rank) {
         sources.push_back({rank_log(*rank), ""});
         return sources;

@@ -49,6 +49,25 @@ test_failed_job_exit_code_is_the_jobs() {
     [[ $(run_log failing) == before ]] || fail "log: $(run_log failing)"
 }
 
+# A failed run explains itself where the user waits for it: the error, then the last lines
+# of the failing log with the path of the whole log.
+test_a_failed_run_prints_the_end_of_its_log_on_wait() {
+    write_job job.yml 'for i in $(seq 1 30); do echo "step $i"; done; echo "Traceback: boom" >&2; exit 3'
+    ferry run submit -f job.yml -n failing --wait
+    expect_status 3
+    expect_out "failing"
+    local dir
+    dir=$(run_dir failing)
+    expect_err_contains "ferry: run failing Failed"
+    expect_err_contains "the last lines of user_logs/std_log.txt ($dir/user_logs/std_log.txt):"
+    [[ $(tail -n 1 <<<"$ERR") == "Traceback: boom" ]] || fail "the last line: $(tail -n 1 <<<"$ERR")"
+    [[ $ERR == *"step 22"* && $ERR != *"step 21"* ]] || fail "not the last 10 lines: $ERR"
+    ferry run wait failing
+    expect_status 3
+    expect_out "Failed"
+    expect_err_contains "Traceback: boom"
+}
+
 test_command_not_found_exits_127() {
     write_job job.yml 'does-not-exist'
     ferry run submit -f job.yml -n missing --wait
@@ -78,6 +97,22 @@ test_wait_prints_the_final_status() {
     expect_status 0
     expect_json
     expect_jq '.name == "waited" and .status == "Completed" and .exit_code == 0'
+}
+
+# With --wait, -o json prints the record as the run ended (not as it was submitted), and the
+# exit status is still the job's.
+test_submit_wait_json_prints_the_ended_record() {
+    write_job job.yml 'echo done'
+    ferry run submit -f job.yml -n waited --wait -o json
+    expect_status 0
+    expect_json
+    expect_jq_all '.name == "waited"' '.status == "Completed"' '.exit_code == 0' \
+        '.ended_at != null'
+    write_job job.yml 'exit 3'
+    ferry run submit -f job.yml -n failed --wait -o yaml
+    expect_status 3
+    printf '%s' "$OUT" | grep -qx 'status: Failed' || fail "the YAML record: $OUT"
+    printf '%s' "$OUT" | grep -qx 'exit_code: 3' || fail "the YAML record: $OUT"
 }
 
 # --- the record
@@ -823,12 +858,10 @@ test_list_newest_first_with_filters() {
     expect_jq '[.[].name] == ["r3", "r1"]'
     ferry run list --status Failed -o json
     expect_jq '[.[].name] == ["r2"]'
+    # A limit the user gives is no surprise: nothing is said of the runs it leaves out.
     ferry run list --max-results 2 -o json
     expect_status 0
     expect_jq '[.[].name] == ["r3", "r2"]'
-    expect_one_err_line
-    expect_err_contains "showing the newest 2 of 3 runs; --all shows every one"
-    ferry run list --max-results 3 -o json
     expect_no_err
     ferry run list
     expect_status 0
@@ -836,6 +869,30 @@ test_list_newest_first_with_filters() {
         fail "unexpected header"
     [[ $(sed -n 2p <<<"$OUT") =~ ^r3\ +Completed\ +A\ +local\  ]] || fail "unexpected first row"
     [[ $(wc -l <<<"$OUT") == 4 ]] || fail "expected a header and three rows"
+}
+
+# The default limit (50) says what it hid; --max-results and --all do not.
+test_list_says_when_its_default_limit_hides_runs() {
+    write_job ok.yml 'true'
+    submit -f ok.yml -n r0 --wait
+    # 54 more ended runs: copies of r0's record (made by the CLI they would take a minute).
+    sqlite3 "$(workspace_dir)/workspace.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL
+        SELECT i + 1 FROM n WHERE i < 54) INSERT INTO runs (name, display_name, experiment,
+        compute, runtime, status, created_at, created_ms, command, spec, plan, directory,
+        submitted_by, exit_code) SELECT 'c' || i, 'c' || i, experiment, compute, runtime,
+        status, created_at, created_ms + i, command, spec, plan, directory || i, submitted_by,
+        exit_code FROM runs, n WHERE name = 'r0'" || fail "could not copy the run"
+    ferry run list -o json
+    expect_status 0
+    expect_jq 'length == 50 and .[0].name == "c54"'
+    expect_one_err_line
+    expect_err_contains "showing the newest 50 of 55 runs; --all shows every one"
+    ferry run list --max-results 50 -o json
+    expect_jq 'length == 50'
+    expect_no_err
+    ferry run list --all -o json
+    expect_jq 'length == 55'
+    expect_no_err
 }
 
 test_list_of_an_empty_workspace() {

@@ -119,6 +119,17 @@ test_pytorch_ddp_runs_one_rank_on_each_node() {
     ferry run show ddp2 -o json
     expect_jq '.status == "Completed" and .scheduler.nodes == "n[1-2]"'
     expect_jq '[.artifacts[].path] | index("outputs/model.pt") != null'
+    # Each node's rank streams on its own (the ranks are counted over the nodes).
+    ferry run stream ddp2 --rank 1
+    expect_status 0
+    [[ $(head -n 1 <<<"$OUT") == "rank 1 of 2 (local rank 0, node n2, master 127.0.0.1:"* ]] ||
+        fail "--rank 1 streamed: $(head -n 2 <<<"$OUT")"
+    ferry run stream ddp2 --rank all
+    expect_status 0
+    grep -q '^\[rank 1\] rank 1 of 2 ' <<<"$OUT" || fail "--rank all lacks rank 1: $(head -n 4 <<<"$OUT")"
+    ferry run stream ddp2 --rank 2
+    expect_status 2
+    expect_err_contains "has ranks 0 to 1"
 }
 
 test_distribution_variables_come_from_slurms() {

@@ -265,5 +265,25 @@ TEST(RunFollowSources, OneProcessHasOneLogAndDistributedRunsOnePerRank) {
     EXPECT_EQ(rank1[0].prefix, "");
 }
 
+TEST(RunFollowSources, RanksAreCountedOverTheInstances) {
+    DistributionPlan plan;
+    plan.type = spec::DistributionType::pytorch;
+    plan.processes = 2;
+    RunRecord nodes;
+    nodes.plan = {{"distribution", plan.to_json()}, {"instances", 3}};
+    const auto all = log_sources(nodes, std::nullopt);
+    ASSERT_EQ(all.size(), 6U);
+    EXPECT_EQ(all[5].path, "user_logs/std_log_process_5.txt");
+
+    // TensorFlow's workers and parameter servers are the whole cluster already.
+    DistributionPlan tensorflow;
+    tensorflow.type = spec::DistributionType::tensorflow;
+    tensorflow.workers = 2;
+    tensorflow.parameter_servers = 1;
+    RunRecord tf;
+    tf.plan = {{"distribution", tensorflow.to_json()}, {"instances", 2}};
+    EXPECT_EQ(log_sources(tf, std::nullopt).size(), 3U);
+}
+
 }  // namespace
 }  // namespace ferry::run
