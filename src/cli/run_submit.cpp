@@ -97,6 +97,9 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
     if (options.stream && options.wait) {
         return usage_error("--stream already waits for the end; give one of --stream and --wait");
     }
+    if (options.stream) {
+        TRY(check_stream_format(ctx));
+    }
     TRY_ASSIGN(auto loaded, load(ctx, options));
     run::SubmitRequest request{
         .job = std::move(loaded.first),

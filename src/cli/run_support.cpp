@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "ferry/output/render.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/lost.hpp"
@@ -159,8 +160,19 @@ Result<std::vector<run::LogSource>> chosen_logs(store::Workspace& workspace,
     return run::log_sources(run, number);
 }
 
+Result<void> check_stream_format(const Context& ctx) {
+    if (ctx.format == OutputFormat::yaml || ctx.format == OutputFormat::tsv) {
+        return usage_error(
+            "-o {} does not fit a stream of log lines: use -o json for JSON Lines (one object a "
+            "line), or the default text",
+            to_string(ctx.format));
+    }
+    return {};
+}
+
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
                         bool stream, std::optional<std::size_t> tail, const std::string& rank) {
+    const bool json_lines = stream && ctx.format == OutputFormat::json;
     std::vector<run::LogSource> logs;
     if (stream) {
         TRY_ASSIGN(auto chosen, chosen_logs(workspace, name, rank));
@@ -171,9 +183,19 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     options.interrupted = &InterruptGuard::interrupted;
     const CommandSeams seams(ctx);
     options.seams = &seams.get();
+    options.json_lines = json_lines;
     if (stream) {
-        options.status_changed = [&ctx](run::Status status) {
-            ctx.err << "status: " << run::status_name(status) << '\n' << std::flush;
+        options.status_changed = [&ctx, json_lines](run::Status status) {
+            if (json_lines) {
+                ctx.out << output::Json{{"type", "status"},
+                                        {"status", run::status_name(status)},
+                                        {"time", stamp(ctx).text}}
+                               .dump()
+                        << '\n'
+                        << std::flush;
+            } else {
+                ctx.err << "status: " << run::status_name(status) << '\n' << std::flush;
+            }
         };
         ctx.err << "RunId: " << name << "\n\n";
         for (const auto& log : logs) {
@@ -205,6 +227,17 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
             ctx.err << "Error: " << run.error << '\n';
         }
         ctx.err.flush();
+        if (json_lines) {
+            ctx.out << output::Json{{"type", "end"},
+                                    {"name", run.name},
+                                    {"status", run::status_name(run.status)},
+                                    {"exit_code", run.exit_code ? output::Json(*run.exit_code)
+                                                                : output::Json(nullptr)},
+                                    {"error", run.error}}
+                           .dump(-1, ' ', false, output::Json::error_handler_t::replace)
+                    << '\n'
+                    << std::flush;
+        }
         // The failing rank's last lines, unless they were just streamed.
         const fs::path failed = failing_log(run);
         if (run.status == run::Status::failed &&

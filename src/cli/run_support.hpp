@@ -51,8 +51,13 @@ public:
 // An error that carries only an exit status: what had to be said was said.
 [[nodiscard]] Error exit_status(int code);
 
+// A stream of log lines is text, or JSON Lines with -o json; -o yaml and tsv are refused
+// (before anything is submitted).
+[[nodiscard]] Result<void> check_stream_format(const Context& ctx);
+
 // Follows the run to its end: with its log on stdout (headers, status changes and the
-// summary on stderr) when `stream`, silently otherwise. `rank` picks the log of a
+// summary on stderr; with -o json, JSON Lines of the log's lines, the status changes and
+// the end on stdout) when `stream`, silently otherwise. `rank` picks the log of a
 // distributed run: "" rank 0, "N" rank N, "all" every rank. Returns the exit status of the
 // waiting commands as an error unless it is 0.
 [[nodiscard]] Result<void> follow_run(Context& ctx, store::Workspace& workspace,

@@ -122,6 +122,7 @@ Result<void> show(Context& ctx, const RunOptions& options) {
 }
 
 Result<void> stream(Context& ctx, const RunOptions& options) {
+    TRY(check_stream_format(ctx));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, named_or_newest(workspace, options.name));

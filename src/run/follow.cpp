@@ -14,6 +14,7 @@
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/util/fd.hpp"
+#include "ferry/util/time.hpp"
 
 namespace ferry::run {
 
@@ -110,7 +111,9 @@ namespace {
 // One followed log file: its descriptor once it exists, and the line not yet ended (at most
 // k_log_block bytes of it: a longer line goes out in pieces, `mid_line` after the first).
 struct Followed {
-    LogSource source;
+    LogSource source;  // its path made absolute
+    fs::path name;     // its path in the run directory
+    bool json_lines = false;
     util::Fd fd;
     std::string pending;
     bool first_read = true;
@@ -119,10 +122,24 @@ struct Followed {
 
 // Writes the line begun, ending it with `ending` (nothing, or a newline).
 void write_pending(std::ostream& out, Followed& log, std::string_view ending) {
-    if (!log.mid_line) {
-        out << log.source.prefix;
+    if (log.json_lines) {
+        nlohmann::ordered_json line = {
+            {"type", "log"},
+            {"log", log.name.string()},
+            {"rank", log.source.rank ? nlohmann::ordered_json(*log.source.rank) : nullptr},
+            {"time", util::format_utc(std::chrono::system_clock::now())},
+            {"text", log.pending}};
+        if (ending.empty()) {
+            line["partial"] = true;
+        }
+        // A job may write bytes that are not UTF-8: they become U+FFFD, the line stays JSON.
+        out << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    } else {
+        if (!log.mid_line) {
+            out << log.source.prefix;
+        }
+        out << log.pending << ending;
     }
-    out << log.pending << ending;
     log.pending.clear();
     log.mid_line = ending.empty();
 }
@@ -190,8 +207,10 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
     TRY_ASSIGN(auto started, get_run(workspace.db(), name, workspace.name()));
     std::vector<Followed> logs;
     for (const auto& source : sources) {
+        LogSource absolute = source;
+        absolute.path = started.directory / source.path;
         logs.push_back(
-            {{started.directory / source.path, source.prefix, source.optional}, {}, {}, true});
+            {.source = std::move(absolute), .name = source.path, .json_lines = options.json_lines});
     }
     const auto all_open = [&] {
         return std::all_of(logs.begin(), logs.end(),
@@ -261,11 +280,11 @@ std::vector<LogSource> log_sources(const RunRecord& run, std::optional<std::int6
             : per_plan.ranks() *
                   std::max<std::int64_t>(1, run.plan.value("instances", std::int64_t{1}));
     if (rank) {
-        sources.push_back({rank_log(*rank), ""});
+        sources.push_back({.path = rank_log(*rank), .prefix = "", .rank = *rank});
         return sources;
     }
     for (std::int64_t i = 0; i < ranks; ++i) {
-        sources.push_back({rank_log(i), fmt::format("[rank {}] ", i)});
+        sources.push_back({.path = rank_log(i), .prefix = fmt::format("[rank {}] ", i), .rank = i});
     }
     return sources;
 }

@@ -325,6 +325,35 @@ three"
     expect_err_contains "Execution Summary"
 }
 
+# Under -o json a stream is JSON Lines: one object a line for each log line (its text, log
+# and rank), each status seen and the end; bytes that are not UTF-8 do not break it. -o yaml
+# is refused before anything is submitted.
+test_streams_under_json_are_json_lines() {
+    write_job job.yml 'echo first; printf "\377 not utf-8\n"; echo last; exit 4'
+    ferry run submit -f job.yml -n lines --stream -o json
+    expect_status 4
+    [[ $(jq -c . <<<"$OUT" | wc -l) == $(wc -l <<<"$OUT") ]] || fail "not one JSON object a line: $OUT"
+    [[ $(jq -r 'select(.type == "log") | .text' <<<"$OUT") == $'first\n\uFFFD not utf-8\nlast' ]] ||
+        fail "the log lines: $OUT"
+    jq -e -s 'map(select(.type == "log")) | all(.log == "user_logs/std_log.txt" and .rank == null and (.time | length) > 0)' \
+        <<<"$OUT" >/dev/null || fail "the log lines' fields: $OUT"
+    # Statuses are looked at a few times a second: a short run's Running may go unseen.
+    jq -e -s 'map(select(.type == "status") | .status) | .[-1] == "Failed"' \
+        <<<"$OUT" >/dev/null || fail "the status lines: $OUT"
+    [[ $(tail -n 1 <<<"$OUT" | jq -c .) == '{"type":"end","name":"lines","status":"Failed","exit_code":4,"error":"exit code 4"}' ]] ||
+        fail "the last line: $(tail -n 1 <<<"$OUT")"
+    ferry run stream lines --tail 1 -o json
+    expect_status 4
+    [[ $(jq -r 'select(.type == "log") | .text' <<<"$OUT") == last ]] || fail "--tail 1: $OUT"
+    ferry run stream lines -o yaml
+    expect_status 2
+    expect_err "ferry: error: -o yaml does not fit a stream of log lines: use -o json for JSON Lines (one object a line), or the default text"
+    ferry run submit -f job.yml -n never --stream -o tsv
+    expect_status 2
+    ferry run show never
+    expect_status 1
+}
+
 test_submit_stream_exit_code_is_the_jobs() {
     write_job job.yml 'echo out; exit 7'
     ferry run submit -f job.yml -n streamed7 -s

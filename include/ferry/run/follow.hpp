@@ -21,6 +21,10 @@ struct FollowOptions {
     std::function<bool()> interrupted;           // Ctrl-C: stop following, the run goes on
     const Seams* seams = nullptr;                // for ending the run if its supervisor is lost
     std::function<void(Status)> status_changed;  // each status seen, the first one included
+    // Each line of a log as one JSON object on its own line (JSON Lines): {"type": "log",
+    // "log", "rank", "time", "text"}, and "partial": true on a piece of a line longer than a
+    // block; otherwise lines as they are, each after its source's prefix.
+    bool json_lines = false;
 };
 
 // Waits until the run has ended; nullopt when interrupted.
@@ -33,6 +37,7 @@ struct LogSource {
     fs::path path;
     std::string prefix;
     bool optional = false;  // may never exist (an environment's build log on a cache hit)
+    std::optional<std::int64_t> rank;  // a distributed run's rank that writes it
 };
 
 // The logs `run stream` follows: the one log of a single process; of a distributed run the

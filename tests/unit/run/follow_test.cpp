@@ -13,6 +13,7 @@
 #include "ferry/run/follow.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
+#include "ferry/util/text.hpp"
 
 namespace ferry::run {
 namespace {
@@ -185,6 +186,35 @@ TEST_F(RunFollow, EveryRankPrefixedWholeLinesAtATime) {
                                 {"user_logs/std_log_process_1.txt", "[rank 1] "}});
     ASSERT_TRUE(streamed && *streamed);
     EXPECT_EQ(m_out.str(), "[rank 0] a\n[rank 0] b\n[rank 1] c\n[rank 1] unfinished\n");
+}
+
+// JSON Lines: each line one object with its log, rank and text; a line longer than a block
+// goes out in pieces marked partial, and bytes that are not UTF-8 become U+FFFD.
+TEST_F(RunFollow, JsonLinesAreOneObjectALine) {
+    add_run("r", std::nullopt);
+    const fs::path dir = run_directory(m_dir.path(), "r");
+    const std::string long_line(2 * k_log_block + 10, 'x');
+    write_text(dir / "user_logs/std_log_process_1.txt", "ok\n\xff\n" + long_line + "\n");
+    complete("r");
+    m_options.json_lines = true;
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options,
+                               {{.path = "user_logs/std_log_process_1.txt", .rank = 1}});
+    ASSERT_TRUE(streamed && *streamed);
+    std::vector<nlohmann::json> lines;
+    const std::string out = m_out.str();
+    for (const auto line : util::lines(out)) {
+        lines.push_back(nlohmann::json::parse(line));
+    }
+    ASSERT_EQ(lines.size(), 4U);
+    EXPECT_EQ(lines[0]["type"], "log");
+    EXPECT_EQ(lines[0]["log"], "user_logs/std_log_process_1.txt");
+    EXPECT_EQ(lines[0]["rank"], 1);
+    EXPECT_EQ(lines[0]["text"], "ok");
+    EXPECT_FALSE(lines[0].contains("partial"));
+    EXPECT_EQ(lines[1]["text"], "\xef\xbf\xbd");
+    EXPECT_EQ(lines[2]["partial"], true);
+    EXPECT_EQ(lines[2]["text"].get<std::string>() + lines[3]["text"].get<std::string>(), long_line);
+    EXPECT_FALSE(lines[3].contains("partial"));
 }
 
 TEST_F(RunFollow, StreamOfAMissingRunFails) {
