@@ -83,6 +83,38 @@ void print_failing_tail(Context& ctx, const run::RunRecord& run, const fs::path&
             << (tail.ends_with('\n') ? "" : "\n");
 }
 
+// The end of a streamed run: its summary on stderr (and with JSON Lines its end on stdout),
+// then the failing rank's last lines unless they were just streamed.
+void print_stream_end(Context& ctx, const run::RunRecord& run,
+                      const std::vector<run::LogSource>& logs, bool json_lines) {
+    const auto duration = run::duration_ms(run, stamp(ctx).ms);
+    ctx.err << "\nExecution Summary\n=================\nRunId: " << run.name
+            << "\nStatus: " << run::status_name(run.status)
+            << "\nDuration: " << (duration ? run::human_duration(*duration) : "-")
+            << "\nExit code: " << (run.exit_code ? std::to_string(*run.exit_code) : "-") << '\n';
+    if (!run.error.empty()) {
+        ctx.err << "Error: " << run.error << '\n';
+    }
+    ctx.err.flush();
+    if (json_lines) {
+        ctx.out << output::Json{{"type", "end"},
+                                {"name", run.name},
+                                {"status", run::status_name(run.status)},
+                                {"exit_code", run.exit_code ? output::Json(*run.exit_code)
+                                                            : output::Json(nullptr)},
+                                {"error", run.error}}
+                       .dump(-1, ' ', false, output::Json::error_handler_t::replace)
+                << '\n'
+                << std::flush;
+    }
+    // The failing rank's last lines, unless they were just streamed.
+    const fs::path failed = failing_log(run);
+    if (run.status == run::Status::failed &&
+        std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
+        print_failing_tail(ctx, run, failed);
+    }
+}
+
 }  // namespace
 
 run::Stamp stamp(const Context& ctx) {
@@ -217,33 +249,7 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     const run::RunRecord& run = *ended;
     const int code = run.waited_exit_code();
     if (stream) {
-        const auto duration = run::duration_ms(run, stamp(ctx).ms);
-        ctx.err << "\nExecution Summary\n=================\nRunId: " << run.name
-                << "\nStatus: " << run::status_name(run.status)
-                << "\nDuration: " << (duration ? run::human_duration(*duration) : "-")
-                << "\nExit code: " << (run.exit_code ? std::to_string(*run.exit_code) : "-")
-                << '\n';
-        if (!run.error.empty()) {
-            ctx.err << "Error: " << run.error << '\n';
-        }
-        ctx.err.flush();
-        if (json_lines) {
-            ctx.out << output::Json{{"type", "end"},
-                                    {"name", run.name},
-                                    {"status", run::status_name(run.status)},
-                                    {"exit_code", run.exit_code ? output::Json(*run.exit_code)
-                                                                : output::Json(nullptr)},
-                                    {"error", run.error}}
-                           .dump(-1, ' ', false, output::Json::error_handler_t::replace)
-                    << '\n'
-                    << std::flush;
-        }
-        // The failing rank's last lines, unless they were just streamed.
-        const fs::path failed = failing_log(run);
-        if (run.status == run::Status::failed &&
-            std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
-            print_failing_tail(ctx, run, failed);
-        }
+        print_stream_end(ctx, run, logs, json_lines);
     } else if (run.status != run::Status::completed) {
         ctx.err << fmt::format("ferry: run {} {}{}\n", run.name, run::status_name(run.status),
                                run.error.empty() ? "" : ": " + run.error);
