@@ -34,10 +34,6 @@ std::string random_suffix() {
     return suffix;
 }
 
-}  // namespace
-
-namespace {
-
 // Whether an O_TMPFILE file can be given a name: through /proc/self/fd, which needs no
 // privilege. Without /proc, temporary files are named from the start.
 bool can_name_unnamed_files() {
