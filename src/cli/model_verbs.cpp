@@ -29,6 +29,7 @@ struct CreateOptions {
     std::string description;
     std::vector<std::string> tags;
     std::vector<std::string> properties;
+    bool from_run = false;  // register, which takes --run
 };
 
 using ListOptions = ListFlags;
@@ -131,8 +132,8 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY(add_pair_sets(options.properties, "--property", "properties", sets));
     if (options.file.empty() && (options.name.empty() || options.path.empty())) {
         return usage_error(
-            "give -f MODEL_FILE, or --name NAME and --path PATH (with --run RUN "
-            "for a path of a run's outputs)");
+            "give -f MODEL_FILE, or --name NAME and --path PATH{}",
+            options.from_run ? " (with --run RUN for a path of a run's outputs)" : "");
     }
     TRY_ASSIGN(auto source, read_spec_text(ctx, options.file));
     TRY_ASSIGN(auto spec, load_spec(ctx, source, sets, [](auto&&... args) {
@@ -214,6 +215,7 @@ void add_name(CLI::App& verb, std::string& name) {
 }
 
 void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
+    o.from_run = from_run;
     verb.add_option("-f,--file", o.file, "The model file (YAML)")->type_name(value::file);
     verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
         ->type_name(value::text);
@@ -226,6 +228,9 @@ void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
             ->type_name(value::run);
         verb.add_option("--path", o.path,
                         "The model's path: in the run's files (outputs/model), or a local one")
+            ->type_name(value::path);
+    } else {
+        verb.add_option("--path", o.path, "The model's local file or folder (with --name)")
             ->type_name(value::path);
     }
     verb.add_option("--type", o.type, "custom_model (default), mlflow_model or triton_model")

@@ -1002,6 +1002,20 @@ test_model_create_from_a_file() {
     expect_jq '[.[] | .name] | sort == ["filed", "other"]'
 }
 
+# The form the error message of create gives: --name and a local --path, without a file.
+test_model_create_from_name_and_path() {
+    printf 'w\n' >model.pkl
+    ferry model create --name flagged --path model.pkl --framework scikit-learn -o json
+    expect_status 0
+    expect_jq_all '.name == "flagged"' '.version == "1"' '.framework == "scikit-learn"' '.files == 1'
+    ferry model create --name flagged
+    expect_status 2
+    expect_err "ferry: error: give -f MODEL_FILE, or --name NAME and --path PATH"
+    ferry model create --name flagged --path model.pkl --run some-run
+    expect_status 2
+    expect_err_contains "unknown option '--run' for 'ferry model create'"
+}
+
 test_model_input_in_a_job_sees_the_files() {
     make_model_run trainer
     ferry model register --name digits --run trainer --path outputs/model
