@@ -58,11 +58,10 @@ Error unknown_option(CLI::App& app, const std::string& name) {
             names.push_back("-" + short_name);
         }
     }
-    const auto guess = util::closest_match(name, names);
     const std::string command = command_name(&app);
     return Error{ExitCode::usage,
                  fmt::format("unknown option '{}' for '{}'{}; see '{} --help'", name, command,
-                             guess ? fmt::format(" (did you mean '{}'?)", *guess) : "", command)};
+                             util::did_you_mean(name, names), command)};
 }
 
 // The option a word names: "--name" of "--name=value", "-x" of "-xvalue" or "-xy"; empty for
@@ -110,8 +109,7 @@ Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
                 return usage_error("'ferry {}' has no verbs in this version (got '{}')",
                                    current->get_name(), word);
             }
-            const auto guess = util::closest_match(word, names);
-            const std::string hint = guess ? fmt::format(" (did you mean '{}'?)", *guess) : "";
+            const std::string hint = util::did_you_mean(word, names);
             if (depth == 0) {
                 return usage_error("unknown group '{}'{}; see 'ferry --help'", word, hint);
             }

@@ -29,6 +29,19 @@ Result<std::pair<std::string, std::string>> parse_asset_name(const std::string& 
     return std::pair{name, std::string()};
 }
 
+std::string asset_suggestion(store::Workspace& workspace, store::AssetKind kind,
+                             const std::string& name) {
+    auto assets = store::list_assets(workspace.db(), kind, false, false);
+    if (!assets) {
+        return "";  // the message is about the missing name; a failed hint is no news
+    }
+    std::vector<std::string> names;
+    for (const auto& asset : *assets) {
+        names.push_back(asset.name);
+    }
+    return util::did_you_mean(name, names);
+}
+
 std::string asset_label(const std::string& name, const std::string& version) {
     return version.empty() ? name + "@latest" : name + ":" + version;
 }

@@ -28,6 +28,10 @@ namespace ferry::cli {
 // "N@latest" or "N:V", for messages.
 [[nodiscard]] std::string asset_label(const std::string& name, const std::string& version);
 
+// " (did you mean 'NAME'?)" with the closest name of that kind in the workspace, or "".
+[[nodiscard]] std::string asset_suggestion(store::Workspace& workspace, store::AssetKind kind,
+                                           const std::string& name);
+
 // The record TEXT names, through `find` (env::find_environment, assets::find_dataset, ...);
 // a name or version the workspace lacks is an error that points at `ferry GROUP list`.
 template <typename Find>
@@ -38,8 +42,9 @@ template <typename Find>
     const auto& [name, version] = parsed;
     TRY_ASSIGN(auto found, find(workspace.db(), name, version));
     if (!found) {
-        return fail("no {} '{}' in workspace '{}' (see 'ferry {} list')", store::asset_noun(kind),
-                    asset_label(name, version), workspace.name(), group);
+        return fail("no {} '{}' in workspace '{}'{} (see 'ferry {} list')", store::asset_noun(kind),
+                    asset_label(name, version), workspace.name(),
+                    asset_suggestion(workspace, kind, name), group);
     }
     return std::move(*found);
 }

@@ -9,6 +9,7 @@
 #include "ferry/run/record.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -144,8 +145,13 @@ Result<void> list(Context& ctx, const std::monostate& /*options*/) {
 Result<run::ComputeRecord> get_compute(store::Workspace& workspace, const std::string& name) {
     TRY_ASSIGN(auto compute, run::find_compute(workspace.db(), name));
     if (!compute) {
-        return fail("no compute named '{}' in workspace '{}' (see 'ferry compute list')", name,
-                    workspace.name());
+        TRY_ASSIGN(const auto computes, run::list_computes(workspace.db()));
+        std::vector<std::string> names;
+        for (const auto& known : computes) {
+            names.push_back(known.name);
+        }
+        return fail("no compute named '{}' in workspace '{}'{} (see 'ferry compute list')", name,
+                    workspace.name(), util::did_you_mean(name, names));
     }
     return std::move(*compute);
 }

@@ -1,5 +1,7 @@
 #include "ferry/run/record.hpp"
 
+#include "ferry/util/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -151,7 +153,9 @@ Result<std::optional<RunRecord>> find_run(store::Database& db, std::string_view 
 Result<RunRecord> get_run(store::Database& db, std::string_view name, std::string_view workspace) {
     TRY_ASSIGN(auto found, find_run(db, name));
     if (!found) {
-        return fail("no run named '{}' in workspace '{}' (see 'ferry run list')", name, workspace);
+        TRY_ASSIGN(const auto names, run_names(db));
+        return fail("no run named '{}' in workspace '{}'{} (see 'ferry run list')", name, workspace,
+                    util::did_you_mean(name, names));
     }
     return std::move(*found);
 }

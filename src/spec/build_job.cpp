@@ -159,9 +159,8 @@ void check_command(const TrialSpec& trial, const JobCommon& job,
             if (std::ranges::find(names, name) != names.end()) {
                 return;
             }
-            const auto match = util::closest_match(name, names);
             message = fmt::format("undefined {} '{}' in command{}", what, name,
-                                  match ? fmt::format(" (did you mean '{}'?)", *match) : "");
+                                  util::did_you_mean(name, names));
         };
         if (placeholder.group == "inputs") {
             check(inputs, "input");

@@ -113,9 +113,7 @@ private:
                 names.push_back(candidate->name);
             }
         }
-        const auto match = util::closest_match(key, names);
-        error(fmt::format("unknown key '{}'{}", key,
-                          match ? fmt::format(" (did you mean '{}'?)", *match) : ""));
+        error(fmt::format("unknown key '{}'{}", key, util::did_you_mean(key, names)));
         return nullptr;
     }
 

@@ -17,10 +17,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-    const auto match = util::closest_match(word, candidates);
-    return match ? fmt::format(" (did you mean '{}'?)", *match) : std::string();
-}
+using util::did_you_mean;
 
 std::string join(const std::vector<std::string>& values) {
     std::string text;

@@ -25,9 +25,8 @@ Result<std::optional<std::string>> parse_project_config(std::string_view text,
     for (const auto& item : root) {
         const auto key = item.first.Scalar();
         if (key != "workspace") {
-            const auto guess = util::closest_match(key, k_keys);
             return usage_error("{}: unknown key '{}'{}", util::yaml_position(item.first, file), key,
-                               guess ? fmt::format(" (did you mean '{}'?)", *guess) : "");
+                               util::did_you_mean(key, k_keys));
         }
         if (!item.second.IsScalar()) {
             return usage_error("{}: 'workspace' must be a workspace name",

@@ -49,6 +49,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return at(rows - 1, cols - 1);
 }
 
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+    const auto guess = closest_match(word, candidates);
+    // The word itself (a name that exists, in another version) is no suggestion.
+    return guess && *guess != word ? " (did you mean '" + *guess + "'?)" : std::string();
+}
+
 std::optional<std::string> closest_match(std::string_view word,
                                          std::span<const std::string> candidates) {
     // Short words tolerate one edit, longer ones up to a third of their length.

@@ -68,6 +68,27 @@ test_a_failed_run_prints_the_end_of_its_log_on_wait() {
     expect_err_contains "Traceback: boom"
 }
 
+# A name that is not there suggests the nearest one that is: runs, computes, datasets.
+test_unknown_names_suggest_the_nearest() {
+    write_job job.yml 'true'
+    submit -f job.yml -n lr_sweep_1 --wait
+    ferry run show lr_sweep
+    expect_status 1
+    expect_err "ferry: error: no run named 'lr_sweep' in workspace 'default' (did you mean 'lr_sweep_1'?) (see 'ferry run list')"
+    ferry compute show locl
+    expect_status 1
+    expect_err "ferry: error: no compute named 'locl' in workspace 'default' (did you mean 'local'?) (see 'ferry compute list')"
+    mkdir data && printf 'a\n' >data/a.txt
+    ferry dataset create -n digits --path data
+    expect_status 0
+    ferry dataset show digit
+    expect_status 1
+    expect_err "ferry: error: no dataset 'digit@latest' in workspace 'default' (did you mean 'digits'?) (see 'ferry dataset list')"
+    ferry dataset show digits:7
+    expect_status 1
+    expect_err "ferry: error: no dataset 'digits:7' in workspace 'default' (see 'ferry dataset list')"
+}
+
 test_command_not_found_exits_127() {
     write_job job.yml 'does-not-exist'
     ferry run submit -f job.yml -n missing --wait

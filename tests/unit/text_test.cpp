@@ -51,6 +51,13 @@ TEST(ClosestMatch, ShortWordsTolerateOneEdit) {
     EXPECT_EQ(closest_match("xx", k_verbs), std::nullopt);
 }
 
+TEST(DidYouMean, NamesTheClosestOrNothing) {
+    EXPECT_EQ(did_you_mean("lst", k_verbs), " (did you mean 'list'?)");
+    EXPECT_EQ(did_you_mean("xx", k_verbs), "");
+    // A word that is there (a name asked for in a version it lacks) suggests nothing.
+    EXPECT_EQ(did_you_mean("show", k_verbs), "");
+}
+
 TEST(ClosestMatch, LongerWordsTolerateAThirdOfTheirLength) {
     // Six letters: up to two edits.
     EXPECT_EQ(closest_match("dleeet", k_verbs), "delete");

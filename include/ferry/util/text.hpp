@@ -14,6 +14,9 @@ namespace ferry::util {
 // The closest candidate within a distance that scales with the word's length, if any.
 [[nodiscard]] std::optional<std::string> closest_match(std::string_view word,
                                                        std::span<const std::string> candidates);
+// " (did you mean 'NAME'?)" with the closest candidate, or "" when none is close.
+[[nodiscard]] std::string did_you_mean(std::string_view word,
+                                       std::span<const std::string> candidates);
 // 1234567 -> "1,234,567"
 [[nodiscard]] std::string with_thousands(std::uint64_t value);
 // 1536 -> "1.5 KiB"
