@@ -30,46 +30,6 @@ extern "C" void on_interrupt(int /*signal*/) {
     g_interrupted = 1;
 }
 
-// The log of the rank whose failure ended the run (the error names it), else rank 0's or the
-// only one: relative to the run directory.
-fs::path failing_log(const run::RunRecord& run) {
-    std::int64_t rank = 0;
-    if (const auto at = run.error.find("rank "); at != std::string::npos) {
-        const char* begin = run.error.data() + at + 5;
-        std::int64_t number = 0;
-        const auto [end, ec] = std::from_chars(begin, run.error.data() + run.error.size(), number);
-        if (ec == std::errc() && end != begin) {
-            rank = number;
-        }
-    }
-    return run::log_sources(run, rank).back().path;
-}
-
-// The last `count` lines of a log (at most its last 16 KiB), read from its end.
-std::string log_tail(const fs::path& path, std::size_t count) {
-    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0) {
-        return "";
-    }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    std::string block;
-    const auto start = std::max(
-        run::tail_offset(size, count,
-                         [&](std::uint64_t offset, std::size_t length) -> std::string_view {
-                             block.resize(length);
-                             const ssize_t got = ::pread(fd.get(), block.data(), length,
-                                                         static_cast<off_t>(offset));
-                             block.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-                             return block;
-                         }),
-        size - std::min<std::uint64_t>(size, 16384));
-    std::string text(static_cast<std::size_t>(size - start), '\0');
-    const ssize_t got = ::pread(fd.get(), text.data(), text.size(), static_cast<off_t>(start));
-    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    return text;
-}
-
 // The end of the log `log` of a failed run, with the path of the whole log: what a user reads
 // first. Nothing when the run failed before its job wrote a line.
 void print_failing_tail(Context& ctx, const run::RunRecord& run, const fs::path& log) {
@@ -116,6 +76,46 @@ void print_stream_end(Context& ctx, const run::RunRecord& run,
 }
 
 }  // namespace
+
+// The log of the rank whose failure ended the run (the error names it), else rank 0's or the
+// only one: relative to the run directory.
+fs::path failing_log(const run::RunRecord& run) {
+    std::int64_t rank = 0;
+    if (const auto at = run.error.find("rank "); at != std::string::npos) {
+        const char* begin = run.error.data() + at + 5;
+        std::int64_t number = 0;
+        const auto [end, ec] = std::from_chars(begin, run.error.data() + run.error.size(), number);
+        if (ec == std::errc() && end != begin) {
+            rank = number;
+        }
+    }
+    return run::log_sources(run, rank).back().path;
+}
+
+// The last `count` lines of a log (at most its last 16 KiB), read from its end.
+std::string log_tail(const fs::path& path, std::size_t count) {
+    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0) {
+        return "";
+    }
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    std::string block;
+    const auto start = std::max(
+        run::tail_offset(size, count,
+                         [&](std::uint64_t offset, std::size_t length) -> std::string_view {
+                             block.resize(length);
+                             const ssize_t got = ::pread(fd.get(), block.data(), length,
+                                                         static_cast<off_t>(offset));
+                             block.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+                             return block;
+                         }),
+        size - std::min<std::uint64_t>(size, 16384));
+    std::string text(static_cast<std::size_t>(size - start), '\0');
+    const ssize_t got = ::pread(fd.get(), text.data(), text.size(), static_cast<off_t>(start));
+    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return text;
+}
 
 run::Stamp stamp(const Context& ctx) {
     const auto now = ctx.now();

@@ -2,6 +2,7 @@
 
 // What the run and compute verbs share: the open workspace, ending lost runs, the clock
 // as stamps, Ctrl-C, and following a run on the terminal.
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -50,6 +51,13 @@ public:
 
 // An error that carries only an exit status: what had to be said was said.
 [[nodiscard]] Error exit_status(int code);
+
+// The log of the rank whose failure ended the run (the error names it), else rank 0's or the
+// only one: relative to the run directory.
+[[nodiscard]] std::filesystem::path failing_log(const run::RunRecord& run);
+
+// The last `count` lines of a log (at most its last 16 KiB); "" when it cannot be read.
+[[nodiscard]] std::string log_tail(const std::filesystem::path& path, std::size_t count);
 
 // A stream of log lines is text, or JSON Lines with -o json; -o yaml and tsv are refused
 // (before anything is submitted).

@@ -117,6 +117,19 @@ Result<void> show(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto models, assets::models_of_run(workspace.db(), run.name));
     auto details = run::run_details(run, events, artifacts, stamp(ctx).ms);
     details["models"] = models;
+    // A failed run's last lines of its failing log, as --wait prints them.
+    details["log_tail"] = nullptr;
+    if (run.status == run::Status::failed) {
+        const fs::path log = failing_log(run);
+        const std::string tail = log_tail(run.directory / log, 10);
+        if (!tail.empty()) {
+            Json lines = Json::array();
+            for (const auto line : util::lines(tail)) {
+                lines.push_back(std::string(line));
+            }
+            details["log_tail"] = {{"log", log.string()}, {"lines", std::move(lines)}};
+        }
+    }
     output::print_document(ctx, details);
     return {};
 }

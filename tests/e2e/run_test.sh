@@ -66,6 +66,15 @@ test_a_failed_run_prints_the_end_of_its_log_on_wait() {
     expect_status 3
     expect_out "Failed"
     expect_err_contains "Traceback: boom"
+    # run show has the same tail; a run that did not fail has none.
+    ferry run show failing -o json
+    expect_status 0
+    expect_jq_all '.log_tail.log == "user_logs/std_log.txt"' '.log_tail.lines | length == 10' \
+        '.log_tail.lines[0] == "step 22"' '.log_tail.lines[-1] == "Traceback: boom"'
+    write_job job.yml 'echo fine'
+    ferry run submit -f job.yml -n fine --wait
+    ferry run show fine -o json
+    expect_jq '.log_tail == null'
 }
 
 # A name that is not there suggests the nearest one that is: runs, computes, datasets.
@@ -158,7 +167,7 @@ test_show_record_has_the_contract_fields() {
     local keys=() key
     for key in name display_name experiment status compute runtime created_at started_at \
         ended_at duration exit_code error snapshot command directory submitted_by supervisor \
-        history spec artifacts; do
+        history spec artifacts models log_tail; do
         keys+=("has(\"$key\")")
     done
     expect_jq_all "${keys[@]}" \
