@@ -68,9 +68,11 @@ void print_stream_end(Context& ctx, const run::RunRecord& run,
                 << std::flush;
     }
     // The failing rank's last lines, unless they were just streamed.
+    if (run.status != run::Status::failed) {
+        return;
+    }
     const fs::path failed = failing_log(run);
-    if (run.status == run::Status::failed &&
-        std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
+    if (std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
         print_failing_tail(ctx, run, failed);
     }
 }

@@ -58,11 +58,9 @@ Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord
     const auto names = output_names(run);
     if (!request.output_name.empty() &&
         std::ranges::find(names, request.output_name) == names.end()) {
-        const auto guess = util::closest_match(request.output_name, names);
         return fail("run {} has no output named '{}'{}", run.name, request.output_name,
-                    guess           ? fmt::format(" (did you mean '{}'?)", *guess)
-                    : names.empty() ? std::string(" (it has no named outputs)")
-                                    : std::string());
+                    names.empty() ? std::string(" (it has no named outputs)")
+                                  : util::did_you_mean(request.output_name, names));
     }
     TRY_ASSIGN(const auto written,
                download_entries(workspace.blobs(), chosen(artifacts, request), request.directory,
