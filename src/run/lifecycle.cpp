@@ -48,7 +48,11 @@ bool Supervisor::run() {
     if (auto recorded = set_supervisor(m_workspace.db(), m_run.name, m_seams.host.pid,
                                        m_seams.host.machine, m_seams.clock.stamp());
         !recorded) {
-        log.note("cannot record the supervisor: {}", recorded.error().message);
+        // Whoever ends the run as lost ends it for this reason instead.
+        const std::string error =
+            fmt::format("the supervisor could not record itself: {}", recorded.error().message);
+        log.note("{}", error);
+        std::ignore = keep_pending_end(m_run.directory, Ending::infrastructure(error));
         return false;
     }
     end(carry_out());
@@ -90,15 +94,16 @@ bool Supervisor::wait_for_slot() {
         !queued) {
         m_seams.log.note("cannot record Queued: {}", queued.error().message);
     }
-    auto compute = find_compute(db, m_run.compute);
-    const std::int64_t slots =
-        compute && *compute ? std::max<std::int64_t>(1, (*compute)->max_concurrent_runs) : 1;
-    bool announced = false;
+    std::int64_t announced = 0;
     auto last_reap = Clock::Instant{};
     for (;;) {
         if (cancel_requested() || ended_elsewhere()) {
             return false;
         }
+        // Read each time: `compute update` changes it for the runs already queued.
+        auto compute = find_compute(db, m_run.compute);
+        const std::int64_t slots =
+            compute && *compute ? std::max<std::int64_t>(1, (*compute)->max_concurrent_runs) : 1;
         auto claimed = claim_slot(db, m_run.name, slots, m_seams.clock.stamp());
         if (claimed && *claimed) {
             m_seams.log.note("slot taken on compute '{}' ({} at once)", m_run.compute, slots);
@@ -106,9 +111,9 @@ bool Supervisor::wait_for_slot() {
         }
         if (!claimed) {
             m_seams.log.note("cannot take a slot: {}", claimed.error().message);
-        } else if (!announced) {
+        } else if (announced != slots) {
             m_seams.log.note("queued: compute '{}' runs {} at once", m_run.compute, slots);
-            announced = true;
+            announced = slots;
         }
         beat();
         if (m_seams.clock.now() - last_reap > milliseconds(1000)) {

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <exception>
 
+#include "ferry/run/pending_end.hpp"
+#include "ferry/run/plan.hpp"
+
 namespace ferry::run {
 
 namespace {
@@ -44,7 +47,12 @@ int supervise(const std::string& workspace_name, const fs::path& workspace_root,
     const Seams seams{runner, host, clock, log};
     auto workspace = store::Workspace::open(workspace_name, workspace_root);
     if (!workspace) {
-        log.note("cannot open the workspace: {}", workspace.error().message);
+        // Whoever ends the run as lost ends it for this reason instead.
+        const std::string error = fmt::format("the supervisor could not open the workspace: {}",
+                                              workspace.error().message);
+        log.note("{}", error);
+        std::ignore = keep_pending_end(run_directory(workspace_root, run_name),
+                                       Ending::infrastructure(error));
         return 1;
     }
     return run_guarded(*workspace, run_name, seams,

@@ -698,7 +698,17 @@ test_fifty_concurrent_submits_all_complete() {
     echo "50 concurrent 'run submit --wait' (max_concurrent_runs 1) took ${elapsed} ms"
     OUT=$(cat "$TEST_ROOT"/many/*.out)
     ERR=$(cat "$TEST_ROOT"/many/*.err)
-    ((${#failed[@]} == 0)) || fail "submits failed (number:status): ${failed[*]}"
+    if ((${#failed[@]} > 0)); then
+        # What the supervisors of the runs that did not complete said, to tell why.
+        local directory
+        for directory in $("$FERRY" run list --all -o json |
+            jq -r '.[] | select(.status != "Completed") | .name' |
+            xargs -r -n1 "$FERRY" run show -o json | jq -r .directory); do
+            echo "--- $directory/system_logs/supervisor.log:" >&2
+            cat "$directory/system_logs/supervisor.log" >&2
+        done
+        fail "submits failed (number:status): ${failed[*]}"
+    fi
     [[ -z $ERR ]] || fail "stderr of the submits was not empty; its distinct lines:
 $(sort <<<"$ERR" | uniq -c | sort -rn | head -n 20)"
     [[ $(sort -u <<<"$OUT" | grep -cE "$GENERATED_NAME") == 50 ]] || fail "not 50 distinct run names"
