@@ -1,4 +1,4 @@
-// `ferry compute create|list|show|delete`.
+// `ferry compute create|update|list|show|delete`.
 
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
@@ -26,6 +26,14 @@ struct CreateOptions {
     std::string type;
     std::string max_concurrent_runs;
     std::string gpus;
+};
+
+struct UpdateOptions {
+    std::string name;
+    std::vector<std::string> sets;
+    std::string max_concurrent_runs;
+    std::string gpus;
+    std::string description;
 };
 
 struct NameOptions {
@@ -60,36 +68,22 @@ Json compute_record(const run::ComputeRecord& compute, const run::ComputeLoad& l
     return record;
 }
 
-Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& options) {
-    // Flags are --set values over the file (or over nothing).
-    std::vector<std::string> sets = options.sets;
-    for (const auto& [key, value] :
-         {std::pair{"name", options.name}, std::pair{"type", options.type},
-          std::pair{"max_concurrent_runs", options.max_concurrent_runs},
-          std::pair{"gpus", options.gpus}}) {
+// Flags are --set values over the file (or over the compute as it is).
+std::vector<std::string> with_flags(
+    std::vector<std::string> sets,
+    std::initializer_list<std::pair<const char*, std::string>> flags) {
+    for (const auto& [key, value] : flags) {
         if (!value.empty()) {
             sets.push_back(fmt::format("{}={}", key, value));
         }
     }
-    if (options.file.empty() && options.type.empty()) {
-        sets.emplace_back("type=local");  // the only type a command line needs to say nothing of
-    }
-    std::string text = "{}\n";
-    std::string file = "command line";
-    fs::path base = ctx.cwd;
-    if (!options.file.empty()) {
-        const fs::path path =
-            fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
-        auto read = util::read_file(path);
-        if (!read) {
-            return std::unexpected(Error{ExitCode::usage, read.error().message});
-        }
-        text = std::move(*read);
-        file = options.file;
-        base = path.parent_path();
-    } else if (options.name.empty()) {
-        return usage_error("give -f COMPUTE_FILE, or --name NAME (and --type local)");
-    }
+    return sets;
+}
+
+// `text` from `file` with the overrides, as a compute ferry can create.
+Result<spec::ComputeSpec> compute_spec(const Context& ctx, const std::string& text,
+                                       const std::string& file, const fs::path& base,
+                                       const std::vector<std::string>& sets) {
     auto spec = spec::load_compute(text, file, base, sets);
     if (!spec) {
         ctx.err << spec::render(spec.error(), text);
@@ -111,10 +105,39 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
     return std::move(*spec);
 }
 
+Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& options) {
+    std::vector<std::string> sets =
+        with_flags(options.sets, {{"name", options.name},
+                                  {"type", options.type},
+                                  {"max_concurrent_runs", options.max_concurrent_runs},
+                                  {"gpus", options.gpus}});
+    if (options.file.empty() && options.type.empty()) {
+        sets.emplace_back("type=local");  // the only type a command line needs to say nothing of
+    }
+    std::string text = "{}\n";
+    std::string file = "command line";
+    fs::path base = ctx.cwd;
+    if (!options.file.empty()) {
+        const fs::path path =
+            fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
+        auto read = util::read_file(path);
+        if (!read) {
+            return std::unexpected(Error{ExitCode::usage, read.error().message});
+        }
+        text = std::move(*read);
+        file = options.file;
+        base = path.parent_path();
+    } else if (options.name.empty()) {
+        return usage_error("give -f COMPUTE_FILE, or --name NAME (and --type local)");
+    }
+    return compute_spec(ctx, text, file, base, sets);
+}
+
 Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto spec, read_spec(ctx, options));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto created, run::insert_compute(workspace.db(), spec, stamp(ctx).text));
+    TRY_ASSIGN(auto created,
+               run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::create));
     TRY_ASSIGN(auto load, run::compute_load(workspace.db(), created.name));
     const CommandSeams seams(ctx);
     output::print_record(ctx,
@@ -154,6 +177,39 @@ Result<run::ComputeRecord> get_compute(store::Workspace& workspace, const std::s
                     workspace.name(), util::did_you_mean(name, names));
     }
     return std::move(*compute);
+}
+
+Result<void> update(Context& ctx, const UpdateOptions& options) {
+    const std::vector<std::string> sets =
+        with_flags(options.sets, {{"max_concurrent_runs", options.max_concurrent_runs},
+                                  {"gpus", options.gpus},
+                                  {"description", options.description}});
+    if (sets.empty()) {
+        return usage_error(
+            "say what changes: --max-concurrent-runs N, --gpus N, --description TEXT or --set "
+            "KEY=VALUE");
+    }
+    for (const auto& set : sets) {
+        const std::string_view key = std::string_view(set).substr(0, set.find('='));
+        if (key == "name" || key == "type") {
+            return usage_error(
+                "--set {}: a compute keeps its {} (delete it and create another "
+                "to change that)",
+                set, key);
+        }
+    }
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY_ASSIGN(auto compute, get_compute(workspace, options.name));
+    // The stored spec is JSON, which YAML reads; errors point at the overrides.
+    const std::string file = fmt::format("compute '{}'", compute.name);
+    TRY_ASSIGN(auto spec, compute_spec(ctx, compute.spec.dump(2), file, ctx.cwd, sets));
+    TRY_ASSIGN(auto updated,
+               run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::update));
+    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), updated.name));
+    const CommandSeams seams(ctx);
+    output::print_record(ctx,
+                         compute_record(updated, load, *run::make_launcher(updated, seams.get())));
+    return {};
 }
 
 Result<void> show(Context& ctx, const NameOptions& options) {
@@ -216,6 +272,24 @@ void add_compute_verbs(CommandTree& tree) {
             verb.add_option("--gpus", o.gpus, "GPUs the compute has")->type_name("N");
         },
         create);
+    tree.add_verb<UpdateOptions>(
+        group, "update",
+        "Change a compute target's values; queued runs see them at once, running ones keep "
+        "theirs",
+        [](CLI::App& verb, UpdateOptions& o) {
+            verb.add_option("name", o.name, "The compute's name")
+                ->required()
+                ->type_name(value::compute);
+            verb.add_option("--max-concurrent-runs", o.max_concurrent_runs,
+                            "Runs at once; more wait in Queued")
+                ->type_name("N");
+            verb.add_option("--gpus", o.gpus, "GPUs the compute has")->type_name("N");
+            verb.add_option("--description", o.description, "Its description")
+                ->type_name(value::text);
+            verb.add_option("--set", o.sets, "Change any value of its file: KEY.PATH=VALUE")
+                ->type_name(value::text);
+        },
+        update);
     tree.add_verb<std::monostate>(
         group, "list", "List compute targets (local is always there)",
         [](CLI::App&, std::monostate&) {}, list);

@@ -54,18 +54,38 @@ Result<std::vector<ComputeRecord>> list_computes(store::Database& db) {
     return computes;
 }
 
-Result<ComputeRecord> insert_compute(store::Database& db, const spec::ComputeSpec& spec,
-                                     std::string_view now) {
+Result<ComputeRecord> store_compute(store::Database& db, const spec::ComputeSpec& spec,
+                                    std::string_view now, Storing storing) {
     nlohmann::ordered_json json = spec.to_json();
     if (!spec.max_concurrent_runs && spec.type == "local") {
         json["max_concurrent_runs"] = 1;
     }
     TRY(db.transaction([&]() -> Result<void> {
-        TRY_ASSIGN(auto existing, db.query_one("SELECT 1 FROM computes WHERE name = ?1",
-                                               store::first_integer, spec.name));
-        if (existing) {
-            return fail("compute '{}' already exists (delete it first to change it)", spec.name);
+        TRY_ASSIGN(auto existing, db.query_one("SELECT type FROM computes WHERE name = ?1",
+                                               store::first_text, spec.name));
+        const std::string type = existing                       ? *existing
+                                 : spec.name == k_local_compute ? "local"
+                                                                : spec.type;
+        if (storing == Storing::update && type != spec.type) {
+            return fail(
+                "compute '{}' is of type {}: a type does not change (delete the compute "
+                "and create it anew)",
+                spec.name, type);
         }
+        if (existing && storing == Storing::create) {
+            return fail(
+                "compute '{}' already exists (change it with 'ferry compute update {}', or "
+                "delete it first)",
+                spec.name, spec.name);
+        }
+        if (existing) {
+            return db.execute("UPDATE computes SET spec = ?2 WHERE name = ?1", spec.name,
+                              json.dump());
+        }
+        if (storing == Storing::update && spec.name != k_local_compute) {
+            return fail("no compute named '{}'", spec.name);
+        }
+        // Created, or the implicit `local` given values of its own.
         return db.execute(
             "INSERT INTO computes(name, type, spec, created_at) VALUES (?1, ?2, ?3, ?4)", spec.name,
             spec.type, json.dump(), now);

@@ -10,6 +10,12 @@
 namespace ferry::spec {
 
 void Diagnostics::add(const YAML::Mark& mark, std::string message) {
+    for (const auto& [pos, origin] : m_redirects) {
+        if (!mark.is_null() && mark.pos == pos) {
+            add_origin(origin, std::move(message));
+            return;
+        }
+    }
     if (mark.is_null() || mark.line < 0 || mark.column < 0) {
         m_items.push_back(Diagnostic{0, 0, {}, std::move(message)});
         return;
@@ -23,6 +29,12 @@ void Diagnostics::add_at(int line, int column, std::string message) {
 
 void Diagnostics::add_origin(std::string origin, std::string message) {
     m_items.push_back(Diagnostic{0, 0, std::move(origin), std::move(message)});
+}
+
+void Diagnostics::redirect(const YAML::Mark& mark, std::string origin) {
+    if (!mark.is_null() && mark.pos >= 0) {
+        m_redirects.emplace_back(mark.pos, std::move(origin));
+    }
 }
 
 namespace {

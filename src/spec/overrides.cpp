@@ -91,6 +91,9 @@ public:
                 return error(fmt::format("'{}' holds plain values, not maps", here));
             }
             YAML::Node target = node[key];
+            if (const YAML::Node replaced = target[path[1]]; replaced.IsDefined()) {
+                m_diagnostics.redirect(replaced.Mark(), m_origin);
+            }
             target[path[1]] = value;
             target[path[1]].SetTag(inner->type == Type::string_map ? "!" : "?");
             return true;
@@ -160,6 +163,9 @@ private:
                 return wrong(field, key, value);
             default:
                 break;
+        }
+        if (const YAML::Node existing = node[key]; existing.IsDefined()) {
+            m_diagnostics.redirect(existing.Mark(), m_origin);
         }
         node[key] = value;
         node[key].SetTag(tag);

@@ -1,4 +1,4 @@
-# Black-box tests of `ferry compute create/list/show/delete` and of the queue that
+# Black-box tests of `ferry compute create/update/list/show/delete` and of the queue that
 # max_concurrent_runs puts in front of a compute (contract: shared-notes/run_contract.md).
 # shellcheck shell=bash
 # The commands of jobs are written in single quotes: the job's shell expands them.
@@ -70,9 +70,80 @@ test_create_a_duplicate_exits_1() {
     expect_status 1
     expect_out ""
     expect_one_err_line
-    expect_err_contains "twice"
+    expect_err_contains "ferry compute update twice"
     ferry compute show twice -o json
     expect_jq '.max_concurrent_runs == 1'
+}
+
+test_update_changes_a_compute_and_keeps_what_it_does_not_name() {
+    ferry compute create --name box --type local --max-concurrent-runs 2 --gpus 1
+    expect_status 0
+    ferry compute show box -o json
+    local created
+    created=$(jq -r .created_at <<<"$OUT")
+    ferry compute update box --max-concurrent-runs 4 --description "the box" -o json
+    expect_status 0
+    expect_no_err
+    expect_jq '.max_concurrent_runs == 4 and .gpus == 1 and .description == "the box"'
+    expect_jq ".created_at == \"$created\" and .implicit == false"
+    ferry compute update box --set gpus=2
+    expect_status 0
+    ferry compute show box -o json
+    expect_jq '.max_concurrent_runs == 4 and .gpus == 2'
+    # The implicit local gets values of its own.
+    ferry compute update local --max-concurrent-runs 3 -o json
+    expect_status 0
+    expect_jq '.max_concurrent_runs == 3 and .implicit == false'
+}
+
+test_update_refuses_bad_changes_and_leaves_the_compute() {
+    ferry compute create --name box --type local --max-concurrent-runs 2
+    ferry compute update box
+    expect_status 2
+    expect_one_err_line
+    expect_err_contains "--max-concurrent-runs N"
+    ferry compute update box --max-concurrent-runs 0
+    expect_status 2
+    # The mistake is in the flag, not in a line of a file.
+    expect_err_contains "--set max_concurrent_runs=0: 'max_concurrent_runs' must be at least 1, got 0"
+    ferry compute update box --set max_concurent_runs=3
+    expect_status 2
+    expect_err_contains "did you mean 'max_concurrent_runs'"
+    ferry compute update box --set type=slurm
+    expect_status 2
+    expect_err_contains "keeps its type"
+    ferry compute update box --set name=other
+    expect_status 2
+    expect_err_contains "keeps its name"
+    ferry compute update nothing --gpus 1
+    expect_status 1
+    expect_err_contains "no compute named 'nothing'"
+    ferry compute show box -o json
+    expect_jq '.max_concurrent_runs == 2 and .gpus == null'
+    ferry compute list -o json
+    expect_jq 'map(.name) == ["local", "box"]'
+}
+
+test_update_lets_queued_runs_start() {
+    write_job job.yml "$(gate "$TEST_ROOT/gate")"
+    submit -f job.yml -n u1
+    submit -f job.yml -n u2
+    submit -f job.yml -n u3
+    wait_status u1 Running 10
+    wait_status u3 Queued 5
+    ferry compute update local --max-concurrent-runs 3
+    expect_status 0
+    # The queued supervisors read the compute again as they wait.
+    wait_status u2 Running 10
+    wait_status u3 Running 10
+    ferry compute show local -o json
+    expect_jq '.active_runs == 3 and .queued_runs == 0'
+    open_gate "$TEST_ROOT/gate"
+    local run
+    for run in u1 u2 u3; do
+        ferry run wait "$run"
+        expect_status 0
+    done
 }
 
 test_slurm_computes_are_created_from_a_file_or_flags() {

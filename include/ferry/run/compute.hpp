@@ -32,10 +32,14 @@ struct ComputeRecord {
                                                                 std::string_view name);
 // Every compute, `local` first (implicit or created), then by name.
 [[nodiscard]] Result<std::vector<ComputeRecord>> list_computes(store::Database& db);
-// Records a compute; a name already created is refused.
-[[nodiscard]] Result<ComputeRecord> insert_compute(store::Database& db,
-                                                   const spec::ComputeSpec& spec,
-                                                   std::string_view now);
+enum class Storing {
+    create,  // a name already created is refused
+    update,  // the compute must exist (`local` always does); its type stays what it was
+};
+// Records a compute, new or changed; runs that start from now on see its values.
+[[nodiscard]] Result<ComputeRecord> store_compute(store::Database& db,
+                                                  const spec::ComputeSpec& spec,
+                                                  std::string_view now, Storing storing);
 // Forgets a created compute; false when there was none.
 [[nodiscard]] Result<bool> delete_compute(store::Database& db, std::string_view name);
 

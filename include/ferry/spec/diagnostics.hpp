@@ -29,6 +29,9 @@ public:
     void add_at(int line, int column, std::string message);
     // At a pseudo-position that is not in the file, e.g. "--set key=value".
     void add_origin(std::string origin, std::string message);
+    // Diagnostics at `mark` from now on are at `origin`: a value a --set replaced keeps the
+    // position of the one in the file, which is not where the mistake is.
+    void redirect(const YAML::Mark& mark, std::string origin);
 
     [[nodiscard]] bool empty() const { return m_items.empty(); }
     [[nodiscard]] std::size_t size() const { return m_items.size(); }
@@ -38,6 +41,7 @@ public:
 private:
     std::string m_file;
     std::vector<Diagnostic> m_items;
+    std::vector<std::pair<int, std::string>> m_redirects;  // by position in the file
 };
 
 // Renders every diagnostic, sorted by position, as

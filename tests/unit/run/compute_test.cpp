@@ -73,7 +73,7 @@ TEST_F(RunCompute, UnknownComputeIsNotFound) {
 TEST_F(RunCompute, InsertThenFind) {
     spec::ComputeSpec spec = local_spec("gpu", 2, 1);
     spec.description = "the box";
-    auto inserted = insert_compute(db(), spec, k_now);
+    auto inserted = store_compute(db(), spec, k_now, Storing::create);
     ASSERT_TRUE(inserted) << inserted.error().message;
     EXPECT_EQ(inserted->name, "gpu");
 
@@ -90,7 +90,7 @@ TEST_F(RunCompute, InsertThenFind) {
 }
 
 TEST_F(RunCompute, WithoutMaxConcurrentRunsOneAtATime) {
-    ASSERT_TRUE(insert_compute(db(), local_spec("cpu"), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("cpu"), k_now, Storing::create));
     const auto found = find("cpu");
     ASSERT_TRUE(found);
     EXPECT_EQ(found->max_concurrent_runs, 1);
@@ -99,23 +99,64 @@ TEST_F(RunCompute, WithoutMaxConcurrentRunsOneAtATime) {
 }
 
 TEST_F(RunCompute, DuplicateIsRefused) {
-    ASSERT_TRUE(insert_compute(db(), local_spec("gpu", 2), k_now));
-    auto again = insert_compute(db(), local_spec("gpu", 5), k_now);
+    ASSERT_TRUE(store_compute(db(), local_spec("gpu", 2), k_now, Storing::create));
+    auto again = store_compute(db(), local_spec("gpu", 5), k_now, Storing::create);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, ExitCode::failure);
-    EXPECT_EQ(again.error().message, "compute 'gpu' already exists (delete it first to change it)");
+    EXPECT_EQ(again.error().message,
+              "compute 'gpu' already exists (change it with 'ferry compute update gpu', or delete "
+              "it first)");
     EXPECT_EQ(find("gpu")->max_concurrent_runs, 2);
 }
 
 TEST_F(RunCompute, CreatingLocalSetsItsValues) {
-    ASSERT_TRUE(insert_compute(db(), local_spec("local", 3), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("local", 3), k_now, Storing::create));
     const auto local = find("local");
     ASSERT_TRUE(local);
     EXPECT_FALSE(local->implicit);
     EXPECT_EQ(local->max_concurrent_runs, 3);
     EXPECT_EQ(local->created_at, k_now);
     // Created once, it is refused a second time like any other.
-    EXPECT_FALSE(insert_compute(db(), local_spec("local", 4), k_now));
+    EXPECT_FALSE(store_compute(db(), local_spec("local", 4), k_now, Storing::create));
+}
+
+TEST_F(RunCompute, UpdateChangesValuesAndKeepsTheCreationTime) {
+    ASSERT_TRUE(store_compute(db(), local_spec("gpu", 2, 1), k_now, Storing::create));
+    auto updated =
+        store_compute(db(), local_spec("gpu", 4, 1), "2026-02-01T00:00:00.000Z", Storing::update);
+    ASSERT_TRUE(updated) << updated.error().message;
+    EXPECT_EQ(updated->max_concurrent_runs, 4);
+    EXPECT_EQ(updated->gpus, 1);
+    EXPECT_EQ(updated->created_at, k_now);
+    EXPECT_EQ(find("gpu")->max_concurrent_runs, 4);
+}
+
+TEST_F(RunCompute, UpdatingTheImplicitLocalGivesItValues) {
+    auto updated = store_compute(db(), local_spec("local", 3), k_now, Storing::update);
+    ASSERT_TRUE(updated) << updated.error().message;
+    EXPECT_FALSE(updated->implicit);
+    EXPECT_EQ(find("local")->max_concurrent_runs, 3);
+}
+
+TEST_F(RunCompute, UpdateOfAnUnknownComputeOrOfItsTypeIsRefused) {
+    auto unknown = store_compute(db(), local_spec("gpu", 2), k_now, Storing::update);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().message, "no compute named 'gpu'");
+    EXPECT_FALSE(find("gpu"));
+
+    ASSERT_TRUE(store_compute(db(), local_spec("gpu", 2), k_now, Storing::create));
+    spec::ComputeSpec slurm;
+    slurm.name = "gpu";
+    slurm.type = "slurm";
+    auto retyped = store_compute(db(), slurm, k_now, Storing::update);
+    ASSERT_FALSE(retyped);
+    EXPECT_EQ(retyped.error().message,
+              "compute 'gpu' is of type local: a type does not change (delete the compute and "
+              "create it anew)");
+    EXPECT_EQ(find("gpu")->type, "local");
+    slurm.name = "local";
+    EXPECT_FALSE(store_compute(db(), slurm, k_now, Storing::update));
+    EXPECT_TRUE(find("local")->implicit);
 }
 
 TEST_F(RunCompute, ListHasLocalFirst) {
@@ -124,15 +165,15 @@ TEST_F(RunCompute, ListHasLocalFirst) {
     ASSERT_EQ(names_of(*only), (std::vector<std::string>{"local"}));
     EXPECT_TRUE(only->front().implicit);
 
-    ASSERT_TRUE(insert_compute(db(), local_spec("zeta"), k_now));
-    ASSERT_TRUE(insert_compute(db(), local_spec("alpha"), k_now));
-    ASSERT_TRUE(insert_compute(db(), local_spec("kappa"), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("zeta"), k_now, Storing::create));
+    ASSERT_TRUE(store_compute(db(), local_spec("alpha"), k_now, Storing::create));
+    ASSERT_TRUE(store_compute(db(), local_spec("kappa"), k_now, Storing::create));
     auto all = list_computes(db());
     ASSERT_TRUE(all);
     EXPECT_EQ(names_of(*all), (std::vector<std::string>{"local", "alpha", "kappa", "zeta"}));
     EXPECT_TRUE(all->front().implicit);
 
-    ASSERT_TRUE(insert_compute(db(), local_spec("local", 2), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("local", 2), k_now, Storing::create));
     all = list_computes(db());
     ASSERT_TRUE(all);
     EXPECT_EQ(names_of(*all), (std::vector<std::string>{"local", "alpha", "kappa", "zeta"}));
@@ -141,7 +182,7 @@ TEST_F(RunCompute, ListHasLocalFirst) {
 }
 
 TEST_F(RunCompute, DeleteForgetsACreatedCompute) {
-    ASSERT_TRUE(insert_compute(db(), local_spec("gpu"), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("gpu"), k_now, Storing::create));
     auto deleted = delete_compute(db(), "gpu");
     ASSERT_TRUE(deleted) << deleted.error().message;
     EXPECT_TRUE(*deleted);
@@ -157,7 +198,7 @@ TEST_F(RunCompute, DeleteOfTheImplicitLocalIsFalse) {
     EXPECT_FALSE(*deleted);
     EXPECT_TRUE(find("local"));
 
-    ASSERT_TRUE(insert_compute(db(), local_spec("local", 4), k_now));
+    ASSERT_TRUE(store_compute(db(), local_spec("local", 4), k_now, Storing::create));
     deleted = delete_compute(db(), "local");
     ASSERT_TRUE(deleted);
     EXPECT_TRUE(*deleted);

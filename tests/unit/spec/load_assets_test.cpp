@@ -84,6 +84,20 @@ TEST(LoadCompute, SshIsReserved) {
               "release)\n  type: ssh\n        ^\n");
 }
 
+TEST(LoadCompute, AValueASetReplacedIsBlamedOnTheSetNotOnTheFile) {
+    const std::string text = "name: l\ntype: local\nmax_concurrent_runs: 2\n";
+    const std::vector<std::string> sets{"max_concurrent_runs=0"};
+    const auto compute = load_compute(text, "c.yml", "/p", sets);
+    ASSERT_FALSE(compute);
+    EXPECT_EQ(render(compute.error(), text),
+              "--set max_concurrent_runs=0: 'max_concurrent_runs' must be at least 1, got 0\n");
+    // A mistake in the file itself is still at its line.
+    const std::string file_wrong = "name: l\ntype: local\nmax_concurrent_runs: 0\n";
+    const auto wrong = load_compute(file_wrong, "c.yml", "/p", {});
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(render(wrong.error(), file_wrong).substr(0, 10), "c.yml:3:22");
+}
+
 TEST(LoadWorkspace, PathResolves) {
     const auto workspace = load_workspace("name: w\npath: ../shared\n", "w.yml", "/p/conf");
     ASSERT_TRUE(workspace);
