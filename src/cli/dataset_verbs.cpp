@@ -146,13 +146,14 @@ Result<void> list(Context& ctx, const ListOptions& options) {
         }
         rows.push_back(std::move(row));
     }
-    static const std::vector<output::Column> columns = {{"name", "NAME"},
-                                                        {"version", "VERSION"},
-                                                        {"type", "TYPE"},
-                                                        {"files", "FILES"},
-                                                        {"bytes", "SIZE"},
-                                                        {"created_at", "CREATED"},
-                                                        {"description", "DESCRIPTION"}};
+    static const std::vector<output::Column> columns = {
+        {"name", "NAME"},
+        {"version", "VERSION"},
+        {"type", "TYPE"},
+        {"files", "FILES"},
+        {"bytes", "SIZE", output::Cell::bytes},
+        {"created_at", "CREATED", output::Cell::time},
+        {"description", "DESCRIPTION"}};
     output::print_list(ctx, rows, columns);
     return {};
 }
@@ -181,7 +182,8 @@ Result<void> files(Context& ctx, const NameOptions& options) {
     for (const auto& entry : entries) {
         rows.push_back({{"path", entry.path}, {"size", entry.size}});
     }
-    static const std::vector<output::Column> columns = {{"path", "PATH"}, {"size", "SIZE"}};
+    static const std::vector<output::Column> columns = {{"path", "PATH"},
+                                                        {"size", "SIZE", output::Cell::bytes}};
     output::print_list(ctx, rows, columns);
     return {};
 }

@@ -139,8 +139,12 @@ Result<void> list(Context& ctx, const ListOptions& options) {
         rows.push_back(std::move(row));
     }
     static const std::vector<output::Column> columns = {
-        {"name", "NAME"}, {"version", "VERSION"},    {"runtime", "RUNTIME"},
-        {"hash", "HASH"}, {"created_at", "CREATED"}, {"description", "DESCRIPTION"}};
+        {"name", "NAME"},
+        {"version", "VERSION"},
+        {"runtime", "RUNTIME"},
+        {"hash", "HASH"},
+        {"created_at", "CREATED", output::Cell::time},
+        {"description", "DESCRIPTION"}};
     output::print_list(ctx, rows, columns);
     return {};
 }

@@ -188,8 +188,9 @@ Result<void> list(Context& ctx, const ListOptions& options) {
         rows.push_back(model_record(record));
     }
     static const std::vector<output::Column> columns = {
-        {"name", "NAME"},           {"version", "VERSION"}, {"type", "TYPE"},
-        {"framework", "FRAMEWORK"}, {"run", "RUN"},         {"created_at", "CREATED"}};
+        {"name", "NAME"}, {"version", "VERSION"},
+        {"type", "TYPE"}, {"framework", "FRAMEWORK"},
+        {"run", "RUN"},   {"created_at", "CREATED", output::Cell::time}};
     output::print_list(ctx, rows, columns);
     return {};
 }

@@ -29,6 +29,7 @@ struct ListOptions {
     std::string status;
     std::optional<std::int64_t> max_results;  // k_default_max_results when not given
     bool all = false;
+    std::vector<std::string> tags;  // KEY=VALUE or KEY
 };
 
 struct RunOptions {
@@ -75,6 +76,15 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     if (!options.all) {
         filter.limit = options.max_results.value_or(k_default_max_results);
     }
+    for (const auto& tag : options.tags) {
+        const auto equals = tag.find('=');
+        if (tag.empty() || equals == 0) {
+            return usage_error("--tag '{}': give KEY=VALUE, or KEY for any value", tag);
+        }
+        filter.tags.emplace_back(
+            tag.substr(0, equals),
+            equals == std::string::npos ? std::nullopt : std::optional(tag.substr(equals + 1)));
+    }
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto runs, run::list_runs(workspace.db(), filter));
@@ -84,8 +94,13 @@ Result<void> list(Context& ctx, const ListOptions& options) {
         records.push_back(run::run_summary(run, now_ms));
     }
     static const std::vector<output::Column> columns = {
-        {"name", "NAME"},       {"status", "STATUS"},      {"experiment", "EXPERIMENT"},
-        {"compute", "COMPUTE"}, {"created_at", "CREATED"}, {"duration_text", "DURATION"}};
+        {"name", "NAME"},
+        {"status", "STATUS"},
+        {"experiment", "EXPERIMENT"},
+        {"compute", "COMPUTE"},
+        {"created_at", "CREATED", output::Cell::time},
+        {"duration_text", "DURATION"},
+        {"tags", "TAGS"}};
     output::print_list(ctx, records, columns);
     const auto total = runs.second;
     // Said when the default limit hid runs; a limit the user chose is no surprise.
@@ -295,6 +310,10 @@ void add_run_verbs(CommandTree& tree) {
                 ->type_name(value::status);
             verb.add_option("--max-results", o.max_results, "Show at most N runs (default 50)")
                 ->type_name("N");
+            verb.add_option("--tag", o.tags,
+                            "Only runs whose job has this tag: KEY=VALUE, or KEY for any value "
+                            "(repeat: all of them)")
+                ->type_name("KEY=VALUE");
             verb.add_flag("--all", o.all, "Show every run");
         },
         list);

@@ -1,10 +1,13 @@
 #include "ferry/output/render.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ostream>
 #include <vector>
 
 #include "ferry/util/escape.hpp"
+#include "ferry/util/text.hpp"
+#include "ferry/util/time.hpp"
 #include "yaml_emit.hpp"
 
 namespace ferry::output {
@@ -119,14 +122,35 @@ void flatten(const Json& value, const std::string& prefix,
     rows.push_back({prefix, cell_text(value)});
 }
 
+// A value as a table or TSV row shows it.
+std::string table_cell(OutputFormat format, Cell cell, const Json& value) {
+    if (format == OutputFormat::table && cell == Cell::time && value.is_string()) {
+        return util::compact_time(value.get_ref<const std::string&>(),
+                                  std::chrono::system_clock::now());
+    }
+    if (format == OutputFormat::table && cell == Cell::bytes && value.is_number_integer() &&
+        value.get<std::int64_t>() >= 0) {
+        return util::human_bytes(static_cast<std::uint64_t>(value.get<std::int64_t>()));
+    }
+    return cell_text(value);
+}
+
 }  // namespace
 
 std::string cell_text(const Json& value) {
-    if (value.is_null()) {
+    if (value.is_null() || (value.is_structured() && value.empty())) {
         return "";
     }
     if (value.is_string()) {
         return value.get<std::string>();
+    }
+    if (value.is_object() && !value.empty() &&
+        std::ranges::all_of(value, [](const Json& v) { return v.is_primitive(); })) {
+        std::string pairs;  // tags: "team=vision,lr=0.1"
+        for (const auto& [key, item] : value.items()) {
+            pairs += fmt::format("{}{}={}", pairs.empty() ? "" : ",", key, cell_text(item));
+        }
+        return pairs;
     }
     if (value.is_array() &&
         std::ranges::all_of(value, [](const Json& v) { return v.is_string(); })) {
@@ -160,7 +184,9 @@ std::string render_list(OutputFormat format, const Json& records, std::span<cons
             for (const auto& record : records) {
                 std::vector<std::string> row;
                 for (const auto& column : columns) {
-                    row.push_back(record.contains(column.key) ? cell_text(record[column.key]) : "");
+                    row.push_back(record.contains(column.key)
+                                      ? table_cell(format, column.cell, record[column.key])
+                                      : "");
                 }
                 rows.push_back(std::move(row));
             }

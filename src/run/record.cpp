@@ -166,13 +166,23 @@ Result<std::optional<RunRecord>> newest_run(store::Database& db) {
 
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
                                                                   const RunFilter& filter) {
-    const std::string where = "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2)";
+    // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the job's tags.
+    const std::string where =
+        "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND NOT EXISTS ("
+        "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
+        "SELECT 1 FROM json_each(runs.spec, '$.tags') AS tag "
+        "WHERE tag.key = wanted.value ->> 0 "
+        "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))";
     const std::string status =
         filter.status ? std::string(status_name(*filter.status)) : std::string();
+    nlohmann::json tags = nlohmann::json::array();
+    for (const auto& [key, value] : filter.tags) {
+        tags.push_back({key, value ? nlohmann::json(*value) : nlohmann::json(nullptr)});
+    }
     TRY_ASSIGN(auto total, db.query_one("SELECT count(*) FROM runs " + where, store::first_integer,
-                                        filter.experiment, status));
-    TRY_ASSIGN(auto runs, query(db, where + " ORDER BY seq DESC LIMIT ?3", filter.experiment,
-                                status, filter.limit.value_or(-1)));
+                                        filter.experiment, status, tags.dump()));
+    TRY_ASSIGN(auto runs, query(db, where + " ORDER BY seq DESC LIMIT ?4", filter.experiment,
+                                status, tags.dump(), filter.limit.value_or(-1)));
     return std::pair{std::move(runs), total.value_or(0)};
 }
 

@@ -932,12 +932,50 @@ test_list_newest_first_with_filters() {
     expect_status 0
     expect_jq '[.[].name] == ["r3", "r2"]'
     expect_no_err
-    ferry run list
+    TZ=UTC ferry run list
     expect_status 0
-    [[ $(head -n 1 <<<"$OUT") =~ ^NAME\ +STATUS\ +EXPERIMENT\ +COMPUTE\ +CREATED\ +DURATION\ *$ ]] ||
+    [[ $(head -n 1 <<<"$OUT") =~ ^NAME\ +STATUS\ +EXPERIMENT\ +COMPUTE\ +CREATED\ +DURATION\ +TAGS\ *$ ]] ||
         fail "unexpected header"
-    [[ $(sed -n 2p <<<"$OUT") =~ ^r3\ +Completed\ +A\ +local\  ]] || fail "unexpected first row"
+    # Times as `ls -l` shows them (in local time, UTC here), so that a row fits 80 columns.
+    local today
+    today=$(TZ=UTC date -u '+%b %d')
+    [[ $(sed -n 2p <<<"$OUT") =~ ^r3\ +Completed\ +A\ +local\ +"$today"\ [0-9]{2}:[0-9]{2}\  ]] ||
+        fail "unexpected first row"
     [[ $(wc -l <<<"$OUT") == 4 ]] || fail "expected a header and three rows"
+    local width
+    width=$(awk '{ print length($0) }' <<<"$OUT" | sort -n | tail -n 1)
+    ((width <= 80)) || fail "a row is $width columns wide"
+}
+
+test_list_shows_tags_and_filters_by_them() {
+    write_job vision.yml 'true' 'tags:
+  team: vision
+  lr: "0.1"'
+    write_job speech.yml 'true' 'tags:
+  team: speech
+  lr: "0.1"'
+    write_job plain.yml 'true'
+    submit -f vision.yml -n v --wait
+    submit -f speech.yml -n s --wait
+    submit -f plain.yml -n p --wait
+    ferry run list --tag team=vision -o json
+    expect_status 0
+    expect_jq '[.[].name] == ["v"] and .[0].tags == {"team": "vision", "lr": "0.1"}'
+    ferry run list --tag lr=0.1 --tag team=speech -o json
+    expect_jq '[.[].name] == ["s"]'
+    ferry run list --tag team -o json
+    expect_jq '[.[].name] == ["s", "v"]'
+    ferry run list --tag team=audio -o json
+    expect_jq '. == []'
+    ferry run list --tag team=vision
+    expect_status 0
+    grep -qE '^v +Completed .* team=vision,lr=0\.1$' <<<"$OUT" || fail "no tags in v's row"
+    ferry run list -o json
+    expect_jq '(.[] | select(.name == "p") | .tags) == {}'
+    ferry run list --tag =vision
+    expect_status 2
+    expect_one_err_line
+    expect_err_contains "--tag '=vision': give KEY=VALUE, or KEY for any value"
 }
 
 # The default limit (50) says what it hid; --max-results and --all do not.

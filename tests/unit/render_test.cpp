@@ -1,5 +1,8 @@
 #include "ferry/output/render.hpp"
 
+#include <stdlib.h>
+#include <time.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -346,7 +349,23 @@ TEST(CellText, Values) {
     EXPECT_EQ(cell_text(Json::array({"a", "b", "c"})), "a,b,c");
     EXPECT_EQ(cell_text(Json::array()), "");
     EXPECT_EQ(cell_text(Json::array({1, 2})), "[1,2]");
-    EXPECT_EQ(cell_text(Json{{"k", "v"}}), "{\"k\":\"v\"}");
+    // A map of plain values (tags) reads as KEY=VALUE pairs; a nested one stays JSON.
+    EXPECT_EQ(cell_text(Json{{"team", "vision"}, {"lr", 0.1}}), "team=vision,lr=0.1");
+    EXPECT_EQ(cell_text(Json::object()), "");
+    EXPECT_EQ(cell_text(Json{{"k", Json{{"a", 1}}}}), "{\"k\":{\"a\":1}}");
+}
+
+TEST(RenderTable, TimeAndByteColumnsAreCompactInTablesOnly) {
+    Json records = Json::array();
+    records.push_back({{"at", "2019-03-04T05:06:07.000Z"}, {"bytes", 3145728}});
+    const std::vector<Column> columns = {{"at", "AT", Cell::time}, {"bytes", "SIZE", Cell::bytes}};
+    setenv("TZ", "UTC", 1);
+    tzset();
+    EXPECT_EQ(render_list(OutputFormat::table, records, columns, {}),
+              "AT            SIZE\n"
+              "Mar 04  2019  3.0 MiB\n");
+    EXPECT_EQ(render_list(OutputFormat::tsv, records, columns, {}),
+              "2019-03-04T05:06:07.000Z\t3145728\n");
 }
 
 // ---- table ----
@@ -465,7 +484,7 @@ TEST(RenderTable, RecordIsAKeyValueTableWithDottedKeys) {
               "objects.count  2\n"
               "objects.bytes  8\n"
               "tags           a,b\n"
-              "empty          {}\n");
+              "empty\n");
 }
 
 TEST(RenderTable, RecordIsNeverBold) {

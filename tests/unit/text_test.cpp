@@ -1,6 +1,11 @@
 #include "ferry/util/text.hpp"
+#include "ferry/util/time.hpp"
+
+#include <stdlib.h>
+#include <time.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -254,3 +259,25 @@ TEST(InvalidUtf8Offset, FindsTheFirstBadByte) {
     EXPECT_EQ(ferry::util::invalid_utf8_offset("x\xed\xa0\x80"), 1u);     // a surrogate
     EXPECT_EQ(ferry::util::invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
 }
+
+namespace ferry::util {
+namespace {
+
+TEST(CompactTime, ThisYearHasTheTimeOtherYearsTheYear) {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    const auto now = std::chrono::sys_days(std::chrono::year(2026) / 12 / 3);
+    EXPECT_EQ(compact_time("2026-12-03T14:11:42.057Z", now), "Dec 03 14:11");
+    EXPECT_EQ(compact_time("2025-01-09T00:00:00.000Z", now), "Jan 09  2025");
+    // In local time, as `ls -l` shows it.
+    setenv("TZ", "JST-9", 1);  // a POSIX rule: no time zone files needed
+    tzset();
+    EXPECT_EQ(compact_time("2026-12-03T14:11:42.057Z", now), "Dec 03 23:11");
+    setenv("TZ", "UTC", 1);
+    tzset();
+    EXPECT_EQ(compact_time("yesterday", now), "yesterday");
+    EXPECT_EQ(compact_time("", now), "");
+}
+
+}  // namespace
+}  // namespace ferry::util

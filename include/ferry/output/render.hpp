@@ -14,9 +14,17 @@ namespace ferry::output {
 using Json = nlohmann::ordered_json;
 
 // A table column: the record key it shows and its heading.
+// How a table shows a column's values; TSV, JSON and YAML keep them as they are.
+enum class Cell {
+    text,
+    time,   // a format_utc time, shown as `ls -l` does ("Dec 03 14:11")
+    bytes,  // a count of bytes, shown as "2.9 MiB"
+};
+
 struct Column {
     std::string key;
     std::string header;
+    Cell cell = Cell::text;
 };
 
 struct TableStyle {

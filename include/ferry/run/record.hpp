@@ -104,6 +104,8 @@ struct Ending {
 struct RunFilter {
     std::string experiment;
     std::optional<Status> status;
+    // Each tag the run's job must have: KEY with VALUE, or KEY with any value (nullopt).
+    std::vector<std::pair<std::string, std::optional<std::string>>> tags;
     std::optional<std::int64_t> limit;  // newest first
 };
 

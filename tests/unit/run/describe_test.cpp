@@ -115,7 +115,7 @@ TEST(RunDescribe, Summary) {
     EXPECT_EQ(summary.dump(),
               R"({"name":"r","status":"Completed","experiment":"exp","compute":"local",)"
               R"("created_at":"2026-01-01T00:00:00.000Z","duration":2.5,)"
-              R"("duration_text":"2.5 s","exit_code":0})");
+              R"("duration_text":"2.5 s","exit_code":0,"tags":{}})");
 
     RunRecord queued = running_run();
     queued.status = Status::queued;

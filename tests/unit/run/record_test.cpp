@@ -247,6 +247,36 @@ TEST_F(RunRecordTest, ListNewestFirstWithFiltersLimitAndTotal) {
     EXPECT_EQ(none->second, 0);
 }
 
+TEST_F(RunRecordTest, ListByTagsNeedsEveryTagGiven) {
+    for (const auto& [name, tags] :
+         std::vector<std::pair<std::string, Json>>{{"plain", nullptr},
+                                                   {"vision", {{"team", "vision"}, {"lr", "0.1"}}},
+                                                   {"speech", {{"team", "speech"}, {"lr", "0.1"}}},
+                                                   {"odd", {{"a'b", "it's"}}}}) {
+        NewRun run = new_run(name);
+        if (!tags.is_null()) {
+            run.spec["tags"] = tags;
+        }
+        ASSERT_TRUE(insert_run(db(), run, at(0)));
+    }
+    auto listed = [&](std::vector<std::pair<std::string, std::optional<std::string>>> tags) {
+        RunFilter filter;
+        filter.tags = std::move(tags);
+        auto runs = list_runs(db(), filter);
+        EXPECT_TRUE(runs) << runs.error().message;
+        return runs ? names_of(runs->first) : std::vector<std::string>{};
+    };
+    using Names = std::vector<std::string>;
+    EXPECT_EQ(listed({{"team", "vision"}}), Names{"vision"});
+    EXPECT_EQ(listed({{"lr", "0.1"}}), (Names{"speech", "vision"}));
+    EXPECT_EQ(listed({{"team", std::nullopt}}), (Names{"speech", "vision"}));
+    EXPECT_EQ(listed({{"team", "speech"}, {"lr", "0.1"}}), Names{"speech"});
+    EXPECT_EQ(listed({{"team", "speech"}, {"lr", "0.2"}}), Names{});
+    EXPECT_EQ(listed({{"Team", "vision"}}), Names{});  // keys and values are matched exactly
+    EXPECT_EQ(listed({{"a'b", "it's"}}), Names{"odd"});
+    EXPECT_EQ(listed({}).size(), 4U);
+}
+
 TEST_F(RunRecordTest, TransitionOnlyFromAllowedStatuses) {
     insert("a");
     auto wrong = transition(db(), "a", {Status::queued}, Status::preparing, at(1), "no");
