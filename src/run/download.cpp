@@ -25,7 +25,11 @@ std::vector<std::pair<snapshot::ManifestEntry, std::string>> chosen(
     std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
     for (const auto& entry : artifacts) {
         const bool named = entry.path.starts_with("named-outputs/");
-        if (!wanted.empty()) {
+        if (!request.path.empty()) {
+            if (entry.path == request.path || entry.path.starts_with(request.path + "/")) {
+                selected.emplace_back(entry, named ? entry.path : "artifacts/" + entry.path);
+            }
+        } else if (!wanted.empty()) {
             if (entry.path.starts_with(wanted)) {
                 selected.emplace_back(entry, entry.path);
             }
@@ -46,15 +50,40 @@ Result<std::vector<snapshot::ManifestEntry>> run_artifacts(store::Workspace& wor
     return read_artifacts(workspace.blobs(), run.artifacts);
 }
 
+// The folders and files a path could have meant: every stored path and each folder above.
+std::vector<std::string> path_candidates(const std::vector<snapshot::ManifestEntry>& artifacts) {
+    std::vector<std::string> candidates;
+    for (const auto& entry : artifacts) {
+        for (auto slash = entry.path.find('/'); slash != std::string::npos;
+             slash = entry.path.find('/', slash + 1)) {
+            candidates.push_back(entry.path.substr(0, slash));
+        }
+        candidates.push_back(entry.path);
+    }
+    std::ranges::sort(candidates);
+    candidates.erase(std::ranges::unique(candidates).begin(), candidates.end());
+    return candidates;
+}
+
 Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord& run,
                                     const RunDownload& request) {
-    if (!is_terminal(run.status)) {
+    if (!is_terminal(run.status) && run.artifacts.empty()) {
         return fail(
-            "run {} is {}; its outputs can be downloaded once it has ended ('ferry run "
-            "wait {}' waits)",
+            "run {} is {} and has stored no files yet; its outputs can be downloaded once it "
+            "has ended ('ferry run wait {}' waits)",
             run.name, status_name(run.status), run.name);
     }
     TRY_ASSIGN(const auto artifacts, run_artifacts(workspace, run));
+    if (!request.path.empty()) {
+        const auto selected = chosen(artifacts, request);
+        if (selected.empty()) {
+            return fail("run {} has no file or folder '{}'{}{}", run.name, request.path,
+                        is_terminal(run.status) ? "" : " stored yet",
+                        util::did_you_mean(request.path, path_candidates(artifacts)));
+        }
+        return download_entries(workspace.blobs(), selected, request.directory, request.overwrite,
+                                LinkScope::source);
+    }
     const auto names = output_names(run);
     if (!request.output_name.empty() &&
         std::ranges::find(names, request.output_name) == names.end()) {

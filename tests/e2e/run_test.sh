@@ -908,6 +908,60 @@ test_download_of_an_unknown_output_name_exits_1() {
     expect_err_contains "nope"
 }
 
+test_download_of_one_path_a_file_or_a_folder() {
+    write_job job.yml 'mkdir -p outputs/sub logs && echo m >outputs/model.pkl && echo s >outputs/sub/s.txt && echo l >logs/a.log && echo n >${{outputs.result}}/n.txt' 'outputs:
+  result:
+    type: uri_folder'
+    submit -f job.yml -n paths --wait
+    ferry run download paths --path outputs/model.pkl -p one -o json
+    expect_status 0
+    expect_jq '.files == 1 and .bytes == 2'
+    [[ $(find one -type f) == one/artifacts/outputs/model.pkl ]] || fail "not only the file: $(find one -type f)"
+    # A folder, written as a user might: with ./ and a trailing slash.
+    ferry run download paths --path ./outputs/sub/ -p sub
+    expect_status 0
+    [[ $(find sub -type f) == sub/artifacts/outputs/sub/s.txt ]] || fail "not only the folder: $(find sub -type f)"
+    ferry run download paths --path named-outputs/result -p named
+    expect_status 0
+    [[ $(content_of named/named-outputs/result/n.txt) == n ]] || fail "the named output is missing"
+    # outputs is not a prefix of outputs2: whole names only.
+    ferry run download paths --path output -p none
+    expect_status 1
+    expect_one_err_line
+    expect_err_contains "run paths has no file or folder 'output' (did you mean 'outputs'?)"
+    [[ ! -e none ]] || fail "a refused download wrote something"
+    ferry run download paths --path ../etc
+    expect_status 2
+    expect_err_contains "--path '../etc'"
+    ferry run download paths --path logs --all
+    expect_status 2
+    expect_err_contains "give one of --path PATH, --output-name NAME and --all"
+}
+
+test_download_of_a_live_run_has_its_logs_so_far() {
+    # A run with a timeout stores its logs every 10 s while it runs.
+    write_job job.yml "echo early; $(gate "$TEST_ROOT/gate")" 'limits:
+  timeout: 120'
+    submit -f job.yml -n live
+    wait_status live Running
+    ferry run download live -p early
+    expect_status 1
+    expect_err_contains "run live is Running and has stored no files yet"
+    local deadline
+    deadline=$(($(now_ms) + 30000))
+    until "$FERRY" run show live -o json | jq -e '.artifacts | length > 0' >/dev/null; do
+        (($(now_ms) < deadline)) || fail "no logs were stored within 30 s"
+        sleep 0.2
+    done
+    ferry run download live -p dl --path user_logs
+    expect_status 0
+    expect_err_contains "run live is Running: these are the logs it has stored so far"
+    grep -q early dl/artifacts/user_logs/std_log.txt || fail "the log so far is not there"
+    open_gate "$TEST_ROOT/gate"
+    ferry run wait live
+    expect_status 0
+}
+
 # --- list
 
 test_list_newest_first_with_filters() {

@@ -21,12 +21,16 @@ struct RunDownload {
     fs::path directory;       // absolute
     std::string output_name;  // one named output only; empty: see `all`
     bool all = false;         // also every named output
+    // Only this file, or the files below this folder, as the run stores them ("outputs/m.pkl",
+    // "logs", "named-outputs/model"); empty: see the others.
+    std::string path;
     Overwrite overwrite = Overwrite::no;
 };
 
 // Writes DIR/artifacts/... (outputs and logs) and DIR/named-outputs/NAME/... (with `all`, or
 // the one output asked for; a named output the job left empty appears as an empty
-// directory). A run that has not ended, or an output the run does not have, is refused.
+// directory). A run that has not ended has only the logs synced so far; one
+// with none yet, an output the run does not have, or a path it has nothing under, is refused.
 [[nodiscard]] Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord& run,
                                                   const RunDownload& request);
 
