@@ -14,6 +14,7 @@
 #include "ferry/run/describe.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/lost.hpp"
+#include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/util/escape.hpp"
@@ -205,7 +206,8 @@ Result<void> check_stream_format(const Context& ctx) {
 }
 
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
-                        bool stream, std::optional<std::size_t> tail, const std::string& rank) {
+                        bool stream, std::optional<std::size_t> tail, const std::string& rank,
+                        bool folder_logs) {
     const bool json_lines = stream && ctx.format == OutputFormat::json;
     std::vector<run::LogSource> logs;
     if (stream) {
@@ -218,6 +220,9 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     const CommandSeams seams(ctx);
     options.seams = &seams.get();
     options.json_lines = json_lines;
+    if (folder_logs) {
+        options.log_folder = run::working_directory(fs::path()) / "logs";
+    }
     if (stream) {
         options.status_changed = [&ctx, json_lines](run::Status status) {
             if (json_lines) {
@@ -234,6 +239,11 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
         ctx.err << "RunId: " << name << "\n\n";
         for (const auto& log : logs) {
             const std::string header = "Streaming " + log.path.string();
+            ctx.err << header << '\n' << std::string(header.size(), '=') << '\n';
+        }
+        if (options.log_folder) {
+            const std::string header =
+                "Streaming " + options.log_folder->string() + "/* as they appear";
             ctx.err << header << '\n' << std::string(header.size(), '=') << '\n';
         }
         ctx.err << '\n' << std::flush;

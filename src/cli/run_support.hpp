@@ -66,11 +66,12 @@ public:
 // Follows the run to its end: with its log on stdout (headers, status changes and the
 // summary on stderr; with -o json, JSON Lines of the log's lines, the status changes and
 // the end on stdout) when `stream`, silently otherwise. `rank` picks the log of a
-// distributed run: "" rank 0, "N" rank N, "all" every rank. Returns the exit status of the
-// waiting commands as an error unless it is 0.
+// distributed run: "" rank 0, "N" rank N, "all" every rank; `folder_logs` adds the files of
+// the job's ./logs as they appear. Returns the exit status of the waiting commands as an
+// error unless it is 0.
 [[nodiscard]] Result<void> follow_run(Context& ctx, store::Workspace& workspace,
                                       const std::string& name, bool stream,
-                                      std::optional<std::size_t> tail,
-                                      const std::string& rank = {});
+                                      std::optional<std::size_t> tail, const std::string& rank = {},
+                                      bool folder_logs = false);
 
 }  // namespace ferry::cli

@@ -34,6 +34,7 @@ struct ListOptions {
 
 struct RunOptions {
     std::string name;
+    bool folder_logs = false;
     std::int64_t tail = -1;
     std::int64_t grace = 10;
     std::int64_t timeout = run::k_default_cancel_timeout_seconds;
@@ -159,7 +160,7 @@ Result<void> stream(Context& ctx, const RunOptions& options) {
     if (options.tail >= 0) {
         tail = static_cast<std::size_t>(options.tail);
     }
-    return follow_run(ctx, workspace, run.name, true, tail, options.rank);
+    return follow_run(ctx, workspace, run.name, true, tail, options.rank, options.folder_logs);
 }
 
 void print_status(Context& ctx, const run::RunRecord& run) {
@@ -318,6 +319,28 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
     return {};
 }
 
+void add_download_verb(CommandTree& tree, CLI::App* group) {
+    tree.add_verb<DownloadOptions>(
+        group, "download",
+        "Download a run's outputs and logs (of a live run, its logs stored so far)",
+        [](CLI::App& verb, DownloadOptions& o) {
+            verb.add_option("run", o.name, "The run's name")->required()->type_name(value::run);
+            verb.add_option("-p,--download-path", o.directory,
+                            "Where to write (default: the current directory)")
+                ->type_name(value::dir);
+            verb.add_option("--output-name", o.output_name,
+                            "Only this named output, to DIR/named-outputs/NAME")
+                ->type_name(value::text);
+            verb.add_option("--path", o.path,
+                            "Only this file, or the files below this folder, as the run stores "
+                            "them (outputs/model.pkl, logs, named-outputs/NAME)")
+                ->type_name("PATH");
+            verb.add_flag("--all", o.all, "The artifacts and every named output");
+            verb.add_flag("--overwrite", o.overwrite, "Replace existing files that differ");
+        },
+        download);
+}
+
 }  // namespace
 
 void add_run_verbs(CommandTree& tree) {
@@ -349,6 +372,9 @@ void add_run_verbs(CommandTree& tree) {
             verb.add_option("--rank", o.rank,
                             "Distributed runs: the log of rank N (default 0), or 'all' prefixed")
                 ->type_name("N|all");
+            verb.add_flag("--logs", o.folder_logs,
+                          "Also the files the job writes in ./logs, as they appear, each line "
+                          "prefixed [logs/NAME]");
         },
         stream);
     tree.add_verb<RunOptions>(
@@ -378,25 +404,7 @@ void add_run_verbs(CommandTree& tree) {
                 ->type_name(value::status);
         },
         remove);
-    tree.add_verb<DownloadOptions>(
-        group, "download",
-        "Download a run's outputs and logs (of a live run, its logs stored so far)",
-        [](CLI::App& verb, DownloadOptions& o) {
-            verb.add_option("run", o.name, "The run's name")->required()->type_name(value::run);
-            verb.add_option("-p,--download-path", o.directory,
-                            "Where to write (default: the current directory)")
-                ->type_name(value::dir);
-            verb.add_option("--output-name", o.output_name,
-                            "Only this named output, to DIR/named-outputs/NAME")
-                ->type_name(value::text);
-            verb.add_option("--path", o.path,
-                            "Only this file, or the files below this folder, as the run stores "
-                            "them (outputs/model.pkl, logs, named-outputs/NAME)")
-                ->type_name("PATH");
-            verb.add_flag("--all", o.all, "The artifacts and every named output");
-            verb.add_flag("--overwrite", o.overwrite, "Replace existing files that differ");
-        },
-        download);
+    add_download_verb(tree, group);
 }
 
 }  // namespace ferry::cli

@@ -1,5 +1,6 @@
 #include "ferry/run/follow.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,7 @@ struct Followed {
     std::string pending;
     bool first_read = true;
     bool mid_line = false;
+    bool from_folder = false;  // found below FollowOptions::log_folder
 };
 
 // Writes the line begun, ending it with `ending` (nothing, or a newline).
@@ -194,6 +196,66 @@ bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail,
     }
 }
 
+// Opens the regular files below `directory` (an open descriptor) that are not followed yet,
+// never through a link; `relative` is the directory's path in the run directory.
+void open_new_logs(int directory, const fs::path& relative, const fs::path& absolute,
+                   const FollowOptions& options, std::vector<Followed>& logs, int depth) {
+    DIR* listing = ::fdopendir(::dup(directory));
+    if (listing == nullptr) {
+        return;
+    }
+    std::vector<std::string> names;
+    while (const dirent* entry = ::readdir(listing)) {
+        const std::string_view name = entry->d_name;
+        if (name != "." && name != "..") {
+            names.emplace_back(name);
+        }
+    }
+    ::closedir(listing);
+    std::ranges::sort(names);
+    for (const auto& name : names) {
+        const fs::path path = relative / name;
+        if (std::ranges::any_of(logs, [&](const Followed& log) { return log.name == path; })) {
+            continue;
+        }
+        // O_NONBLOCK: a FIFO the job left there must not hold the stream up.
+        util::Fd fd(
+            ::openat(directory, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode) && depth < 8) {
+            open_new_logs(fd.get(), path, absolute / name, options, logs, depth + 1);
+        } else if (S_ISREG(st.st_mode) &&
+                   static_cast<std::size_t>(std::ranges::count_if(logs, [](const Followed& log) {
+                       return log.from_folder;
+                   })) < k_max_folder_logs) {
+            const std::string shown = path.lexically_relative(*options.log_folder).string();
+            Followed log{.source = {absolute / name, fmt::format("[logs/{}] ", shown), true, {}},
+                         .name = path,
+                         .json_lines = options.json_lines,
+                         .from_folder = true};
+            log.fd = std::move(fd);
+            logs.push_back(std::move(log));
+        }
+    }
+}
+
+// The files of the followed folder that appeared since the last look.
+void follow_folder(const fs::path& run_directory, const FollowOptions& options,
+                   std::vector<Followed>& logs) {
+    if (!options.log_folder) {
+        return;
+    }
+    util::Fd folder(::open((run_directory / *options.log_folder).c_str(),
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (folder) {
+        open_new_logs(folder.get(), *options.log_folder, run_directory / *options.log_folder,
+                      options, logs, 0);
+    }
+}
+
 }  // namespace
 
 Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::string_view name,
@@ -236,6 +298,7 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                     log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
                 }
             }
+            follow_folder(started.directory, options, logs);
             ended = is_terminal(status);  // then drain what is left and stop
         }
         bool got_any = false;

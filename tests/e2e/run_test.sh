@@ -358,6 +358,38 @@ three"
 # Under -o json a stream is JSON Lines: one object a line for each log line (its text, log
 # and rank), each status seen and the end; bytes that are not UTF-8 do not break it. -o yaml
 # is refused before anything is submitted.
+test_stream_logs_follows_the_files_of_logs_as_they_appear() {
+    printf 'secret\n' >"$TEST_ROOT/secret.txt"
+    write_job job.yml "echo first; $(gate "$TEST_ROOT/gate"); mkdir -p logs/sub; echo a1 >logs/a.log; ln -s $TEST_ROOT/secret.txt logs/link.log; mkfifo logs/fifo; echo b1 >logs/sub/b.log; echo a2 >>logs/a.log; echo last"
+    submit -f job.yml -n lg
+    wait_status lg Running
+    # Started before ./logs exists: the files are found as they appear.
+    "$FERRY" run stream lg --logs >"$TEST_ROOT/stream.out" 2>"$TEST_ROOT/stream.err" &
+    local streamer=$!
+    sleep 0.5
+    open_gate "$TEST_ROOT/gate"
+    wait "$streamer" || fail "run stream --logs exited with $?"
+    OUT=$(cat "$TEST_ROOT/stream.out")
+    ERR=$(cat "$TEST_ROOT/stream.err")
+    [[ $(grep -c . <<<"$OUT") == 5 ]] || fail "expected five lines"
+    grep -qx 'first' <<<"$OUT" || fail "no line of the job's stdout"
+    grep -qx 'last' <<<"$OUT" || fail "no last line of the job's stdout"
+    [[ $(grep '^\[logs/a.log\] ' <<<"$OUT") == "[logs/a.log] a1
+[logs/a.log] a2" ]] || fail "logs/a.log's lines are not there in order"
+    grep -qx '\[logs/sub/b.log\] b1' <<<"$OUT" || fail "no line of logs/sub/b.log"
+    # A link is not followed (the file it names is not the job's), a FIFO not waited on.
+    ! grep -q secret <<<"$OUT" || fail "the stream followed a link out of the run"
+    expect_err_contains "Streaming wd/logs/* as they appear"
+    ferry run stream lg --logs -o json
+    expect_status 0
+    jq -e . <<<"$OUT" >/dev/null || fail "not JSON Lines"
+    [[ $(jq -r 'select(.type == "log") | "\(.log) \(.text)"' <<<"$OUT" | sort | tr '\n' ',') == "user_logs/std_log.txt first,user_logs/std_log.txt last,wd/logs/a.log a1,wd/logs/a.log a2,wd/logs/sub/b.log b1," ]] ||
+        fail "unexpected JSON lines"
+    # Without --logs, only the job's output.
+    ferry run stream lg
+    [[ $(grep -c . <<<"$OUT") == 2 ]] || fail "run stream without --logs printed the files of logs"
+}
+
 test_streams_under_json_are_json_lines() {
     write_job job.yml 'echo first; printf "\377 not utf-8\n"; echo last; exit 4'
     ferry run submit -f job.yml -n lines --stream -o json

@@ -25,7 +25,13 @@ struct FollowOptions {
     // "log", "rank", "time", "text"}, and "partial": true on a piece of a line longer than a
     // block; otherwise lines as they are, each after its source's prefix.
     bool json_lines = false;
+    // Also every regular file that appears below this folder of the run directory (its
+    // ./logs), never through a link, each line prefixed "[logs/NAME] "; at most
+    // k_max_folder_logs of them.
+    std::optional<fs::path> log_folder;
 };
+
+inline constexpr std::size_t k_max_folder_logs = 64;
 
 // Waits until the run has ended; nullopt when interrupted.
 [[nodiscard]] Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace,

@@ -217,6 +217,35 @@ TEST_F(RunFollow, JsonLinesAreOneObjectALine) {
     EXPECT_FALSE(lines[3].contains("partial"));
 }
 
+// --logs: the files below the folder, by name, never through a link, at most
+// k_max_folder_logs of them.
+TEST_F(RunFollow, FolderLogsAreFollowedWithoutLinksAndWithinTheLimit) {
+    add_run("r", "out\n");
+    const fs::path dir = run_directory(m_dir.path(), "r");
+    write_text(dir / "wd/logs/b.log", "b1\n");
+    write_text(dir / "wd/logs/sub/a.log", "a1\na2");
+    write_text(m_dir.path() / "secret.txt", "secret\n");
+    fs::create_symlink(m_dir.path() / "secret.txt", dir / "wd/logs/link.log");
+    fs::create_directories(m_dir.path() / "elsewhere");
+    write_text(m_dir.path() / "elsewhere/c.log", "c1\n");
+    fs::create_directory_symlink(m_dir.path() / "elsewhere", dir / "wd/logs/linked-dir");
+    complete("r");
+    m_options.log_folder = "wd/logs";
+    ASSERT_TRUE(stream("r", std::nullopt));
+    EXPECT_EQ(m_out.str(), "out\n[logs/b.log] b1\n[logs/sub/a.log] a1\n[logs/sub/a.log] a2\n");
+
+    for (std::size_t i = 0; i < k_max_folder_logs + 5; ++i) {
+        write_text(dir / fmt::format("wd/logs/many/{:03}.log", i), "x\n");
+    }
+    m_out.str("");
+    ASSERT_TRUE(stream("r", std::nullopt));
+    const std::string out = m_out.str();
+    // out, then one line of each file within the limit, by name: b.log, many/000 to many/062.
+    EXPECT_EQ(static_cast<std::size_t>(std::ranges::count(out, '\n')), 1 + k_max_folder_logs);
+    EXPECT_NE(out.find("[logs/many/062.log] x\n"), std::string::npos);
+    EXPECT_EQ(out.find("[logs/many/063.log]"), std::string::npos);
+}
+
 TEST_F(RunFollow, StreamOfAMissingRunFails) {
     auto streamed = stream_log(*m_workspace, "nope", m_out, std::nullopt, m_options, k_one_log);
     ASSERT_FALSE(streamed);
