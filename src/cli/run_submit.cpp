@@ -1,5 +1,8 @@
 // `ferry run submit`: the job from its file (or the words after '--') and the options, made a
 // run by run::submit; then, optionally, the run followed.
+#include <algorithm>
+#include <cctype>
+
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
@@ -7,6 +10,7 @@
 #include "ferry/run/submit.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -28,6 +32,8 @@ struct SubmitOptions {
     bool stream = false;
     bool wait = false;
     bool dry_run = false;
+    std::string timeout;
+    std::vector<std::string> variables;  // --env KEY=VALUE
     std::vector<std::string> command;
 };
 
@@ -36,45 +42,79 @@ bool is_file(const fs::path& path) {
     return fs::is_regular_file(path, ec);
 }
 
+// --timeout and --env, as the --set values they stand for, after the --set values given.
+Result<std::vector<std::string>> all_sets(const SubmitOptions& options) {
+    std::vector<std::string> sets = options.sets;
+    if (!options.timeout.empty()) {
+        const auto seconds = util::parse_integer(options.timeout);
+        if (!seconds || *seconds < 1) {
+            return usage_error("--timeout '{}': give whole seconds, at least 1 (e.g. 3600)",
+                               options.timeout);
+        }
+        sets.push_back("limits.timeout=" + options.timeout);
+    }
+    for (const auto& variable : options.variables) {
+        const auto equals = variable.find('=');
+        const std::string key = variable.substr(0, equals);
+        const bool name_ok =
+            !key.empty() && std::isdigit(static_cast<unsigned char>(key.front())) == 0 &&
+            std::ranges::all_of(key, [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+            });
+        if (equals == std::string::npos || !name_ok) {
+            return usage_error(
+                "--env '{}': give NAME=VALUE, with a NAME of letters, digits and _ (not first a "
+                "digit)",
+                variable);
+        }
+        sets.push_back("environment_variables." + variable);
+    }
+    return sets;
+}
+
+// The job file of the quick form: the command, run where the code directory's files are (an
+// empty directory needs no snapshot), on the local compute.
+Result<std::string> quick_job_text(const Context& ctx, const SubmitOptions& options) {
+    if (options.command.empty()) {
+        return usage_error(
+            "nothing to run: give -f JOB_FILE, or a command after '--' "
+            "(e.g. ferry run submit -- python3 train.py)");
+    }
+    const auto& first = options.command.front();
+    if ((first.ends_with(".yml") || first.ends_with(".yaml")) &&
+        is_file(absolute_from(ctx, first))) {
+        return usage_error("'{}' looks like a job file: did you mean 'ferry run submit -f {}'?",
+                           first, first);
+    }
+    nlohmann::ordered_json job = {{"command", run::shell_join(options.command)},
+                                  {"compute", std::string(run::k_local_compute)}};
+    const fs::path code = absolute_from(ctx, options.code.empty() ? "." : options.code);
+    std::error_code ec;
+    if (!options.code.empty() || !fs::is_directory(code, ec) || !fs::is_empty(code, ec)) {
+        job["code"] = code.string();
+    }
+    return job.dump(2);  // JSON, which YAML reads
+}
+
 // The job: from the file, or built from the words after `--`.
 Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
                                                       const SubmitOptions& options) {
     if (!options.file.empty() && !options.command.empty()) {
         return usage_error("give a job file (-f) or a command after '--', not both");
     }
-    if (options.file.empty()) {
-        if (options.command.empty()) {
-            return usage_error(
-                "nothing to run: give -f JOB_FILE, or a command after '--' "
-                "(e.g. ferry run submit -- python3 train.py)");
-        }
-        if (!options.sets.empty()) {
-            return usage_error("--set changes a job file's values; there is no job file");
-        }
-        const auto& first = options.command.front();
-        if ((first.ends_with(".yml") || first.ends_with(".yaml")) &&
-            is_file(absolute_from(ctx, first))) {
-            return usage_error("'{}' looks like a job file: did you mean 'ferry run submit -f {}'?",
-                               first, first);
-        }
-        spec::CommandJob job;
-        job.command = run::shell_join(options.command);
-        job.code = absolute_from(ctx, options.code.empty() ? "." : options.code);
-        job.compute.kind = spec::ReferenceKind::compute;
-        job.compute.name = std::string(run::k_local_compute);
-        job.compute.text = job.compute.name;
-        return std::pair{std::move(job), std::string("command line")};
-    }
-    const fs::path path = absolute_from(ctx, options.file);
-    auto text = util::read_file(path);
+    TRY_ASSIGN(const auto sets, all_sets(options));
+    const bool quick = options.file.empty();
+    const fs::path path = quick ? ctx.cwd : absolute_from(ctx, options.file);
+    const std::string file = quick ? std::string("command line") : options.file;
+    auto text = quick ? quick_job_text(ctx, options) : util::read_file(path);
     if (!text) {
         return std::unexpected(Error{ExitCode::usage, text.error().message});
     }
-    auto job = spec::load_job(*text, options.file, path.parent_path(), options.sets);
+    auto job = spec::load_job(*text, file, quick ? path : path.parent_path(), sets);
     if (!job) {
         ctx.err << spec::render(job.error(), *text);
         const auto count = job.error().size();
-        return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
+        return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
     }
     if (std::holds_alternative<spec::SweepJob>(*job)) {
         return usage_error("{}: sweep jobs cannot be submitted by this version of ferry yet",
@@ -84,7 +124,7 @@ Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
     if (!options.code.empty()) {
         command.code = absolute_from(ctx, options.code);
     }
-    return std::pair{std::move(command), options.file};
+    return std::pair{std::move(command), file};
 }
 
 Result<void> submit(Context& ctx, const SubmitOptions& options) {
@@ -155,8 +195,18 @@ void add_submit_verb(CommandTree& tree) {
         [](CLI::App& verb, SubmitOptions& o) {
             verb.add_option("-f,--file", o.file, "The job file (Azure ML CLI v2 YAML)")
                 ->type_name(value::file);
-            verb.add_option("--set", o.sets, "Override a value of the job file: KEY.PATH=VALUE")
-                ->type_name(value::text);
+            verb.add_option("--set", o.sets,
+                            "Override a value of the job (file, or quick form): KEY.PATH=VALUE")
+                ->type_name(value::text)
+                ->allow_extra_args(false);  // one value each: `--set K=V -- CMD` ends here
+            verb.add_option("--timeout", o.timeout,
+                            "Stop the run after this many seconds (limits.timeout)")
+                ->type_name("SECONDS");
+            verb.add_option("--env", o.variables,
+                            "Set a variable of the job's environment: NAME=VALUE "
+                            "(environment_variables)")
+                ->type_name("NAME=VALUE")
+                ->allow_extra_args(false);
             verb.add_option("-n,--name", o.name,
                             "The run's name (default: the file's, or a new one)")
                 ->type_name(value::text);

@@ -1125,6 +1125,49 @@ test_quick_form_defaults_to_the_current_directory() {
     expect_jq '.experiment == "trainer"'
 }
 
+test_quick_form_takes_timeout_env_and_set() {
+    mkdir proj && cd proj
+    printf 'x\n' >here.txt
+    ferry run submit -n q1 --env GREETING=hello --env EMPTY= --set tags.team=vision --wait -- sh -c 'echo "$GREETING|$EMPTY|"'
+    expect_status 0
+    [[ $(run_log q1) == "hello||" ]] || fail "log: $(run_log q1)"
+    ferry run show q1 -o json
+    expect_jq '.spec.tags == {"team": "vision"} and .spec.environment_variables.GREETING == "hello"'
+    ferry run submit -n q2 --timeout 1 --wait -- sleep 30
+    expect_status 124
+    ferry run show q2 -o json
+    expect_jq '.status == "Failed" and (.error | contains("limits.timeout of 1 s reached"))'
+    # The same options over a job file.
+    cd ..
+    write_job job.yml 'echo "$GREETING"; sleep 30'
+    ferry run submit -f job.yml -n q3 --env GREETING=from-flag --timeout 1 --wait
+    expect_status 124
+    [[ $(run_log q3) == from-flag ]] || fail "log: $(run_log q3)"
+    # Mistakes are named as the user wrote them; nothing is recorded.
+    ferry run submit --timeout soon -- true
+    expect_status 2
+    expect_one_err_line
+    expect_err_contains "--timeout 'soon': give whole seconds"
+    ferry run submit --env 9LIVES=x -- true
+    expect_status 2
+    expect_err_contains "--env '9LIVES=x'"
+    ferry run submit --set limits.timout=3 -- true
+    expect_status 2
+    expect_err_contains "--set limits.timout=3: unknown key 'timout' (did you mean 'timeout'?)"
+    ferry run list -o json
+    expect_jq 'length == 3'
+}
+
+test_quick_form_in_an_empty_directory_needs_no_snapshot() {
+    mkdir empty && cd empty
+    ferry run submit -n bare --wait -- ls -A
+    expect_status 0
+    ferry run show bare -o json
+    expect_jq '.snapshot == null and .status == "Completed"'
+    # Only the folders every run gets.
+    [[ $(run_log bare | tr '\n' ' ') == "logs outputs " ]] || fail "the working directory holds: $(run_log bare)"
+}
+
 test_experiment_from_the_file_then_the_flag() {
     write_job job.yml 'echo hi' 'experiment_name: from-file'
     submit -f job.yml -n e1 --wait
