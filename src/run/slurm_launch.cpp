@@ -98,6 +98,14 @@ void write_exit(const fs::path& run_directory, int code) {
         util::write_file_atomic(run_directory / k_slurm_exit_file, fmt::format("{}\n", code), 0644);
 }
 
+// The batch step could not start the tasks: why, for the job's output and the run's error.
+int batch_failed(const fs::path& run_directory, const std::string& why) {
+    std::fprintf(stderr, "ferry: %s\n", why.c_str());
+    std::ignore = util::write_file_atomic(run_directory / k_slurm_error_file, why + "\n", 0644);
+    write_exit(run_directory, 125);
+    return 125;
+}
+
 // The tasks' rendezvous: the first node's address and a port free there (this is the first
 // node: Slurm runs the batch step on it); for tensorflow each task's host:port, the tasks
 // laid out on the nodes in blocks, as srun does by default.
@@ -165,18 +173,20 @@ int slurm_batch(const fs::path& run_directory, const Environment& environment) {
     const sigset_t signals = block_signals();
     auto launch = read_launch(run_directory);
     if (!launch) {
-        std::fprintf(stderr, "ferry: %s\n", launch.error().message.c_str());
-        write_exit(run_directory, 125);
-        return 125;
+        return batch_failed(run_directory, launch.error().message);
     }
     SystemRunner runner(environment.variables());
     const DistributionPlan* distribution =
         launch->plan.distribution ? &*launch->plan.distribution : nullptr;
     auto rendezvous = decide_rendezvous(runner, distribution);
     if (!rendezvous) {
-        std::fprintf(stderr, "ferry: %s\n", rendezvous.error().message.c_str());
-        write_exit(run_directory, 125);
-        return 125;
+        return batch_failed(run_directory, rendezvous.error().message);
+    }
+    // `ferry` is what the batch script found: on the PATH, else this very binary.
+    if (launch->ferry == "ferry" && !runner.find_program("ferry")) {
+        if (auto self = own_executable()) {
+            launch->ferry = self->string();
+        }
     }
     JobProcess step;
     step.environment = environment.variables();
@@ -216,9 +226,7 @@ int slurm_batch(const fs::path& run_directory, const Environment& environment) {
     std::fflush(stderr);
     auto pid = runner.start(step);
     if (!pid) {
-        std::fprintf(stderr, "ferry: %s\n", pid.error().message.c_str());
-        write_exit(run_directory, 125);
-        return 125;
+        return batch_failed(run_directory, pid.error().message);
     }
     const int code = wait_forwarding(*pid, signals);
     write_exit(run_directory, code);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "ferry/run/local_launcher.hpp"
+#include "ferry/run/process.hpp"
 #include "ferry/run/slurm_launch.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
@@ -114,15 +115,47 @@ Result<void> SlurmLauncher::write_launch_files(const LaunchTarget& target) const
         {"plan", std::move(plan)}};
     TRY(util::write_file_atomic(target.run_directory / k_slurm_launch_file, launch.dump(2) + "\n",
                                 0644));
-    // The batch script is one line, so that a user can read it and sbatch it again by hand.
-    const std::string text = fmt::format(
+    return util::write_file_atomic(target.run_directory / k_slurm_job_script, batch_script(target),
+                                   0755);
+}
+
+std::string SlurmLauncher::batch_script(const LaunchTarget& target) const {
+    const auto quote = [](const std::string& word) {
+        return shell_join(std::vector<std::string>{word});
+    };
+    const std::string run_directory = on_nodes(target, target.run_directory);
+    // A node without ferry would fail the job as "command not found", read as the user's
+    // command: say what is missing instead. Without ferry_path, `ferry` on the node's PATH,
+    // else the binary that submitted, where the node has it at the same path.
+    std::string find =
+        fmt::format("ferry=$(command -v {}) || ferry=''\n",
+                    quote(m_cluster.ferry_path.empty() ? "ferry" : m_cluster.ferry_path));
+    std::string looked = m_cluster.ferry_path;
+    if (m_cluster.ferry_path.empty()) {
+        looked = "not on its PATH";
+        if (auto self = own_executable()) {
+            find += fmt::format("[ -n \"$ferry\" ] || [ ! -x {0} ] || ferry={0}\n",
+                                quote(self->string()));
+            looked += ", nor at " + self->string();
+        }
+    }
+    const std::string missing =
+        fmt::format("ferry is not found on node $(hostname) ({}): set ferry_path on compute '{}'",
+                    looked, m_compute.name);
+    return fmt::format(
         "#!/bin/bash\n"
         "# ferry run {} (workspace {}): the batch step starts the tasks with srun.\n"
-        "exec {} {} {}\n",
-        target.run, target.workspace, shell_join(std::vector<std::string>{ferry}),
-        k_slurm_batch_command,
-        shell_join(std::vector<std::string>{on_nodes(target, target.run_directory)}));
-    return util::write_file_atomic(target.run_directory / k_slurm_job_script, text, 0755);
+        "{}"
+        "if [ -z \"$ferry\" ]; then\n"
+        "    echo \"{}\" | tee {} >&2\n"
+        "    echo 125 >{}\n"
+        "    exit 125\n"
+        "fi\n"
+        "exec \"$ferry\" {} {}\n",
+        target.run, target.workspace, find, missing,
+        quote(run_directory + "/" + std::string(k_slurm_error_file)),
+        quote(run_directory + "/" + std::string(k_slurm_exit_file)), k_slurm_batch_command,
+        quote(run_directory));
 }
 
 Result<void> SlurmLauncher::start(const LaunchTarget& target, JobEvents& events) {
@@ -346,6 +379,11 @@ Ending SlurmLauncher::ending(EndReason stopped, const std::optional<slurm::JobIn
                     .reason = outcome.reason,
                     .exit_code = code,
                     .error = outcome.error};
+        }
+    }
+    if (code == 125) {
+        if (auto why = util::read_file(m_target->run_directory / k_slurm_error_file)) {
+            return Ending::infrastructure(std::string(util::trim(*why)), code);
         }
     }
     if (code) {

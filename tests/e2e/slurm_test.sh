@@ -476,3 +476,30 @@ test_a_job_sbatch_refuses_fails_with_sbatchs_own_words() {
     grep -q 'sbatch said: sbatch: error:' "$(run_dir refused)/system_logs/supervisor.log" ||
         fail "the system log lacks sbatch's words"
 }
+
+test_a_node_without_ferry_fails_the_run_saying_so() {
+    need_slurm
+    printf 'name: nopath\ntype: slurm\npartition: debug\nferry_path: /nonexistent/bin/ferry\n' >nopath.yml
+    ferry compute create -f nopath.yml
+    expect_status 0
+    ferry run submit --compute nopath -n lost-ferry --wait -- echo never
+    expect_status 125
+    ferry run show lost-ferry -o json
+    # Not "command not found (exit code 127)", which reads as the user's command.
+    expect_jq '.status == "Failed" and .exit_code == 125'
+    expect_jq '.error | test("^ferry is not found on node [^ ]+ \\(/nonexistent/bin/ferry\\): set ferry_path on compute .nopath.$")'
+}
+
+test_without_ferry_path_the_nodes_use_the_submitting_binary() {
+    need_slurm
+    printf 'name: plain\ntype: slurm\npartition: debug\n' >plain.yml
+    ferry compute create -f plain.yml
+    expect_status 0
+    # ferry is not on the PATH the job gets: the batch step finds the binary that submitted.
+    [[ -z $(PATH=/usr/bin:/bin; type -P ferry) ]] || skip "ferry is on the PATH of this machine"
+    PATH=/usr/bin:/bin ferry run submit --compute plain -n found --wait -- echo found it
+    expect_status 0
+    [[ $(run_log found) == "found it" ]] || fail "log: $(run_log found)"
+    grep -q 'exec "$ferry" __slurm-batch' "$(run_dir found)/system_logs/slurm_job.sh" ||
+        fail "the batch script does not look for ferry"
+}

@@ -25,6 +25,8 @@ inline constexpr std::string_view k_slurm_job_script = "system_logs/slurm_job.sh
 // The batch step's exit code, relative to the run directory: the run's code when Slurm says
 // the job failed.
 inline constexpr std::string_view k_slurm_exit_file = "system_logs/slurm_exit";
+// Why the batch step could not start the tasks (it then exits 125): the run's error.
+inline constexpr std::string_view k_slurm_error_file = "system_logs/slurm_error";
 // One line per task as it starts: "RANK NODE PID".
 inline constexpr std::string_view k_slurm_tasks_file = "system_logs/slurm_tasks";
 

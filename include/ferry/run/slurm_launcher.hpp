@@ -37,6 +37,9 @@ public:
 private:
     [[nodiscard]] std::string on_nodes(const LaunchTarget& target, const fs::path& path) const;
     [[nodiscard]] Result<void> write_launch_files(const LaunchTarget& target) const;
+    // The script sbatch runs: it finds ferry on the node (or ends the job 125 saying where it
+    // looked) and hands over to the batch step.
+    [[nodiscard]] std::string batch_script(const LaunchTarget& target) const;
     // squeue's word on the job; nullopt once Slurm no longer lists it or cannot be asked.
     [[nodiscard]] std::optional<slurm::JobInfo> ask();
     [[nodiscard]] JobPoll heard(const slurm::JobInfo& info);

@@ -188,7 +188,13 @@ TEST_F(RunLauncher, TheSbatchLineShownIsTheOneSubmitted) {
     EXPECT_EQ(m_events.schedulers.back()["job_id"], "4711");
     auto script = util::read_file(m_target.run_directory / k_slurm_job_script);
     ASSERT_TRUE(script);
-    EXPECT_THAT(*script, HasSubstr("exec ferry __slurm-batch /shared/ws/runs/bold_cat_1\n"));
+    EXPECT_THAT(*script, HasSubstr("ferry=$(command -v ferry) || ferry=''\n"));
+    EXPECT_THAT(*script, HasSubstr("exec \"$ferry\" __slurm-batch /shared/ws/runs/bold_cat_1\n"));
+    // A node without ferry ends the job 125, saying so where the run's error is read.
+    EXPECT_THAT(*script, HasSubstr("set ferry_path on compute 'cluster'\" | tee "
+                                   "/shared/ws/runs/bold_cat_1/system_logs/slurm_error >&2\n"));
+    EXPECT_THAT(*script,
+                HasSubstr("echo 125 >/shared/ws/runs/bold_cat_1/system_logs/slurm_exit\n"));
 }
 
 TEST_F(RunLauncher, TheFactoryIsTheOnlySwitchOnTheComputeType) {
