@@ -4,6 +4,7 @@
 #include "ferry/output/render.hpp"
 #include "ferry/run/cancel.hpp"
 #include "ferry/run/compute.hpp"
+#include "ferry/run/distribution.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/record.hpp"
@@ -26,6 +27,7 @@ struct CreateOptions {
     std::string type;
     std::string max_concurrent_runs;
     std::string gpus;
+    bool unchecked_gpus = false;
 };
 
 struct UpdateOptions {
@@ -34,6 +36,7 @@ struct UpdateOptions {
     std::string max_concurrent_runs;
     std::string gpus;
     std::string description;
+    bool unchecked_gpus = false;
 };
 
 struct NameOptions {
@@ -105,6 +108,23 @@ Result<spec::ComputeSpec> compute_spec(const Context& ctx, const std::string& te
     return std::move(*spec);
 }
 
+// A local compute's GPUs are handed to jobs as CUDA_VISIBLE_DEVICES 0 to N-1: more than
+// nvidia-smi shows would give them devices that are not there, unless the user says so.
+Result<void> check_gpus(Context& ctx, const spec::ComputeSpec& spec, bool unchecked) {
+    if (spec.type != "local" || !spec.gpus || *spec.gpus == 0 || unchecked) {
+        return {};
+    }
+    const CommandSeams seams(ctx);
+    const auto present = run::discover_gpus(seams.get().runner).size();
+    if (static_cast<std::int64_t>(present) >= *spec.gpus) {
+        return {};
+    }
+    return usage_error(
+        "compute '{}': gpus is {}, but nvidia-smi shows {} GPU{} on this machine, so its jobs "
+        "would be given devices that are not there (--no-gpu-check declares them anyway)",
+        spec.name, *spec.gpus, present, present == 1 ? "" : "s");
+}
+
 Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& options) {
     std::vector<std::string> sets =
         with_flags(options.sets, {{"name", options.name},
@@ -135,6 +155,7 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto spec, read_spec(ctx, options));
+    TRY(check_gpus(ctx, spec, options.unchecked_gpus));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY_ASSIGN(auto created,
                run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::create));
@@ -203,6 +224,9 @@ Result<void> update(Context& ctx, const UpdateOptions& options) {
     // The stored spec is JSON, which YAML reads; errors point at the overrides.
     const std::string file = fmt::format("compute '{}'", compute.name);
     TRY_ASSIGN(auto spec, compute_spec(ctx, compute.spec.dump(2), file, ctx.cwd, sets));
+    if (spec.gpus != compute.gpus) {
+        TRY(check_gpus(ctx, spec, options.unchecked_gpus));
+    }
     TRY_ASSIGN(auto updated,
                run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::update));
     TRY_ASSIGN(auto load, run::compute_load(workspace.db(), updated.name));
@@ -270,6 +294,8 @@ void add_compute_verbs(CommandTree& tree) {
                             "Runs at once; more wait in Queued (default 1)")
                 ->type_name("N");
             verb.add_option("--gpus", o.gpus, "GPUs the compute has")->type_name("N");
+            verb.add_flag("--no-gpu-check", o.unchecked_gpus,
+                          "Declare more GPUs than nvidia-smi shows on this machine");
         },
         create);
     tree.add_verb<UpdateOptions>(
@@ -284,6 +310,8 @@ void add_compute_verbs(CommandTree& tree) {
                             "Runs at once; more wait in Queued")
                 ->type_name("N");
             verb.add_option("--gpus", o.gpus, "GPUs the compute has")->type_name("N");
+            verb.add_flag("--no-gpu-check", o.unchecked_gpus,
+                          "Declare more GPUs than nvidia-smi shows on this machine");
             verb.add_option("--description", o.description, "Its description")
                 ->type_name(value::text);
             verb.add_option("--set", o.sets, "Change any value of its file: KEY.PATH=VALUE")

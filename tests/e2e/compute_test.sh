@@ -45,7 +45,7 @@ test_create_from_the_sample_file() {
 }
 
 test_create_from_flags() {
-    ferry compute create --name gpu-box --type local --max-concurrent-runs 3 --gpus 1
+    ferry compute create --name gpu-box --type local --max-concurrent-runs 3 --gpus 1 --no-gpu-check
     expect_status 0
     ferry compute show gpu-box -o json
     expect_status 0
@@ -76,7 +76,7 @@ test_create_a_duplicate_exits_1() {
 }
 
 test_update_changes_a_compute_and_keeps_what_it_does_not_name() {
-    ferry compute create --name box --type local --max-concurrent-runs 2 --gpus 1
+    ferry compute create --name box --type local --max-concurrent-runs 2 --gpus 1 --no-gpu-check
     expect_status 0
     ferry compute show box -o json
     local created
@@ -86,7 +86,7 @@ test_update_changes_a_compute_and_keeps_what_it_does_not_name() {
     expect_no_err
     expect_jq '.max_concurrent_runs == 4 and .gpus == 1 and .description == "the box"'
     expect_jq ".created_at == \"$created\" and .implicit == false"
-    ferry compute update box --set gpus=2
+    ferry compute update box --set gpus=2 --no-gpu-check
     expect_status 0
     ferry compute show box -o json
     expect_jq '.max_concurrent_runs == 4 and .gpus == 2'
@@ -94,6 +94,28 @@ test_update_changes_a_compute_and_keeps_what_it_does_not_name() {
     ferry compute update local --max-concurrent-runs 3 -o json
     expect_status 0
     expect_jq '.max_concurrent_runs == 3 and .implicit == false'
+}
+
+test_gpus_this_machine_does_not_show_are_refused_unless_declared() {
+    # No nvidia-smi on this PATH: the machine shows no GPU.
+    PATH=/usr/bin:/bin ferry compute create --name gpu --gpus 2
+    expect_status 2
+    expect_one_err_line
+    expect_err_contains "compute 'gpu': gpus is 2, but nvidia-smi shows 0 GPUs on this machine"
+    expect_err_contains "--no-gpu-check"
+    ferry compute list -o json
+    expect_jq 'map(.name) == ["local"]'
+    PATH=/usr/bin:/bin ferry compute create --name gpu --gpus 2 --no-gpu-check -o json
+    expect_status 0
+    expect_jq '.gpus == 2'
+    # An update that leaves the GPUs alone is not checked again; one that adds some is.
+    PATH=/usr/bin:/bin ferry compute update gpu --max-concurrent-runs 2
+    expect_status 0
+    PATH=/usr/bin:/bin ferry compute update gpu --gpus 3
+    expect_status 2
+    expect_err_contains "gpus is 3, but nvidia-smi shows 0 GPUs"
+    ferry compute show gpu -o json
+    expect_jq '.gpus == 2 and .max_concurrent_runs == 2'
 }
 
 test_update_refuses_bad_changes_and_leaves_the_compute() {

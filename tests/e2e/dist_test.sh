@@ -423,7 +423,11 @@ resources:
 # --- GPUs
 
 test_gpus_of_the_compute_are_sliced_per_rank() {
-    ferry compute create --name g --gpus 4
+    # This machine shows 4 GPUs, as a stand-in nvidia-smi says.
+    mkdir -p "$TEST_ROOT/bin"
+    printf '#!/bin/sh\nprintf "0\\n1\\n2\\n3\\n"\n' >"$TEST_ROOT/bin/nvidia-smi"
+    chmod +x "$TEST_ROOT/bin/nvidia-smi"
+    PATH="$TEST_ROOT/bin:$PATH" ferry compute create --name g --gpus 4
     expect_status 0
     write_job job.yml 'echo "cvd=${CUDA_VISIBLE_DEVICES-unset}"' 'distribution:
   type: pytorch
@@ -448,7 +452,7 @@ $(all_rank_logs twogpus)"
 
 test_mpi_ranks_get_their_own_gpus() {
     command -v mpirun >/dev/null || skip "no mpirun (openmpi-bin) on PATH"
-    ferry compute create --name g --gpus 4
+    ferry compute create --name g --gpus 4 --no-gpu-check
     expect_status 0
     write_job job.yml 'echo "cvd=${CUDA_VISIBLE_DEVICES-unset}"' 'distribution:
   type: mpi
