@@ -289,19 +289,26 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             }
             return std::optional<RunRecord>{};
         }
+        bool got_any = false;
         if (Steady::now() - last_check >= milliseconds(200) || !all_open()) {
             last_check = Steady::now();
             TRY_ASSIGN(auto status, refresh(workspace, name, options, last_reap));
-            report(options, seen, status);
             for (auto& log : logs) {
                 if (!log.fd) {
                     log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
                 }
             }
             follow_folder(started.directory, options, logs);
+            // A run that starts says so before its lines; one that ends, after the lines it
+            // wrote before the end was seen (its last lines come before Finalizing).
+            if (seen && (status == Status::finalizing || is_terminal(status))) {
+                for (auto& log : logs) {
+                    got_any = (log.fd && drain(out, log, tail, buffer)) || got_any;
+                }
+            }
+            report(options, seen, status);
             ended = is_terminal(status);  // then drain what is left and stop
         }
-        bool got_any = false;
         for (auto& log : logs) {
             if (log.fd && drain(out, log, tail, buffer)) {
                 got_any = true;
