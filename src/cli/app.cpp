@@ -94,7 +94,9 @@ Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
             }
             continue;
         }
-        if (depth == 2 || word.starts_with("-")) {
+        const bool takes_arguments =
+            !current->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
+        if (depth == 2 || word.starts_with("-") || (depth == 1 && takes_arguments)) {
             continue;  // a verb's argument
         }
         CLI::App* sub = nullptr;
@@ -172,6 +174,43 @@ std::optional<int> run_hidden(CLI::App& root, const std::vector<std::string>& ar
     return std::nullopt;
 }
 
+struct HelpOptions {
+    std::vector<std::string> words;
+};
+
+// What `ferry [GROUP [VERB]] --help` prints.
+Result<void> print_help(Context& ctx, CLI::App& root, const std::vector<std::string>& words) {
+    if (words.size() > 2) {
+        return usage_error("ferry help takes a group and one of its verbs at most (got '{}')",
+                           fmt::join(words, " "));
+    }
+    CLI::App* app = &root;
+    for (const auto& word : words) {
+        const auto names = subcommand_names(*app);
+        if (std::ranges::find(names, word) == names.end()) {
+            return usage_error("{} has no {} '{}'{}; see '{} --help'", command_name(app),
+                               app == &root ? "group" : "verb", word,
+                               util::did_you_mean(word, names), command_name(app));
+        }
+        app = app->get_subcommand(word);
+    }
+    ctx.out << (app == &root ? app->help() : app->help(command_name(app->get_parent())));
+    return {};
+}
+
+// `ferry help [GROUP [VERB]]`. Its words are read before parsing (run() does), since CLI11
+// would take a group's name for that group.
+void add_help_verb(CommandTree& tree) {
+    CLI::App* root = &tree.root();
+    tree.add_verb<HelpOptions>(
+        root, "help", "Show the help of ferry, of a group or of a verb: help [GROUP [VERB]]",
+        [](CLI::App& verb, HelpOptions& o) {
+            verb.add_option("words", o.words, "A group, then one of its verbs")
+                ->type_name("GROUP [VERB]");
+        },
+        [root](Context& ctx, const HelpOptions& o) { return print_help(ctx, *root, o.words); });
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, Context& ctx) {
@@ -185,11 +224,17 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_env_verbs(tree);
     add_dataset_verbs(tree);
     add_model_verbs(tree);
+    add_help_verb(tree);
     CLI::App& root = tree.root();
 
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (auto hidden = run_hidden(root, args, ctx)) {
         return *hidden;
+    }
+    if (!args.empty() && args.front() == "help" &&
+        std::ranges::none_of(args, [](const std::string& w) { return w.starts_with("-"); })) {
+        auto printed = print_help(ctx, root, {args.begin() + 1, args.end()});
+        return printed ? to_int(ExitCode::success) : report(ctx, printed.error());
     }
     try {
         if (auto checked = check_words(root, args); !checked) {

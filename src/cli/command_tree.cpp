@@ -39,6 +39,18 @@ CommandTree::CommandTree()
     }
 }
 
+std::string verb_footer(const CLI::App& group) {
+    const bool root = group.get_parent() == nullptr;
+    return std::string(
+               "Global options:\n"
+               "  -w,--workspace WORKSPACE    Workspace to use (default: resolved)\n"
+               "  -o,--output FORMAT          Output format: table, json, yaml or tsv\n"
+               "  -v,--verbose                Explain what ferry does on stderr\n"
+               "  --no-color                  Never colour the output\n\n"
+               "The manual: ") +
+           (root ? std::string("man ferry") : "man ferry-" + group.get_name());
+}
+
 CLI::App* CommandTree::group(const std::string& name) {
     return m_root.get_subcommand(name);
 }

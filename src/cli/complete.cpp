@@ -210,6 +210,7 @@ struct Position {
     std::size_t positional = 0;
     bool options_done = false;
     const CLI::Option* pending = nullptr;
+    CLI::App* help_of = nullptr;  // after `ferry help`: the group (or root) its words reach
 };
 
 Position walk(CLI::App& root, const std::vector<std::string>& words) {
@@ -232,13 +233,17 @@ Position walk(CLI::App& root, const std::vector<std::string>& words) {
             continue;
         }
         CLI::App* sub = nullptr;
-        for (CLI::App* candidate : visible_subcommands(*at.app)) {
+        for (CLI::App* candidate : visible_subcommands(at.help_of ? *at.help_of : *at.app)) {
             if (candidate->get_name() == word) {
                 sub = candidate;
             }
         }
-        if (sub != nullptr && at.positional == 0) {
+        if (at.help_of != nullptr) {
+            at.help_of = sub;  // its words name a group, then a verb
+            ++at.positional;
+        } else if (sub != nullptr && at.positional == 0) {
             at.app = sub;
+            at.help_of = at.app->get_parent() == &root && word == "help" ? &root : nullptr;
         } else {
             ++at.positional;
         }
@@ -268,6 +273,12 @@ std::vector<Candidate> option_candidates(CLI::App& root, CLI::App& app) {
 // The verbs of a group, then the values of the positional the cursor is at.
 std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
     std::vector<Candidate> candidates;
+    if (at.help_of != nullptr) {
+        for (CLI::App* sub : visible_subcommands(*at.help_of)) {
+            candidates.push_back({sub->get_name(), sub->get_description()});
+        }
+        return candidates;
+    }
     if (at.positional == 0) {
         for (CLI::App* sub : visible_subcommands(*at.app)) {
             candidates.push_back({sub->get_name(), sub->get_description()});

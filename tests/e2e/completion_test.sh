@@ -81,8 +81,18 @@ test_bash_completes_groups() {
     bash_complete "ferry work"
     expect_reply workspace
     bash_complete "ferry "
-    expect_reply workspace compute env run model dataset
+    expect_reply workspace compute env run model dataset help
     expect_clean_complete ""
+}
+
+test_bash_completes_the_words_of_help() {
+    ferry_on_path
+    bash_complete "ferry help r"
+    expect_reply run
+    bash_complete "ferry help run do"
+    expect_reply download
+    bash_complete "ferry help compute up"
+    expect_reply update
 }
 
 test_bash_completes_verbs() {

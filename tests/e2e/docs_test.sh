@@ -83,3 +83,33 @@ test_cmake_install_puts_everything_in_place() {
     done
     "$prefix/bin/ferry" --version >/dev/null || fail "the installed binary does not run"
 }
+
+test_help_prints_what_help_options_print() {
+    local words
+    for words in "" "run" "run submit" "compute update" "help"; do
+        # shellcheck disable=SC2086 # the words are split on purpose
+        ferry help $words
+        expect_status 0
+        expect_no_err
+        local via_help=$OUT
+        # shellcheck disable=SC2086
+        ferry $words --help
+        [[ $OUT == "$via_help" ]] || fail "'ferry help $words' differs from 'ferry $words --help'"
+    done
+    ferry help run submit
+    expect_out_contains "Usage: ferry run submit"
+    # A verb's help names the global options it takes and its manual page.
+    expect_out_contains "Global options:"
+    expect_out_contains "-o,--output FORMAT"
+    expect_out_contains "The manual: man ferry-run"
+    ferry help rnu
+    expect_status 2
+    expect_one_err_line
+    expect_err_contains "ferry has no group 'rnu' (did you mean 'run'?)"
+    ferry help run sbumit
+    expect_status 2
+    expect_err_contains "ferry run has no verb 'sbumit' (did you mean 'submit'?)"
+    ferry help run submit now
+    expect_status 2
+    expect_err_contains "ferry help takes a group and one of its verbs at most"
+}

@@ -39,6 +39,9 @@ struct Verb {
     Action action;
 };
 
+// What a verb's --help ends with: the global options it takes too, and its manual page.
+[[nodiscard]] std::string verb_footer(const CLI::App& group);
+
 // The whole command line grammar: groups, verbs, their options, and what each verb does.
 // Options structs live as long as the tree; CLI11 fills them, actions read them.
 class CommandTree {
@@ -54,6 +57,7 @@ public:
         auto options = std::make_shared<Options>();
         CLI::App* app = group->add_subcommand(name, description);
         app->fallthrough();
+        app->footer(verb_footer(*group));
         bind(*app, *options);
         m_verbs.push_back({app, [options, execute = std::move(execute)](Context& ctx) {
                                return execute(ctx, *options);
