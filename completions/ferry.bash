@@ -2,7 +2,8 @@
 # this script only passes the words along and hands paths back to bash.
 # shellcheck shell=bash
 
-# Without bash-completion: COMP_WORDS up to the cursor, rejoined where bash split at '=' or ':'.
+# Without bash-completion: COMP_WORDS up to the cursor, rejoined where bash split at '=', ':'
+# or '@'.
 __ferry_words() {
     local line=${COMP_LINE:0:COMP_POINT} trimmed word i
     words=()
@@ -11,7 +12,7 @@ __ferry_words() {
         word=${COMP_WORDS[i]}
         ((i == COMP_CWORD)) && word=$trimmed
         if ((i > 1)) && [[ $trimmed == "$line" ]] &&
-            [[ $word == [=:]* || ${COMP_WORDS[i - 1]} == *[=:] ]]; then
+            [[ $word == [=:@]* || ${COMP_WORDS[i - 1]} == *[=:@] ]]; then
             words[${#words[@]} - 1]+=$word
         else
             words+=("$word")
@@ -26,7 +27,7 @@ _ferry() {
     # shellcheck disable=SC2034 # prev and split are set by _init_completion
     local cur prev words cword split
     if declare -F _init_completion >/dev/null; then
-        _init_completion -n =: || return
+        _init_completion -n =:@ || return
     else
         __ferry_words
     fi
@@ -46,8 +47,8 @@ _ferry() {
         candidates=("${candidates[@]/#/${cur%"$path"}}")
     fi
 
-    # Readline replaces only the text after the last '=' or ':' that COMP_WORDBREAKS holds.
-    local breaks=${COMP_WORDBREAKS//[^=:]/}
+    # Readline replaces only the text after the last '=', ':' or '@' that COMP_WORDBREAKS holds.
+    local breaks=${COMP_WORDBREAKS//[^=:@]/}
     if [[ -n $breaks && $cur == *["$breaks"]* ]]; then
         local head=${cur%"${cur##*["$breaks"]}"}
         candidates=("${candidates[@]#"$head"}")

@@ -97,6 +97,7 @@ std::vector<Candidate> asset_candidates(const Context& ctx, store::AssetKind kin
         // Listed by name, oldest first: the last of a name is its latest.
         if (i + 1 == assets.size() || assets[i + 1].name != assets[i].name) {
             names.push_back({assets[i].name, "latest: " + assets[i].version});
+            names.push_back({assets[i].name + "@latest", "version " + assets[i].version});
         }
         names.push_back({assets[i].name + ":" + assets[i].version, ""});
     }
@@ -171,6 +172,16 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     }
     if (type == value::run) {
         return run_candidates(ctx);
+    }
+    if (type == value::experiment) {
+        std::vector<Candidate> names;
+        for (const auto& [name, runs] : listed(ctx, run::experiments)) {
+            names.push_back({name, fmt::format("{} run{}", runs, runs == 1 ? "" : "s")});
+        }
+        return names;
+    }
+    if (type == value::rank) {
+        return {{"0", "rank 0, the default"}, {"all", "every rank, each line prefixed"}};
     }
     if (type == value::compute) {
         return compute_candidates(ctx);
@@ -288,6 +299,13 @@ std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
     for (const auto* option : at.app->get_options()) {
         if (option->get_positional() && index++ == at.positional) {
             auto values = values_of(option->get_type_name(), ctx);
+            if (at.app->get_name() == "cancel" && option->get_type_name() == value::run) {
+                // Only a run that has not ended can be canceled.
+                std::erase_if(values, [](const Candidate& run) {
+                    const auto status = run::parse_status(run.description);
+                    return status && run::is_terminal(*status);
+                });
+            }
             candidates.insert(candidates.end(), values.begin(), values.end());
         }
     }

@@ -212,7 +212,7 @@ void add_submit_verb(CommandTree& tree) {
                 ->type_name(value::text);
             verb.add_option("--experiment", o.experiment,
                             "Experiment (default: experiment_name, else the code directory's name)")
-                ->type_name(value::text);
+                ->type_name(value::experiment);
             verb.add_option("--compute", o.compute,
                             "Compute to run on (default: the job's, or local)")
                 ->type_name(value::compute);

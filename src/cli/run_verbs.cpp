@@ -349,7 +349,7 @@ void add_run_verbs(CommandTree& tree) {
         group, "list", "List runs, newest first",
         [](CLI::App& verb, ListOptions& o) {
             verb.add_option("--experiment", o.experiment, "Only runs of this experiment")
-                ->type_name(value::text);
+                ->type_name(value::experiment);
             verb.add_option("--status", o.status, "Only runs with this status (e.g. Failed)")
                 ->type_name(value::status);
             verb.add_option("--max-results", o.max_results, "Show at most N runs (default 50)")
@@ -371,7 +371,7 @@ void add_run_verbs(CommandTree& tree) {
             verb.add_option("--tail", o.tail, "Start with the last N lines")->type_name("N");
             verb.add_option("--rank", o.rank,
                             "Distributed runs: the log of rank N (default 0), or 'all' prefixed")
-                ->type_name("N|all");
+                ->type_name(value::rank);
             verb.add_flag("--logs", o.folder_logs,
                           "Also the files the job writes in ./logs, as they appear, each line "
                           "prefixed [logs/NAME]");

@@ -203,6 +203,14 @@ Result<std::vector<std::string>> run_names(store::Database& db) {
     return db.query_all("SELECT name FROM runs ORDER BY seq DESC", store::first_text);
 }
 
+Result<std::vector<std::pair<std::string, std::int64_t>>> experiments(store::Database& db) {
+    return db.query_all(
+        "SELECT experiment, count(*) FROM runs GROUP BY experiment ORDER BY max(seq) DESC",
+        [](const store::Statement& row) {
+            return std::pair{row.text(0), row.integer(1)};
+        });
+}
+
 Result<std::vector<std::pair<std::string, Status>>> run_statuses(store::Database& db) {
     return db.query_all(
         "SELECT name, status FROM runs ORDER BY seq DESC", [](const store::Statement& row) {

@@ -12,11 +12,11 @@ ferry_on_path() {
 }
 
 # Splits a line into words as bash does for COMP_WORDS with its default COMP_WORDBREAKS: at
-# blanks, and around runs of '=' and ':'. Enough for the unquoted lines used here.
+# blanks, and around runs of '=', ':' and '@'. Enough for the unquoted lines used here.
 split_line() {
     local rest=$1
     WORDS=()
-    while [[ $rest =~ ^[[:space:]]*([=:]+|[^[:space:]=:]+) ]]; do
+    while [[ $rest =~ ^[[:space:]]*([=:@]+|[^[:space:]=:@]+) ]]; do
         WORDS+=("${BASH_REMATCH[1]}")
         rest=${rest:${#BASH_REMATCH[0]}}
     done
@@ -31,10 +31,11 @@ bash_complete() {
     local -a modes=(plain) reply
     [[ -r $BASH_COMPLETION ]] && modes+=(bash-completion)
     split_line "$line"
-    # shellcheck disable=SC2016 # expanded by the inner bash
+    # shellcheck disable=SC2016,SC1003 # expanded by the inner bash
     local script='
         [[ $1 == bash-completion ]] && source "$2"
         source "$FERRY_SOURCE_DIR/completions/ferry.bash"
+        COMP_WORDBREAKS=$'"'"' \t\n"\'"'"'@><=;|&(:'"'"'  # an interactive bash'"'"'s
         COMP_LINE=$3 COMP_POINT=${#3}
         COMP_WORDS=("${@:4}") COMP_CWORD=$(($# - 4)) COMPREPLY=()
         _ferry
@@ -137,6 +138,15 @@ test_bash_completes_run_and_compute_names_and_statuses() {
     expect_reply local gpu_box
     bash_complete "ferry run list --status Ca"
     expect_reply CancelRequested Canceled
+    # Experiments, newest first; ranks; and only live runs to cancel.
+    "$FERRY" run submit --code "$TEST_ROOT/code" -n live_run --experiment training -- sleep 60 >/dev/null 2>&1
+    bash_complete "ferry run list --experiment "
+    expect_reply training code
+    bash_complete "ferry run stream --rank "
+    expect_reply 0 all
+    bash_complete "ferry run cancel "
+    expect_reply live_run
+    "$FERRY" run cancel live_run --grace 0 >/dev/null 2>&1
     # Another workspace named on the command line has no runs.
     "$FERRY" workspace create other >/dev/null
     bash_complete "ferry -w other run show "
@@ -152,7 +162,7 @@ test_bash_completes_environment_names_and_versions() {
     "$FERRY" env create -n old --pip-requirements "$TEST_ROOT/req.txt" >/dev/null
     "$FERRY" env archive old 2>/dev/null
     bash_complete "ferry env show "
-    expect_reply sklearn sklearn:1 sklearn:2  # archived ones are not offered
+    expect_reply sklearn sklearn:1 sklearn:2 sklearn@latest  # archived ones are not offered
     # ':' breaks words for readline, so the reply is what follows it.
     bash_complete "ferry env build sklearn:"
     expect_reply 1 2
@@ -166,9 +176,12 @@ test_bash_completes_dataset_and_model_names() {
     "$FERRY" dataset create -n digits --path "$TEST_ROOT/d" >/dev/null
     "$FERRY" model register -n clf --path "$TEST_ROOT/d" >/dev/null
     bash_complete "ferry dataset files "
-    expect_reply digits digits:1 digits:2
+    expect_reply digits digits:1 digits:2 digits@latest
+    # '@' breaks words for readline too.
+    bash_complete "ferry dataset files digits@"
+    expect_reply latest
     bash_complete "ferry model download "
-    expect_reply clf clf:1
+    expect_reply clf clf:1 clf@latest
     expect_clean_complete dataset show ""
 }
 

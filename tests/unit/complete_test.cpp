@@ -201,9 +201,13 @@ TEST_F(CompleteTest, AssetNamesWithTheirLatestVersionLeavingArchivedOnesOut) {
     ASSERT_TRUE(
         store::set_asset_archived(workspace.db(), store::AssetKind::data, "iris", "2", true));
     EXPECT_EQ(complete_words({"dataset", "show", ""}),
-              "iris\tlatest: 1\niris:1\nwine\tlatest: 1\nwine:1\n");
-    EXPECT_EQ(complete_words({"dataset", "show", "w"}), "wine\tlatest: 1\nwine:1\n");
-    EXPECT_EQ(complete_words({"model", "show", ""}), "net\tlatest: 1\nnet:1\n");
+              "iris\tlatest: 1\niris:1\niris@latest\tversion 1\nwine\tlatest: 1\nwine:1\n"
+              "wine@latest\tversion 1\n");
+    EXPECT_EQ(complete_words({"dataset", "show", "w"}),
+              "wine\tlatest: 1\nwine:1\nwine@latest\tversion 1\n");
+    EXPECT_EQ(complete_words({"dataset", "show", "wine@"}), "wine@latest\tversion 1\n");
+    EXPECT_EQ(complete_words({"model", "show", ""}),
+              "net\tlatest: 1\nnet:1\nnet@latest\tversion 1\n");
 }
 
 TEST_F(CompleteTest, RunNamesNewestFirstWithTheirStatus) {

@@ -30,6 +30,8 @@ inline constexpr const char* compute_type = "TYPE";
 inline constexpr const char* environment = "ENVIRONMENT";
 inline constexpr const char* dataset = "DATASET";
 inline constexpr const char* model = "MODEL";
+inline constexpr const char* experiment = "EXPERIMENT";
+inline constexpr const char* rank = "N|all";
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;

@@ -126,6 +126,9 @@ struct RunFilter {
 [[nodiscard]] Result<std::vector<RunRecord>> unfinished_runs(store::Database& db);
 [[nodiscard]] Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq);
 [[nodiscard]] Result<std::vector<std::string>> run_names(store::Database& db);
+// Each experiment with its number of runs, the one with the newest run first.
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::int64_t>>> experiments(
+    store::Database& db);
 // Each run's name and status, newest first.
 [[nodiscard]] Result<std::vector<std::pair<std::string, Status>>> run_statuses(store::Database& db);
 
