@@ -238,8 +238,8 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
     while (path.ends_with('/')) {
         path.pop_back();
     }
-    if (!options.path.empty() &&
-        (path.empty() || path == "." || path.starts_with("..") || fs::path(path).is_absolute())) {
+    if (!options.path.empty() && (path.empty() || path == "." || fs::path(path).is_absolute() ||
+                                  *fs::path(path).begin() == "..")) {
         return usage_error(
             "--path '{}': give a path as the run stores it, such as outputs/model.pkl or logs",
             options.path);

@@ -204,10 +204,14 @@ void open_new_logs(int directory, const fs::path& relative, const fs::path& abso
     if (listing == nullptr) {
         return;
     }
+    // Once the limit is reached, files are not even opened any more, only folders walked.
+    const bool full = static_cast<std::size_t>(std::ranges::count_if(logs, [](const Followed& log) {
+                          return log.from_folder;
+                      })) >= k_max_folder_logs;
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(listing)) {
         const std::string_view name = entry->d_name;
-        if (name != "." && name != "..") {
+        if (name != "." && name != ".." && !(full && entry->d_type == DT_REG)) {
             names.emplace_back(name);
         }
     }

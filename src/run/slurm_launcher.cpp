@@ -139,15 +139,15 @@ std::string SlurmLauncher::batch_script(const LaunchTarget& target) const {
             looked += ", nor at " + self->string();
         }
     }
+    // Quoted whole: a path or name the user gave is never expanded by the shell.
     const std::string missing =
-        fmt::format("ferry is not found on node $(hostname) ({}): set ferry_path on compute '{}'",
-                    looked, m_compute.name);
+        quote(fmt::format("({}): set ferry_path on compute '{}'", looked, m_compute.name));
     return fmt::format(
         "#!/bin/bash\n"
         "# ferry run {} (workspace {}): the batch step starts the tasks with srun.\n"
         "{}"
         "if [ -z \"$ferry\" ]; then\n"
-        "    echo \"{}\" | tee {} >&2\n"
+        "    printf 'ferry is not found on node %s %s\\n' \"$(hostname)\" {} | tee {} >&2\n"
         "    echo 125 >{}\n"
         "    exit 125\n"
         "fi\n"

@@ -191,7 +191,9 @@ TEST_F(RunLauncher, TheSbatchLineShownIsTheOneSubmitted) {
     EXPECT_THAT(*script, HasSubstr("ferry=$(command -v ferry) || ferry=''\n"));
     EXPECT_THAT(*script, HasSubstr("exec \"$ferry\" __slurm-batch /shared/ws/runs/bold_cat_1\n"));
     // A node without ferry ends the job 125, saying so where the run's error is read.
-    EXPECT_THAT(*script, HasSubstr("set ferry_path on compute 'cluster'\" | tee "
+    EXPECT_THAT(*script, HasSubstr("printf 'ferry is not found on node %s %s\\n' \"$(hostname)\" "
+                                   "'(not on its PATH, nor at "));
+    EXPECT_THAT(*script, HasSubstr("set ferry_path on compute '\\''cluster'\\''' | tee "
                                    "/shared/ws/runs/bold_cat_1/system_logs/slurm_error >&2\n"));
     EXPECT_THAT(*script,
                 HasSubstr("echo 125 >/shared/ws/runs/bold_cat_1/system_logs/slurm_exit\n"));
