@@ -107,9 +107,15 @@ for i in range(4000):
     os.makedirs(d, exist_ok=True)
     open("%s/f%05d.txt" % (d, i), "w").write("file %d\n" % i)'
     "$FERRY" run snapshot big --store >/dev/null 2>&1 &
-    local snapshot=$!
-    wait_until 20 more_blobs_than 20
-    kill -KILL "$snapshot" 2>/dev/null || true # it may have finished: then no run uses it
+    local snapshot=$! deadline
+    # Killed once it has stored some blobs; a loaded machine may take long to hash the tree
+    # first, and a fast one may finish before it is killed: then no run uses what it stored.
+    deadline=$(($(now_ms) + 120000))
+    until more_blobs_than 20 || ! kill -0 "$snapshot" 2>/dev/null; do
+        (($(now_ms) < deadline)) || fail "the snapshot stored no 21 blobs in 120 s"
+        sleep 0.05
+    done
+    kill -KILL "$snapshot" 2>/dev/null || true
     wait "$snapshot" || true
     touch -d '2 hours ago' "$(workspace_dir)"/objects/tmp/* 2>/dev/null || true
 
