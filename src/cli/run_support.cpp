@@ -19,6 +19,7 @@
 #include "ferry/store/selection.hpp"
 #include "ferry/util/escape.hpp"
 #include "ferry/util/fd.hpp"
+#include "ferry/util/text.hpp"
 #include "ferry/util/time.hpp"
 
 namespace ferry::cli {
@@ -33,6 +34,58 @@ extern "C" void on_interrupt(int /*signal*/) {
 
 // The end of the log `log` of a failed run, with the path of the whole log: what a user reads
 // first. Nothing when the run failed before its job wrote a line.
+// The module a Python traceback says is missing ("No module named 'numpy'"), if any.
+std::optional<std::string> missing_module(std::string_view tail) {
+    constexpr std::string_view k_said = "No module named '";
+    const auto at = tail.rfind(k_said);
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto begin = at + k_said.size();
+    const auto end = tail.find('\'', begin);
+    if (end == std::string_view::npos || end == begin) {
+        return std::nullopt;
+    }
+    return std::string(tail.substr(begin, end - begin));
+}
+
+// Which Python ran the job and how to choose another, when the job failed for a module it
+// could not import: the first python3 on a host job's PATH is often not the one the user meant.
+void print_module_hint(Context& ctx, const run::RunRecord& run, std::string_view tail) {
+    const auto module = missing_module(tail);
+    if (!module) {
+        return;
+    }
+    if (run.environment.is_object()) {
+        ctx.err << fmt::format(
+            "hint: environment {}:{} has no Python module '{}': add it to the environment's "
+            "requirements (its conda file or pip requirements) and submit again\n",
+            run.environment.value("name", std::string("?")),
+            run.environment.value("version", std::string("?")), util::escape_control(*module));
+        return;
+    }
+    // The job's PATH: its own environment_variables.PATH, else the one it inherited.
+    std::string path = ctx.env.get("PATH").value_or("");
+    if (run.spec.is_object() && run.spec.contains("environment_variables")) {
+        const auto& variables = run.spec["environment_variables"];
+        if (variables.is_object() && variables.contains("PATH") && variables["PATH"].is_string()) {
+            path = variables["PATH"].get<std::string>();
+        }
+    }
+    std::optional<fs::path> python;
+    for (const auto directory : util::split(path, ':')) {
+        const fs::path candidate = fs::path(directory.empty() ? "." : directory) / "python3";
+        if (!python && ::access(candidate.c_str(), X_OK) == 0) {
+            python = candidate;
+        }
+    }
+    ctx.err << fmt::format(
+        "hint: the job ran on the host, where python3 is {} (the first on PATH), and that one has "
+        "no module '{}': name an environment that has it (environment:), put the right Python "
+        "first on the job's PATH (--env PATH=...), or call it by its full path in the command\n",
+        python ? python->string() : std::string("not on PATH"), util::escape_control(*module));
+}
+
 void print_failing_tail(Context& ctx, const run::RunRecord& run, const fs::path& log) {
     const std::string tail = log_tail(run.directory / log, 10);
     if (tail.empty()) {
@@ -42,6 +95,7 @@ void print_failing_tail(Context& ctx, const run::RunRecord& run, const fs::path&
                            (run.directory / log).string())
             << util::escape_control(tail, util::Keep::tabs_and_newlines)
             << (tail.ends_with('\n') ? "" : "\n");
+    print_module_hint(ctx, run, tail);
 }
 
 // The end of a streamed run: its summary on stderr (and with JSON Lines its end on stdout),
@@ -75,6 +129,8 @@ void print_stream_end(Context& ctx, const run::RunRecord& run,
     const fs::path failed = failing_log(run);
     if (std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
         print_failing_tail(ctx, run, failed);
+    } else {
+        print_module_hint(ctx, run, log_tail(run.directory / failed, 10));
     }
 }
 

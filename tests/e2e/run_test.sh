@@ -77,6 +77,25 @@ test_a_failed_run_prints_the_end_of_its_log_on_wait() {
     expect_jq '.log_tail == null'
 }
 
+# A Python job that cannot import a module says which python3 ran it and how to choose another.
+test_a_missing_python_module_names_the_interpreter_that_ran() {
+    [[ -x /usr/bin/python3 ]] || skip "no /usr/bin/python3"
+    ferry run submit -n nomod --env PATH=/usr/bin:/bin --wait -- python3 -c 'import nosuch_module_xyz'
+    expect_status 1
+    expect_err_contains "ModuleNotFoundError: No module named 'nosuch_module_xyz'"
+    [[ $(tail -n 1 <<<"$ERR") == "hint: the job ran on the host, where python3 is /usr/bin/python3 (the first on PATH), and that one has no module 'nosuch_module_xyz': "* ]] ||
+        fail "no hint naming the interpreter: $(tail -n 1 <<<"$ERR")"
+    expect_err_contains "--env PATH=..."
+    # A streamed run gets it after its summary; a failure of another kind gets none.
+    ferry run submit -n nomod2 --env PATH=/usr/bin:/bin --stream -- python3 -c 'import nosuch_module_xyz'
+    expect_status 1
+    [[ $(tail -n 1 <<<"$ERR") == "hint: the job ran on the host, where python3 is /usr/bin/python3"* ]] ||
+        fail "no hint after the stream: $(tail -n 1 <<<"$ERR")"
+    ferry run submit -n other --wait -- python3 -c 'raise SystemExit(4)'
+    expect_status 4
+    [[ $ERR != *hint:* ]] || fail "a hint for a failure that is not a missing module: $ERR"
+}
+
 # A name that is not there suggests the nearest one that is: runs, computes, datasets.
 test_unknown_names_suggest_the_nearest() {
     write_job job.yml 'true'
