@@ -153,17 +153,22 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
     return compute_spec(ctx, text, file, base, sets);
 }
 
+// Records the compute, new or changed, and prints it as it now is.
+Result<void> store_and_print(Context& ctx, store::Workspace& workspace,
+                             const spec::ComputeSpec& spec, run::Storing storing) {
+    TRY_ASSIGN(auto stored, run::store_compute(workspace.db(), spec, stamp(ctx).text, storing));
+    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), stored.name));
+    const CommandSeams seams(ctx);
+    output::print_record(ctx,
+                         compute_record(stored, load, *run::make_launcher(stored, seams.get())));
+    return {};
+}
+
 Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto spec, read_spec(ctx, options));
     TRY(check_gpus(ctx, spec, options.unchecked_gpus));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto created,
-               run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::create));
-    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), created.name));
-    const CommandSeams seams(ctx);
-    output::print_record(ctx,
-                         compute_record(created, load, *run::make_launcher(created, seams.get())));
-    return {};
+    return store_and_print(ctx, workspace, spec, run::Storing::create);
 }
 
 Result<void> list(Context& ctx, const std::monostate& /*options*/) {
@@ -227,13 +232,7 @@ Result<void> update(Context& ctx, const UpdateOptions& options) {
     if (spec.gpus != compute.gpus) {
         TRY(check_gpus(ctx, spec, options.unchecked_gpus));
     }
-    TRY_ASSIGN(auto updated,
-               run::store_compute(workspace.db(), spec, stamp(ctx).text, run::Storing::update));
-    TRY_ASSIGN(auto load, run::compute_load(workspace.db(), updated.name));
-    const CommandSeams seams(ctx);
-    output::print_record(ctx,
-                         compute_record(updated, load, *run::make_launcher(updated, seams.get())));
-    return {};
+    return store_and_print(ctx, workspace, spec, run::Storing::update);
 }
 
 Result<void> show(Context& ctx, const NameOptions& options) {

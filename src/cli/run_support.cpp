@@ -19,6 +19,7 @@
 #include "ferry/store/selection.hpp"
 #include "ferry/util/escape.hpp"
 #include "ferry/util/fd.hpp"
+#include "ferry/util/program.hpp"
 #include "ferry/util/text.hpp"
 #include "ferry/util/time.hpp"
 
@@ -64,21 +65,16 @@ void print_module_hint(Context& ctx, const run::RunRecord& run, std::string_view
             run.environment.value("version", std::string("?")), util::escape_control(*module));
         return;
     }
-    // The job's PATH: its own environment_variables.PATH, else the one it inherited.
+    // python3 as the job's PATH finds it: its own environment_variables.PATH, else the one
+    // it inherited.
     std::string path = ctx.env.get("PATH").value_or("");
     if (run.spec.is_object() && run.spec.contains("environment_variables")) {
-        const auto& variables = run.spec["environment_variables"];
-        if (variables.is_object() && variables.contains("PATH") && variables["PATH"].is_string()) {
-            path = variables["PATH"].get<std::string>();
+        const auto& set = run.spec["environment_variables"];
+        if (set.is_object() && set.contains("PATH") && set["PATH"].is_string()) {
+            path = set["PATH"].get<std::string>();
         }
     }
-    std::optional<fs::path> python;
-    for (const auto directory : util::split(path, ':')) {
-        const fs::path candidate = fs::path(directory.empty() ? "." : directory) / "python3";
-        if (!python && ::access(candidate.c_str(), X_OK) == 0) {
-            python = candidate;
-        }
-    }
+    const auto python = util::find_program_on("python3", path);
     ctx.err << fmt::format(
         "hint: the job ran on the host, where python3 is {} (the first on PATH), and that one has "
         "no module '{}': name an environment that has it (environment:), put the right Python "

@@ -11,6 +11,7 @@
 
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/program.hpp"
 #include "ferry/util/spawn.hpp"
 
 namespace ferry {
@@ -56,26 +57,7 @@ std::optional<std::string> SystemRunner::variable(std::string_view name) const {
 }
 
 std::optional<fs::path> SystemRunner::find_program(std::string_view name) const {
-    if (name.find('/') != std::string_view::npos) {
-        return ::access(std::string(name).c_str(), X_OK) == 0 ? std::optional(fs::path(name))
-                                                              : std::nullopt;
-    }
-    const std::string path = variable("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
-    std::string_view rest = path;
-    while (true) {
-        const auto colon = rest.find(':');
-        const std::string dir(rest.substr(0, colon));
-        if (!dir.empty()) {
-            const fs::path candidate = fs::path(dir) / name;
-            if (::access(candidate.c_str(), X_OK) == 0) {
-                return candidate;
-            }
-        }
-        if (colon == std::string_view::npos) {
-            return std::nullopt;
-        }
-        rest = rest.substr(colon + 1);
-    }
+    return util::find_program_on(name, variable("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
 }
 
 Result<int> SystemRunner::run(const Command& command, int output_fd, const KeepGoing& keep_going) {

@@ -1,4 +1,5 @@
 #include "ferry/util/fs.hpp"
+#include "ferry/util/program.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -262,6 +263,21 @@ TEST(FsyncDirectory, MissingDirectoryNamesIt) {
     ASSERT_FALSE(synced);
     EXPECT_EQ(synced.error().message,
               "cannot open directory " + (tmp / "gone").string() + ": No such file or directory");
+}
+
+}  // namespace
+}  // namespace ferry::util
+
+namespace ferry::util {
+namespace {
+
+TEST(FindProgramOn, FirstExecutableOnThePathAndNamesWithASlashAsGiven) {
+    EXPECT_EQ(find_program_on("sh", "/nonexistent::/bin:/usr/bin"),
+              std::filesystem::path("/bin/sh"));
+    EXPECT_FALSE(find_program_on("sh", "/nonexistent"));
+    EXPECT_FALSE(find_program_on("sh", ""));
+    EXPECT_EQ(find_program_on("/bin/sh", ""), std::filesystem::path("/bin/sh"));
+    EXPECT_FALSE(find_program_on("/nonexistent/sh", "/bin"));
 }
 
 }  // namespace
