@@ -54,6 +54,28 @@ Json run_summary(const RunRecord& run, std::int64_t now_ms) {
     return record;
 }
 
+namespace {
+
+Json optional_figure(const std::optional<std::int64_t>& figure) {
+    return figure ? Json(*figure) : Json(nullptr);
+}
+
+// {id, files, bytes, new_files, new_bytes}, as `run snapshot --store` prints them; null
+// without code.
+Json snapshot_record(const RunRecord& run) {
+    if (run.snapshot.empty()) {
+        return nullptr;
+    }
+    const auto& figures = run.snapshot_figures;
+    return Json{{"id", run.snapshot},
+                {"files", optional_figure(figures.files)},
+                {"bytes", optional_figure(figures.bytes)},
+                {"new_files", optional_figure(figures.new_files)},
+                {"new_bytes", optional_figure(figures.new_bytes)}};
+}
+
+}  // namespace
+
 Json run_details(const RunRecord& run, const std::vector<Event>& events,
                  const std::vector<snapshot::ManifestEntry>& artifacts, std::int64_t now_ms) {
     Json record;
@@ -79,7 +101,7 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["duration"] = duration ? Json(static_cast<double>(*duration) / 1000.0) : Json(nullptr);
     record["exit_code"] = run.exit_code ? Json(*run.exit_code) : Json(nullptr);
     record["error"] = run.error.empty() ? Json(nullptr) : Json(run.error);
-    record["snapshot"] = run.snapshot.empty() ? Json(nullptr) : Json(run.snapshot);
+    record["snapshot"] = snapshot_record(run);
     record["command"] = run.command;
     record["directory"] = run.directory.string();
     record["submitted_by"] = run.submitted_by;

@@ -13,7 +13,9 @@ constexpr std::string_view k_columns =
     "seq, name, display_name, experiment, compute, runtime, status, holds_slot, created_at, "
     "created_ms, started_at, started_ms, ended_at, ended_ms, snapshot, command, spec, plan, "
     "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
-    "reason, error, artifacts, environment, notes, scheduler";
+    "reason, error, artifacts, environment, notes, scheduler, snapshot_new_files, "
+    "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
+    "(SELECT bytes FROM snapshots WHERE id = runs.snapshot)";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -69,6 +71,10 @@ RunRecord read_row(const store::Statement& stmt) {
     run.environment = parse_json(stmt.text(28));
     run.notes = parse_json(stmt.text(29));
     run.scheduler = parse_json(stmt.text(30));
+    run.snapshot_figures = SnapshotFigures{.files = optional_integer(stmt, 33),
+                                           .bytes = optional_integer(stmt, 34),
+                                           .new_files = optional_integer(stmt, 31),
+                                           .new_bytes = optional_integer(stmt, 32)};
     return run;
 }
 
@@ -127,12 +133,12 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
         TRY(db.execute(
             "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, "
             "created_at, created_ms, snapshot, command, spec, plan, directory, submitted_by, "
-            "environment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-            "?15)",
+            "environment, snapshot_new_files, snapshot_new_bytes) VALUES (?1, ?2, ?3, ?4, ?5, "
+            "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             run.name, run.display_name, run.experiment, run.compute, run.runtime,
             status_name(Status::not_started), now.text, now.ms, snapshot, run.command,
             run.spec.dump(), run.plan.dump(), run.directory.string(), run.submitted_by,
-            run.environment.dump()));
+            run.environment.dump(), run.snapshot_added.new_files, run.snapshot_added.new_bytes));
         return add_event(db, run.name, Status::not_started, now, "submitted");
     }));
     TRY_ASSIGN(auto found, find_run(db, run.name));

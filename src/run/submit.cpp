@@ -51,6 +51,7 @@ Result<std::string> choose_name(store::Workspace& workspace, const SubmitRequest
 struct Snapshot {
     std::optional<snapshot::Listing> listing;
     std::string id;  // empty: not stored (--dry-run, or no code)
+    SnapshotFigures added;
 };
 
 Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
@@ -86,6 +87,8 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
             ctx.err << snapshot::describe(cost) << '\n';
         }
         taken.id = cost.id;
+        taken.added.new_files = static_cast<std::int64_t>(cost.new_files);
+        taken.added.new_bytes = static_cast<std::int64_t>(cost.new_bytes);
     }
     taken.listing = std::move(listing);
     return taken;
@@ -197,6 +200,7 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
                        ? std::string(env::kind_name(run.plan.job_environment->kind))
                        : std::string("host"),
         .snapshot = run.snapshot.id,
+        .snapshot_added = run.snapshot.added,
         .command = run.plan.command,
         .spec = job.to_json(),
         .plan = run.plan.to_json(),

@@ -114,6 +114,12 @@ constexpr std::array k_workspace = {
     Migration{6, R"sql(
         ALTER TABLE runs ADD COLUMN scheduler TEXT NOT NULL DEFAULT 'null';
     )sql"},
+    // What a run's submit added to the store of its snapshot's files; NULL for runs recorded
+    // before ferry kept it (the snapshot's own files and bytes are in `snapshots`).
+    Migration{7, R"sql(
+        ALTER TABLE runs ADD COLUMN snapshot_new_files INTEGER;
+        ALTER TABLE runs ADD COLUMN snapshot_new_bytes INTEGER;
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -1187,6 +1187,23 @@ test_quick_form_in_an_empty_directory_needs_no_snapshot() {
     [[ $(run_log bare | tr '\n' ' ') == "logs outputs " ]] || fail "the working directory holds: $(run_log bare)"
 }
 
+# The record keeps the snapshot's figures: what it holds and what its submit added.
+test_run_record_keeps_the_snapshot_figures() {
+    mkdir code && printf 'print(1)\n' > code/a.py && printf 'xyz\n' > code/b.txt
+    cd code
+    ferry run submit -n first --wait -- true
+    expect_status 0
+    ferry run show first -o json
+    expect_jq '.snapshot.files == 2 and .snapshot.bytes == 13 and .snapshot.new_files == 2'
+    expect_jq '(.snapshot.id | test("^[0-9a-f]{64}$")) and .snapshot.new_bytes == 13'
+    # The same tree again: the same id, nothing new.
+    ferry run submit -n again --wait -- true
+    ferry run show again -o json
+    expect_jq '.snapshot.new_files == 0 and .snapshot.new_bytes == 0 and .snapshot.files == 2'
+    [[ $(run_field again .snapshot.id) == "$(run_field first .snapshot.id)" ]] ||
+        fail "the same tree got another snapshot id"
+}
+
 test_experiment_from_the_file_then_the_flag() {
     write_job job.yml 'echo hi' 'experiment_name: from-file'
     submit -f job.yml -n e1 --wait

@@ -610,7 +610,7 @@ FILES
 # The snapshot's manifest of run $1, from the blob store of the current workspace.
 run_manifest() {
     local id dir
-    id=$("$FERRY" run show "$1" -o json 2>/dev/null | jq -r '.snapshot')
+    id=$("$FERRY" run show "$1" -o json 2>/dev/null | jq -r '.snapshot.id')
     dir=$("$FERRY" workspace show -o json 2>/dev/null | jq -r '.path')
     cat "$dir/objects/${id:0:2}/${id:2}" 2>/dev/null || echo "no snapshot $id"
 }

@@ -102,8 +102,8 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 6);
-    EXPECT_EQ(db.user_version(), 6);
+    EXPECT_EQ(*migrated, 7);
+    EXPECT_EQ(db.user_version(), 7);
     EXPECT_EQ(table_names(db),
               (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
                                         "run_events", "runs", "snapshots", "sqlite_sequence"}));
@@ -119,6 +119,35 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     // The new table works.
     EXPECT_TRUE(db.exec("INSERT INTO blobs VALUES ('" + std::string(64, 'a') +
                         "', 3, '2020-01-01T00:00:00.000Z')"));
+}
+
+// A run recorded at schema 6 keeps its snapshot; what its submit added is unknown (NULL).
+TEST(Migrations, ARunOfSchemaSixGetsUnknownAddedFigures) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    ASSERT_TRUE(migrate(db, workspace_migrations().first(6)));
+    const std::string id(64, 'a');
+    ASSERT_TRUE(db.exec("INSERT INTO blobs VALUES ('" + id +
+                        "', 90, 't');"
+                        "INSERT INTO snapshots VALUES ('" +
+                        id +
+                        "', 2, 13, 't');"
+                        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status,"
+                        " created_at, created_ms, snapshot, command, spec, plan, directory,"
+                        " submitted_by) VALUES ('r', 'r', 'e', 'local', 'host', 'Completed', 't',"
+                        " 0, '" +
+                        id + "', 'true', '{}', '{}', '/d', 'me')"));
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    auto stmt = db.prepare(
+        "SELECT snapshot, snapshot_new_files, snapshot_new_bytes FROM runs WHERE name = 'r'");
+    ASSERT_TRUE(stmt);
+    ASSERT_EQ(stmt->step(), true);
+    EXPECT_EQ(stmt->text(0), id);
+    EXPECT_FALSE(stmt->optional_text(1));
+    EXPECT_FALSE(stmt->optional_text(2));
 }
 
 TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
@@ -140,7 +169,7 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
     EXPECT_EQ(migrated.error().message,
               "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (6); upgrade ferry");
+                  " has schema version 99, newer than this ferry knows (7); upgrade ferry");
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

@@ -30,6 +30,16 @@ struct Event {
     std::string detail;
 };
 
+// A run's snapshot in figures: what it holds (from the stored snapshot) and what its submit
+// added to the store; each unknown (nullopt) where nothing says, as for runs recorded before
+// ferry kept the added figures.
+struct SnapshotFigures {
+    std::optional<std::int64_t> files;
+    std::optional<std::int64_t> bytes;
+    std::optional<std::int64_t> new_files;
+    std::optional<std::int64_t> new_bytes;
+};
+
 struct RunRecord {
     std::int64_t seq = 0;  // submission order
     std::string name;
@@ -43,10 +53,11 @@ struct RunRecord {
     std::optional<Stamp> started;
     std::optional<Stamp> ended;
     std::string snapshot;  // empty: no code
-    std::string command;   // as it runs, placeholders replaced
-    Json spec;             // the job as resolved at submit
-    Json plan;             // what the supervisor carries out
-    fs::path directory;    // the run directory
+    SnapshotFigures snapshot_figures;
+    std::string command;  // as it runs, placeholders replaced
+    Json spec;            // the job as resolved at submit
+    Json plan;            // what the supervisor carries out
+    fs::path directory;   // the run directory
     std::string submitted_by;
     std::optional<std::int64_t> supervisor_pid;
     std::string boot_id;
@@ -75,6 +86,7 @@ struct NewRun {
     std::string compute;
     std::string runtime;
     std::string snapshot;
+    SnapshotFigures snapshot_added;  // new_files and new_bytes: what storing it added
     std::string command;
     Json spec;
     Json plan;

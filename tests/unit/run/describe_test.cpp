@@ -186,15 +186,20 @@ TEST(RunDescribe, DetailsOfARunNotStartedYet) {
     run.boot_id.clear();
     run.heartbeat_ms.reset();
     run.snapshot = std::string(64, 'b');
+    run.snapshot_figures = {.files = 3, .bytes = 40, .new_files = 1, .new_bytes = 7};
     run.error = "";
     const Json details = run_details(run, {}, {}, k_t0 + 500);
     EXPECT_TRUE(details["started_at"].is_null());
     EXPECT_TRUE(details["ended_at"].is_null());
     EXPECT_TRUE(details["duration"].is_null());
     EXPECT_TRUE(details["exit_code"].is_null());
-    EXPECT_EQ(details["snapshot"], std::string(64, 'b'));
+    EXPECT_EQ(details["snapshot"].dump(),
+              R"({"id":")" + std::string(64, 'b') +
+                  R"(","files":3,"bytes":40,"new_files":1,"new_bytes":7})");
     EXPECT_TRUE(details["supervisor"]["pid"].is_null());
     EXPECT_EQ(details["history"].dump(), "[]");
+    run.snapshot_figures.new_files.reset();  // recorded before ferry kept it
+    EXPECT_TRUE(run_details(run, {}, {}, k_t0)["snapshot"]["new_files"].is_null());
     EXPECT_EQ(details["artifacts"].dump(), "[]");
 }
 

@@ -159,9 +159,21 @@ TEST_F(RunRecordTest, SnapshotIsKept) {
     ASSERT_TRUE(taken) << taken.error().message;
     NewRun run = new_run("a");
     run.snapshot = taken->id;
+    run.snapshot_added = {.new_files = 1, .new_bytes = 9};
     auto inserted = insert_run(db(), run, at(0));
     ASSERT_TRUE(inserted) << inserted.error().message;
     EXPECT_EQ(inserted->snapshot, taken->id);
+    // Its files and bytes come from the stored snapshot, what was added from the submit.
+    EXPECT_EQ(inserted->snapshot_figures.files, 1);
+    EXPECT_EQ(inserted->snapshot_figures.bytes, 9);
+    EXPECT_EQ(inserted->snapshot_figures.new_files, 1);
+    EXPECT_EQ(inserted->snapshot_figures.new_bytes, 9);
+}
+
+TEST_F(RunRecordTest, ARunWithoutCodeHasNoSnapshotFigures) {
+    const RunRecord run = insert("a");
+    EXPECT_FALSE(run.snapshot_figures.files);
+    EXPECT_FALSE(run.snapshot_figures.new_files);
 }
 
 TEST_F(RunRecordTest, AnUnknownSnapshotIsRefusedWithoutARow) {
