@@ -178,9 +178,12 @@ void seek_to_tail(const util::Fd& fd, std::size_t tail, std::vector<char>& buffe
     std::ignore = ::lseek(fd.get(), static_cast<off_t>(start), SEEK_SET);
 }
 
+// Told of a log about to give lines, before they are written.
+using BeforeLines = std::function<void(const Followed&)>;
+
 // Reads what the file has now, a block at a time; true when there was anything.
 bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail,
-           std::vector<char>& buffer) {
+           std::vector<char>& buffer, const BeforeLines& before_lines) {
     if (log.first_read && tail) {
         seek_to_tail(log.fd, *tail, buffer);  // only the last lines of what is there
     }
@@ -190,6 +193,9 @@ bool drain(std::ostream& out, Followed& log, std::optional<std::size_t> tail,
         const ssize_t got = ::read(log.fd.get(), buffer.data(), buffer.size());
         if (got <= 0) {
             return got_any;
+        }
+        if (!got_any) {
+            before_lines(log);
         }
         got_any = true;
         write_lines(out, log, std::string_view(buffer.data(), static_cast<std::size_t>(got)));
@@ -283,6 +289,14 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                            [](const Followed& log) { return bool(log.fd) || log.source.optional; });
     };
     std::vector<char> buffer(k_log_block);
+    // The job's own lines mean it runs: a start not recorded yet is reported before them. (A
+    // Slurm job can write before squeue tells the supervisor that it runs.)
+    const BeforeLines job_started = [&](const Followed& log) {
+        const bool by_job = log.source.rank || !log.source.optional || log.from_folder;
+        if (by_job && seen && *seen < Status::running) {
+            report(options, seen, Status::running);
+        }
+    };
     for (;;) {
         if (options.interrupted && options.interrupted()) {
             for (auto& log : logs) {
@@ -307,14 +321,14 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             // wrote before the end was seen (its last lines come before Finalizing).
             if (seen && (status == Status::finalizing || is_terminal(status))) {
                 for (auto& log : logs) {
-                    got_any = (log.fd && drain(out, log, tail, buffer)) || got_any;
+                    got_any = (log.fd && drain(out, log, tail, buffer, job_started)) || got_any;
                 }
             }
             report(options, seen, status);
             ended = is_terminal(status);  // then drain what is left and stop
         }
         for (auto& log : logs) {
-            if (log.fd && drain(out, log, tail, buffer)) {
+            if (log.fd && drain(out, log, tail, buffer, job_started)) {
                 got_any = true;
             }
         }

@@ -247,6 +247,14 @@ JobPoll SlurmLauncher::heard(const slurm::JobInfo& info) {
     return {.state = slurm::is_ended(info.state) ? JobPoll::State::ended : JobPoll::State::going};
 }
 
+void SlurmLauncher::notice_started_tasks() {
+    if (!m_running && present(m_target->run_directory / k_slurm_tasks_file)) {
+        m_running = true;
+        m_events->entered(JobPhase::running,
+                          fmt::format("slurm job {}: its tasks started", m_job_id));
+    }
+}
+
 JobPoll SlurmLauncher::poll() {
     // Slurm's controller is asked often at first, then less: a long job costs it a request
     // every 2 s. The batch step's exit file, cheap to look for, brings the next question
@@ -256,6 +264,7 @@ JobPoll SlurmLauncher::poll() {
     const auto interval = age < seconds(10)   ? milliseconds(250)
                           : age < seconds(60) ? milliseconds(1000)
                                               : milliseconds(2000);
+    notice_started_tasks();  // a stat each tick: Running before squeue would say it
     const bool batch_ended = present(m_target->run_directory / k_slurm_exit_file);
     const bool early = batch_ended && m_last && !slurm::is_ended(m_last->state) &&
                        now - m_last_poll >= milliseconds(100);
@@ -402,11 +411,7 @@ Ending SlurmLauncher::ending(EndReason stopped, const std::optional<slurm::JobIn
 }
 
 Ending SlurmLauncher::finish(EndReason stopped) {
-    if (!m_running && present(m_target->run_directory / k_slurm_tasks_file)) {
-        // It ran between two polls: its tasks said so.
-        m_running = true;
-        m_events->entered(JobPhase::running, fmt::format("slurm job {}", m_job_id));
-    }
+    notice_started_tasks();  // it may have run between two polls
     // The last word on the job: scontrol keeps ended jobs for MinJobAge. Only an end counts.
     std::optional<slurm::JobInfo> final;
     if (auto shown =

@@ -50,6 +50,9 @@ private:
     [[nodiscard]] Ending ending(EndReason stopped, const std::optional<slurm::JobInfo>& final,
                                 std::optional<int> code) const;
     void note_tasks() const;
+    // Running once a task has started (its line in the tasks file), though squeue may not
+    // say RUNNING yet.
+    void notice_started_tasks();
 
     ComputeRecord m_compute;
     slurm::Cluster m_cluster;

@@ -260,6 +260,45 @@ TEST_F(RunFollow, InterruptedStreamReturnsNothing) {
     ASSERT_TRUE(streamed) << streamed.error().message;
     EXPECT_FALSE(*streamed);
     EXPECT_EQ(m_out.str(), "partial");  // what was read is not lost
+    // Its line says that it runs, though its record does not say so yet.
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::not_started, Status::running}));
+}
+
+// A job that writes before its start is recorded (a Slurm job, before squeue says RUNNING):
+// Running comes before its first line, and once.
+TEST_F(RunFollow, AJobsFirstLineIsPrecededByRunning) {
+    add_run("r", "first\n");
+    std::vector<std::size_t> written_before;
+    m_options.status_changed = [&](Status status) {
+        m_seen.push_back(status);
+        written_before.push_back(m_out.str().size());
+    };
+    int asked = 0;
+    m_options.interrupted = [&] {
+        if (++asked == 5) {
+            auto started = transition(m_workspace->db(), "r", {Status::not_started},
+                                      Status::running, {"2026-01-01T00:00:01.000Z", k_t0});
+            EXPECT_TRUE(started && *started);
+        }
+        return asked > 30;
+    };
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options, k_one_log);
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    EXPECT_EQ(m_out.str(), "first\n");
+    EXPECT_EQ(m_seen, (std::vector<Status>{Status::not_started, Status::running}));
+    EXPECT_EQ(written_before, (std::vector<std::size_t>{0, 0}));
+}
+
+// An environment's build log is ferry's, not the job's: its lines say nothing of a start.
+TEST_F(RunFollow, BuildLinesDoNotMeanTheJobRuns) {
+    add_run("r", std::nullopt);
+    write_text(run_directory(m_dir.path(), "r") / "system_logs/environment_build.txt", "step\n");
+    int asked = 0;
+    m_options.interrupted = [&asked] { return ++asked > 3; };
+    auto streamed = stream_log(*m_workspace, "r", m_out, std::nullopt, m_options,
+                               {{"system_logs/environment_build.txt", "[build] ", true}});
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    EXPECT_EQ(m_out.str(), "[build] step\n");
     EXPECT_EQ(m_seen, (std::vector<Status>{Status::not_started}));
 }
 
