@@ -53,6 +53,8 @@ _ferry() {
         local head=${cur%"${cur##*["$breaks"]}"}
         candidates=("${candidates[@]#"$head"}")
     fi
+    # A --set key ends with '=': its value follows it, not a space.
+    [[ ${candidates[0]-} == *= ]] && compopt -o nospace 2>/dev/null
     COMPREPLY=("${candidates[@]}")
 }
 

@@ -28,7 +28,10 @@ _ferry() {
             candidates+=("${line//:/\\:}")
         fi
     done
-    (( $#candidates )) && _describe -t values ferry candidates
+    # A --set key ends with '=': its value follows it, not a space.
+    local -a suffix
+    [[ ${lines[1]%%$'\t'*} == *= ]] && suffix=(-S '')
+    (( $#candidates )) && _describe -t values ferry candidates "${suffix[@]}"
 }
 
 # Autoloaded from $fpath the file is the body of _ferry: run it. Sourced: register it.

@@ -1,6 +1,7 @@
 // The hidden "__complete" and "__commands" entry points: shells ask the binary, so the
 // completions follow the command tree and can never drift from it.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,11 +9,13 @@
 #include "ferry/run/compute.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/run/status.hpp"
+#include "ferry/spec/overrides.hpp"
 #include "ferry/store/assets.hpp"
 #include "ferry/store/database.hpp"
 #include "ferry/store/registry.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/store/workspace.hpp"
+#include "ferry/util/fs.hpp"
 
 namespace ferry::cli {
 
@@ -52,6 +55,8 @@ bool takes_value(const CLI::Option* option) {
 }
 
 namespace {
+
+namespace fs = std::filesystem;
 
 struct Candidate {
     std::string word;
@@ -222,13 +227,21 @@ struct Position {
     bool options_done = false;
     const CLI::Option* pending = nullptr;
     CLI::App* help_of = nullptr;  // after `ferry help`: the group (or root) its words reach
+    std::string spec_file;        // the value of -f/--file, whose keys --set may name
 };
+
+bool is_file_option(const CLI::Option* option) {
+    return option != nullptr && option->check_name("--file");
+}
 
 Position walk(CLI::App& root, const std::vector<std::string>& words) {
     Position at{&root};
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
         const std::string& word = words[i];
         if (at.pending != nullptr) {
+            if (is_file_option(at.pending)) {
+                at.spec_file = word;
+            }
             at.pending = nullptr;
             continue;
         }
@@ -237,9 +250,12 @@ Position walk(CLI::App& root, const std::vector<std::string>& words) {
             continue;
         }
         if (!at.options_done && word.starts_with("-")) {
-            const auto* option = find_option(*at.app, word.substr(0, word.find('=')));
-            if (option != nullptr && takes_value(option) && word.find('=') == std::string::npos) {
+            const auto equals = word.find('=');
+            const auto* option = find_option(*at.app, word.substr(0, equals));
+            if (option != nullptr && takes_value(option) && equals == std::string::npos) {
                 at.pending = option;
+            } else if (is_file_option(option) && equals != std::string::npos) {
+                at.spec_file = word.substr(equals + 1);
             }
             continue;
         }
@@ -262,6 +278,67 @@ Position walk(CLI::App& root, const std::vector<std::string>& words) {
     return at;
 }
 
+// The document of the spec file the command line names, or an undefined node: one that is
+// missing, too large to be a spec, or not YAML.
+YAML::Node spec_document(const Position& at, const Context& ctx) {
+    if (at.spec_file.empty()) {
+        return {};
+    }
+    const auto path = absolute_from(ctx, at.spec_file);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec) || fs::file_size(path, ec) > (1U << 20)) {
+        return {};
+    }
+    auto text = util::read_file(path);
+    try {
+        return text ? YAML::Load(*text) : YAML::Node();
+    } catch (const YAML::Exception&) {
+        return {};
+    }
+}
+
+// The keys --set can name, each as "KEY.PATH=": those of the file given with -f (with their
+// values), of the verb's kind of file (the file's `type` for a job).
+std::vector<Candidate> set_candidates(const Position& at, Context& ctx) {
+    const auto kinds = group_spec_kinds(at.app->get_parent()->get_name());
+    if (kinds.empty()) {
+        return {};
+    }
+    const YAML::Node document = spec_document(at, ctx);
+    spec::Kind kind = kinds.front();
+    if (const YAML::Node type = document.IsMap() ? document["type"] : YAML::Node();
+        type.IsDefined() && type.IsScalar()) {
+        const auto named = spec::kind_from_name(type.Scalar());
+        if (named && std::ranges::find(kinds, *named) != kinds.end()) {
+            kind = *named;
+        }
+    }
+    std::vector<Candidate> candidates;
+    for (auto& key : spec::set_keys(kind, document)) {
+        candidates.push_back({key.path + "=", std::move(key.description)});
+    }
+    return candidates;
+}
+
+// The values an option or positional of `at` takes, `current` being what is typed of it.
+std::vector<Candidate> values_at(const std::string& type, const Position& at,
+                                 const std::string& current, Context& ctx) {
+    if (type == value::set) {
+        // Once its '=' is typed, the value is the user's own.
+        return current.find('=') == std::string::npos ? set_candidates(at, ctx)
+                                                      : std::vector<Candidate>{};
+    }
+    if (type == value::spec_kind) {
+        std::vector<Candidate> kinds;
+        for (const auto kind : group_spec_kinds(at.app->get_parent()->get_name())) {
+            kinds.push_back(
+                {std::string(spec::kind_name(kind)), kinds.empty() ? "the default" : ""});
+        }
+        return kinds;
+    }
+    return values_of(type, ctx);
+}
+
 // What may stand at the cursor, and the start of the word kept in front of each candidate
 // ("-o", "--output=").
 struct Completion {
@@ -282,7 +359,8 @@ std::vector<Candidate> option_candidates(CLI::App& root, CLI::App& app) {
 }
 
 // The verbs of a group, then the values of the positional the cursor is at.
-std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
+std::vector<Candidate> positional_candidates(const Position& at, const std::string& current,
+                                             Context& ctx) {
     std::vector<Candidate> candidates;
     if (at.help_of != nullptr) {
         for (CLI::App* sub : visible_subcommands(*at.help_of)) {
@@ -298,7 +376,7 @@ std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
     std::size_t index = 0;
     for (const auto* option : at.app->get_options()) {
         if (option->get_positional() && index++ == at.positional) {
-            auto values = values_of(option->get_type_name(), ctx);
+            auto values = values_at(option->get_type_name(), at, current, ctx);
             if (at.app->get_name() == "cancel" && option->get_type_name() == value::run) {
                 // Only a run that has not ended can be canceled.
                 std::erase_if(values, [](const Candidate& run) {
@@ -315,7 +393,7 @@ std::vector<Candidate> positional_candidates(const Position& at, Context& ctx) {
 Completion complete_at(CLI::App& root, const Position& at, const std::string& current,
                        Context& ctx) {
     if (at.pending != nullptr) {
-        return {values_of(at.pending->get_type_name(), ctx), ""};
+        return {values_at(at.pending->get_type_name(), at, current, ctx), ""};
     }
     if (current.size() > 2 && current[0] == '-' && current[1] != '-') {
         // A short option with its value attached: -ojs -> -ojson.
@@ -329,14 +407,15 @@ Completion complete_at(CLI::App& root, const Position& at, const std::string& cu
     if (const auto equals = current.find('=');
         current.starts_with("--") && equals != std::string::npos) {
         if (const auto* option = find_option(*at.app, current.substr(0, equals))) {
-            return {values_of(option->get_type_name(), ctx), current.substr(0, equals + 1)};
+            return {values_at(option->get_type_name(), at, current.substr(equals + 1), ctx),
+                    current.substr(0, equals + 1)};
         }
         return {};
     }
     if (current.starts_with("-")) {
         return {option_candidates(root, *at.app), ""};
     }
-    return {positional_candidates(at, ctx), ""};
+    return {positional_candidates(at, current, ctx), ""};
 }
 
 // The candidates that start like `current`, one a line with its description after a tab; a

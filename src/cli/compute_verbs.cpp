@@ -285,7 +285,7 @@ void add_compute_verbs(CommandTree& tree) {
         [](CLI::App& verb, CreateOptions& o) {
             verb.add_option("-f,--file", o.file, "The compute file (YAML)")->type_name(value::file);
             verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-                ->type_name(value::text);
+                ->type_name(value::set);
             verb.add_option("--name", o.name, "The compute's name")->type_name(value::text);
             verb.add_option("--type", o.type, "Its type: local or slurm")
                 ->type_name(value::compute_type);
@@ -314,7 +314,7 @@ void add_compute_verbs(CommandTree& tree) {
             verb.add_option("--description", o.description, "Its description")
                 ->type_name(value::text);
             verb.add_option("--set", o.sets, "Change any value of its file: KEY.PATH=VALUE")
-                ->type_name(value::text);
+                ->type_name(value::set);
         },
         update);
     tree.add_verb<std::monostate>(

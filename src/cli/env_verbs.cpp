@@ -226,7 +226,7 @@ void add_env_verbs(CommandTree& tree) {
             verb.add_option("-f,--file", o.file, "The environment file (YAML)")
                 ->type_name(value::file);
             verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-                ->type_name(value::text);
+                ->type_name(value::set);
             verb.add_option("-n,--name", o.name, "The environment's name")->type_name(value::text);
             verb.add_option("--version", o.version,
                             "Its version (default: the next integer; never overwritten)")

@@ -219,7 +219,7 @@ void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
     o.from_run = from_run;
     verb.add_option("-f,--file", o.file, "The model file (YAML)")->type_name(value::file);
     verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-        ->type_name(value::text);
+        ->type_name(value::set);
     verb.add_option("-n,--name", o.name, "The model's name")->type_name(value::text);
     verb.add_option("--version", o.version,
                     "Its version (default: the next integer; never overwritten)")

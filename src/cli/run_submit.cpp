@@ -197,7 +197,7 @@ void add_submit_verb(CommandTree& tree) {
                 ->type_name(value::file);
             verb.add_option("--set", o.sets,
                             "Override a value of the job (file, or quick form): KEY.PATH=VALUE")
-                ->type_name(value::text)
+                ->type_name(value::set)
                 ->allow_extra_args(false);  // one value each: `--set K=V -- CMD` ends here
             verb.add_option("--timeout", o.timeout,
                             "Stop the run after this many seconds (limits.timeout)")

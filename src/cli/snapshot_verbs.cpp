@@ -284,7 +284,7 @@ void add_snapshot_verbs(CommandTree& tree) {
             verb.add_option("-f,--file", o.file, "Take the code directory of this job file")
                 ->type_name(value::file);
             verb.add_option("--set", o.sets, "Override a value of the job file: KEY.PATH=VALUE")
-                ->type_name(value::text);
+                ->type_name(value::set);
             verb.add_option("--explain", o.explain,
                             "Say which rule of which ignore file decides PATH")
                 ->type_name(value::path);

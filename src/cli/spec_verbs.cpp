@@ -95,6 +95,15 @@ Result<void> schema(Context& ctx, const SpecGroup& group, const SchemaOptions& o
 
 }  // namespace
 
+std::span<const spec::Kind> group_spec_kinds(std::string_view group) {
+    for (const auto& each : spec_groups()) {
+        if (each.group == group) {
+            return each.kinds;
+        }
+    }
+    return {};
+}
+
 void add_spec_verbs(CommandTree& tree) {
     for (const auto& group : spec_groups()) {
         CLI::App* app = tree.group(group.group);
@@ -108,7 +117,7 @@ void add_spec_verbs(CommandTree& tree) {
                     ->required()
                     ->type_name(value::file);
                 verb.add_option("--set", o.sets, "Override a value: KEY.PATH=VALUE (repeatable)")
-                    ->type_name(value::text);
+                    ->type_name(value::set);
                 verb.add_option("-n,--name", o.name, "Override the name")->type_name(value::text);
             },
             [spec_group](Context& ctx, const ValidateOptions& o) {
@@ -120,7 +129,7 @@ void add_spec_verbs(CommandTree& tree) {
             [spec_group](CLI::App& verb, SchemaOptions& o) {
                 if (spec_group->kinds.size() > 1) {
                     verb.add_option("kind", o.kind, "command (default) or sweep")
-                        ->type_name(value::text);
+                        ->type_name(value::spec_kind);
                 }
             },
             [spec_group](Context& ctx, const SchemaOptions& o) {

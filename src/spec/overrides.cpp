@@ -218,6 +218,111 @@ bool apply_sets(YAML::Node& root, std::span<const std::string> sets, Kind kind,
     return ok;
 }
 
+namespace {
+
+std::string joined(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+
+// A value shown after a key: its first line, tabs as spaces, at most 40 characters.
+std::string shown_value(const std::string& value) {
+    std::string shown = value.substr(0, value.find('\n'));
+    std::ranges::replace(shown, '\t', ' ');
+    if (shown.size() <= 40) {
+        return shown;
+    }
+    std::size_t cut = 37;
+    while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) {
+        --cut;  // not inside a UTF-8 character
+    }
+    return shown.substr(0, cut) + "...";
+}
+
+void add_key(std::vector<SetKey>& keys, std::string path, const YAML::Node& node,
+             const std::string& description) {
+    if (node.IsScalar()) {
+        keys.push_back({std::move(path), "now: " + shown_value(node.Scalar())});
+    } else {
+        keys.push_back({std::move(path), description});
+    }
+}
+
+// What a map holds at `key`; else an empty node (a missing key of a const node is an invalid
+// node, which throws when asked anything but IsDefined).
+YAML::Node child_of(const YAML::Node& node, const std::string& key) {
+    if (!node.IsMap()) {
+        return {};
+    }
+    const YAML::Node found = node[key];
+    return found.IsDefined() ? found : YAML::Node();
+}
+
+// Every key under `field` (at `path`) that takes one value; `node` is what the document holds
+// there, or an undefined node.
+void collect_keys(const Field& field, const YAML::Node& node, const std::string& path,
+                  std::vector<SetKey>& keys) {
+    switch (field.type) {
+        case Type::map:
+        case Type::tagged:
+            for (const Field* child : keys_of(field)) {
+                // "$schema" names the file's schema for editors; no --set changes a run by it.
+                if (!child->read_only && child->unsupported.empty() &&
+                    !child->name.starts_with('$')) {
+                    collect_keys(*child, child_of(node, child->name), joined(path, child->name),
+                                 keys);
+                }
+            }
+            break;
+        case Type::entries:
+        case Type::string_map:
+        case Type::free_map:
+            if (node.IsMap()) {
+                for (const auto& entry : node) {
+                    const auto name = joined(path, entry.first.as<std::string>());
+                    if (field.type == Type::entries) {
+                        collect_keys(field.items.front(), entry.second, name, keys);
+                    } else {
+                        add_key(keys, name, entry.second, "");
+                    }
+                }
+            }
+            break;
+        case Type::list:
+            break;  // a list is set whole in its file, not by --set
+        case Type::one_of:
+            // A scalar in the file is set whole; a map, key by key; neither, both ways.
+            if (!node.IsMap()) {
+                add_key(keys, path, node, field.description);
+            }
+            for (const Field& alternative : field.items) {
+                if (!node.IsScalar() && is_mapping(alternative.type)) {
+                    collect_keys(alternative, node, path, keys);
+                    break;
+                }
+            }
+            break;
+        default:
+            add_key(keys, path, node, field.description);
+    }
+}
+
+}  // namespace
+
+std::vector<SetKey> set_keys(Kind kind, const YAML::Node& document) {
+    std::vector<SetKey> keys;
+    try {
+        collect_keys(schema_for(kind), document, "", keys);
+    } catch (const YAML::Exception&) {
+        // A key that is no string: what was collected before it still helps.
+    }
+    // Sorted; of a key seen twice (a tagged map's variants), the first.
+    std::ranges::stable_sort(keys, {}, &SetKey::path);
+    const auto [first, last] = std::ranges::unique(keys, {}, &SetKey::path);
+    keys.erase(first, last);
+    std::erase_if(keys, [](const SetKey& key) { return key.path.empty(); });
+    return keys;
+}
+
 std::string name_set(std::string_view name) {
     return fmt::format("name={}", name);
 }

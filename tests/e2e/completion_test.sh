@@ -340,7 +340,7 @@ zsh_complete() {
         compadd() { print -r -- "compadd $*" }
         compset() { print -r -- "compset $*" }
         _files() { print -r -- "_files $*" }
-        _describe() { print -r -- "_describe ${@[1,-2]}"; print -rl -- "${(@P)${@[-1]}}" }
+        _describe() { print -r -- "_describe ${@:#candidates}"; print -rl -- "${candidates[@]}" }
         source "$FERRY_SOURCE_DIR/completions/ferry.zsh"
         words=("$FERRY" "$@") CURRENT=$#words
         _ferry'
@@ -389,4 +389,42 @@ test_bash_completes_compute_types() {
     bash_complete "ferry compute create --type sl"
     expect_reply slurm
     expect_clean_complete compute create --type ""
+}
+
+# --set offers the keys of the file given with -f, with their values, then the schema's.
+test_bash_completes_set_keys_of_the_spec_file() {
+    ferry_on_path
+    write_files . <<'FILES'
+job.yml	command: python train.py --lr ${{inputs.lr}}\ninputs:\n  lr: 0.01\nenvironment_variables:\n  SEED: "7"\nlimits:\n  timeout: 60\n
+sweep.yml	type: sweep\nsampling_algorithm: random\n
+FILES
+    bash_complete "ferry run submit -f job.yml --set inp"
+    expect_reply inputs.lr=
+    bash_complete "ferry run submit -f job.yml --set environment_variables."
+    expect_reply environment_variables.SEED=
+    bash_complete "ferry run validate --file=job.yml --set=limits.t"
+    expect_reply limits.timeout=
+    ferry __complete run submit -f job.yml --set lim
+    expect_out $'limits.timeout=\tnow: 60'
+    # Once the '=' is typed, the value is the user's.
+    bash_complete "ferry run submit -f job.yml --set limits.timeout="
+    expect_reply
+    # A sweep file has a sweep's keys; no file, the schema's.
+    bash_complete "ferry run submit -f sweep.yml --set limits.max_t"
+    expect_reply limits.max_total_trials=
+    bash_complete "ferry compute update local --set max_con"
+    expect_reply max_concurrent_runs=
+    bash_complete "ferry run schema "
+    expect_reply command sweep
+    expect_clean_complete run submit -f missing.yml --set ""
+}
+
+test_fish_and_zsh_complete_set_keys_without_a_space() {
+    write_files . <<'FILES'
+job.yml	command: echo\nlimits:\n  timeout: 60\n
+FILES
+    zsh_complete run submit -f job.yml --set limits.t
+    expect_out $'_describe -t values ferry -S \nlimits.timeout=:now: 60'
+    fish_complete "ferry run submit -f job.yml --set limits.t"
+    expect_out $'limits.timeout=\tnow: 60'
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "ferry/core/context.hpp"
 #include "ferry/core/error.hpp"
+#include "ferry/spec/schema.hpp"
 
 namespace ferry::cli {
 
@@ -32,6 +34,8 @@ inline constexpr const char* dataset = "DATASET";
 inline constexpr const char* model = "MODEL";
 inline constexpr const char* experiment = "EXPERIMENT";
 inline constexpr const char* rank = "N|all";
+inline constexpr const char* set = "KEY=VALUE";  // a --set: KEY.PATH=VALUE
+inline constexpr const char* spec_kind = "KIND";
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;
@@ -84,6 +88,8 @@ void add_workspace_verbs(CommandTree& tree);
 void add_workspace_care_verbs(CommandTree& tree, CLI::App* group);
 // `validate` and `schema` in every group that reads spec files.
 void add_spec_verbs(CommandTree& tree);
+// The kinds of spec file a group reads, its default first; none for a group that reads none.
+[[nodiscard]] std::span<const spec::Kind> group_spec_kinds(std::string_view group);
 // A path the user typed, made absolute against the context's directory and normalized;
 // "dir/" and "dir/." name dir.
 [[nodiscard]] std::filesystem::path absolute_from(const Context& ctx, const std::string& path);

@@ -1,5 +1,6 @@
 #include "ferry/spec/overrides.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,63 @@ TEST(Overrides, TaggedMapsAcceptVariantKeys) {
     EXPECT_EQ(apply(root, {"distribution.type=mpi", "distribution.process_count_per_instance=4"}),
               "");
     EXPECT_EQ(root["distribution"]["process_count_per_instance"].Scalar(), "4");
+}
+
+const SetKey* find_key(const std::vector<SetKey>& keys, std::string_view path) {
+    for (const auto& key : keys) {
+        if (key.path == path) {
+            return &key;
+        }
+    }
+    return nullptr;
+}
+
+TEST(SetKeys, AJobFileGivesItsOwnKeysWithValuesAndTheSchemasKeys) {
+    const YAML::Node job = YAML::Load(
+        "command: python train.py\ninputs:\n  lr: 0.01\n  data:\n    type: uri_folder\n"
+        "    path: ./d\nenvironment_variables:\n  SEED: \"7\"\nlimits:\n  timeout: 60\n");
+    const auto keys = set_keys(Kind::command_job, job);
+    ASSERT_NE(find_key(keys, "limits.timeout"), nullptr);
+    EXPECT_EQ(find_key(keys, "limits.timeout")->description, "now: 60");
+    EXPECT_EQ(find_key(keys, "inputs.lr")->description, "now: 0.01");
+    EXPECT_EQ(find_key(keys, "environment_variables.SEED")->description, "now: 7");
+    EXPECT_EQ(find_key(keys, "inputs.data.path")->description, "now: ./d");
+    // A literal input is set whole; a data input key by key.
+    EXPECT_EQ(find_key(keys, "inputs.lr.path"), nullptr);
+    EXPECT_EQ(find_key(keys, "inputs.data"), nullptr);
+    // Keys the file does not hold come from the schema, with its description; never $schema,
+    // which is only read.
+    EXPECT_EQ(find_key(keys, "$schema"), nullptr);
+    ASSERT_NE(find_key(keys, "experiment_name"), nullptr);
+    EXPECT_FALSE(find_key(keys, "experiment_name")->description.empty());
+    EXPECT_TRUE(std::ranges::is_sorted(keys, {}, &SetKey::path));
+    EXPECT_EQ(std::ranges::adjacent_find(keys, {}, &SetKey::path), keys.end());
+}
+
+TEST(SetKeys, LongAndMultiLineValuesAreShownOnOneShortLine) {
+    const YAML::Node job = YAML::Load(
+        "command: |\n  python train.py --epochs 10 --learning-rate 0.001 --seed 7\n"
+        "  echo done\n");
+    const auto keys = set_keys(Kind::command_job, job);
+    const auto* command = find_key(keys, "command");
+    ASSERT_NE(command, nullptr);
+    EXPECT_EQ(command->description, "now: python train.py --epochs 10 --learnin...");
+}
+
+// Whatever completion offers, --set knows: no offered key is unknown or unreachable.
+TEST(SetKeys, EveryOfferedKeyIsOneSetAccepts) {
+    for (const auto kind : {Kind::command_job, Kind::sweep_job, Kind::environment, Kind::data,
+                            Kind::model, Kind::compute, Kind::workspace}) {
+        const auto keys = set_keys(kind, YAML::Node());
+        EXPECT_FALSE(keys.empty()) << kind_name(kind);
+        for (const auto& key : keys) {
+            YAML::Node root = YAML::Load("{}");
+            const std::string said = apply(root, {key.path + "=1"}, kind);
+            EXPECT_EQ(said.find("unknown key"), std::string::npos) << key.path << ": " << said;
+            EXPECT_EQ(said.find("cannot be set"), std::string::npos) << key.path << ": " << said;
+            EXPECT_EQ(said.find("not supported"), std::string::npos) << key.path << ": " << said;
+        }
+    }
 }
 
 }  // namespace
