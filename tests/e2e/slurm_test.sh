@@ -464,6 +464,20 @@ test_stream_follows_a_slurm_run_as_it_writes() {
     expect_err_contains "status: Completed"
 }
 
+# The job writes at once, before squeue may say RUNNING: its lines still come after Running.
+test_a_slurm_jobs_first_line_comes_after_running() {
+    need_slurm
+    create_cluster
+    write_job job.yml 'echo first; echo second'
+    ferry run submit -f job.yml --compute cluster -n ordered --stream -o json
+    expect_status 0
+    local order
+    order=$(printf '%s\n' "$OUT" | jq -rs '[.[] | if .type == "log" then "log"
+        elif .type == "status" then .status else empty end] | join(" ")')
+    [[ $order == *"Running log log"* && $order != *log*Running* ]] ||
+        fail "the stream's events came in this order: $order"
+}
+
 test_a_job_sbatch_refuses_fails_with_sbatchs_own_words() {
     need_slurm
     create_cluster 'sbatch_args: ["--partition=nosuch"]'
