@@ -174,6 +174,25 @@ std::optional<int> run_hidden(CLI::App& root, const std::vector<std::string>& ar
     return std::nullopt;
 }
 
+// CLI11's words for a command line it cannot take, said as ferry says the rest.
+std::string parse_error_text(const CLI::ParseError& error, const std::string& command) {
+    const std::string text = error.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+        // "The following argument(s) was/were not expected: a b"
+        const auto colon = text.find(": ");
+        const std::string words = colon == std::string::npos ? text : text.substr(colon + 2);
+        return fmt::format("unexpected argument '{}' for '{}'", words, command);
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr &&
+        text.ends_with(" is required")) {
+        // "names is required", "-f,--file is required"
+        std::string what = text.substr(0, text.size() - 12);
+        what = what.substr(what.rfind(',') == std::string::npos ? 0 : what.rfind(',') + 1);
+        return fmt::format("'{}' needs {}", command, what);
+    }
+    return text;
+}
+
 struct HelpOptions {
     std::vector<std::string> words;
 };
@@ -252,8 +271,10 @@ int run(int argc, const char* const* argv, Context& ctx) {
             ctx.err << err.str();
             return code;
         }
-        return report(ctx, Error{ExitCode::usage, fmt::format("{} (see '{} --help')", e.what(),
-                                                              command_name(selected(root)))});
+        const std::string command = command_name(selected(root));
+        return report(
+            ctx, Error{ExitCode::usage,
+                       fmt::format("{} (see '{} --help')", parse_error_text(e, command), command)});
     }
 
     auto format = parse_output_format(tree.output);
