@@ -59,8 +59,8 @@ Result<void> archive_assets(Context& ctx, store::AssetKind kind,
         TRY_ASSIGN(auto changed,
                    store::set_asset_archived(workspace.db(), kind, name, version, archived));
         if (changed == 0) {
-            return fail("no {} '{}' in workspace '{}'", what,
-                        version.empty() ? name : name + ":" + version, workspace.name());
+            return usage_error("no {} '{}' in workspace '{}'", what,
+                               version.empty() ? name : name + ":" + version, workspace.name());
         }
         ctx.err << fmt::format("{} {} version{} of {} '{}'\n", archived ? "archived" : "restored",
                                changed, changed == 1 ? "" : "s", what, name);

@@ -1,5 +1,6 @@
 // `ferry compute create|update|list|show|delete`.
 
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/cancel.hpp"
@@ -134,23 +135,11 @@ Result<spec::ComputeSpec> read_spec(const Context& ctx, const CreateOptions& opt
     if (options.file.empty() && options.type.empty()) {
         sets.emplace_back("type=local");  // the only type a command line needs to say nothing of
     }
-    std::string text = "{}\n";
-    std::string file = "command line";
-    fs::path base = ctx.cwd;
-    if (!options.file.empty()) {
-        const fs::path path =
-            fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
-        auto read = util::read_file(path);
-        if (!read) {
-            return std::unexpected(Error{ExitCode::usage, read.error().message});
-        }
-        text = std::move(*read);
-        file = options.file;
-        base = path.parent_path();
-    } else if (options.name.empty()) {
+    if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f COMPUTE_FILE, or --name NAME (and --type local)");
     }
-    return compute_spec(ctx, text, file, base, sets);
+    TRY_ASSIGN(const auto source, read_spec_text(ctx, options.file));
+    return compute_spec(ctx, source.text, source.file, source.base, sets);
 }
 
 // Records the compute, new or changed, and prints it as it now is.
@@ -192,17 +181,7 @@ Result<void> list(Context& ctx, const std::monostate& /*options*/) {
 }
 
 Result<run::ComputeRecord> get_compute(store::Workspace& workspace, const std::string& name) {
-    TRY_ASSIGN(auto compute, run::find_compute(workspace.db(), name));
-    if (!compute) {
-        TRY_ASSIGN(const auto computes, run::list_computes(workspace.db()));
-        std::vector<std::string> names;
-        for (const auto& known : computes) {
-            names.push_back(known.name);
-        }
-        return fail("no compute named '{}' in workspace '{}'{} (see 'ferry compute list')", name,
-                    workspace.name(), util::did_you_mean(name, names));
-    }
-    return std::move(*compute);
+    return run::get_compute(workspace.db(), name, workspace.name());
 }
 
 Result<void> update(Context& ctx, const UpdateOptions& options) {

@@ -74,7 +74,7 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
                                               const std::string& run_name) {
     TRY_ASSIGN(auto found, run::find_run(workspace.db(), run_name));
     if (!found) {
-        return fail("no run named '{}' in workspace '{}'", run_name, workspace.name());
+        return usage_error("no run named '{}' in workspace '{}'", run_name, workspace.name());
     }
     const auto& run = *found;
     if (!run::is_terminal(run.status)) {
@@ -105,11 +105,11 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
             }
         }
     }
-    return fail("run {} has no file at {}; {}", run.name,
-                registered.error().message.substr(k_missing.size()),
-                outputs.empty()
-                    ? std::string("it has nothing under outputs/")
-                    : fmt::format("under outputs/ it has: {}", fmt::join(outputs, ", ")));
+    return usage_error("run {} has no file at {}; {}", run.name,
+                       registered.error().message.substr(k_missing.size()),
+                       outputs.empty()
+                           ? std::string("it has nothing under outputs/")
+                           : fmt::format("under outputs/ it has: {}", fmt::join(outputs, ", ")));
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {

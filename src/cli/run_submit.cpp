@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
@@ -96,25 +97,30 @@ Result<std::string> quick_job_text(const Context& ctx, const SubmitOptions& opti
     return job.dump(2);  // JSON, which YAML reads
 }
 
-// The job: from the file, or built from the words after `--`.
-Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
-                                                      const SubmitOptions& options) {
+// The job, from the file or built from the words after `--`; the file's name and text.
+struct Loaded {
+    spec::CommandJob job;
+    std::string file;
+    std::string text;  // empty for the quick form, whose text is ferry's own
+};
+
+Result<Loaded> load(Context& ctx, const SubmitOptions& options) {
     if (!options.file.empty() && !options.command.empty()) {
         return usage_error("give a job file (-f) or a command after '--', not both");
     }
     TRY_ASSIGN(const auto sets, all_sets(options));
     const bool quick = options.file.empty();
-    const fs::path path = quick ? ctx.cwd : absolute_from(ctx, options.file);
-    const std::string file = quick ? std::string("command line") : options.file;
-    auto text = quick ? quick_job_text(ctx, options) : util::read_file(path);
-    if (!text) {
-        return std::unexpected(Error{ExitCode::usage, text.error().message});
+    SpecText source{.file = "command line", .base = ctx.cwd};
+    if (quick) {
+        TRY_ASSIGN(source.text, quick_job_text(ctx, options));
+    } else {
+        TRY_ASSIGN(source, read_spec_text(ctx, options.file));
     }
-    auto job = spec::load_job(*text, file, quick ? path : path.parent_path(), sets);
+    auto job = spec::load_job(source.text, source.file, source.base, sets);
     if (!job) {
-        ctx.err << spec::render(job.error(), *text);
+        ctx.err << spec::render(job.error(), source.text);
         const auto count = job.error().size();
-        return usage_error("{}: {} error{}", file, count, count == 1 ? "" : "s");
+        return usage_error("{}: {} error{}", source.file, count, count == 1 ? "" : "s");
     }
     if (std::holds_alternative<spec::SweepJob>(*job)) {
         return usage_error("{}: sweep jobs cannot be submitted by this version of ferry yet",
@@ -124,7 +130,7 @@ Result<std::pair<spec::CommandJob, std::string>> load(const Context& ctx,
     if (!options.code.empty()) {
         command.code = absolute_from(ctx, options.code);
     }
-    return std::pair{std::move(command), file};
+    return Loaded{std::move(command), source.file, quick ? std::string() : source.text};
 }
 
 Result<void> submit(Context& ctx, const SubmitOptions& options) {
@@ -142,8 +148,9 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
     }
     TRY_ASSIGN(auto loaded, load(ctx, options));
     run::SubmitRequest request{
-        .job = std::move(loaded.first),
-        .source = std::move(loaded.second),
+        .job = std::move(loaded.job),
+        .source = std::move(loaded.file),
+        .text = std::move(loaded.text),
         .name = options.name,
         .runtime = options.runtime == "host" ? run::Runtime::host : run::Runtime::from_job,
         .snapshot_limit = options.snapshot_limit,
@@ -154,6 +161,10 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
             return usage_error("--compute {}: {}", options.compute, compute.error().message);
         }
         request.job.compute = *compute;
+        request.flags.emplace("compute", "--compute " + options.compute);
+    }
+    if (!options.code.empty()) {
+        request.flags.emplace("code", "--code " + options.code);
     }
     if (!options.experiment.empty()) {
         request.job.experiment_name = options.experiment;

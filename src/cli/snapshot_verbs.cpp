@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/load.hpp"
+#include "ferry/spec/locate.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/text.hpp"
@@ -45,20 +47,21 @@ Result<fs::path> source_directory(const Context& ctx, const SnapshotOptions& opt
     if (!options.directory.empty()) {
         return usage_error("give a directory or -f JOB_FILE, not both");
     }
-    const fs::path path = absolute_from(ctx, options.file);
-    TRY_ASSIGN(auto text, util::read_file(path));
-    auto job = spec::load_job(text, options.file, path.parent_path(), options.sets);
+    TRY_ASSIGN(const auto source, read_spec_text(ctx, options.file));
+    auto job = spec::load_job(source.text, source.file, source.base, options.sets);
     if (!job) {
-        ctx.err << spec::render(job.error(), text);
+        ctx.err << spec::render(job.error(), source.text);
         const auto count = job.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }
     const auto* command = std::get_if<spec::CommandJob>(&*job);
     const auto& code = command ? command->code : std::get<spec::SweepJob>(*job).trial.code;
     if (!code) {
-        return fail("{}: the job has no 'code' directory, so there is nothing to snapshot",
-                    options.file);
+        return usage_error("{}: the job has no 'code' directory, so there is nothing to snapshot",
+                           options.file);
     }
+    TRY(spec::check_code_directory(
+        code, spec::locate(source.text, source.file, command ? "code" : "trial.code")));
     return *code;
 }
 

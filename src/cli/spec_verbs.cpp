@@ -8,6 +8,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/spec/load.hpp"
+#include "ferry/spec/locate.hpp"
 #include "ferry/util/fs.hpp"
 
 namespace ferry::cli {
@@ -56,19 +57,33 @@ spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
     return spec::load_any(group.kinds.front(), text, file, base, sets);
 }
 
+// What a job names on this machine that the loader does not look at: its code directory,
+// the same check a submit makes.
+Result<void> check_job_paths(const Json& job, const SpecText& source) {
+    const bool sweep = job.value("type", "") == "sweep";
+    const Json& trial = sweep ? job.value("trial", Json::object()) : job;
+    if (!trial.contains("code") || !trial["code"].is_string()) {
+        return {};
+    }
+    return spec::check_code_directory(
+        fs::path(trial["code"].get<std::string>()),
+        spec::locate(source.text, source.file, sweep ? "trial.code" : "code"));
+}
+
 Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOptions& options) {
-    const fs::path path =
-        fs::path(options.file).is_absolute() ? fs::path(options.file) : ctx.cwd / options.file;
-    TRY_ASSIGN(auto text, util::read_file(path));
+    TRY_ASSIGN(const auto source, read_spec_text(ctx, options.file));
     std::vector<std::string> sets = options.sets;
     if (!options.name.empty()) {
         sets.push_back("name=" + options.name);
     }
-    auto loaded = load_for(group, text, options.file, path.parent_path(), sets);
+    auto loaded = load_for(group, source.text, source.file, source.base, sets);
     if (!loaded) {
-        ctx.err << spec::render(loaded.error(), text);
+        ctx.err << spec::render(loaded.error(), source.text);
         const auto count = loaded.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
+    }
+    if (group.kinds.front() == spec::Kind::command_job) {
+        TRY(check_job_paths(*loaded, source));
     }
     output::print_document(ctx, *loaded);
     return {};

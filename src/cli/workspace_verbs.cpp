@@ -61,7 +61,7 @@ Json workspace_record(const store::RegistryEntry& entry, const std::string& curr
 Result<store::RegistryEntry> find_entry(store::Registry& registry, const std::string& name) {
     TRY_ASSIGN(auto entry, registry.find(name));
     if (!entry) {
-        return fail("workspace '{}' does not exist", name);
+        return usage_error("workspace '{}' does not exist", name);
     }
     return *entry;
 }

@@ -1,5 +1,7 @@
 #include "ferry/run/compute.hpp"
 
+#include "ferry/util/text.hpp"
+
 namespace ferry::run {
 
 namespace {
@@ -42,6 +44,21 @@ Result<std::optional<ComputeRecord>> find_compute(store::Database& db, std::stri
     return found;
 }
 
+Result<ComputeRecord> get_compute(store::Database& db, std::string_view name,
+                                  std::string_view workspace) {
+    TRY_ASSIGN(auto compute, find_compute(db, name));
+    if (compute) {
+        return std::move(*compute);
+    }
+    TRY_ASSIGN(const auto computes, list_computes(db));
+    std::vector<std::string> names;
+    for (const auto& known : computes) {
+        names.push_back(known.name);
+    }
+    return usage_error("no compute named '{}' in workspace '{}'{} (see 'ferry compute list')", name,
+                       workspace, util::did_you_mean(name, names));
+}
+
 Result<std::vector<ComputeRecord>> list_computes(store::Database& db) {
     TRY_ASSIGN(
         auto computes,
@@ -67,13 +84,13 @@ Result<ComputeRecord> store_compute(store::Database& db, const spec::ComputeSpec
                                  : spec.name == k_local_compute ? "local"
                                                                 : spec.type;
         if (storing == Storing::update && type != spec.type) {
-            return fail(
+            return usage_error(
                 "compute '{}' is of type {}: a type does not change (delete the compute "
                 "and create it anew)",
                 spec.name, type);
         }
         if (existing && storing == Storing::create) {
-            return fail(
+            return usage_error(
                 "compute '{}' already exists (change it with 'ferry compute update {}', or "
                 "delete it first)",
                 spec.name, spec.name);
@@ -83,7 +100,7 @@ Result<ComputeRecord> store_compute(store::Database& db, const spec::ComputeSpec
                               json.dump());
         }
         if (storing == Storing::update && spec.name != k_local_compute) {
-            return fail("no compute named '{}'", spec.name);
+            return usage_error("no compute named '{}'", spec.name);
         }
         // Created, or the implicit `local` given values of its own.
         return db.execute(

@@ -77,9 +77,9 @@ Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord
     if (!request.path.empty()) {
         const auto selected = chosen(artifacts, request);
         if (selected.empty()) {
-            return fail("run {} has no file or folder '{}'{}{}", run.name, request.path,
-                        is_terminal(run.status) ? "" : " stored yet",
-                        util::did_you_mean(request.path, path_candidates(artifacts)));
+            return usage_error("run {} has no file or folder '{}'{}{}", run.name, request.path,
+                               is_terminal(run.status) ? "" : " stored yet",
+                               util::did_you_mean(request.path, path_candidates(artifacts)));
         }
         return download_entries(workspace.blobs(), selected, request.directory, request.overwrite,
                                 LinkScope::source);
@@ -87,9 +87,9 @@ Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord
     const auto names = output_names(run);
     if (!request.output_name.empty() &&
         std::ranges::find(names, request.output_name) == names.end()) {
-        return fail("run {} has no output named '{}'{}", run.name, request.output_name,
-                    names.empty() ? std::string(" (it has no named outputs)")
-                                  : util::did_you_mean(request.output_name, names));
+        return usage_error("run {} has no output named '{}'{}", run.name, request.output_name,
+                           names.empty() ? std::string(" (it has no named outputs)")
+                                         : util::did_you_mean(request.output_name, names));
     }
     TRY_ASSIGN(const auto written,
                download_entries(workspace.blobs(), chosen(artifacts, request), request.directory,

@@ -126,7 +126,7 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
     TRY(db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(auto existing, current_status(db, run.name));
         if (existing) {
-            return fail("run {} already exists; choose another name", run.name);
+            return usage_error("run {} already exists; choose another name", run.name);
         }
         const auto snapshot =
             run.snapshot.empty() ? std::nullopt : std::optional<std::string_view>(run.snapshot);
@@ -160,8 +160,8 @@ Result<RunRecord> get_run(store::Database& db, std::string_view name, std::strin
     TRY_ASSIGN(auto found, find_run(db, name));
     if (!found) {
         TRY_ASSIGN(const auto names, run_names(db));
-        return fail("no run named '{}' in workspace '{}'{} (see 'ferry run list')", name, workspace,
-                    util::did_you_mean(name, names));
+        return usage_error("no run named '{}' in workspace '{}'{} (see 'ferry run list')", name,
+                           workspace, util::did_you_mean(name, names));
     }
     return std::move(*found);
 }
@@ -312,7 +312,7 @@ Result<Status> request_cancel(store::Database& db, std::string_view name,
     TRY(db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(auto status, current_status(db, name));
         if (!status) {
-            return fail("no run named '{}'", name);
+            return usage_error("no run named '{}'", name);
         }
         before = *status;
         if (is_terminal(before)) {

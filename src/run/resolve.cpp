@@ -90,7 +90,7 @@ Result<ResolvedInput> dataset_input(store::Workspace& workspace, const spec::Inp
 
 Result<std::optional<env::Environment>> resolve_environment(
     Context& ctx, store::Workspace& workspace, const spec::CommandJob& job, const std::string& file,
-    Runtime runtime, StoreDefinition store) {
+    std::string_view where, Runtime runtime, StoreDefinition store) {
     if (runtime == Runtime::host || std::holds_alternative<std::monostate>(job.environment)) {
         return std::optional<env::Environment>{};
     }
@@ -99,9 +99,8 @@ Result<std::optional<env::Environment>> resolve_environment(
         TRY_ASSIGN(auto found, env::find_environment(workspace.db(), reference->name,
                                                      reference->latest ? "" : reference->version));
         if (!found) {
-            return usage_error(
-                "{}: environment: no environment '{}' in workspace '{}' (see 'ferry env list')",
-                file, reference->canonical(), workspace.name());
+            return usage_error("{}: no environment '{}' in workspace '{}' (see 'ferry env list')",
+                               where, reference->canonical(), workspace.name());
         }
         environment = std::move(found->environment);
     } else {

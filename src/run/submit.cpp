@@ -12,6 +12,7 @@
 #include "ferry/run/supervisor.hpp"
 #include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
+#include "ferry/spec/locate.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/time.hpp"
 
@@ -33,8 +34,8 @@ Result<std::string> choose_name(store::Workspace& workspace, const SubmitRequest
         TRY(check_run_name(name));
         TRY_ASSIGN(auto existing, find_run(workspace.db(), name));
         if (existing) {
-            return fail("run {} already exists in workspace '{}'; choose another name", name,
-                        workspace.name());
+            return usage_error("run {} already exists in workspace '{}'; choose another name", name,
+                               workspace.name());
         }
         return name;
     }
@@ -63,13 +64,7 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
     }
     TRY_ASSIGN(const auto limit, snapshot::resolve_limit(request.snapshot_limit,
                                                          ctx.env.get("FERRY_SNAPSHOT_LIMIT")));
-    std::error_code ec;
-    if (!fs::is_directory(*code, ec)) {
-        if (fs::exists(*code, ec)) {
-            return usage_error("code directory {} is a file, not a directory", code->string());
-        }
-        return usage_error("code directory {} does not exist", code->string());
-    }
+    TRY(spec::check_code_directory(code, request.where("code")));
     // Every workspace (this one too) and FERRY_HOME: else they would be stored into themselves.
     TRY_ASSIGN(const auto ferry_data, snapshot::ferry_directories(ctx.env));
     TRY_ASSIGN(auto listing,
@@ -174,7 +169,8 @@ Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seam
                                      .containers = traits.containers}};
     const auto store = request.dry_run ? StoreDefinition::no : StoreDefinition::yes;
     TRY_ASSIGN(planning.environment,
-               resolve_environment(ctx, workspace, job, request.source, request.runtime, store));
+               resolve_environment(ctx, workspace, job, request.source,
+                                   request.where("environment"), request.runtime, store));
     TRY_ASSIGN(planning.assets, resolve_inputs(workspace, job, request.source));
     run.environment = environment_record(planning.environment, workspace.root(),
                                          env::venv_interpreter(seams.runner));
@@ -233,6 +229,13 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
 
 }  // namespace
 
+std::string SubmitRequest::where(std::string_view key) const {
+    if (const auto flag = flags.find(key); flag != flags.end()) {
+        return flag->second;
+    }
+    return spec::locate(text, source, key);
+}
+
 Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams& seams,
                           const SubmitRequest& request) {
     // The supervisor collects within these; a value it could not read is refused here.
@@ -242,10 +245,9 @@ Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams
 
     const std::string compute_name =
         request.job.compute.name.empty() ? std::string(k_local_compute) : request.job.compute.name;
-    TRY_ASSIGN(auto compute, find_compute(workspace.db(), compute_name));
+    auto compute = get_compute(workspace.db(), compute_name, workspace.name());
     if (!compute) {
-        return fail("no compute named '{}' in workspace '{}' (see 'ferry compute list')",
-                    compute_name, workspace.name());
+        return std::unexpected(with_context(compute.error(), request.where("compute")));
     }
     const auto launcher = make_launcher(*compute, seams);
     TRY_ASSIGN(const auto run, plan_run(ctx, workspace, seams, request, *launcher, *compute));

@@ -111,7 +111,7 @@ Result<void> check_new_version(Database& db, AssetKind kind, std::string_view na
         return {};
     }
     auto next = next_version(db, kind, name);
-    return fail(
+    return usage_error(
         "{} '{}:{}' already exists; a version is never overwritten (leave out the version to "
         "register {}:{})",
         asset_noun(kind), name, version, name, next ? *next : "the next one");

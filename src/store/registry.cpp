@@ -142,7 +142,7 @@ Result<RegistryEntry> Registry::create(std::string_view name, const std::optiona
     TRY(m_db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(auto found, find(name));
         if (found) {
-            return fail("workspace '{}' already exists at {}", name, (found)->path.string());
+            return usage_error("workspace '{}' already exists at {}", name, (found)->path.string());
         }
         return m_db.execute("INSERT INTO workspaces(name, path, created_at) VALUES (?1, ?2, ?3)",
                             name, root.string(), now);

@@ -125,8 +125,9 @@ Result<Workspace> open_chosen_workspace(const Context& ctx, Registry& registry) 
     if (!entry) {
         const std::string origin =
             choice.source == "default" ? "" : fmt::format(" (chosen by {})", choice.source);
-        return fail("workspace '{}' does not exist{}; create it with 'ferry workspace create {}'",
-                    choice.name, origin, choice.name);
+        return usage_error(
+            "workspace '{}' does not exist{}; create it with 'ferry workspace create {}'",
+            choice.name, origin, choice.name);
     }
     ctx.debug(fmt::format("workspace '{}' at {} (chosen by {})", choice.name,
                           (entry)->path.string(), choice.source));

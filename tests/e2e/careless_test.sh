@@ -85,11 +85,11 @@ test_code_that_is_a_file_says_so() {
     printf 'type: command\ncode: file.txt\ncommand: echo hi\n' >job.yml
     ferry run submit -f job.yml
     expect_status 2
-    expect_err "ferry: error: code directory $PWD/file.txt is a file, not a directory"
+    expect_err "ferry: error: job.yml:2:7: code directory $PWD/file.txt is a file, not a directory"
     printf 'type: command\ncode: missing\ncommand: echo hi\n' >job.yml
     ferry run submit -f job.yml
     expect_status 2
-    expect_err "ferry: error: code directory $PWD/missing does not exist"
+    expect_err "ferry: error: job.yml:2:7: code directory $PWD/missing does not exist"
 }
 
 test_streaming_a_200_mb_line_takes_bounded_memory() {

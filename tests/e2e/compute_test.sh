@@ -63,11 +63,11 @@ test_create_with_set_overrides_the_file() {
     expect_jq '.max_concurrent_runs == 5'
 }
 
-test_create_a_duplicate_exits_1() {
+test_create_a_duplicate_exits_2() {
     ferry compute create --name twice --type local
     expect_status 0
     ferry compute create --name twice --type local --max-concurrent-runs 4
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_one_err_line
     expect_err_contains "ferry compute update twice"
@@ -138,7 +138,7 @@ test_update_refuses_bad_changes_and_leaves_the_compute() {
     expect_status 2
     expect_err_contains "keeps its name"
     ferry compute update nothing --gpus 1
-    expect_status 1
+    expect_status 2
     expect_err_contains "no compute named 'nothing'"
     ferry compute show box -o json
     expect_jq '.max_concurrent_runs == 2 and .gpus == null'
@@ -187,9 +187,9 @@ test_slurm_computes_are_created_from_a_file_or_flags() {
     expect_err_contains "compute type 'ssh'"
 }
 
-test_show_of_an_unknown_compute_exits_1() {
+test_show_of_an_unknown_compute_exits_2() {
     ferry compute show nope
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_one_err_line
     expect_err_contains "nope"
@@ -202,7 +202,7 @@ test_delete_an_idle_compute() {
     ferry compute delete spare
     expect_status 0
     ferry compute show spare
-    expect_status 1
+    expect_status 2
     ferry compute list -o json
     expect_jq '[.[].name] == ["local"]'
 }
@@ -228,7 +228,7 @@ test_delete_refused_while_a_run_is_active_then_forced() {
     expect_status 0
     [[ $(run_status occupant) == Canceled ]] || fail "the run was not canceled: $(run_status occupant)"
     ferry compute show busy
-    expect_status 1
+    expect_status 2
 }
 
 # --- the queue

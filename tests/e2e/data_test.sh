@@ -211,7 +211,7 @@ test_dataset_existing_version_is_refused_and_nothing_changes() {
     objects_before=$(store_objects)
     printf 'changed\n' >data/a.txt
     ferry dataset create -n fixed --version 1 --path data
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: dataset 'fixed:1' already exists; a version is never overwritten (leave out the version to register fixed:2)"
     ferry dataset show fixed:1 -o json
@@ -289,7 +289,7 @@ test_dataset_missing_path_exits_2_and_records_nothing() {
     expect_status 0
     expect_jq 'length == 0'
     ferry dataset show broken
-    expect_status 1
+    expect_status 2
 }
 
 test_dataset_unreadable_file_exits_2_and_records_nothing() {
@@ -360,28 +360,28 @@ test_dataset_show_accepts_latest_version_and_azureml_prefix() {
 $(printf '  %s\n' "${failed[@]}")"
 }
 
-test_unknown_dataset_exits_1() {
+test_unknown_dataset_exits_2() {
     ferry dataset show nope@latest
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: no dataset 'nope@latest' in workspace 'default' (see 'ferry dataset list')"
     ferry dataset show nope:3
-    expect_status 1
+    expect_status 2
     expect_one_err_line
     [[ $ERR == "ferry: error: no dataset 'nope:3' in workspace 'default'"* ]] ||
         fail "expected stderr to start with: ferry: error: no dataset 'nope:3' in workspace 'default'"
     make_folder data
     ferry dataset create -n known --path data
     ferry dataset show known:2
-    expect_status 1
+    expect_status 2
     expect_err_contains "no dataset 'known:2' in workspace 'default'"
     for verb in files archive restore; do
         ferry dataset "$verb" nope:1
-        expect_status 1
+        expect_status 2
         expect_err_contains "no dataset 'nope:1'"
     done
     ferry dataset download nope:1 -p dl
-    expect_status 1
+    expect_status 2
     expect_err_contains "no dataset 'nope:1'"
     [[ ! -e dl ]] || fail "download of an unknown dataset made dl"
 }
@@ -495,7 +495,7 @@ test_dataset_archive_hides_from_list_and_latest_but_not_by_version() {
     ferry dataset list --all-versions -o json
     expect_jq 'length == 0'
     ferry dataset show shelved@latest
-    expect_status 1
+    expect_status 2
     ferry dataset show shelved:1 -o json
     expect_status 0
     expect_jq '.archived == true'
@@ -955,7 +955,7 @@ test_model_register_refuses_a_run_still_running() {
 test_model_register_refuses_a_path_the_run_does_not_have() {
     make_model_run trainer
     ferry model register --name missing --run trainer --path outputs/nothing
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err_contains "outputs/nothing"
     expect_err_contains "other.txt"
@@ -963,7 +963,7 @@ test_model_register_refuses_a_path_the_run_does_not_have() {
     ferry model list --all-versions --include-archived -o json
     expect_jq 'length == 0'
     ferry model register --name missing --run no_such_run --path outputs/model
-    expect_status 1
+    expect_status 2
     expect_err_contains "no_such_run"
 }
 
@@ -980,7 +980,7 @@ test_model_register_from_a_local_folder() {
 $(listing m)"
     [[ $(content_of m/dir/w.txt) == "local weights" ]] || fail "m/dir/w.txt: $(content_of m/dir/w.txt)"
     ferry model register --name local --version 1 --path ./dir
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: model 'local:1' already exists; a version is never overwritten (leave out the version to register local:2)"
     ferry model register --name local --path ./dir -o json
     expect_status 0
@@ -1067,13 +1067,13 @@ test_model_archive_and_restore() {
     expect_jq '.version == "2" and .archived == false'
 }
 
-test_unknown_model_exits_1() {
+test_unknown_model_exits_2() {
     ferry model show nope@latest
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: no model 'nope@latest' in workspace 'default' (see 'ferry model list')"
     ferry model download nope:2 -p m
-    expect_status 1
+    expect_status 2
     expect_err_contains "no model 'nope:2'"
     write_job job.yml 'ls ${{inputs.m}}' 'inputs:
   m:

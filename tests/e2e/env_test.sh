@@ -171,7 +171,7 @@ test_an_existing_version_is_refused_and_nothing_changes() {
     local before=$OUT
     write_conda_file conda.yml other-package
     ferry env create -n fixed --version 1 --conda-file conda.yml
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: environment 'fixed:1' already exists; a version is never overwritten (leave out the version to register fixed:2)"
     ferry env show fixed:1 -o json
@@ -268,7 +268,7 @@ test_archive_hides_from_list_and_latest_but_not_by_version() {
     ferry env list --all-versions -o json
     expect_jq 'length == 0'
     ferry env show shelved@latest
-    expect_status 1
+    expect_status 2
     ferry env show shelved:1 -o json
     expect_status 0
     expect_jq '.archived == true'
@@ -300,24 +300,24 @@ test_a_missing_conda_file_exits_2_and_records_nothing() {
     expect_jq 'length == 0'
 }
 
-test_an_unknown_environment_exits_1() {
+test_an_unknown_environment_exits_2() {
     ferry env show nope:3
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_one_err_line
     [[ $ERR == "ferry: error: no environment 'nope:3' in workspace 'default'"* ]] ||
         fail "expected stderr to start with: ferry: error: no environment 'nope:3' in workspace 'default'"
     ferry env show nope
-    expect_status 1
+    expect_status 2
     expect_one_err_line
     expect_err_contains "no environment 'nope"
     write_conda_file conda.yml
     ferry env create -n known --conda-file conda.yml
     ferry env show known:2
-    expect_status 1
+    expect_status 2
     expect_err_contains "no environment 'known:2' in workspace 'default'"
     ferry env archive nope
-    expect_status 1
+    expect_status 2
     expect_err_contains "no environment 'nope"
 }
 
@@ -338,7 +338,7 @@ test_conda_packages_without_conda_are_refused_at_submit() {
     expect_err_contains "needs conda, mamba or micromamba for"
     expect_err_contains numpy
     ferry run show condaless
-    expect_status 1
+    expect_status 2
 }
 
 # =====================================================================================

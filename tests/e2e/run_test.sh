@@ -101,19 +101,19 @@ test_unknown_names_suggest_the_nearest() {
     write_job job.yml 'true'
     submit -f job.yml -n lr_sweep_1 --wait
     ferry run show lr_sweep
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: no run named 'lr_sweep' in workspace 'default' (did you mean 'lr_sweep_1'?) (see 'ferry run list')"
     ferry compute show locl
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: no compute named 'locl' in workspace 'default' (did you mean 'local'?) (see 'ferry compute list')"
     mkdir data && printf 'a\n' >data/a.txt
     ferry dataset create -n digits --path data
     expect_status 0
     ferry dataset show digit
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: no dataset 'digit@latest' in workspace 'default' (did you mean 'digits'?) (see 'ferry dataset list')"
     ferry dataset show digits:7
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: no dataset 'digits:7' in workspace 'default' (see 'ferry dataset list')"
 }
 
@@ -432,7 +432,7 @@ test_streams_under_json_are_json_lines() {
     ferry run submit -f job.yml -n never --stream -o tsv
     expect_status 2
     ferry run show never
-    expect_status 1
+    expect_status 2
 }
 
 test_submit_stream_exit_code_is_the_jobs() {
@@ -950,11 +950,11 @@ test_download_defaults_to_the_current_directory_and_all_takes_both() {
     [[ -d artifacts/system_logs ]] || fail "artifacts/system_logs missing"
 }
 
-test_download_of_an_unknown_output_name_exits_1() {
+test_download_of_an_unknown_output_name_exits_2() {
     write_job job.yml 'echo hi'
     submit -f job.yml -n plain --wait
     ferry run download plain -p dl --output-name nope
-    expect_status 1
+    expect_status 2
     expect_one_err_line
     expect_err_contains "nope"
 }
@@ -977,7 +977,7 @@ test_download_of_one_path_a_file_or_a_folder() {
     [[ $(content_of named/named-outputs/result/n.txt) == n ]] || fail "the named output is missing"
     # outputs is not a prefix of outputs2: whole names only.
     ferry run download paths --path output -p none
-    expect_status 1
+    expect_status 2
     expect_one_err_line
     expect_err_contains "run paths has no file or folder 'output' (did you mean 'outputs'?)"
     [[ ! -e none ]] || fail "a refused download wrote something"
@@ -1217,11 +1217,11 @@ test_experiment_from_the_file_then_the_flag() {
     [[ $(run_field from-the-file .experiment) == src ]] || fail "$(run_field from-the-file .experiment)"
 }
 
-test_duplicate_name_exits_1() {
+test_duplicate_name_exits_2() {
     write_job job.yml 'echo hi'
     submit -f job.yml -n dup --wait
     ferry run submit -f job.yml -n dup --wait
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_one_err_line
     expect_err_contains "run dup already exists"
@@ -1256,7 +1256,7 @@ test_unknown_registered_environment_is_refused() {
     write_job job.yml 'echo never' 'environment: azureml:nothing-here@latest'
     ferry run submit -f job.yml -n refused
     expect_status 2
-    expect_err_contains "job.yml: environment: no environment 'nothing-here@latest' in workspace 'default'"
+    expect_err_contains "ferry: error: job.yml:4:14: no environment 'nothing-here@latest' in workspace 'default'"
     ferry run list --all -o json
     expect_jq 'length == 0'
 }
@@ -1297,11 +1297,11 @@ test_sweep_is_refused() {
     expect_jq 'length == 0'
 }
 
-test_unknown_run_is_one_line_exit_1() {
+test_unknown_run_is_one_line_exit_2() {
     local verb
     for verb in show wait stream cancel download; do
         ferry run "$verb" nope
-        expect_status 1
+        expect_status 2
         expect_out ""
         expect_one_err_line
         expect_err_contains "nope"

@@ -200,7 +200,7 @@ resources:
     expect_status 2
     expect_err "ferry: error: job.yml: resources.instance_count is 3, but compute 'cluster' allows at most 2 nodes (max_instances)"
     ferry run show three
-    expect_status 1
+    expect_status 2
     [[ $(squeue -h -o %i | wc -l) == "$before" ]] || fail "a job reached Slurm"
     # Several nodes need a distribution; a container a node would have to start is refused.
     write_job job.yml 'hostname' 'resources:
@@ -366,7 +366,7 @@ test_compute_show_has_the_partitions_nodes_and_delete_waits_for_no_run() {
     expect_err_contains "canceling run busy"
     [[ $(run_status busy) == Canceled ]] || fail "busy was not canceled"
     ferry compute show cluster
-    expect_status 1
+    expect_status 2
 }
 
 test_a_relative_workspace_path_is_refused() {

@@ -766,14 +766,14 @@ test_job_without_code_fails_clearly() {
     mkdir proj
     grep -v '^code:' "$FERRY_SOURCE_DIR/samples/hello/job.yml" >proj/job.yml
     ferry run snapshot -f proj/job.yml
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: proj/job.yml: the job has no 'code' directory, so there is nothing to snapshot"
 }
 
 test_missing_job_file_is_one_line() {
     ferry run snapshot -f nope.yml
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: cannot read $PWD/nope.yml: No such file or directory"
 }
 

@@ -179,7 +179,7 @@ test_literal_types_are_kept() {
 
 test_missing_file_is_one_line() {
     ferry env validate -f nope.yml
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: cannot read $PWD/nope.yml: No such file or directory"
 }
 
@@ -307,6 +307,6 @@ ferry: error: job.yml: 1 error"
     expect_err_contains "job.yml:3:7: 'name' must be one line of printable text, got '\\x1b[2J'"
     # Any error: a name typed on the command line is quoted in it.
     ferry run show $'\e[2Jgone'
-    expect_status 1
+    expect_status 2
     [[ $ERR != *$'\e'* && $ERR == *'\x1b[2Jgone'* ]] || fail "the run's name was not escaped"
 }

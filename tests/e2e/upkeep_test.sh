@@ -191,7 +191,7 @@ test_run_delete_removes_ended_runs_refuses_live_ones_and_gc_takes_their_blobs() 
     expect_err_contains "deleted 1 run;"
     [[ ! -e $(run_dir first) ]] || fail "the run directory is still there"
     ferry run show first
-    expect_status 1
+    expect_status 2
     ferry run cancel live --grace 0
     expect_status 0
     ferry workspace gc -o json

@@ -18,9 +18,9 @@ test_create_then_list_json() {
     expect_jq '.[0].description == "first one" and .[0].status == "ok"'
 }
 
-test_show_missing_is_one_line_exit_1() {
+test_show_missing_is_one_line_exit_2() {
     ferry workspace show nope
-    expect_status 1
+    expect_status 2
     expect_out ""
     expect_err "ferry: error: workspace 'nope' does not exist"
 }
@@ -126,7 +126,7 @@ test_default_workspace_created_on_first_use() {
     [[ ! -e $FERRY_HOME ]] || fail "FERRY_HOME exists before the first command"
     ferry workspace show -o json
     expect_status 0
-    expect_jq '.name == "default" and .current == true and .schema_version == 6'
+    expect_jq '.name == "default" and .current == true and .schema_version == 7'
     [[ -f $FERRY_HOME/workspaces/default/workspace.db ]] || fail "no default workspace database"
 }
 
@@ -160,7 +160,7 @@ test_resolution_order() {
 
 test_chosen_workspace_missing_names_the_source() {
     FERRY_WORKSPACE=ghost ferry workspace show
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: workspace 'ghost' does not exist (chosen by FERRY_WORKSPACE); create it with 'ferry workspace create ghost'"
 }
 
@@ -187,7 +187,7 @@ test_use_writes_project_config_and_keeps_comments() {
 
 test_use_of_missing_workspace_changes_nothing() {
     ferry workspace use ghost
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: workspace 'ghost' does not exist"
     [[ ! -e .ferry ]] || fail ".ferry was created"
 }
@@ -203,7 +203,7 @@ test_bad_project_config_is_one_line_with_position() {
 test_create_duplicate_fails() {
     ferry workspace create a
     ferry workspace create a
-    expect_status 1
+    expect_status 2
     expect_err "ferry: error: workspace 'a' already exists at $FERRY_HOME/workspaces/a"
 }
 
@@ -325,8 +325,8 @@ test_migrates_an_older_database() {
     expect_status 0
     expect_jq '.description == "from v1" and .created_at == "2020-01-01T00:00:00.000Z"'
     ferry workspace show old -o json
-    expect_jq '.schema_version == 6 and .objects.count == 0'
-    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 6 ]] || fail "not migrated"
+    expect_jq '.schema_version == 7 and .objects.count == 0'
+    [[ $(sqlite3 "$root/workspace.db" "PRAGMA user_version") == 7 ]] || fail "not migrated"
     sqlite3 "$root/workspace.db" "SELECT count(*) FROM blobs" >/dev/null || fail "no blobs table"
 }
 
@@ -336,7 +336,7 @@ test_newer_database_is_refused() {
     sqlite3 "$FERRY_HOME/workspaces/a/workspace.db" "PRAGMA user_version = 99"
     ferry workspace show a
     expect_status 1
-    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (6); upgrade ferry"
+    expect_err "ferry: error: database $FERRY_HOME/workspaces/a/workspace.db has schema version 99, newer than this ferry knows (7); upgrade ferry"
 }
 
 test_corrupted_database_is_one_line() {

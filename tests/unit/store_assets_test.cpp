@@ -117,7 +117,7 @@ TEST_F(StoreAssets, ExplicitExistingIsRefusedNamingTheNextVersion) {
     again.description = "changed";
     auto refused = create_asset(db(), again, k_now);
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().code, ExitCode::failure);
+    EXPECT_EQ(refused.error().code, ExitCode::usage);
     EXPECT_EQ(refused.error().message,
               "dataset 'iris:1' already exists; a version is never overwritten (leave out the "
               "version to register iris:3)");

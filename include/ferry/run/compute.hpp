@@ -30,6 +30,9 @@ struct ComputeRecord {
 
 [[nodiscard]] Result<std::optional<ComputeRecord>> find_compute(store::Database& db,
                                                                 std::string_view name);
+// The compute of that name; an unknown one is a usage error with the nearest name.
+[[nodiscard]] Result<ComputeRecord> get_compute(store::Database& db, std::string_view name,
+                                                std::string_view workspace);
 // Every compute, `local` first (implicit or created), then by name.
 [[nodiscard]] Result<std::vector<ComputeRecord>> list_computes(store::Database& db);
 enum class Storing {

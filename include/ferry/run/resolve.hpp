@@ -20,10 +20,11 @@ enum class StoreDefinition { yes, no };
 
 // The job's environment: registered (NAME:VERSION, NAME@latest) or inline (its files read
 // and, with StoreDefinition::yes, its build context stored), checked against what this
-// machine has. None: the host, as it is (also with Runtime::host).
+// machine has. `file` names the job file; `where` the place of its `environment` key. None: the
+// host, as it is (also with Runtime::host).
 [[nodiscard]] Result<std::optional<env::Environment>> resolve_environment(
     Context& ctx, store::Workspace& workspace, const spec::CommandJob& job, const std::string& file,
-    Runtime runtime, StoreDefinition store);
+    std::string_view where, Runtime runtime, StoreDefinition store);
 
 // Inputs that name registered datasets and models (azureml:N:V, azureml:N@latest, or N:V and
 // N@latest where no such local path exists), by input name.

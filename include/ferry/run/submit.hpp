@@ -1,5 +1,7 @@
 #pragma once
 
+#include <map>
+
 #include <optional>
 #include <string>
 
@@ -16,10 +18,17 @@ namespace ferry::run {
 struct SubmitRequest {
     spec::CommandJob job;  // with the command line's --compute, --experiment, --code
     std::string source;    // the job file as given, or "command line"
-    std::string name;      // --name; empty: the job's, else a new one
+    std::string text;      // the job file's text; empty for the command line
+    // The keys the command line set, each with the flag that did: {"compute", "--compute gpu"}.
+    std::map<std::string, std::string, std::less<>> flags;
+    std::string name;  // --name; empty: the job's, else a new one
     Runtime runtime = Runtime::from_job;
     std::string snapshot_limit;  // --snapshot-limit; empty: FERRY_SNAPSHOT_LIMIT or 2g
     bool dry_run = false;
+
+    // Where an error about `key` belongs: the flag that set it, else its place in the file
+    // ("job.yml:3:10"), else the file.
+    [[nodiscard]] std::string where(std::string_view key) const;
 };
 
 // A recorded run, or what it would have been.

@@ -261,7 +261,7 @@ TEST_F(AssetsData, AnExplicitExistingVersionIsRefused) {
     write_text(m_src / "d/a.csv", "a");
     create(spec_of("iris", {local(m_src / "d")}, "uri_folder", "1"));
     const Error error = refused(spec_of("iris", {local(m_src / "d")}, "uri_folder", "1"));
-    EXPECT_EQ(error.code, ExitCode::failure);
+    EXPECT_EQ(error.code, ExitCode::usage);
     EXPECT_EQ(error.message,
               "dataset 'iris:1' already exists; a version is never overwritten (leave out the "
               "version to register iris:2)");

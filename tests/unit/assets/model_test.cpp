@@ -240,7 +240,7 @@ TEST_F(AssetsModel, AnExplicitExistingVersionIsRefused) {
     auto refused = register_local_model(
         *m_workspace, record_of("clf", (m_src / "model.pkl").string(), "3"), k_file, k_now);
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().code, ExitCode::failure);
+    EXPECT_EQ(refused.error().code, ExitCode::usage);
     EXPECT_EQ(refused.error().message,
               "model 'clf:3' already exists; a version is never overwritten (leave out the "
               "version to register clf:4)");

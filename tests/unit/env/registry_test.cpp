@@ -122,7 +122,7 @@ TEST_F(EnvRegistry, ExplicitExistingVersionIsRefusedWithTheContractMessage) {
     create("demo");
     auto again = create_environment(db(), record_of("demo", "2", "other\n"), k_now);
     ASSERT_FALSE(again);
-    EXPECT_EQ(again.error().code, ExitCode::failure);
+    EXPECT_EQ(again.error().code, ExitCode::usage);
     EXPECT_EQ(again.error().message,
               "environment 'demo:2' already exists; a version is never overwritten (leave out "
               "the version to register demo:3)");
@@ -136,7 +136,7 @@ TEST_F(EnvRegistry, ExplicitExistingVersionIsRefused) {
     create("demo", "1.0");
     auto again = create_environment(db(), record_of("demo", "1.0", "other\n"), k_now);
     ASSERT_FALSE(again);
-    EXPECT_EQ(again.error().code, ExitCode::failure);
+    EXPECT_EQ(again.error().code, ExitCode::usage);
     EXPECT_THAT(again.error().message,
                 ::testing::StartsWith("environment 'demo:1.0' already exists; a version is never "
                                       "overwritten (leave out the version to register "));

@@ -102,7 +102,7 @@ TEST_F(RunCompute, DuplicateIsRefused) {
     ASSERT_TRUE(store_compute(db(), local_spec("gpu", 2), k_now, Storing::create));
     auto again = store_compute(db(), local_spec("gpu", 5), k_now, Storing::create);
     ASSERT_FALSE(again);
-    EXPECT_EQ(again.error().code, ExitCode::failure);
+    EXPECT_EQ(again.error().code, ExitCode::usage);
     EXPECT_EQ(again.error().message,
               "compute 'gpu' already exists (change it with 'ferry compute update gpu', or delete "
               "it first)");

@@ -189,7 +189,7 @@ TEST_F(RunRecordTest, DuplicateNameIsRefused) {
     insert("a");
     auto again = insert_run(db(), new_run("a", "other"), at(5));
     ASSERT_FALSE(again);
-    EXPECT_EQ(again.error().code, ExitCode::failure);
+    EXPECT_EQ(again.error().code, ExitCode::usage);
     EXPECT_THAT(again.error().message, HasSubstr("run a already exists"));
     EXPECT_EQ(get("a").experiment, "exp");  // the first one is untouched
     EXPECT_EQ(events_of("a").size(), 1U);
@@ -201,7 +201,7 @@ TEST_F(RunRecordTest, MissingRunNamesTheWorkspace) {
     EXPECT_FALSE(*found);
     auto got = get_run(db(), "nope", "t");
     ASSERT_FALSE(got);
-    EXPECT_EQ(got.error().code, ExitCode::failure);
+    EXPECT_EQ(got.error().code, ExitCode::usage);
     EXPECT_EQ(got.error().message, "no run named 'nope' in workspace 't' (see 'ferry run list')");
 }
 
