@@ -99,10 +99,17 @@ Result<int> SystemRunner::execute(const Command& command, int stdout_fd, int std
     feed(input_write, command.input);
     bool stopping = false;
     auto kill_at = std::chrono::steady_clock::time_point::max();
+    const auto limit = command.time_limit.count() > 0
+                           ? std::chrono::steady_clock::now() + command.time_limit
+                           : std::chrono::steady_clock::time_point::max();
     for (int round = 0;; ++round) {
         int status = 0;
         const pid_t done = ::waitpid(pid, &status, WNOHANG);
         if (done == pid) {
+            if (stopping && std::chrono::steady_clock::now() >= limit) {
+                return fail("{} did not finish within {} s and was stopped", command.argv.front(),
+                            command.time_limit.count());
+            }
             if (stopping) {
                 return fail("{} was stopped", command.argv.front());
             }
@@ -111,7 +118,8 @@ Result<int> SystemRunner::execute(const Command& command, int stdout_fd, int std
         if (done < 0 && errno != EINTR) {
             return fail("cannot wait for {}: {}", command.argv.front(), util::errno_text(errno));
         }
-        if (!stopping && keep_going && round % 5 == 4 && !keep_going()) {
+        if (!stopping && round % 5 == 4 &&
+            ((keep_going && !keep_going()) || std::chrono::steady_clock::now() >= limit)) {
             stopping = true;
             ::kill(-pid, SIGTERM);
             kill_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -258,7 +258,9 @@ Json partition_nodes(Runner& runner, const Cluster& cluster) {
     if (!cluster.partition.empty()) {
         argv.push_back("--partition=" + cluster.partition);
     }
-    auto output = runner.capture({argv, {}, "", {}}, -1);  // its stderr: the error below
+    // A cluster that does not answer (a controller away, a SLURM_CONF that names no file)
+    // does not hold `compute show` up for sinfo's own minute of retries.
+    auto output = runner.capture({argv, {}, "", {}, k_slurm_query_limit}, -1);
     Json nodes;
     if (!output) {
         nodes["error"] = output.error().message;

@@ -197,16 +197,22 @@ Result<void> SlurmLauncher::start(const LaunchTarget& target, JobEvents& events)
 }
 
 std::optional<slurm::JobInfo> SlurmLauncher::ask() {
-    auto output = m_seams.runner.capture(
-        {{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"}, {}, "", {}}, -1);
+    auto output =
+        m_seams.runner.capture({{"squeue", "-h", "-t", "all", "-j", m_job_id, "-o", "%T|%r|%N"},
+                                {},
+                                "",
+                                {},
+                                slurm::k_slurm_query_limit},
+                               -1);
     if (output) {
         if (auto info = slurm::parse_squeue(*output)) {
             return info;
         }
     }
     // squeue does not list it (or cannot be asked now): scontrol keeps ended jobs a while.
-    if (auto shown =
-            m_seams.runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}}, -1)) {
+    if (auto shown = m_seams.runner.capture(
+            {{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}, slurm::k_slurm_query_limit},
+            -1)) {
         return slurm::parse_scontrol_job(*shown);
     }
     return std::nullopt;
@@ -414,8 +420,9 @@ Ending SlurmLauncher::finish(EndReason stopped) {
     notice_started_tasks();  // it may have run between two polls
     // The last word on the job: scontrol keeps ended jobs for MinJobAge. Only an end counts.
     std::optional<slurm::JobInfo> final;
-    if (auto shown =
-            m_seams.runner.capture({{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}}, -1)) {
+    if (auto shown = m_seams.runner.capture(
+            {{"scontrol", "show", "job", "-o", m_job_id}, {}, "", {}, slurm::k_slurm_query_limit},
+            -1)) {
         final = slurm::parse_scontrol_job(*shown);
     }
     if (!final) {

@@ -369,6 +369,18 @@ test_compute_show_has_the_partitions_nodes_and_delete_waits_for_no_run() {
     expect_status 2
 }
 
+# sinfo retries for a minute when it finds no configuration: compute show does not wait it out.
+test_compute_show_of_a_cluster_that_does_not_answer_returns_in_seconds() {
+    need_slurm
+    create_cluster
+    local started
+    started=$(now_ms)
+    SLURM_CONF=$TEST_ROOT/no-such-slurm.conf ferry compute show cluster -o json
+    expect_status 0
+    expect_jq '.nodes.error == "sinfo did not finish within 10 s and was stopped"'
+    (($(now_ms) - started < 30000)) || fail "compute show took $(($(now_ms) - started)) ms"
+}
+
 test_a_relative_workspace_path_is_refused() {
     need_slurm
     printf 'name: c\ntype: slurm\nworkspace_path: shared/ws\n' >c.yml

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -26,6 +27,7 @@ struct Command {
     std::map<std::string, std::string> variables;  // set over the runner's environment
     std::string input;                             // written to its stdin, then closed
     fs::path directory;                            // empty: the current one
+    std::chrono::seconds time_limit{0};            // more and it is stopped, an error; 0: none
 };
 
 // One process of a job, started and then watched by its starter (the supervisor, a Slurm

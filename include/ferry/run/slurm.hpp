@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -22,6 +23,10 @@
 namespace ferry::run::slurm {
 
 namespace fs = std::filesystem;
+
+// How long a question to Slurm (sinfo, squeue, scontrol show) may take before it counts as
+// unanswered: its tools retry for a minute when the controller is away.
+inline constexpr std::chrono::seconds k_slurm_query_limit{10};
 using Json = nlohmann::ordered_json;
 
 // A compute of type slurm, from its recorded spec.
