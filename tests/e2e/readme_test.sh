@@ -46,9 +46,9 @@ ferry run show NAME -o json | jq .status => run NAME=lr_sweep_1
 ferry run stream NAME => run NAME=lr_sweep_1
 ferry run stream NAME --logs => run NAME=lr_sweep_1
 ferry run wait NAME => run NAME=lr_sweep_1
-# The newest run is the quick form's just above, still queued behind the others (one run at
-# a time on local); lr_sweep_1 has ended by now.
-ferry run cancel NAME --grace 30 => run
+# A run that is surely live when the line comes: the sleeper the case starts on a compute of
+# its own (the quick form's run above may have ended by then on a loaded machine).
+ferry run cancel NAME --grace 30 => run NAME=sleeper
 ferry run download NAME -p out --all => run NAME=lr_sweep_1
 ferry run download NAME --path outputs/model.pkl => run NAME=lr_sweep_1
 ferry run delete --older-than 30 --status Failed => run
@@ -95,6 +95,8 @@ ferry model list => run
 ferry model show digits -o json | jq .lineage => run
 ferry model download digits -p models/digits => run
 ferry run show "$name" -o json | jq .models => run
+curl -sf -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" -d "{\"run_id\": \"$MLFLOW_RUN_ID\", \"key\": \"loss\", \"value\": 0.5, \"timestamp\": 0, \"step\": 1}" "$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/log-metric" => skip: runs inside a job, which has the MLFLOW_* variables; covered by tracking_test.sh (test_a_bash_job_logs_with_curl_and_the_token_is_kept_secret)
+ferry run show NAME -o json | jq .tracked => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry run submit -f samples/hello/job.yml --compute cluster --stream => skip: needs the Slurm cluster; covered by slurm_test.sh
@@ -126,7 +128,8 @@ readme_placeholders() {
 }
 
 # The sections of the README whose examples run, one case each (at the end of this file).
-README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Output")
+README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Tracking metrics"
+    "Output")
 
 in_a_case() {
     local case_section
@@ -286,10 +289,20 @@ readme_prepare() {
     run_example "Makefile (make demo)" "ferry ${recipe#"$prefix"}" run
 }
 
-# Runs, in README order, every command of the README's section $1, after make demo.
+# A run that sleeps until it is canceled, on a compute of its own so that it holds no slot of
+# `local` that the examples wait for.
+start_sleeper() {
+    (cd "$README_WORK" && "$FERRY" compute create --name side >/dev/null 2>&1 &&
+        "$FERRY" run submit -n sleeper --compute side -- sleep 120 >/dev/null 2>&1) ||
+        fail "cannot start the sleeper run"
+}
+
+# Runs, in README order, every command of the README's section $1, after make demo (and the
+# function $2, when given).
 run_readme_section() {
     local section=$1 line where command action ran=0 skipped=0
     readme_prepare
+    [[ -z ${2:-} ]] || "$2"
     while IFS=$'\t' read -r line where command; do
         [[ $where == "$section" ]] || continue
         action=${README_DECISIONS[$command]-}
@@ -359,7 +372,7 @@ test_workspaces() {
 }
 
 test_running_jobs() {
-    run_readme_section "Running jobs"
+    run_readme_section "Running jobs" start_sleeper
 }
 
 test_environments() {
@@ -368,6 +381,10 @@ test_environments() {
 
 test_datasets_and_models() {
     run_readme_section "Datasets and models"
+}
+
+test_tracking_metrics() {
+    run_readme_section "Tracking metrics"
 }
 
 test_output() {
