@@ -132,8 +132,10 @@ Result<void> show(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto events, run::run_events(workspace.db(), run.seq));
     TRY_ASSIGN(auto artifacts, run::run_artifacts(workspace, run));
     TRY_ASSIGN(auto models, assets::models_of_run(workspace.db(), run.name));
+    TRY_ASSIGN(auto tracked, track::run_data(workspace.db(), run.name));
     auto details = run::run_details(run, events, artifacts, stamp(ctx).ms);
     details["models"] = models;
+    details["tracked"] = run::tracked_details(tracked);
     // A failed run's last lines of its failing log, as --wait prints them.
     details["log_tail"] = nullptr;
     if (run.status == run::Status::failed) {

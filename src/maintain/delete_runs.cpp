@@ -64,7 +64,9 @@ Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) 
         if (!now || !run::is_terminal(*now)) {
             return {};
         }
-        TRY(db.execute("DELETE FROM run_events WHERE run = ?1", run.seq));
+        for (const auto* table : {"run_events", "run_metrics", "run_params", "run_tags"}) {
+            TRY(db.execute(fmt::format("DELETE FROM {} WHERE run = ?1", table), run.seq));
+        }
         TRY(db.execute("DELETE FROM runs WHERE seq = ?1", run.seq));
         deleted = true;
         return {};

@@ -76,6 +76,27 @@ Json snapshot_record(const RunRecord& run) {
 
 }  // namespace
 
+Json tracked_details(const track::RunData& data) {
+    Json metrics = Json::object();
+    for (const auto& [key, summary] : data.metrics) {
+        metrics[key] = {{"last", summary.last.value},
+                        {"step", summary.last.step},
+                        {"min", summary.min},
+                        {"max", summary.max},
+                        {"count", summary.count}};
+    }
+    Json params = Json::object();
+    for (const auto& [key, value] : data.params) {
+        params[key] = value;
+    }
+    Json tags = Json::object();
+    for (const auto& [key, value] : data.tags) {
+        tags[key] = value;
+    }
+    return {
+        {"params", std::move(params)}, {"tags", std::move(tags)}, {"metrics", std::move(metrics)}};
+}
+
 Json run_details(const RunRecord& run, const std::vector<Event>& events,
                  const std::vector<snapshot::ManifestEntry>& artifacts, std::int64_t now_ms) {
     Json record;

@@ -6,14 +6,70 @@
 #include <cstdio>
 #include <exception>
 
+#include <openssl/rand.h>
+
+#include <array>
+
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
+#include "ferry/store/workspace.hpp"
+#include "ferry/track/server.hpp"
 
 namespace ferry::run {
 
 namespace {
 
 // The run, carried to its end; an error before the state machine could start.
+// A secret of 32 random bytes, in hex: the tracking endpoint's token.
+std::optional<std::string> new_token() {
+    std::array<unsigned char, 32> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        return std::nullopt;
+    }
+    std::string token;
+    for (const unsigned char byte : bytes) {
+        token += fmt::format("{:02x}", byte);
+    }
+    return token;
+}
+
+// The run's MLflow endpoint, served while the supervisor lives, and the job's variables that
+// name it. Only a job on this machine gets one (a Slurm job's nodes: not yet); a run without
+// one runs all the same, the reason in its system log. The token is in the job's environment
+// only: never in the plan as recorded, a log or a file.
+std::unique_ptr<track::Server> serve_tracking(store::Workspace& workspace, const RunRecord& run,
+                                              Plan& plan, const Launcher& launcher,
+                                              const Seams& seams) {
+    if (launcher.traits().queues_jobs) {
+        seams.log.note("tracking: no MLflow endpoint for a job on {} yet", launcher.traits().label);
+        return nullptr;
+    }
+    const auto token = new_token();
+    if (!token) {
+        seams.log.note("tracking: no random token could be made; the run has no endpoint");
+        return nullptr;
+    }
+    const fs::path outputs = working_directory(run.directory) / "outputs";
+    auto server = track::Server::start(
+        {.database = workspace.root() / store::k_workspace_db,
+         .run = run.name,
+         .experiment = run.experiment,
+         .artifact_uri = "file://" + outputs.string(),
+         .token = *token,
+         .note = [&seams](const std::string& line) { seams.log.note("{}", line); }});
+    if (!server) {
+        seams.log.note("tracking: {}; the run has no endpoint", server.error().message);
+        return nullptr;
+    }
+    seams.log.note("tracking: MLflow endpoint at {}", (*server)->uri());
+    plan.environment["MLFLOW_TRACKING_URI"] = (*server)->uri();
+    plan.environment["MLFLOW_TRACKING_TOKEN"] = *token;
+    plan.environment["MLFLOW_RUN_ID"] = run.name;
+    plan.environment["MLFLOW_EXPERIMENT_NAME"] = run.experiment;
+    plan.environment["MLFLOW_EXPERIMENT_ID"] = run.experiment;
+    return std::move(*server);
+}
+
 Result<int> supervise_run(store::Workspace& workspace, const std::string& run_name,
                           const Seams& seams) {
     TRY_ASSIGN(auto found, find_run(workspace.db(), run_name));
@@ -22,6 +78,8 @@ Result<int> supervise_run(store::Workspace& workspace, const std::string& run_na
     }
     TRY_ASSIGN(auto plan, Plan::from_json(found->plan));
     const auto launcher = launcher_of_run(workspace.db(), *found, seams);
+    // Stopped after the run's end is recorded: what it took before is in the store.
+    const auto tracking = serve_tracking(workspace, *found, plan, *launcher, seams);
     JobPreparation preparation(workspace, *found, plan, launcher->traits(), seams);
     Supervisor supervisor({workspace, seams}, *found, plan, *launcher, preparation);
     return supervisor.run() ? 0 : 1;

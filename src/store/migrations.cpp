@@ -120,6 +120,30 @@ constexpr std::array k_workspace = {
         ALTER TABLE runs ADD COLUMN snapshot_new_files INTEGER;
         ALTER TABLE runs ADD COLUMN snapshot_new_bytes INTEGER;
     )sql"},
+    // What a run tracked (MLflow's data model): metrics as points (key, step, time, value),
+    // params (set once) and tags (set again at will).
+    Migration{8, R"sql(
+        CREATE TABLE run_metrics (
+            run       INTEGER NOT NULL REFERENCES runs(seq),
+            key       TEXT NOT NULL,
+            step      INTEGER NOT NULL,
+            timestamp INTEGER NOT NULL,
+            value     REAL NOT NULL
+        );
+        CREATE INDEX run_metrics_by_key ON run_metrics(run, key, step);
+        CREATE TABLE run_params (
+            run   INTEGER NOT NULL REFERENCES runs(seq),
+            key   TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (run, key)
+        );
+        CREATE TABLE run_tags (
+            run   INTEGER NOT NULL REFERENCES runs(seq),
+            key   TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (run, key)
+        );
+    )sql"},
 };
 
 constexpr std::array k_registry = {

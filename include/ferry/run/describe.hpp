@@ -7,6 +7,7 @@
 
 #include "ferry/run/record.hpp"
 #include "ferry/snapshot/manifest.hpp"
+#include "ferry/track/store.hpp"
 
 // Runs as records for people and scripts.
 namespace ferry::run {
@@ -21,6 +22,10 @@ namespace ferry::run {
 // The fields of `run list`.
 [[nodiscard]] Json run_summary(const RunRecord& run, std::int64_t now_ms);
 // Everything `run show` tells.
+// What a run tracked, as run show has it: {"params": {K: V}, "tags": {K: V}, "metrics": {K:
+// {"last", "step", "min", "max", "count"}}}.
+[[nodiscard]] Json tracked_details(const track::RunData& data);
+
 [[nodiscard]] Json run_details(const RunRecord& run, const std::vector<Event>& events,
                                const std::vector<snapshot::ManifestEntry>& artifacts,
                                std::int64_t now_ms);

@@ -31,9 +31,10 @@ public:
 
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
     Statement& bind_null(int index);
     // Binds `values` to ?1..?N in order: text (string, string_view, const char*), any integer
-    // or bool, nullptr or nullopt for NULL, an optional as its value or NULL.
+    // or bool, a double, nullptr or nullopt for NULL, an optional as its value or NULL.
     template <typename... Values>
     Statement& bind_all(const Values&... values);
     // True when a row is ready; false when done. SQLITE_BUSY is retried, never returned.
@@ -46,6 +47,7 @@ public:
     [[nodiscard]] std::string text(int column) const;
     [[nodiscard]] std::optional<std::string> optional_text(int column) const;
     [[nodiscard]] std::int64_t integer(int column) const;
+    [[nodiscard]] double real(int column) const;
 
 private:
     friend class Database;
@@ -133,6 +135,8 @@ void Statement::bind_value(int index, const Value& value) {
         }
     } else if constexpr (std::is_integral_v<Value>) {
         bind(index, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_floating_point_v<Value>) {
+        bind(index, static_cast<double>(value));
     } else {
         bind(index, std::string_view(value));
     }

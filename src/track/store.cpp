@@ -1,0 +1,202 @@
+#include "ferry/track/store.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include <fmt/format.h>
+
+namespace ferry::track {
+
+namespace {
+
+Refused invalid(std::string message) {
+    return {Refusal::invalid_parameter, std::move(message)};
+}
+
+// What MLflow refuses in a batch before anything is written: too many entities, empty or
+// long keys, long values.
+std::optional<Refused> check_batch(const Batch& batch) {
+    if (batch.metrics.size() > k_max_batch_metrics || batch.params.size() > k_max_batch_params ||
+        batch.tags.size() > k_max_batch_tags ||
+        batch.metrics.size() + batch.params.size() + batch.tags.size() > k_max_batch_total) {
+        return invalid(fmt::format(
+            "A batch logging request can contain at most {} metrics, {} params and {} tags, {} "
+            "in all; got {} metrics, {} params and {} tags",
+            k_max_batch_metrics, k_max_batch_params, k_max_batch_tags, k_max_batch_total,
+            batch.metrics.size(), batch.params.size(), batch.tags.size()));
+    }
+    const auto bad_key = [](std::string_view key) {
+        return key.empty() || key.size() > k_max_key_length;
+    };
+    for (const auto& point : batch.metrics) {
+        if (bad_key(point.key)) {
+            return invalid(fmt::format("Invalid metric name: '{}': names are 1 to {} characters",
+                                       point.key, k_max_key_length));
+        }
+    }
+    for (const auto& [key, value] : batch.params) {
+        if (bad_key(key) || value.size() > k_max_param_length) {
+            return invalid(
+                fmt::format("Invalid param '{}': names are 1 to {} characters, values "
+                            "at most {}",
+                            key, k_max_key_length, k_max_param_length));
+        }
+    }
+    for (const auto& [key, value] : batch.tags) {
+        if (bad_key(key) || value.size() > k_max_tag_length) {
+            return invalid(
+                fmt::format("Invalid tag '{}': names are 1 to {} characters, values "
+                            "at most {}",
+                            key, k_max_key_length, k_max_tag_length));
+        }
+    }
+    return std::nullopt;
+}
+
+// The run's seq when it exists and has not ended; else why not.
+Result<std::variant<std::int64_t, Refused>> live_run(store::Database& db, std::string_view run) {
+    TRY_ASSIGN(auto found, db.query_one(
+                               "SELECT seq, status FROM runs WHERE name = ?1",
+                               [](const store::Statement& row) {
+                                   return std::pair{row.integer(0), row.text(1)};
+                               },
+                               run));
+    if (!found) {
+        return Refused{Refusal::not_found, fmt::format("Run '{}' not found", run)};
+    }
+    const auto& [seq, status] = *found;
+    if (status == "Completed" || status == "Failed" || status == "Canceled") {
+        return Refused{
+            Refusal::invalid_state,
+            fmt::format("The run {} has ended ({}): it takes no more data", run, status)};
+    }
+    return seq;
+}
+
+// A param already logged with another value refuses the batch, as MLflow does.
+Result<std::optional<Refused>> write_params(store::Database& db, std::int64_t seq,
+                                            std::string_view run, const Batch& batch) {
+    for (const auto& [key, value] : batch.params) {
+        TRY_ASSIGN(auto existing, db.query_one("SELECT value FROM run_params WHERE run = ?1 AND "
+                                               "key = ?2",
+                                               store::first_text, seq, key));
+        if (existing && *existing != value) {
+            return invalid(fmt::format(
+                "Changing param values is not allowed. Param with key='{}' was already logged "
+                "with value='{}' for run ID='{}'. Attempted logging new value '{}'.",
+                key, *existing, run, value));
+        }
+        if (!existing) {
+            TRY(db.execute("INSERT INTO run_params(run, key, value) VALUES (?1, ?2, ?3)", seq, key,
+                           value));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::optional<Refused>> log_batch(store::Database& db, std::string_view run,
+                                         const Batch& batch) {
+    if (auto refused = check_batch(batch)) {
+        return refused;
+    }
+    std::optional<Refused> refused;
+    auto done = db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto live, live_run(db, run));
+        if (const auto* why = std::get_if<Refused>(&live)) {
+            refused = *why;
+            return {};
+        }
+        const std::int64_t seq = std::get<std::int64_t>(live);
+        TRY_ASSIGN(refused, write_params(db, seq, run, batch));
+        if (refused) {
+            return fail("refused");  // rolls back what the batch wrote
+        }
+        for (const auto& point : batch.metrics) {
+            TRY(
+                db.execute("INSERT INTO run_metrics(run, key, step, timestamp, value) VALUES "
+                           "(?1, ?2, ?3, ?4, ?5)",
+                           seq, point.key, point.step, point.timestamp_ms, point.value));
+        }
+        for (const auto& [key, value] : batch.tags) {
+            TRY(
+                db.execute("INSERT INTO run_tags(run, key, value) VALUES (?1, ?2, ?3) ON CONFLICT "
+                           "(run, key) DO UPDATE SET value = excluded.value",
+                           seq, key, value));
+        }
+        return {};
+    });
+    if (!done && !refused) {
+        return std::unexpected(done.error());
+    }
+    return refused;
+}
+
+Result<std::optional<Refused>> delete_tag(store::Database& db, std::string_view run,
+                                          std::string_view key) {
+    std::optional<Refused> refused;
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto live, live_run(db, run));
+        if (const auto* why = std::get_if<Refused>(&live)) {
+            refused = *why;
+            return {};
+        }
+        TRY_ASSIGN(auto deleted,
+                   db.query_all("DELETE FROM run_tags WHERE run = ?1 AND key = ?2 RETURNING key",
+                                store::first_text, std::get<std::int64_t>(live), key));
+        if (deleted.empty()) {
+            refused = Refused{Refusal::not_found,
+                              fmt::format("No tag with name: {} in run with id {}", key, run)};
+        }
+        return {};
+    }));
+    return refused;
+}
+
+Result<std::vector<Point>> metric_history(store::Database& db, std::string_view run,
+                                          std::string_view key) {
+    return db.query_all(
+        "SELECT m.key, m.value, m.timestamp, m.step FROM run_metrics m JOIN runs r ON r.seq = "
+        "m.run WHERE r.name = ?1 AND m.key = ?2 ORDER BY m.step, m.timestamp, m.rowid",
+        [](const store::Statement& row) {
+            return Point{row.text(0), row.real(1), row.integer(2), row.integer(3)};
+        },
+        run, key);
+}
+
+Result<RunData> run_data(store::Database& db, std::string_view run) {
+    RunData data;
+    TRY_ASSIGN(auto points,
+               db.query_all(
+                   "SELECT m.key, m.value, m.timestamp, m.step FROM run_metrics m JOIN "
+                   "runs r ON r.seq = m.run WHERE r.name = ?1 ORDER BY m.key, m.step, "
+                   "m.timestamp, m.rowid",
+                   [](const store::Statement& row) {
+                       return Point{row.text(0), row.real(1), row.integer(2), row.integer(3)};
+                   },
+                   run));
+    for (auto& point : points) {
+        auto [at, added] = data.metrics.try_emplace(point.key);
+        Summary& summary = at->second;
+        summary.min = added ? point.value : std::min(summary.min, point.value);
+        summary.max = added ? point.value : std::max(summary.max, point.value);
+        ++summary.count;
+        summary.last = std::move(point);  // ordered by step, then time: the last is the latest
+    }
+    const auto pairs = [](const store::Statement& row) {
+        return std::pair{row.text(0), row.text(1)};
+    };
+    for (const auto* table : {"run_params", "run_tags"}) {
+        TRY_ASSIGN(auto rows,
+                   db.query_all(fmt::format("SELECT t.key, t.value FROM {} t JOIN runs r ON "
+                                            "r.seq = t.run WHERE r.name = ?1",
+                                            table),
+                                pairs, run));
+        auto& into = std::string_view(table) == "run_params" ? data.params : data.tags;
+        into.insert(rows.begin(), rows.end());
+    }
+    return data;
+}
+
+}  // namespace ferry::track

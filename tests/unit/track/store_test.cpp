@@ -1,0 +1,84 @@
+#include "ferry/track/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "track_fixture.hpp"
+
+namespace ferry::track {
+namespace {
+
+class TrackStore : public test::TrackTest {
+protected:
+    std::optional<Refused> log(const Batch& batch) {
+        auto logged = log_batch(db(), "r", batch);
+        EXPECT_TRUE(logged) << logged.error().message;
+        return logged ? *logged : std::nullopt;
+    }
+};
+
+TEST_F(TrackStore, PointsParamsAndTagsAreKeptAndSummarized) {
+    EXPECT_FALSE(
+        log({.metrics = {{"loss", 0.9, 100, 0}, {"loss", 0.5, 200, 1}, {"acc", 0.7, 200, 1}},
+             .params = {{"lr", "0.01"}},
+             .tags = {{"team", "vision"}}}));
+    EXPECT_FALSE(log({.metrics = {{"loss", 0.7, 300, 2}}, .tags = {{"team", "speech"}}}));
+    auto data = run_data(db(), "r");
+    ASSERT_TRUE(data) << data.error().message;
+    const Summary& loss = data->metrics.at("loss");
+    EXPECT_EQ(loss.count, 3);
+    EXPECT_DOUBLE_EQ(loss.min, 0.5);
+    EXPECT_DOUBLE_EQ(loss.max, 0.9);
+    EXPECT_DOUBLE_EQ(loss.last.value, 0.7);
+    EXPECT_EQ(loss.last.step, 2);
+    EXPECT_EQ(data->params.at("lr"), "0.01");
+    EXPECT_EQ(data->tags.at("team"), "speech");  // a tag is set again at will
+    auto history = metric_history(db(), "r", "loss");
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->size(), 3U);
+    EXPECT_EQ((*history)[1].timestamp_ms, 200);
+}
+
+TEST_F(TrackStore, AParamKeepsItsFirstValueAndARefusedBatchWritesNothing) {
+    EXPECT_FALSE(log({.params = {{"lr", "0.01"}}}));
+    EXPECT_FALSE(log({.params = {{"lr", "0.01"}}}));  // the same value again: accepted
+    const auto refused = log({.metrics = {{"loss", 1, 0, 0}}, .params = {{"lr", "0.1"}}});
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->refusal, Refusal::invalid_parameter);
+    EXPECT_NE(refused->message.find("Changing param values is not allowed"), std::string::npos);
+    auto data = run_data(db(), "r");
+    ASSERT_TRUE(data);
+    EXPECT_TRUE(data->metrics.empty());  // the batch's metric went with it
+}
+
+TEST_F(TrackStore, BatchesOverMlflowsLimitsAreRefused) {
+    Batch batch;
+    batch.metrics.assign(k_max_batch_metrics + 1, Point{"m", 1, 0, 0});
+    ASSERT_TRUE(log(batch));
+    EXPECT_EQ(log(batch)->refusal, Refusal::invalid_parameter);
+    EXPECT_TRUE(log({.metrics = {{"", 1, 0, 0}}}));
+    EXPECT_TRUE(log({.params = {{"p", std::string(k_max_param_length + 1, 'x')}}}));
+}
+
+TEST_F(TrackStore, AnUnknownOrEndedRunTakesNothing) {
+    auto unknown = log_batch(db(), "nope", {.tags = {{"a", "b"}}});
+    ASSERT_TRUE(unknown && *unknown);
+    EXPECT_EQ((*unknown)->refusal, Refusal::not_found);
+    complete();
+    const auto ended = log({.metrics = {{"loss", 1, 0, 0}}});
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->refusal, Refusal::invalid_state);
+    EXPECT_EQ(ended->message, "The run r has ended (Completed): it takes no more data");
+}
+
+TEST_F(TrackStore, DeleteTag) {
+    EXPECT_FALSE(log({.tags = {{"a", "1"}}}));
+    auto deleted = delete_tag(db(), "r", "a");
+    ASSERT_TRUE(deleted);
+    EXPECT_FALSE(*deleted);
+    auto again = delete_tag(db(), "r", "a");
+    ASSERT_TRUE(again && *again);
+    EXPECT_EQ((*again)->refusal, Refusal::not_found);
+}
+
+}  // namespace
+}  // namespace ferry::track
