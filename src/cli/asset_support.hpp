@@ -42,9 +42,9 @@ template <typename Find>
     const auto& [name, version] = parsed;
     TRY_ASSIGN(auto found, find(workspace.db(), name, version));
     if (!found) {
-        return usage_error("no {} '{}' in workspace '{}'{} (see 'ferry {} list')", store::asset_noun(kind),
-                    asset_label(name, version), workspace.name(),
-                    asset_suggestion(workspace, kind, name), group);
+        return usage_error("no {} '{}' in workspace '{}'{} (see 'ferry {} list')",
+                           store::asset_noun(kind), asset_label(name, version), workspace.name(),
+                           asset_suggestion(workspace, kind, name), group);
     }
     return std::move(*found);
 }
