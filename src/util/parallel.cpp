@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -29,7 +30,11 @@ Result<void> parallel_for(std::size_t count, const std::function<Result<void>(st
         std::min<std::size_t>(std::max(1U, std::thread::hardware_concurrency()), count);
     std::vector<std::jthread> helpers;
     for (std::size_t t = 1; t < threads; ++t) {
-        helpers.emplace_back(drain);
+        try {
+            helpers.emplace_back(drain);
+        } catch (const std::system_error&) {
+            break;  // no thread to be had (a limit on processes): the ones started do the work
+        }
     }
     drain();
     helpers.clear();  // joins

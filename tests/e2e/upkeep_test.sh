@@ -106,8 +106,8 @@ for i in range(4000):
     d = "big/d%02d" % (i % 40)
     os.makedirs(d, exist_ok=True)
     open("%s/f%05d.txt" % (d, i), "w").write("file %d\n" % i)'
-    "$FERRY" run snapshot big --store >/dev/null 2>&1 &
-    local snapshot=$! deadline
+    "$FERRY" run snapshot big --store >/dev/null 2>snapshot.err &
+    local snapshot=$! deadline status=0
     # Killed once it has stored some blobs; a loaded machine may take long to hash the tree
     # first, and a fast one may finish before it is killed: then no run uses what it stored.
     deadline=$(($(now_ms) + 120000))
@@ -116,7 +116,11 @@ for i in range(4000):
         sleep 0.05
     done
     kill -KILL "$snapshot" 2>/dev/null || true
-    wait "$snapshot" || true
+    wait "$snapshot" || status=$?
+    # 137: the kill above; 0: it finished first. Anything else is a failure of its own.
+    [[ $status == 0 || $status == 137 ]] ||
+        fail "the snapshot ended by itself with status $status after $(blob_count) blobs: $(cat snapshot.err)"
+    more_blobs_than 20 || fail "the snapshot (status $status) left $(blob_count) blobs: $(cat snapshot.err)"
     touch -d '2 hours ago' "$(workspace_dir)"/objects/tmp/* 2>/dev/null || true
 
     # A submit of part of the tree (100 of its files) reuses what it finds, while gc runs
