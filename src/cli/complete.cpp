@@ -15,6 +15,7 @@
 #include "ferry/store/registry.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/store/workspace.hpp"
+#include "ferry/track/store.hpp"
 #include "ferry/util/fs.hpp"
 
 namespace ferry::cli {
@@ -228,6 +229,7 @@ struct Position {
     const CLI::Option* pending = nullptr;
     CLI::App* help_of = nullptr;  // after `ferry help`: the group (or root) its words reach
     std::string spec_file;        // the value of -f/--file, whose keys --set may name
+    std::vector<std::string> positionals;  // the verb's positionals typed so far
 };
 
 bool is_file_option(const CLI::Option* option) {
@@ -273,6 +275,7 @@ Position walk(CLI::App& root, const std::vector<std::string>& words) {
             at.help_of = at.app->get_parent() == &root && word == "help" ? &root : nullptr;
         } else {
             ++at.positional;
+            at.positionals.push_back(word);
         }
     }
     return at;
@@ -328,6 +331,21 @@ std::vector<Candidate> values_at(const std::string& type, const Position& at,
         return current.find('=') == std::string::npos ? set_candidates(at, ctx)
                                                       : std::vector<Candidate>{};
     }
+    if (type == value::metric) {
+        // The metrics of the run named before them, each with its last value.
+        std::vector<Candidate> keys;
+        auto db = chosen_database(ctx);
+        if (!db || at.positionals.empty()) {
+            return keys;
+        }
+        if (auto data = track::run_data(*db, at.positionals.front())) {
+            for (const auto& [key, summary] : data->metrics) {
+                keys.push_back({key, fmt::format("last {:.6g} at step {}", summary.last.value,
+                                                 summary.last.step)});
+            }
+        }
+        return keys;
+    }
     if (type == value::spec_kind) {
         std::vector<Candidate> kinds;
         for (const auto kind : group_spec_kinds(at.app->get_parent()->get_name())) {
@@ -375,7 +393,10 @@ std::vector<Candidate> positional_candidates(const Position& at, const std::stri
     }
     std::size_t index = 0;
     for (const auto* option : at.app->get_options()) {
-        if (option->get_positional() && index++ == at.positional) {
+        // A positional that takes many values (KEY...) takes every word from its own on.
+        const bool many = option->get_expected_max() > 1;
+        if (option->get_positional() &&
+            (index++ == at.positional || (many && index - 1 < at.positional))) {
             auto values = values_at(option->get_type_name(), at, current, ctx);
             if (at.app->get_name() == "cancel" && option->get_type_name() == value::run) {
                 // Only a run that has not ended can be canceled.

@@ -1,4 +1,4 @@
-// `ferry run list|show|stream|wait|cancel|download`.
+// `ferry run list|show|stream|wait|cancel|delete|download`.
 
 #include <chrono>
 #include <thread>
@@ -407,6 +407,7 @@ void add_run_verbs(CommandTree& tree) {
         },
         remove);
     add_download_verb(tree, group);
+    add_run_tracking_verbs(tree, group);
 }
 
 }  // namespace ferry::cli

@@ -48,9 +48,7 @@ Json run_summary(const RunRecord& run, std::int64_t now_ms) {
     record["duration"] = duration ? Json(static_cast<double>(*duration) / 1000.0) : Json(nullptr);
     record["duration_text"] = duration ? human_duration(*duration) : std::string();
     record["exit_code"] = run.exit_code ? Json(*run.exit_code) : Json(nullptr);
-    const bool tagged =
-        run.spec.is_object() && run.spec.contains("tags") && run.spec["tags"].is_object();
-    record["tags"] = tagged ? run.spec["tags"] : Json::object();
+    record["tags"] = run.tags.is_object() ? run.tags : Json::object();
     return record;
 }
 

@@ -7,6 +7,16 @@
 
 namespace ferry::run {
 
+std::string literal_text(const Json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_boolean()) {
+        return value.get<bool>() ? "True" : "False";  // as Azure's Python service writes them
+    }
+    return value.dump();
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 32> k_adjectives = {
@@ -22,16 +32,6 @@ constexpr std::array<std::string_view, 32> k_nouns = {
     "puffin", "quail",  "raven",  "seal",   "shrew", "tiger", "walrus",  "yak",
 };
 constexpr std::string_view k_name_alphabet = "bcdfghjklmnpqrstvwxyz0123456789";
-
-std::string literal_text(const Json& value) {
-    if (value.is_string()) {
-        return value.get<std::string>();
-    }
-    if (value.is_boolean()) {
-        return value.get<bool>() ? "True" : "False";  // as Azure's Python service writes them
-    }
-    return value.dump();
-}
 
 // Words as a shell splits them: blanks separate, quotes and backslashes keep them together.
 Result<std::vector<std::string>> split_words(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "ferry/run/record.hpp"
 
+#include "ferry/run/plan.hpp"
 #include "ferry/util/text.hpp"
 
 #include <algorithm>
@@ -15,7 +16,8 @@ constexpr std::string_view k_columns =
     "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
     "reason, error, artifacts, environment, notes, scheduler, snapshot_new_files, "
     "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
-    "(SELECT bytes FROM snapshots WHERE id = runs.snapshot)";
+    "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), "
+    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq)";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -75,6 +77,7 @@ RunRecord read_row(const store::Statement& stmt) {
                                            .bytes = optional_integer(stmt, 34),
                                            .new_files = optional_integer(stmt, 31),
                                            .new_bytes = optional_integer(stmt, 32)};
+    run.tags = parse_json(stmt.optional_text(35).value_or("{}"));
     return run;
 }
 
@@ -120,6 +123,26 @@ Result<void> take_slot(store::Database& db, std::string_view name, const Stamp& 
     return add_event(db, name, Status::preparing, now, "");
 }
 
+// The job's tags are the run's first tags, its literal inputs its first params.
+Result<void> record_first_tracking(store::Database& db, const NewRun& run) {
+    const auto pairs = [&](const char* field, const char* table) -> Result<void> {
+        if (!run.spec.is_object() || !run.spec.contains(field) || !run.spec[field].is_object()) {
+            return {};
+        }
+        for (const auto& [key, value] : run.spec[field].items()) {
+            if (value.is_primitive() && !value.is_null()) {
+                TRY(db.execute(fmt::format("INSERT INTO {}(run, key, value) SELECT seq, ?2, ?3 "
+                                           "FROM runs WHERE name = ?1",
+                                           table),
+                               run.name, key, literal_text(value)));
+            }
+        }
+        return {};
+    };
+    TRY(pairs("tags", "run_tags"));
+    return pairs("inputs", "run_params");
+}
+
 }  // namespace
 
 Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp& now) {
@@ -139,6 +162,7 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
             status_name(Status::not_started), now.text, now.ms, snapshot, run.command,
             run.spec.dump(), run.plan.dump(), run.directory.string(), run.submitted_by,
             run.environment.dump(), run.snapshot_added.new_files, run.snapshot_added.new_bytes));
+        TRY(record_first_tracking(db, run));
         return add_event(db, run.name, Status::not_started, now, "submitted");
     }));
     TRY_ASSIGN(auto found, find_run(db, run.name));
@@ -172,12 +196,12 @@ Result<std::optional<RunRecord>> newest_run(store::Database& db) {
 
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
                                                                   const RunFilter& filter) {
-    // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the job's tags.
+    // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the run's tags.
     const std::string where =
         "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND NOT EXISTS ("
         "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
-        "SELECT 1 FROM json_each(runs.spec, '$.tags') AS tag "
-        "WHERE tag.key = wanted.value ->> 0 "
+        "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
+        "AND tag.key = wanted.value ->> 0 "
         "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))";
     const std::string status =
         filter.status ? std::string(status_name(*filter.status)) : std::string();

@@ -144,6 +144,20 @@ constexpr std::array k_workspace = {
             PRIMARY KEY (run, key)
         );
     )sql"},
+    // A run's job tags are its first tags and its literal inputs its first params, as the
+    // command line got them (booleans True/False): so for runs recorded before.
+    Migration{9, R"sql(
+        INSERT OR IGNORE INTO run_tags(run, key, value)
+            SELECT runs.seq, tag.key, CASE tag.type WHEN 'true' THEN 'True'
+                WHEN 'false' THEN 'False' ELSE CAST(tag.value AS TEXT) END
+            FROM runs, json_each(runs.spec, '$.tags') AS tag
+            WHERE json_valid(runs.spec) AND tag.type NOT IN ('null', 'object', 'array');
+        INSERT OR IGNORE INTO run_params(run, key, value)
+            SELECT runs.seq, input.key, CASE input.type WHEN 'true' THEN 'True'
+                WHEN 'false' THEN 'False' ELSE CAST(input.value AS TEXT) END
+            FROM runs, json_each(runs.spec, '$.inputs') AS input
+            WHERE json_valid(runs.spec) AND input.type NOT IN ('null', 'object', 'array');
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -55,6 +56,11 @@ public:
             return fail("cannot listen on {} for the tracking endpoint", m_served.host);
         }
         m_thread = std::thread([this] { m_http.listen_after_bind(); });
+        // Listening before it returns: a stop() that came first would leave the thread
+        // listening and its join waiting for ever.
+        while (!m_http.is_running()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         return {};
     }
 

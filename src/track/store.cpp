@@ -94,6 +94,18 @@ Result<std::optional<Refused>> write_params(store::Database& db, std::int64_t se
     return std::nullopt;
 }
 
+// A tag set again takes its new value.
+Result<void> write_tags(store::Database& db, std::int64_t seq,
+                        const std::vector<std::pair<std::string, std::string>>& tags) {
+    for (const auto& [key, value] : tags) {
+        TRY(
+            db.execute("INSERT INTO run_tags(run, key, value) VALUES (?1, ?2, ?3) ON CONFLICT "
+                       "(run, key) DO UPDATE SET value = excluded.value",
+                       seq, key, value));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::optional<Refused>> log_batch(store::Database& db, std::string_view run,
@@ -119,17 +131,30 @@ Result<std::optional<Refused>> log_batch(store::Database& db, std::string_view r
                            "(?1, ?2, ?3, ?4, ?5)",
                            seq, point.key, point.step, point.timestamp_ms, point.value));
         }
-        for (const auto& [key, value] : batch.tags) {
-            TRY(
-                db.execute("INSERT INTO run_tags(run, key, value) VALUES (?1, ?2, ?3) ON CONFLICT "
-                           "(run, key) DO UPDATE SET value = excluded.value",
-                           seq, key, value));
-        }
-        return {};
+        return write_tags(db, seq, batch.tags);
     });
     if (!done && !refused) {
         return std::unexpected(done.error());
     }
+    return refused;
+}
+
+Result<std::optional<Refused>> set_tags(
+    store::Database& db, std::string_view run,
+    const std::vector<std::pair<std::string, std::string>>& tags) {
+    if (auto refused = check_batch({.tags = tags})) {
+        return refused;
+    }
+    std::optional<Refused> refused;
+    TRY(db.transaction([&]() -> Result<void> {
+        TRY_ASSIGN(auto seq,
+                   db.query_one("SELECT seq FROM runs WHERE name = ?1", store::first_integer, run));
+        if (!seq) {
+            refused = Refused{Refusal::not_found, fmt::format("Run '{}' not found", run)};
+            return {};
+        }
+        return write_tags(db, *seq, tags);
+    }));
     return refused;
 }
 

@@ -73,6 +73,12 @@ error_cases() {
 2	run delete	name the runs to delete
 2	run delete nope	no run named 'nope'
 2	run download nope	no run named 'nope'
+2	run log-metric loss 0.5	MLFLOW_TRACKING_URI and MLFLOW_RUN_ID are not set
+2	run log-param lr 0.1	MLFLOW_TRACKING_URI and MLFLOW_RUN_ID are not set
+2	run tag nope best=yes	no run named 'nope'
+2	run tag done1 best	'best': give each tag as KEY=VALUE
+2	run metrics nope	no run named 'nope'
+2	run metrics done1 nope	run done1 logged no metric 'nope'
 2	run download done1 --path outputs/nope	run done1 has no file or folder 'outputs/nope'
 2	run download done1 --path ../x	--path '../x'
 2	model validate -f missing.yml	cannot read

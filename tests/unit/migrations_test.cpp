@@ -103,8 +103,8 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 8);
-    EXPECT_EQ(db.user_version(), 8);
+    EXPECT_EQ(*migrated, 9);
+    EXPECT_EQ(db.user_version(), 9);
     EXPECT_EQ(table_names(db),
               (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
                                         "run_events", "run_metrics", "run_params", "run_tags",
@@ -152,6 +152,37 @@ TEST(Migrations, ARunOfSchemaSixGetsUnknownAddedFigures) {
     EXPECT_FALSE(stmt->optional_text(2));
 }
 
+// A run recorded before schema 9 gets its job's tags as tags and its literal inputs as
+// params, as the command line got them; data inputs and nulls are not params.
+TEST(Migrations, ARunOfSchemaEightGetsItsJobTagsAndLiteralInputs) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    ASSERT_TRUE(migrate(db, workspace_migrations().first(8)));
+    ASSERT_TRUE(db.exec(
+        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
+        " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
+        " 'local', 'host', 'Completed', 't', 0, 'true', '{\"tags\": {\"team\": \"vision\"},"
+        " \"inputs\": {\"lr\": 0.01, \"epochs\": 10, \"flag\": true, \"name\": \"x\", \"none\":"
+        " null, \"data\": {\"type\": \"uri_folder\", \"path\": \"/d\"}}}', '{}', '/d', 'me'),"
+        " ('bare', 'bare', 'e', 'local', 'host', 'Completed', 't', 0, 'true', 'not json', '{}',"
+        " '/d', 'me')"));
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    const auto rows = [&](const std::string& table) {
+        std::string text;
+        auto stmt = db.prepare("SELECT key || '=' || value FROM " + table + " ORDER BY key");
+        EXPECT_TRUE(stmt);
+        while (stmt && stmt->step().value_or(false)) {
+            text += stmt->text(0) + " ";
+        }
+        return text;
+    };
+    EXPECT_EQ(rows("run_tags"), "team=vision ");
+    EXPECT_EQ(rows("run_params"), "epochs=10 flag=True lr=0.01 name=x ");
+}
+
 TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     TempDir tmp;
     const auto path = tmp / "workspace.db";
@@ -171,7 +202,7 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
     EXPECT_EQ(migrated.error().message,
               "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (8); upgrade ferry");
+                  " has schema version 99, newer than this ferry knows (9); upgrade ferry");
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

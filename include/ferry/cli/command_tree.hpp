@@ -36,6 +36,7 @@ inline constexpr const char* experiment = "EXPERIMENT";
 inline constexpr const char* rank = "N|all";
 inline constexpr const char* set = "KEY=VALUE";  // a --set: KEY.PATH=VALUE
 inline constexpr const char* spec_kind = "KIND";
+inline constexpr const char* metric = "METRIC";  // a metric the run named before it logged
 }  // namespace value
 
 using Action = std::function<Result<void>(Context&)>;
@@ -99,6 +100,8 @@ void add_snapshot_verbs(CommandTree& tree);
 // `run submit`; `run list|show|stream|wait|cancel|download`; `compute create|list|show|delete`.
 void add_submit_verb(CommandTree& tree);
 void add_run_verbs(CommandTree& tree);
+// `run log-metric|log-param|tag|metrics`, in the group made by add_run_verbs.
+void add_run_tracking_verbs(CommandTree& tree, CLI::App* group);
 void add_compute_verbs(CommandTree& tree);
 // `env create|list|show|build|archive|restore`.
 void add_env_verbs(CommandTree& tree);

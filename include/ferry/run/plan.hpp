@@ -23,6 +23,10 @@
 namespace ferry::run {
 
 namespace fs = std::filesystem;
+
+// A literal input's text, as the command line gets it: strings as they are, booleans True and
+// False (as Azure's Python service writes them), numbers as JSON writes them.
+[[nodiscard]] std::string literal_text(const nlohmann::ordered_json& value);
 using Json = nlohmann::ordered_json;
 
 struct InputPlan {

@@ -72,6 +72,7 @@ struct RunRecord {
     // null on this machine; on a cluster {"type": "slurm", "job_id", "state", "reason",
     // "nodes"} as the scheduler last said
     Json scheduler;
+    Json tags;  // the run's tags now: its job's, then what was set while it ran or since
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);

@@ -49,6 +49,10 @@ struct Refused {
 // batch is kept. A system error of the database is an Error (as every Result).
 [[nodiscard]] Result<std::optional<Refused>> log_batch(store::Database& db, std::string_view run,
                                                        const Batch& batch);
+// Sets tags on any run, live or ended, as `ferry run tag RUN` does from outside its job.
+[[nodiscard]] Result<std::optional<Refused>> set_tags(
+    store::Database& db, std::string_view run,
+    const std::vector<std::pair<std::string, std::string>>& tags);
 // Removes a tag; refused when the run has ended or has no such tag.
 [[nodiscard]] Result<std::optional<Refused>> delete_tag(store::Database& db, std::string_view run,
                                                         std::string_view key);

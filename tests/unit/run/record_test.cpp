@@ -10,6 +10,7 @@
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/snapshot/walk.hpp"
 #include "ferry/store/workspace.hpp"
+#include "ferry/track/store.hpp"
 
 namespace ferry::run {
 namespace {
@@ -287,6 +288,26 @@ TEST_F(RunRecordTest, ListByTagsNeedsEveryTagGiven) {
     EXPECT_EQ(listed({{"Team", "vision"}}), Names{});  // keys and values are matched exactly
     EXPECT_EQ(listed({{"a'b", "it's"}}), Names{"odd"});
     EXPECT_EQ(listed({}).size(), 4U);
+}
+
+// The job's tags and literal inputs are the run's first tags and params; a tag set later
+// (by the job, or `ferry run tag`) is one the list filters on, and one the record has.
+TEST_F(RunRecordTest, JobTagsAndLiteralInputsAreTheFirstTagsAndParams) {
+    NewRun run = new_run("a");
+    run.spec["tags"] = {{"team", "vision"}};
+    run.spec["inputs"] = {{"lr", 0.5}, {"deep", true}, {"data", {{"type", "uri_file"}}}};
+    ASSERT_TRUE(insert_run(db(), run, at(0)));
+    auto data = track::run_data(db(), "a");
+    ASSERT_TRUE(data) << data.error().message;
+    EXPECT_EQ(data->params, (std::map<std::string, std::string>{{"deep", "True"}, {"lr", "0.5"}}));
+    EXPECT_EQ(data->tags, (std::map<std::string, std::string>{{"team", "vision"}}));
+    ASSERT_TRUE(db().exec("INSERT INTO run_tags SELECT seq, 'best', 'yes' FROM runs"));
+    RunFilter filter;
+    filter.tags = {{"best", "yes"}};
+    auto runs = list_runs(db(), filter);
+    ASSERT_TRUE(runs) << runs.error().message;
+    ASSERT_EQ(names_of(runs->first), std::vector<std::string>{"a"});
+    EXPECT_EQ(runs->first[0].tags, (Json{{"best", "yes"}, {"team", "vision"}}));
 }
 
 TEST_F(RunRecordTest, TransitionOnlyFromAllowedStatuses) {

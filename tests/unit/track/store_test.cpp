@@ -80,5 +80,23 @@ TEST_F(TrackStore, DeleteTag) {
     EXPECT_EQ((*again)->refusal, Refusal::not_found);
 }
 
+// `ferry run tag RUN` from outside the job: any run, ended or not; a tag set again changes.
+TEST_F(TrackStore, SetTagsWorksOnAnEndedRunAndRefusesAnUnknownOne) {
+    complete();
+    auto tagged = set_tags(db(), "r", {{"best", "yes"}, {"stage", "dev"}});
+    ASSERT_TRUE(tagged) << tagged.error().message;
+    EXPECT_FALSE(*tagged);
+    ASSERT_TRUE(set_tags(db(), "r", {{"stage", "prod"}}));
+    auto data = run_data(db(), "r");
+    ASSERT_TRUE(data);
+    EXPECT_EQ(data->tags, (std::map<std::string, std::string>{{"best", "yes"}, {"stage", "prod"}}));
+    auto unknown = set_tags(db(), "nope", {{"a", "b"}});
+    ASSERT_TRUE(unknown && *unknown);
+    EXPECT_EQ((*unknown)->refusal, Refusal::not_found);
+    auto empty_key = set_tags(db(), "r", {{"", "b"}});
+    ASSERT_TRUE(empty_key && *empty_key);
+    EXPECT_EQ((*empty_key)->refusal, Refusal::invalid_parameter);
+}
+
 }  // namespace
 }  // namespace ferry::track
