@@ -97,6 +97,12 @@ ferry model download digits -p models/digits => run
 ferry run show "$name" -o json | jq .models => run
 curl -sf -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" -d "{\"run_id\": \"$MLFLOW_RUN_ID\", \"key\": \"loss\", \"value\": 0.5, \"timestamp\": 0, \"step\": 1}" "$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/log-metric" => skip: runs inside a job, which has the MLFLOW_* variables; covered by tracking_test.sh (test_a_bash_job_logs_with_curl_and_the_token_is_kept_secret)
 ferry run show NAME -o json | jq .tracked => run
+name=$(ferry run submit -f samples/metrics-shell/job.yml --wait) => run
+ferry run metrics "$name" => run
+ferry run metrics "$name" loss --plot => run
+ferry run metrics "$name" -o json | jq '.metrics.loss.history[-1]' => run
+ferry run tag "$name" reviewed=yes => run
+ferry run list --tag reviewed=yes => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry run submit -f samples/hello/job.yml --compute cluster --stream => skip: needs the Slurm cluster; covered by slurm_test.sh

@@ -18,6 +18,7 @@ group_of() {
 samples() {
     cat <<LIST
 run samples/hello/job.yml
+run samples/metrics-shell/job.yml
 compute samples/slurm/cluster.yml
 run samples/slurm/pytorch-ddp-2-nodes.yml
 run samples/sklearn-digits/job.yml

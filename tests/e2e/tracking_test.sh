@@ -116,3 +116,80 @@ test_what_a_job_logged_before_a_cancel_is_kept() {
     ferry run show canceled -o json
     expect_jq '.status == "Canceled" and .tracked.metrics.epoch.count == 1'
 }
+
+# samples/metrics-shell, as a user runs it: `ferry` on the job's PATH.
+submit_metrics_shell_sample() {
+    PATH=$(dirname "$FERRY"):$PATH ferry run submit -f "$FERRY_SOURCE_DIR/samples/metrics-shell/job.yml" \
+        -n "$1" --wait "${@:2}"
+    expect_status 0
+}
+
+test_a_shell_job_logs_with_ferry_run_log_metric_log_param_and_tag() {
+    submit_metrics_shell_sample shell-sample
+    ferry run show shell-sample -o json
+    # The job's literal inputs and tags are its first params and tags.
+    expect_jq '.tracked.params == {"epochs": "20", "rate": "0.3", "optimizer": "sgd"}'
+    expect_jq '.tracked.tags == {"kind": "sample", "outcome": "good"}'
+    expect_jq '.tracked.metrics.loss.count == 20 and .tracked.metrics.loss.step == 19'
+    ferry run metrics shell-sample loss -o json
+    expect_jq '.run == "shell-sample" and (.metrics | keys) == ["loss"]'
+    expect_jq '[.metrics.loss.history[].step] == [range(20)]'
+    expect_jq '.metrics.loss.history[0].value == .metrics.loss.max'
+    ferry run metrics shell-sample
+    expect_status 0
+    [[ $(head -1 <<<"$OUT") == "METRIC"*"LAST"*"STEP"*"MIN"*"MAX"*"POINTS" ]] ||
+        fail "the table's header: $OUT"
+    [[ $(grep -c '^loss .* 19 .* 20$' <<<"$OUT") == 1 ]] || fail "the loss row: $OUT"
+    # Outside a job the logging verbs say where they work; tag names its run there.
+    ferry run log-metric loss 1
+    expect_status 2
+    expect_err_contains "MLFLOW_TRACKING_URI and MLFLOW_RUN_ID are not set here"
+    ferry run tag shell-sample reviewed=yes "note=a b"
+    expect_status 0
+    expect_err_contains "tagged run shell-sample"
+    ferry run list --tag reviewed=yes -o json
+    expect_jq '[.[].name] == ["shell-sample"] and .[0].tags.note == "a b"'
+}
+
+# What a user sees: the plot drawn in a real terminal (tmux), in UTF-8 and in the C locale.
+plot_in_terminal() {
+    local locale=$1 pane
+    shift
+    local socket=$TEST_ROOT/tmux.sock
+    tmux -S "$socket" new-session -d -x 100 -y 50 \
+        "env -u LC_ALL LANG=$locale $(printf '%q ' "$FERRY" "$@"); echo plot-ended; sleep 60"
+    local waited=0
+    until pane=$(tmux -S "$socket" capture-pane -p) && [[ $pane == *plot-ended* ]]; do
+        ((waited++ < 200)) || break
+        sleep 0.1
+    done
+    tmux -S "$socket" kill-server 2>/dev/null || true
+    printf '%s\n' "$pane"
+}
+
+# How many Braille cells with a dot the text on stdin has.
+dots() {
+    /usr/bin/python3 -c 'import sys; print(sum(0x2801 <= ord(c) <= 0x28FF for c in sys.stdin.read()))'
+}
+
+test_run_metrics_plot_draws_the_curve_in_a_real_terminal() {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    submit_metrics_shell_sample plotted
+    local pane
+    pane=$(plot_in_terminal C.UTF-8 run metrics plotted loss --plot)
+    [[ $pane == *"loss (plotted, 20 points)"* && $pane == *"plot-ended"* ]] ||
+        fail "no plot in the terminal: $pane"
+    # Braille dots, the y axis from the largest value to the smallest, the steps below.
+    [[ $(dots <<<"$pane") -gt 40 && $pane == *"0.7 ┤"* && $pane == *"└──"* ]] ||
+        fail "the plot: $pane"
+    [[ $pane =~ \ 0\ +step\ +19 ]] || fail "the x axis: $pane"
+    # The curve falls: the first column's dot is on the top row, the last on the bottom row.
+    local top bottom
+    top=$(grep -m1 '┤' <<<"$pane")
+    top=${top#*┤}
+    bottom=$(grep '┤' <<<"$pane" | tail -1)
+    [[ $(dots <<<"${top:0:1}") == 1 && $(dots <<<"${bottom: -1}") == 1 ]] ||
+        fail "the curve's ends: $pane"
+    pane=$(plot_in_terminal C run metrics plotted loss --plot)
+    [[ $pane == *"0.7 +*"* && $(dots <<<"$pane") == 0 ]] || fail "the plot in the C locale: $pane"
+}
