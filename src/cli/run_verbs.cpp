@@ -30,6 +30,9 @@ struct ListOptions {
     std::optional<std::int64_t> max_results;  // k_default_max_results when not given
     bool all = false;
     std::vector<std::string> tags;  // KEY=VALUE or KEY
+    std::string filter;             // MLflow's search filter
+    std::string order_by;
+    std::string columns;  // metrics.KEY,params.KEY,tags.KEY
 };
 
 struct RunOptions {
@@ -68,7 +71,16 @@ Result<std::optional<run::Status>> status_option(const std::string& given) {
     return status;
 }
 
-Result<void> list(Context& ctx, const ListOptions& options) {
+// The value of a search text's parse, or the usage error "OPTION: at column N: ...".
+template <typename T>
+Result<T> parsed_option(std::string_view option, track::Parsed<T> parsed) {
+    if (!parsed) {
+        return usage_error("{}: {}", option, track::describe(parsed.error()));
+    }
+    return std::move(*parsed);
+}
+
+Result<run::RunFilter> list_filter(const ListOptions& options) {
     run::RunFilter filter;
     filter.experiment = options.experiment;
     TRY_ASSIGN(filter.status, status_option(options.status));
@@ -87,6 +99,48 @@ Result<void> list(Context& ctx, const ListOptions& options) {
             tag.substr(0, equals),
             equals == std::string::npos ? std::nullopt : std::optional(tag.substr(equals + 1)));
     }
+    TRY_ASSIGN(filter.search, parsed_option("--filter", track::parse_filter(options.filter)));
+    TRY_ASSIGN(filter.order, parsed_option("--order-by", track::parse_order_by(options.order_by)));
+    return filter;
+}
+
+// --columns: what the runs tracked, as "metrics.KEY" (the last value), "params.KEY", "tags.KEY".
+Result<std::vector<track::Identifier>> list_columns(const std::string& text) {
+    TRY_ASSIGN(auto columns, parsed_option("--columns", track::parse_identifiers(text)));
+    for (const auto& column : columns) {
+        if (column.entity == track::Entity::attribute) {
+            return usage_error(
+                "--columns: '{}': name metrics.KEY, params.KEY or tags.KEY (a run's attributes "
+                "are in the table and in -o json already)",
+                column.key);
+        }
+    }
+    return columns;
+}
+
+Result<void> add_tracked_columns(store::Database& db, const run::RunRecord& run,
+                                 const std::vector<track::Identifier>& columns, Json& record) {
+    if (columns.empty()) {
+        return {};
+    }
+    TRY_ASSIGN(const auto data, track::run_data(db, run.name));
+    for (const auto& column : columns) {
+        Json value = nullptr;
+        if (column.entity == track::Entity::metric && data.metrics.contains(column.key)) {
+            value = data.metrics.at(column.key).last.value;
+        } else if (column.entity == track::Entity::param && data.params.contains(column.key)) {
+            value = data.params.at(column.key);
+        } else if (column.entity == track::Entity::tag && data.tags.contains(column.key)) {
+            value = data.tags.at(column.key);
+        }
+        record[column.text()] = std::move(value);
+    }
+    return {};
+}
+
+Result<void> list(Context& ctx, const ListOptions& options) {
+    TRY_ASSIGN(const auto filter, list_filter(options));
+    TRY_ASSIGN(const auto tracked, list_columns(options.columns));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto runs, run::list_runs(workspace.db(), filter));
@@ -94,21 +148,25 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     Json records = Json::array();
     for (const auto& run : runs.first) {
         records.push_back(run::run_summary(run, now_ms));
+        TRY(add_tracked_columns(workspace.db(), run, tracked, records.back()));
     }
-    static const std::vector<output::Column> columns = {
-        {"name", "NAME"},
-        {"status", "STATUS"},
-        {"experiment", "EXPERIMENT"},
-        {"compute", "COMPUTE"},
-        {"created_at", "CREATED", output::Cell::time},
-        {"duration_text", "DURATION"},
-        {"tags", "TAGS"}};
+    std::vector<output::Column> columns = {{"name", "NAME"},
+                                           {"status", "STATUS"},
+                                           {"experiment", "EXPERIMENT"},
+                                           {"compute", "COMPUTE"},
+                                           {"created_at", "CREATED", output::Cell::time},
+                                           {"duration_text", "DURATION"},
+                                           {"tags", "TAGS"}};
+    for (const auto& column : tracked) {
+        columns.push_back({column.text(), column.text()});
+    }
     output::print_list(ctx, records, columns);
     const auto total = runs.second;
     // Said when the default limit hid runs; a limit the user chose is no surprise.
     if (!options.max_results && static_cast<std::int64_t>(runs.first.size()) < total) {
-        ctx.warn(fmt::format("showing the newest {} of {} runs; --all shows every one",
-                             runs.first.size(), total));
+        ctx.warn(fmt::format("showing the {} {} of {} runs; --all shows every one",
+                             filter.order.terms.empty() ? "newest" : "first", runs.first.size(),
+                             total));
     }
     return {};
 }
@@ -348,7 +406,7 @@ void add_download_verb(CommandTree& tree, CLI::App* group) {
 void add_run_verbs(CommandTree& tree) {
     CLI::App* group = tree.group("run");
     tree.add_verb<ListOptions>(
-        group, "list", "List runs, newest first",
+        group, "list", "List runs, newest first or as --order-by says",
         [](CLI::App& verb, ListOptions& o) {
             verb.add_option("--experiment", o.experiment, "Only runs of this experiment")
                 ->type_name(value::experiment);
@@ -360,6 +418,20 @@ void add_run_verbs(CommandTree& tree) {
                             "Only runs whose job has this tag: KEY=VALUE, or KEY for any value "
                             "(repeat: all of them)")
                 ->type_name("KEY=VALUE");
+            verb.add_option("--filter", o.filter,
+                            "Only runs that match MLflow's search filter: clauses joined by AND, "
+                            "e.g. \"metrics.accuracy > 0.9 and params.lr = '0.01'\" (metrics.KEY "
+                            "by its last value; params.KEY, tags.KEY; attributes.status, run_name, "
+                            "start_time, end_time, ...)")
+                ->type_name("EXPR");
+            verb.add_option("--order-by", o.order_by,
+                            "Order by these, then newest first: e.g. \"metrics.accuracy DESC, "
+                            "params.lr\" (ASC by default; runs lacking a key come last)")
+                ->type_name("EXPR");
+            verb.add_option("--columns", o.columns,
+                            "Also show these, in the table and in each -o json record: e.g. "
+                            "metrics.accuracy,params.lr,tags.team")
+                ->type_name("LIST");
             verb.add_flag("--all", o.all, "Show every run");
         },
         list);

@@ -197,23 +197,43 @@ Result<std::optional<RunRecord>> newest_run(store::Database& db) {
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
                                                                   const RunFilter& filter) {
     // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the run's tags.
+    // ?4 is the limit; the search's values follow from ?5.
+    const auto search = track::to_sql(filter.search, filter.order, 5);
     const std::string where =
         "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND NOT EXISTS ("
         "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
         "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
         "AND tag.key = wanted.value ->> 0 "
-        "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))";
+        "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))" +
+        (search.where.empty() ? std::string() : " AND (" + search.where + ")");
     const std::string status =
         filter.status ? std::string(status_name(*filter.status)) : std::string();
     nlohmann::json tags = nlohmann::json::array();
     for (const auto& [key, value] : filter.tags) {
         tags.push_back({key, value ? nlohmann::json(*value) : nlohmann::json(nullptr)});
     }
-    TRY_ASSIGN(auto total, db.query_one("SELECT count(*) FROM runs " + where, store::first_integer,
-                                        filter.experiment, status, tags.dump()));
-    TRY_ASSIGN(auto runs, query(db, where + " ORDER BY seq DESC LIMIT ?4", filter.experiment,
-                                status, tags.dump(), filter.limit.value_or(-1)));
-    return std::pair{std::move(runs), total.value_or(0)};
+    const auto prepared = [&](const std::string& sql) -> Result<store::Statement> {
+        TRY_ASSIGN(auto statement, db.prepare(sql));
+        statement.bind_all(filter.experiment, status, tags.dump());
+        track::bind(statement, search);
+        return statement;
+    };
+    TRY_ASSIGN(auto count, prepared("SELECT count(*) FROM runs " + where));
+    TRY_ASSIGN(const bool counted, count.step());
+    const std::int64_t total = counted ? count.integer(0) : 0;
+    const std::string order = search.order_by.empty() ? "" : search.order_by + ", ";
+    TRY_ASSIGN(auto select, prepared(fmt::format("SELECT {} FROM runs {} ORDER BY {}seq DESC "
+                                                 "LIMIT ?4",
+                                                 k_columns, where, order)));
+    select.bind(4, filter.limit.value_or(-1));
+    std::vector<RunRecord> runs;
+    for (;;) {
+        TRY_ASSIGN(const bool row, select.step());
+        if (!row) {
+            return std::pair{std::move(runs), total};
+        }
+        runs.push_back(read_row(select));
+    }
 }
 
 Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {

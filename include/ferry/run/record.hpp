@@ -11,6 +11,7 @@
 #include "ferry/core/error.hpp"
 #include "ferry/run/status.hpp"
 #include "ferry/store/database.hpp"
+#include "ferry/track/search.hpp"
 
 // Runs in the workspace database: one row per run, one event per status it went through.
 namespace ferry::run {
@@ -119,7 +120,9 @@ struct RunFilter {
     std::optional<Status> status;
     // Each tag the run's job must have: KEY with VALUE, or KEY with any value (nullopt).
     std::vector<std::pair<std::string, std::optional<std::string>>> tags;
-    std::optional<std::int64_t> limit;  // newest first
+    track::Filter search;  // MLflow's filter: `--filter`, runs/search's `filter`
+    track::Order order;    // its terms first, then newest first
+    std::optional<std::int64_t> limit;
 };
 
 // Inserts the run (NotStarted, with its first event); fails with "run NAME already exists".
@@ -132,7 +135,8 @@ struct RunFilter {
 [[nodiscard]] Result<RunRecord> get_run(store::Database& db, std::string_view name,
                                         std::string_view workspace);
 [[nodiscard]] Result<std::optional<RunRecord>> newest_run(store::Database& db);
-// Matching runs newest first, and how many matched in all.
+// Matching runs in the filter's order (newest first after its terms), at most its limit,
+// and how many matched in all.
 [[nodiscard]] Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(
     store::Database& db, const RunFilter& filter);
 // Runs not in a terminal status, oldest first.
