@@ -10,14 +10,13 @@
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/util/program.hpp"
 #include "finalize.hpp"
 
 namespace ferry::run {
 
 std::string machine_id() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    return boot_id() + "@" + host;
+    return boot_id() + "@" + util::host_name();
 }
 
 Liveness supervisor_liveness(const RunRecord& run, std::string_view machine, std::int64_t now_ms) {

@@ -69,6 +69,7 @@ Cluster Cluster::from_spec(const Json& spec) {
     }
     cluster.workspace_path = text_of(spec, "workspace_path");
     cluster.ferry_path = text_of(spec, "ferry_path");
+    cluster.tracking_host = text_of(spec, "tracking_host");
     return cluster;
 }
 

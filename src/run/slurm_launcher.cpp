@@ -9,8 +9,10 @@
 #include "ferry/run/local_launcher.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/slurm_launch.hpp"
+#include "ferry/track/server.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/program.hpp"
 #include "ferry/util/text.hpp"
 
 namespace ferry::run {
@@ -42,7 +44,9 @@ SlurmLauncher::SlurmLauncher(ComputeRecord compute, const Seams& seams)
                .queues_jobs = true,
                .mounts_inputs = false,
                .multi_node = true,
-               .containers = false} {}
+               .containers = false,
+               .tracking_host =
+                   m_cluster.tracking_host.empty() ? util::host_name() : m_cluster.tracking_host} {}
 
 Result<void> SlurmLauncher::admit(const JobShape& shape) const {
     TRY(slurm::check_instances(m_cluster, m_compute.name, shape.instances, shape.file));
@@ -104,6 +108,8 @@ Result<void> SlurmLauncher::write_launch_files(const LaunchTarget& target) const
     const std::string here = target.workspace_root.string();
     const std::string there = m_cluster.workspace_path.empty() ? here : m_cluster.workspace_path;
     Json plan = target.plan.to_json();
+    // The tracking token is no file's: it reaches the tasks in sbatch's environment.
+    plan["environment"].erase(track::k_token_variable);
     slurm::map_paths(plan, here, there);
     const std::string ferry = m_cluster.ferry_path.empty() ? "ferry" : m_cluster.ferry_path;
     const Json launch = {
@@ -174,7 +180,13 @@ Result<void> SlurmLauncher::start(const LaunchTarget& target, JobEvents& events)
     events.scheduler(m_scheduler);
     const fs::path errors = target.run_directory / "system_logs" / "sbatch_stderr.txt";
     util::Fd errors_fd(::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    auto output = m_seams.runner.capture({argv, {}, "", target.run_directory}, errors_fd.get());
+    // Slurm hands sbatch's environment on to the batch step and its tasks (--export=ALL).
+    std::map<std::string, std::string> secret;
+    if (const auto token = target.plan.environment.find(track::k_token_variable);
+        token != target.plan.environment.end()) {
+        secret.insert(*token);
+    }
+    auto output = m_seams.runner.capture({argv, secret, "", target.run_directory}, errors_fd.get());
     errors_fd.close();
     const std::string said(util::trim(util::read_file(errors).value_or("")));
     std::ignore = util::remove_all(errors);

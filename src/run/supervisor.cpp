@@ -12,6 +12,7 @@
 
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
+#include "ferry/run/python_shim.hpp"
 #include "ferry/store/workspace.hpp"
 #include "ferry/track/server.hpp"
 
@@ -34,16 +35,14 @@ std::optional<std::string> new_token() {
 }
 
 // The run's MLflow endpoint, served while the supervisor lives, and the job's variables that
-// name it. Only a job on this machine gets one (a Slurm job's nodes: not yet); a run without
-// one runs all the same, the reason in its system log. The token is in the job's environment
-// only: never in the plan as recorded, a log or a file.
+// name it. A job on this machine reaches it on 127.0.0.1, all it listens on; a job on other
+// nodes at the address its launcher names, where it listens on every interface (the token
+// guards it). A run without one runs all the same, the reason in its system log. The token is
+// in the job's environment only: never in the plan as recorded, a log or a file of ferry's.
 std::unique_ptr<track::Server> serve_tracking(store::Workspace& workspace, const RunRecord& run,
                                               Plan& plan, const Launcher& launcher,
                                               const Seams& seams) {
-    if (launcher.traits().queues_jobs) {
-        seams.log.note("tracking: no MLflow endpoint for a job on {} yet", launcher.traits().label);
-        return nullptr;
-    }
+    const std::string& remote = launcher.traits().tracking_host;
     const auto token = new_token();
     if (!token) {
         seams.log.note("tracking: no random token could be made; the run has no endpoint");
@@ -56,6 +55,8 @@ std::unique_ptr<track::Server> serve_tracking(store::Workspace& workspace, const
          .experiment = run.experiment,
          .artifact_uri = "file://" + outputs.string(),
          .token = *token,
+         .host = remote.empty() ? "127.0.0.1" : remote,
+         .bind = remote.empty() ? "" : "0.0.0.0",
          .note = [&seams](const std::string& line) { seams.log.note("{}", line); }});
     if (!server) {
         seams.log.note("tracking: {}; the run has no endpoint", server.error().message);
@@ -63,11 +64,27 @@ std::unique_ptr<track::Server> serve_tracking(store::Workspace& workspace, const
     }
     seams.log.note("tracking: MLflow endpoint at {}", (*server)->uri());
     plan.environment["MLFLOW_TRACKING_URI"] = (*server)->uri();
-    plan.environment["MLFLOW_TRACKING_TOKEN"] = *token;
+    plan.environment[track::k_token_variable] = *token;
     plan.environment["MLFLOW_RUN_ID"] = run.name;
     plan.environment["MLFLOW_EXPERIMENT_NAME"] = run.experiment;
     plan.environment["MLFLOW_EXPERIMENT_ID"] = run.experiment;
     return std::move(*server);
+}
+
+// The bundled azureml.core, written into the run's directory and first on the job's
+// PYTHONPATH, before the PYTHONPATH the job has. A container starts from its image's
+// variables, not from ours. A run without it runs all the same, the reason in its system log.
+void deliver_python_shim(const RunRecord& run, Plan& plan, const Seams& seams) {
+    const auto written = write_python_shim(run.directory);
+    if (!written) {
+        seams.log.note("azureml.core: {}; the job has no bundled azureml.core",
+                       written.error().message);
+        return;
+    }
+    const bool container = plan.job_environment && plan.job_environment->kind == env::Kind::docker;
+    plan.environment["PYTHONPATH"] =
+        python_path_with(*written, plan.environment,
+                         container ? std::map<std::string, std::string>() : seams.host.environment);
 }
 
 Result<int> supervise_run(store::Workspace& workspace, const std::string& run_name,
@@ -80,6 +97,7 @@ Result<int> supervise_run(store::Workspace& workspace, const std::string& run_na
     const auto launcher = launcher_of_run(workspace.db(), *found, seams);
     // Stopped after the run's end is recorded: what it took before is in the store.
     const auto tracking = serve_tracking(workspace, *found, plan, *launcher, seams);
+    deliver_python_shim(*found, plan, seams);
     JobPreparation preparation(workspace, *found, plan, launcher->traits(), seams);
     Supervisor supervisor({workspace, seams}, *found, plan, *launcher, preparation);
     return supervisor.run() ? 0 : 1;

@@ -102,6 +102,7 @@ ComputeSpec build_compute(const Json& value, const YAML::Node& node, const Build
     spec.max_instances = optional_integer(value, "max_instances");
     spec.workspace_path = text_of(value, "workspace_path");
     spec.ferry_path = text_of(value, "ferry_path");
+    spec.tracking_host = text_of(value, "tracking_host");
     if (value.contains("sbatch_args")) {
         for (const Json& argument : value["sbatch_args"]) {
             if (argument.is_string()) {

@@ -112,7 +112,10 @@ Field compute() {
                   make_field("workspace_path", Type::string,
                              "The workspace's directory on the nodes; default: the same path."),
                   make_field("ferry_path", Type::string,
-                             "ferry on the nodes; default: ferry on their PATH.")},
+                             "ferry on the nodes; default: ferry on their PATH."),
+                  make_field("tracking_host", Type::string,
+                             "This machine's address as the nodes reach it, for runs' tracking "
+                             "endpoints; default: its host name.")},
                  "A Slurm cluster.");
     Field ssh = make_map("ssh", {}, "Reserved.");
     ssh.unsupported = "reserved for a later release";

@@ -272,6 +272,7 @@ nlohmann::ordered_json ComputeSpec::to_json() const {
     }
     json_put(out, "workspace_path", workspace_path);
     json_put(out, "ferry_path", ferry_path);
+    json_put(out, "tracking_host", tracking_host);
     return out;
 }
 

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ferry/track/server.hpp"
+
 namespace ferry::track {
 
 namespace {
@@ -43,8 +45,7 @@ std::optional<Endpoint> endpoint_of(const Environment& env) {
     if (!uri || !run) {
         return std::nullopt;
     }
-    return Endpoint{std::move(*uri), env.get("MLFLOW_TRACKING_TOKEN").value_or(""),
-                    std::move(*run)};
+    return Endpoint{std::move(*uri), env.get(k_token_variable).value_or(""), std::move(*run)};
 }
 
 Result<void> send(const Endpoint& endpoint, const Batch& batch) {

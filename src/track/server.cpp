@@ -51,9 +51,10 @@ public:
     }
 
     Result<void> listen() {
-        m_port = m_http.bind_to_any_port(m_served.host);
+        const std::string& address = m_served.bind.empty() ? m_served.host : m_served.bind;
+        m_port = m_http.bind_to_any_port(address);
         if (m_port <= 0) {
-            return fail("cannot listen on {} for the tracking endpoint", m_served.host);
+            return fail("cannot listen on {} for the tracking endpoint", address);
         }
         m_thread = std::thread([this] { m_http.listen_after_bind(); });
         // Listening before it returns: a stop() that came first would leave the thread

@@ -27,4 +27,10 @@ std::optional<std::filesystem::path> find_program_on(std::string_view name, std:
     }
 }
 
+std::string host_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
 }  // namespace ferry::util

@@ -103,6 +103,9 @@ ferry run metrics "$name" loss --plot => run
 ferry run metrics "$name" -o json | jq '.metrics.loss.history[-1]' => run
 ferry run tag "$name" reviewed=yes => run
 ferry run list --tag reviewed=yes => run
+ferry run list --filter "metrics.accuracy > 0.9 and params.rate = '0.3'" => run
+ferry run list --order-by "metrics.accuracy DESC" --max-results 5 --columns metrics.accuracy,params.rate => run
+ferry run list --filter "attributes.status = 'Failed' and tags.kind = 'sample'" -o json | jq -r '.[].name' => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry run submit -f samples/hello/job.yml --compute cluster --stream => skip: needs the Slurm cluster; covered by slurm_test.sh

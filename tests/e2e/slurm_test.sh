@@ -529,3 +529,31 @@ test_without_ferry_path_the_nodes_use_the_submitting_binary() {
     grep -q 'exec "$ferry" __slurm-batch' "$(run_dir found)/system_logs/slurm_job.sh" ||
         fail "the batch script does not look for ferry"
 }
+
+test_rank_1_on_node_n2_logs_into_the_run_through_its_endpoint() {
+    need_slurm
+    create_cluster
+    write_job job.yml '"$FERRY" run log-metric "from_rank_$RANK" "$((RANK + 1))" --step 3 && "$FERRY" run tag "node_of_rank_$RANK=$SLURMD_NODENAME" && printf "%s %s\n" "$MLFLOW_TRACKING_URI" "${#MLFLOW_TRACKING_TOKEN}" && printf "%s" "$MLFLOW_TRACKING_TOKEN" >"../token-$RANK"' \
+        'distribution:
+  type: pytorch
+  process_count_per_instance: 1
+resources:
+  instance_count: 2'
+    ferry run submit -f job.yml --compute cluster -n tracked2 --wait
+    expect_status 0
+    ferry run metrics tracked2 -o json
+    expect_jq '.metrics.from_rank_1.last == 2 and .metrics.from_rank_1.step == 3'
+    expect_jq '.metrics.from_rank_0.last == 1'
+    ferry run show tracked2 -o json
+    expect_jq '.tracked.tags.node_of_rank_1 == "n2" and .tracked.tags.node_of_rank_0 == "n1"'
+    # The nodes reached the submitting machine by its host name, with a token no file holds.
+    local dir
+    dir=$(run_dir tracked2)
+    grep -qx "http://$(hostname):[0-9]* 64" "$dir/user_logs/std_log_process_1.txt" ||
+        fail "rank 1's endpoint: $(cat "$dir/user_logs/std_log_process_1.txt")"
+    local token
+    token=$(cat "$dir/token-1")
+    rm "$dir"/token-*
+    [[ ${#token} == 64 ]] || fail "rank 1's token: '$token'"
+    ! grep -rqF "$token" "$(workspace_dir)" || fail "the token is in a file: $(grep -rlF "$token" "$(workspace_dir)")"
+}

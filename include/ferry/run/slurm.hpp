@@ -38,6 +38,7 @@ struct Cluster {
     std::vector<std::string> sbatch_args;
     std::string workspace_path;  // the workspace's directory on the nodes; empty: the same
     std::string ferry_path;      // ferry on the nodes; empty: `ferry` on their PATH
+    std::string tracking_host;   // this machine as the nodes reach it; empty: its host name
 
     [[nodiscard]] static Cluster from_spec(const Json& spec);
 };

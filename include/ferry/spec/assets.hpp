@@ -86,6 +86,7 @@ struct ComputeSpec {
     std::vector<std::string> sbatch_args;
     std::string workspace_path;  // where the nodes see the workspace; empty: the same path
     std::string ferry_path;      // ferry on the nodes; empty: `ferry` on their PATH
+    std::string tracking_host;   // this machine as the nodes reach it; empty: its host name
 
     [[nodiscard]] nlohmann::ordered_json to_json() const;
 };

@@ -15,19 +15,24 @@ namespace ferry::track {
 
 namespace fs = std::filesystem;
 
+// The job's variable that carries the token: the one secret of its environment.
+inline constexpr const char* k_token_variable = "MLFLOW_TRACKING_TOKEN";
+
 struct Served {
-    fs::path database;         // the workspace's
-    std::string run;           // the ferry run, MLflow's run_id
-    std::string experiment;    // its name, also MLflow's experiment_id
-    std::string artifact_uri;  // file:// of the run's outputs
-    std::string token;         // what `Authorization: Bearer` must carry
-    std::string host = "127.0.0.1";
+    fs::path database;                             // the workspace's
+    std::string run;                               // the ferry run, MLflow's run_id
+    std::string experiment;                        // its name, also MLflow's experiment_id
+    std::string artifact_uri;                      // file:// of the run's outputs
+    std::string token;                             // what `Authorization: Bearer` must carry
+    std::string host = "127.0.0.1";                // what MLFLOW_TRACKING_URI names
+    std::string bind;                              // the address listened on; empty: host
     std::function<void(const std::string&)> note;  // the supervisor's log
 };
 
 class Server {
 public:
-    // Listening on a port of its own on `host`, in a thread of its own, until destroyed.
+    // Listening on a port of its own on `bind` (or `host`), in a thread of its own, until
+    // destroyed.
     [[nodiscard]] static Result<std::unique_ptr<Server>> start(Served served);
     virtual ~Server() = default;
     // "http://HOST:PORT", what MLFLOW_TRACKING_URI says.

@@ -21,6 +21,7 @@ using test::TempDir;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Records the phases a launcher reports.
 class Recorder final : public JobEvents {
@@ -197,6 +198,36 @@ TEST_F(RunLauncher, TheSbatchLineShownIsTheOneSubmitted) {
                                    "/shared/ws/runs/bold_cat_1/system_logs/slurm_error >&2\n"));
     EXPECT_THAT(*script,
                 HasSubstr("echo 125 >/shared/ws/runs/bold_cat_1/system_logs/slurm_exit\n"));
+}
+
+TEST_F(RunLauncher, TheTrackingTokenReachesSbatchsEnvironmentAndNoFile) {
+    ComputeRecord compute;
+    compute.name = "cluster";
+    compute.type = "slurm";
+    compute.spec = {{"tracking_host", "login.example"}};
+    m_target.plan.environment["MLFLOW_TRACKING_TOKEN"] = "secret-of-the-run";
+    m_target.plan.environment["MLFLOW_TRACKING_URI"] = "http://login.example:4242";
+    m_runner.captured["sbatch"] = "4711\n";
+    SlurmLauncher launcher(compute, seams());
+    EXPECT_EQ(launcher.traits().tracking_host, "login.example");
+    ASSERT_TRUE(launcher.start(m_target, m_events));
+    const auto submitted = m_runner.of_program("sbatch");
+    ASSERT_EQ(submitted.size(), 1U);
+    EXPECT_EQ(submitted[0].variables.at("MLFLOW_TRACKING_TOKEN"), "secret-of-the-run");
+    auto launch = util::read_file(m_target.run_directory / k_slurm_launch_file);
+    ASSERT_TRUE(launch);
+    EXPECT_THAT(*launch, HasSubstr("http://login.example:4242"));
+    EXPECT_THAT(*launch, Not(HasSubstr("secret-of-the-run")));
+    EXPECT_THAT(*launch, Not(HasSubstr("MLFLOW_TRACKING_TOKEN")));
+}
+
+TEST_F(RunLauncher, ASlurmComputeWithoutTrackingHostNamesThisMachine) {
+    ComputeRecord compute;
+    compute.name = "cluster";
+    compute.type = "slurm";
+    SlurmLauncher launcher(compute, seams());
+    EXPECT_FALSE(launcher.traits().tracking_host.empty());
+    EXPECT_TRUE(LocalLauncher(local(), seams(), ports()).traits().tracking_host.empty());
 }
 
 TEST_F(RunLauncher, TheFactoryIsTheOnlySwitchOnTheComputeType) {
