@@ -10,6 +10,7 @@
 #include "ferry/track/client.hpp"
 #include "ferry/track/store.hpp"
 #include "ferry/util/text.hpp"
+#include "metric_chart.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -17,8 +18,6 @@ namespace ferry::cli {
 namespace {
 
 using output::Json;
-
-constexpr int k_chart_height = 12;
 
 struct LogOptions {
     std::string key;
@@ -143,25 +142,13 @@ Result<std::vector<std::string>> chosen_keys(const track::RunData& data, const s
 
 Result<void> plot(Context& ctx, store::Database& db, const std::string& run,
                   const std::vector<std::string>& keys, const std::string& x) {
-    output::ChartStyle style;
-    style.width = ctx.terminal.stdout_is_tty ? ctx.terminal.width : 80;
-    style.height = k_chart_height;
-    style.unicode = output::utf8_locale(ctx.env);
-    style.color = ctx.color && ctx.terminal.stdout_is_tty;
-    style.x_label = x == "time" ? "seconds" : "step";
+    const output::ChartStyle style = chart_style(ctx, x);
     for (std::size_t i = 0; i < keys.size(); ++i) {
         TRY_ASSIGN(const auto points, track::metric_history(db, run, keys[i]));
-        output::Series series{run, {}};
-        const std::int64_t first = points.empty() ? 0 : points.front().timestamp_ms;
-        for (const auto& point : points) {
-            const double at = x == "time" ? static_cast<double>(point.timestamp_ms - first) / 1000.0
-                                          : static_cast<double>(point.step);
-            series.points.emplace_back(at, point.value);
-        }
         ctx.out << (i == 0 ? "" : "\n")
                 << output::line_chart(
-                       fmt::format("{} ({}, {} points)", keys[i], run, points.size()), {series},
-                       style);
+                       fmt::format("{} ({}, {} points)", keys[i], run, points.size()),
+                       {metric_series(run, points, x)}, style);
     }
     return {};
 }
@@ -267,6 +254,7 @@ void add_run_tracking_verbs(CommandTree& tree, CLI::App* group) {
                 ->type_name("step|time");
         },
         metrics);
+    add_run_compare_verb(tree, group);
 }
 
 }  // namespace ferry::cli

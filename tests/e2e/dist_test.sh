@@ -72,6 +72,13 @@ ${losses[0]}
 ---
 ${losses[1]}"
     [[ ! -e $(run_dir ddp)/user_logs/std_log.txt ]] || fail "a distributed run wrote user_logs/std_log.txt"
+    # Rank 0 logs the loss of each epoch (10) through MLflow's REST protocol, the ranks'
+    # printed value, and the accuracy once.
+    ferry run metrics ddp -o json
+    expect_jq '[.metrics.loss.history[].step] == [range(1; 11)] and .metrics.accuracy.count == 1'
+    local last_loss
+    last_loss=$(grep -o 'epoch 10 loss [0-9.]*' <<<"$(rank_log ddp 0)")
+    expect_jq "(.metrics.loss.last * 10000 | round) == (${last_loss##* } * 10000 | round)"
     ferry run download ddp -p dl
     expect_status 0
     [[ -s dl/artifacts/outputs/model.pt ]] || fail "no dl/artifacts/outputs/model.pt"

@@ -102,6 +102,8 @@ void add_submit_verb(CommandTree& tree);
 void add_run_verbs(CommandTree& tree);
 // `run log-metric|log-param|tag|metrics`, in the group made by add_run_verbs.
 void add_run_tracking_verbs(CommandTree& tree, CLI::App* group);
+// `run compare`, registered by add_run_tracking_verbs.
+void add_run_compare_verb(CommandTree& tree, CLI::App* group);
 void add_compute_verbs(CommandTree& tree);
 // `env create|list|show|build|archive|restore`.
 void add_env_verbs(CommandTree& tree);

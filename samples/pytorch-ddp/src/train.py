@@ -5,12 +5,15 @@ Azure ML) sets -- MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK -- with
 backend, trains a small MLP on its shard of scikit-learn's bundled 8x8 digits, and prints
 "rank R of W" and, per epoch, the loss averaged over every rank ("epoch E loss L"). Rank 0
 saves the model to ./outputs/model.pt. Run alone, without those variables, it is a group
-of one.
+of one. In a run (MLFLOW_TRACKING_URI set, as ferry and Azure ML set it) rank 0 logs the
+metric loss per epoch and accuracy at the end through MLflow's REST protocol.
 """
 import argparse
+import json
 import os
 import socket
 import time
+import urllib.request
 
 import numpy as np
 import torch
@@ -19,6 +22,29 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+
+
+
+def mlflow_logger():
+    """log_metric(key, value, step) into the run MLFLOW_* name, by MLflow's REST protocol (the
+    mlflow package's client, in a few lines of the standard library); a no-op outside a run."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return lambda key, value, step: None
+    url = uri.rstrip("/") + "/api/2.0/mlflow/runs/log-metric"
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+
+    def log_metric(key, value, step):
+        body = json.dumps({"run_id": os.environ["MLFLOW_RUN_ID"], "key": key, "value": value,
+                           "timestamp": int(time.time() * 1000), "step": step}).encode()
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        with opener.open(request, timeout=30) as response:
+            response.read()
+    return log_metric
+
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=10)
@@ -38,6 +64,7 @@ os.environ.setdefault("RANK", "0")
 rank = int(os.environ["RANK"])
 world = int(os.environ["WORLD_SIZE"])
 local_rank = int(os.environ.get("LOCAL_RANK", rank))
+log_metric = mlflow_logger() if rank == 0 else (lambda key, value, step: None)
 
 started = time.monotonic()
 dist.init_process_group("gloo", init_method="env://", rank=rank, world_size=world)
@@ -73,13 +100,16 @@ for epoch in range(1, args.epochs + 1):
         optimizer.step()
         total += torch.tensor([loss.item() * len(batch), len(batch)])
     dist.all_reduce(total, op=dist.ReduceOp.SUM)
-    print(f"rank {rank}: epoch {epoch} loss {total[0].item() / total[1].item():.4f}")
+    epoch_loss = total[0].item() / total[1].item()
+    print(f"rank {rank}: epoch {epoch} loss {epoch_loss:.4f}")
+    log_metric("loss", epoch_loss, epoch)
 
 model.eval()
 with torch.no_grad():
     predicted = model.module(torch.from_numpy(x_test)).argmax(dim=1).numpy()
 accuracy = float((predicted == y_test).mean())
 print(f"rank {rank}: accuracy {accuracy:.4f}")
+log_metric("accuracy", accuracy, args.epochs)
 
 if rank == 0:
     outputs = os.environ.get("FERRY_OUTPUTS_DIR", "outputs")

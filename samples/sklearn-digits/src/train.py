@@ -1,7 +1,9 @@
 """Trains a classifier on scikit-learn's bundled digits (8x8 images, 1,797 samples).
 
 Prints `accuracy: 0.9xxx`, saves the model to ./outputs/model.pkl and writes a log to
-./logs/train.log, as an Azure ML job would. Needs numpy and scikit-learn only.
+./logs/train.log, as an Azure ML job would. In a run it logs, as an Azure ML script does with
+`Run.get_context()`, the metrics accuracy, train_time (seconds) and per_class_recall (one
+point a digit); its inputs are the run's params already. Needs numpy and scikit-learn only.
 """
 import argparse
 import logging
@@ -13,7 +15,7 @@ import time
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, confusion_matrix
+from sklearn.metrics import accuracy_score, confusion_matrix, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -23,6 +25,14 @@ parser.add_argument("--max-iter", type=int, default=200)
 parser.add_argument("--test-size", type=float, default=0.25)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
+
+# The run to log into: ferry's bundled azureml.core in a run; outside one, an offline run that
+# prints what it would log (the Azure SDK's, or none when azureml is not installed).
+try:
+    from azureml.core import Run
+    run = Run.get_context()
+except ImportError:
+    run = None
 
 os.makedirs("outputs", exist_ok=True)
 os.makedirs("logs", exist_ok=True)
@@ -48,7 +58,8 @@ started = time.monotonic()
 model = make_pipeline(StandardScaler(),
                       LogisticRegression(max_iter=args.max_iter, random_state=args.seed))
 model.fit(x_train, y_train)
-log.info("trained in %.2f s", time.monotonic() - started)
+train_time = time.monotonic() - started
+log.info("trained in %.2f s", train_time)
 
 predicted = model.predict(x_test)
 accuracy = accuracy_score(y_test, predicted)
@@ -57,6 +68,10 @@ np.fill_diagonal(errors, 0)
 worst = np.unravel_index(np.argmax(errors), errors.shape)
 log.info("most confused: %d taken for %d, %d times", worst[1], worst[0], errors[worst])
 log.info("accuracy: %.4f", accuracy)
+if run is not None:
+    run.log("accuracy", accuracy)
+    run.log("train_time", train_time)
+    run.log_list("per_class_recall", recall_score(y_test, predicted, average=None).tolist())
 
 with open(os.path.join("outputs", "model.pkl"), "wb") as out:
     pickle.dump(model, out)
