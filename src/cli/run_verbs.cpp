@@ -254,6 +254,12 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    if (!run.parent.empty() && !run::is_terminal(run.status)) {
+        return fail(
+            "run {} is a nested run of {}: it ends when its client ends it or with {}; "
+            "cancel {}",
+            run.name, run.parent, run.parent, run.parent);
+    }
     const CommandSeams seams(ctx);
     TRY_ASSIGN(auto before, run::request_stop(workspace.db(), run, options.grace, seams.get()));
     if (run::is_terminal(before)) {

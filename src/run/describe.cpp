@@ -101,6 +101,8 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["name"] = run.name;
     record["display_name"] = run.display_name;
     record["experiment"] = run.experiment;
+    // A nested run's parent: the run whose job's MLflow client made it.
+    record["parent"] = run.parent.empty() ? Json(nullptr) : Json(run.parent);
     record["status"] = status_name(shown_status(run, now_ms));
     record["compute"] = run.compute;
     record["runtime"] = run.runtime;

@@ -17,7 +17,7 @@ constexpr std::string_view k_columns =
     "reason, error, artifacts, environment, notes, scheduler, snapshot_new_files, "
     "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
     "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), "
-    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq)";
+    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq), parent";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -78,6 +78,7 @@ RunRecord read_row(const store::Statement& stmt) {
                                            .new_files = optional_integer(stmt, 31),
                                            .new_bytes = optional_integer(stmt, 32)};
     run.tags = parse_json(stmt.optional_text(35).value_or("{}"));
+    run.parent = stmt.optional_text(36).value_or("");
     return run;
 }
 
@@ -144,6 +145,25 @@ Result<void> record_first_tracking(store::Database& db, const NewRun& run) {
 }
 
 }  // namespace
+
+// The nested runs still live when their parent ends end with it, as it did.
+Result<void> end_children(store::Database& db, std::string_view parent, Status status,
+                          const Stamp& now) {
+    TRY_ASSIGN(const auto children,
+               db.query_all(
+                   "SELECT name FROM runs WHERE parent = ?1 AND status NOT IN "
+                   "('Completed', 'Failed', 'Canceled')",
+                   [](const store::Statement& row) { return row.text(0); }, parent));
+    const std::string why = fmt::format("ended with its parent run {}", parent);
+    for (const auto& child : children) {
+        TRY(
+            db.execute("UPDATE runs SET status = ?2, ended_at = ?3, ended_ms = ?4, error = ?5 "
+                       "WHERE name = ?1",
+                       child, status_name(status), now.text, now.ms, why));
+        TRY(add_event(db, child, status, now, why));
+    }
+    return {};
+}
 
 Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp& now) {
     TRY(db.transaction([&]() -> Result<void> {
@@ -237,7 +257,10 @@ Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Databas
 }
 
 Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {
-    return query(db, "WHERE status NOT IN ('Completed', 'Failed', 'Canceled') ORDER BY seq");
+    // Nested runs have no supervisor of their own: they end with their parent.
+    return query(db,
+                 "WHERE status NOT IN ('Completed', 'Failed', 'Canceled') AND parent IS NULL "
+                 "ORDER BY seq");
 }
 
 Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq) {
@@ -303,7 +326,8 @@ Result<bool> finish(store::Database& db, std::string_view name, const Ending& en
                        name, status_name(ending.status), now.text, now.ms, ending.exit_code,
                        reason_name(ending.reason), ending.error, ending.artifacts));
         ended = true;
-        return add_event(db, name, ending.status, now, ending.error);
+        TRY(add_event(db, name, ending.status, now, ending.error));
+        return end_children(db, name, ending.status, now);
     }));
     return ended;
 }

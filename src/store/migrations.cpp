@@ -158,6 +158,18 @@ constexpr std::array k_workspace = {
             FROM runs, json_each(runs.spec, '$.inputs') AS input
             WHERE json_valid(runs.spec) AND input.type NOT IN ('null', 'object', 'array');
     )sql"},
+    // Nested runs: a run a job's MLflow client creates is a child of the job's run (`parent`,
+    // its name), lives and ends with it; the datasets a run's client logged as its inputs.
+    Migration{10, R"sql(
+        ALTER TABLE runs ADD COLUMN parent TEXT;
+        CREATE INDEX runs_by_parent ON runs(parent);
+        CREATE TABLE run_inputs (
+            run     INTEGER NOT NULL REFERENCES runs(seq),
+            dataset TEXT NOT NULL,
+            tags    TEXT NOT NULL
+        );
+        CREATE INDEX run_inputs_by_run ON run_inputs(run);
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -1,6 +1,7 @@
 #include "protocol.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -82,6 +83,11 @@ std::variant<Point, Problem> point_of(const Json& item) {
     if (!value || !timestamp || !step) {
         return Problem{.message = fmt::format("Invalid metric '{}': it needs a numeric value, an "
                                               "integer timestamp and an integer step",
+                                              std::get<std::string>(key))};
+    }
+    if (std::isnan(*value)) {
+        // SQLite keeps no NaN (it would be NULL): said, not stored as something else.
+        return Problem{.message = fmt::format("Invalid metric '{}': ferry keeps no NaN values",
                                               std::get<std::string>(key))};
     }
     return Point{std::get<std::string>(key), *value, *timestamp, *step};

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "endpoint.hpp"
 #include "ferry/store/database.hpp"
 #include "ferry/track/store.hpp"
 #include "protocol.hpp"
@@ -25,14 +26,10 @@ namespace {
 
 using protocol::answer;
 using protocol::Json;
-using protocol::mlflow_status;
-using protocol::pair_of;
-using protocol::point_of;
 using protocol::Problem;
-using protocol::problem_of;
-using protocol::text_field;
 constexpr std::string_view k_prefix = "/api/2.0/mlflow/";
 constexpr std::size_t k_workers = 4;
+constexpr std::size_t k_keep_alive_requests = 100000;
 
 class HttpServer final : public Server {
 public:
@@ -41,6 +38,11 @@ public:
         // A few workers: each client of a keep-alive connection holds one while it is open,
         // and every supervisor has its own server.
         m_http.new_task_queue = [] { return new httplib::ThreadPool(k_workers); };
+        // An answer goes out at once (its headers and body are two writes: with Nagle the body
+        // waits for the client's delayed ACK, 40 ms a request), and a client keeps its
+        // connection for as long as it logs.
+        m_http.set_tcp_nodelay(true);
+        m_http.set_keep_alive_max_count(k_keep_alive_requests);
         routes();
     }
     ~HttpServer() override {
@@ -70,7 +72,7 @@ public:
     }
 
 private:
-    using Handler = std::function<std::variant<Json, Problem>(const Json&)>;
+    using Handler = Endpoint::Answer (Endpoint::*)(const Json&);
 
     void routes() {
         m_http.set_pre_routing_handler(
@@ -84,19 +86,23 @@ private:
                         "token"});
                 return httplib::Server::HandlerResponse::Handled;
             });
-        post("runs/log-metric", [this](const Json& body) { return log_metric(body); });
-        post("runs/log-parameter",
-             [this](const Json& body) { return log_pair(body, Kind::param); });
-        post("runs/log-batch", [this](const Json& body) { return log_batch(body); });
-        post("runs/set-tag", [this](const Json& body) { return log_pair(body, Kind::tag); });
-        post("runs/delete-tag", [this](const Json& body) { return remove_tag(body); });
-        post("runs/update", [this](const Json& body) { return update(body); });
-        get("runs/get", [this](const Json& query) { return get_run(query); });
-        get("metrics/get-history", [this](const Json& query) { return history(query); });
-        get("experiments/get-by-name",
-            [this](const Json& query) { return experiment(query, "experiment_name"); });
-        get("experiments/get",
-            [this](const Json& query) { return experiment(query, "experiment_id"); });
+        post("runs/log-metric", &Endpoint::log_metric);
+        post("runs/log-parameter", &Endpoint::log_parameter);
+        post("runs/log-batch", &Endpoint::log_batch);
+        post("runs/set-tag", &Endpoint::set_tag);
+        post("runs/delete-tag", &Endpoint::delete_tag);
+        post("runs/log-inputs", &Endpoint::log_inputs);
+        post("runs/create", &Endpoint::create_run);
+        post("runs/update", &Endpoint::update_run);
+        post("runs/delete", &Endpoint::delete_run);
+        post("runs/search", &Endpoint::search_runs);
+        get("runs/get", &Endpoint::get_run);
+        get("metrics/get-history", &Endpoint::history);
+        get("experiments/get-by-name", &Endpoint::experiment_by_name);
+        get("experiments/get", &Endpoint::experiment_by_id);
+        post("experiments/create", &Endpoint::create_experiment);
+        post("experiments/search", &Endpoint::search_experiments);
+        get("experiments/search", &Endpoint::search_experiments);
         m_http.set_error_handler(
             [this](const httplib::Request& request, httplib::Response& response) {
                 if (response.status == 404 && response.body.empty()) {
@@ -125,9 +131,11 @@ private:
                                       request.method, request.path)});
     }
 
-    void respond(httplib::Response& response, const Handler& handler, const Json& input) {
+    // One request at a time: the endpoint has one connection to the database.
+    void respond(httplib::Response& response, Handler handler, const Json& input) {
         try {
-            const auto result = handler(input);
+            std::lock_guard lock(m_mutex);
+            const auto result = (m_endpoint.*handler)(input);
             if (const auto* problem = std::get_if<Problem>(&result)) {
                 answer(response, *problem);
             } else {
@@ -140,8 +148,7 @@ private:
 
     void post(const std::string& path, Handler handler) {
         m_http.Post(std::string(k_prefix) + path,
-                    [this, handler = std::move(handler)](const httplib::Request& request,
-                                                         httplib::Response& response) {
+                    [this, handler](const httplib::Request& request, httplib::Response& response) {
                         const Json body = Json::parse(request.body, nullptr, false);
                         if (!body.is_object()) {
                             answer(response, {400, "MALFORMED_REQUEST",
@@ -154,8 +161,7 @@ private:
 
     void get(const std::string& path, Handler handler) {
         m_http.Get(std::string(k_prefix) + path,
-                   [this, handler = std::move(handler)](const httplib::Request& request,
-                                                        httplib::Response& response) {
+                   [this, handler](const httplib::Request& request, httplib::Response& response) {
                        Json query = Json::object();
                        for (const auto& [key, value] : request.params) {
                            query[key] = value;
@@ -164,220 +170,9 @@ private:
                    });
     }
 
-    // The run the request names: this endpoint's own, else none.
-    std::optional<Problem> check_run(const Json& body) const {
-        const char* field = body.contains("run_id") ? "run_id" : "run_uuid";
-        auto run = text_field(body, field);
-        if (std::holds_alternative<Problem>(run)) {
-            return Problem{.message = "Missing value for required parameter 'run_id'"};
-        }
-        if (std::get<std::string>(run) != m_served.run) {
-            return Problem{404, "RESOURCE_DOES_NOT_EXIST",
-                           fmt::format("Run '{}' not found", std::get<std::string>(run))};
-        }
-        return std::nullopt;
-    }
-
-    std::variant<Json, Problem> write(const Batch& batch) {
-        std::lock_guard lock(m_mutex);
-        auto logged = track::log_batch(m_db, m_served.run, batch);
-        if (!logged) {
-            return Problem{500, "INTERNAL_ERROR", logged.error().message};
-        }
-        if (*logged) {
-            return problem_of(**logged);
-        }
-        return Json::object();
-    }
-
-    std::variant<Json, Problem> log_metric(const Json& body) {
-        if (auto problem = check_run(body)) {
-            return *problem;
-        }
-        auto point = point_of(body);
-        if (auto* problem = std::get_if<Problem>(&point)) {
-            return *problem;
-        }
-        return write({.metrics = {std::get<Point>(point)}});
-    }
-
-    // log-parameter and set-tag: one key and its value.
-    enum class Kind { param, tag };
-    std::variant<Json, Problem> log_pair(const Json& body, Kind kind) {
-        if (auto problem = check_run(body)) {
-            return *problem;
-        }
-        auto pair = pair_of(body);
-        if (auto* problem = std::get_if<Problem>(&pair)) {
-            return *problem;
-        }
-        Batch batch;
-        (kind == Kind::param ? batch.params : batch.tags).push_back(std::get<0>(pair));
-        return write(batch);
-    }
-
-    std::variant<Json, Problem> log_batch(const Json& body) {
-        if (auto problem = check_run(body)) {
-            return *problem;
-        }
-        Batch batch;
-        for (const auto& item : body.value("metrics", Json::array())) {
-            auto point = point_of(item);
-            if (auto* problem = std::get_if<Problem>(&point)) {
-                return *problem;
-            }
-            batch.metrics.push_back(std::get<Point>(point));
-        }
-        for (const char* kind : {"params", "tags"}) {
-            for (const auto& item : body.value(kind, Json::array())) {
-                auto pair = pair_of(item);
-                if (auto* problem = std::get_if<Problem>(&pair)) {
-                    return *problem;
-                }
-                (std::string_view(kind) == "params" ? batch.params : batch.tags)
-                    .push_back(std::get<0>(pair));
-            }
-        }
-        return write(batch);
-    }
-
-    std::variant<Json, Problem> remove_tag(const Json& body) {
-        if (auto problem = check_run(body)) {
-            return *problem;
-        }
-        auto key = text_field(body, "key");
-        if (auto* problem = std::get_if<Problem>(&key)) {
-            return *problem;
-        }
-        std::lock_guard lock(m_mutex);
-        auto deleted = track::delete_tag(m_db, m_served.run, std::get<std::string>(key));
-        if (!deleted) {
-            return Problem{500, "INTERNAL_ERROR", deleted.error().message};
-        }
-        return *deleted ? std::variant<Json, Problem>(problem_of(**deleted)) : Json::object();
-    }
-
-    // The run's info as MLflow has it; the ferry run decides its status and times.
-    std::variant<Json, Problem> run_info() {
-        auto found = m_db.query_one(
-            "SELECT status, started_ms, ended_ms, submitted_by FROM runs WHERE name = ?1",
-            [](const store::Statement& row) {
-                return Json{{"status", mlflow_status(row.text(0))},
-                            {"start_time", row.optional_text(1) ? Json(row.integer(1)) : Json()},
-                            {"end_time", row.optional_text(2) ? Json(row.integer(2)) : Json()},
-                            {"user_id", row.text(3)}};
-            },
-            m_served.run);
-        if (!found || !*found) {
-            return Problem{404, "RESOURCE_DOES_NOT_EXIST",
-                           fmt::format("Run '{}' not found", m_served.run)};
-        }
-        Json info = **found;
-        info["run_id"] = m_served.run;
-        info["run_uuid"] = m_served.run;
-        info["run_name"] = m_served.run;
-        info["experiment_id"] = m_served.experiment;
-        info["artifact_uri"] = m_served.artifact_uri;
-        info["lifecycle_stage"] = "active";
-        for (const char* time : {"start_time", "end_time"}) {
-            if (info[time].is_null()) {
-                info.erase(time);
-            }
-        }
-        return info;
-    }
-
-    // runs/update: ferry's run ends when its job does; the info is answered as it is.
-    std::variant<Json, Problem> update(const Json& body) {
-        if (auto problem = check_run(body)) {
-            return *problem;
-        }
-        std::lock_guard lock(m_mutex);
-        auto info = run_info();
-        if (auto* problem = std::get_if<Problem>(&info)) {
-            return *problem;
-        }
-        return Json{{"run_info", std::get<Json>(info)}};
-    }
-
-    std::variant<Json, Problem> get_run(const Json& query) {
-        if (auto problem = check_run(query)) {
-            return *problem;
-        }
-        std::lock_guard lock(m_mutex);
-        auto info = run_info();
-        if (auto* problem = std::get_if<Problem>(&info)) {
-            return *problem;
-        }
-        auto data = run_data(m_db, m_served.run);
-        if (!data) {
-            return Problem{500, "INTERNAL_ERROR", data.error().message};
-        }
-        Json metrics = Json::array();
-        for (const auto& [key, summary] : data->metrics) {
-            metrics.push_back({{"key", key},
-                               {"value", summary.last.value},
-                               {"timestamp", summary.last.timestamp_ms},
-                               {"step", summary.last.step}});
-        }
-        const auto pairs = [](const std::map<std::string, std::string>& map) {
-            Json list = Json::array();
-            for (const auto& [key, value] : map) {
-                list.push_back({{"key", key}, {"value", value}});
-            }
-            return list;
-        };
-        return Json{{"run",
-                     {{"info", std::get<Json>(info)},
-                      {"data",
-                       {{"metrics", metrics},
-                        {"params", pairs(data->params)},
-                        {"tags", pairs(data->tags)}}}}}};
-    }
-
-    std::variant<Json, Problem> history(const Json& query) {
-        if (auto problem = check_run(query)) {
-            return *problem;
-        }
-        auto key = text_field(query, "metric_key");
-        if (auto* problem = std::get_if<Problem>(&key)) {
-            return *problem;
-        }
-        std::lock_guard lock(m_mutex);
-        auto points = metric_history(m_db, m_served.run, std::get<std::string>(key));
-        if (!points) {
-            return Problem{500, "INTERNAL_ERROR", points.error().message};
-        }
-        Json metrics = Json::array();
-        for (const auto& point : *points) {
-            metrics.push_back({{"key", point.key},
-                               {"value", point.value},
-                               {"timestamp", point.timestamp_ms},
-                               {"step", point.step}});
-        }
-        return Json{{"metrics", metrics}};
-    }
-
-    std::variant<Json, Problem> experiment(const Json& query, const char* field) {
-        auto wanted = text_field(query, field);
-        if (auto* problem = std::get_if<Problem>(&wanted)) {
-            return *problem;
-        }
-        if (std::get<std::string>(wanted) != m_served.experiment) {
-            return Problem{404, "RESOURCE_DOES_NOT_EXIST",
-                           fmt::format("Could not find experiment with {}={}", field,
-                                       std::get<std::string>(wanted))};
-        }
-        return Json{{"experiment",
-                     {{"experiment_id", m_served.experiment},
-                      {"name", m_served.experiment},
-                      {"artifact_location", m_served.artifact_uri},
-                      {"lifecycle_stage", "active"},
-                      {"tags", Json::array()}}}};
-    }
-
     Served m_served;
     store::Database m_db;
+    Endpoint m_endpoint{m_served, m_db};
     std::mutex m_mutex;  // one connection, one request at a time in it
     std::set<std::string> m_unknown;
     httplib::Server m_http;

@@ -79,6 +79,8 @@ error_cases() {
 2	run tag done1 best	'best': give each tag as KEY=VALUE
 2	run metrics nope	no run named 'nope'
 2	run metrics done1 nope	run done1 logged no metric 'nope'
+2	run compare nope	no run named 'nope'
+2	run compare done1 --plot nope	none of the runs logged metric 'nope'
 2	run download done1 --path outputs/nope	run done1 has no file or folder 'outputs/nope'
 2	run download done1 --path ../x	--path '../x'
 2	model validate -f missing.yml	cannot read

@@ -103,6 +103,11 @@ ferry run metrics "$name" loss --plot => run
 ferry run metrics "$name" -o json | jq '.metrics.loss.history[-1]' => run
 ferry run tag "$name" reviewed=yes => run
 ferry run list --tag reviewed=yes => run
+ferry run submit -f samples/sklearn-digits/job.yml --set inputs.max_iter=5 --wait => run
+ferry run submit -f samples/sklearn-digits/job.yml --set inputs.max_iter=200 --wait => run
+ferry run compare --experiment digits => run
+ferry run compare --experiment digits -o json | jq '.metrics.accuracy.best' => run
+ferry run compare --experiment digits --plot per_class_recall => run
 ferry run list --filter "metrics.accuracy > 0.9 and params.rate = '0.3'" => run
 ferry run list --order-by "metrics.accuracy DESC" --max-results 5 --columns metrics.accuracy,params.rate => run
 ferry run list --filter "attributes.status = 'Failed' and tags.kind = 'sample'" -o json | jq -r '.[].name' => run

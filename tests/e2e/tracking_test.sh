@@ -58,6 +58,52 @@ expect("a changed param", (status, body["error_code"]), (400, "INVALID_PARAMETER
 status, body = call("POST", "runs/log-metric", {"run_id": "another", "key": "x", "value": 1,
                                                 "timestamp": 1})
 expect("another run", (status, body["error_code"]), (404, "RESOURCE_DOES_NOT_EXIST"))
+# Nested runs, as mlflow.start_run(nested=True) makes them: children of the ferry run.
+status, body = call("POST", "runs/create", {
+    "experiment_id": os.environ["MLFLOW_EXPERIMENT_ID"], "start_time": 5000, "run_name": "fold-1",
+    "tags": [{"key": "mlflow.parentRunId", "value": run_id}]})
+expect("runs/create", (status, body["run"]["info"]["status"], body["run"]["info"]["run_name"]),
+       (200, "RUNNING", "fold-1"))
+child = body["run"]["info"]["run_id"]
+expect("child name", child, run_id + "_1")
+expect("child log-metric", call("POST", "runs/log-metric", {
+    "run_id": child, "key": "fold_accuracy", "value": 0.8, "timestamp": 5001, "step": 0}), (200, {}))
+status, body = call("POST", "runs/update", {"run_id": child, "status": "FINISHED",
+                                            "end_time": 6000})
+expect("runs/update", (status, body["run_info"]["status"], body["run_info"]["end_time"]),
+       (200, "FINISHED", 6000))
+status, body = call("POST", "runs/create", {"run_name": "left-running"})
+left = body["run"]["info"]["run_id"]
+status, body = call("POST", "runs/create", {"run_name": "to-delete"})
+expect("delete", call("POST", "runs/delete", {"run_id": body["run"]["info"]["run_id"]}), (200, {}))
+status, body = call("POST", "runs/delete", {"run_id": run_id})
+expect("deleting the job's run", (status, body["error_code"]), (400, "INVALID_STATE"))
+expect("log-inputs", call("POST", "runs/log-inputs", {"run_id": run_id, "datasets": [{
+    "tags": [{"key": "mlflow.data.context", "value": "train"}],
+    "dataset": {"name": "digits", "digest": "abc123", "source_type": "local",
+                "source": "{\"uri\": \"digits.csv\"}"}}]}), (200, {}))
+status, body = call("GET", f"runs/get?run_id={run_id}")
+expect("inputs", body["run"]["inputs"]["dataset_inputs"][0]["dataset"]["digest"], "abc123")
+status, body = call("POST", "runs/search", {
+    "experiment_ids": [os.environ["MLFLOW_EXPERIMENT_ID"]],
+    "filter": "metrics.fold_accuracy > 0.5 and tags.`mlflow.parentRunId` = '" + run_id + "'",
+    "order_by": ["attributes.start_time DESC"], "max_results": 10})
+expect("runs/search", (status, [r["info"]["run_id"] for r in body["runs"]]), (200, [child]))
+status, body = call("POST", "runs/search", {"experiment_ids": [os.environ["MLFLOW_EXPERIMENT_ID"]],
+                                            "max_results": 1})
+expect("a page", (status, len(body["runs"]), body["next_page_token"]), (200, 1, "1"))
+status, body = call("POST", "runs/search", {"experiment_ids": ["x"], "filter": "metrics.a >"})
+expect("a bad filter", (status, body["error_code"]), (400, "INVALID_PARAMETER_VALUE"))
+status, body = call("POST", "experiments/search", {"max_results": 10})
+expect("experiments/search", (status, [e["name"] for e in body["experiments"]]),
+       (200, [os.environ["MLFLOW_EXPERIMENT_NAME"]]))
+status, body = call("POST", "experiments/create", {"name": "elsewhere"})
+expect("experiments/create", (status, body["experiment_id"]), (200, os.environ["MLFLOW_EXPERIMENT_ID"]))
+status, body = call("POST", "runs/log-metric", {"run_id": run_id, "key": "x", "value": "NaN",
+                                                "timestamp": 1})
+expect("NaN", (status, body["error_code"]), (400, "INVALID_PARAMETER_VALUE"))
+with open("nested.txt", "w") as out:
+    out.write(f"{child} {left}\n")
 status, body = call("GET", "model-versions/get?name=m&version=1")
 expect("an unknown endpoint", (status, body["error_code"]), (404, "ENDPOINT_NOT_FOUND"))
 status, body = call("GET", f"runs/get?run_id={run_id}", token="wrong")
@@ -79,6 +125,16 @@ test_a_python_job_speaks_mlflows_rest_protocol() {
     expect_jq '.tracked.tags == {"team": "vision", "stage": "dev"}'
     expect_jq '.tracked.metrics.loss == {"last": 0.2, "step": 4, "min": 0.2, "max": 1, "count": 5}'
     expect_jq '.tracked.metrics.accuracy.last == 0.93'
+    # The nested runs: children of the ferry run; the one its client left running ended with it.
+    local child left
+    read -r child left <"$(run_dir tracked)/wd/nested.txt"
+    ferry run show "$child" -o json
+    expect_jq '.parent == "tracked" and .status == "Completed" and .display_name == "fold-1"'
+    expect_jq '.tracked.metrics.fold_accuracy.last == 0.8 and .tracked.tags["mlflow.parentRunId"] == "tracked"'
+    ferry run show "$left" -o json
+    expect_jq '.parent == "tracked" and .status == "Completed" and .error == "ended with its parent run tracked"'
+    ferry run list --filter "tags.\`mlflow.parentRunId\` = 'tracked'" -o json
+    expect_jq '[.[].name] | sort == ['"$(printf '"%s", "%s"' "$child" "$left")"']'
     # The unknown endpoint is in the system log, the token nowhere in the run's files.
     grep -q "tracking: no endpoint GET /api/2.0/mlflow/model-versions/get" \
         "$(run_dir tracked)/system_logs/supervisor.log" 2>/dev/null ||

@@ -56,8 +56,8 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     EXPECT_EQ(db.user_version(), latest);
     EXPECT_EQ(table_names(db),
               (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
-                                        "run_events", "run_metrics", "run_params", "run_tags",
-                                        "runs", "snapshots", "sqlite_sequence"}));
+                                        "run_events", "run_inputs", "run_metrics", "run_params",
+                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -103,12 +103,12 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 9);
-    EXPECT_EQ(db.user_version(), 9);
+    EXPECT_EQ(*migrated, 10);
+    EXPECT_EQ(db.user_version(), 10);
     EXPECT_EQ(table_names(db),
               (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
-                                        "run_events", "run_metrics", "run_params", "run_tags",
-                                        "runs", "snapshots", "sqlite_sequence"}));
+                                        "run_events", "run_inputs", "run_metrics", "run_params",
+                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);
@@ -202,7 +202,7 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
     EXPECT_EQ(migrated.error().message,
               "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (9); upgrade ferry");
+                  " has schema version 99, newer than this ferry knows (10); upgrade ferry");
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

@@ -74,6 +74,8 @@ struct RunRecord {
     // "nodes"} as the scheduler last said
     Json scheduler;
     Json tags;  // the run's tags now: its job's, then what was set while it ran or since
+    // A nested run's parent (an MLflow client's runs/create in the parent's job); else empty.
+    std::string parent;
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);

@@ -152,10 +152,11 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
          {"name",       "display_name", "experiment",  "status",       "compute",    "runtime",
           "created_at", "started_at",   "ended_at",    "duration",     "exit_code",  "error",
           "snapshot",   "command",      "directory",   "submitted_by", "supervisor", "history",
-          "spec",       "artifacts",    "environment", "notes",        "scheduler"}) {
+          "spec",       "artifacts",    "environment", "notes",        "scheduler",  "parent"}) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
-    EXPECT_EQ(keys.size(), 23U);
+    EXPECT_EQ(keys.size(), 24U);
+    EXPECT_TRUE(details["parent"].is_null());       // not a nested run
     EXPECT_TRUE(details["scheduler"].is_null());    // not on a cluster
     EXPECT_TRUE(details["environment"].is_null());  // the host
     EXPECT_EQ(details["notes"], Json::array());

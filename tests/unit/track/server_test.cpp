@@ -86,13 +86,13 @@ TEST_F(TrackServer, BadRequestsGetMlflowsErrors) {
               404);
     EXPECT_EQ(call("GET", "experiments/get-by-name?experiment_name=exp").first, 200);
     EXPECT_EQ(call("GET", "experiments/get?experiment_id=nope").first, 404);
-    const auto [status, body] = call("POST", "runs/create", Json::object());
+    const auto [status, body] = call("POST", "model-versions/create", Json::object());
     EXPECT_EQ(status, 404);
     EXPECT_EQ(body["error_code"], "ENDPOINT_NOT_FOUND");
-    call("POST", "runs/create", Json::object());
-    EXPECT_EQ(m_notes,
-              (std::vector<std::string>{
-                  "tracking: no endpoint POST /api/2.0/mlflow/runs/create (answered 404)"}));
+    call("POST", "model-versions/create", Json::object());
+    EXPECT_EQ(m_notes, (std::vector<std::string>{"tracking: no endpoint POST "
+                                                 "/api/2.0/mlflow/model-versions/create "
+                                                 "(answered 404)"}));
     httplib::Client raw(m_server->uri());
     raw.set_default_headers({{"Authorization", "Bearer secret"}});
     auto malformed = raw.Post("/api/2.0/mlflow/runs/set-tag", "{not json", "application/json");
