@@ -64,10 +64,17 @@ Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) 
         if (!now || !run::is_terminal(*now)) {
             return {};
         }
-        for (const auto* table : {"run_events", "run_metrics", "run_params", "run_tags"}) {
-            TRY(db.execute(fmt::format("DELETE FROM {} WHERE run = ?1", table), run.seq));
+        // Its nested runs go with it (their directories are inside its own).
+        TRY_ASSIGN(auto seqs, db.query_all("SELECT seq FROM runs WHERE parent = ?1",
+                                           store::first_integer, run.name));
+        seqs.push_back(run.seq);
+        for (const std::int64_t seq : seqs) {
+            for (const auto* table :
+                 {"run_events", "run_metrics", "run_params", "run_tags", "run_inputs"}) {
+                TRY(db.execute(fmt::format("DELETE FROM {} WHERE run = ?1", table), seq));
+            }
+            TRY(db.execute("DELETE FROM runs WHERE seq = ?1", seq));
         }
-        TRY(db.execute("DELETE FROM runs WHERE seq = ?1", run.seq));
         deleted = true;
         return {};
     }));

@@ -140,6 +140,11 @@ test_a_python_job_speaks_mlflows_rest_protocol() {
         "$(run_dir tracked)/system_logs/supervisor.log" 2>/dev/null ||
         grep -rq "tracking: no endpoint GET" "$(run_dir tracked)/system_logs" ||
         fail "the unknown endpoint was not logged"
+    # Deleting the run deletes its nested runs and the datasets it logged.
+    ferry run delete tracked
+    expect_status 0
+    ferry run show "$child"
+    expect_status 2
 }
 
 test_a_bash_job_logs_with_curl_and_the_token_is_kept_secret() {
