@@ -116,7 +116,7 @@ private:
         // The braille dots of a cell: 1 4 / 2 5 / 3 6 / 7 8.
         static constexpr std::uint8_t k_dots[4][2] = {
             {0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
-        m_bits[at] |= m_braille ? k_dots[y % 4][x % 2] : 1;
+        m_bits[at] |= m_braille ? k_dots[y % 4][x % 2] : std::uint8_t{1};
         m_owner[at] = series;
     }
 
