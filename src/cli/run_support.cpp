@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <functional>
 
 #include "ferry/output/render.hpp"
 #include "ferry/run/describe.hpp"
@@ -17,6 +18,7 @@
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/store/selection.hpp"
+#include "ferry/track/store.hpp"
 #include "ferry/util/escape.hpp"
 #include "ferry/util/fd.hpp"
 #include "ferry/util/program.hpp"
@@ -257,13 +259,47 @@ Result<void> check_stream_format(const Context& ctx) {
     return {};
 }
 
+namespace {
+
+// Prints the metric points the run logged since its last call: "metric: KEY = VALUE (step N)"
+// on stderr, or a JSON Lines object of type "metric" on stdout.
+std::function<Result<void>()> metric_printer(Context& ctx, store::Workspace& workspace,
+                                             const std::string& name, bool json_lines) {
+    return
+        [&ctx, &workspace, &name, json_lines, after = std::int64_t{0}]() mutable -> Result<void> {
+            for (;;) {
+                TRY_ASSIGN(auto points, track::points_after(workspace.db(), name, after, 1000));
+                for (const auto& [number, point] : points) {
+                    after = number;
+                    if (json_lines) {
+                        ctx.out << output::Json{{"type", "metric"},
+                                                {"key", point.key},
+                                                {"value", point.value},
+                                                {"step", point.step},
+                                                {"timestamp", point.timestamp_ms}}
+                                       .dump()
+                                << '\n';
+                    } else {
+                        ctx.err << fmt::format("metric: {} = {} (step {})\n", point.key,
+                                               point.value, point.step);
+                    }
+                }
+                (json_lines ? ctx.out : ctx.err).flush();
+                if (points.size() < 1000) {
+                    return {};
+                }
+            }
+        };
+}
+
+}  // namespace
+
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
-                        bool stream, std::optional<std::size_t> tail, const std::string& rank,
-                        bool folder_logs) {
+                        bool stream, std::optional<std::size_t> tail, const StreamChoice& choice) {
     const bool json_lines = stream && ctx.format == OutputFormat::json;
     std::vector<run::LogSource> logs;
     if (stream) {
-        TRY_ASSIGN(auto chosen, chosen_logs(workspace, name, rank));
+        TRY_ASSIGN(auto chosen, chosen_logs(workspace, name, choice.rank));
         logs = std::move(chosen);
     }
     InterruptGuard guard;
@@ -272,8 +308,11 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     const CommandSeams seams(ctx);
     options.seams = &seams.get();
     options.json_lines = json_lines;
-    if (folder_logs) {
+    if (choice.folder_logs) {
         options.log_folder = run::working_directory(fs::path()) / "logs";
+    }
+    if (stream && choice.metrics) {
+        options.checked = metric_printer(ctx, workspace, name, json_lines);
     }
     if (stream) {
         options.status_changed = [&ctx, json_lines](run::Status status) {

@@ -63,15 +63,22 @@ public:
 // (before anything is submitted).
 [[nodiscard]] Result<void> check_stream_format(const Context& ctx);
 
+// What `run stream` follows besides the run's log: `rank` picks the log of a distributed
+// run ("" rank 0, "N" rank N, "all" every rank), `folder_logs` adds the files of the job's
+// ./logs as they appear, `metrics` the metric points it logs (on stderr, or JSON Lines).
+struct StreamChoice {
+    std::string rank;
+    bool folder_logs = false;
+    bool metrics = false;
+};
+
 // Follows the run to its end: with its log on stdout (headers, status changes and the
 // summary on stderr; with -o json, JSON Lines of the log's lines, the status changes and
-// the end on stdout) when `stream`, silently otherwise. `rank` picks the log of a
-// distributed run: "" rank 0, "N" rank N, "all" every rank; `folder_logs` adds the files of
-// the job's ./logs as they appear. Returns the exit status of the waiting commands as an
-// error unless it is 0.
+// the end on stdout) when `stream`, silently otherwise. Returns the exit status of the
+// waiting commands as an error unless it is 0.
 [[nodiscard]] Result<void> follow_run(Context& ctx, store::Workspace& workspace,
                                       const std::string& name, bool stream,
-                                      std::optional<std::size_t> tail, const std::string& rank = {},
-                                      bool folder_logs = false);
+                                      std::optional<std::size_t> tail,
+                                      const StreamChoice& choice = {});
 
 }  // namespace ferry::cli

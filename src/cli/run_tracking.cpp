@@ -255,6 +255,7 @@ void add_run_tracking_verbs(CommandTree& tree, CLI::App* group) {
         },
         metrics);
     add_run_compare_verb(tree, group);
+    add_run_tensorboard_verb(tree, group);
 }
 
 }  // namespace ferry::cli

@@ -1,4 +1,4 @@
-// `ferry run list|show|stream|wait|cancel|delete|download`.
+// `ferry run list|show|stream|wait|cancel|delete`.
 
 #include <chrono>
 #include <thread>
@@ -38,6 +38,7 @@ struct ListOptions {
 struct RunOptions {
     std::string name;
     bool folder_logs = false;
+    bool metrics = false;
     std::int64_t tail = -1;
     std::int64_t grace = 10;
     std::int64_t timeout = run::k_default_cancel_timeout_seconds;
@@ -48,15 +49,6 @@ struct DeleteOptions {
     std::vector<std::string> names;
     std::int64_t older_than = -1;  // days; -1: any age
     std::string status;
-};
-
-struct DownloadOptions {
-    std::string name;
-    std::string directory;
-    std::string output_name;
-    std::string path;
-    bool all = false;
-    bool overwrite = false;
 };
 
 // --status: nullopt when not given.
@@ -220,7 +212,9 @@ Result<void> stream(Context& ctx, const RunOptions& options) {
     if (options.tail >= 0) {
         tail = static_cast<std::size_t>(options.tail);
     }
-    return follow_run(ctx, workspace, run.name, true, tail, options.rank, options.folder_logs);
+    return follow_run(
+        ctx, workspace, run.name, true, tail,
+        {.rank = options.rank, .folder_logs = options.folder_logs, .metrics = options.metrics});
 }
 
 void print_status(Context& ctx, const run::RunRecord& run) {
@@ -293,62 +287,6 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     return {};
 }
 
-Result<void> download(Context& ctx, const DownloadOptions& options) {
-    if ((options.all ? 1 : 0) + (options.output_name.empty() ? 0 : 1) +
-            (options.path.empty() ? 0 : 1) >
-        1) {
-        return usage_error("give one of --path PATH, --output-name NAME and --all");
-    }
-    // As the run stores it: "./outputs/m.pkl" and "outputs/" say "outputs/m.pkl", "outputs".
-    std::string path = fs::path(options.path).lexically_normal().generic_string();
-    while (path.ends_with('/')) {
-        path.pop_back();
-    }
-    if (!options.path.empty() && (path.empty() || path == "." || fs::path(path).is_absolute() ||
-                                  *fs::path(path).begin() == "..")) {
-        return usage_error(
-            "--path '{}': give a path as the run stores it, such as outputs/model.pkl or logs",
-            options.path);
-    }
-    TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY(end_lost_runs(ctx, workspace));
-    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
-    const fs::path directory =
-        (options.directory.empty()                   ? ctx.cwd
-         : fs::path(options.directory).is_absolute() ? fs::path(options.directory)
-                                                     : ctx.cwd / options.directory)
-            .lexically_normal();
-    TRY_ASSIGN(const auto written,
-               run::download_run(
-                   workspace, run,
-                   {.directory = directory,
-                    .output_name = options.output_name,
-                    .all = options.all,
-                    .path = path,
-                    .overwrite = options.overwrite ? run::Overwrite::yes : run::Overwrite::no}));
-    if (!run::is_terminal(run.status)) {
-        ctx.warn(
-            fmt::format("run {} is {}: these are the logs it has stored so far; its outputs "
-                        "are stored when it ends",
-                        run.name, run::status_name(run.status)));
-    }
-    ctx.err << fmt::format(
-        "downloaded {} file{} ({}) to {}{}\n", written.files, written.files == 1 ? "" : "s",
-        util::human_bytes(written.bytes), directory.string(),
-        written.unchanged > 0 ? fmt::format("; {} already there", written.unchanged)
-                              : std::string());
-    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
-        Json record;
-        record["run"] = run.name;
-        record["directory"] = directory.string();
-        record["files"] = written.files;
-        record["bytes"] = written.bytes;
-        record["unchanged"] = written.unchanged;
-        output::print_record(ctx, record);
-    }
-    return {};
-}
-
 void add_run_argument(CLI::App& verb, RunOptions& o, bool required) {
     auto* option =
         verb.add_option("run", o.name,
@@ -385,26 +323,23 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
     return {};
 }
 
-void add_download_verb(CommandTree& tree, CLI::App* group) {
-    tree.add_verb<DownloadOptions>(
-        group, "download",
-        "Download a run's outputs and logs (of a live run, its logs stored so far)",
-        [](CLI::App& verb, DownloadOptions& o) {
-            verb.add_option("run", o.name, "The run's name")->required()->type_name(value::run);
-            verb.add_option("-p,--download-path", o.directory,
-                            "Where to write (default: the current directory)")
-                ->type_name(value::dir);
-            verb.add_option("--output-name", o.output_name,
-                            "Only this named output, to DIR/named-outputs/NAME")
-                ->type_name(value::text);
-            verb.add_option("--path", o.path,
-                            "Only this file, or the files below this folder, as the run stores "
-                            "them (outputs/model.pkl, logs, named-outputs/NAME)")
-                ->type_name("PATH");
-            verb.add_flag("--all", o.all, "The artifacts and every named output");
-            verb.add_flag("--overwrite", o.overwrite, "Replace existing files that differ");
+void add_stream_verb(CommandTree& tree, CLI::App* group) {
+    tree.add_verb<RunOptions>(
+        group, "stream", "Print a run's log live until it ends (default: the newest run)",
+        [](CLI::App& verb, RunOptions& o) {
+            add_run_argument(verb, o, false);
+            verb.add_option("--tail", o.tail, "Start with the last N lines")->type_name("N");
+            verb.add_option("--rank", o.rank,
+                            "Distributed runs: the log of rank N (default 0), or 'all' prefixed")
+                ->type_name(value::rank);
+            verb.add_flag("--logs", o.folder_logs,
+                          "Also the files the job writes in ./logs, as they appear, each line "
+                          "prefixed [logs/NAME]");
+            verb.add_flag("--metrics", o.metrics,
+                          "Also the metric points the run logs, as they arrive: 'metric: KEY = "
+                          "VALUE (step N)' on stderr, or JSON Lines of type metric with -o json");
         },
-        download);
+        stream);
 }
 
 }  // namespace
@@ -444,19 +379,7 @@ void add_run_verbs(CommandTree& tree) {
     tree.add_verb<RunOptions>(
         group, "show", "Show a run: status history, spec, snapshot, exit code, artifacts",
         [](CLI::App& verb, RunOptions& o) { add_run_argument(verb, o, true); }, show);
-    tree.add_verb<RunOptions>(
-        group, "stream", "Print a run's log live until it ends (default: the newest run)",
-        [](CLI::App& verb, RunOptions& o) {
-            add_run_argument(verb, o, false);
-            verb.add_option("--tail", o.tail, "Start with the last N lines")->type_name("N");
-            verb.add_option("--rank", o.rank,
-                            "Distributed runs: the log of rank N (default 0), or 'all' prefixed")
-                ->type_name(value::rank);
-            verb.add_flag("--logs", o.folder_logs,
-                          "Also the files the job writes in ./logs, as they appear, each line "
-                          "prefixed [logs/NAME]");
-        },
-        stream);
+    add_stream_verb(tree, group);
     tree.add_verb<RunOptions>(
         group, "wait", "Wait until a run ends; exit with its status",
         [](CLI::App& verb, RunOptions& o) { add_run_argument(verb, o, true); }, wait);
@@ -484,7 +407,7 @@ void add_run_verbs(CommandTree& tree) {
                 ->type_name(value::status);
         },
         remove);
-    add_download_verb(tree, group);
+    add_run_download_verb(tree, group);
     add_run_tracking_verbs(tree, group);
 }
 

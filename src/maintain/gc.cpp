@@ -131,7 +131,7 @@ Result<void> collect_caches(store::Workspace& workspace, const GcOptions& option
         plans += one.plan.dump();
     }
     Collector collector(options, report.caches);
-    for (const std::string_view kind : {"stat", "content"}) {
+    for (const std::string_view kind : {"stat", "content", "tensorboard"}) {
         for (const auto& entry : entries_of(workspace.root() / "cache" / kind)) {
             const std::string name = entry.path.filename().string();
             const bool in_use = kind == "content" && plans.find(name) != std::string::npos;

@@ -266,6 +266,19 @@ void follow_folder(const fs::path& run_directory, const FollowOptions& options,
     }
 }
 
+// The logs to follow, at their paths in the run directory.
+std::vector<Followed> followed(const fs::path& run_directory, const std::vector<LogSource>& sources,
+                               bool json_lines) {
+    std::vector<Followed> logs;
+    for (const auto& source : sources) {
+        LogSource absolute = source;
+        absolute.path = run_directory / source.path;
+        logs.push_back(
+            {.source = std::move(absolute), .name = source.path, .json_lines = json_lines});
+    }
+    return logs;
+}
+
 }  // namespace
 
 Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::string_view name,
@@ -277,13 +290,7 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
     std::optional<Status> seen;
     bool ended = false;
     TRY_ASSIGN(auto started, get_run(workspace.db(), name, workspace.name()));
-    std::vector<Followed> logs;
-    for (const auto& source : sources) {
-        LogSource absolute = source;
-        absolute.path = started.directory / source.path;
-        logs.push_back(
-            {.source = std::move(absolute), .name = source.path, .json_lines = options.json_lines});
-    }
+    std::vector<Followed> logs = followed(started.directory, sources, options.json_lines);
     const auto all_open = [&] {
         return std::all_of(logs.begin(), logs.end(),
                            [](const Followed& log) { return bool(log.fd) || log.source.optional; });
@@ -326,6 +333,9 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
             }
             report(options, seen, status);
             ended = is_terminal(status);  // then drain what is left and stop
+            if (options.checked) {
+                TRY(options.checked());
+            }
         }
         for (auto& log : logs) {
             if (log.fd && drain(out, log, tail, buffer, job_started)) {
@@ -338,6 +348,9 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                     write_pending(out, log, "\n");
                     out.flush();
                 }
+            }
+            if (options.checked) {
+                TRY(options.checked());
             }
             return ended_record(workspace, name);
         }

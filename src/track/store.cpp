@@ -190,6 +190,20 @@ Result<std::vector<Point>> metric_history(store::Database& db, std::string_view 
         run, key);
 }
 
+Result<std::vector<Logged>> points_after(store::Database& db, std::string_view run,
+                                         std::int64_t after, std::size_t limit) {
+    return db.query_all(
+        // A scan of the rows stored since (every run's), not of the run's every point: '+'
+        // keeps SQLite off the index by run.
+        "SELECT rowid, key, value, timestamp, step FROM run_metrics WHERE rowid > ?2 AND +run = "
+        "(SELECT seq FROM runs WHERE name = ?1) ORDER BY rowid LIMIT ?3",
+        [](const store::Statement& row) {
+            return Logged{row.integer(0),
+                          Point{row.text(1), row.real(2), row.integer(3), row.integer(4)}};
+        },
+        run, after, static_cast<std::int64_t>(limit));
+}
+
 Result<RunData> run_data(store::Database& db, std::string_view run) {
     RunData data;
     TRY_ASSIGN(auto points,

@@ -101,6 +101,7 @@ name=$(ferry run submit -f samples/metrics-shell/job.yml --wait) => run
 ferry run metrics "$name" => run
 ferry run metrics "$name" loss --plot => run
 ferry run metrics "$name" -o json | jq '.metrics.loss.history[-1]' => run
+ferry run stream "$name" --metrics => run
 ferry run tag "$name" reviewed=yes => run
 ferry run list --tag reviewed=yes => run
 ferry run submit -f samples/sklearn-digits/job.yml --set inputs.max_iter=5 --wait => run
@@ -110,6 +111,7 @@ ferry run compare --experiment digits -o json | jq '.metrics.accuracy.best' => r
 ferry run compare --experiment digits --plot per_class_recall => run
 ferry run list --filter "metrics.accuracy > 0.9 and params.rate = '0.3'" => run
 ferry run list --order-by "metrics.accuracy DESC" --max-results 5 --columns metrics.accuracy,params.rate => run
+ferry run tensorboard "$name" --port 6006 => skip: starts TensorBoard, which is not installable here (without it the verb exits 1); covered by tracking_test.sh (test_run_tensorboard_reads_live_and_stored_logs)
 ferry run list --filter "attributes.status = 'Failed' and tags.kind = 'sample'" -o json | jq -r '.[].name' => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh

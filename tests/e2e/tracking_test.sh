@@ -254,3 +254,85 @@ test_run_metrics_plot_draws_the_curve_in_a_real_terminal() {
     pane=$(plot_in_terminal C run metrics plotted loss --plot)
     [[ $pane == *"0.7 +*"* && $(dots <<<"$pane") == 0 ]] || fail "the plot in the C locale: $pane"
 }
+
+# A job that logs epoch 1, waits for the file go in its directory, then logs epoch 2.
+write_gated_metrics_job() {
+    # shellcheck disable=SC2016 # expanded by the job
+    write_job "$1" 'ferry run log-metric epoch 1 --step 1 && until [ -e go ]; do sleep 0.1; done && ferry run log-metric epoch 2 --step 2 && echo trained'
+}
+
+test_run_stream_metrics_prints_the_points_as_they_arrive() {
+    write_gated_metrics_job job.yml
+    PATH=$(dirname "$FERRY"):$PATH ferry run submit -f job.yml -n gated
+    expect_status 0
+    local lines=$TEST_ROOT/stream.jsonl waited=0
+    "$FERRY" run stream gated --metrics -o json >"$lines" 2>"$TEST_ROOT/stream.err" &
+    local streamer=$!
+    # The first point is printed while the job still waits: before the second exists.
+    until grep -q '"type":"metric"' "$lines"; do
+        ((waited++ < 600)) || fail "no metric line within 60 s: $(cat "$lines" "$TEST_ROOT/stream.err")"
+        sleep 0.1
+    done
+    touch "$(run_dir gated)/wd/go"
+    wait "$streamer" || fail "the stream exited $?: $(cat "$TEST_ROOT/stream.err")"
+    OUT=$(jq -s -c '.' "$lines") || fail "not JSON Lines: $(cat "$lines")"
+    expect_jq '[.[] | select(.type == "metric") | [.key, .value, .step]] == [["epoch", 1, 1], ["epoch", 2, 2]]'
+    expect_jq '[.[] | select(.type == "metric")] | all(.timestamp > 1700000000000)'
+    expect_jq '[.[] | select(.type == "log") | .text] == ["trained"] and .[-1].type == "end"'
+    # The second point comes after the job's go and before the end; text mode puts them on stderr.
+    expect_jq '(map(.type) | index("end")) > (map(select(.type == "metric")) | length)'
+    ferry run stream gated --metrics
+    expect_status 0
+    [[ $OUT == trained ]] || fail "stdout of the text stream: $OUT"
+    expect_err_contains $'metric: epoch = 1 (step 1)\nmetric: epoch = 2 (step 2)'
+}
+
+# A stand-in for TensorBoard: it prints its arguments and the files of each folder it is given.
+write_fake_tensorboard() {
+    mkdir -p "$TEST_ROOT/tb-bin"
+    cat >"$TEST_ROOT/tb-bin/tensorboard" <<'SCRIPT'
+#!/bin/sh
+echo "args: $*"
+spec=$2
+IFS=,
+for entry in $spec; do
+    echo "run ${entry%%:*}: $(cd "${entry#*:}" && find . -type f -exec sh -c 'printf "%s=%s " "$1" "$(cat "$1")"' _ {} \;)"
+done
+exit "${FAKE_TENSORBOARD_EXIT:-0}"
+SCRIPT
+    chmod +x "$TEST_ROOT/tb-bin/tensorboard"
+}
+
+test_run_tensorboard_reads_live_and_stored_logs() {
+    write_job ended.yml 'mkdir -p logs/train && printf e1 > logs/train/events.out.tfevents.1'
+    submit -f ended.yml -n tb-ended --wait
+    expect_status 0
+    write_job live.yml 'mkdir -p logs && printf l1 > logs/events.out.tfevents.2 && touch started && sleep 60'
+    submit -f live.yml -n tb-live
+    local waited=0
+    until [[ -e $(run_dir tb-live)/wd/started ]]; do
+        ((waited++ < 600)) || fail "the live job did not start within 60 s: $(run_log tb-live)"
+        sleep 0.1
+    done
+    # Without TensorBoard: exit 1 and how to install it, nothing written.
+    PATH=/usr/bin:/bin ferry run tensorboard tb-ended
+    expect_status 1
+    expect_err_contains "TensorBoard is not installed here (no 'tensorboard' on PATH): install it with 'python3 -m pip install tensorboard'"
+    [[ ! -e $(workspace_dir)/cache/tensorboard ]] || fail "a refused tensorboard wrote its cache"
+    write_fake_tensorboard
+    PATH=$TEST_ROOT/tb-bin:$PATH ferry run tensorboard tb-ended tb-live tb-ended --port 6123
+    expect_status 0
+    local stored live
+    stored=$(workspace_dir)/cache/tensorboard/tb-ended/artifacts/logs
+    live=$(run_dir tb-live)/wd/logs
+    expect_err_contains "args: --logdir_spec tb-ended:$stored,tb-live:$live --host 127.0.0.1 --port 6123"
+    expect_err_contains "run tb-ended: ./train/events.out.tfevents.1=e1 "
+    expect_err_contains "run tb-live: ./events.out.tfevents.2=l1 "
+    expect_err_contains "tb-live: $live (live)"
+    expect_err_contains "TensorBoard at http://127.0.0.1:6123/"
+    FAKE_TENSORBOARD_EXIT=3 PATH=$TEST_ROOT/tb-bin:$PATH ferry run tensorboard tb-ended
+    expect_status 1
+    expect_err_contains "TensorBoard ended with exit code 3"
+    ferry run cancel tb-live --grace 1
+    expect_status 0
+}

@@ -35,7 +35,7 @@ struct GcReport {
     Reclaimed orphans;       // blobs no record names
     Reclaimed temporary;     // stale files of objects/tmp/
     Reclaimed damaged;       // blobs set aside in objects/damaged/
-    Reclaimed caches;        // cache/stat/ and cache/content/ entries unused for the days given
+    Reclaimed caches;        // cache/stat/, content/, tensorboard/ entries unused that long
     std::uint64_t kept = 0;  // blobs records name
     [[nodiscard]] Reclaimed total() const;
 };

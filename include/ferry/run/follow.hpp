@@ -29,6 +29,10 @@ struct FollowOptions {
     // ./logs), never through a link, each line prefixed "[logs/NAME] "; at most
     // k_max_folder_logs of them.
     std::optional<fs::path> log_folder;
+    // Called with each look at the run's status (about 5 times a second) and once more after
+    // its end, before the stream returns: what the caller follows besides the logs (the
+    // metrics it logs). An error stops the stream.
+    std::function<Result<void>()> checked;
 };
 
 inline constexpr std::size_t k_max_folder_logs = 64;

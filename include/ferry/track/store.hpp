@@ -61,6 +61,15 @@ struct Refused {
 [[nodiscard]] Result<std::vector<Point>> metric_history(store::Database& db, std::string_view run,
                                                         std::string_view key);
 
+// The points a run logged after the one numbered `after` (0: from its first), in the order
+// they were stored, at most `limit`; each with its number, for the next call.
+struct Logged {
+    std::int64_t number = 0;
+    Point point;
+};
+[[nodiscard]] Result<std::vector<Logged>> points_after(store::Database& db, std::string_view run,
+                                                       std::int64_t after, std::size_t limit);
+
 // A metric's summary: its last point (by step, then time), and its range over every point.
 struct Summary {
     Point last;

@@ -38,6 +38,27 @@ TEST_F(TrackStore, PointsParamsAndTagsAreKeptAndSummarized) {
     EXPECT_EQ((*history)[1].timestamp_ms, 200);
 }
 
+TEST_F(TrackStore, PointsAfterGivesWhatWasStoredSinceInOrderAndOnlyTheRuns) {
+    add_run("other");
+    EXPECT_FALSE(log({.metrics = {{"loss", 0.9, 100, 0}, {"acc", 0.1, 100, 0}}}));
+    ASSERT_TRUE(log_batch(db(), "other", {.metrics = {{"loss", 5, 100, 0}}}));
+    EXPECT_FALSE(log({.metrics = {{"loss", 0.5, 200, 1}}}));
+    auto first = points_after(db(), "r", 0, 2);
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_EQ(first->size(), 2U);  // the limit
+    EXPECT_EQ((*first)[0].point.key, "loss");
+    EXPECT_EQ((*first)[1].point.key, "acc");
+    auto rest = points_after(db(), "r", first->back().number, 100);
+    ASSERT_TRUE(rest);
+    ASSERT_EQ(rest->size(), 1U);  // not the other run's point
+    EXPECT_DOUBLE_EQ((*rest)[0].point.value, 0.5);
+    EXPECT_EQ((*rest)[0].point.step, 1);
+    EXPECT_EQ((*rest)[0].point.timestamp_ms, 200);
+    auto none = points_after(db(), "r", rest->back().number, 100);
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
 TEST_F(TrackStore, AParamKeepsItsFirstValueAndARefusedBatchWritesNothing) {
     EXPECT_FALSE(log({.params = {{"lr", "0.01"}}}));
     EXPECT_FALSE(log({.params = {{"lr", "0.01"}}}));  // the same value again: accepted

@@ -12,11 +12,16 @@ class TrackTest : public WorkspaceTest {
 protected:
     void SetUp() override {
         WorkspaceTest::SetUp();
+        add_run("r");
+    }
+
+    // Another run of experiment "exp", not started yet.
+    void add_run(const std::string& name) {
         run::NewRun run;
-        run.name = "r";
+        run.name = name;
         run.experiment = "exp";
         run.compute = "local";
-        run.directory = m_dir / "runs/r";
+        run.directory = m_dir / "runs" / name;
         ASSERT_TRUE(run::insert_run(db(), run, {"2026-01-01T00:00:00.000Z", 0}));
     }
 
