@@ -1074,7 +1074,8 @@ test_list_shows_tags_and_filters_by_them() {
     expect_jq '. == []'
     ferry run list --tag team=vision
     expect_status 0
-    grep -qE '^v +Completed .* team=vision,lr=0\.1$' <<<"$OUT" || fail "no tags in v's row"
+    # A run's tags by key, as the workspace keeps them.
+    grep -qE '^v +Completed .* lr=0\.1,team=vision$' <<<"$OUT" || fail "no tags in v's row"
     ferry run list -o json
     expect_jq '(.[] | select(.name == "p") | .tags) == {}'
     ferry run list --tag =vision
