@@ -128,3 +128,27 @@ seed < <(printf 'ferry-manifest 1\n120000 3 %s a\\tc\tt\\x01\\x7f\n100644 2 %s a
     "$link_hash" "$hash" "$hash")
 seed < <(printf 'ferry-manifest 1\n')
 echo "$m seeds in $ignore_out" >&2
+
+# The search fuzzer's seeds (written when a fourth folder is given): filters, orders and
+# column lists that use every part of MLflow's grammar, and a few that are refused.
+search_out=${4:-}
+[[ -n $search_out ]] || exit 0
+mkdir -p "$search_out"
+s=0
+while IFS= read -r text; do
+    printf '%s' "$text" >"$search_out/seed-$s"
+    s=$((s + 1))
+done <<'EOF_SEEDS'
+metrics.accuracy > 0.9 and params.lr = '0.01' and tags.team = 'vision' and attributes.status = 'Completed'
+metrics.acc >= 1e-3 AND metrics.`val loss` < -2.5 and metrics."f1" != 0 and metrics.m <= .5
+params.model LIKE 'sk%' and tags.type ILIKE "%Logistic%" and params.x != 'it''s'
+attributes.status IN ('FAILED', 'Queued') and status LIKE 'C%' and run_name = "r_1"
+tags.`mlflow.parentRunId` = 'lr_1' and attributes.start_time > 1700000000000 and attributes.end_time < 1
+attributes.run_id IN ('a', 'b') and attributes.user_id = 'root' and attributes.created >= 0
+metrics.accuracy DESC, params.lr, tags.team ASC, attributes.start_time DESC
+metrics.accuracy,params.lr,tags.team
+params.lr = '0.1' or params.lr = '0.2'
+metrics.a LIKE '%x'
+params.x IN ('a'
+EOF_SEEDS
+echo "$s seeds in $search_out" >&2
