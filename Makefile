@@ -42,7 +42,7 @@ unit-and-e2e: test-deps
 # Bounded libFuzzer runs (clang, ASan + UBSan) of the spec loader, seeded with every sample
 # and test spec, of the snapshot parsers (ignore files, wildmatch, manifests) and of MLflow's
 # search grammar (its SQL run by SQLite), seeded by make_corpus.sh; any crash, leak, timeout
-# or sanitizer report fails it. A fixed seed and count of runs (about 50 s, 25 s and SEARCH
+# or sanitizer report fails it. A fixed seed and count of runs (about 50 s, 25 s and 5 s
 # here) make it repeatable: what passed here passes in CI. Explore further with e.g. `make fuzz FUZZ_SEED=0 FUZZ_RUNS=-1
 # IGNORE_FUZZ_RUNS=-1` (seed from the clock, no end).
 fuzz: test-deps
