@@ -69,8 +69,8 @@ Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) 
                                            store::first_integer, run.name));
         seqs.push_back(run.seq);
         for (const std::int64_t seq : seqs) {
-            for (const auto* table :
-                 {"run_events", "run_metrics", "run_params", "run_tags", "run_inputs"}) {
+            for (const auto* table : {"run_events", "run_metrics", "run_metric_summaries",
+                                      "run_params", "run_tags", "run_inputs"}) {
                 TRY(db.execute(fmt::format("DELETE FROM {} WHERE run = ?1", table), seq));
             }
             TRY(db.execute("DELETE FROM runs WHERE seq = ?1", seq));

@@ -170,6 +170,48 @@ constexpr std::array k_workspace = {
         );
         CREATE INDEX run_inputs_by_run ON run_inputs(run);
     )sql"},
+    // Each metric's summary, kept as its points are stored: the last point (by step, then
+    // time, then as stored: a new point wins a tie, its rowid being the largest), the range
+    // and the count, so that comparing or searching runs reads a row a metric, not every
+    // point. Backfilled from the points already stored.
+    Migration{11, R"sql(
+        CREATE TABLE run_metric_summaries (
+            run            INTEGER NOT NULL REFERENCES runs(seq),
+            key            TEXT NOT NULL,
+            last_value     REAL NOT NULL,
+            last_step      INTEGER NOT NULL,
+            last_timestamp INTEGER NOT NULL,
+            last_rowid     INTEGER NOT NULL,
+            min_value      REAL NOT NULL,
+            max_value      REAL NOT NULL,
+            count          INTEGER NOT NULL,
+            PRIMARY KEY (run, key)
+        );
+        INSERT INTO run_metric_summaries
+            SELECT g.run, g.key, l.value, l.step, l.timestamp, l.rowid, g.low, g.high, g.n
+            FROM (SELECT run, key, min(value) AS low, max(value) AS high, count(*) AS n,
+                         (SELECT rowid FROM run_metrics AS x WHERE x.run = m.run
+                          AND x.key = m.key ORDER BY step DESC, timestamp DESC, rowid DESC
+                          LIMIT 1) AS last
+                  FROM run_metrics AS m GROUP BY run, key) AS g
+            JOIN run_metrics AS l ON l.rowid = g.last;
+        CREATE TRIGGER run_metrics_summarized AFTER INSERT ON run_metrics BEGIN
+            INSERT INTO run_metric_summaries VALUES (new.run, new.key, new.value, new.step,
+                new.timestamp, new.rowid, new.value, new.value, 1)
+            ON CONFLICT (run, key) DO UPDATE SET
+                last_value = iif((excluded.last_step, excluded.last_timestamp)
+                    >= (last_step, last_timestamp), excluded.last_value, last_value),
+                last_step = iif((excluded.last_step, excluded.last_timestamp)
+                    >= (last_step, last_timestamp), excluded.last_step, last_step),
+                last_timestamp = iif((excluded.last_step, excluded.last_timestamp)
+                    >= (last_step, last_timestamp), excluded.last_timestamp, last_timestamp),
+                last_rowid = iif((excluded.last_step, excluded.last_timestamp)
+                    >= (last_step, last_timestamp), excluded.last_rowid, last_rowid),
+                min_value = min(min_value, excluded.min_value),
+                max_value = max(max_value, excluded.max_value),
+                count = count + 1;
+        END;
+    )sql"},
 };
 
 constexpr std::array k_registry = {

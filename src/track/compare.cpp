@@ -35,57 +35,23 @@ Result<std::unordered_map<std::int64_t, std::size_t>> run_indexes(
     return indexes;
 }
 
-// A point's place in its metric's order: by step, then time, then as logged.
-struct Order {
-    std::int64_t step = 0;
-    std::int64_t timestamp = 0;
-    std::int64_t rowid = 0;
-    auto operator<=>(const Order&) const = default;
-};
-
-// Every point of the runs, in one scan, folded into each metric's summary. The points of one
-// metric mostly come together, so the summary last touched is tried first.
+// Every metric's summary of the runs, in one query.
 Result<void> add_summaries(store::Database& db, const std::string& seqs,
                            const std::unordered_map<std::int64_t, std::size_t>& indexes,
                            std::vector<RunData>& data) {
-    TRY_ASSIGN(auto rows, db.prepare("SELECT run, key, value, timestamp, step, rowid FROM "
-                                     "run_metrics WHERE run IN (SELECT value FROM json_each(?1))"));
-    rows.bind(1, seqs);
-    std::vector<std::map<std::string, Order>> latest(data.size());
-    std::int64_t seq = -1;
-    std::string key;
-    Summary* summary = nullptr;
-    Order* last = nullptr;
-    for (;;) {
-        TRY_ASSIGN(const bool row, rows.step());
-        if (!row) {
-            return {};
-        }
-        const double value = rows.real(2);
-        const Order order{rows.integer(4), rows.integer(3), rows.integer(5)};
-        if (rows.integer(0) != seq || rows.text(1) != key || summary == nullptr) {
-            seq = rows.integer(0);
-            key = rows.text(1);
-            const std::size_t index = indexes.at(seq);
-            auto [at, added] = data[index].metrics.try_emplace(key);
-            summary = &at->second;
-            last = &latest[index][key];
-            if (added) {
-                *summary = {
-                    .last = {key, value, order.timestamp, order.step}, .min = value, .max = value};
-                *last = order;
-            }
-        }
-        summary->min = std::min(summary->min, value);
-        summary->max = std::max(summary->max, value);
-        ++summary->count;
-        if (*last <= order) {
-            *last = order;
-            summary->last.value = value;
-            summary->last.step = order.step;
-            summary->last.timestamp_ms = order.timestamp;
-        }
+    TRY_ASSIGN(auto rows, db.query_all(
+                              "SELECT run, key, last_value, last_timestamp, last_step, "
+                              "min_value, max_value, count FROM run_metric_summaries WHERE run "
+                              "IN (SELECT value FROM json_each(?1))",
+                              [](const store::Statement& row) {
+                                  return std::pair{row.integer(0), read_summary(row, 1)};
+                              },
+                              seqs));
+    for (auto& [seq, summary] : rows) {
+        auto& metrics = data[indexes.at(seq)].metrics;
+        metrics.emplace(summary.last.key, std::move(summary));
     }
+    return {};
 }
 
 // Every param (or tag) of the runs, in one query.

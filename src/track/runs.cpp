@@ -135,8 +135,8 @@ Result<std::optional<Refused>> delete_nested(store::Database& db, std::string_vi
                                           run, run)};
             return {};
         }
-        for (const auto* table :
-             {"run_metrics", "run_params", "run_tags", "run_inputs", "run_events"}) {
+        for (const auto* table : {"run_metrics", "run_metric_summaries", "run_params", "run_tags",
+                                  "run_inputs", "run_events"}) {
             TRY(db.execute(fmt::format("DELETE FROM {} WHERE run = (SELECT seq FROM runs WHERE "
                                        "name = ?1)",
                                        table),

@@ -76,10 +76,11 @@ public:
     std::string expression(const Identifier& identifier) {
         switch (identifier.entity) {
             case Entity::metric:
-                // MLflow's latest metric: the last point by step, then time.
+                // MLflow's latest metric: the last point by step, then time (kept in its
+                // summary as the points are stored).
                 return fmt::format(
-                    "(SELECT value FROM run_metrics WHERE run = runs.seq AND key = {} "
-                    "ORDER BY step DESC, timestamp DESC, rowid DESC LIMIT 1)",
+                    "(SELECT last_value FROM run_metric_summaries WHERE run = runs.seq AND "
+                    "key = {})",
                     parameter(identifier.key));
             case Entity::param:
                 return fmt::format(

@@ -191,6 +191,14 @@ Result<std::vector<Point>> metric_history(store::Database& db, std::string_view 
         run, key);
 }
 
+Summary read_summary(const store::Statement& row, int first) {
+    return {.last = {row.text(first), row.real(first + 1), row.integer(first + 2),
+                     row.integer(first + 3)},
+            .min = row.real(first + 4),
+            .max = row.real(first + 5),
+            .count = row.integer(first + 6)};
+}
+
 Result<std::vector<Logged>> points_after(store::Database& db, std::string_view run,
                                          std::int64_t after, std::size_t limit) {
     return db.query_all(
@@ -207,22 +215,14 @@ Result<std::vector<Logged>> points_after(store::Database& db, std::string_view r
 
 Result<RunData> run_data(store::Database& db, std::string_view run) {
     RunData data;
-    TRY_ASSIGN(auto points,
+    TRY_ASSIGN(auto summaries,
                db.query_all(
-                   "SELECT m.key, m.value, m.timestamp, m.step FROM run_metrics m JOIN "
-                   "runs r ON r.seq = m.run WHERE r.name = ?1 ORDER BY m.key, m.step, "
-                   "m.timestamp, m.rowid",
-                   [](const store::Statement& row) {
-                       return Point{row.text(0), row.real(1), row.integer(2), row.integer(3)};
-                   },
-                   run));
-    for (auto& point : points) {
-        auto [at, added] = data.metrics.try_emplace(point.key);
-        Summary& summary = at->second;
-        summary.min = added ? point.value : std::min(summary.min, point.value);
-        summary.max = added ? point.value : std::max(summary.max, point.value);
-        ++summary.count;
-        summary.last = std::move(point);  // ordered by step, then time: the last is the latest
+                   "SELECT s.key, s.last_value, s.last_timestamp, s.last_step, "
+                   "s.min_value, s.max_value, s.count FROM run_metric_summaries s JOIN "
+                   "runs r ON r.seq = s.run WHERE r.name = ?1",
+                   [](const store::Statement& row) { return read_summary(row); }, run));
+    for (auto& summary : summaries) {
+        data.metrics.emplace(summary.last.key, std::move(summary));
     }
     const auto pairs = [](const store::Statement& row) {
         return std::pair{row.text(0), row.text(1)};

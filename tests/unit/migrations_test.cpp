@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -54,10 +55,11 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, latest);
     EXPECT_EQ(db.user_version(), latest);
-    EXPECT_EQ(table_names(db),
-              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
-                                        "run_events", "run_inputs", "run_metrics", "run_params",
-                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(
+        table_names(db),
+        (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta", "run_events",
+                                  "run_inputs", "run_metric_summaries", "run_metrics", "run_params",
+                                  "run_tags", "runs", "snapshots", "sqlite_sequence"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -103,12 +105,13 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     EXPECT_EQ(db.user_version(), 1);
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
-    EXPECT_EQ(*migrated, 10);
-    EXPECT_EQ(db.user_version(), 10);
-    EXPECT_EQ(table_names(db),
-              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta",
-                                        "run_events", "run_inputs", "run_metrics", "run_params",
-                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(*migrated, workspace_migrations().back().version);
+    EXPECT_EQ(db.user_version(), workspace_migrations().back().version);
+    EXPECT_EQ(
+        table_names(db),
+        (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta", "run_events",
+                                  "run_inputs", "run_metric_summaries", "run_metrics", "run_params",
+                                  "run_tags", "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);
@@ -183,6 +186,43 @@ TEST(Migrations, ARunOfSchemaEightGetsItsJobTagsAndLiteralInputs) {
     EXPECT_EQ(rows("run_params"), "epochs=10 flag=True lr=0.01 name=x ");
 }
 
+// Points stored before schema 11 are summarized by the migration (the last by step, then
+// time, then as stored), and points stored after it by the trigger.
+TEST(Migrations, PointsOfSchemaTenAreSummarized) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    ASSERT_TRUE(migrate(db, workspace_migrations().first(10)));
+    ASSERT_TRUE(db.exec(
+        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
+        " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
+        " 'local', 'host', 'Running', 't', 0, 'true', '{}', '{}', '/d', 'me');"
+        "INSERT INTO run_metrics(run, key, step, timestamp, value) VALUES (1, 'loss', 2, 5, 0.2),"
+        " (1, 'loss', 3, 1, 0.3), (1, 'loss', 1, 9, 0.9), (1, 'loss', 3, 1, 0.4),"
+        " (1, 'acc', 0, 0, 0.5)"));
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    const auto summaries = [&] {
+        std::string text;
+        auto stmt = db.prepare(
+            "SELECT key, last_value, last_step, min_value, max_value, count FROM "
+            "run_metric_summaries ORDER BY key");
+        EXPECT_TRUE(stmt);
+        while (stmt && stmt->step().value_or(false)) {
+            text += fmt::format("{} {} {} {} {} {}; ", stmt->text(0), stmt->real(1),
+                                stmt->integer(2), stmt->real(3), stmt->real(4), stmt->integer(5));
+        }
+        return text;
+    };
+    // Of the two points at step 3 and time 1, the one stored last.
+    EXPECT_EQ(summaries(), "acc 0.5 0 0.5 0.5 1; loss 0.4 3 0.2 0.9 4; ");
+    ASSERT_TRUE(db.exec(
+        "INSERT INTO run_metrics(run, key, step, timestamp, value) VALUES (1, 'loss', 2, 99,"
+        " 0.05), (1, 'loss', 3, 1, 0.35), (1, 'acc', 1, 0, 0.6)"));
+    EXPECT_EQ(summaries(), "acc 0.6 1 0.5 0.6 2; loss 0.35 3 0.05 0.9 6; ");
+}
+
 TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     TempDir tmp;
     const auto path = tmp / "workspace.db";
@@ -200,9 +240,11 @@ TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_FALSE(migrated);
     EXPECT_THAT(migrated.error().message, HasSubstr("newer than this ferry"));
-    EXPECT_EQ(migrated.error().message,
-              "database " + path.string() +
-                  " has schema version 99, newer than this ferry knows (10); upgrade ferry");
+    EXPECT_EQ(
+        migrated.error().message,
+        "database " + path.string() +
+            fmt::format(" has schema version 99, newer than this ferry knows ({}); upgrade ferry",
+                        workspace_migrations().back().version));
     EXPECT_EQ(migrated.error().code, ExitCode::failure);
     // Nothing was applied, in this connection or as seen by a fresh one.
     EXPECT_EQ(db.user_version(), 99);

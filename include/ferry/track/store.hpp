@@ -77,6 +77,10 @@ struct Summary {
     double max = 0;
     std::int64_t count = 0;
 };
+// A summary from a row of the table the store keeps them in (run_metric_summaries), its
+// columns selected from `first` on as: key, last_value, last_timestamp, last_step,
+// min_value, max_value, count.
+[[nodiscard]] Summary read_summary(const store::Statement& row, int first = 0);
 
 // What a run tracked: every metric's summary, its params and tags, each by key.
 struct RunData {
