@@ -33,6 +33,8 @@ struct ListOptions {
     std::string filter;             // MLflow's search filter
     std::string order_by;
     std::string columns;  // metrics.KEY,params.KEY,tags.KEY
+    bool children = false;
+    std::string parent;
 };
 
 struct RunOptions {
@@ -82,6 +84,8 @@ Result<run::RunFilter> list_filter(const ListOptions& options) {
     if (!options.all) {
         filter.limit = options.max_results.value_or(k_default_max_results);
     }
+    filter.parent = options.parent;
+    filter.top_level_only = !options.children && options.parent.empty();
     for (const auto& tag : options.tags) {
         const auto equals = tag.find('=');
         if (tag.empty() || equals == 0) {
@@ -135,6 +139,9 @@ Result<void> list(Context& ctx, const ListOptions& options) {
     TRY_ASSIGN(const auto tracked, list_columns(options.columns));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
+    if (!options.parent.empty()) {
+        TRY(run::get_run(workspace.db(), options.parent, workspace.name()));
+    }
     TRY_ASSIGN(auto runs, run::list_runs(workspace.db(), filter));
     const auto now_ms = stamp(ctx).ms;
     Json records = Json::array();
@@ -373,6 +380,12 @@ void add_run_verbs(CommandTree& tree) {
                             "Also show these, in the table and in each -o json record: e.g. "
                             "metrics.accuracy,params.lr,tags.team")
                 ->type_name("LIST");
+            verb.add_option("--parent", o.parent,
+                            "Only the child runs of this run (the runs its job's MLflow client "
+                            "made)")
+                ->type_name(value::run);
+            verb.add_flag("--children", o.children,
+                          "Also child runs, which are left out otherwise");
             verb.add_flag("--all", o.all, "Show every run");
         },
         list);

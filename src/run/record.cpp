@@ -217,10 +217,13 @@ Result<std::optional<RunRecord>> newest_run(store::Database& db) {
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
                                                                   const RunFilter& filter) {
     // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the run's tags.
-    // ?4 is the limit; the search's values follow from ?5.
-    const auto search = track::to_sql(filter.search, filter.order, 5);
+    // ?4 is the limit, ?5 the parent; the search's values follow from ?6.
+    const auto search = track::to_sql(filter.search, filter.order, 6);
     const std::string where =
-        "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND NOT EXISTS ("
+        "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND (?5 = '' OR "
+        "parent = ?5)" +
+        std::string(filter.top_level_only ? " AND parent IS NULL" : "") +
+        " AND NOT EXISTS ("
         "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
         "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
         "AND tag.key = wanted.value ->> 0 "
@@ -235,6 +238,7 @@ Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Databas
     const auto prepared = [&](const std::string& sql) -> Result<store::Statement> {
         TRY_ASSIGN(auto statement, db.prepare(sql));
         statement.bind_all(filter.experiment, status, tags.dump());
+        statement.bind(5, filter.parent);
         track::bind(statement, search);
         return statement;
     };

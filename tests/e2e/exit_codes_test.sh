@@ -82,6 +82,7 @@ error_cases() {
 2	run compare nope	no run named 'nope'
 2	run compare done1 --plot nope	none of the runs logged metric 'nope'
 2	run tensorboard nope	no run named 'nope'
+2	run list --parent nope	no run named 'nope'
 2	run tensorboard done1 --port 0	--port 0: give a TCP port
 1	run tensorboard done1	TensorBoard is not installed here
 2	run download done1 --path outputs/nope	run done1 has no file or folder 'outputs/nope'

@@ -133,8 +133,15 @@ test_a_python_job_speaks_mlflows_rest_protocol() {
     expect_jq '.tracked.metrics.fold_accuracy.last == 0.8 and .tracked.tags["mlflow.parentRunId"] == "tracked"'
     ferry run show "$left" -o json
     expect_jq '.parent == "tracked" and .status == "Completed" and .error == "ended with its parent run tracked"'
-    ferry run list --filter "tags.\`mlflow.parentRunId\` = 'tracked'" -o json
-    expect_jq '[.[].name] | sort == ['"$(printf '"%s", "%s"' "$child" "$left")"']'
+    local children
+    children='['"$(printf '"%s", "%s"' "$child" "$left")"']'
+    ferry run list --parent tracked -o json
+    expect_jq "[.[].name] | sort == $children"
+    ferry run list --children --filter "tags.\`mlflow.parentRunId\` = 'tracked'" -o json
+    expect_jq "[.[].name] | sort == $children"
+    # A plain list leaves child runs out.
+    ferry run list -o json
+    expect_jq '[.[].name] == ["tracked"]'
     # The unknown endpoint is in the system log, the token nowhere in the run's files.
     grep -q "tracking: no endpoint GET /api/2.0/mlflow/model-versions/get" \
         "$(run_dir tracked)/system_logs/supervisor.log" 2>/dev/null ||

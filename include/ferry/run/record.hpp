@@ -125,6 +125,10 @@ struct RunFilter {
     track::Filter search;  // MLflow's filter: `--filter`, runs/search's `filter`
     track::Order order;    // its terms first, then newest first
     std::optional<std::int64_t> limit;
+    // Child runs (a job's nested runs) are listed unless `top_level_only`; with `parent`, only
+    // that run's children are.
+    bool top_level_only = false;
+    std::string parent;
 };
 
 // Inserts the run (NotStarted, with its first event); fails with "run NAME already exists".

@@ -260,6 +260,25 @@ TEST_F(RunRecordTest, ListNewestFirstWithFiltersLimitAndTotal) {
     EXPECT_EQ(none->second, 0);
 }
 
+TEST_F(RunRecordTest, ChildRunsAreListedUnlessLeftOutOrAsTheirParentsOnly) {
+    insert("a", 1, "one");
+    insert("b", 2, "one");
+    insert("a_1", 3, "one");
+    insert("b_1", 4, "one");
+    ASSERT_TRUE(db().execute("UPDATE runs SET parent = ?1 WHERE name = ?1 || '_1'", "a"));
+    ASSERT_TRUE(db().execute("UPDATE runs SET parent = ?1 WHERE name = ?1 || '_1'", "b"));
+    auto all = list_runs(db(), {});
+    ASSERT_TRUE(all) << all.error().message;
+    EXPECT_EQ(names_of(all->first), (std::vector<std::string>{"b_1", "a_1", "b", "a"}));
+    auto top = list_runs(db(), {.limit = 1, .top_level_only = true});
+    ASSERT_TRUE(top) << top.error().message;
+    EXPECT_EQ(names_of(top->first), (std::vector<std::string>{"b"}));
+    EXPECT_EQ(top->second, 2);  // the total counts top-level runs only
+    auto children = list_runs(db(), {.parent = "a"});
+    ASSERT_TRUE(children) << children.error().message;
+    EXPECT_EQ(names_of(children->first), (std::vector<std::string>{"a_1"}));
+}
+
 TEST_F(RunRecordTest, ListByTagsNeedsEveryTagGiven) {
     for (const auto& [name, tags] :
          std::vector<std::pair<std::string, Json>>{{"plain", nullptr},
