@@ -384,7 +384,7 @@ void add_run_verbs(CommandTree& tree) {
                             "Only the child runs of this run (the runs its job's MLflow client "
                             "made)")
                 ->type_name(value::run);
-            verb.add_flag("--children", o.children,
+            verb.add_flag("--include-children", o.children,
                           "Also child runs, which are left out otherwise");
             verb.add_flag("--all", o.all, "Show every run");
         },

@@ -137,7 +137,7 @@ test_a_python_job_speaks_mlflows_rest_protocol() {
     children='['"$(printf '"%s", "%s"' "$child" "$left")"']'
     ferry run list --parent tracked -o json
     expect_jq "[.[].name] | sort == $children"
-    ferry run list --children --filter "tags.\`mlflow.parentRunId\` = 'tracked'" -o json
+    ferry run list --include-children --filter "tags.\`mlflow.parentRunId\` = 'tracked'" -o json
     expect_jq "[.[].name] | sort == $children"
     # A plain list leaves child runs out.
     ferry run list -o json
