@@ -149,21 +149,27 @@ Result<void> download_content(Context& ctx, store::Workspace& workspace, const s
     TRY_ASSIGN(auto written,
                run::download_entries(workspace.blobs(), selected, directory,
                                      overwrite ? run::Overwrite::yes : run::Overwrite::no));
+    print_download(ctx, written, directory, {"asset", label}, " of " + label);
+    return {};
+}
+
+void print_download(Context& ctx, const run::DownloadResult& written,
+                    const std::filesystem::path& directory,
+                    const std::pair<std::string, std::string>& source, const std::string& of) {
     ctx.err << fmt::format(
-        "downloaded {} file{} ({}) of {} to {}{}\n", written.files, written.files == 1 ? "" : "s",
-        util::human_bytes(written.bytes), label, directory.string(),
+        "downloaded {} file{} ({}){} to {}{}\n", written.files, written.files == 1 ? "" : "s",
+        util::human_bytes(written.bytes), of, directory.string(),
         written.unchanged > 0 ? fmt::format("; {} already there", written.unchanged)
                               : std::string());
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
         output::Json record;
-        record["asset"] = label;
+        record[source.first] = source.second;
         record["directory"] = directory.string();
         record["files"] = written.files;
         record["bytes"] = written.bytes;
         record["unchanged"] = written.unchanged;
         output::print_record(ctx, record);
     }
-    return {};
 }
 
 Result<SpecText> read_spec_text(const Context& ctx, const std::string& file) {

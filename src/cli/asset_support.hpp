@@ -9,6 +9,7 @@
 #include "ferry/core/context.hpp"
 #include "ferry/core/error.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/run/artifacts.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/assets.hpp"
 #include "ferry/spec/diagnostics.hpp"
@@ -81,6 +82,12 @@ void add_list_flags(CLI::App& verb, ListFlags& flags);
 [[nodiscard]] Result<void> download_content(Context& ctx, store::Workspace& workspace,
                                             const std::string& content, const std::string& dir,
                                             bool overwrite, const std::string& label);
+
+// What a download wrote: "downloaded N files (SIZE)OF to DIR" on stderr, and with -o json or
+// yaml a record {SOURCE_KEY: SOURCE_VALUE, directory, files, bytes, unchanged}.
+void print_download(Context& ctx, const run::DownloadResult& written,
+                    const std::filesystem::path& directory,
+                    const std::pair<std::string, std::string>& source, const std::string& of);
 
 // Reads a spec file (relative to the context's directory) for a creating verb: its text, the
 // name to show in messages, and the directory its paths are relative to. Without a file:

@@ -1,9 +1,9 @@
 // `ferry run download`: a run's outputs and logs written out, as Azure lays them out.
 
+#include "asset_support.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/download.hpp"
-#include "ferry/util/text.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -11,8 +11,6 @@ namespace ferry::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using output::Json;
-
 struct DownloadOptions {
     std::string name;
     std::string directory;
@@ -61,20 +59,7 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
                         "are stored when it ends",
                         run.name, run::status_name(run.status)));
     }
-    ctx.err << fmt::format(
-        "downloaded {} file{} ({}) to {}{}\n", written.files, written.files == 1 ? "" : "s",
-        util::human_bytes(written.bytes), directory.string(),
-        written.unchanged > 0 ? fmt::format("; {} already there", written.unchanged)
-                              : std::string());
-    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
-        Json record;
-        record["run"] = run.name;
-        record["directory"] = directory.string();
-        record["files"] = written.files;
-        record["bytes"] = written.bytes;
-        record["unchanged"] = written.unchanged;
-        output::print_record(ctx, record);
-    }
+    print_download(ctx, written, directory, {"run", run.name}, "");
     return {};
 }
 
