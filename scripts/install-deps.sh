@@ -5,7 +5,8 @@
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
-    libfmt-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcpp-httplib-dev python3)
+    libfmt-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcpp-httplib-dev libeigen3-dev
+    python3)
 test_packages=("${build_packages[@]}" libgtest-dev libgmock-dev jq sqlite3 bash-completion zsh
     fish man-db groff-base bsdextrautils bsdutils python3-jsonschema python3-yaml clang-19
     libclang-rt-19-dev git python3 python3-sklearn python3-numpy python3-torch

@@ -9,6 +9,7 @@
 #include "ferry/run/compute.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/submit.hpp"
+#include "ferry/run/sweep.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/text.hpp"
@@ -99,7 +100,7 @@ Result<std::string> quick_job_text(const Context& ctx, const SubmitOptions& opti
 
 // The job, from the file or built from the words after `--`; the file's name and text.
 struct Loaded {
-    spec::CommandJob job;
+    spec::Job job;  // a command job, or a sweep
     std::string file;
     std::string text;  // empty for the quick form, whose text is ferry's own
 };
@@ -122,33 +123,21 @@ Result<Loaded> load(Context& ctx, const SubmitOptions& options) {
         const auto count = job.error().size();
         return usage_error("{}: {} error{}", source.file, count, count == 1 ? "" : "s");
     }
-    if (std::holds_alternative<spec::SweepJob>(*job)) {
-        return usage_error("{}: sweep jobs cannot be submitted by this version of ferry yet",
-                           options.file);
-    }
-    auto command = std::get<spec::CommandJob>(std::move(*job));
     if (!options.code.empty()) {
-        command.code = absolute_from(ctx, options.code);
+        auto& code = std::holds_alternative<spec::SweepJob>(*job)
+                         ? std::get<spec::SweepJob>(*job).trial.code
+                         : std::get<spec::CommandJob>(*job).code;
+        code = absolute_from(ctx, options.code);
     }
-    return Loaded{std::move(command), source.file, quick ? std::string() : source.text};
+    return Loaded{std::move(*job), source.file, quick ? std::string() : source.text};
 }
 
-Result<void> submit(Context& ctx, const SubmitOptions& options) {
-    if (!options.runtime.empty() && options.runtime != "host") {
-        return usage_error(
-            "unknown runtime '{}': '--runtime host' runs the job on this machine as it is; "
-            "without it the job's environment decides",
-            options.runtime);
-    }
-    if (options.stream && options.wait) {
-        return usage_error("--stream already waits for the end; give one of --stream and --wait");
-    }
-    if (options.stream) {
-        TRY(check_stream_format(ctx));
-    }
-    TRY_ASSIGN(auto loaded, load(ctx, options));
-    run::SubmitRequest request{
-        .job = std::move(loaded.job),
+// The request for a command job (run::SubmitRequest) or a sweep (run::SweepRequest), with the
+// command line's options over the job's keys, each flag kept for messages.
+template <typename Request, typename Job>
+Result<Request> request_of(const SubmitOptions& options, Loaded loaded) {
+    Request request{
+        .job = std::get<Job>(std::move(loaded.job)),
         .source = std::move(loaded.file),
         .text = std::move(loaded.text),
         .name = options.name,
@@ -169,15 +158,25 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
     if (!options.experiment.empty()) {
         request.job.experiment_name = options.experiment;
     }
-    TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY(end_lost_runs(ctx, workspace));
-    const CommandSeams seams(ctx);
-    TRY_ASSIGN(const auto submitted, run::submit(ctx, workspace, seams.get(), request));
-    if (options.dry_run) {
-        output::print_document(ctx, submitted.dry_run);
-        return {};
+    return request;
+}
+
+// A command job is a run; a sweep is a run whose supervisor submits its trials.
+Result<run::Submission> submit_loaded(Context& ctx, const SubmitOptions& options, Loaded loaded,
+                                      store::Workspace& workspace, const run::Seams& seams) {
+    if (std::holds_alternative<spec::SweepJob>(loaded.job)) {
+        TRY_ASSIGN(const auto request,
+                   (request_of<run::SweepRequest, spec::SweepJob>(options, std::move(loaded))));
+        return run::submit_sweep(ctx, workspace, seams, request);
     }
-    const run::RunRecord& run = *submitted.run;
+    TRY_ASSIGN(const auto request,
+               (request_of<run::SubmitRequest, spec::CommandJob>(options, std::move(loaded))));
+    return run::submit(ctx, workspace, seams, request);
+}
+
+// The run's name, or with -o json|yaml its record; then, with --stream or --wait, its end.
+Result<void> after_submit(Context& ctx, const SubmitOptions& options, store::Workspace& workspace,
+                          const run::RunRecord& run) {
     if (options.stream) {
         return follow_run(ctx, workspace, run.name, true, std::nullopt);
     }
@@ -195,6 +194,32 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
         output::print_record(ctx, run::run_details(current, events, {}, stamp(ctx).ms));
     }
     return waited;
+}
+
+Result<void> submit(Context& ctx, const SubmitOptions& options) {
+    if (!options.runtime.empty() && options.runtime != "host") {
+        return usage_error(
+            "unknown runtime '{}': '--runtime host' runs the job on this machine as it is; "
+            "without it the job's environment decides",
+            options.runtime);
+    }
+    if (options.stream && options.wait) {
+        return usage_error("--stream already waits for the end; give one of --stream and --wait");
+    }
+    if (options.stream) {
+        TRY(check_stream_format(ctx));
+    }
+    TRY_ASSIGN(auto loaded, load(ctx, options));
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    TRY(end_lost_runs(ctx, workspace));
+    const CommandSeams seams(ctx);
+    TRY_ASSIGN(const auto submitted,
+               submit_loaded(ctx, options, std::move(loaded), workspace, seams.get()));
+    if (options.dry_run) {
+        output::print_document(ctx, submitted.dry_run);
+        return {};
+    }
+    return after_submit(ctx, options, workspace, *submitted.run);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "ferry/run/describe.hpp"
 #include "ferry/run/download.hpp"
 #include "ferry/run/lost.hpp"
+#include "ferry/run/sweep.hpp"
 #include "ferry/util/text.hpp"
 #include "run_support.hpp"
 
@@ -182,6 +183,30 @@ Result<run::RunRecord> named_or_newest(store::Workspace& workspace, const std::s
     return std::move(*newest);
 }
 
+// A sweep's trials as a table, best first: name, status, each parameter, the primary metric.
+void print_trials(Context& ctx, const Json& sweep) {
+    const std::string metric = sweep["objective"].value("primary_metric", std::string());
+    std::vector<std::vector<std::string>> rows{{"TRIAL", "STATUS"}};
+    const Json& trials = sweep["trials"];
+    if (!trials.empty()) {
+        for (const auto& [key, value] : trials.front()["values"].items()) {
+            rows.front().push_back(key);
+        }
+    }
+    rows.front().push_back(metric);
+    for (const Json& trial : trials) {
+        std::vector<std::string> row{trial["name"].get<std::string>(),
+                                     trial["status"].get<std::string>()};
+        for (const auto& [key, value] : trial["values"].items()) {
+            row.push_back(output::cell_text(value));
+        }
+        row.push_back(output::cell_text(trial["metric"]));
+        rows.push_back(std::move(row));
+    }
+    ctx.out << "\ntrials (best first):\n";
+    output::print_rows(ctx, std::move(rows));
+}
+
 Result<void> show(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
@@ -206,7 +231,13 @@ Result<void> show(Context& ctx, const RunOptions& options) {
             details["log_tail"] = {{"log", log.string()}, {"lines", std::move(lines)}};
         }
     }
+    if (run.is_sweep()) {
+        TRY_ASSIGN(details["sweep"], run::sweep_details(workspace.db(), run));
+    }
     output::print_document(ctx, details);
+    if (run.is_sweep() && ctx.format == OutputFormat::table) {
+        print_trials(ctx, details["sweep"]);
+    }
     return {};
 }
 
@@ -381,8 +412,8 @@ void add_run_verbs(CommandTree& tree) {
                             "metrics.accuracy,params.lr,tags.team")
                 ->type_name("LIST");
             verb.add_option("--parent", o.parent,
-                            "Only the child runs of this run (the runs its job's MLflow client "
-                            "made)")
+                            "Only the child runs of this run (a sweep's trials, or the runs its "
+                            "job's MLflow client made)")
                 ->type_name(value::run);
             verb.add_flag("--include-children", o.children,
                           "Also child runs, which are left out otherwise");
@@ -421,6 +452,7 @@ void add_run_verbs(CommandTree& tree) {
         },
         remove);
     add_run_download_verb(tree, group);
+    add_run_resume_verb(tree, group);
     add_run_tracking_verbs(tree, group);
 }
 

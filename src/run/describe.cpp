@@ -101,8 +101,10 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     record["name"] = run.name;
     record["display_name"] = run.display_name;
     record["experiment"] = run.experiment;
-    // A nested run's parent: the run whose job's MLflow client made it.
+    // A child run's parent: its sweep, or the run whose job's MLflow client made it.
     record["parent"] = run.parent.empty() ? Json(nullptr) : Json(run.parent);
+    // A sweep's trial: its number and values.
+    record["trial"] = run.trial.is_object() ? run.trial : Json(nullptr);
     record["status"] = status_name(shown_status(run, now_ms));
     record["compute"] = run.compute;
     record["runtime"] = run.runtime;

@@ -74,6 +74,12 @@ Ending Supervisor::carry_out() {
 }
 
 bool Supervisor::take_slot() {
+    if (m_launcher.traits().parent) {
+        // Its children take the compute's slots; a parent that held one could starve them.
+        std::ignore = transition(m_workspace.db(), m_run.name, {Status::not_started},
+                                 Status::preparing, m_seams.clock.stamp());
+        return !cancel_requested();
+    }
     if (m_launcher.traits().queues_jobs) {
         // Its scheduler queues the job once it is prepared; ferry keeps no slots of its own.
         std::ignore = begin_preparing(m_workspace.db(), m_run.name, m_seams.clock.stamp());
@@ -184,7 +190,7 @@ Ending Supervisor::watch() {
         }
         if (cancel_asked(signal)) {
             stop = EndReason::canceled;
-            why = "cancel requested";
+            why = m_run.cancel_reason.empty() ? "cancel requested" : m_run.cancel_reason;
             break;
         }
         const auto now = m_seams.clock.now();
@@ -203,7 +209,9 @@ Ending Supervisor::watch() {
     }
     Ending ending = m_launcher.finish(stop);
     if (stop == EndReason::canceled) {
-        return Ending::canceled("canceled on request", ending.exit_code);
+        return Ending::canceled(
+            m_run.cancel_reason.empty() ? "canceled on request" : m_run.cancel_reason,
+            ending.exit_code);
     }
     if (stop == EndReason::timeout) {
         return Ending::timed_out(m_plan.timeout.value_or(0), ending.exit_code);
@@ -261,6 +269,7 @@ bool Supervisor::cancel_requested() {
         return false;
     }
     m_run.cancel_grace = (*found)->cancel_grace;
+    m_run.cancel_reason = (*found)->cancel_reason;
     return true;
 }
 

@@ -85,12 +85,16 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
             continue;
         }
         // Whatever the job left running goes; nothing supervises it any more.
-        const std::string error = run.supervisor_pid
-                                      ? fmt::format(
-                                            "supervisor lost (pid {} is gone or the machine "
-                                            "restarted); logs and outputs so far are kept",
-                                            *run.supervisor_pid)
-                                      : std::string("supervisor lost: it never started");
+        std::string error = run.supervisor_pid
+                                ? fmt::format(
+                                      "{} (pid {} is gone or the machine restarted); logs and "
+                                      "outputs so far are kept",
+                                      k_supervisor_lost, *run.supervisor_pid)
+                                : fmt::format("{}: it never started", k_supervisor_lost);
+        if (run.is_sweep()) {
+            error +=
+                fmt::format("; its trials go on, and 'ferry run resume {}' continues it", run.name);
+        }
         // An end its supervisor could not record (a full disk) is the run's end, and says so.
         const auto pending = read_pending_end(run.directory);
         TRY_ASSIGN(const auto ended,

@@ -17,7 +17,8 @@ constexpr std::string_view k_columns =
     "reason, error, artifacts, environment, notes, scheduler, snapshot_new_files, "
     "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
     "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), "
-    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq), parent";
+    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq), parent, trial, "
+    "cancel_reason";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -79,6 +80,8 @@ RunRecord read_row(const store::Statement& stmt) {
                                            .new_bytes = optional_integer(stmt, 32)};
     run.tags = parse_json(stmt.optional_text(35).value_or("{}"));
     run.parent = stmt.optional_text(36).value_or("");
+    run.trial = parse_json(stmt.optional_text(37).value_or("null"));
+    run.cancel_reason = stmt.optional_text(38).value_or("");
     return run;
 }
 
@@ -151,7 +154,7 @@ Result<void> end_children(store::Database& db, std::string_view parent, Status s
                           const Stamp& now) {
     TRY_ASSIGN(const auto children,
                db.query_all(
-                   "SELECT name FROM runs WHERE parent = ?1 AND status NOT IN "
+                   "SELECT name FROM runs WHERE parent = ?1 AND trial IS NULL AND status NOT IN "
                    "('Completed', 'Failed', 'Canceled')",
                    [](const store::Statement& row) { return row.text(0); }, parent));
     const std::string why = fmt::format("ended with its parent run {}", parent);
@@ -176,12 +179,14 @@ Result<RunRecord> insert_run(store::Database& db, const NewRun& run, const Stamp
         TRY(db.execute(
             "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, "
             "created_at, created_ms, snapshot, command, spec, plan, directory, submitted_by, "
-            "environment, snapshot_new_files, snapshot_new_bytes) VALUES (?1, ?2, ?3, ?4, ?5, "
-            "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            "environment, snapshot_new_files, snapshot_new_bytes, parent, trial) VALUES (?1, ?2, "
+            "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             run.name, run.display_name, run.experiment, run.compute, run.runtime,
             status_name(Status::not_started), now.text, now.ms, snapshot, run.command,
             run.spec.dump(), run.plan.dump(), run.directory.string(), run.submitted_by,
-            run.environment.dump(), run.snapshot_added.new_files, run.snapshot_added.new_bytes));
+            run.environment.dump(), run.snapshot_added.new_files, run.snapshot_added.new_bytes,
+            run.parent.empty() ? std::nullopt : std::optional<std::string_view>(run.parent),
+            run.trial.is_null() ? std::nullopt : std::optional<std::string>(run.trial.dump())));
         TRY(record_first_tracking(db, run));
         return add_event(db, run.name, Status::not_started, now, "submitted");
     }));
@@ -261,10 +266,11 @@ Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Databas
 }
 
 Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {
-    // Nested runs have no supervisor of their own: they end with their parent.
+    // Nested runs have no supervisor of their own: they end with their parent. A sweep's
+    // trials have one.
     return query(db,
-                 "WHERE status NOT IN ('Completed', 'Failed', 'Canceled') AND parent IS NULL "
-                 "ORDER BY seq");
+                 "WHERE status NOT IN ('Completed', 'Failed', 'Canceled') AND (parent IS NULL OR "
+                 "trial IS NOT NULL) ORDER BY seq");
 }
 
 Result<std::vector<Event>> run_events(store::Database& db, std::int64_t seq) {
@@ -305,8 +311,9 @@ Result<bool> transition(store::Database& db, std::string_view name,
             return {};
         }
         TRY(to == Status::running
-                ? db.execute("UPDATE runs SET status = ?2, started_at = ?3, started_ms = ?4 "
-                             "WHERE name = ?1",
+                // A resumed sweep keeps the start it had.
+                ? db.execute("UPDATE runs SET status = ?2, started_at = coalesce(started_at, ?3), "
+                             "started_ms = coalesce(started_ms, ?4) WHERE name = ?1",
                              name, status_name(to), now.text, now.ms)
                 : db.execute("UPDATE runs SET status = ?2 WHERE name = ?1", name, status_name(to)));
         moved = true;
@@ -334,6 +341,19 @@ Result<bool> finish(store::Database& db, std::string_view name, const Ending& en
         return end_children(db, name, ending.status, now);
     }));
     return ended;
+}
+
+Result<void> reopen(store::Database& db, std::string_view name, const Stamp& now,
+                    std::string_view detail) {
+    return db.transaction([&]() -> Result<void> {
+        TRY(
+            db.execute("UPDATE runs SET status = 'Preparing', ended_at = NULL, ended_ms = NULL, "
+                       "exit_code = NULL, reason = '', error = '', supervisor_pid = NULL, "
+                       "boot_id = NULL, heartbeat_ms = ?2, cancel_grace = NULL, "
+                       "cancel_reason = NULL, holds_slot = 0 WHERE name = ?1",
+                       name, now.ms));
+        return add_event(db, name, Status::preparing, now, detail);
+    });
 }
 
 Result<void> set_supervisor(store::Database& db, std::string_view name, std::int64_t pid,
@@ -379,7 +399,8 @@ Result<void> add_note(store::Database& db, std::string_view name, std::string_vi
 }
 
 Result<Status> request_cancel(store::Database& db, std::string_view name,
-                              std::int64_t grace_seconds, const Stamp& now) {
+                              std::int64_t grace_seconds, const Stamp& now,
+                              std::string_view reason) {
     Status before = Status::not_started;
     TRY(db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(auto status, current_status(db, name));
@@ -390,7 +411,10 @@ Result<Status> request_cancel(store::Database& db, std::string_view name,
         if (is_terminal(before)) {
             return {};
         }
-        TRY(db.execute("UPDATE runs SET cancel_grace = ?2 WHERE name = ?1", name, grace_seconds));
+        TRY(
+            db.execute("UPDATE runs SET cancel_grace = ?2, cancel_reason = coalesce("
+                       "cancel_reason, nullif(?3, '')) WHERE name = ?1",
+                       name, grace_seconds, reason));
         if (before == Status::cancel_requested) {
             return {};
         }

@@ -13,12 +13,12 @@
 #include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
 #include "ferry/spec/locate.hpp"
+#include "ferry/sweep/trial.hpp"
+#include "ferry/track/store.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/time.hpp"
 
 namespace ferry::run {
-
-namespace {
 
 // Who submitted: "user@host".
 std::string submitter(const Host& host) {
@@ -28,8 +28,7 @@ std::string submitter(const Host& host) {
                        at == std::string::npos ? host.machine : host.machine.substr(at + 1));
 }
 
-Result<std::string> choose_name(store::Workspace& workspace, const SubmitRequest& request) {
-    std::string name = !request.name.empty() ? request.name : request.job.name;
+Result<std::string> choose_run_name(store::Workspace& workspace, std::string name) {
     if (!name.empty()) {
         TRY(check_run_name(name));
         TRY_ASSIGN(auto existing, find_run(workspace.db(), name));
@@ -49,6 +48,8 @@ Result<std::string> choose_name(store::Workspace& workspace, const SubmitRequest
     }
 }
 
+namespace {
+
 struct Snapshot {
     std::optional<snapshot::Listing> listing;
     std::string id;  // empty: not stored (--dry-run, or no code)
@@ -60,6 +61,10 @@ Result<Snapshot> take_snapshot(Context& ctx, store::Workspace* workspace,
     Snapshot taken;
     const auto& code = request.job.code;
     if (!code) {
+        return taken;
+    }
+    if (!request.snapshot.empty()) {
+        taken.id = request.snapshot;  // stored by the sweep; what it added is the sweep's
         return taken;
     }
     TRY_ASSIGN(const auto limit, snapshot::resolve_limit(request.snapshot_limit,
@@ -147,7 +152,8 @@ Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seam
                            const SubmitRequest& request, Launcher& launcher,
                            const ComputeRecord& compute) {
     const auto& job = request.job;
-    TRY_ASSIGN(auto name, choose_name(workspace, request));
+    TRY_ASSIGN(auto name,
+               choose_run_name(workspace, !request.name.empty() ? request.name : request.job.name));
     Candidate run{.name = name,
                   .compute = compute.name,
                   .experiment = job.experiment_name.empty() ? default_experiment(job.code, ctx.cwd)
@@ -202,8 +208,31 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
         .plan = run.plan.to_json(),
         .directory = run.directory,
         .submitted_by = submitter(seams.host),
-        .environment = run.environment};
+        .environment = run.environment,
+        .parent = request.parent,
+        .trial = request.trial};
     TRY_ASSIGN(auto recorded, insert_run(workspace.db(), new_run, seams.clock.stamp()));
+    if (!request.trial.is_null()) {
+        // Its sampled values, as MLflow's params: what compare, search and show read.
+        track::Batch params;
+        const Json values = request.trial.value("values", Json::object());
+        for (const auto& [key, value] : values.items()) {
+            params.params.emplace_back(key, sweep::value_text(value));
+        }
+        TRY_ASSIGN(const auto refused, track::log_batch(workspace.db(), run.name, params));
+        if (refused) {
+            ctx.warn(fmt::format("run {}: its values were not kept as params: {}", run.name,
+                                 refused->message));
+        }
+    }
+    TRY(start_supervisor(ctx, workspace, seams, recorded));
+    return recorded;
+}
+
+}  // namespace
+
+Result<void> start_supervisor(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                              const RunRecord& run) {
     auto executable = own_executable();
     auto started = executable
                        ? spawn_detached({executable->string(), std::string(k_supervise_command),
@@ -224,16 +253,24 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
     }
     ctx.debug(fmt::format("run {} recorded; its supervisor logs to {}", run.name,
                           supervisor_log(run.directory).string()));
-    return recorded;
+    return {};
 }
-
-}  // namespace
 
 std::string SubmitRequest::where(std::string_view key) const {
     if (const auto flag = flags.find(key); flag != flags.end()) {
         return flag->second;
     }
+    // A sweep's trial has its command keys under `trial:`; the compute is the sweep's.
+    if (trial_keys && key != "compute") {
+        return spec::locate(text, source, fmt::format("trial.{}", key));
+    }
     return spec::locate(text, source, key);
+}
+
+Result<std::string> store_code(Context& ctx, store::Workspace& workspace,
+                               const SubmitRequest& request) {
+    TRY_ASSIGN(const auto taken, take_snapshot(ctx, &workspace, request));
+    return taken.id;
 }
 
 Result<Submission> submit(Context& ctx, store::Workspace& workspace, const Seams& seams,

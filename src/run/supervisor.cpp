@@ -13,6 +13,7 @@
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/python_shim.hpp"
+#include "ferry/run/sweep.hpp"
 #include "ferry/store/workspace.hpp"
 #include "ferry/track/server.hpp"
 
@@ -92,6 +93,9 @@ Result<int> supervise_run(store::Workspace& workspace, const std::string& run_na
     TRY_ASSIGN(auto found, find_run(workspace.db(), run_name));
     if (!found) {
         return fail("no run {} in {}", run_name, workspace.root().string());
+    }
+    if (found->is_sweep()) {
+        return supervise_sweep(workspace, *found, seams);
     }
     TRY_ASSIGN(auto plan, Plan::from_json(found->plan));
     const auto launcher = launcher_of_run(workspace.db(), *found, seams);

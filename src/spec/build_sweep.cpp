@@ -70,11 +70,11 @@ void check_sweep(const SweepJob& job, const YAML::Node& node, const BuildContext
     const YAML::Node space = child(node, "search_space");
     if (job.sampling_algorithm == "grid") {
         for (const SearchParameter& parameter : job.search_space) {
-            if (parameter.type != "choice" && parameter.type != "randint") {
+            if (parameter.type != "choice") {
                 context.diagnostics.add(
                     child(child(space, parameter.name), "type").Mark(),
-                    fmt::format("grid sampling needs choice or randint parameters, and '{}' is "
-                                "{}",
+                    fmt::format("grid sampling takes only choice parameters (as Azure's), and "
+                                "'{}' is {}",
                                 parameter.name, parameter.type));
             }
         }

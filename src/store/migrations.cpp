@@ -212,6 +212,14 @@ constexpr std::array k_workspace = {
                 count = count + 1;
         END;
     )sql"},
+    // Sweep trials: a child run with a supervisor of its own, its number in the sweep and the
+    // values sampled for it ({"number": N, "values": {...}}); a nested run of an MLflow client
+    // has none. Why a cancel was asked for, when it was not a person's ("early termination:
+    // ..."), which the run's end then says.
+    Migration{12, R"sql(
+        ALTER TABLE runs ADD COLUMN trial TEXT;
+        ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -82,6 +82,9 @@ error_cases() {
 2	run compare nope	no run named 'nope'
 2	run compare done1 --plot nope	none of the runs logged metric 'nope'
 2	run tensorboard nope	no run named 'nope'
+2	run resume nope	no run named 'nope'
+2	run resume done1	run done1 is not a sweep
+2	run resume	'ferry run resume' needs run
 2	run list --parent nope	no run named 'nope'
 2	run tensorboard done1 --port 0	--port 0: give a TCP port
 1	run tensorboard done1	TensorBoard is not installed here

@@ -1290,14 +1290,6 @@ test_dry_run_stores_and_starts_nothing() {
     submit -f job.yml -n planned --wait
 }
 
-test_sweep_is_refused() {
-    ferry run submit -f "$FERRY_SOURCE_DIR/samples/sweep/sweep.yml"
-    expect_status 2
-    expect_out ""
-    ferry run list --all -o json
-    expect_jq 'length == 0'
-}
-
 test_unknown_run_is_one_line_exit_2() {
     local verb
     for verb in show wait stream cancel download; do

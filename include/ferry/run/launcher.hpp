@@ -72,6 +72,7 @@ struct LauncherTraits {
     bool mounts_inputs = true;  // ro_mount inputs are mounted on this machine (else copies)
     bool multi_node = false;    // resources.instance_count may be more than 1
     bool containers = true;     // a container environment can run there
+    bool parent = false;        // its work is child runs, which take the slots: it holds none
     // Where the job reaches a tracking endpoint of this machine's; empty: the job runs here
     // and reaches it on 127.0.0.1, which is all the endpoint listens on.
     std::string tracking_host;

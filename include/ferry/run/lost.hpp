@@ -19,6 +19,9 @@ inline constexpr std::int64_t k_start_grace_ms = 30'000;
 // A heartbeat older than this shows the run as NotResponding.
 inline constexpr std::int64_t k_heartbeat_stale_ms = 30'000;
 
+// How the error of a run ended as lost begins.
+inline constexpr std::string_view k_supervisor_lost = "supervisor lost";
+
 // "BOOT_ID@HOSTNAME": where a pid means something.
 [[nodiscard]] std::string machine_id();
 

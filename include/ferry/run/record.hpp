@@ -74,8 +74,17 @@ struct RunRecord {
     // "nodes"} as the scheduler last said
     Json scheduler;
     Json tags;  // the run's tags now: its job's, then what was set while it ran or since
-    // A nested run's parent (an MLflow client's runs/create in the parent's job); else empty.
+    // A child run's parent: a sweep's, for a trial, or the run whose job's MLflow client made
+    // it (runs/create); else empty.
     std::string parent;
+    // A sweep's trial: {"number": N, "values": {NAME: VALUE, ...}}; else null.
+    Json trial;
+    // Why a cancel was asked for when it was not a person's ("early termination: ..."); the
+    // run's end says it instead of "canceled on request".
+    std::string cancel_reason;
+
+    // A sweep: a parent run whose work is its trials.
+    [[nodiscard]] bool is_sweep() const { return runtime == "sweep"; }
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);
@@ -97,6 +106,8 @@ struct NewRun {
     fs::path directory;
     std::string submitted_by;
     Json environment = nullptr;
+    std::string parent;    // a sweep's trial: the sweep
+    Json trial = nullptr;  // RunRecord::trial
 };
 
 // How a run ends.
@@ -162,6 +173,10 @@ struct RunFilter {
 // Ends a run that is not yet ended; false when it already was. Frees its slot.
 [[nodiscard]] Result<bool> finish(store::Database& db, std::string_view name, const Ending& ending,
                                   const Stamp& now);
+// A run whose supervisor was lost, made Preparing again for a new one (a sweep's resume):
+// its end, supervisor and cancel request are cleared; its start is kept.
+[[nodiscard]] Result<void> reopen(store::Database& db, std::string_view name, const Stamp& now,
+                                  std::string_view detail);
 [[nodiscard]] Result<void> set_supervisor(store::Database& db, std::string_view name,
                                           std::int64_t pid, std::string_view boot_id,
                                           const Stamp& now);
@@ -183,9 +198,10 @@ struct RunFilter {
                                          std::string_view manifest_id);
 // Records a cancel request (status CancelRequested, the grace period) for the supervisor to
 // carry out, also for a run still queued; an ended run is left as it is. Returns the status
-// the run had.
+// the run had. `reason`, when given, is what the run's end says (the first one given stays).
 [[nodiscard]] Result<Status> request_cancel(store::Database& db, std::string_view name,
-                                            std::int64_t grace_seconds, const Stamp& now);
+                                            std::int64_t grace_seconds, const Stamp& now,
+                                            std::string_view reason = {});
 // Takes a slot of the compute for a queued run when fewer than `slots` runs hold one and no
 // run queued before it is still waiting: then the run is Preparing and true comes back.
 [[nodiscard]] Result<bool> claim_slot(store::Database& db, std::string_view name,

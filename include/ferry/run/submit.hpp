@@ -25,6 +25,12 @@ struct SubmitRequest {
     Runtime runtime = Runtime::from_job;
     std::string snapshot_limit;  // --snapshot-limit; empty: FERRY_SNAPSHOT_LIMIT or 2g
     bool dry_run = false;
+    // A sweep's trial: its sweep, the trial's record (RunRecord::trial) and the snapshot the
+    // sweep stored of the trial's code, which every trial shares (none taken again).
+    std::string parent;
+    Json trial = nullptr;
+    std::string snapshot;
+    bool trial_keys = false;  // the job is a sweep's trial: its keys are under `trial:`
 
     // Where an error about `key` belongs: the flag that set it, else its place in the file
     // ("job.yml:3:10"), else the file.
@@ -42,6 +48,19 @@ struct Submission {
 // starts its supervisor (`ferry __supervise`, detached). Every check comes before anything
 // is stored; a supervisor that cannot start ends the run Failed (exit 125). Warnings (the
 // plan's notes, the snapshot's) go to ctx's stderr.
+// Who submits: "user@host".
+[[nodiscard]] std::string submitter(const Host& host);
+// A name for a new run: `wanted` when no run has it (else "already exists", exit 2), or a
+// new one when it is empty.
+[[nodiscard]] Result<std::string> choose_run_name(store::Workspace& workspace, std::string wanted);
+// Spawns the recorded run's supervisor (`ferry __supervise`, detached); a supervisor that
+// cannot start ends the run Failed (exit 125).
+[[nodiscard]] Result<void> start_supervisor(Context& ctx, store::Workspace& workspace,
+                                            const Seams& seams, const RunRecord& run);
+// Stores the snapshot of the job's code (none without code): its id, or empty.
+[[nodiscard]] Result<std::string> store_code(Context& ctx, store::Workspace& workspace,
+                                             const SubmitRequest& request);
+
 [[nodiscard]] Result<Submission> submit(Context& ctx, store::Workspace& workspace,
                                         const Seams& seams, const SubmitRequest& request);
 

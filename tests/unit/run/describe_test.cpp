@@ -149,14 +149,16 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
         keys.push_back(key);
     }
     for (const std::string key :
-         {"name",       "display_name", "experiment",  "status",       "compute",    "runtime",
-          "created_at", "started_at",   "ended_at",    "duration",     "exit_code",  "error",
-          "snapshot",   "command",      "directory",   "submitted_by", "supervisor", "history",
-          "spec",       "artifacts",    "environment", "notes",        "scheduler",  "parent"}) {
+         {"name",         "display_name", "experiment", "status",   "compute",
+          "runtime",      "created_at",   "started_at", "ended_at", "duration",
+          "exit_code",    "error",        "snapshot",   "command",  "directory",
+          "submitted_by", "supervisor",   "history",    "spec",     "artifacts",
+          "environment",  "notes",        "scheduler",  "parent",   "trial"}) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
-    EXPECT_EQ(keys.size(), 24U);
+    EXPECT_EQ(keys.size(), 25U);
     EXPECT_TRUE(details["parent"].is_null());       // not a nested run
+    EXPECT_TRUE(details["trial"].is_null());        // not a sweep's trial
     EXPECT_TRUE(details["scheduler"].is_null());    // not on a cluster
     EXPECT_TRUE(details["environment"].is_null());  // the host
     EXPECT_EQ(details["notes"], Json::array());

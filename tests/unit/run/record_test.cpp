@@ -698,5 +698,50 @@ TEST_F(RunRecordTest, ARunOnAClusterPreparesAtOnceAndKeepsItsSchedulersWord) {
     EXPECT_EQ(load->queued, 0);
 }
 
+TEST_F(RunRecordTest, ASweepsTrialKeepsItsParentAndValuesAndOutlivesNoParent) {
+    insert("sweep");
+    NewRun trial = new_run("sweep_0");
+    trial.parent = "sweep";
+    trial.trial = {{"number", 0}, {"values", {{"lr", 0.1}, {"layers", 3}}}};
+    ASSERT_TRUE(insert_run(db(), trial, at(1)));
+    insert("nested");
+    ASSERT_TRUE(db().execute("UPDATE runs SET parent = 'sweep' WHERE name = 'nested'"));
+    EXPECT_EQ(get("sweep_0").parent, "sweep");
+    EXPECT_EQ(get("sweep_0").trial, trial.trial);
+    EXPECT_TRUE(get("nested").trial.is_null());
+    // A trial has a supervisor of its own: the reaper looks at it; a nested run it does not.
+    auto unfinished = unfinished_runs(db());
+    ASSERT_TRUE(unfinished);
+    EXPECT_EQ(names_of(*unfinished), (std::vector<std::string>{"sweep", "sweep_0"}));
+    // The sweep's end ends its nested runs, never its trials: their supervisors end them.
+    ASSERT_TRUE(finish(db(), "sweep", Ending::of_job(0, ""), at(2)));
+    EXPECT_EQ(get("nested").status, Status::completed);
+    EXPECT_EQ(get("sweep_0").status, Status::not_started);
+}
+
+TEST_F(RunRecordTest, ACancelReasonIsKeptOnceAndAReopenedRunKeepsItsStart) {
+    insert("trial");
+    ASSERT_TRUE(transition(db(), "trial", {Status::not_started}, Status::running, at(1)));
+    ASSERT_TRUE(request_cancel(db(), "trial", 5, at(2), "early termination: bandit"));
+    ASSERT_TRUE(request_cancel(db(), "trial", 5, at(3), "canceled with its sweep"));
+    EXPECT_EQ(get("trial").cancel_reason, "early termination: bandit");
+    ASSERT_TRUE(finish(db(), "trial",
+                       Ending::infrastructure("supervisor lost (pid 1 is gone or the machine "
+                                              "restarted)"),
+                       at(4)));
+    ASSERT_TRUE(reopen(db(), "trial", at(5), "resumed: a new supervisor continues"));
+    const RunRecord reopened = get("trial");
+    EXPECT_EQ(reopened.status, Status::preparing);
+    EXPECT_FALSE(reopened.ended.has_value());
+    EXPECT_EQ(reopened.error, "");
+    EXPECT_FALSE(reopened.cancel_grace.has_value());
+    EXPECT_EQ(reopened.cancel_reason, "");
+    EXPECT_FALSE(reopened.supervisor_pid.has_value());
+    EXPECT_EQ(events_of("trial").back().detail, "resumed: a new supervisor continues");
+    // Running again keeps the first start: a sweep's timeout counts from it.
+    ASSERT_TRUE(transition(db(), "trial", {Status::preparing}, Status::running, at(6)));
+    EXPECT_EQ(get("trial").started->ms, at(1).ms);
+}
+
 }  // namespace
 }  // namespace ferry::run

@@ -1,0 +1,39 @@
+// `ferry run resume SWEEP`: a new supervisor for a sweep whose supervisor was lost.
+#include "ferry/cli/command_tree.hpp"
+#include "ferry/run/sweep.hpp"
+#include "run_support.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+struct ResumeOptions {
+    std::string name;
+    bool wait = false;
+};
+
+Result<void> resume(Context& ctx, const ResumeOptions& options) {
+    TRY_ASSIGN(auto workspace, open_workspace(ctx));
+    // A sweep whose supervisor died is ended as lost first; resume reopens it.
+    TRY(end_lost_runs(ctx, workspace));
+    const CommandSeams seams(ctx);
+    TRY(run::resume_sweep(ctx, workspace, seams.get(), options.name));
+    ctx.out << options.name << '\n' << std::flush;
+    return options.wait ? follow_run(ctx, workspace, options.name, false, std::nullopt)
+                        : Result<void>{};
+}
+
+}  // namespace
+
+void add_run_resume_verb(CommandTree& tree, CLI::App* group) {
+    tree.add_verb<ResumeOptions>(
+        group, "resume",
+        "Continue a sweep whose supervisor was lost (killed, or its machine restarted)",
+        [](CLI::App& verb, ResumeOptions& o) {
+            verb.add_option("run", o.name, "The sweep's name")->type_name(value::run)->required();
+            verb.add_flag("--wait", o.wait, "Wait until the sweep ends; exit with its status");
+        },
+        resume);
+}
+
+}  // namespace ferry::cli

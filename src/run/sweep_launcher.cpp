@@ -1,0 +1,359 @@
+// A sweep's supervisor: the run's state machine with a launcher whose job is the trials. Each
+// poll reads the trials from the database, stops those the early termination policy picks,
+// and submits new ones while the limits allow; the sweep ends when none is left to start or
+// wait for. Its events (trials submitted, reporting, terminated, ended) go to the sweep's
+// user_logs/std_log.txt, which `run stream SWEEP` shows.
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "ferry/run/launcher.hpp"
+#include "ferry/run/supervisor.hpp"
+#include "ferry/run/sweep.hpp"
+#include "ferry/spec/load.hpp"
+#include "ferry/sweep/policy.hpp"
+#include "ferry/sweep/sample.hpp"
+#include "ferry/sweep/trial.hpp"
+#include "ferry/track/store.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_poll_interval{500};
+// How long a stop waits for the trials' own supervisors beyond their grace.
+constexpr std::int64_t k_stop_margin_seconds = 60;
+
+std::string values_text(const Json& values) {
+    std::string text;
+    for (const auto& [key, value] : values.items()) {
+        text += fmt::format("{}{}={}", text.empty() ? "" : ", ", key, sweep::value_text(value));
+    }
+    return text;
+}
+
+// Nothing to prepare: the trials prepare themselves.
+class NoPreparation final : public Preparation {
+public:
+    [[nodiscard]] Result<Prepared> prepare(const KeepGoing& /*keep_going*/) override { return {}; }
+};
+
+class SweepLauncher final : public Launcher {
+public:
+    SweepLauncher(store::Workspace& workspace, RunRecord sweep, spec::SweepJob job,
+                  std::uint64_t seed, const Seams& seams, Context& ctx)
+        : m_workspace(workspace),
+          m_sweep(std::move(sweep)),
+          m_job(std::move(job)),
+          m_sampler(m_job, seed),
+          m_seams(seams),
+          m_ctx(ctx),
+          m_maximize(m_job.goal == "maximize") {
+        if (m_job.early_termination) {
+            m_policy.emplace(*m_job.early_termination, m_maximize);
+        }
+        m_runtime = m_sweep.plan.value("sweep", Json::object()).value("runtime", "") == "host"
+                        ? Runtime::host
+                        : Runtime::from_job;
+    }
+    ~SweepLauncher() override {
+        if (m_events_file != nullptr) {
+            std::fclose(m_events_file);
+        }
+    }
+    SweepLauncher(const SweepLauncher&) = delete;
+    SweepLauncher& operator=(const SweepLauncher&) = delete;
+
+    [[nodiscard]] const LauncherTraits& traits() const override {
+        static const LauncherTraits k_traits{
+            .label = "a sweep", .multi_node = true, .parent = true};
+        return k_traits;
+    }
+    [[nodiscard]] Result<void> admit(const JobShape& /*shape*/) const override { return {}; }
+    [[nodiscard]] std::optional<std::vector<std::string>> gpus() const override {
+        return std::nullopt;
+    }
+    [[nodiscard]] Result<Json> describe(const LaunchTarget& /*target*/) override {
+        return Json::object();
+    }
+
+    [[nodiscard]] Result<void> start(const LaunchTarget& /*target*/, JobEvents& events) override {
+        m_events = &events;
+        m_events_file = std::fopen(std_log(m_sweep.directory).c_str(), "ae");
+        m_event_log.emplace(m_events_file, m_seams.clock);
+        TRY_ASSIGN(const auto trials, sweep_trials(m_workspace.db(), m_sweep));
+        for (const Trial& trial : trials) {
+            m_sampler.take(trial.values);
+            m_next_number = std::max(m_next_number, trial.number + 1);
+            if (is_terminal(trial.status)) {
+                m_ended.insert(trial.name);
+                observe(trial);
+            }
+            TRY(keep_params(trial));
+        }
+        if (!trials.empty()) {
+            event("resumed with {} trials recorded ({} ended)", trials.size(), m_ended.size());
+        }
+        events.entered(JobPhase::running,
+                       fmt::format("sweep of up to {} trials, {} at once", m_job.max_total_trials,
+                                   m_job.max_concurrent_trials));
+        return {};
+    }
+
+    [[nodiscard]] JobPoll poll() override {
+        const auto now = m_seams.clock.now();
+        if (now - m_last_poll < k_poll_interval) {
+            return {};
+        }
+        m_last_poll = now;
+        auto polled = step();
+        if (!polled) {
+            m_failure = polled.error().message;
+            return {.state = JobPoll::State::failing, .why = m_failure};
+        }
+        return *polled;
+    }
+
+    void stop(std::int64_t grace_seconds, const std::string& why) override {
+        m_stopping = true;
+        event("stopping: {}", why);
+        const auto deadline = m_seams.clock.now() + std::chrono::seconds(grace_seconds) +
+                              std::chrono::seconds(k_stop_margin_seconds);
+        for (;;) {
+            auto trials = sweep_trials(m_workspace.db(), m_sweep);
+            if (!trials) {
+                m_seams.log.note("cannot read the trials: {}", trials.error().message);
+                return;
+            }
+            bool live = false;
+            for (const Trial& trial : *trials) {
+                if (is_terminal(trial.status)) {
+                    continue;
+                }
+                live = true;
+                std::ignore = request_cancel(
+                    m_workspace.db(), trial.name, grace_seconds, m_seams.clock.stamp(),
+                    fmt::format("canceled with its sweep {} ({})", m_sweep.name, why));
+            }
+            if (!live || m_seams.clock.now() >= deadline) {
+                return;
+            }
+            m_events->alive();
+            std::ignore = m_seams.clock.wait(milliseconds(200));
+        }
+    }
+
+    [[nodiscard]] Ending finish(EndReason stopped) override {
+        auto trials = sweep_trials(m_workspace.db(), m_sweep);
+        if (!trials) {
+            return Ending::infrastructure(trials.error().message);
+        }
+        report_ends(*trials);
+        if (const auto best = best_trial(*trials, m_maximize)) {
+            event("best trial: {}", *best);
+        }
+        if (stopped == EndReason::job) {
+            return Ending{.status = Status::failed, .reason = EndReason::job, .error = m_failure};
+        }
+        const auto failed = std::ranges::count_if(
+            *trials, [](const Trial& trial) { return trial.status == Status::failed; });
+        if (!trials->empty() && failed == static_cast<std::int64_t>(trials->size())) {
+            return Ending{.status = Status::failed,
+                          .reason = EndReason::job,
+                          .error = fmt::format("every trial failed ({})", failed)};
+        }
+        return Ending::of_job(0, "");
+    }
+
+    void clean_up() override {}
+    void abandon(const RunRecord& /*run*/) override {}
+    [[nodiscard]] Json compute_fields() const override { return Json::object(); }
+    [[nodiscard]] std::optional<Json> compute_nodes() const override { return std::nullopt; }
+
+private:
+    template <typename... Args>
+    void event(fmt::format_string<Args...> format, Args&&... args) {
+        const std::string line = fmt::format(format, std::forward<Args>(args)...);
+        m_seams.log.write(line);
+        if (m_event_log) {
+            m_event_log->write(line);
+            std::fflush(m_events_file);
+        }
+    }
+
+    // The params of a trial whose supervisor died before it kept them.
+    Result<void> keep_params(const Trial& trial) {
+        track::Batch batch;
+        for (const auto& [key, value] : trial.values.items()) {
+            batch.params.emplace_back(key, sweep::value_text(value));
+        }
+        TRY(track::log_batch(m_workspace.db(), trial.name, batch));
+        return {};
+    }
+
+    void observe(const Trial& trial) {
+        if (trial.status == Status::completed && trial.metric) {
+            m_sampler.observe(trial.values, *trial.metric);
+        }
+    }
+
+    Result<JobPoll> step() {
+        TRY_ASSIGN(auto trials, sweep_trials(m_workspace.db(), m_sweep));
+        report_ends(trials);
+        TRY(read_reports(trials));
+        if (m_policy) {
+            TRY(terminate(trials));
+        }
+        auto live = std::ranges::count_if(
+            trials, [](const Trial& trial) { return !is_terminal(trial.status); });
+        auto total = static_cast<std::int64_t>(trials.size());
+        while (!m_stopping && !m_exhausted && live < m_job.max_concurrent_trials &&
+               total < m_job.max_total_trials) {
+            auto values = m_sampler.next();
+            if (!values) {
+                m_exhausted = true;
+                event("the search space is exhausted after {} trials", total);
+                break;
+            }
+            TRY(submit_trial(*values));
+            ++live;
+            ++total;
+        }
+        if (live == 0 && (m_exhausted || total >= m_job.max_total_trials)) {
+            return JobPoll{.state = JobPoll::State::ended};
+        }
+        return JobPoll{};
+    }
+
+    Result<void> submit_trial(const Json& values) {
+        const std::int64_t number = m_next_number++;
+        const std::string name = fmt::format("{}_{}", m_sweep.name, number);
+        SubmitRequest request{.job = sweep::trial_job(m_job, values),
+                              .source = fmt::format("sweep {}", m_sweep.name),
+                              .name = name,
+                              .runtime = m_runtime,
+                              .parent = m_sweep.name,
+                              .trial = {{"number", number}, {"values", values}},
+                              .snapshot = m_sweep.snapshot};
+        request.job.experiment_name = m_sweep.experiment;
+        auto submitted = submit(m_ctx, m_workspace, m_seams, request);
+        if (!submitted) {
+            return std::unexpected(
+                Error{ExitCode::failure, fmt::format("trial {} could not be submitted: {}", number,
+                                                     submitted.error().message)});
+        }
+        event("trial {} submitted: {}", name, values_text(values));
+        return {};
+    }
+
+    // Says which trials ended since the last poll, and gives Bayesian sampling their metric.
+    void report_ends(const std::vector<Trial>& trials) {
+        for (const Trial& trial : trials) {
+            if (!is_terminal(trial.status) || !m_ended.insert(trial.name).second) {
+                continue;
+            }
+            observe(trial);
+            event("trial {} ended {}{}{}", trial.name, status_name(trial.status),
+                  trial.metric ? fmt::format(": {} = {}", m_job.primary_metric, *trial.metric)
+                               : std::string(),
+                  trial.error.empty() ? std::string() : fmt::format(" ({})", trial.error));
+        }
+    }
+
+    // The primary metric's reports of the trials still running (and, once, of each that
+    // ended), each new one said.
+    Result<void> read_reports(const std::vector<Trial>& trials) {
+        for (const Trial& trial : trials) {
+            auto& known = m_reports[trial.name];
+            if (known.final) {
+                continue;
+            }
+            known.final = is_terminal(trial.status);
+            TRY_ASSIGN(const auto points,
+                       track::metric_history(m_workspace.db(), trial.name, m_job.primary_metric));
+            for (std::size_t i = known.values.size(); i < points.size(); ++i) {
+                known.values.push_back(points[i].value);
+                event("trial {} reported {} = {} (report {})", trial.name, m_job.primary_metric,
+                      points[i].value, i + 1);
+            }
+            known.live = !is_terminal(trial.status) && !m_terminated.contains(trial.name);
+        }
+        return {};
+    }
+
+    Result<void> terminate(const std::vector<Trial>& trials) {
+        std::vector<sweep::TrialReports> reports;
+        reports.reserve(trials.size());
+        for (const Trial& trial : trials) {
+            const auto& known = m_reports[trial.name];
+            reports.push_back({.trial = trial.name, .values = known.values, .live = known.live});
+        }
+        for (const auto& termination : m_policy->evaluate(reports)) {
+            const std::string reason = fmt::format("early termination: {}", termination.reason);
+            TRY(request_cancel(m_workspace.db(), termination.trial, k_default_grace_seconds,
+                               m_seams.clock.stamp(), reason));
+            m_terminated.insert(termination.trial);
+            m_reports[termination.trial].live = false;
+            event("trial {} terminated: {}", termination.trial, reason);
+        }
+        return {};
+    }
+
+    struct Reports {
+        std::vector<double> values;
+        bool live = false;
+        bool final = false;
+    };
+
+    store::Workspace& m_workspace;
+    RunRecord m_sweep;
+    spec::SweepJob m_job;
+    sweep::Sampler m_sampler;
+    std::optional<sweep::TerminationPolicy> m_policy;
+    Seams m_seams;
+    Context& m_ctx;
+    bool m_maximize = false;
+    Runtime m_runtime = Runtime::from_job;
+    JobEvents* m_events = nullptr;
+    std::FILE* m_events_file = nullptr;
+    std::optional<SystemLog> m_event_log;
+    Clock::Instant m_last_poll{};
+    std::int64_t m_next_number = 0;
+    bool m_exhausted = false;
+    bool m_stopping = false;
+    std::string m_failure;
+    std::set<std::string> m_ended;
+    std::set<std::string> m_terminated;
+    std::map<std::string, Reports> m_reports;
+};
+
+}  // namespace
+
+Result<int> supervise_sweep(store::Workspace& workspace, const RunRecord& sweep,
+                            const Seams& seams) {
+    auto loaded =
+        spec::load_job(sweep.spec.dump(), fmt::format("sweep {}", sweep.name), sweep.directory, {});
+    if (!loaded || !std::holds_alternative<spec::SweepJob>(*loaded)) {
+        return fail("sweep {}: its recorded spec does not load as a sweep", sweep.name);
+    }
+    auto job = std::get<spec::SweepJob>(std::move(*loaded));
+    const Json state = sweep.plan.value("sweep", Json::object());
+    const auto seed = state.value("seed", std::uint64_t{0});
+    // limits.timeout counts from the sweep's first start, also for a resumed one.
+    Plan plan;
+    const std::int64_t spent =
+        sweep.started ? (seams.clock.stamp().ms - sweep.started->ms) / 1000 : 0;
+    plan.timeout = std::max<std::int64_t>(1, job.timeout - spent);
+    std::istringstream no_input;
+    Context ctx(Environment(seams.host.environment), sweep.directory, std::cout, std::cout,
+                no_input, Terminal{}, seams.runner);
+    SweepLauncher launcher(workspace, sweep, std::move(job), seed, seams, ctx);
+    NoPreparation preparation;
+    Supervisor supervisor({workspace, seams}, sweep, plan, launcher, preparation);
+    return supervisor.run() ? 0 : 1;
+}
+
+}  // namespace ferry::run

@@ -1,0 +1,136 @@
+// Submitting a sweep, and resuming one whose supervisor is gone.
+#include <random>
+
+#include "ferry/run/compute.hpp"
+#include "ferry/run/lost.hpp"
+#include "ferry/run/plan.hpp"
+#include "ferry/run/sweep.hpp"
+#include "ferry/sweep/sample.hpp"
+#include "ferry/sweep/trial.hpp"
+#include "ferry/util/fs.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+// How many trials --dry-run shows the values of.
+constexpr std::int64_t k_dry_run_trials = 10;
+
+// The submit of one trial, as the sweep's supervisor makes it.
+SubmitRequest trial_request(const SweepRequest& request, const Json& values) {
+    SubmitRequest trial{.job = sweep::trial_job(request.job, values),
+                        .source = request.source,
+                        .text = request.text,
+                        .flags = request.flags,
+                        .runtime = request.runtime,
+                        .snapshot_limit = request.snapshot_limit,
+                        .dry_run = true};
+    trial.trial_keys = true;
+    return trial;
+}
+
+Json dry_run_record(const spec::SweepJob& job, std::uint64_t seed, const Json& first_trial) {
+    sweep::Sampler sampler(job, seed);
+    Json values = Json::array();
+    while (static_cast<std::int64_t>(values.size()) <
+           std::min(job.max_total_trials, k_dry_run_trials)) {
+        auto next = sampler.next();
+        if (!next) {
+            break;
+        }
+        values.push_back(std::move(*next));
+    }
+    return {{"type", "sweep"},
+            {"sampling", sampler.describe()},
+            {"objective", {{"primary_metric", job.primary_metric}, {"goal", job.goal}}},
+            {"limits",
+             {{"max_total_trials", job.max_total_trials},
+              {"max_concurrent_trials", job.max_concurrent_trials},
+              {"timeout", job.timeout},
+              {"trial_timeout", job.trial_timeout ? Json(*job.trial_timeout) : Json(nullptr)}}},
+            {"first_trials", std::move(values)},
+            {"trial", first_trial}};
+}
+
+}  // namespace
+
+Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                                const SweepRequest& request) {
+    spec::SweepJob job = request.job;
+    if (job.compute.name.empty()) {
+        job.compute.name = std::string(k_local_compute);
+    }
+    if (job.experiment_name.empty()) {
+        job.experiment_name = default_experiment(job.trial.code, ctx.cwd);
+    }
+    // Drawn now and recorded: the supervisor, and any that resumes it, samples the same trials.
+    const std::uint64_t seed =
+        job.seed ? static_cast<std::uint64_t>(*job.seed) : std::random_device{}() & 0x7fffffffU;
+    auto first = sweep::Sampler(job, seed).next();
+    if (!first) {
+        return usage_error("{}: the search space has no trial to run", request.source);
+    }
+    SweepRequest checked = request;
+    checked.job = job;
+    // Every check a trial's submit makes, before anything is stored.
+    TRY_ASSIGN(const auto trial_dry_run,
+               submit(ctx, workspace, seams, trial_request(checked, *first)));
+    Submission submission;
+    if (request.dry_run) {
+        submission.dry_run = dry_run_record(job, seed, trial_dry_run.dry_run);
+        return submission;
+    }
+    // Held until the sweep's record names the snapshot: gc must not collect it meanwhile.
+    TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
+    auto storing = trial_request(checked, *first);
+    storing.dry_run = false;
+    TRY_ASSIGN(const auto snapshot, store_code(ctx, workspace, storing));
+    TRY_ASSIGN(const auto name,
+               choose_run_name(workspace, !request.name.empty() ? request.name : job.name));
+    const fs::path directory = run_directory(workspace.root(), name);
+    TRY(util::create_directories(directory / "system_logs", 0700));
+    TRY(util::create_directories(directory / "user_logs", 0700));
+    job.name = name;
+    const NewRun sweep{.name = name,
+                       .display_name = job.display_name.empty() ? name : job.display_name,
+                       .experiment = job.experiment_name,
+                       .compute = job.compute.name,
+                       .runtime = "sweep",
+                       .snapshot = snapshot,
+                       .command = job.trial.command,
+                       .spec = job.to_json(),
+                       .plan = {{"sweep",
+                                 {{"seed", seed},
+                                  {"runtime", request.runtime == Runtime::host ? "host" : "job"}}}},
+                       .directory = directory,
+                       .submitted_by = submitter(seams.host)};
+    TRY_ASSIGN(auto recorded, insert_run(workspace.db(), sweep, seams.clock.stamp()));
+    TRY(start_supervisor(ctx, workspace, seams, recorded));
+    submission.run = std::move(recorded);
+    return submission;
+}
+
+Result<void> resume_sweep(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                          const std::string& name) {
+    TRY_ASSIGN(auto run, get_run(workspace.db(), name, workspace.name()));
+    if (!run.is_sweep()) {
+        return usage_error("run {} is not a sweep: only a sweep's supervisor can be resumed", name);
+    }
+    const bool lost_end = run.status == Status::failed && run.reason == EndReason::infrastructure &&
+                          run.error.starts_with(k_supervisor_lost);
+    if (is_terminal(run.status) && !lost_end) {
+        return fail("sweep {} ended {}{}; only a sweep whose supervisor was lost can be resumed",
+                    name, status_name(run.status), run.error.empty() ? "" : ": " + run.error);
+    }
+    if (!is_terminal(run.status) &&
+        supervisor_liveness(run, seams.host.machine, seams.clock.stamp().ms) != Liveness::lost) {
+        return fail("sweep {} is {} and its supervisor (pid {}{}) is alive: nothing to resume",
+                    name, status_name(run.status), run.supervisor_pid.value_or(0),
+                    run.boot_id.empty() ? "" : " on " + run.boot_id);
+    }
+    TRY(reopen(workspace.db(), name, seams.clock.stamp(), "resumed: a new supervisor continues"));
+    TRY_ASSIGN(run, get_run(workspace.db(), name, workspace.name()));
+    return start_supervisor(ctx, workspace, seams, run);
+}
+
+}  // namespace ferry::run
