@@ -21,6 +21,7 @@ using output::Json;
 struct CompareOptions {
     std::vector<std::string> runs;
     std::string experiment;
+    std::string parent;
     std::vector<std::string> maximize;
     std::vector<std::string> minimize;
     std::vector<std::string> plot;
@@ -32,17 +33,35 @@ struct Cell {
     bool best = false;
 };
 
-// The runs named (each once, in the order given), or every run of the experiment, newest first.
+// The child runs of --parent (a sweep's trials), oldest first.
+Result<std::vector<run::RunRecord>> children_of(store::Workspace& workspace,
+                                                const std::string& parent) {
+    TRY(run::get_run(workspace.db(), parent, workspace.name()));
+    TRY_ASSIGN(auto listed, run::list_runs(workspace.db(), {.parent = parent}));
+    if (listed.first.empty()) {
+        return usage_error("run {} has no child runs to compare", parent);
+    }
+    std::ranges::reverse(listed.first);
+    return std::move(listed.first);
+}
+
+// The runs named (each once, in the order given), every run of the experiment, newest first,
+// or the children of --parent.
 Result<std::vector<run::RunRecord>> chosen_runs(store::Workspace& workspace,
                                                 const CompareOptions& options) {
-    if (!options.experiment.empty() && !options.runs.empty()) {
+    const int selectors = (options.runs.empty() ? 0 : 1) + (options.experiment.empty() ? 0 : 1) +
+                          (options.parent.empty() ? 0 : 1);
+    if (selectors > 1) {
         return usage_error(
-            "give either RUN names or --experiment {}, not both (see 'ferry run compare --help')",
-            options.experiment);
+            "give one of RUN names, --experiment and --parent (see 'ferry run compare --help')");
+    }
+    if (!options.parent.empty()) {
+        return children_of(workspace, options.parent);
     }
     if (options.experiment.empty()) {
         if (options.runs.empty()) {
-            return usage_error("name the runs to compare, or give --experiment NAME");
+            return usage_error(
+                "name the runs to compare, or give --experiment NAME or --parent RUN");
         }
         std::vector<run::RunRecord> runs;
         std::set<std::string> seen;
@@ -240,10 +259,22 @@ Result<void> compare(Context& ctx, const CompareOptions& options) {
         return usage_error("--plot draws charts for a terminal; -o {} gives the values instead",
                            to_string(ctx.format));
     }
-    TRY_ASSIGN(const auto directions, given_directions(options));
+    TRY_ASSIGN(auto directions, given_directions(options));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(const auto records, chosen_runs(workspace, options));
+    if (!options.parent.empty()) {
+        // A sweep's objective says which way its primary metric is better.
+        TRY_ASSIGN(const auto parent,
+                   run::get_run(workspace.db(), options.parent, workspace.name()));
+        const Json objective = parent.spec.value("objective", Json::object());
+        const std::string metric = objective.value("primary_metric", "");
+        if (parent.is_sweep() && !metric.empty() && !directions.contains(metric)) {
+            directions[metric] = objective.value("goal", "") == "minimize"
+                                     ? track::Direction::minimize
+                                     : track::Direction::maximize;
+        }
+    }
     std::vector<std::string> names;
     for (const auto& record : records) {
         names.push_back(record.name);
@@ -285,11 +316,15 @@ void add_run_compare_verb(CommandTree& tree, CLI::App* group) {
         "(the best marked *); -o json with min, max and count",
         [](CLI::App& verb, CompareOptions& o) {
             // Each of --maximize, --minimize and --plot takes one KEY (repeat the option).
-            verb.add_option("run", o.runs, "The runs to compare (or --experiment)")
+            verb.add_option("run", o.runs, "The runs to compare (or --experiment, --parent)")
                 ->type_name(value::run);
             verb.add_option("--experiment", o.experiment,
                             "Every run of this experiment, newest first, instead of RUN names")
                 ->type_name(value::experiment);
+            verb.add_option("--parent", o.parent,
+                            "The child runs of this run, oldest first: a sweep's trials (its "
+                            "primary metric better as its goal says)")
+                ->type_name(value::run);
             verb.add_option("--maximize", o.maximize,
                             "A larger METRIC is better (the default, but for the names below)")
                 ->type_name(value::metric)

@@ -4,6 +4,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/run/download.hpp"
+#include "ferry/run/sweep.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -11,6 +12,8 @@ namespace ferry::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using output::Json;
+
 struct DownloadOptions {
     std::string name;
     std::string directory;
@@ -18,7 +21,32 @@ struct DownloadOptions {
     std::string path;
     bool all = false;
     bool overwrite = false;
+    bool best = false;
 };
+
+// The run to download from: RUN, or with --best the best trial of the sweep RUN.
+Result<run::RunRecord> source_run(Context& ctx, store::Workspace& workspace,
+                                  const DownloadOptions& options) {
+    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    if (!options.best) {
+        return run;
+    }
+    if (!run.is_sweep()) {
+        return usage_error("--best: run {} is not a sweep (it has no trials to choose from)",
+                           run.name);
+    }
+    TRY_ASSIGN(const auto trials, run::sweep_trials(workspace.db(), run));
+    const auto best = run::best_trial(
+        trials, run.spec.value("objective", Json::object()).value("goal", "") == "maximize");
+    if (!best) {
+        return fail(
+            "sweep {} has no best trial yet: none of its {} trials completed with its "
+            "primary metric",
+            run.name, trials.size());
+    }
+    ctx.err << fmt::format("the best trial of sweep {} is {}\n", run.name, *best);
+    return run::get_run(workspace.db(), *best, workspace.name());
+}
 
 Result<void> download(Context& ctx, const DownloadOptions& options) {
     if ((options.all ? 1 : 0) + (options.output_name.empty() ? 0 : 1) +
@@ -39,7 +67,7 @@ Result<void> download(Context& ctx, const DownloadOptions& options) {
     }
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
-    TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
+    TRY_ASSIGN(auto run, source_run(ctx, workspace, options));
     const fs::path directory =
         (options.directory.empty()                   ? ctx.cwd
          : fs::path(options.directory).is_absolute() ? fs::path(options.directory)
@@ -82,6 +110,9 @@ void add_run_download_verb(CommandTree& tree, CLI::App* group) {
                             "them (outputs/model.pkl, logs, named-outputs/NAME)")
                 ->type_name("PATH");
             verb.add_flag("--all", o.all, "The artifacts and every named output");
+            verb.add_flag("--best", o.best,
+                          "RUN is a sweep: download its best trial (the Completed one with the "
+                          "best primary metric)");
             verb.add_flag("--overwrite", o.overwrite, "Replace existing files that differ");
         },
         download);

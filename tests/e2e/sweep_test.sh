@@ -79,6 +79,19 @@ limits: {max_total_trials: 20, max_concurrent_trials: 3}'
     ferry run show grid
     expect_out_contains "trials (best first):"
     expect_out_contains "$best"
+    # The trials side by side, the primary metric better as the objective says.
+    ferry run compare --parent grid -o json
+    expect_jq_all '.runs == ["grid_0", "grid_1", "grid_2", "grid_3", "grid_4", "grid_5"]' \
+        ".metrics.score.best == \"$best\"" '.metrics.score.direction == "max"'
+    # The best trial's files, by the sweep's name.
+    ferry run download grid --best -p best
+    expect_status 0
+    expect_err_contains "the best trial of sweep grid is $best"
+    grep -q "for run $best " best/artifacts/system_logs/supervisor.log ||
+        fail "not the best trial's files: $(cat best/artifacts/system_logs/supervisor.log)"
+    ferry run download "$best" --best
+    expect_status 2
+    expect_err "ferry: error: --best: run $best is not a sweep (it has no trials to choose from)"
 }
 
 test_limits_hold_and_a_seed_repeats_the_sample() {
