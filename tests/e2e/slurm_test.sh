@@ -557,3 +557,41 @@ resources:
     [[ ${#token} == 64 ]] || fail "rank 1's token: '$token'"
     ! grep -rqF "$token" "$(workspace_dir)" || fail "the token is in a file: $(grep -rlF "$token" "$(workspace_dir)")"
 }
+
+test_a_sweep_runs_its_trials_as_slurm_jobs() {
+    need_slurm
+    create_cluster
+    mkdir -p src
+    printf 'code of the sweep\n' >src/README.txt
+    cat >sweep.yml <<'YAML'
+type: sweep
+compute: azureml:cluster
+trial:
+  code: src
+  command: '"$FERRY" run log-metric score ${{search_space.x}} && echo "trial on $SLURMD_NODENAME"'
+search_space:
+  x: {type: choice, values: [1, 2, 3, 4]}
+sampling_algorithm: grid
+objective: {goal: maximize, primary_metric: score}
+limits: {max_total_trials: 4, max_concurrent_trials: 2}
+YAML
+    ferry run submit -f sweep.yml -n swept --wait
+    expect_status 0
+    ferry run show swept -o json
+    expect_jq_all '.status == "Completed"' '.sweep.trials | length == 4' \
+        'all(.sweep.trials[]; .status == "Completed")' '.sweep.best_trial == "swept_3"'
+    # Each trial was a Slurm job of its own, named after it.
+    local trial id ids=()
+    for trial in swept_0 swept_1 swept_2 swept_3; do
+        ferry run show "$trial" -o json
+        expect_jq_all '.compute == "cluster"' '.scheduler.type == "slurm"' \
+            '.scheduler.state == "COMPLETED"'
+        id=$(jq -r '.scheduler.job_id' <<<"$OUT")
+        [[ $(scontrol show job -o "$id" 2>/dev/null) == *"JobName=$trial "* ]] ||
+            [[ -z $(scontrol show job -o "$id" 2>/dev/null) ]] ||
+            fail "Slurm's job $id is not named $trial"
+        ids+=("$id")
+        [[ $(run_log "$trial") == *"trial on n"* ]] || fail "$trial: $(run_log "$trial")"
+    done
+    (($(printf '%s\n' "${ids[@]}" | sort -u | wc -l) == 4)) || fail "job ids: ${ids[*]}"
+}
