@@ -292,6 +292,25 @@ std::function<Result<void>()> metric_printer(Context& ctx, store::Workspace& wor
         };
 }
 
+// The logs of a sweep's trials (every rank's of a distributed one), at their place relative
+// to the sweep's directory, each line after "[TRIAL] ".
+std::function<Result<std::vector<run::LogSource>>()> trial_logs(store::Workspace& workspace,
+                                                                const std::string& sweep) {
+    return [&workspace, sweep]() -> Result<std::vector<run::LogSource>> {
+        TRY_ASSIGN(const auto children, run::list_runs(workspace.db(), {.parent = sweep}));
+        std::vector<run::LogSource> sources;
+        for (const auto& trial : children.first) {
+            for (auto source : run::log_sources(trial, std::nullopt)) {
+                source.path = fs::path("..") / trial.name / source.path;
+                source.prefix = fmt::format("[{}] {}", trial.name, source.prefix);
+                source.optional = true;
+                sources.push_back(std::move(source));
+            }
+        }
+        return sources;
+    };
+}
+
 }  // namespace
 
 Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::string& name,
@@ -313,6 +332,9 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     }
     if (stream && choice.metrics) {
         options.checked = metric_printer(ctx, workspace, name, json_lines);
+    }
+    if (stream && choice.trials) {
+        options.more_sources = trial_logs(workspace, name);
     }
     if (stream) {
         options.status_changed = [&ctx, json_lines](run::Status status) {

@@ -65,11 +65,13 @@ public:
 
 // What `run stream` follows besides the run's log: `rank` picks the log of a distributed
 // run ("" rank 0, "N" rank N, "all" every rank), `folder_logs` adds the files of the job's
-// ./logs as they appear, `metrics` the metric points it logs (on stderr, or JSON Lines).
+// ./logs as they appear, `metrics` the metric points it logs (on stderr, or JSON Lines),
+// `trials` a sweep's trials' logs as they start.
 struct StreamChoice {
     std::string rank;
     bool folder_logs = false;
     bool metrics = false;
+    bool trials = false;  // a sweep's trials' logs too, each line after "[TRIAL] "
 };
 
 // Follows the run to its end: with its log on stdout (headers, status changes and the

@@ -42,6 +42,7 @@ struct RunOptions {
     std::string name;
     bool folder_logs = false;
     bool metrics = false;
+    bool trials = false;
     std::int64_t tail = -1;
     std::int64_t grace = 10;
     std::int64_t timeout = run::k_default_cancel_timeout_seconds;
@@ -246,13 +247,18 @@ Result<void> stream(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, named_or_newest(workspace, options.name));
+    if (options.trials && !run.is_sweep()) {
+        return usage_error("--trials: run {} is not a sweep (it has no trials)", run.name);
+    }
     std::optional<std::size_t> tail;
     if (options.tail >= 0) {
         tail = static_cast<std::size_t>(options.tail);
     }
-    return follow_run(
-        ctx, workspace, run.name, true, tail,
-        {.rank = options.rank, .folder_logs = options.folder_logs, .metrics = options.metrics});
+    return follow_run(ctx, workspace, run.name, true, tail,
+                      {.rank = options.rank,
+                       .folder_logs = options.folder_logs,
+                       .metrics = options.metrics,
+                       .trials = options.trials});
 }
 
 void print_status(Context& ctx, const run::RunRecord& run) {
@@ -376,6 +382,9 @@ void add_stream_verb(CommandTree& tree, CLI::App* group) {
             verb.add_flag("--metrics", o.metrics,
                           "Also the metric points the run logs, as they arrive: 'metric: KEY = "
                           "VALUE (step N)' on stderr, or JSON Lines of type metric with -o json");
+            verb.add_flag("--trials", o.trials,
+                          "A sweep: also its trials' logs, as they start, each line prefixed "
+                          "[TRIAL]");
         },
         stream);
 }

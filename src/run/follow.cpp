@@ -279,6 +279,18 @@ std::vector<Followed> followed(const fs::path& run_directory, const std::vector<
     return logs;
 }
 
+// The sources not followed yet, opened where they exist.
+void add_sources(const fs::path& run_directory, const std::vector<LogSource>& sources,
+                 bool json_lines, std::vector<Followed>& logs) {
+    for (auto& log : followed(run_directory, sources, json_lines)) {
+        if (std::ranges::none_of(logs,
+                                 [&](const Followed& known) { return known.name == log.name; })) {
+            log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
+            logs.push_back(std::move(log));
+        }
+    }
+}
+
 }  // namespace
 
 Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::string_view name,
@@ -324,6 +336,10 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                 }
             }
             follow_folder(started.directory, options, logs);
+            if (options.more_sources) {
+                TRY_ASSIGN(const auto more, options.more_sources());
+                add_sources(started.directory, more, options.json_lines, logs);
+            }
             // A run that starts says so before its lines; one that ends, after the lines it
             // wrote before the end was seen (its last lines come before Finalizing).
             if (seen && (status == Status::finalizing || is_terminal(status))) {

@@ -202,8 +202,8 @@ private:
 
     Result<JobPoll> step() {
         TRY_ASSIGN(auto trials, sweep_trials(m_workspace.db(), m_sweep));
-        report_ends(trials);
         TRY(read_reports(trials));
+        report_ends(trials);
         if (m_policy) {
             TRY(terminate(trials));
         }

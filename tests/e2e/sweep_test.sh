@@ -50,7 +50,7 @@ has_trials() {
 }
 
 test_grid_runs_every_combination_once_and_names_the_best() {
-    write_sweep sweep.yml 'ferry run log-metric score $(( ${{search_space.a}} * 10 + ${{search_space.b}} ))' \
+    write_sweep sweep.yml 'echo "a is ${{search_space.a}}" && ferry run log-metric score $(( ${{search_space.a}} * 10 + ${{search_space.b}} ))' \
         '  a: {type: choice, values: [1, 2, 3]}
   b: {type: choice, values: [5, 7]}' \
         'sampling_algorithm: grid
@@ -69,7 +69,8 @@ limits: {max_total_trials: 20, max_concurrent_trials: 3}'
     local best
     best=$(jq -r '.sweep.best_trial' <<<"$OUT")
     ferry run show "$best" -o json
-    expect_jq_all '.parent == "grid"' '.command == "ferry run log-metric score $(( 3 * 10 + 7 ))"' \
+    expect_jq_all '.parent == "grid"' \
+        '.command == "echo \"a is 3\" && ferry run log-metric score $(( 3 * 10 + 7 ))"' \
         '.tracked.params == {"a": "3", "b": "7"}' '.trial.values == {"a": 3, "b": 7}'
     # Trials are children: left out of the list unless asked for.
     ferry run list -o json
@@ -79,6 +80,18 @@ limits: {max_total_trials: 20, max_concurrent_trials: 3}'
     ferry run show grid
     expect_out_contains "trials (best first):"
     expect_out_contains "$best"
+    # The sweep's log says what happened; with --trials the trials' lines come too.
+    ferry run stream grid --trials
+    expect_status 0
+    expect_out_contains "trial grid_5 submitted: a=3, b=7"
+    expect_out_contains "trial grid_5 reported score = 37 (report 1)"
+    expect_out_contains "trial grid_5 ended Completed: score = 37"
+    expect_out_contains "best trial: $best"
+    expect_out_contains "[grid_5] a is 3"
+    expect_out_contains "[grid_0] a is 1"
+    ferry run stream "$best" --trials
+    expect_status 2
+    expect_err "ferry: error: --trials: run $best is not a sweep (it has no trials)"
     # The trials side by side, the primary metric better as the objective says.
     ferry run compare --parent grid -o json
     expect_jq_all '.runs == ["grid_0", "grid_1", "grid_2", "grid_3", "grid_4", "grid_5"]' \

@@ -17,6 +17,14 @@
 // Following a run from another process: waiting for its end, and streaming its log live.
 namespace ferry::run {
 
+// A log file of a run (relative to its directory) and what to put before each of its lines.
+struct LogSource {
+    fs::path path;
+    std::string prefix;
+    bool optional = false;  // may never exist (an environment's build log on a cache hit)
+    std::optional<std::int64_t> rank;  // a distributed run's rank that writes it
+};
+
 struct FollowOptions {
     std::function<bool()> interrupted;           // Ctrl-C: stop following, the run goes on
     const Seams* seams = nullptr;                // for ending the run if its supervisor is lost
@@ -33,6 +41,9 @@ struct FollowOptions {
     // its end, before the stream returns: what the caller follows besides the logs (the
     // metrics it logs). An error stops the stream.
     std::function<Result<void>()> checked;
+    // Called with each look at the run's status: logs to follow from then on, besides the
+    // sources given (a sweep's trials as they start); one already followed is left as it is.
+    std::function<Result<std::vector<LogSource>>()> more_sources;
 };
 
 inline constexpr std::size_t k_max_folder_logs = 64;
@@ -41,14 +52,6 @@ inline constexpr std::size_t k_max_folder_logs = 64;
 [[nodiscard]] Result<std::optional<RunRecord>> wait_for_end(store::Workspace& workspace,
                                                             std::string_view name,
                                                             const FollowOptions& options);
-
-// A log file of a run (relative to its directory) and what to put before each of its lines.
-struct LogSource {
-    fs::path path;
-    std::string prefix;
-    bool optional = false;  // may never exist (an environment's build log on a cache hit)
-    std::optional<std::int64_t> rank;  // a distributed run's rank that writes it
-};
 
 // The logs `run stream` follows: the one log of a single process; of a distributed run the
 // log of `rank`, or with nullopt every rank's, each line prefixed "[rank N] ".
