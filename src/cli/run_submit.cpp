@@ -36,6 +36,7 @@ struct SubmitOptions {
     bool dry_run = false;
     std::string timeout;
     std::vector<std::string> variables;  // --env KEY=VALUE
+    std::string objective_value;         // a sweep's: last or best
     std::vector<std::string> command;
 };
 
@@ -165,9 +166,14 @@ Result<Request> request_of(const SubmitOptions& options, Loaded loaded) {
 Result<run::Submission> submit_loaded(Context& ctx, const SubmitOptions& options, Loaded loaded,
                                       store::Workspace& workspace, const run::Seams& seams) {
     if (std::holds_alternative<spec::SweepJob>(loaded.job)) {
-        TRY_ASSIGN(const auto request,
+        TRY_ASSIGN(auto request,
                    (request_of<run::SweepRequest, spec::SweepJob>(options, std::move(loaded))));
+        request.best_value = options.objective_value == "best";
         return run::submit_sweep(ctx, workspace, seams, request);
+    }
+    if (!options.objective_value.empty()) {
+        return usage_error("--objective-value is for a sweep, and the job ({}) is a command job",
+                           loaded.file);
     }
     TRY_ASSIGN(const auto request,
                (request_of<run::SubmitRequest, spec::CommandJob>(options, std::move(loaded))));
@@ -202,6 +208,13 @@ Result<void> submit(Context& ctx, const SubmitOptions& options) {
             "unknown runtime '{}': '--runtime host' runs the job on this machine as it is; "
             "without it the job's environment decides",
             options.runtime);
+    }
+    if (!options.objective_value.empty() && options.objective_value != "last" &&
+        options.objective_value != "best") {
+        return usage_error(
+            "--objective-value '{}': give 'last' (a trial's last value of the primary metric) "
+            "or 'best' (its best by the goal)",
+            options.objective_value);
     }
     if (options.stream && options.wait) {
         return usage_error("--stream already waits for the end; give one of --stream and --wait");
@@ -258,6 +271,10 @@ void add_submit_verb(CommandTree& tree) {
             verb.add_option("--runtime", o.runtime,
                             "'host': run on this machine as it is, whatever the job's environment")
                 ->type_name(value::runtime);
+            verb.add_option("--objective-value", o.objective_value,
+                            "A sweep: a trial's result is the 'last' value it logged of the "
+                            "primary metric (default, as Azure) or its 'best' by the goal")
+                ->type_name("last|best");
             verb.add_flag("-s,--stream", o.stream, "Stream the log until the run ends");
             verb.add_flag("--wait", o.wait, "Wait until the run ends; exit with its status");
             verb.add_flag("--dry-run", o.dry_run, "Show what would run; store and start nothing");

@@ -45,11 +45,18 @@ void sort_by_objective(std::vector<Trial>& trials, bool maximize) {
 }  // namespace
 
 Result<std::vector<Trial>> sweep_trials(store::Database& db, const RunRecord& sweep) {
-    const std::string metric =
-        sweep.spec.value("objective", Json::object()).value("primary_metric", std::string());
+    const Json objective = sweep.spec.value("objective", Json::object());
+    const std::string metric = objective.value("primary_metric", std::string());
+    // A trial's result: the last value it logged, or (objective_value best) its best one.
+    const bool best =
+        sweep.plan.value("sweep", Json::object()).value("objective_value", "") == "best";
+    const std::string_view value = !best                                       ? "last"
+                                   : objective.value("goal", "") == "maximize" ? "max"
+                                                                               : "min";
     return db.query_all(
         "SELECT r.name, r.trial ->> '$.number', r.trial -> '$.values', r.status, r.reason, "
-        "r.error, s.last_value IS NOT NULL, coalesce(s.last_value, 0), r.started_ms, r.ended_ms "
+        "r.error, s.last_value IS NOT NULL, CASE ?3 WHEN 'last' THEN s.last_value WHEN 'max' "
+        "THEN s.max_value ELSE s.min_value END, r.started_ms, r.ended_ms "
         "FROM runs AS r LEFT JOIN run_metric_summaries AS s ON s.run = r.seq AND s.key = ?2 "
         "WHERE r.parent = ?1 AND r.trial IS NOT NULL ORDER BY r.trial ->> '$.number'",
         [](const store::Statement& row) {
@@ -66,7 +73,7 @@ Result<std::vector<Trial>> sweep_trials(store::Database& db, const RunRecord& sw
             trial.ended_ms = optional_integer(row, 9);
             return trial;
         },
-        sweep.name, metric);
+        sweep.name, metric, value);
 }
 
 std::optional<std::string> best_trial(const std::vector<Trial>& trials, bool maximize) {
@@ -113,8 +120,11 @@ Result<Json> sweep_details(store::Database& db, const RunRecord& sweep) {
     for (const Trial& trial : trials) {
         records.push_back(trial_record(trial));
     }
+    Json shown_objective = objective;
+    shown_objective["value"] =
+        sweep.plan.value("sweep", Json::object()).value("objective_value", "last");
     return Json{{"sampling", std::move(sampling)},
-                {"objective", objective},
+                {"objective", std::move(shown_objective)},
                 {"limits", spec.value("limits", Json::object())},
                 {"early_termination", spec.value("early_termination", Json(nullptr))},
                 {"trial_counts", std::move(counts)},

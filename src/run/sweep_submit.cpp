@@ -29,7 +29,8 @@ SubmitRequest trial_request(const SweepRequest& request, const Json& values) {
     return trial;
 }
 
-Json dry_run_record(const spec::SweepJob& job, std::uint64_t seed, const Json& first_trial) {
+Json dry_run_record(const spec::SweepJob& job, std::uint64_t seed, bool best_value,
+                    const Json& first_trial) {
     sweep::Sampler sampler(job, seed);
     Json values = Json::array();
     while (static_cast<std::int64_t>(values.size()) <
@@ -42,7 +43,10 @@ Json dry_run_record(const spec::SweepJob& job, std::uint64_t seed, const Json& f
     }
     return {{"type", "sweep"},
             {"sampling", sampler.describe()},
-            {"objective", {{"primary_metric", job.primary_metric}, {"goal", job.goal}}},
+            {"objective",
+             {{"primary_metric", job.primary_metric},
+              {"goal", job.goal},
+              {"value", best_value ? "best" : "last"}}},
             {"limits",
              {{"max_total_trials", job.max_total_trials},
               {"max_concurrent_trials", job.max_concurrent_trials},
@@ -77,7 +81,7 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
                submit(ctx, workspace, seams, trial_request(checked, *first)));
     Submission submission;
     if (request.dry_run) {
-        submission.dry_run = dry_run_record(job, seed, trial_dry_run.dry_run);
+        submission.dry_run = dry_run_record(job, seed, request.best_value, trial_dry_run.dry_run);
         return submission;
     }
     // Held until the sweep's record names the snapshot: gc must not collect it meanwhile.
@@ -101,7 +105,8 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
                        .spec = job.to_json(),
                        .plan = {{"sweep",
                                  {{"seed", seed},
-                                  {"runtime", request.runtime == Runtime::host ? "host" : "job"}}}},
+                                  {"runtime", request.runtime == Runtime::host ? "host" : "job"},
+                                  {"objective_value", request.best_value ? "best" : "last"}}}},
                        .directory = directory,
                        .submitted_by = submitter(seams.host)};
     TRY_ASSIGN(auto recorded, insert_run(workspace.db(), sweep, seams.clock.stamp()));

@@ -83,6 +83,7 @@ error_cases() {
 2	run compare done1 --plot nope	none of the runs logged metric 'nope'
 2	run tensorboard nope	no run named 'nope'
 2	run resume nope	no run named 'nope'
+2	run submit -f job.yml --objective-value mean	--objective-value 'mean': give 'last'
 2	run stream done1 --trials	--trials: run done1 is not a sweep
 2	run download done1 --best	--best: run done1 is not a sweep
 2	run compare done1 --parent done1	give one of RUN names, --experiment and --parent

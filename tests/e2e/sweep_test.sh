@@ -133,6 +133,24 @@ limits: {max_total_trials: 5, max_concurrent_trials: 2}'
         fail "another seed sampled the same values"
 }
 
+test_a_trials_result_is_its_last_value_or_with_objective_value_best_its_best() {
+    # x=1 reports 10 then 1; x=2 reports 5 then 5.
+    write_sweep sweep.yml 'ferry run log-metric score $(( 15 - 5 * ${{search_space.x}} )) --step 1 && ferry run log-metric score $(( 4 * ${{search_space.x}} - 3 )) --step 2' \
+        '  x: {type: choice, values: [1, 2]}' 'sampling_algorithm: grid'
+    run_sweep sweep.yml -n by_last
+    ferry run show by_last -o json
+    expect_jq_all '.sweep.best_trial == "by_last_1"' '.sweep.objective.value == "last"' \
+        '[.sweep.trials[].metric] == [5, 1]'
+    run_sweep sweep.yml -n by_best --objective-value best
+    ferry run show by_best -o json
+    expect_jq_all '.sweep.best_trial == "by_best_0"' '.sweep.objective.value == "best"' \
+        '[.sweep.trials[].metric] == [10, 5]'
+    write_job job.yml 'true'
+    ferry run submit -f job.yml --objective-value best
+    expect_status 2
+    expect_err "ferry: error: --objective-value is for a sweep, and the job (job.yml) is a command job"
+}
+
 # A trial per value of `v`, one after another in grid order, each reporting v three times;
 # one below 90 waits after its first report, so that only a termination ends it early.
 policy_sweep() {

@@ -29,6 +29,9 @@ struct SweepRequest {
     Runtime runtime = Runtime::from_job;
     std::string snapshot_limit;
     bool dry_run = false;
+    // A trial's result: the last value it logged of the primary metric (false, Azure's), or
+    // the best by the goal (true, `--objective-value best`).
+    bool best_value = false;
 };
 
 // Checks the sweep as a submit of its first trial would (compute, environment, inputs, code),
@@ -56,7 +59,7 @@ struct Trial {
     Status status = Status::not_started;
     EndReason reason = EndReason::none;
     std::string error;
-    std::optional<double> metric;  // the primary metric's last value
+    std::optional<double> metric;  // the primary metric's last value (or best: see the request)
     std::optional<std::int64_t> started_ms;
     std::optional<std::int64_t> ended_ms;
 };
