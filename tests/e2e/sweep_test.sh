@@ -92,6 +92,9 @@ limits: {max_total_trials: 20, max_concurrent_trials: 3}'
     ferry run stream "$best" --trials
     expect_status 2
     expect_err "ferry: error: --trials: run $best is not a sweep (it has no trials)"
+    # Trials complete as any run.
+    ferry __complete run show grid_
+    expect_out_contains "grid_5	Completed"
     # The trials side by side, the primary metric better as the objective says.
     ferry run compare --parent grid -o json
     expect_jq_all '.runs == ["grid_0", "grid_1", "grid_2", "grid_3", "grid_4", "grid_5"]' \
