@@ -251,6 +251,15 @@ void Supervisor::end(Ending ending) {
     if (auto next = next_queued_supervisor(db, m_run.compute); next && *next) {
         ::kill(static_cast<pid_t>(**next), SIGUSR2);
     }
+    // Nor a sweep whose trial this was: it starts the next one at once.
+    if (!m_run.parent.empty()) {
+        if (auto parent = find_run(db, m_run.parent);
+            parent && *parent && (*parent)->supervisor_pid &&
+            supervisor_liveness(**parent, m_seams.host.machine, m_seams.clock.stamp().ms) ==
+                Liveness::alive) {
+            ::kill(static_cast<pid_t>(*(*parent)->supervisor_pid), SIGUSR2);
+        }
+    }
 }
 
 void Supervisor::beat() {

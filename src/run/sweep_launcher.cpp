@@ -23,7 +23,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr milliseconds k_poll_interval{500};
+// The watch loop polls every 100 ms, and at once when a trial's supervisor signals its end.
+constexpr milliseconds k_poll_interval{20};
 // How long a stop waits for the trials' own supervisors beyond their grace.
 constexpr std::int64_t k_stop_margin_seconds = 60;
 
@@ -272,6 +273,10 @@ private:
                 continue;
             }
             known.final = is_terminal(trial.status);
+            known.live = !is_terminal(trial.status) && !m_terminated.contains(trial.name);
+            if (trial.reports == static_cast<std::int64_t>(known.values.size())) {
+                continue;  // nothing new: the history is not read again
+            }
             TRY_ASSIGN(const auto points,
                        track::metric_history(m_workspace.db(), trial.name, m_job.primary_metric));
             for (std::size_t i = known.values.size(); i < points.size(); ++i) {
@@ -279,7 +284,6 @@ private:
                 event("trial {} reported {} = {} (report {})", trial.name, m_job.primary_metric,
                       points[i].value, i + 1);
             }
-            known.live = !is_terminal(trial.status) && !m_terminated.contains(trial.name);
         }
         return {};
     }

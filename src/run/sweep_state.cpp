@@ -56,7 +56,7 @@ Result<std::vector<Trial>> sweep_trials(store::Database& db, const RunRecord& sw
     return db.query_all(
         "SELECT r.name, r.trial ->> '$.number', r.trial -> '$.values', r.status, r.reason, "
         "r.error, s.last_value IS NOT NULL, CASE ?3 WHEN 'last' THEN s.last_value WHEN 'max' "
-        "THEN s.max_value ELSE s.min_value END, r.started_ms, r.ended_ms "
+        "THEN s.max_value ELSE s.min_value END, r.started_ms, r.ended_ms, coalesce(s.count, 0) "
         "FROM runs AS r LEFT JOIN run_metric_summaries AS s ON s.run = r.seq AND s.key = ?2 "
         "WHERE r.parent = ?1 AND r.trial IS NOT NULL ORDER BY r.trial ->> '$.number'",
         [](const store::Statement& row) {
@@ -71,6 +71,7 @@ Result<std::vector<Trial>> sweep_trials(store::Database& db, const RunRecord& sw
             }
             trial.started_ms = optional_integer(row, 8);
             trial.ended_ms = optional_integer(row, 9);
+            trial.reports = row.integer(10);
             return trial;
         },
         sweep.name, metric, value);

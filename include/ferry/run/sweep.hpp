@@ -62,6 +62,7 @@ struct Trial {
     std::optional<double> metric;  // the primary metric's last value (or best: see the request)
     std::optional<std::int64_t> started_ms;
     std::optional<std::int64_t> ended_ms;
+    std::int64_t reports = 0;  // how many values of the primary metric it logged
 };
 
 // The sweep's trials, by number, with their primary metric.
