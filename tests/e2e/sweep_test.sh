@@ -272,3 +272,19 @@ YAML
     ferry run list --all --include-children -o json
     expect_jq '[.[].name] == ["plain"]'
 }
+
+test_a_distributed_trial_runs_its_ranks() {
+    write_sweep sweep.yml 'echo "rank $RANK of $WORLD_SIZE, x=${{search_space.x}}" && if [ "$RANK" = 0 ]; then ferry run log-metric score ${{search_space.x}}; fi' \
+        '  x: {type: choice, values: [1, 2]}' \
+        'sampling_algorithm: grid
+limits: {max_total_trials: 2, max_concurrent_trials: 2}'
+    sed -i 's/^  code: src$/  code: src\n  distribution: {type: pytorch, process_count_per_instance: 2}/' sweep.yml
+    run_sweep sweep.yml -n ranks
+    ferry run show ranks -o json
+    expect_jq_all '.sweep.best_trial == "ranks_1"' '[.sweep.trials[].status] == ["Completed", "Completed"]'
+    local trial
+    for trial in ranks_0 ranks_1; do
+        grep -qx "rank 1 of 2, x=$((${trial#ranks_} + 1))" "$(run_dir "$trial")/user_logs/std_log_process_1.txt" ||
+            fail "$trial's rank 1: $(cat "$(run_dir "$trial")"/user_logs/std_log_process_*.txt)"
+    done
+}
