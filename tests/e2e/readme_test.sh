@@ -113,6 +113,14 @@ ferry run list --filter "metrics.accuracy > 0.9 and params.rate = '0.3'" => run
 ferry run list --order-by "metrics.accuracy DESC" --max-results 5 --columns metrics.accuracy,params.rate => run
 ferry run tensorboard "$name" --port 6006 => skip: starts TensorBoard, which is not installable here (without it the verb exits 1); covered by tracking_test.sh (test_run_tensorboard_reads_live_and_stored_logs)
 ferry run list --filter "attributes.status = 'Failed' and tags.kind = 'sample'" -o json | jq -r '.[].name' => run
+ferry run submit -f samples/sweep-grid/sweep.yml -n grid --wait => run
+ferry run show grid => run
+ferry run show grid -o json | jq .sweep.best_trial => run
+ferry run list --parent grid => run
+ferry run stream grid --trials => run
+ferry run compare --parent grid => run
+ferry run download grid --best -p best => run
+ferry run submit -f samples/sweep-digits/sweep.yml --wait => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry run submit -f samples/hello/job.yml --compute cluster --stream => skip: needs the Slurm cluster; covered by slurm_test.sh
@@ -145,7 +153,7 @@ readme_placeholders() {
 
 # The sections of the README whose examples run, one case each (at the end of this file).
 README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Tracking metrics"
-    "Output")
+    "Hyperparameter sweeps" "Output")
 
 in_a_case() {
     local case_section
@@ -401,6 +409,10 @@ test_datasets_and_models() {
 
 test_tracking_metrics() {
     run_readme_section "Tracking metrics"
+}
+
+test_hyperparameter_sweeps() {
+    run_readme_section "Hyperparameter sweeps"
 }
 
 test_output() {

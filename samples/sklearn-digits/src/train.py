@@ -24,6 +24,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--max-iter", type=int, default=200)
 parser.add_argument("--test-size", type=float, default=0.25)
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--C", type=float, default=1.0,
+                    help="inverse regularization strength (what the sweep-digits sample tunes)")
 args = parser.parse_args()
 
 # The run to log into: ferry's bundled azureml.core in a run; outside one, an offline run that
@@ -45,7 +47,8 @@ log.addHandler(to_file)
 log.addHandler(logging.StreamHandler(sys.stdout))
 log.info("run %s, experiment %s", os.environ.get("FERRY_RUN_ID", "(local)"),
          os.environ.get("FERRY_EXPERIMENT", "(none)"))
-log.info("max_iter=%d test_size=%g seed=%d", args.max_iter, args.test_size, args.seed)
+log.info("max_iter=%d test_size=%g seed=%d C=%g", args.max_iter, args.test_size, args.seed,
+         args.C)
 
 digits = load_digits()
 x_train, x_test, y_train, y_test = train_test_split(
@@ -56,7 +59,8 @@ log.info("train %d samples, test %d samples, %d features",
 
 started = time.monotonic()
 model = make_pipeline(StandardScaler(),
-                      LogisticRegression(max_iter=args.max_iter, random_state=args.seed))
+                      LogisticRegression(max_iter=args.max_iter, C=args.C,
+                                         random_state=args.seed))
 model.fit(x_train, y_train)
 train_time = time.monotonic() - started
 log.info("trained in %.2f s", train_time)
