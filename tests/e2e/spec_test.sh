@@ -26,6 +26,8 @@ run samples/pytorch-ddp/job.yml
 run samples/mpi/job.yml
 run samples/tensorflow-tfconfig/job.yml
 run samples/sweep/sweep.yml
+run samples/sweep-grid/sweep.yml
+run samples/sweep-digits/sweep.yml
 env samples/environments/venv.yml
 env samples/environments/docker-build.yml
 env samples/conda-env/env.yml
