@@ -94,6 +94,16 @@ public:
                 observe(trial);
             }
             TRY(keep_params(trial));
+            // What the log said already (the sweep's earlier supervisor read these reports)
+            // is not said again.
+            TRY_ASSIGN(const auto points,
+                       track::metric_history(m_workspace.db(), trial.name, m_job.primary_metric));
+            auto& known = m_reports[trial.name];
+            for (const auto& point : points) {
+                known.values.push_back(point.value);
+            }
+            known.final = is_terminal(trial.status);
+            known.live = !known.final;
         }
         if (!trials.empty()) {
             event("resumed with {} trials recorded ({} ended)", trials.size(), m_ended.size());
