@@ -279,16 +279,23 @@ std::vector<Followed> followed(const fs::path& run_directory, const std::vector<
     return logs;
 }
 
-// The sources not followed yet, opened where they exist.
-void add_sources(const fs::path& run_directory, const std::vector<LogSource>& sources,
-                 bool json_lines, std::vector<Followed>& logs) {
-    for (auto& log : followed(run_directory, sources, json_lines)) {
+// The logs that appeared since the last look: the followed folder's files, and the sources
+// the caller adds (a sweep's trials), opened where they exist.
+Result<void> follow_more(const fs::path& run_directory, const FollowOptions& options,
+                         std::vector<Followed>& logs) {
+    follow_folder(run_directory, options, logs);
+    if (!options.more_sources) {
+        return {};
+    }
+    TRY_ASSIGN(const auto sources, options.more_sources());
+    for (auto& log : followed(run_directory, sources, options.json_lines)) {
         if (std::ranges::none_of(logs,
                                  [&](const Followed& known) { return known.name == log.name; })) {
             log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
             logs.push_back(std::move(log));
         }
     }
+    return {};
 }
 
 }  // namespace
@@ -335,11 +342,7 @@ Result<std::optional<RunRecord>> stream_log(store::Workspace& workspace, std::st
                     log.fd = util::Fd(::open(log.source.path.c_str(), O_RDONLY | O_CLOEXEC));
                 }
             }
-            follow_folder(started.directory, options, logs);
-            if (options.more_sources) {
-                TRY_ASSIGN(const auto more, options.more_sources());
-                add_sources(started.directory, more, options.json_lines, logs);
-            }
+            TRY(follow_more(started.directory, options, logs));
             // A run that starts says so before its lines; one that ends, after the lines it
             // wrote before the end was seen (its last lines come before Finalizing).
             if (seen && (status == Status::finalizing || is_terminal(status))) {
