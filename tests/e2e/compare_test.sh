@@ -102,7 +102,7 @@ test_compare_refuses_unknown_runs_keys_and_both_selections() {
     expect_status 2
     ferry run compare
     expect_status 2
-    expect_err "ferry: error: name the runs to compare, or give --experiment NAME"
+    expect_err "ferry: error: name the runs to compare, or give --experiment NAME or --parent RUN"
     ferry run compare one --experiment tiny
     expect_status 2
     ferry run compare --experiment tiyn
