@@ -47,7 +47,8 @@ Result<Unsupervised> end_unsupervised(store::Workspace& workspace, const RunReco
     if (auto collected = store_run_files(workspace, run, seams, nullptr)) {
         ending.artifacts = collected->id;
     }
-    TRY_ASSIGN(const bool ended, finish(workspace.db(), run.name, ending, seams.clock.stamp()));
+    TRY_ASSIGN(const bool ended,
+               finish(workspace.db(), run.name, ending, seams.clock.stamp(), run.supervisor_pid));
     return Unsupervised{.signalled = signalled.size(), .ended = ended};
 }
 

@@ -323,12 +323,21 @@ Result<bool> transition(store::Database& db, std::string_view name,
 }
 
 Result<bool> finish(store::Database& db, std::string_view name, const Ending& ending,
-                    const Stamp& now) {
+                    const Stamp& now,
+                    const std::optional<std::optional<std::int64_t>>& supervisor) {
     bool ended = false;
     TRY(db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(auto status, current_status(db, name));
         if (!status || is_terminal(*status)) {
             return {};
+        }
+        if (supervisor) {
+            TRY_ASSIGN(const auto recorded,
+                       db.query_one("SELECT supervisor_pid IS ?2 FROM runs WHERE name = ?1",
+                                    store::first_integer, name, *supervisor));
+            if (recorded.value_or(0) == 0) {
+                return {};  // a new supervisor took the run on since (a resumed sweep)
+            }
         }
         TRY(
             db.execute("UPDATE runs SET status = ?2, ended_at = ?3, ended_ms = ?4, exit_code = ?5, "

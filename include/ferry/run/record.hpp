@@ -170,9 +170,12 @@ struct RunFilter {
 [[nodiscard]] Result<bool> transition(store::Database& db, std::string_view name,
                                       std::initializer_list<Status> from, Status to,
                                       const Stamp& now, std::string_view detail = {});
-// Ends a run that is not yet ended; false when it already was. Frees its slot.
-[[nodiscard]] Result<bool> finish(store::Database& db, std::string_view name, const Ending& ending,
-                                  const Stamp& now);
+// Ends a run that is not yet ended; false when it already was. Frees its slot. With
+// `supervisor` (the pid the caller judged lost, or none), only while the run's recorded
+// supervisor is still that one: a run a new supervisor took on since is left to it.
+[[nodiscard]] Result<bool> finish(
+    store::Database& db, std::string_view name, const Ending& ending, const Stamp& now,
+    const std::optional<std::optional<std::int64_t>>& supervisor = std::nullopt);
 // A run whose supervisor was lost, made Preparing again for a new one (a sweep's resume):
 // its end, supervisor and cancel request are cleared; its start is kept.
 [[nodiscard]] Result<void> reopen(store::Database& db, std::string_view name, const Stamp& now,

@@ -719,6 +719,25 @@ TEST_F(RunRecordTest, ASweepsTrialKeepsItsParentAndValuesAndOutlivesNoParent) {
     EXPECT_EQ(get("sweep_0").status, Status::not_started);
 }
 
+TEST_F(RunRecordTest, AnEndForALostSupervisorSparesARunANewOneTookOn) {
+    insert("sweep");
+    ASSERT_TRUE(set_supervisor(db(), "sweep", 41, "boot@host", at(1)));
+    // The reaper judged pid 41 lost; meanwhile a resume gave the run pid 42.
+    ASSERT_TRUE(set_supervisor(db(), "sweep", 42, "boot@host", at(2)));
+    auto ended = finish(db(), "sweep", Ending::infrastructure("supervisor lost"), at(3), 41);
+    ASSERT_TRUE(ended);
+    EXPECT_FALSE(*ended);
+    EXPECT_EQ(get("sweep").status, Status::not_started);
+    ended = finish(db(), "sweep", Ending::infrastructure("supervisor lost"), at(3), 42);
+    ASSERT_TRUE(ended);
+    EXPECT_TRUE(*ended);
+    insert("never");  // no supervisor recorded: none is what is expected
+    ended = finish(db(), "never", Ending::infrastructure("it never started"), at(4),
+                   std::optional<std::int64_t>());
+    ASSERT_TRUE(ended);
+    EXPECT_TRUE(*ended);
+}
+
 TEST_F(RunRecordTest, ACancelReasonIsKeptOnceAndAReopenedRunKeepsItsStart) {
     insert("trial");
     ASSERT_TRUE(transition(db(), "trial", {Status::not_started}, Status::running, at(1)));
