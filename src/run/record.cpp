@@ -311,7 +311,6 @@ Result<bool> transition(store::Database& db, std::string_view name,
             return {};
         }
         TRY(to == Status::running
-                // A resumed sweep keeps the start it had.
                 ? db.execute("UPDATE runs SET status = ?2, started_at = coalesce(started_at, ?3), "
                              "started_ms = coalesce(started_ms, ?4) WHERE name = ?1",
                              name, status_name(to), now.text, now.ms)

@@ -166,7 +166,8 @@ struct RunFilter {
 // Each run's name and status, newest first.
 [[nodiscard]] Result<std::vector<std::pair<std::string, Status>>> run_statuses(store::Database& db);
 
-// Moves the run to `to` when its status is one of `from`; false when it was not.
+// Moves the run to `to` when its status is one of `from`; false when it was not. Running
+// keeps the start a run had (a resumed sweep's).
 [[nodiscard]] Result<bool> transition(store::Database& db, std::string_view name,
                                       std::initializer_list<Status> from, Status to,
                                       const Stamp& now, std::string_view detail = {});
