@@ -18,9 +18,7 @@ Result<void> resume(Context& ctx, const ResumeOptions& options) {
     TRY(end_lost_runs(ctx, workspace));
     const CommandSeams seams(ctx);
     TRY(run::resume_sweep(ctx, workspace, seams.get(), options.name));
-    ctx.out << options.name << '\n' << std::flush;
-    return options.wait ? follow_run(ctx, workspace, options.name, false, std::nullopt)
-                        : Result<void>{};
+    return print_started(ctx, workspace, options.name, options.wait);
 }
 
 }  // namespace

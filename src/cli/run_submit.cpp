@@ -186,20 +186,7 @@ Result<void> after_submit(Context& ctx, const SubmitOptions& options, store::Wor
     if (options.stream) {
         return follow_run(ctx, workspace, run.name, true, std::nullopt);
     }
-    // A document shows the run as it is when the command ends: ended, with --wait (or as far
-    // as it got when the wait was interrupted).
-    const bool document = ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml;
-    if (!document) {
-        ctx.out << run.name << '\n' << std::flush;
-    }
-    auto waited =
-        options.wait ? follow_run(ctx, workspace, run.name, false, std::nullopt) : Result<void>{};
-    if (document) {
-        TRY_ASSIGN(auto current, run::get_run(workspace.db(), run.name, workspace.name()));
-        TRY_ASSIGN(auto events, run::run_events(workspace.db(), current.seq));
-        output::print_record(ctx, run::run_details(current, events, {}, stamp(ctx).ms));
-    }
-    return waited;
+    return print_started(ctx, workspace, run.name, options.wait);
 }
 
 Result<void> submit(Context& ctx, const SubmitOptions& options) {

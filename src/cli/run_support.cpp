@@ -388,4 +388,21 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     return {};
 }
 
+Result<void> print_started(Context& ctx, store::Workspace& workspace, const std::string& name,
+                           bool wait) {
+    // A document shows the run as it is when the command ends: ended, with --wait (or as far
+    // as it got when the wait was interrupted).
+    const bool document = ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml;
+    if (!document) {
+        ctx.out << name << '\n' << std::flush;
+    }
+    auto waited = wait ? follow_run(ctx, workspace, name, false, std::nullopt) : Result<void>{};
+    if (document) {
+        TRY_ASSIGN(auto current, run::get_run(workspace.db(), name, workspace.name()));
+        TRY_ASSIGN(auto events, run::run_events(workspace.db(), current.seq));
+        output::print_record(ctx, run::run_details(current, events, {}, stamp(ctx).ms));
+    }
+    return waited;
+}
+
 }  // namespace ferry::cli

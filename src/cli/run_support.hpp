@@ -74,6 +74,12 @@ struct StreamChoice {
     bool trials = false;  // a sweep's trials' logs too, each line after "[TRIAL] "
 };
 
+// What submit and resume print of a run they started: its name, or with -o json|yaml its
+// record as the command ends; with `wait`, after waiting for its end (an error for a run
+// that did not complete, as `run wait`).
+[[nodiscard]] Result<void> print_started(Context& ctx, store::Workspace& workspace,
+                                         const std::string& name, bool wait);
+
 // Follows the run to its end: with its log on stdout (headers, status changes and the
 // summary on stderr; with -o json, JSON Lines of the log's lines, the status changes and
 // the end on stdout) when `stream`, silently otherwise. Returns the exit status of the

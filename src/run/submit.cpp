@@ -214,11 +214,8 @@ Result<RunRecord> record(Context& ctx, store::Workspace& workspace, const Seams&
     TRY_ASSIGN(auto recorded, insert_run(workspace.db(), new_run, seams.clock.stamp()));
     if (!request.trial.is_null()) {
         // Its sampled values, as MLflow's params: what compare, search and show read.
-        track::Batch params;
-        const Json values = request.trial.value("values", Json::object());
-        for (const auto& [key, value] : values.items()) {
-            params.params.emplace_back(key, sweep::value_text(value));
-        }
+        const track::Batch params{
+            .params = sweep::params_of(request.trial.value("values", Json::object()))};
         TRY_ASSIGN(const auto refused, track::log_batch(workspace.db(), run.name, params));
         if (refused) {
             ctx.warn(fmt::format("run {}: its values were not kept as params: {}", run.name,

@@ -197,11 +197,8 @@ private:
 
     // The params of a trial whose supervisor died before it kept them.
     Result<void> keep_params(const Trial& trial) {
-        track::Batch batch;
-        for (const auto& [key, value] : trial.values.items()) {
-            batch.params.emplace_back(key, sweep::value_text(value));
-        }
-        TRY(track::log_batch(m_workspace.db(), trial.name, batch));
+        TRY(track::log_batch(m_workspace.db(), trial.name,
+                             {.params = sweep::params_of(trial.values)}));
         return {};
     }
 

@@ -45,6 +45,14 @@ std::string value_text(const Json& value) {
     return value.dump();
 }
 
+std::vector<std::pair<std::string, std::string>> params_of(const Json& values) {
+    std::vector<std::pair<std::string, std::string>> params;
+    for (const auto& [name, value] : values.items()) {
+        params.emplace_back(name, value_text(value));
+    }
+    return params;
+}
+
 spec::CommandJob trial_job(const spec::SweepJob& sweep, const Json& values) {
     spec::CommandJob job;
     static_cast<spec::JobCommon&>(job) = sweep;

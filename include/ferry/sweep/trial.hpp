@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,8 @@ using Json = nlohmann::ordered_json;
 // number without a point, other numbers as JSON writes them (the shortest text that reads
 // back the same), true and false, null as "None" (MLflow's text for Python's None).
 [[nodiscard]] std::string value_text(const Json& value);
+// A trial's values as its params: each name with its value_text.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> params_of(const Json& values);
 
 // The command job of one trial: the sweep's trial (code, command, environment, variables,
 // distribution, resources) with the sweep's own keys (compute, experiment, inputs, outputs,
