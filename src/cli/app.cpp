@@ -243,6 +243,7 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_env_verbs(tree);
     add_dataset_verbs(tree);
     add_model_verbs(tree);
+    add_component_verbs(tree);
     add_help_verb(tree);
     CLI::App& root = tree.root();
 

@@ -94,6 +94,44 @@ void add_archive_verbs(CommandTree& tree, CLI::App* group, store::AssetKind kind
     }
 }
 
+CLI::Option* add_spec_flags(CLI::App& verb, CreateFlags& flags, std::string_view file_noun,
+                            std::string_view noun) {
+    CLI::Option* file =
+        verb.add_option("-f,--file", flags.file, fmt::format("The {} file (YAML)", file_noun))
+            ->type_name(value::file);
+    verb.add_option("--set", flags.sets, "Override a value of the file: KEY.PATH=VALUE")
+        ->type_name(value::set);
+    verb.add_option("-n,--name", flags.name, fmt::format("The {}'s name", noun))
+        ->type_name(value::text);
+    verb.add_option("--version", flags.version,
+                    "Its version (default: the next integer; never overwritten)")
+        ->type_name(value::text);
+    return file;
+}
+
+void add_about_flags(CLI::App& verb, CreateFlags& flags, std::string_view about) {
+    verb.add_option("--description", flags.description, std::string(about))->type_name(value::text);
+    verb.add_option("--tag", flags.tags, "A tag KEY=VALUE (repeatable)")->type_name(value::text);
+}
+
+Result<std::vector<std::string>> flag_sets(
+    const CreateFlags& flags, std::initializer_list<std::pair<const char*, std::string>> more) {
+    std::vector<std::string> sets = flags.sets;
+    const auto add = [&sets](std::string_view key, const std::string& value) {
+        if (!value.empty()) {
+            sets.push_back(fmt::format("{}={}", key, value));
+        }
+    };
+    add("name", flags.name);
+    add("version", flags.version);
+    for (const auto& [key, value] : more) {
+        add(key, value);
+    }
+    add("description", flags.description);
+    TRY(add_pair_sets(flags.tags, "--tag", "tags", sets));
+    return sets;
+}
+
 void add_list_flags(CLI::App& verb, ListFlags& flags) {
     verb.add_flag("--all-versions", flags.all_versions, "Every version, not only the latest");
     verb.add_flag("--include-archived", flags.include_archived, "Archived versions too");

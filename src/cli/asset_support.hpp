@@ -1,6 +1,7 @@
 #pragma once
 
 // What the verbs of the versioned registries (env, dataset, model) share.
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,27 @@ template <typename Find>
 // `archive` and `restore` of a registry group: NAME (every version) or NAME:VERSION, several.
 void add_archive_verbs(CommandTree& tree, CLI::App* group, store::AssetKind kind,
                        const char* value_type);
+
+// What every registry group's `create` takes: a spec file, its --set values, and flags that set
+// the name, the version, the description and tags.
+struct CreateFlags {
+    std::string file;
+    std::vector<std::string> sets;
+    std::string name;
+    std::string version;
+    std::string description;
+    std::vector<std::string> tags;
+};
+// -f/--file ("The FILE_NOUN file (YAML)"), --set, -n/--name ("The NOUN's name") and --version;
+// returns -f, for a group whose create needs it.
+CLI::Option* add_spec_flags(CLI::App& verb, CreateFlags& flags, std::string_view file_noun,
+                            std::string_view noun);
+// --description (`about` its help) and --tag, after the group's own flags.
+void add_about_flags(CLI::App& verb, CreateFlags& flags, std::string_view about);
+// The flags as --set lines after the file's: the name, the version, each of `more` (KEY, VALUE)
+// that is given, the description, then the tags.
+[[nodiscard]] Result<std::vector<std::string>> flag_sets(
+    const CreateFlags& flags, std::initializer_list<std::pair<const char*, std::string>> more = {});
 
 // `list`'s flags, the same in every registry group.
 struct ListFlags {

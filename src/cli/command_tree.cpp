@@ -18,6 +18,7 @@ constexpr GroupInfo k_groups[] = {
     {"run", "Submit jobs and follow, cancel and download their runs"},
     {"model", "Register, list and download models"},
     {"dataset", "Register, list and download datasets"},
+    {"component", "Register versioned command components, their code snapshotted"},
 };
 
 }  // namespace

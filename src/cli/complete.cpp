@@ -176,6 +176,9 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
     if (type == value::environment) {
         return asset_candidates(ctx, store::AssetKind::environment);
     }
+    if (type == value::component) {
+        return asset_candidates(ctx, store::AssetKind::component);
+    }
     if (type == value::run) {
         return run_candidates(ctx);
     }

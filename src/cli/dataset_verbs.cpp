@@ -14,15 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 using output::Json;
 
-struct CreateOptions {
-    std::string file;
-    std::vector<std::string> sets;
-    std::string name;
-    std::string version;
+struct CreateOptions : CreateFlags {
     std::vector<std::string> paths;
     std::string type;
-    std::string description;
-    std::vector<std::string> tags;
 };
 
 using ListOptions = ListFlags;
@@ -83,14 +77,7 @@ Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::strin
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
-    std::vector<std::string> sets = options.sets;
-    for (const auto& [key, value] :
-         {std::pair{"name", options.name}, std::pair{"version", options.version},
-          std::pair{"type", options.type}, std::pair{"description", options.description}}) {
-        if (!value.empty()) {
-            sets.push_back(fmt::format("{}={}", key, value));
-        }
-    }
+    TRY_ASSIGN(auto sets, flag_sets(options, {{"type", options.type}}));
     // Paths given as flags are the caller's: absolute before the spec sees them.
     const auto flag_path = [&](const std::string& path) {
         return path.starts_with("http://") || path.starts_with("https://") ||
@@ -103,7 +90,6 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     } else if (options.paths.size() > 1 && !options.file.empty()) {
         return usage_error("several paths go in the file's 'paths', or all in --path flags");
     }
-    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
     if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f DATA_FILE, or --name NAME and --path PATH");
     }
@@ -209,22 +195,13 @@ void add_dataset_verbs(CommandTree& tree) {
     tree.add_verb<CreateOptions>(
         group, "create", "Register a new version of a dataset from a file or flags",
         [](CLI::App& verb, CreateOptions& o) {
-            verb.add_option("-f,--file", o.file, "The data file (YAML)")->type_name(value::file);
-            verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-                ->type_name(value::set);
-            verb.add_option("-n,--name", o.name, "The dataset's name")->type_name(value::text);
-            verb.add_option("--version", o.version,
-                            "Its version (default: the next integer; never overwritten)")
-                ->type_name(value::text);
+            add_spec_flags(verb, o, "data", "dataset");
             verb.add_option("--path", o.paths,
                             "A local file or folder, or an http(s) URL (repeatable)")
                 ->type_name(value::path);
             verb.add_option("--type", o.type, "uri_folder (default) or uri_file")
                 ->type_name(value::text);
-            verb.add_option("--description", o.description, "What it holds")
-                ->type_name(value::text);
-            verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")
-                ->type_name(value::text);
+            add_about_flags(verb, o, "What it holds");
         },
         create);
     tree.add_verb<ListOptions>(

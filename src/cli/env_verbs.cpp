@@ -17,18 +17,12 @@ namespace {
 namespace fs = std::filesystem;
 using output::Json;
 
-struct CreateOptions {
-    std::string file;
-    std::vector<std::string> sets;
-    std::string name;
-    std::string version;
+struct CreateOptions : CreateFlags {
     std::string image;
     std::string conda_file;
     std::string build_context;
     std::string dockerfile_path;
     std::string pip_requirements;
-    std::string description;
-    std::vector<std::string> tags;
 };
 
 using ListOptions = ListFlags;
@@ -69,17 +63,10 @@ Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::stri
 
 Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& options) {
     // Flags are --set values over the file; their paths are the caller's, made absolute.
-    std::vector<std::string> sets = options.sets;
+    TRY_ASSIGN(auto sets, flag_sets(options, {{"image", options.image}}));
     const auto path_of = [&](const std::string& value) {
         return absolute_from(ctx, value).string();
     };
-    for (const auto& [key, value] :
-         {std::pair{"name", options.name}, std::pair{"version", options.version},
-          std::pair{"image", options.image}, std::pair{"description", options.description}}) {
-        if (!value.empty()) {
-            sets.push_back(fmt::format("{}={}", key, value));
-        }
-    }
     if (!options.conda_file.empty()) {
         sets.push_back("conda_file=" + path_of(options.conda_file));
     }
@@ -92,7 +79,6 @@ Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& optio
     if (!options.dockerfile_path.empty()) {
         sets.push_back("build.dockerfile_path=" + options.dockerfile_path);
     }
-    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
     if (options.file.empty() && options.name.empty()) {
         return usage_error("give -f ENVIRONMENT_FILE, or --name NAME and what it is made of");
     }
@@ -223,14 +209,7 @@ void add_env_verbs(CommandTree& tree) {
     tree.add_verb<CreateOptions>(
         group, "create", "Register a new version of an environment from a file or flags",
         [](CLI::App& verb, CreateOptions& o) {
-            verb.add_option("-f,--file", o.file, "The environment file (YAML)")
-                ->type_name(value::file);
-            verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-                ->type_name(value::set);
-            verb.add_option("-n,--name", o.name, "The environment's name")->type_name(value::text);
-            verb.add_option("--version", o.version,
-                            "Its version (default: the next integer; never overwritten)")
-                ->type_name(value::text);
+            add_spec_flags(verb, o, "environment", "environment");
             verb.add_option("--image", o.image, "A container image to run in")
                 ->type_name(value::text);
             verb.add_option("--conda-file", o.conda_file, "A conda environment file")
@@ -243,10 +222,7 @@ void add_env_verbs(CommandTree& tree) {
             verb.add_option("--pip-requirements", o.pip_requirements,
                             "A pip requirements file (a venv on the host's python3)")
                 ->type_name(value::file);
-            verb.add_option("--description", o.description, "What it is for")
-                ->type_name(value::text);
-            verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")
-                ->type_name(value::text);
+            add_about_flags(verb, o, "What it is for");
         },
         create);
     tree.add_verb<ListOptions>(

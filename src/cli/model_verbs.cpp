@@ -16,18 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 using output::Json;
 
-struct CreateOptions {
-    std::string file;
-    std::vector<std::string> sets;
-    std::string name;
-    std::string version;
+struct CreateOptions : CreateFlags {
     std::string run;
     std::string path;
     std::string type;
     std::string framework;
     std::string framework_version;
-    std::string description;
-    std::vector<std::string> tags;
     std::vector<std::string> properties;
     bool from_run = false;  // register, which takes --run
 };
@@ -113,22 +107,14 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
 }
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
-    std::vector<std::string> sets = options.sets;
-    for (const auto& [key, value] :
-         {std::pair{"name", options.name}, std::pair{"version", options.version},
-          std::pair{"type", options.type}, std::pair{"framework", options.framework},
-          std::pair{"framework_version", options.framework_version},
-          std::pair{"description", options.description}}) {
-        if (!value.empty()) {
-            sets.push_back(fmt::format("{}={}", key, value));
-        }
-    }
+    TRY_ASSIGN(auto sets, flag_sets(options, {{"type", options.type},
+                                              {"framework", options.framework},
+                                              {"framework_version", options.framework_version}}));
     if (!options.path.empty()) {
         // A run's artifact path stays as written; a local one is the caller's.
         sets.push_back("path=" + (options.run.empty() ? absolute_from(ctx, options.path).string()
                                                       : options.path));
     }
-    TRY(add_pair_sets(options.tags, "--tag", "tags", sets));
     TRY(add_pair_sets(options.properties, "--property", "properties", sets));
     if (options.file.empty() && (options.name.empty() || options.path.empty())) {
         return usage_error(
@@ -217,13 +203,7 @@ void add_name(CLI::App& verb, std::string& name) {
 
 void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
     o.from_run = from_run;
-    verb.add_option("-f,--file", o.file, "The model file (YAML)")->type_name(value::file);
-    verb.add_option("--set", o.sets, "Override a value of the file: KEY.PATH=VALUE")
-        ->type_name(value::set);
-    verb.add_option("-n,--name", o.name, "The model's name")->type_name(value::text);
-    verb.add_option("--version", o.version,
-                    "Its version (default: the next integer; never overwritten)")
-        ->type_name(value::text);
+    add_spec_flags(verb, o, "model", "model");
     if (from_run) {
         verb.add_option("--run", o.run, "The run whose outputs hold the model")
             ->type_name(value::run);
@@ -240,8 +220,7 @@ void add_create_options(CLI::App& verb, CreateOptions& o, bool from_run) {
         ->type_name(value::text);
     verb.add_option("--framework-version", o.framework_version, "The framework's version")
         ->type_name(value::text);
-    verb.add_option("--description", o.description, "What it is")->type_name(value::text);
-    verb.add_option("--tag", o.tags, "A tag KEY=VALUE (repeatable)")->type_name(value::text);
+    add_about_flags(verb, o, "What it is");
     verb.add_option("--property", o.properties, "A property KEY=VALUE (repeatable)")
         ->type_name(value::text);
 }

@@ -1,4 +1,4 @@
-// `ferry run resume SWEEP`: a new supervisor for a sweep whose supervisor was lost.
+// `ferry run resume RUN`: a new supervisor for a sweep or a pipeline whose supervisor was lost.
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/run/sweep.hpp"
 #include "run_support.hpp"
@@ -26,10 +26,13 @@ Result<void> resume(Context& ctx, const ResumeOptions& options) {
 void add_run_resume_verb(CommandTree& tree, CLI::App* group) {
     tree.add_verb<ResumeOptions>(
         group, "resume",
-        "Continue a sweep whose supervisor was lost (killed, or its machine restarted)",
+        "Continue a sweep or a pipeline whose supervisor was lost (killed, or its machine "
+        "restarted)",
         [](CLI::App& verb, ResumeOptions& o) {
-            verb.add_option("run", o.name, "The sweep's name")->type_name(value::run)->required();
-            verb.add_flag("--wait", o.wait, "Wait until the sweep ends; exit with its status");
+            verb.add_option("run", o.name, "The sweep's or the pipeline's name")
+                ->type_name(value::run)
+                ->required();
+            verb.add_flag("--wait", o.wait, "Wait until it ends; exit with its status");
         },
         resume);
 }

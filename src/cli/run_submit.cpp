@@ -8,6 +8,7 @@
 #include "ferry/output/render.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/describe.hpp"
+#include "ferry/run/pipeline.hpp"
 #include "ferry/run/submit.hpp"
 #include "ferry/run/sweep.hpp"
 #include "ferry/spec/load.hpp"
@@ -101,7 +102,7 @@ Result<std::string> quick_job_text(const Context& ctx, const SubmitOptions& opti
 
 // The job, from the file or built from the words after `--`; the file's name and text.
 struct Loaded {
-    spec::Job job;  // a command job, or a sweep
+    spec::Job job;  // a command job, a sweep or a pipeline
     std::string file;
     std::string text;  // empty for the quick form, whose text is ferry's own
 };
@@ -123,6 +124,12 @@ Result<Loaded> load(Context& ctx, const SubmitOptions& options) {
         ctx.err << spec::render(job.error(), source.text);
         const auto count = job.error().size();
         return usage_error("{}: {} error{}", source.file, count, count == 1 ? "" : "s");
+    }
+    if (!options.code.empty() && std::holds_alternative<spec::PipelineJob>(*job)) {
+        return usage_error(
+            "--code is for a command job or a sweep; a pipeline's steps name "
+            "their code ({})",
+            source.file);
     }
     if (!options.code.empty()) {
         auto& code = std::holds_alternative<spec::SweepJob>(*job)
@@ -162,7 +169,8 @@ Result<Request> request_of(const SubmitOptions& options, Loaded loaded) {
     return request;
 }
 
-// A command job is a run; a sweep is a run whose supervisor submits its trials.
+// A command job is a run; a sweep or a pipeline is a run whose supervisor submits its trials
+// or its steps.
 Result<run::Submission> submit_loaded(Context& ctx, const SubmitOptions& options, Loaded loaded,
                                       store::Workspace& workspace, const run::Seams& seams) {
     if (std::holds_alternative<spec::SweepJob>(loaded.job)) {
@@ -172,8 +180,13 @@ Result<run::Submission> submit_loaded(Context& ctx, const SubmitOptions& options
         return run::submit_sweep(ctx, workspace, seams, request);
     }
     if (!options.objective_value.empty()) {
-        return usage_error("--objective-value is for a sweep, and the job ({}) is a command job",
+        return usage_error("--objective-value is for a sweep, and the job ({}) is not one",
                            loaded.file);
+    }
+    if (std::holds_alternative<spec::PipelineJob>(loaded.job)) {
+        TRY_ASSIGN(const auto request, (request_of<run::PipelineRequest, spec::PipelineJob>(
+                                           options, std::move(loaded))));
+        return run::submit_pipeline(ctx, workspace, seams, request);
     }
     TRY_ASSIGN(const auto request,
                (request_of<run::SubmitRequest, spec::CommandJob>(options, std::move(loaded))));

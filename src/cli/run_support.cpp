@@ -292,8 +292,8 @@ std::function<Result<void>()> metric_printer(Context& ctx, store::Workspace& wor
         };
 }
 
-// The logs of a sweep's trials (every rank's of a distributed one), at their place relative
-// to the sweep's directory, each line after "[TRIAL] ".
+// The logs of a sweep's trials or a pipeline's steps (every rank's of a distributed one), at
+// their place relative to the parent's directory, each line after "[TRIAL] " or "[STEP] ".
 std::function<Result<std::vector<run::LogSource>>()> trial_logs(store::Workspace& workspace,
                                                                 const std::string& sweep) {
     return [&workspace, sweep]() -> Result<std::vector<run::LogSource>> {
@@ -302,7 +302,9 @@ std::function<Result<std::vector<run::LogSource>>()> trial_logs(store::Workspace
         for (const auto& trial : children.first) {
             for (auto source : run::log_sources(trial, std::nullopt)) {
                 source.path = fs::path("..") / trial.name / source.path;
-                source.prefix = fmt::format("[{}] {}", trial.name, source.prefix);
+                const bool step = trial.trial.is_object() && trial.trial.contains("step");
+                source.prefix = fmt::format(
+                    "[{}] {}", step ? trial.trial.value("step", "") : trial.name, source.prefix);
                 source.optional = true;
                 sources.push_back(std::move(source));
             }
@@ -333,7 +335,9 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
     if (stream && choice.metrics) {
         options.checked = metric_printer(ctx, workspace, name, json_lines);
     }
-    if (stream && choice.trials) {
+    // A pipeline's steps always: its own log says only what its supervisor did.
+    TRY_ASSIGN(const auto record, run::find_run(workspace.db(), name));
+    if (stream && (choice.trials || (record && record->is_pipeline()))) {
         options.more_sources = trial_logs(workspace, name);
     }
     if (stream) {

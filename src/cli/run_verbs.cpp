@@ -12,6 +12,7 @@
 #include "ferry/run/describe.hpp"
 #include "ferry/run/download.hpp"
 #include "ferry/run/lost.hpp"
+#include "ferry/run/pipeline.hpp"
 #include "ferry/run/sweep.hpp"
 #include "ferry/util/text.hpp"
 #include "run_support.hpp"
@@ -235,9 +236,15 @@ Result<void> show(Context& ctx, const RunOptions& options) {
     if (run.is_sweep()) {
         TRY_ASSIGN(details["sweep"], run::sweep_details(workspace.db(), run));
     }
+    if (run.is_pipeline()) {
+        TRY_ASSIGN(details["pipeline"], run::pipeline_details(workspace.db(), run));
+    }
     output::print_document(ctx, details);
     if (run.is_sweep() && ctx.format == OutputFormat::table) {
         print_trials(ctx, details["sweep"]);
+    }
+    if (run.is_pipeline() && ctx.format == OutputFormat::table) {
+        ctx.out << "\nsteps:\n" << run::draw_pipeline(details["pipeline"]);
     }
     return {};
 }

@@ -37,10 +37,11 @@ struct SpecGroup {
 
 const std::vector<SpecGroup>& spec_groups() {
     static const std::vector<SpecGroup> k_groups = {
-        {"run", {spec::Kind::command_job, spec::Kind::sweep_job}, "job"},
+        {"run", {spec::Kind::command_job, spec::Kind::sweep_job, spec::Kind::pipeline_job}, "job"},
         {"env", {spec::Kind::environment}, "environment"},
         {"dataset", {spec::Kind::data}, "data asset"},
         {"model", {spec::Kind::model}, "model"},
+        {"component", {spec::Kind::component}, "component"},
         {"compute", {spec::Kind::compute}, "compute target"},
         {"workspace", {spec::Kind::workspace}, "workspace"},
     };
@@ -60,6 +61,17 @@ spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
 // What a job names on this machine that the loader does not look at: its code directory,
 // the same check a submit makes.
 Result<void> check_job_paths(const Json& job, const SpecText& source) {
+    if (job.value("type", "") == "pipeline") {
+        const Json steps = job.value("jobs", Json::object());
+        for (const auto& [step, value] : steps.items()) {
+            if (value.contains("code") && value["code"].is_string()) {
+                TRY(spec::check_code_directory(
+                    fs::path(value["code"].get<std::string>()),
+                    spec::locate(source.text, source.file, fmt::format("jobs.{}.code", step))));
+            }
+        }
+        return {};
+    }
     const bool sweep = job.value("type", "") == "sweep";
     const Json& trial = sweep ? job.value("trial", Json::object()) : job;
     if (!trial.contains("code") || !trial["code"].is_string()) {
@@ -82,7 +94,9 @@ Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOption
         const auto count = loaded.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }
-    if (group.kinds.front() == spec::Kind::command_job) {
+    // A component's code is snapshotted by create: the same check.
+    if (group.kinds.front() == spec::Kind::command_job ||
+        group.kinds.front() == spec::Kind::component) {
         TRY(check_job_paths(*loaded, source));
     }
     output::print_document(ctx, *loaded);
@@ -143,7 +157,7 @@ void add_spec_verbs(CommandTree& tree) {
             fmt::format("Print the JSON Schema (draft 2020-12) of {} spec files", group.noun),
             [spec_group](CLI::App& verb, SchemaOptions& o) {
                 if (spec_group->kinds.size() > 1) {
-                    verb.add_option("kind", o.kind, "command (default) or sweep")
+                    verb.add_option("kind", o.kind, "command (default), sweep or pipeline")
                         ->type_name(value::spec_kind);
                 }
             },

@@ -52,23 +52,12 @@ Result<EnvironmentRecord> create_environment(store::Database& db, EnvironmentRec
 Result<std::optional<EnvironmentRecord>> find_environment(store::Database& db,
                                                           std::string_view name,
                                                           std::string_view version) {
-    TRY_ASSIGN(auto found, store::find_asset(db, k_kind, name, version));
-    if (!found) {
-        return std::optional<EnvironmentRecord>{};
-    }
-    TRY_ASSIGN(auto record, from_asset(std::move(*found)));
-    return std::optional<EnvironmentRecord>{std::move(record)};
+    return store::find_asset_as(db, k_kind, name, version, from_asset);
 }
 
 Result<std::vector<EnvironmentRecord>> list_environments(store::Database& db, bool all_versions,
                                                          bool include_archived) {
-    TRY_ASSIGN(auto assets, store::list_assets(db, k_kind, all_versions, include_archived));
-    std::vector<EnvironmentRecord> records;
-    for (auto& asset : assets) {
-        TRY_ASSIGN(auto record, from_asset(std::move(asset)));
-        records.push_back(std::move(record));
-    }
-    return records;
+    return store::list_assets_as(db, k_kind, all_versions, include_archived, from_asset);
 }
 
 Result<std::int64_t> set_archived(store::Database& db, std::string_view name,

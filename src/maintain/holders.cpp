@@ -65,7 +65,15 @@ Holder asset_holder(const std::string& kind, const std::string& label, const Jso
         return holder;
     }
     holder.manifest = body.value("content", std::string());
-    if (kind == "environment") {
+    if (kind == "component") {
+        // Its code as a snapshot, read from the spec's code directory.
+        holder.manifest = body.value("snapshot", std::string());
+        holder.modes = snapshot::FileModes::git;
+        const Json spec = body.value("spec", Json::object());
+        if (spec.is_object() && spec.contains("code")) {
+            add_local(spec["code"], holder.sources);
+        }
+    } else if (kind == "environment") {
         const Json definition = body.value("definition", Json::object());
         const Json build = definition.is_object() ? definition.value("build", Json()) : Json();
         holder.manifest = build.is_object() ? build.value("context", std::string()) : "";

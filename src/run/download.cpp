@@ -40,6 +40,36 @@ std::vector<std::pair<snapshot::ManifestEntry, std::string>> chosen(
     return selected;
 }
 
+// A pipeline's steps' named outputs, each under named-outputs/STEP/NAME: a reused step's are
+// those of the run it reused, which its record names.
+Result<DownloadResult> download_steps(store::Workspace& workspace, const RunRecord& pipeline,
+                                      const RunDownload& request) {
+    TRY_ASSIGN(const auto children, list_runs(workspace.db(), {.parent = pipeline.name}));
+    DownloadResult total;
+    for (const RunRecord& child : children.first) {
+        if (!child.trial.is_object() || !child.trial.contains("step") || child.artifacts.empty()) {
+            continue;
+        }
+        const std::string step = child.trial.value("step", "");
+        TRY_ASSIGN(const auto artifacts, read_artifacts(workspace.blobs(), child.artifacts));
+        std::vector<std::pair<snapshot::ManifestEntry, std::string>> selected;
+        constexpr std::string_view k_named = "named-outputs/";
+        for (const auto& entry : artifacts) {
+            if (entry.path.starts_with(k_named)) {
+                selected.emplace_back(entry, fmt::format("{}{}/{}", k_named, step,
+                                                         entry.path.substr(k_named.size())));
+            }
+        }
+        TRY_ASSIGN(const auto written,
+                   download_entries(workspace.blobs(), selected, request.directory,
+                                    request.overwrite, LinkScope::source));
+        total.files += written.files;
+        total.bytes += written.bytes;
+        total.unchanged += written.unchanged;
+    }
+    return total;
+}
+
 }  // namespace
 
 Result<std::vector<snapshot::ManifestEntry>> run_artifacts(store::Workspace& workspace,
@@ -91,9 +121,15 @@ Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord
                            names.empty() ? std::string(" (it has no named outputs)")
                                          : util::did_you_mean(request.output_name, names));
     }
-    TRY_ASSIGN(const auto written,
+    TRY_ASSIGN(auto written,
                download_entries(workspace.blobs(), chosen(artifacts, request), request.directory,
                                 request.overwrite, LinkScope::source));
+    if (run.is_pipeline() && request.all) {
+        TRY_ASSIGN(const auto steps, download_steps(workspace, run, request));
+        written.files += steps.files;
+        written.bytes += steps.bytes;
+        written.unchanged += steps.unchanged;
+    }
     // Named outputs the job left empty still appear, as empty directories.
     for (const auto& output : names) {
         if (request.all || request.output_name == output) {

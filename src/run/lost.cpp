@@ -91,9 +91,9 @@ Result<int> reap_lost_runs(store::Workspace& workspace, const Seams& seams, std:
                                       "outputs so far are kept",
                                       k_supervisor_lost, *run.supervisor_pid)
                                 : fmt::format("{}: it never started", k_supervisor_lost);
-        if (run.is_sweep()) {
-            error +=
-                fmt::format("; its trials go on, and 'ferry run resume {}' continues it", run.name);
+        if (run.is_sweep() || run.is_pipeline()) {
+            error += fmt::format("; its {} go on, and 'ferry run resume {}' continues it",
+                                 run.is_sweep() ? "trials" : "steps", run.name);
         }
         // An end its supervisor could not record (a full disk) is the run's end, and says so.
         const auto pending = read_pending_end(run.directory);

@@ -258,10 +258,33 @@ std::string SubmitRequest::where(std::string_view key) const {
         return flag->second;
     }
     // A sweep's trial has its command keys under `trial:`; the compute is the sweep's.
-    if (trial_keys && key != "compute") {
-        return spec::locate(text, source, fmt::format("trial.{}", key));
+    if (!key_prefix.empty() && (key != "compute" || compute_under_prefix)) {
+        return spec::locate(text, source, key_prefix + std::string(key));
     }
     return spec::locate(text, source, key);
+}
+
+Result<RunRecord> start_parent(Context& ctx, store::Workspace& workspace, const Seams& seams,
+                               const std::string& wanted, NewRun run,
+                               const std::function<void(NewRun&)>& complete) {
+    TRY_ASSIGN(run.name, choose_run_name(workspace, wanted));
+    run.directory = run_directory(workspace.root(), run.name);
+    TRY(util::create_directories(run.directory / "system_logs", 0700));
+    TRY(util::create_directories(run.directory / "user_logs", 0700));
+    if (run.display_name.empty()) {
+        run.display_name = run.name;
+    }
+    run.submitted_by = submitter(seams.host);
+    // The spec says the name it runs under.
+    if (run.spec.is_object()) {
+        run.spec["name"] = run.name;
+    }
+    if (complete) {
+        complete(run);
+    }
+    TRY_ASSIGN(auto recorded, insert_run(workspace.db(), run, seams.clock.stamp()));
+    TRY(start_supervisor(ctx, workspace, seams, recorded));
+    return recorded;
 }
 
 Result<std::string> store_code(Context& ctx, store::Workspace& workspace,

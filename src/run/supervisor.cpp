@@ -11,6 +11,7 @@
 #include <array>
 
 #include "ferry/run/pending_end.hpp"
+#include "ferry/run/pipeline.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/python_shim.hpp"
 #include "ferry/run/sweep.hpp"
@@ -96,6 +97,9 @@ Result<int> supervise_run(store::Workspace& workspace, const std::string& run_na
     }
     if (found->is_sweep()) {
         return supervise_sweep(workspace, *found, seams);
+    }
+    if (found->is_pipeline()) {
+        return supervise_pipeline(workspace, *found, seams);
     }
     TRY_ASSIGN(auto plan, Plan::from_json(found->plan));
     const auto launcher = launcher_of_run(workspace.db(), *found, seams);

@@ -8,25 +8,17 @@
 #include <set>
 #include <sstream>
 
-#include "ferry/run/launcher.hpp"
-#include "ferry/run/supervisor.hpp"
 #include "ferry/run/sweep.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/sweep/policy.hpp"
 #include "ferry/sweep/sample.hpp"
 #include "ferry/sweep/trial.hpp"
 #include "ferry/track/store.hpp"
+#include "parent_launcher.hpp"
 
 namespace ferry::run {
 
 namespace {
-
-using std::chrono::milliseconds;
-
-// The watch loop polls every 100 ms, and at once when a trial's supervisor signals its end.
-constexpr milliseconds k_poll_interval{20};
-// How long a stop waits for the trials' own supervisors beyond their grace.
-constexpr std::int64_t k_stop_margin_seconds = 60;
 
 std::string values_text(const Json& values) {
     std::string text;
@@ -36,56 +28,26 @@ std::string values_text(const Json& values) {
     return text;
 }
 
-// Nothing to prepare: the trials prepare themselves.
-class NoPreparation final : public Preparation {
-public:
-    [[nodiscard]] Result<Prepared> prepare(const KeepGoing& /*keep_going*/) override { return {}; }
-};
-
-class SweepLauncher final : public Launcher {
+class SweepLauncher final : public ParentLauncher {
 public:
     SweepLauncher(store::Workspace& workspace, RunRecord sweep, spec::SweepJob job,
                   std::uint64_t seed, const Seams& seams, Context& ctx)
-        : m_workspace(workspace),
-          m_sweep(std::move(sweep)),
+        : ParentLauncher(workspace, std::move(sweep), seams, "a sweep"),
           m_job(std::move(job)),
           m_sampler(m_job, seed),
-          m_seams(seams),
           m_ctx(ctx),
           m_maximize(m_job.goal == "maximize") {
         if (m_job.early_termination) {
             m_policy.emplace(*m_job.early_termination, m_maximize);
         }
-        m_runtime = m_sweep.plan.value("sweep", Json::object()).value("runtime", "") == "host"
+        m_runtime = m_parent.plan.value("sweep", Json::object()).value("runtime", "") == "host"
                         ? Runtime::host
                         : Runtime::from_job;
     }
-    ~SweepLauncher() override {
-        if (m_events_file != nullptr) {
-            std::fclose(m_events_file);
-        }
-    }
-    SweepLauncher(const SweepLauncher&) = delete;
-    SweepLauncher& operator=(const SweepLauncher&) = delete;
-
-    [[nodiscard]] const LauncherTraits& traits() const override {
-        static const LauncherTraits k_traits{
-            .label = "a sweep", .multi_node = true, .parent = true};
-        return k_traits;
-    }
-    [[nodiscard]] Result<void> admit(const JobShape& /*shape*/) const override { return {}; }
-    [[nodiscard]] std::optional<std::vector<std::string>> gpus() const override {
-        return std::nullopt;
-    }
-    [[nodiscard]] Result<Json> describe(const LaunchTarget& /*target*/) override {
-        return Json::object();
-    }
 
     [[nodiscard]] Result<void> start(const LaunchTarget& /*target*/, JobEvents& events) override {
-        m_events = &events;
-        m_events_file = std::fopen(std_log(m_sweep.directory).c_str(), "ae");
-        m_event_log.emplace(m_events_file, m_seams.clock);
-        TRY_ASSIGN(const auto trials, sweep_trials(m_workspace.db(), m_sweep));
+        open_events(events);
+        TRY_ASSIGN(const auto trials, sweep_trials(m_workspace.db(), m_parent));
         for (const Trial& trial : trials) {
             m_sampler.take(trial.values);
             m_next_number = std::max(m_next_number, trial.number + 1);
@@ -114,51 +76,8 @@ public:
         return {};
     }
 
-    [[nodiscard]] JobPoll poll() override {
-        const auto now = m_seams.clock.now();
-        if (now - m_last_poll < k_poll_interval) {
-            return {};
-        }
-        m_last_poll = now;
-        auto polled = step();
-        if (!polled) {
-            m_failure = polled.error().message;
-            return {.state = JobPoll::State::failing, .why = m_failure};
-        }
-        return *polled;
-    }
-
-    void stop(std::int64_t grace_seconds, const std::string& why) override {
-        m_stopping = true;
-        event("stopping: {}", why);
-        const auto deadline = m_seams.clock.now() + std::chrono::seconds(grace_seconds) +
-                              std::chrono::seconds(k_stop_margin_seconds);
-        for (;;) {
-            auto trials = sweep_trials(m_workspace.db(), m_sweep);
-            if (!trials) {
-                m_seams.log.note("cannot read the trials: {}", trials.error().message);
-                return;
-            }
-            bool live = false;
-            for (const Trial& trial : *trials) {
-                if (is_terminal(trial.status)) {
-                    continue;
-                }
-                live = true;
-                std::ignore = request_cancel(
-                    m_workspace.db(), trial.name, grace_seconds, m_seams.clock.stamp(),
-                    fmt::format("canceled with its sweep {} ({})", m_sweep.name, why));
-            }
-            if (!live || m_seams.clock.now() >= deadline) {
-                return;
-            }
-            m_events->alive();
-            std::ignore = m_seams.clock.wait(milliseconds(200));
-        }
-    }
-
     [[nodiscard]] Ending finish(EndReason stopped) override {
-        auto trials = sweep_trials(m_workspace.db(), m_sweep);
+        auto trials = sweep_trials(m_workspace.db(), m_parent);
         if (!trials) {
             return Ending::infrastructure(trials.error().message);
         }
@@ -179,22 +98,7 @@ public:
         return Ending::of_job(0, "");
     }
 
-    void clean_up() override {}
-    void abandon(const RunRecord& /*run*/) override {}
-    [[nodiscard]] Json compute_fields() const override { return Json::object(); }
-    [[nodiscard]] std::optional<Json> compute_nodes() const override { return std::nullopt; }
-
 private:
-    template <typename... Args>
-    void event(fmt::format_string<Args...> format, Args&&... args) {
-        const std::string line = fmt::format(format, std::forward<Args>(args)...);
-        m_seams.log.write(line);
-        if (m_event_log) {
-            m_event_log->write(line);
-            std::fflush(m_events_file);
-        }
-    }
-
     // The params of a trial whose supervisor died before it kept them.
     Result<void> keep_params(const Trial& trial) {
         TRY(track::log_batch(m_workspace.db(), trial.name,
@@ -208,8 +112,8 @@ private:
         }
     }
 
-    Result<JobPoll> step() {
-        TRY_ASSIGN(auto trials, sweep_trials(m_workspace.db(), m_sweep));
+    Result<JobPoll> step() override {
+        TRY_ASSIGN(auto trials, sweep_trials(m_workspace.db(), m_parent));
         TRY(read_reports(trials));
         report_ends(trials);
         if (m_policy) {
@@ -238,15 +142,15 @@ private:
 
     Result<void> submit_trial(const Json& values) {
         const std::int64_t number = m_next_number++;
-        const std::string name = fmt::format("{}_{}", m_sweep.name, number);
+        const std::string name = fmt::format("{}_{}", m_parent.name, number);
         SubmitRequest request{.job = sweep::trial_job(m_job, values),
-                              .source = fmt::format("sweep {}", m_sweep.name),
+                              .source = fmt::format("sweep {}", m_parent.name),
                               .name = name,
                               .runtime = m_runtime,
-                              .parent = m_sweep.name,
+                              .parent = m_parent.name,
                               .trial = {{"number", number}, {"values", values}},
-                              .snapshot = m_sweep.snapshot};
-        request.job.experiment_name = m_sweep.experiment;
+                              .snapshot = m_parent.snapshot};
+        request.job.experiment_name = m_parent.experiment;
         auto submitted = submit(m_ctx, m_workspace, m_seams, request);
         if (!submitted) {
             return std::unexpected(
@@ -319,23 +223,14 @@ private:
         bool final = false;
     };
 
-    store::Workspace& m_workspace;
-    RunRecord m_sweep;
     spec::SweepJob m_job;
     sweep::Sampler m_sampler;
     std::optional<sweep::TerminationPolicy> m_policy;
-    Seams m_seams;
     Context& m_ctx;
     bool m_maximize = false;
     Runtime m_runtime = Runtime::from_job;
-    JobEvents* m_events = nullptr;
-    std::FILE* m_events_file = nullptr;
-    std::optional<SystemLog> m_event_log;
-    Clock::Instant m_last_poll{};
     std::int64_t m_next_number = 0;
     bool m_exhausted = false;
-    bool m_stopping = false;
-    std::string m_failure;
     std::set<std::string> m_ended;
     std::set<std::string> m_terminated;
     std::map<std::string, Reports> m_reports;

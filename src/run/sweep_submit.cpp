@@ -25,7 +25,7 @@ SubmitRequest trial_request(const SweepRequest& request, const Json& values) {
                         .runtime = request.runtime,
                         .snapshot_limit = request.snapshot_limit,
                         .dry_run = true};
-    trial.trial_keys = true;
+    trial.key_prefix = "trial.";
     return trial;
 }
 
@@ -89,14 +89,7 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
     auto storing = trial_request(checked, *first);
     storing.dry_run = false;
     TRY_ASSIGN(const auto snapshot, store_code(ctx, workspace, storing));
-    TRY_ASSIGN(const auto name,
-               choose_run_name(workspace, !request.name.empty() ? request.name : job.name));
-    const fs::path directory = run_directory(workspace.root(), name);
-    TRY(util::create_directories(directory / "system_logs", 0700));
-    TRY(util::create_directories(directory / "user_logs", 0700));
-    job.name = name;
-    const NewRun sweep{.name = name,
-                       .display_name = job.display_name.empty() ? name : job.display_name,
+    const NewRun sweep{.display_name = job.display_name,
                        .experiment = job.experiment_name,
                        .compute = job.compute.name,
                        .runtime = "sweep",
@@ -106,11 +99,9 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
                        .plan = {{"sweep",
                                  {{"seed", seed},
                                   {"runtime", request.runtime == Runtime::host ? "host" : "job"},
-                                  {"objective_value", request.best_value ? "best" : "last"}}}},
-                       .directory = directory,
-                       .submitted_by = submitter(seams.host)};
-    TRY_ASSIGN(auto recorded, insert_run(workspace.db(), sweep, seams.clock.stamp()));
-    TRY(start_supervisor(ctx, workspace, seams, recorded));
+                                  {"objective_value", request.best_value ? "best" : "last"}}}}};
+    TRY_ASSIGN(auto recorded, start_parent(ctx, workspace, seams,
+                                           !request.name.empty() ? request.name : job.name, sweep));
     submission.run = std::move(recorded);
     return submission;
 }
@@ -118,19 +109,21 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
 Result<void> resume_sweep(Context& ctx, store::Workspace& workspace, const Seams& seams,
                           const std::string& name) {
     TRY_ASSIGN(auto run, get_run(workspace.db(), name, workspace.name()));
-    if (!run.is_sweep()) {
-        return usage_error("run {} is not a sweep: only a sweep's supervisor can be resumed", name);
+    if (!run.is_sweep() && !run.is_pipeline()) {
+        return usage_error(
+            "run {} is not a sweep or a pipeline: only their supervisors can be resumed", name);
     }
     const bool lost_end = run.status == Status::failed && run.reason == EndReason::infrastructure &&
                           run.error.starts_with(k_supervisor_lost);
     if (is_terminal(run.status) && !lost_end) {
-        return fail("sweep {} ended {}{}; only a sweep whose supervisor was lost can be resumed",
-                    name, status_name(run.status), run.error.empty() ? "" : ": " + run.error);
+        return fail("{} {} ended {}{}; only one whose supervisor was lost can be resumed",
+                    run.runtime, name, status_name(run.status),
+                    run.error.empty() ? "" : ": " + run.error);
     }
     if (!is_terminal(run.status) &&
         supervisor_liveness(run, seams.host.machine, seams.clock.stamp().ms) != Liveness::lost) {
-        return fail("sweep {} is {} and its supervisor (pid {}{}) is alive: nothing to resume",
-                    name, status_name(run.status), run.supervisor_pid.value_or(0),
+        return fail("{} {} is {} and its supervisor (pid {}{}) is alive: nothing to resume",
+                    run.runtime, name, status_name(run.status), run.supervisor_pid.value_or(0),
                     run.boot_id.empty() ? "" : " on " + run.boot_id);
     }
     TRY(reopen(workspace.db(), name, seams.clock.stamp(), "resumed: a new supervisor continues"));

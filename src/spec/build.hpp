@@ -10,6 +10,7 @@
 #include "ferry/spec/assets.hpp"
 #include "ferry/spec/diagnostics.hpp"
 #include "ferry/spec/job.hpp"
+#include "ferry/spec/pipeline.hpp"
 
 // From validated JSON to typed specs, with the checks the table cannot express.
 namespace ferry::spec::detail {
@@ -42,6 +43,28 @@ struct BuildContext {
                                                               const YAML::Node& node,
                                                               const BuildContext& context);
 void check_sweep(const SweepJob& job, const YAML::Node& node, const BuildContext& context);
+
+[[nodiscard]] ComponentSpec build_component(const Json& value, const YAML::Node& node,
+                                            const BuildContext& context);
+[[nodiscard]] PipelineJob build_pipeline_job(const Json& value, const YAML::Node& node,
+                                             const BuildContext& context);
+
+// The parts of a command job, shared with components and pipeline steps.
+void build_common(JobCommon& job, const Json& value, const YAML::Node& node,
+                  const BuildContext& context);
+void build_trial(TrialSpec& trial, const Json& value, const YAML::Node& node,
+                 const BuildContext& context);
+[[nodiscard]] std::vector<OutputSpec> build_outputs(const Json& value, const BuildContext& context);
+// Every placeholder of the command must name a declared input, output or (with a search
+// space) parameter; an input without a value only inside $[[...]].
+void check_command(const TrialSpec& trial, const JobCommon& job,
+                   const std::vector<SearchParameter>* search_space, const YAML::Node& command_node,
+                   const BuildContext& context);
+
+// A component's declared inputs as a job's, for check_command: a required one counts as given.
+[[nodiscard]] JobCommon component_io(const ComponentSpec& component);
+// The mark of a dotted key path below `root` (its value's), or the deepest found.
+[[nodiscard]] YAML::Mark mark_at(const YAML::Node& root, std::string_view key);
 
 // Helpers shared by the builders.
 [[nodiscard]] std::string text_of(const Json& object, std::string_view key);

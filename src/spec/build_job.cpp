@@ -43,6 +43,8 @@ std::vector<InputSpec> build_inputs(const Json& value, const YAML::Node& node,
     return inputs;
 }
 
+}  // namespace
+
 std::vector<OutputSpec> build_outputs(const Json& value, const BuildContext& context) {
     std::vector<OutputSpec> outputs;
     if (!value.contains("outputs")) {
@@ -66,6 +68,8 @@ std::vector<OutputSpec> build_outputs(const Json& value, const BuildContext& con
     }
     return outputs;
 }
+
+namespace {
 
 // `node`: the file's resources map, to tell what the job wrote from the schema's defaults.
 Resources build_resources(const Json& value, const YAML::Node& node) {
@@ -121,6 +125,8 @@ YAML::Mark position_of(std::string_view source, const YAML::Node& command_node,
     mark.column = static_cast<int>(at - line_start);
     return mark;
 }
+
+}  // namespace
 
 // Every placeholder of the command must name a declared input, output or parameter.
 void check_command(const TrialSpec& trial, const JobCommon& job,
@@ -238,8 +244,6 @@ void build_trial(TrialSpec& trial, const Json& value, const YAML::Node& node,
         trial.distribution = out;
     }
 }
-
-}  // namespace
 
 CommandJob build_command_job(const Json& value, const YAML::Node& node,
                              const BuildContext& context) {

@@ -63,10 +63,10 @@ void check_name(const Json& value, const YAML::Node& root, Diagnostics& diagnost
 
 // Azure job types ferry does not run; `type` of anything else is misspelt.
 std::optional<std::string> unsupported_job_type(std::string_view type) {
-    for (const std::string_view known : {"pipeline", "automl", "spark", "parallel", "import"}) {
+    for (const std::string_view known : {"automl", "spark", "parallel", "import"}) {
         if (type == known) {
             return fmt::format(
-                "not supported by ferry: {} jobs (ferry runs command and sweep "
+                "not supported by ferry: {} jobs (ferry runs command, sweep and pipeline "
                 "jobs)",
                 type);
         }
@@ -158,12 +158,31 @@ LoadResult<Job> load_job(std::string_view text, std::string_view file,
         }
         return Job(std::move(*loaded));
     };
+    if (type == "pipeline") {
+        return as_job(load_read<PipelineJob>(Kind::pipeline_job, std::move(*root), text, base_dir,
+                                             sets, detail::build_pipeline_job,
+                                             std::move(diagnostics)));
+    }
     if (type == "sweep") {
         return as_job(load_read<SweepJob>(Kind::sweep_job, std::move(*root), text, base_dir, sets,
                                           detail::build_sweep_job, std::move(diagnostics)));
     }
     return as_job(load_read<CommandJob>(Kind::command_job, std::move(*root), text, base_dir, sets,
                                         detail::build_command_job, std::move(diagnostics)));
+}
+
+LoadResult<PipelineJob> load_pipeline_job(std::string_view text, std::string_view file,
+                                          const std::filesystem::path& base_dir,
+                                          std::span<const std::string> sets) {
+    return load<PipelineJob>(Kind::pipeline_job, text, file, base_dir, sets,
+                             detail::build_pipeline_job);
+}
+
+LoadResult<ComponentSpec> load_component(std::string_view text, std::string_view file,
+                                         const std::filesystem::path& base_dir,
+                                         std::span<const std::string> sets) {
+    return load<ComponentSpec>(Kind::component, text, file, base_dir, sets,
+                               detail::build_component);
 }
 
 LoadResult<EnvironmentSpec> load_environment(std::string_view text, std::string_view file,
@@ -228,6 +247,10 @@ LoadResult<nlohmann::ordered_json> load_any(Kind kind, std::string_view text, st
             return as_json(load_compute(text, file, base_dir, sets));
         case Kind::workspace:
             return as_json(load_workspace(text, file, base_dir, sets));
+        case Kind::pipeline_job:
+            return as_json(load_pipeline_job(text, file, base_dir, sets));
+        case Kind::component:
+            return as_json(load_component(text, file, base_dir, sets));
     }
     return as_json(load_command_job(text, file, base_dir, sets));
 }

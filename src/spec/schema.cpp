@@ -8,8 +8,9 @@ namespace ferry::spec {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> k_kind_names = {
-    "command", "sweep", "environment", "data", "model", "compute", "workspace"};
+constexpr std::array<std::string_view, 9> k_kind_names = {"command",   "sweep",    "environment",
+                                                          "data",      "model",    "compute",
+                                                          "workspace", "pipeline", "component"};
 
 std::string type_text(const Field& field) {
     switch (field.type) {
@@ -120,9 +121,10 @@ std::string expected_text(const Field& field) {
 }
 
 const Field& schema_for(Kind kind) {
-    static const std::array<Field, 7> k_tables = {
-        tables::command_job(), tables::sweep_job(), tables::environment(false), tables::data(),
-        tables::model(),       tables::compute(),   tables::workspace()};
+    static const std::array<Field, 9> k_tables = {
+        tables::command_job(), tables::sweep_job(),    tables::environment(false),
+        tables::data(),        tables::model(),        tables::compute(),
+        tables::workspace(),   tables::pipeline_job(), tables::component()};
     return k_tables[static_cast<std::size_t>(kind)];
 }
 

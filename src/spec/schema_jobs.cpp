@@ -5,8 +5,6 @@
 
 namespace ferry::spec::tables {
 
-namespace {
-
 using Fields = std::vector<Field>;
 
 Field integer(std::string name, double minimum, std::string description) {
@@ -149,6 +147,8 @@ Fields common_job_keys(std::string type) {
     add_common_keys(fields);
     return fields;
 }
+
+namespace {
 
 Field search_space() {
     Field values = make_field("values", Type::list, "The values to choose from.").require();

@@ -1,4 +1,6 @@
 // The resolved specs as JSON, with Azure's key names in a stable order.
+#include <fmt/format.h>
+
 #include "build.hpp"
 #include "json_object.hpp"
 
@@ -178,6 +180,118 @@ nlohmann::ordered_json SweepJob::to_json() const {
         }
         out["early_termination"] = std::move(early);
     }
+    return out;
+}
+
+nlohmann::ordered_json ComponentInput::to_json() const {
+    Json out = {{"type", type}};
+    if (!default_value.is_null()) {
+        out["default"] = default_value;
+    }
+    if (optional) {
+        out["optional"] = true;
+    }
+    json_put(out, "description", description);
+    if (!allowed.empty()) {
+        out["enum"] = allowed;
+    }
+    if (min) {
+        out["min"] = *min;
+    }
+    if (max) {
+        out["max"] = *max;
+    }
+    return out;
+}
+
+nlohmann::ordered_json ComponentSpec::to_json() const {
+    Json out = {{"name", name}};
+    json_put(out, "version", version);
+    json_put(out, "display_name", display_name);
+    json_put(out, "description", description);
+    json_put(out, "tags", tags);
+    out["type"] = "command";
+    if (!inputs.empty()) {
+        out["inputs"] = by_name(inputs);
+    }
+    if (!outputs.empty()) {
+        out["outputs"] = by_name(outputs);
+    }
+    put_trial(out, *this);
+    out["is_deterministic"] = is_deterministic;
+    return out;
+}
+
+nlohmann::ordered_json PipelineStep::to_json() const {
+    Json out = {{"type", type}};
+    if (!component_text.empty()) {
+        out["component"] = component_text;
+    } else if (component) {
+        put_trial(out, *component);
+        if (!component->is_deterministic) {
+            out["is_deterministic"] = false;
+        }
+    }
+    json_put(out, "display_name", display_name);
+    json_put(out, "description", description);
+    if (compute) {
+        out["compute"] = compute->to_json();
+    }
+    detail::ObjectBuilder inputs_json(inputs.size());
+    for (const StepInput& input : inputs) {
+        std::ignore =
+            inputs_json.set(input.name, input.is_data && input.binding.kind == Binding::Kind::value
+                                            ? input.data.to_json()
+                                            : input.value);
+    }
+    if (!inputs.empty()) {
+        out["inputs"] = std::move(inputs_json).take();
+    }
+    detail::ObjectBuilder outputs_json(outputs.size());
+    for (const StepOutput& output : outputs) {
+        Json value = output.spec.to_json();
+        if (!output.parent_output.empty()) {
+            value["path"] = fmt::format("${{{{parent.outputs.{}}}}}", output.parent_output);
+        }
+        std::ignore = outputs_json.set(output.name, std::move(value));
+    }
+    if (!outputs.empty()) {
+        out["outputs"] = std::move(outputs_json).take();
+    }
+    json_put(out, "environment_variables", environment_variables);
+    // An inline command's resources and distribution are among its keys already.
+    if (!component_text.empty() && resources) {
+        out["resources"] = resources->to_json();
+    }
+    if (!component_text.empty() && distribution) {
+        out["distribution"] = distribution->to_json();
+    }
+    if (timeout) {
+        out["limits"] = {{"timeout", *timeout}};
+    }
+    if (force_rerun) {
+        out["force_rerun"] = true;
+    }
+    return out;
+}
+
+nlohmann::ordered_json PipelineJob::to_json() const {
+    Json out = {{"type", "pipeline"}};
+    put_common(out, *this);
+    put_io(out, *this);
+    Json settings = Json::object();
+    if (default_compute) {
+        settings["default_compute"] = default_compute->to_json();
+    }
+    json_put(settings, "default_datastore", default_datastore);
+    settings["continue_on_step_failure"] = continue_on_step_failure;
+    settings["force_rerun"] = force_rerun;
+    out["settings"] = std::move(settings);
+    detail::ObjectBuilder jobs(steps.size());
+    for (const PipelineStep& step : steps) {
+        std::ignore = jobs.set(step.name, step.to_json());
+    }
+    out["jobs"] = std::move(jobs).take();
     return out;
 }
 

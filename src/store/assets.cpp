@@ -36,7 +36,8 @@ std::string text_of(const StringPairs& pairs) {
 
 // The kind a row stores; every row was written from an AssetKind.
 AssetKind kind_of(std::string_view name) {
-    for (const auto kind : {AssetKind::environment, AssetKind::data, AssetKind::model}) {
+    for (const auto kind :
+         {AssetKind::environment, AssetKind::data, AssetKind::model, AssetKind::component}) {
         if (asset_kind_name(kind) == name) {
             return kind;
         }
@@ -117,12 +118,16 @@ Result<void> check_new_version(Database& db, AssetKind kind, std::string_view na
         asset_noun(kind), name, version, name, next ? *next : "the next one");
 }
 
-Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_view now) {
+Result<AssetRecord> create_asset(Database& db, AssetRecord record, std::string_view now,
+                                 const CompleteAsset& complete) {
     TRY(db.transaction([&]() -> Result<void> {
         if (record.version.empty()) {
             TRY_ASSIGN(record.version, next_version(db, record.kind, record.name));
         } else {
             TRY(check_new_version(db, record.kind, record.name, record.version));
+        }
+        if (complete) {
+            complete(record);
         }
         return db.execute(
             "INSERT INTO assets(kind, name, version, description, tags, properties, body, "
@@ -187,6 +192,8 @@ std::string_view asset_kind_name(AssetKind kind) {
             return "data";
         case AssetKind::model:
             return "model";
+        case AssetKind::component:
+            return "component";
     }
     return "data";
 }

@@ -82,7 +82,7 @@ test_bash_completes_groups() {
     bash_complete "ferry work"
     expect_reply workspace
     bash_complete "ferry "
-    expect_reply workspace compute env run model dataset help
+    expect_reply workspace compute env run model dataset component help
     expect_clean_complete ""
 }
 
@@ -183,6 +183,18 @@ test_bash_completes_dataset_and_model_names() {
     bash_complete "ferry model download "
     expect_reply clf clf:1 clf@latest
     expect_clean_complete dataset show ""
+}
+
+test_bash_completes_component_names() {
+    ferry_on_path
+    printf 'name: train\ncommand: echo hi\n' >"$TEST_ROOT/comp.yml"
+    "$FERRY" component create -f "$TEST_ROOT/comp.yml" >/dev/null
+    "$FERRY" component create -f "$TEST_ROOT/comp.yml" >/dev/null
+    bash_complete "ferry component show "
+    expect_reply train train:1 train:2 train@latest
+    bash_complete "ferry component archive train:"
+    expect_reply 1 2
+    expect_clean_complete component show ""
 }
 
 test_bash_completes_output_formats() {
@@ -415,7 +427,7 @@ FILES
     bash_complete "ferry compute update local --set max_con"
     expect_reply max_concurrent_runs=
     bash_complete "ferry run schema "
-    expect_reply command sweep
+    expect_reply command sweep pipeline
     expect_clean_complete run submit -f missing.yml --set ""
 }
 

@@ -52,7 +52,7 @@ error_cases() {
 2	run validate -f missing.yml	cannot read
 2	run validate -f bad.yml	bad.yml: 1 error
 2	run validate -f badcode.yml	badcode.yml:2:7: code directory
-2	run schema pipeline	unknown job kind 'pipeline'
+2	run schema automl	unknown job kind 'automl'
 2	run snapshot -f missing.yml	cannot read
 2	run snapshot -f badcode.yml	badcode.yml:2:7: code directory
 2	run snapshot --explain nope/../../x	nope/../../x: not inside
@@ -62,6 +62,9 @@ error_cases() {
 2	run submit -f job.yml --compute nope	--compute nope: no compute named 'nope'
 2	run submit -f badenv.yml	badenv.yml:3:14: no environment 'nope@latest'
 2	run submit -f badcode.yml	badcode.yml:2:7: code directory
+2	run submit -f cycle.yml	cycle.yml: 1 error
+2	run submit -f pipe.yml	pipe.yml:4:16: no component 'nope@latest'
+2	run submit -f pipe.yml --code code	--code is for a command job or a sweep
 2	run submit -f job.yml -n done1	run done1 already exists
 2	run submit -f job.yml --stram	unknown option '--stram' for 'ferry run submit' (did you mean '--stream'?)
 2	run list --status Bogus	unknown status 'Bogus'
@@ -116,6 +119,19 @@ error_cases() {
 2	dataset download nope:1	no dataset 'nope:1'
 2	dataset archive nope:1	no dataset 'nope:1'
 2	dataset restore nope:1	no dataset 'nope:1'
+2	component validate -f missing.yml	cannot read
+2	component validate -f badcomp.yml	badcomp.yml:3:7: code directory
+2	component schema extra	unexpected argument 'extra' for 'ferry component schema'
+2	component create	'ferry component create' needs --file
+2	component create -f missing.yml	cannot read
+2	component create -f bad.yml	bad.yml: 1 error
+2	component create -f badcomp.yml	badcomp.yml:3:7: code directory
+2	component create -f comp.yml --version 1	component 'c1:1' already exists
+2	component list --bogus	unknown option '--bogus'
+2	component show nope	no component 'nope@latest' in workspace 'default'
+2	component show c2:1	no component 'c2:1' in workspace 'default' (did you mean 'c1'?)
+2	component archive nope:1	no component 'nope:1'
+2	component restore nope:1	no component 'nope:1'
 1	-w broken run list	broken
 1	run download done1 -p model.pkl	model.pkl
 EOF
@@ -143,9 +159,13 @@ exit_codes_fixture() {
 code/train.py	print("hi")\n
 job.yml	command: echo hi\ncode: code\n
 badcode.yml	command: echo hi\ncode: ./nonexistent\n
+comp.yml	name: c1\ncommand: echo hi\ncode: code\n
+badcomp.yml	name: c2\ncommand: echo hi\ncode: ./nonexistent\n
 badcompute.yml	command: echo hi\ncompute: azureml:clustr\n
 badenv.yml	command: echo hi\ncode: code\nenvironment: azureml:nope@latest\n
 bad.yml	name: [unclosed\n
+cycle.yml	type: pipeline\njobs:\n  a:\n    command: echo ${{inputs.x}}\n    inputs:\n      x: ${{parent.jobs.b.outputs.o}}\n    outputs:\n      o:\n  b:\n    command: echo ${{inputs.y}}\n    inputs:\n      y: ${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n
+pipe.yml	type: pipeline\njobs:\n  s:\n    component: azureml:nope@latest\n
 req.txt	numpy\n
 model.pkl	weights\n
 data/part-0.csv	a,b\n
@@ -155,6 +175,7 @@ FILES
     "$FERRY" env create -n base --pip-requirements req.txt >/dev/null 2>&1 || fail "cannot create env"
     "$FERRY" dataset create -n digits --path data >/dev/null 2>&1 || fail "cannot create dataset"
     "$FERRY" model create --name m1 --path model.pkl >/dev/null 2>&1 || fail "cannot create model"
+    "$FERRY" component create -f comp.yml >/dev/null 2>&1 || fail "cannot create component"
     "$FERRY" workspace create other >/dev/null 2>&1 || fail "cannot create workspace other"
     # A workspace whose database is not one.
     "$FERRY" workspace create broken >/dev/null 2>&1 || fail "cannot create workspace broken"

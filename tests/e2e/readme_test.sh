@@ -95,6 +95,12 @@ ferry model list => run
 ferry model show digits -o json | jq .lineage => run
 ferry model download digits -p models/digits => run
 ferry run show "$name" -o json | jq .models => run
+ferry component validate -f component.yml => run
+ferry component create -f component.yml => run
+ferry component create -f component.yml --version 2.0 --tag team=vision => run
+ferry component list => run
+ferry component show digits_train@latest -o json | jq .spec.inputs => run
+ferry component archive digits_train:1 => run
 curl -sf -H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" -d "{\"run_id\": \"$MLFLOW_RUN_ID\", \"key\": \"loss\", \"value\": 0.5, \"timestamp\": 0, \"step\": 1}" "$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/log-metric" => skip: runs inside a job, which has the MLFLOW_* variables; covered by tracking_test.sh (test_a_bash_job_logs_with_curl_and_the_token_is_kept_secret)
 ferry run show NAME -o json | jq .tracked => run
 name=$(ferry run submit -f samples/metrics-shell/job.yml --wait) => run
@@ -121,6 +127,13 @@ ferry run stream grid --trials => run
 ferry run compare --parent grid => run
 ferry run download grid --best -p best => run
 ferry run submit -f samples/sweep-digits/sweep.yml --wait => run
+ferry run submit -f samples/pipeline-hello-io/pipeline.yml --stream => run
+ferry run submit -f samples/pipeline-train-score-eval/pipeline.yml -n digits --wait => run
+ferry run show digits => run
+ferry run submit -f samples/pipeline-train-score-eval/pipeline.yml --dry-run => run
+ferry run submit -f samples/pipeline-train-score-eval/pipeline.yml -n again --wait => run
+ferry run download digits --all -p out => run
+ferry run list --parent digits => run
 ferry compute create -f samples/slurm/cluster.yml => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry compute show cluster -o json | jq .nodes => skip: needs the Slurm cluster; covered by slurm_test.sh
 ferry run submit -f samples/hello/job.yml --compute cluster --stream => skip: needs the Slurm cluster; covered by slurm_test.sh
@@ -152,8 +165,8 @@ readme_placeholders() {
 }
 
 # The sections of the README whose examples run, one case each (at the end of this file).
-README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Tracking metrics"
-    "Hyperparameter sweeps" "Output")
+README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Components"
+    "Tracking metrics" "Hyperparameter sweeps" "Pipelines" "Output")
 
 in_a_case() {
     local case_section
@@ -407,12 +420,28 @@ test_datasets_and_models() {
     run_readme_section "Datasets and models"
 }
 
+# The component file of the README's "Components" section: its ```yaml block, as
+# component.yml in the work directory (its code is the samples' copy there).
+write_readme_component() {
+    awk '/^## / { on = ($0 == "## Components") } on && /^```yaml/ { block = 1; next }
+        block && /^```/ { exit } block' "$FERRY_SOURCE_DIR/README.md" >"$README_WORK/component.yml"
+    [[ -s $README_WORK/component.yml ]] || fail "README's Components section has no yaml block"
+}
+
+test_components() {
+    run_readme_section "Components" write_readme_component
+}
+
 test_tracking_metrics() {
     run_readme_section "Tracking metrics"
 }
 
 test_hyperparameter_sweeps() {
     run_readme_section "Hyperparameter sweeps"
+}
+
+test_pipelines() {
+    run_readme_section "Pipelines"
 }
 
 test_output() {

@@ -595,3 +595,38 @@ YAML
     done
     (($(printf '%s\n' "${ids[@]}" | sort -u | wc -l) == 4)) || fail "job ids: ${ids[*]}"
 }
+
+test_a_pipeline_runs_steps_on_the_cluster_and_here_at_once() {
+    need_slurm
+    create_cluster
+    cat >pipeline.yml <<'YAML'
+type: pipeline
+settings: {default_compute: azureml:cluster}
+jobs:
+  produce:
+    command: echo "made on $SLURMD_NODENAME" > ${{outputs.out}}/made.txt
+    outputs:
+      out:
+  here:
+    compute: azureml:local
+    command: echo "here" && sleep 1
+  consume:
+    command: cat ${{inputs.made}}/made.txt && echo "read on $SLURMD_NODENAME"
+    inputs:
+      made: ${{parent.jobs.produce.outputs.out}}
+YAML
+    ferry run submit -f pipeline.yml -n mixed --wait
+    expect_status 0
+    ferry run show mixed -o json
+    expect_jq_all '.status == "Completed"' 'all(.pipeline.steps[]; .status == "Completed")'
+    local step
+    for step in produce consume; do
+        ferry run show "mixed_$step" -o json
+        expect_jq_all '.compute == "cluster"' '.scheduler.type == "slurm"'
+    done
+    ferry run show mixed_here -o json
+    expect_jq_all '.compute == "local"' '.scheduler == null'
+    # The step on the cluster read what the one before it wrote there.
+    [[ $(run_log mixed_consume) == *"made on n"*"read on n"* ]] ||
+        fail "consume: $(run_log mixed_consume)"
+}

@@ -28,6 +28,11 @@ run samples/tensorflow-tfconfig/job.yml
 run samples/sweep/sweep.yml
 run samples/sweep-grid/sweep.yml
 run samples/sweep-digits/sweep.yml
+run samples/pipeline-hello-io/pipeline.yml
+run samples/pipeline-train-score-eval/pipeline.yml
+component samples/pipeline-train-score-eval/train/train.yml
+component samples/pipeline-train-score-eval/score/score.yml
+component samples/pipeline-train-score-eval/eval/eval.yml
 env samples/environments/venv.yml
 env samples/environments/docker-build.yml
 env samples/conda-env/env.yml
@@ -65,6 +70,7 @@ test_every_sample_matches_the_json_schema() {
     while read -r group file; do
         kind=""
         [[ $file == *sweep* ]] && kind=sweep
+        [[ $file == */pipeline.yml ]] && kind=pipeline
         # shellcheck disable=SC2086
         "$FERRY" "$group" schema $kind >"$TEST_ROOT/schema.json" || fail "no schema for $group"
         /usr/bin/python3 - "$TEST_ROOT/schema.json" "$FERRY_SOURCE_DIR/$file" <<'PY' || fail "$file does not match the schema of '$group'"
@@ -193,7 +199,7 @@ test_schema_kinds() {
     expect_jq '."$schema" == "https://json-schema.org/draft/2020-12/schema"'
     ferry run schema nope
     expect_status 2
-    expect_err "ferry: error: unknown job kind 'nope': use command, sweep"
+    expect_err "ferry: error: unknown job kind 'nope': use command, sweep, pipeline"
     ferry env schema -o yaml
     expect_status 0
     expect_out_contains "properties:"

@@ -151,7 +151,7 @@ test_a_trials_result_is_its_last_value_or_with_objective_value_best_its_best() {
     write_job job.yml 'true'
     ferry run submit -f job.yml --objective-value best
     expect_status 2
-    expect_err "ferry: error: --objective-value is for a sweep, and the job (job.yml) is a command job"
+    expect_err "ferry: error: --objective-value is for a sweep, and the job (job.yml) is not one"
 }
 
 # A trial per value of `v`, one after another in grid order, each reporting v three times;
@@ -246,7 +246,7 @@ test_resume_and_bad_sweeps_are_refused() {
     submit -f job.yml -n plain --wait
     ferry run resume plain
     expect_status 2
-    expect_err "ferry: error: run plain is not a sweep: only a sweep's supervisor can be resumed"
+    expect_err "ferry: error: run plain is not a sweep or a pipeline: only their supervisors can be resumed"
     ferry run resume nope
     expect_status 2
     write_sweep sweep.yml 'true' '  x: {type: uniform, min_value: 0, max_value: 1}' \

@@ -54,7 +54,8 @@ const std::string k_groups =
     "env\tEnvironments: venv, conda and Docker images for jobs\n"
     "run\tSubmit jobs and follow, cancel and download their runs\n"
     "model\tRegister, list and download models\n"
-    "dataset\tRegister, list and download datasets\n";
+    "dataset\tRegister, list and download datasets\n"
+    "component\tRegister versioned command components, their code snapshotted\n";
 
 const std::string k_workspace_verbs =
     "create\tCreate a workspace (or attach an existing one with --path)\n"
@@ -271,7 +272,8 @@ TEST_F(CompleteTest, PrintCommandsListsVerbsAndTheirOptions) {
               "env\n"
               "run\n"
               "model\n"
-              "dataset\n");
+              "dataset\n"
+              "component\n");
     EXPECT_EQ(m_err.str(), "");
 }
 

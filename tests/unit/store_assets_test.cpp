@@ -176,6 +176,20 @@ TEST(StoreAssetKind, NamesAsStoredAndForPeople) {
     EXPECT_EQ(asset_noun(AssetKind::environment), "environment");
     EXPECT_EQ(asset_noun(AssetKind::data), "dataset");
     EXPECT_EQ(asset_noun(AssetKind::model), "model");
+    EXPECT_EQ(asset_kind_name(AssetKind::component), "component");
+    EXPECT_EQ(asset_noun(AssetKind::component), "component");
+}
+
+TEST_F(StoreAssets, CompleteSeesTheVersionChosenBeforeTheBodyIsWritten) {
+    const auto name_version = [](AssetRecord& chosen) { chosen.body["version"] = chosen.version; };
+    ASSERT_TRUE(create_asset(db(), record_of(AssetKind::component, "c"), k_now, name_version));
+    auto created = create_asset(db(), record_of(AssetKind::component, "c"), k_now, name_version);
+    ASSERT_TRUE(created) << created.error().message;
+    EXPECT_EQ(created->body["version"], "2");
+    auto found = find_asset(db(), AssetKind::component, "c", "2");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->kind, AssetKind::component);
+    EXPECT_EQ((*found)->body["version"], "2");
 }
 
 TEST_F(StoreAssets, EachKindIsStoredUnderItsTableName) {

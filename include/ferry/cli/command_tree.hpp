@@ -32,6 +32,7 @@ inline constexpr const char* compute_type = "TYPE";
 inline constexpr const char* environment = "ENVIRONMENT";
 inline constexpr const char* dataset = "DATASET";
 inline constexpr const char* model = "MODEL";
+inline constexpr const char* component = "COMPONENT";
 inline constexpr const char* experiment = "EXPERIMENT";
 inline constexpr const char* rank = "N|all";
 inline constexpr const char* set = "KEY=VALUE";  // a --set: KEY.PATH=VALUE
@@ -117,6 +118,8 @@ void add_env_verbs(CommandTree& tree);
 // show|download|archive|restore`.
 void add_dataset_verbs(CommandTree& tree);
 void add_model_verbs(CommandTree& tree);
+// `component create|list|show|archive|restore`.
+void add_component_verbs(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

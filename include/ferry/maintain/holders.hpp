@@ -16,10 +16,10 @@ namespace ferry::maintain {
 namespace fs = std::filesystem;
 
 // A record that names a manifest blob, whose entries name the file blobs: a run's snapshot or
-// artifacts, a dataset's or model's content, an environment's build context, a URL dataset's
-// fetched content.
+// artifacts, a dataset's or model's content, an environment's build context, a component's
+// code, a URL dataset's fetched content.
 struct Holder {
-    std::string label;              // "run NAME (snapshot)", "dataset NAME:VERSION"
+    std::string label;  // "run NAME (snapshot)", "dataset NAME:VERSION", "component NAME:VERSION"
     std::string manifest;           // sha256 of the manifest blob
     std::vector<fs::path> sources;  // where its files were read from, where still known
     // Snapshots and build contexts have git's modes; artifacts, and the datasets and models

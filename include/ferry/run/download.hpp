@@ -28,9 +28,10 @@ struct RunDownload {
 };
 
 // Writes DIR/artifacts/... (outputs and logs) and DIR/named-outputs/NAME/... (with `all`, or
-// the one output asked for; a named output the job left empty appears as an empty
-// directory). A run that has not ended has only the logs synced so far; one
-// with none yet, an output the run does not have, or a path it has nothing under, is refused.
+// the one output asked for; a pipeline's `all` adds each step's as named-outputs/STEP/NAME; a named
+// output the job left empty appears as an empty directory). A run that has not ended has only the
+// logs synced so far; one with none yet, an output the run does not have, or a path it has nothing
+// under, is refused.
 [[nodiscard]] Result<DownloadResult> download_run(store::Workspace& workspace, const RunRecord& run,
                                                   const RunDownload& request);
 

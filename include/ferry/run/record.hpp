@@ -77,7 +77,9 @@ struct RunRecord {
     // A child run's parent: a sweep's, for a trial, or the run whose job's MLflow client made
     // it (runs/create); else empty.
     std::string parent;
-    // A sweep's trial: {"number": N, "values": {NAME: VALUE, ...}}; else null.
+    // A child with a supervisor of its own: a sweep's trial, {"number": N, "values": {NAME:
+    // VALUE, ...}}; a pipeline's step, {"step": NAME, "fingerprint": HASH} with "reused_from":
+    // RUN (it ran nothing) or "skipped": WHY; else null.
     Json trial;
     // Why a cancel was asked for when it was not a person's ("early termination: ..."); the
     // run's end says it instead of "canceled on request".
@@ -85,6 +87,8 @@ struct RunRecord {
 
     // A sweep: a parent run whose work is its trials.
     [[nodiscard]] bool is_sweep() const { return runtime == "sweep"; }
+    // A pipeline: a parent run whose work is its steps.
+    [[nodiscard]] bool is_pipeline() const { return runtime == "pipeline"; }
 
     [[nodiscard]] int waited_exit_code() const {
         return run::waited_exit_code(status, reason, exit_code);

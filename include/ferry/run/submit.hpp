@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 
 #include <optional>
@@ -25,12 +26,15 @@ struct SubmitRequest {
     Runtime runtime = Runtime::from_job;
     std::string snapshot_limit;  // --snapshot-limit; empty: FERRY_SNAPSHOT_LIMIT or 2g
     bool dry_run = false;
-    // A sweep's trial: its sweep, the trial's record (RunRecord::trial) and the snapshot the
-    // sweep stored of the trial's code, which every trial shares (none taken again).
+    // A sweep's trial or a pipeline's step: its parent, its place there (RunRecord::trial) and
+    // the snapshot the parent stored of its code (none taken again).
     std::string parent;
     Json trial = nullptr;
     std::string snapshot;
-    bool trial_keys = false;  // the job is a sweep's trial: its keys are under `trial:`
+    // Where the job's keys are in the file: "trial." for a sweep's trial, "jobs.STEP." for a
+    // pipeline's step; its compute is the parent's unless `compute_under_prefix`.
+    std::string key_prefix;
+    bool compute_under_prefix = false;
 
     // Where an error about `key` belongs: the flag that set it, else its place in the file
     // ("job.yml:3:10"), else the file.
@@ -57,6 +61,13 @@ struct Submission {
 // cannot start ends the run Failed (exit 125).
 [[nodiscard]] Result<void> start_supervisor(Context& ctx, store::Workspace& workspace,
                                             const Seams& seams, const RunRecord& run);
+// Records a parent run (a sweep, a pipeline) as `run` says, under `wanted` or a new name,
+// in a directory of its own with its logs' folders, and starts its supervisor; `complete`
+// adds what needs the name and directory first.
+[[nodiscard]] Result<RunRecord> start_parent(Context& ctx, store::Workspace& workspace,
+                                             const Seams& seams, const std::string& wanted,
+                                             NewRun run,
+                                             const std::function<void(NewRun&)>& complete = {});
 // Stores the snapshot of the job's code (none without code): its id, or empty.
 [[nodiscard]] Result<std::string> store_code(Context& ctx, store::Workspace& workspace,
                                              const SubmitRequest& request);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -149,6 +150,99 @@ struct SweepJob : JobCommon {
     [[nodiscard]] nlohmann::ordered_json to_json() const;
 };
 
-using Job = std::variant<CommandJob, SweepJob>;
+// An input a component declares: its type, and a default or `optional`.
+struct ComponentInput {
+    std::string name;
+    std::string type;  // string, integer, number, boolean, uri_file, uri_folder, mltable, ...
+    nlohmann::ordered_json default_value;  // null: none
+    bool optional = false;
+    std::string description;
+    std::vector<nlohmann::ordered_json> allowed;  // `enum`
+    std::optional<double> min;
+    std::optional<double> max;
+
+    [[nodiscard]] bool is_data() const;
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+// An Azure command component: a command with typed inputs and outputs, versioned.
+struct ComponentSpec : TrialSpec {
+    std::string name;
+    std::string version;
+    std::string display_name;
+    std::string description;
+    StringMap tags;
+    bool is_deterministic = true;
+    std::vector<ComponentInput> inputs;
+    std::vector<OutputSpec> outputs;
+
+    [[nodiscard]] const ComponentInput* input(std::string_view key) const;
+    [[nodiscard]] const OutputSpec* output(std::string_view key) const;
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+// A value given to a pipeline step's input or a pipeline's output: what `${{parent...}}`
+// names, or a value of its own.
+struct Binding {
+    enum class Kind { value, parent_input, parent_output, step_output };
+    Kind kind = Kind::value;
+    std::string step;  // step_output
+    std::string name;  // the input or output named
+};
+// "${{parent.inputs.X}}", "${{parent.outputs.Y}}", "${{parent.jobs.S.outputs.Z}}" (the whole
+// text, spaces allowed inside the braces); nullopt for anything else. An error names a
+// `${{parent.` text of another shape.
+[[nodiscard]] std::optional<std::expected<Binding, std::string>> parse_binding(
+    std::string_view text);
+
+struct StepInput {
+    std::string name;
+    Binding binding;       // value: `value` (a literal) or `data` (a data input)
+    InputSpec data;        // the step's own data input, or the type and mode of a bound one
+    bool is_data = false;  // written as a map (type, path, mode)
+    nlohmann::ordered_json value;
+};
+
+struct StepOutput {
+    std::string name;
+    std::string parent_output;  // bound to ${{parent.outputs.NAME}}
+    OutputSpec spec;
+};
+
+// One step of a pipeline: an inline command or a component, with its bindings.
+struct PipelineStep {
+    std::string name;
+    std::string type = "command";
+    std::string component_text;                           // as written; empty for an inline command
+    std::optional<std::filesystem::path> component_file;  // ./c.yml, file:c.yml (absolute)
+    std::optional<Reference> component_asset;             // azureml:NAME:VERSION, NAME@latest
+    std::optional<ComponentSpec> component;               // a file's, or the inline command as one
+    std::string display_name;
+    std::string description;
+    std::optional<Reference> compute;
+    std::vector<StepInput> inputs;
+    std::vector<StepOutput> outputs;
+    StringMap environment_variables;
+    std::optional<Resources> resources;
+    std::optional<Distribution> distribution;
+    std::optional<std::int64_t> timeout;
+    bool force_rerun = false;
+
+    [[nodiscard]] const StepInput* input(std::string_view key) const;
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+struct PipelineJob : JobCommon {
+    std::optional<Reference> default_compute;
+    std::string default_datastore;  // noted: not applicable on this machine
+    bool continue_on_step_failure = false;
+    bool force_rerun = false;
+    std::vector<PipelineStep> steps;  // in the file's order
+
+    [[nodiscard]] const PipelineStep* step(std::string_view key) const;
+    [[nodiscard]] nlohmann::ordered_json to_json() const;
+};
+
+using Job = std::variant<CommandJob, SweepJob, PipelineJob>;
 
 }  // namespace ferry::spec

@@ -26,6 +26,14 @@ using LoadResult = std::expected<T, Diagnostics>;
 [[nodiscard]] LoadResult<SweepJob> load_sweep_job(std::string_view text, std::string_view file,
                                                   const std::filesystem::path& base_dir,
                                                   std::span<const std::string> sets = {});
+[[nodiscard]] LoadResult<PipelineJob> load_pipeline_job(std::string_view text,
+                                                        std::string_view file,
+                                                        const std::filesystem::path& base_dir,
+                                                        std::span<const std::string> sets = {});
+// A command component; a pipeline's component files are read with it.
+[[nodiscard]] LoadResult<ComponentSpec> load_component(std::string_view text, std::string_view file,
+                                                       const std::filesystem::path& base_dir,
+                                                       std::span<const std::string> sets = {});
 // Dispatches on `type` (command when absent).
 [[nodiscard]] LoadResult<Job> load_job(std::string_view text, std::string_view file,
                                        const std::filesystem::path& base_dir,

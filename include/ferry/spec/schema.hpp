@@ -13,7 +13,17 @@
 namespace ferry::spec {
 
 // The kinds of spec files ferry reads.
-enum class Kind { command_job, sweep_job, environment, data, model, compute, workspace };
+enum class Kind {
+    command_job,
+    sweep_job,
+    environment,
+    data,
+    model,
+    compute,
+    workspace,
+    pipeline_job,
+    component
+};
 
 enum class Type {
     string,
@@ -92,7 +102,8 @@ struct Field {
 
 // The root of a kind's table (a map or a tagged map).
 [[nodiscard]] const Field& schema_for(Kind kind);
-// "command", "sweep", "environment", "data", "model", "compute", "workspace".
+// "command", "sweep", "environment", "data", "model", "compute", "workspace", "pipeline",
+// "component".
 [[nodiscard]] std::span<const std::string_view> kind_names();
 [[nodiscard]] std::string_view kind_name(Kind kind);
 [[nodiscard]] std::optional<Kind> kind_from_name(std::string_view name);

@@ -72,6 +72,17 @@ TEST_F(Gc, ASnapshotNoRunUsesGoesAndIsStoredAgainNextTime) {
     EXPECT_TRUE(blobs().has(id));
 }
 
+TEST_F(Gc, AComponentsSnapshotStays) {
+    const std::string id = store_code();
+    ASSERT_TRUE(workspace().db().execute(
+        "INSERT INTO assets(kind, name, version, body, created_at) VALUES ('component', 'c', "
+        "'1', ?1, '2026')",
+        run::Json{{"spec", {{"name", "c"}}}, {"snapshot", id}}.dump()));
+    EXPECT_EQ(gc_now().total().files, 0U);
+    EXPECT_TRUE(blobs().has(id));
+    EXPECT_TRUE(blobs().has(sha_of("x = 1\n")));
+}
+
 TEST_F(Gc, StaleTemporaryFilesAndDamagedBlobsGo) {
     const fs::path objects = blobs().directory();
     test::write_text(objects / "tmp/old", "12345");

@@ -176,5 +176,22 @@ TEST_F(Verify, ADatasetsMissingBlobIsStoredAgainFromItsFolder) {
     EXPECT_EQ(report.blobs, 3U);  // each blob read once
 }
 
+TEST_F(Verify, AComponentsMissingBlobIsStoredAgainFromItsCode) {
+    ASSERT_TRUE(workspace().db().execute(
+        "INSERT INTO assets(kind, name, version, body, created_at) VALUES ('component', 'c', "
+        "'1', ?1, '2026')",
+        run::Json{{"spec", {{"name", "c"}, {"code", code().string()}}}, {"snapshot", store_code()}}
+            .dump()));
+    const std::string sha = sha_of("x = 1\n");
+    ASSERT_EQ(::unlink(blobs().path_of(sha).c_str()), 0);
+
+    const auto report = verify_now(Repair::yes);
+    ASSERT_EQ(report.faults.size(), 1U);
+    EXPECT_EQ(report.faults[0].holder, "component c:1");
+    EXPECT_EQ(report.faults[0].repair, "stored again from " + (code() / "lib/util.py").string());
+    EXPECT_TRUE(report.intact());
+    EXPECT_EQ(report.holders, 1U);
+}
+
 }  // namespace
 }  // namespace ferry::maintain

@@ -158,8 +158,9 @@ TEST(SetKeys, LongAndMultiLineValuesAreShownOnOneShortLine) {
 
 // Whatever completion offers, --set knows: no offered key is unknown or unreachable.
 TEST(SetKeys, EveryOfferedKeyIsOneSetAccepts) {
-    for (const auto kind : {Kind::command_job, Kind::sweep_job, Kind::environment, Kind::data,
-                            Kind::model, Kind::compute, Kind::workspace}) {
+    for (const auto kind :
+         {Kind::command_job, Kind::sweep_job, Kind::environment, Kind::data, Kind::model,
+          Kind::compute, Kind::workspace, Kind::pipeline_job, Kind::component}) {
         const auto keys = set_keys(kind, YAML::Node());
         EXPECT_FALSE(keys.empty()) << kind_name(kind);
         for (const auto& key : keys) {

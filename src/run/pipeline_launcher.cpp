@@ -1,0 +1,319 @@
+// A pipeline's supervisor: the run's state machine with a launcher whose job is the steps.
+// Each poll reads the steps' runs; a step whose inputs' steps all completed is reused (a
+// Completed run of its fingerprint stands for it) or submitted, its bound inputs the
+// upstream runs' named outputs, read where they are. A failed step fails the pipeline (its
+// live steps canceled), or with continue_on_step_failure skips only its dependents.
+#include <iostream>
+#include <sstream>
+
+#include "ferry/run/pipeline.hpp"
+#include "ferry/run/plan.hpp"
+#include "ferry/spec/load.hpp"
+#include "ferry/util/fs.hpp"
+#include "parent_launcher.hpp"
+#include "pipeline_reuse.hpp"
+
+namespace ferry::run {
+
+namespace {
+
+std::string seconds_text(const RunRecord& run) {
+    if (!run.started || !run.ended) {
+        return "";
+    }
+    return fmt::format(" in {:.1f} s", static_cast<double>(run.ended->ms - run.started->ms) / 1e3);
+}
+
+class PipelineLauncher final : public ParentLauncher {
+public:
+    PipelineLauncher(store::Workspace& workspace, RunRecord pipeline, const Seams& seams,
+                     Context& ctx)
+        : ParentLauncher(workspace, std::move(pipeline), seams, "a pipeline"),
+          m_ctx(ctx),
+          m_state(m_parent.plan.value("pipeline", Json::object())) {
+        m_runtime = m_state.value("runtime", "") == "host" ? Runtime::host : Runtime::from_job;
+        m_keep_going = m_state.value("continue_on_step_failure", false);
+        m_force = m_state.value("force_rerun", false);
+    }
+
+    [[nodiscard]] Result<void> start(const LaunchTarget& /*target*/, JobEvents& events) override {
+        open_events(events);
+        events.entered(JobPhase::running,
+                       fmt::format("pipeline of {} steps", m_state["steps"].size()));
+        return {};
+    }
+
+    [[nodiscard]] Ending finish(EndReason stopped) override {
+        auto runs = step_runs();
+        if (!runs) {
+            return Ending::infrastructure(runs.error().message);
+        }
+        report_ends(*runs);
+        // A failed step's end is the pipeline's: its exit code is the first failed step's.
+        if (stopped == EndReason::job) {
+            return Ending{.status = Status::failed,
+                          .reason = EndReason::job,
+                          .exit_code = m_failed_code,
+                          .error = m_failure};
+        }
+        std::string failed;
+        for (const auto& [step, run] : *runs) {
+            if (run.status != Status::completed) {
+                failed += fmt::format("{}{} ({})", failed.empty() ? "" : ", ", step,
+                                      status_name(run.status));
+            }
+        }
+        if (!failed.empty()) {
+            return Ending{.status = Status::failed,
+                          .reason = EndReason::job,
+                          .exit_code = m_failed_code,
+                          .error = "steps that did not complete: " + failed};
+        }
+        if (auto published = publish_outputs(*runs); !published) {
+            return Ending::infrastructure(published.error().message);
+        }
+        return Ending::of_job(0, "");
+    }
+
+private:
+    // The steps' runs, by step.
+    Result<std::map<std::string, RunRecord, std::less<>>> step_runs() {
+        TRY_ASSIGN(auto children, list_runs(m_workspace.db(), {.parent = m_parent.name}));
+        std::map<std::string, RunRecord, std::less<>> runs;
+        for (RunRecord& child : children.first) {
+            if (child.trial.is_object() && child.trial.contains("step")) {
+                const std::string step = child.trial.value("step", "");
+                runs.emplace(step, std::move(child));
+            }
+        }
+        return runs;
+    }
+
+    Result<JobPoll> step() override {
+        TRY_ASSIGN(auto runs, step_runs());
+        report_ends(runs);
+        std::size_t ended = 0;
+        for (const Json& step : m_state["steps"]) {
+            const std::string name = step.value("step", "");
+            if (const auto found = runs.find(name); found != runs.end()) {
+                if (!is_terminal(found->second.status)) {
+                    continue;
+                }
+                ++ended;
+                const RunRecord& run = found->second;
+                if (run.status != Status::completed && !run.trial.contains("skipped") &&
+                    !m_failed_code) {
+                    m_failed_code = run.waited_exit_code();
+                }
+                if (run.status != Status::completed && !m_keep_going &&
+                    !run.trial.contains("skipped")) {
+                    m_failure = fmt::format("step {} ended {}{}", name, status_name(run.status),
+                                            run.error.empty() ? "" : ": " + run.error);
+                    return JobPoll{.state = JobPoll::State::failing, .why = m_failure};
+                }
+                continue;
+            }
+            if (m_stopping) {
+                continue;
+            }
+            TRY_ASSIGN(const bool done, consider(step, runs));
+            ended += done ? 1 : 0;
+        }
+        if (ended == m_state["steps"].size()) {
+            return JobPoll{.state = JobPoll::State::ended};
+        }
+        return JobPoll{};
+    }
+
+    // Starts, reuses or skips a step whose run does not exist yet, once the steps it reads
+    // from ended; true when it ended at once (reused or skipped).
+    Result<bool> consider(const Json& step,
+                          const std::map<std::string, RunRecord, std::less<>>& runs) {
+        const std::string name = step.value("step", "");
+        std::map<std::string, RunRecord, std::less<>> upstream;
+        for (const Json& after : step["after"]) {
+            const auto found = runs.find(after.get<std::string>());
+            if (found == runs.end() || !is_terminal(found->second.status)) {
+                return false;
+            }
+            if (found->second.status != Status::completed) {
+                TRY(record_ended(step, "",
+                                 fmt::format("skipped: step {} ended {}", found->first,
+                                             status_name(found->second.status))));
+                return true;
+            }
+            TRY_ASSIGN(auto origin, origin_of(m_workspace.db(), found->second));
+            upstream.emplace(found->first, std::move(origin));
+        }
+        Json job = step["job"];
+        std::map<std::string, std::string> bound;
+        for (const Json& binding : step["bindings"]) {
+            const std::string input = binding.value("input", "");
+            const RunRecord& origin = upstream.at(binding.value("step", ""));
+            const std::string output = binding.value("output", "");
+            Json& entry = job["inputs"][input];
+            entry["path"] = bound_path(origin, output, entry.value("type", "uri_folder"));
+            TRY_ASSIGN(bound[input], output_content(m_workspace, origin, output));
+        }
+        TRY_ASSIGN(const auto fingerprint,
+                   step_fingerprint(job, step.value("snapshot", ""), bound));
+        if (!m_force && step.value("deterministic", true)) {
+            TRY_ASSIGN(const auto earlier, reusable_run(m_workspace, fingerprint));
+            if (earlier) {
+                TRY(record_ended(step, fingerprint, "", &*earlier));
+                return true;
+            }
+        }
+        TRY(submit_step(step, job, fingerprint));
+        return false;
+    }
+
+    Result<void> submit_step(const Json& step, const Json& job, const std::string& fingerprint) {
+        const std::string name = step.value("step", "");
+        const std::string source = fmt::format("pipeline {} step {}", m_parent.name, name);
+        const std::string text = job.dump();
+        auto loaded = spec::load_command_job(text, source, m_parent.directory);
+        if (!loaded) {
+            return std::unexpected(spec::to_error(loaded.error(), text));
+        }
+        SubmitRequest request{.job = std::move(*loaded),
+                              .source = source,
+                              .name = fmt::format("{}_{}", m_parent.name, name),
+                              .runtime = m_runtime,
+                              .parent = m_parent.name,
+                              .trial = {{"step", name}, {"fingerprint", fingerprint}},
+                              .snapshot = step.value("snapshot", "")};
+        request.job.experiment_name = m_parent.experiment;
+        auto submitted = submit(m_ctx, m_workspace, m_seams, request);
+        if (!submitted) {
+            return fail("step {} could not be submitted: {}", name, submitted.error().message);
+        }
+        event("step {} submitted as {}", name, request.name);
+        return {};
+    }
+
+    // A step that needs no process: reused from `origin`, or skipped saying why.
+    Result<void> record_ended(const Json& step, const std::string& fingerprint,
+                              const std::string& skipped, const RunRecord* origin = nullptr) {
+        const std::string name = step.value("step", "");
+        const std::string run = fmt::format("{}_{}", m_parent.name, name);
+        Json trial = {{"step", name}};
+        if (origin != nullptr) {
+            trial["fingerprint"] = fingerprint;
+            trial["reused_from"] = origin->name;
+        } else {
+            trial["skipped"] = skipped;
+        }
+        const fs::path directory = run_directory(m_workspace.root(), run);
+        TRY(util::create_directories(directory / "user_logs", 0700));
+        const NewRun record{.name = run,
+                            .display_name = name,
+                            .experiment = m_parent.experiment,
+                            .compute = step["job"].value("compute", m_parent.compute),
+                            .runtime = origin != nullptr ? origin->runtime : "host",
+                            .snapshot = step.value("snapshot", ""),
+                            .command = origin != nullptr ? origin->command : "",
+                            .spec = step["job"],
+                            .plan = origin != nullptr ? origin->plan : Json::object(),
+                            .directory = directory,
+                            .submitted_by = m_parent.submitted_by,
+                            .parent = m_parent.name,
+                            .trial = trial};
+        const Stamp now = m_seams.clock.stamp();
+        TRY(insert_run(m_workspace.db(), record, now));
+        Ending ending = origin != nullptr ? Ending::of_job(0, "")
+                                          : Ending{.status = Status::canceled,
+                                                   .reason = EndReason::canceled,
+                                                   .error = skipped};
+        if (origin != nullptr) {
+            ending.artifacts = origin->artifacts;
+            ending.error = "";
+        }
+        TRY(run::finish(m_workspace.db(), run, ending, now));
+        if (origin != nullptr) {
+            TRY(add_note(m_workspace.db(), run, fmt::format("reused from {}", origin->name)));
+            event("step {} reused from {} ({} kept, nothing run)", name, origin->name, run);
+        } else {
+            event("step {} {}", name, skipped);
+        }
+        return {};
+    }
+
+    void report_ends(const std::map<std::string, RunRecord, std::less<>>& runs) {
+        for (const auto& [step, run] : runs) {
+            if (!is_terminal(run.status) || !m_reported.insert(step).second ||
+                run.trial.contains("reused_from") || run.trial.contains("skipped")) {
+                continue;
+            }
+            event("step {} ended {}{}{}", step, status_name(run.status), seconds_text(run),
+                  run.error.empty() ? std::string() : fmt::format(" ({})", run.error));
+        }
+    }
+
+    // The pipeline's outputs: the step outputs bound to them, linked into its named outputs
+    // (hard links where the filesystem allows), stored with the pipeline's files.
+    Result<void> publish_outputs(const std::map<std::string, RunRecord, std::less<>>& runs) {
+        for (const Json& step : m_state["steps"]) {
+            const auto found = runs.find(step.value("step", ""));
+            if (found == runs.end()) {
+                continue;
+            }
+            TRY_ASSIGN(const auto origin, origin_of(m_workspace.db(), found->second));
+            for (const auto& [output, published] : step["parent_outputs"].items()) {
+                const fs::path from = origin.directory / "named-outputs" / output;
+                const fs::path to =
+                    m_parent.directory / "named-outputs" / published.get<std::string>();
+                std::error_code ec;
+                fs::create_directories(to, ec);
+                fs::copy(from, to,
+                         fs::copy_options::recursive | fs::copy_options::create_hard_links |
+                             fs::copy_options::overwrite_existing,
+                         ec);
+                if (ec) {
+                    fs::copy(from, to,
+                             fs::copy_options::recursive | fs::copy_options::overwrite_existing,
+                             ec);
+                }
+                if (ec) {
+                    return fail("cannot publish output {} of step {}: {}", output, found->first,
+                                ec.message());
+                }
+                event("output {} of step {} published as the pipeline's {}", output, found->first,
+                      published.get<std::string>());
+            }
+        }
+        return {};
+    }
+
+    Context& m_ctx;
+    Json m_state;
+    Runtime m_runtime = Runtime::from_job;
+    bool m_keep_going = false;
+    bool m_force = false;
+    std::optional<int> m_failed_code;  // the first failed step's, as `run wait` says it
+    std::set<std::string> m_reported;
+};
+
+}  // namespace
+
+Result<int> supervise_pipeline(store::Workspace& workspace, const RunRecord& pipeline,
+                               const Seams& seams) {
+    Plan plan;
+    for (const Json& output : pipeline.plan.value("outputs", Json::array())) {
+        plan.outputs.push_back({.name = output.value("name", ""),
+                                .type = output.value("type", "uri_folder"),
+                                .directory = output.value("directory", ""),
+                                .target = output.value("directory", ""),
+                                .asset_name = output.value("asset_name", ""),
+                                .asset_version = output.value("asset_version", "")});
+    }
+    std::istringstream no_input;
+    Context ctx(Environment(seams.host.environment), pipeline.directory, std::cout, std::cout,
+                no_input, Terminal{}, seams.runner);
+    PipelineLauncher launcher(workspace, pipeline, seams, ctx);
+    NoPreparation preparation;
+    Supervisor supervisor({workspace, seams}, pipeline, plan, launcher, preparation);
+    return supervisor.run() ? 0 : 1;
+}
+
+}  // namespace ferry::run
