@@ -59,15 +59,42 @@ Result<std::vector<run::RunRecord>> select_runs(store::Database& db, const RunSe
 Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) {
     auto& db = workspace.db();
     bool deleted = false;
+    std::vector<fs::path> child_directories;
     TRY(db.transaction([&]() -> Result<void> {
         TRY_ASSIGN(const auto now, run::find_status(db, run.name));
         if (!now || !run::is_terminal(*now)) {
             return {};
         }
-        // Its nested runs go with it (their directories are inside its own).
-        TRY_ASSIGN(auto seqs, db.query_all("SELECT seq FROM runs WHERE parent = ?1",
-                                           store::first_integer, run.name));
-        seqs.push_back(run.seq);
+        // Its child runs go with it, down to a pipeline's sweep's trials: nested runs have
+        // their directories inside its own, trials and steps beside it. One still live (its
+        // own supervisor runs it) keeps the whole family.
+        struct Child {
+            std::int64_t seq = 0;
+            std::string name;
+            fs::path directory;
+            std::string status;
+        };
+        TRY_ASSIGN(const auto children,
+                   db.query_all(
+                       "WITH RECURSIVE family(name) AS (SELECT ?1 UNION SELECT r.name "
+                       "FROM runs AS r JOIN family AS f ON r.parent = f.name) SELECT "
+                       "r.seq, r.name, r.directory, r.status FROM runs AS r JOIN family "
+                       "AS f ON r.name = f.name WHERE r.name <> ?1",
+                       [](const store::Statement& row) {
+                           return Child{row.integer(0), row.text(1), row.text(2), row.text(3)};
+                       },
+                       run.name));
+        std::vector<std::int64_t> seqs{run.seq};
+        for (const Child& child : children) {
+            if (!run::is_terminal(run::parse_status(child.status).value_or(run::Status::failed))) {
+                return fail(
+                    "run {} has a child run still going ({}, {}): cancel it or wait for "
+                    "it first",
+                    run.name, child.name, child.status);
+            }
+            seqs.push_back(child.seq);
+            child_directories.push_back(child.directory);
+        }
         for (const std::int64_t seq : seqs) {
             for (const auto* table : {"run_events", "run_metrics", "run_metric_summaries",
                                       "run_params", "run_tags", "run_inputs"}) {
@@ -81,7 +108,11 @@ Result<void> delete_run(store::Workspace& workspace, const run::RunRecord& run) 
     if (!deleted) {
         return fail("run {} is no longer ended (resumed meanwhile?); it was not deleted", run.name);
     }
-    return remove_tree(run.directory);
+    TRY(remove_tree(run.directory));
+    for (const fs::path& directory : child_directories) {
+        TRY(remove_tree(directory));
+    }
+    return {};
 }
 
 }  // namespace ferry::maintain

@@ -49,6 +49,32 @@ Result<void> add_runs(store::Database& db, std::vector<Holder>& holders) {
     return {};
 }
 
+// A pipeline's steps' code, stored at its submit and named only by its plan until each
+// step's run is recorded (or for ever, for a step that never ran).
+Result<void> add_pipeline_steps(store::Database& db, std::vector<Holder>& holders) {
+    TRY_ASSIGN(
+        auto rows,
+        db.query_all("SELECT r.name, s.value ->> '$.step', s.value ->> '$.snapshot', "
+                     "coalesce(s.value ->> '$.job.code', s.value ->> '$.job.trial.code', "
+                     "'') FROM runs AS r, json_each(r.plan, '$.pipeline.steps') AS s "
+                     "WHERE r.runtime = 'pipeline' AND s.value ->> '$.snapshot' <> '' "
+                     "ORDER BY r.seq",
+                     [](const store::Statement& row) {
+                         return std::array{row.text(0), row.text(1), row.text(2), row.text(3)};
+                     }));
+    for (const auto& [name, step, snapshot, code] : rows) {
+        Holder holder{fmt::format("pipeline {} step {} (snapshot)", name, step),
+                      snapshot,
+                      {},
+                      snapshot::FileModes::git};
+        if (!code.empty() && fs::path(code).is_absolute()) {
+            holder.sources.emplace_back(code);
+        }
+        holders.push_back(std::move(holder));
+    }
+    return {};
+}
+
 // A local path of an asset's body: URLs are no source.
 void add_local(const Json& path, std::vector<fs::path>& sources) {
     if (path.is_string()) {
@@ -123,6 +149,7 @@ Result<void> add_assets(store::Database& db, std::vector<Holder>& holders) {
 Result<std::vector<Holder>> list_holders(store::Database& db) {
     std::vector<Holder> holders;
     TRY(add_runs(db, holders));
+    TRY(add_pipeline_steps(db, holders));
     TRY(add_assets(db, holders));
     return holders;
 }

@@ -8,6 +8,7 @@
 
 #include "ferry/run/pipeline.hpp"
 #include "ferry/run/plan.hpp"
+#include "ferry/run/sweep.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
 #include "parent_launcher.hpp"
@@ -16,6 +17,31 @@
 namespace ferry::run {
 
 namespace {
+
+// What a recorded job that no longer loads says first, without the JSON it was read from.
+std::string first_problem(const spec::Diagnostics& diagnostics) {
+    return diagnostics.empty() ? std::string("its recorded job does not load")
+                               : diagnostics.items().front().message;
+}
+
+// The files of `from` hard-linked below `to` (copied where a link cannot be made).
+Result<void> link_tree(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    if (!fs::exists(from, ec)) {
+        return {};
+    }
+    fs::create_directories(to, ec);
+    const auto options = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+    fs::copy(from, to, options | fs::copy_options::create_hard_links, ec);
+    if (ec) {
+        ec.clear();
+        fs::copy(from, to, options, ec);
+    }
+    if (ec) {
+        return fail("cannot link {} into {}: {}", from.string(), to.string(), ec.message());
+    }
+    return {};
+}
 
 std::string seconds_text(const RunRecord& run) {
     if (!run.started || !run.ended) {
@@ -137,9 +163,8 @@ private:
                 return false;
             }
             if (found->second.status != Status::completed) {
-                TRY(record_ended(step, "",
-                                 fmt::format("skipped: step {} ended {}", found->first,
-                                             status_name(found->second.status))));
+                TRY(record_skipped(step, fmt::format("skipped: step {} ended {}", found->first,
+                                                     status_name(found->second.status))));
                 return true;
             }
             TRY_ASSIGN(auto origin, origin_of(m_workspace.db(), found->second));
@@ -155,26 +180,35 @@ private:
             entry["path"] = bound_path(origin, output, entry.value("type", "uri_folder"));
             TRY_ASSIGN(bound[input], output_content(m_workspace, origin, output));
         }
+        if (step.value("kind", "") == "sweep") {
+            if (auto submitted = submit_sweep_step(step, job); !submitted) {
+                TRY(record_unsubmitted(step, "", submitted.error().message));
+                return true;
+            }
+            return false;
+        }
         TRY_ASSIGN(const auto fingerprint,
                    step_fingerprint(job, step.value("snapshot", ""), bound));
         if (!m_force && step.value("deterministic", true)) {
             TRY_ASSIGN(const auto earlier, reusable_run(m_workspace, fingerprint));
             if (earlier) {
-                TRY(record_ended(step, fingerprint, "", &*earlier));
+                TRY(record_reused(step, fingerprint, *earlier));
                 return true;
             }
         }
-        TRY(submit_step(step, job, fingerprint));
+        if (auto submitted = submit_step(step, job, fingerprint); !submitted) {
+            TRY(record_unsubmitted(step, fingerprint, submitted.error().message));
+            return true;
+        }
         return false;
     }
 
     Result<void> submit_step(const Json& step, const Json& job, const std::string& fingerprint) {
         const std::string name = step.value("step", "");
         const std::string source = fmt::format("pipeline {} step {}", m_parent.name, name);
-        const std::string text = job.dump();
-        auto loaded = spec::load_command_job(text, source, m_parent.directory);
+        auto loaded = spec::load_command_job(job.dump(), source, m_parent.directory);
         if (!loaded) {
-            return std::unexpected(spec::to_error(loaded.error(), text));
+            return fail("{}", first_problem(loaded.error()));
         }
         SubmitRequest request{.job = std::move(*loaded),
                               .source = source,
@@ -186,30 +220,55 @@ private:
         request.job.experiment_name = m_parent.experiment;
         auto submitted = submit(m_ctx, m_workspace, m_seams, request);
         if (!submitted) {
-            return fail("step {} could not be submitted: {}", name, submitted.error().message);
+            return std::unexpected(submitted.error());
         }
         event("step {} submitted as {}", name, request.name);
         return {};
     }
 
-    // A step that needs no process: reused from `origin`, or skipped saying why.
-    Result<void> record_ended(const Json& step, const std::string& fingerprint,
-                              const std::string& skipped, const RunRecord* origin = nullptr) {
+    // A sweep step: a sweep of its own (a parent run whose parent is the pipeline), its
+    // trials running the step's component.
+    Result<void> submit_sweep_step(const Json& step, const Json& job) {
+        const std::string name = step.value("step", "");
+        const std::string source = fmt::format("pipeline {} step {}", m_parent.name, name);
+        auto loaded = spec::load_sweep_job(job.dump(), source, m_parent.directory);
+        if (!loaded) {
+            return fail("{}", first_problem(loaded.error()));
+        }
+        SweepRequest request{.job = std::move(*loaded),
+                             .source = source,
+                             .name = fmt::format("{}_{}", m_parent.name, name),
+                             .runtime = m_runtime,
+                             .parent = m_parent.name,
+                             .place = {{"step", name}},
+                             .snapshot = step.value("snapshot", "")};
+        request.job.experiment_name = m_parent.experiment;
+        auto submitted = submit_sweep(m_ctx, m_workspace, m_seams, request);
+        if (!submitted) {
+            return std::unexpected(submitted.error());
+        }
+        event("step {} submitted as {}, a sweep of up to {} trials", name, request.name,
+              request.job.max_total_trials);
+        return {};
+    }
+
+    // A step that runs no process: reused from `origin` (its named outputs linked into the
+    // step's own directory, so that the step stands whatever becomes of that run), skipped,
+    // or one that could not be submitted, ended as `ending` says.
+    Result<void> record_ended(const Json& step, Json trial, const Ending& ending,
+                              const RunRecord* origin = nullptr) {
         const std::string name = step.value("step", "");
         const std::string run = fmt::format("{}_{}", m_parent.name, name);
-        Json trial = {{"step", name}};
-        if (origin != nullptr) {
-            trial["fingerprint"] = fingerprint;
-            trial["reused_from"] = origin->name;
-        } else {
-            trial["skipped"] = skipped;
-        }
+        trial["step"] = name;
         const fs::path directory = run_directory(m_workspace.root(), run);
         TRY(util::create_directories(directory / "user_logs", 0700));
+        if (origin != nullptr) {
+            TRY(link_tree(origin->directory / "named-outputs", directory / "named-outputs"));
+        }
         const NewRun record{.name = run,
                             .display_name = name,
                             .experiment = m_parent.experiment,
-                            .compute = step["job"].value("compute", m_parent.compute),
+                            .compute = step.value("compute", m_parent.compute),
                             .runtime = origin != nullptr ? origin->runtime : "host",
                             .snapshot = step.value("snapshot", ""),
                             .command = origin != nullptr ? origin->command : "",
@@ -218,25 +277,41 @@ private:
                             .directory = directory,
                             .submitted_by = m_parent.submitted_by,
                             .parent = m_parent.name,
-                            .trial = trial};
+                            .trial = std::move(trial)};
         const Stamp now = m_seams.clock.stamp();
         TRY(insert_run(m_workspace.db(), record, now));
-        Ending ending = origin != nullptr ? Ending::of_job(0, "")
-                                          : Ending{.status = Status::canceled,
-                                                   .reason = EndReason::canceled,
-                                                   .error = skipped};
-        if (origin != nullptr) {
-            ending.artifacts = origin->artifacts;
-            ending.error = "";
-        }
         TRY(run::finish(m_workspace.db(), run, ending, now));
         if (origin != nullptr) {
             TRY(add_note(m_workspace.db(), run, fmt::format("reused from {}", origin->name)));
             event("step {} reused from {} ({} kept, nothing run)", name, origin->name, run);
         } else {
-            event("step {} {}", name, skipped);
+            event("step {} {}", name, ending.error);
         }
         return {};
+    }
+
+    Result<void> record_reused(const Json& step, const std::string& fingerprint,
+                               const RunRecord& origin) {
+        Ending ending = Ending::of_job(0, "");
+        ending.artifacts = origin.artifacts;
+        return record_ended(step, {{"fingerprint", fingerprint}, {"reused_from", origin.name}},
+                            ending, &origin);
+    }
+
+    Result<void> record_skipped(const Json& step, const std::string& why) {
+        return record_ended(
+            step, {{"skipped", why}},
+            Ending{.status = Status::canceled, .reason = EndReason::canceled, .error = why});
+    }
+
+    // A step whose submit was refused (an input its upstream did not write, a compute gone):
+    // a failed step, as one that ran and failed is.
+    Result<void> record_unsubmitted(const Json& step, const std::string& fingerprint,
+                                    const std::string& why) {
+        return record_ended(step, {{"fingerprint", fingerprint}},
+                            Ending{.status = Status::failed,
+                                   .reason = EndReason::job,
+                                   .error = "could not be submitted: " + why});
     }
 
     void report_ends(const std::map<std::string, RunRecord, std::less<>>& runs) {
@@ -263,21 +338,7 @@ private:
                 const fs::path from = origin.directory / "named-outputs" / output;
                 const fs::path to =
                     m_parent.directory / "named-outputs" / published.get<std::string>();
-                std::error_code ec;
-                fs::create_directories(to, ec);
-                fs::copy(from, to,
-                         fs::copy_options::recursive | fs::copy_options::create_hard_links |
-                             fs::copy_options::overwrite_existing,
-                         ec);
-                if (ec) {
-                    fs::copy(from, to,
-                             fs::copy_options::recursive | fs::copy_options::overwrite_existing,
-                             ec);
-                }
-                if (ec) {
-                    return fail("cannot publish output {} of step {}: {}", output, found->first,
-                                ec.message());
-                }
+                TRY(link_tree(from, to));
                 event("output {} of step {} published as the pipeline's {}", output, found->first,
                       published.get<std::string>());
             }

@@ -7,6 +7,7 @@
 
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/status.hpp"
+#include "ferry/run/sweep.hpp"
 #include "ferry/spec/reference.hpp"
 #include "ferry/util/sha256.hpp"
 
@@ -91,12 +92,11 @@ Result<std::string> output_content(store::Workspace& workspace, const RunRecord&
 
 Result<std::optional<RunRecord>> reusable_run(store::Workspace& workspace,
                                               std::string_view fingerprint) {
-    TRY_ASSIGN(const auto names,
-               workspace.db().query_all(
-                   "SELECT name FROM runs WHERE status = 'Completed' AND trial ->> "
-                   "'$.fingerprint' = ?1 AND trial ->> '$.reused_from' IS NULL AND artifacts "
-                   "IS NOT NULL ORDER BY seq DESC",
-                   store::first_text, fingerprint));
+    TRY_ASSIGN(
+        const auto names,
+        workspace.db().query_all("SELECT name FROM runs WHERE status = 'Completed' AND trial ->> "
+                                 "'$.fingerprint' = ?1 AND artifacts IS NOT NULL ORDER BY seq DESC",
+                                 store::first_text, fingerprint));
     for (const std::string& name : names) {
         TRY_ASSIGN(const auto run, find_run(workspace.db(), name));
         std::error_code ec;
@@ -108,8 +108,27 @@ Result<std::optional<RunRecord>> reusable_run(store::Workspace& workspace,
 }
 
 Result<RunRecord> origin_of(store::Database& db, const RunRecord& step) {
+    if (step.is_sweep()) {
+        // A sweep's outputs are its best trial's.
+        TRY_ASSIGN(const auto trials, sweep_trials(db, step));
+        const auto best = best_trial(
+            trials, step.spec.value("objective", Json::object()).value("goal", "") == "maximize");
+        if (!best) {
+            return fail(
+                "sweep {} has no best trial: none of its {} trials completed with its "
+                "primary metric",
+                step.name, trials.size());
+        }
+        TRY_ASSIGN(auto trial, find_run(db, *best));
+        if (!trial) {
+            return fail("the best trial {} of sweep {} is deleted", *best, step.name);
+        }
+        return std::move(*trial);
+    }
     const std::string from = step.trial.is_object() ? step.trial.value("reused_from", "") : "";
-    if (from.empty()) {
+    std::error_code ec;
+    // A reused step has the run's named outputs linked into its own directory.
+    if (from.empty() || fs::is_directory(step.directory / "named-outputs", ec)) {
         return step;
     }
     TRY_ASSIGN(auto origin, find_run(db, from));
@@ -132,6 +151,9 @@ Result<std::string> dry_run_decision(store::Workspace& workspace, const Json& st
                                      std::map<std::string, RunRecord, std::less<>>& reused) {
     if (force_rerun) {
         return std::string("runs: settings.force_rerun");
+    }
+    if (step.value("kind", "") == "sweep") {
+        return std::string("runs: a sweep step is never reused (its trials decide its result)");
     }
     if (!step.value("deterministic", true)) {
         return std::string("runs: not deterministic (is_deterministic: false, or force_rerun)");
@@ -169,7 +191,7 @@ Result<Json> pipeline_dry_run(store::Workspace& workspace, const spec::PipelineJ
                    dry_run_decision(workspace, step, pipeline.value("force_rerun", false), reused));
         steps.push_back({{"step", step["step"]},
                          {"component", step["component"]},
-                         {"compute", step["job"].value("compute", Json())},
+                         {"compute", step.value("compute", "")},
                          {"after", step["after"]},
                          {"decision", std::move(decision)}});
     }

@@ -22,8 +22,8 @@ namespace ferry::run {
 // The content of a run's named output: a hash of its stored files' paths and hashes.
 [[nodiscard]] Result<std::string> output_content(store::Workspace& workspace, const RunRecord& run,
                                                  std::string_view output);
-// The newest Completed run (not itself a reuse) of the fingerprint whose directory and files
-// are still there.
+// The newest Completed run of the fingerprint whose directory and files are still there (a
+// reuse too: it has the named outputs it took in its own directory).
 [[nodiscard]] Result<std::optional<RunRecord>> reusable_run(store::Workspace& workspace,
                                                             std::string_view fingerprint);
 // The run whose results a step's run stands for: the one it reused, else itself.

@@ -27,7 +27,7 @@ Result<std::vector<StepState>> pipeline_steps(store::Database& db, const RunReco
     const Json plan = pipeline.plan.value("pipeline", Json::object());
     for (const Json& step : plan.value("steps", Json::array())) {
         StepState state{.step = step.value("step", ""),
-                        .compute = step["job"].value("compute", pipeline.compute)};
+                        .compute = step.value("compute", pipeline.compute)};
         for (const Json& after : step["after"]) {
             state.after.push_back(after.get<std::string>());
         }

@@ -10,6 +10,8 @@
 #include "ferry/spec/load.hpp"
 #include "ferry/spec/locate.hpp"
 #include "ferry/spec/pipeline.hpp"
+#include "ferry/sweep/sample.hpp"
+#include "ferry/sweep/trial.hpp"
 #include "ferry/util/fs.hpp"
 #include "pipeline_reuse.hpp"
 
@@ -29,6 +31,7 @@ struct ResolvedStep {
     Json parent_outputs = Json::object();  // step output -> pipeline output
     std::vector<std::string> after;
     bool deterministic = true;
+    std::optional<spec::SweepJob> sweep;  // a sweep step: the sweep its run is
 };
 
 // What stands for a bound input's path while a step is checked at submit: a folder and a
@@ -148,6 +151,14 @@ ResolvedStep resolve_step(const spec::PipelineJob& pipeline, const Registered& r
     }
     resolved.deterministic = component.is_deterministic && !step.force_rerun;
     resolved.component = step.component_text.empty() ? "inline" : step.component_text;
+    if (step.sweep) {
+        // Its trials are the component with the step's inputs; it is never reused: what it
+        // finds depends on the trials' metrics, not on its inputs alone.
+        resolved.sweep = *step.sweep;
+        static_cast<spec::JobCommon&>(*resolved.sweep) = job;
+        resolved.sweep->trial = static_cast<const spec::TrialSpec&>(job);
+        resolved.deterministic = false;
+    }
     return resolved;
 }
 
@@ -173,17 +184,21 @@ Result<std::map<std::string, assets::RegisteredComponent, std::less<>>> find_reg
 }
 
 SubmitRequest step_request(const PipelineRequest& request, const ResolvedStep& resolved) {
-    SubmitRequest step{.job = resolved.job,
-                       .source = request.source,
-                       .text = request.text,
-                       .flags = request.flags,
-                       .runtime = request.runtime,
-                       .snapshot_limit = request.snapshot_limit,
-                       .dry_run = true,
-                       .snapshot = resolved.snapshot};
+    // A sweep step is checked as its first trial.
+    SubmitRequest step = child_check(
+        request,
+        resolved.sweep
+            ? sweep::trial_job(*resolved.sweep,
+                               sweep::Sampler(*resolved.sweep, 0).next().value_or(Json::object()))
+            : resolved.job,
+        resolved.snapshot);
     step.key_prefix = fmt::format("jobs.{}.", resolved.step->name);
-    step.compute_under_prefix = resolved.step->compute.has_value();
+    // The flag chose the compute only where neither the step nor the settings did.
     if (resolved.step->compute) {
+        step.compute_key = step.key_prefix + "compute";
+        step.flags.erase("compute");
+    } else if (request.job.default_compute) {
+        step.compute_key = "settings.default_compute";
         step.flags.erase("compute");
     }
     return step;
@@ -247,8 +262,10 @@ Json plan_of(const PipelineRequest& request, const std::vector<ResolvedStep>& st
     Json plan_steps = Json::array();
     for (const ResolvedStep& step : steps) {
         plan_steps.push_back({{"step", step.step->name},
+                              {"kind", step.sweep ? "sweep" : "command"},
+                              {"compute", step.job.compute.name},
                               {"component", step.component},
-                              {"job", step.job.to_json()},
+                              {"job", step.sweep ? step.sweep->to_json() : step.job.to_json()},
                               {"snapshot", step.snapshot},
                               {"after", step.after},
                               {"bindings", step.bindings},
@@ -282,6 +299,10 @@ Result<Submission> submit_pipeline(Context& ctx, store::Workspace& workspace, co
     }
     if (job.experiment_name.empty()) {
         job.experiment_name = default_experiment(std::nullopt, ctx.cwd);
+    }
+    // --compute is for every step that names none, over the file's settings too.
+    if (request.flags.contains("compute")) {
+        job.default_compute.reset();
     }
     if (!job.default_datastore.empty()) {
         ctx.warn(

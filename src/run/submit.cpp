@@ -257,8 +257,11 @@ std::string SubmitRequest::where(std::string_view key) const {
     if (const auto flag = flags.find(key); flag != flags.end()) {
         return flag->second;
     }
+    if (key == "compute" && !compute_key.empty()) {
+        return spec::locate(text, source, compute_key);
+    }
     // A sweep's trial has its command keys under `trial:`; the compute is the sweep's.
-    if (!key_prefix.empty() && (key != "compute" || compute_under_prefix)) {
+    if (!key_prefix.empty() && key != "compute") {
         return spec::locate(text, source, key_prefix + std::string(key));
     }
     return spec::locate(text, source, key);

@@ -18,13 +18,8 @@ constexpr std::int64_t k_dry_run_trials = 10;
 
 // The submit of one trial, as the sweep's supervisor makes it.
 SubmitRequest trial_request(const SweepRequest& request, const Json& values) {
-    SubmitRequest trial{.job = sweep::trial_job(request.job, values),
-                        .source = request.source,
-                        .text = request.text,
-                        .flags = request.flags,
-                        .runtime = request.runtime,
-                        .snapshot_limit = request.snapshot_limit,
-                        .dry_run = true};
+    SubmitRequest trial =
+        child_check(request, sweep::trial_job(request.job, values), request.snapshot);
     trial.key_prefix = "trial.";
     return trial;
 }
@@ -88,6 +83,7 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
     TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     auto storing = trial_request(checked, *first);
     storing.dry_run = false;
+    storing.snapshot = request.snapshot;
     TRY_ASSIGN(const auto snapshot, store_code(ctx, workspace, storing));
     const NewRun sweep{.display_name = job.display_name,
                        .experiment = job.experiment_name,
@@ -99,7 +95,9 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
                        .plan = {{"sweep",
                                  {{"seed", seed},
                                   {"runtime", request.runtime == Runtime::host ? "host" : "job"},
-                                  {"objective_value", request.best_value ? "best" : "last"}}}}};
+                                  {"objective_value", request.best_value ? "best" : "last"}}}},
+                       .parent = request.parent,
+                       .trial = request.place};
     TRY_ASSIGN(auto recorded, start_parent(ctx, workspace, seams,
                                            !request.name.empty() ? request.name : job.name, sweep));
     submission.run = std::move(recorded);

@@ -43,6 +43,9 @@ struct BuildContext {
                                                               const YAML::Node& node,
                                                               const BuildContext& context);
 void check_sweep(const SweepJob& job, const YAML::Node& node, const BuildContext& context);
+// A sweep's search space, sampling, objective, limits and early termination, checked.
+void read_sweep_settings(SweepJob& job, const Json& value, const YAML::Node& node,
+                         const BuildContext& context);
 
 [[nodiscard]] ComponentSpec build_component(const Json& value, const YAML::Node& node,
                                             const BuildContext& context);

@@ -86,7 +86,7 @@ namespace detail {
 
 namespace {
 
-std::vector<ComponentInput> build_component_inputs(const Json& value) {
+std::vector<ComponentInput> build_component_inputs(const Json& value, const BuildContext& context) {
     std::vector<ComponentInput> inputs;
     if (!value.contains("inputs")) {
         return inputs;
@@ -97,6 +97,13 @@ std::vector<ComponentInput> build_component_inputs(const Json& value) {
         input.type = text_of(spec, "type");
         if (spec.contains("default")) {
             input.default_value = spec["default"];
+        }
+        // A data default is a path of the component's: made absolute against its file.
+        if (input.is_data() && input.default_value.is_string()) {
+            input.default_value =
+                resolve_reference(context.base_dir, input.default_value.get<std::string>(),
+                                  ReferenceRole::path)
+                    .to_json();
         }
         input.optional = spec.value("optional", false);
         input.description = text_of(spec, "description");
@@ -173,7 +180,7 @@ ComponentSpec build_component(const Json& value, const YAML::Node& node,
     component.tags = string_map_of(value, "tags");
     component.is_deterministic = value.value("is_deterministic", true);
     build_trial(component, value, node, context);
-    component.inputs = build_component_inputs(value);
+    component.inputs = build_component_inputs(value, context);
     component.outputs = build_outputs(value, context);
     for (const ComponentInput& input : component.inputs) {
         check_default(input, child(child(node, "inputs"), input.name), context);

@@ -259,17 +259,9 @@ CommandJob build_command_job(const Json& value, const YAML::Node& node,
     return job;
 }
 
-SweepJob build_sweep_job(const Json& value, const YAML::Node& node, const BuildContext& context) {
-    SweepJob job;
-    build_common(job, value, node, context);
-    const YAML::Node trial_node = child(node, "trial");
-    if (value.contains("trial") && value["trial"].is_object()) {
-        build_trial(job.trial, value["trial"], trial_node, context);
-    }
+void read_sweep_settings(SweepJob& job, const Json& value, const YAML::Node& node,
+                         const BuildContext& context) {
     job.search_space = build_search_space(value, node, context);
-    if (value.contains("trial") && value["trial"].contains("command")) {
-        check_command(job.trial, job, &job.search_space, child(trial_node, "command"), context);
-    }
     const Json sampling = value.value("sampling_algorithm", Json());
     if (sampling.is_string()) {
         job.sampling_algorithm = sampling.get<std::string>();
@@ -304,6 +296,19 @@ SweepJob build_sweep_job(const Json& value, const YAML::Node& node, const BuildC
         job.early_termination = out;
     }
     check_sweep(job, node, context);
+}
+
+SweepJob build_sweep_job(const Json& value, const YAML::Node& node, const BuildContext& context) {
+    SweepJob job;
+    build_common(job, value, node, context);
+    const YAML::Node trial_node = child(node, "trial");
+    if (value.contains("trial") && value["trial"].is_object()) {
+        build_trial(job.trial, value["trial"], trial_node, context);
+    }
+    read_sweep_settings(job, value, node, context);
+    if (value.contains("trial") && value["trial"].contains("command")) {
+        check_command(job.trial, job, &job.search_space, child(trial_node, "command"), context);
+    }
     return job;
 }
 

@@ -3,18 +3,22 @@
 #include <fmt/format.h>
 
 #include "build.hpp"
+#include "ferry/spec/interpolate.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 #include "validate.hpp"
 
 namespace ferry::spec::detail {
 
 namespace {
 
-// Where a step's component is: a file of this machine, or a registered component.
-void resolve_component(PipelineStep& step, const YAML::Node& node, const BuildContext& context) {
+// Where a step's component (a sweep step's `trial`) is: a file of this machine, or a
+// registered component.
+void resolve_component(PipelineStep& step, const YAML::Node& node, const BuildContext& context,
+                       std::string_view key) {
     const std::string& text = step.component_text;
-    const YAML::Mark mark = child(node, "component").Mark();
+    const YAML::Mark mark = child(node, key).Mark();
     const bool file = text.starts_with("file:") || text.starts_with("./") ||
                       text.starts_with("../") || text.starts_with("/") || text.ends_with(".yml") ||
                       text.ends_with(".yaml");
@@ -165,6 +169,31 @@ ComponentSpec inline_component(const PipelineStep& step, const Json& value, cons
     return component;
 }
 
+// A sweep step's inputs may take `${{search_space.NAME}}`: each must name a parameter.
+void check_search_inputs(const PipelineStep& step, const SweepJob& settings, const YAML::Node& node,
+                         const BuildContext& context) {
+    std::vector<std::string> names;
+    for (const SearchParameter& parameter : settings.search_space) {
+        names.push_back(parameter.name);
+    }
+    for (const StepInput& input : step.inputs) {
+        if (!input.value.is_string()) {
+            continue;
+        }
+        const auto placeholders = find_placeholders(input.value.get<std::string>());
+        for (const Placeholder& placeholder :
+             placeholders ? *placeholders : std::vector<Placeholder>{}) {
+            if (placeholder.group == "search_space" &&
+                std::ranges::find(names, placeholder.name) == names.end()) {
+                context.diagnostics.add(
+                    child(child(node, "inputs"), input.name).Mark(),
+                    fmt::format("undefined search_space parameter '{}'{}", placeholder.name,
+                                util::did_you_mean(placeholder.name, names)));
+            }
+        }
+    }
+}
+
 PipelineStep build_step(const std::string& name, const Json& value, const YAML::Node& node,
                         const BuildContext& context) {
     PipelineStep step;
@@ -197,7 +226,15 @@ PipelineStep build_step(const std::string& name, const Json& value, const YAML::
         step.timeout = optional_integer(value["limits"], "timeout");
     }
     step.force_rerun = value.value("force_rerun", false);
-    if (value.contains("component")) {
+    if (step.type == "sweep") {
+        step.timeout.reset();  // its limits are the sweep's
+        step.component_text = text_of(value, "trial");
+        resolve_component(step, node, context, "trial");
+        SweepJob settings;
+        read_sweep_settings(settings, value, node, context);
+        check_search_inputs(step, settings, node, context);
+        step.sweep = std::move(settings);
+    } else if (value.contains("component")) {
         step.component_text = text_of(value, "component");
         for (const char* key : {"command", "code", "environment"}) {
             if (value.contains(key)) {
@@ -207,7 +244,7 @@ PipelineStep build_step(const std::string& name, const Json& value, const YAML::
                                 key));
             }
         }
-        resolve_component(step, node, context);
+        resolve_component(step, node, context, "component");
     } else if (value.contains("command")) {
         step.component = inline_component(step, value, node, context);
     } else {

@@ -1,6 +1,8 @@
 // The checks of a pipeline across its steps: bindings, required inputs, types, cycles.
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "build.hpp"
 #include "ferry/spec/pipeline.hpp"
 #include "ferry/util/text.hpp"
@@ -50,6 +52,14 @@ public:
     std::vector<PipelineProblem> run() {
         for (const PipelineStep& step : m_job.steps) {
             check_step(step);
+        }
+        // `run download --all` writes a step's outputs to named-outputs/STEP, the
+        // pipeline's to named-outputs/NAME.
+        for (const std::string& output : m_outputs) {
+            if (std::ranges::find(m_steps, output) != m_steps.end()) {
+                add(fmt::format("outputs.{}", output),
+                    "pipeline output '{}' has the name of a step: name it otherwise", output);
+            }
         }
         check_cycles();
         return std::move(m_problems);
@@ -128,6 +138,12 @@ private:
         }
         check_binding(step, input, key);
         if (component == nullptr) {
+            // An inline step declares only the type of a data input it writes out.
+            const std::string given = given_type(input);
+            if (input.is_data && !given.empty() && !takes(input.data.type, given)) {
+                add(key, "type mismatch: input '{}' of step '{}' is {}, and {} is {}", input.name,
+                    step.name, input.data.type, describe(input), given);
+            }
             return;
         }
         const ComponentInput* declared = component->input(input.name);
@@ -146,6 +162,37 @@ private:
             add(key, "type mismatch: input '{}' of step '{}' is {}, and {} is {}", input.name,
                 step.name, declared->type, describe(input),
                 given == "literal" ? "a literal" : given);
+        } else if (input.binding.kind == Binding::Kind::value && !input.is_data) {
+            check_literal(*declared, input.value, key);
+        }
+    }
+
+    // A literal given to a declared input: its type, `enum` and range (a sweep's
+    // ${{search_space.NAME}} is checked by the sweep).
+    void check_literal(const ComponentInput& declared, const nlohmann::ordered_json& value,
+                       const std::string& key) {
+        if (value.is_string() && value.get<std::string>().find("${{") != std::string::npos) {
+            return;
+        }
+        const bool fits = (declared.type == "string" && value.is_string()) ||
+                          (declared.type == "integer" && value.is_number_integer()) ||
+                          (declared.type == "number" && value.is_number()) ||
+                          (declared.type == "boolean" && value.is_boolean());
+        if (!fits) {
+            add(key, "input '{}' takes {} {}, got {}", declared.name,
+                declared.type == "integer" ? "an" : "a", declared.type, value.dump());
+            return;
+        }
+        if (!declared.allowed.empty() &&
+            std::ranges::find(declared.allowed, value) == declared.allowed.end()) {
+            add(key, "input '{}' takes one of {}, got {}", declared.name,
+                nlohmann::ordered_json(declared.allowed).dump(), value.dump());
+        }
+        if (value.is_number() && ((declared.min && value.get<double>() < *declared.min) ||
+                                  (declared.max && value.get<double>() > *declared.max))) {
+            add(key, "input '{}' takes {} to {}, got {}", declared.name,
+                declared.min ? fmt::format("{}", *declared.min) : "any",
+                declared.max ? fmt::format("{}", *declared.max) : "any", value.dump());
         }
     }
 

@@ -231,12 +231,8 @@ Field command_job() {
     return make_map("command", std::move(fields), "A command job (Azure ML CLI v2).");
 }
 
-Field sweep_job() {
-    Fields fields = common_job_keys("sweep");
-    fields[1].required = true;
-    fields.push_back(make_map("trial", trial_keys(), "The command of every trial.").require());
-    fields.push_back(search_space());
-    fields.push_back(sampling_algorithm());
+Fields sweep_keys() {
+    Fields fields = {search_space(), sampling_algorithm()};
     fields.push_back(
         make_map("objective",
                  {make_enum("goal", {"maximize", "minimize"}, "Direction.").require(),
@@ -253,6 +249,16 @@ Field sweep_job() {
                   integer("trial_timeout", 1, "Cancel a trial after this.").with_hint("seconds")},
                  "Limits."));
     fields.push_back(early_termination());
+    return fields;
+}
+
+Field sweep_job() {
+    Fields fields = common_job_keys("sweep");
+    fields[1].required = true;
+    fields.push_back(make_map("trial", trial_keys(), "The command of every trial.").require());
+    for (Field& field : sweep_keys()) {
+        fields.push_back(std::move(field));
+    }
     return make_map("sweep", std::move(fields), "A sweep job (Azure ML CLI v2).");
 }
 

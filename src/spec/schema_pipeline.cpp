@@ -88,10 +88,27 @@ Field step() {
     Fields trial = trial_keys();
     trial[1].required = false;  // command: a component step has none
     keys.insert(keys.begin() + 1, trial.begin(), trial.end());
-    Field variants = tagged("step",
-                            {make_map("command", std::move(keys), "A command step."),
-                             unsupported_variant("sweep", "a sweep as a pipeline step")},
-                            "A step: an inline command or a component.");
+    Fields sweep = {
+        make_field("trial", Type::string,
+                   "The component of every trial: ./file.yml, file:./file.yml, "
+                   "azureml:NAME:VERSION or NAME@latest.")
+            .require(),
+        make_field("display_name", Type::string, "Name to show.").one_line(),
+        make_field("description", Type::string, "What the step does."),
+        make_field("tags", Type::string_map, "Tags (string to string)."),
+        make_reference("compute", ReferenceRole::compute,
+                       "Compute of the trials; default settings.default_compute."),
+        step_inputs(),
+        step_outputs(),
+    };
+    for (Field& field : sweep_keys()) {
+        sweep.push_back(std::move(field));
+    }
+    Field variants = tagged(
+        "step",
+        {make_map("command", std::move(keys), "A command step."),
+         make_map("sweep", std::move(sweep), "A sweep step: its outputs are its best trial's.")},
+        "A step: an inline command, a component or a sweep.");
     variants.default_variant = "command";
     return variants;
 }

@@ -32,6 +32,8 @@ namespace ferry::spec::tables {
 [[nodiscard]] Field environment_reference();
 // The keys of a command: code, command, environment, its variables, distribution, resources.
 [[nodiscard]] std::vector<Field> trial_keys();
+// What makes a sweep: search_space, sampling_algorithm, objective, limits, early_termination.
+[[nodiscard]] std::vector<Field> sweep_keys();
 // The keys every job has; `type` is the job's kind.
 [[nodiscard]] std::vector<Field> common_job_keys(std::string type);
 

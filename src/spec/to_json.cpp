@@ -224,7 +224,16 @@ nlohmann::ordered_json ComponentSpec::to_json() const {
 
 nlohmann::ordered_json PipelineStep::to_json() const {
     Json out = {{"type", type}};
-    if (!component_text.empty()) {
+    if (sweep) {
+        out["trial"] = component_text;
+        const Json settings = sweep->to_json();
+        for (const char* key :
+             {"search_space", "sampling_algorithm", "objective", "limits", "early_termination"}) {
+            if (settings.contains(key)) {
+                out[key] = settings[key];
+            }
+        }
+    } else if (!component_text.empty()) {
         out["component"] = component_text;
     } else if (component) {
         put_trial(out, *component);

@@ -63,6 +63,23 @@ spec::CommandJob trial_job(const spec::SweepJob& sweep, const Json& values) {
     for (auto& [name, value] : job.environment_variables) {
         value = substitute(value, values);
     }
+    // A literal input may be a parameter (a pipeline's sweep step binds its component's
+    // inputs so): the whole of it keeps the value's type, a part of it is text.
+    for (spec::InputSpec& input : job.inputs) {
+        if (!input.is_literal || !input.value.is_string()) {
+            continue;
+        }
+        const std::string text = input.value.get<std::string>();
+        const auto placeholders = spec::find_placeholders(text);
+        if (placeholders && placeholders->size() == 1 &&
+            placeholders->front().group == "search_space" &&
+            placeholders->front().length == text.size() &&
+            values.contains(placeholders->front().name)) {
+            input.value = values[placeholders->front().name];
+        } else {
+            input.value = substitute(text, values);
+        }
+    }
     job.timeout = sweep.trial_timeout;
     return job;
 }

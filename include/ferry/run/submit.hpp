@@ -32,14 +32,31 @@ struct SubmitRequest {
     Json trial = nullptr;
     std::string snapshot;
     // Where the job's keys are in the file: "trial." for a sweep's trial, "jobs.STEP." for a
-    // pipeline's step; its compute is the parent's unless `compute_under_prefix`.
+    // pipeline's step; its compute is the top-level key unless `compute_key` names another
+    // ("jobs.STEP.compute", "settings.default_compute").
     std::string key_prefix;
-    bool compute_under_prefix = false;
+    std::string compute_key;
 
     // Where an error about `key` belongs: the flag that set it, else its place in the file
     // ("job.yml:3:10"), else the file.
     [[nodiscard]] std::string where(std::string_view key) const;
 };
+
+// The check (a dry run) of a child's job, as its parent's request (a sweep's, a pipeline's)
+// says it: the file's name and text, the flags, the runtime and the snapshot limit; the code
+// is `snapshot`, stored by the parent (empty: none yet).
+template <typename ParentRequest>
+[[nodiscard]] SubmitRequest child_check(const ParentRequest& parent, spec::CommandJob job,
+                                        std::string snapshot) {
+    return SubmitRequest{.job = std::move(job),
+                         .source = parent.source,
+                         .text = parent.text,
+                         .flags = parent.flags,
+                         .runtime = parent.runtime,
+                         .snapshot_limit = parent.snapshot_limit,
+                         .dry_run = true,
+                         .snapshot = std::move(snapshot)};
+}
 
 // A recorded run, or what it would have been.
 struct Submission {

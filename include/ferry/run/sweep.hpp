@@ -32,6 +32,10 @@ struct SweepRequest {
     // A trial's result: the last value it logged of the primary metric (false, Azure's), or
     // the best by the goal (true, `--objective-value best`).
     bool best_value = false;
+    // A pipeline's sweep step: the pipeline, and the step's place (RunRecord::trial).
+    std::string parent;
+    Json place = nullptr;
+    std::string snapshot;  // the trials' code, stored by the pipeline
 };
 
 // Checks the sweep as a submit of its first trial would (compute, environment, inputs, code),

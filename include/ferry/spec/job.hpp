@@ -227,6 +227,9 @@ struct PipelineStep {
     std::optional<Distribution> distribution;
     std::optional<std::int64_t> timeout;
     bool force_rerun = false;
+    // A sweep step (type: sweep): its search space, sampling, objective, limits and early
+    // termination; its trials run `component`, its outputs are its best trial's.
+    std::optional<SweepJob> sweep;
 
     [[nodiscard]] const StepInput* input(std::string_view key) const;
     [[nodiscard]] nlohmann::ordered_json to_json() const;

@@ -83,6 +83,24 @@ TEST_F(Gc, AComponentsSnapshotStays) {
     EXPECT_TRUE(blobs().has(sha_of("x = 1\n")));
 }
 
+// A pipeline's step that has not run yet is named by the pipeline's plan alone.
+TEST_F(Gc, APipelineStepsSnapshotStaysBeforeTheStepRuns) {
+    const std::string id = store_code();
+    run::NewRun pipeline;
+    pipeline.name = "p";
+    pipeline.experiment = "exp";
+    pipeline.compute = "local";
+    pipeline.runtime = "pipeline";
+    pipeline.spec = run::Json::object();
+    pipeline.plan = {
+        {"pipeline",
+         {{"steps", {{{"step", "train"}, {"snapshot", id}, {"job", {{"code", "/x"}}}}}}}}};
+    pipeline.directory = workspace().root() / "runs" / "p";
+    ASSERT_TRUE(run::insert_run(workspace().db(), pipeline, {"2026-01-01T00:00:00.000Z", 0}));
+    EXPECT_EQ(gc_now().total().files, 0U);
+    EXPECT_TRUE(blobs().has(id));
+}
+
 TEST_F(Gc, StaleTemporaryFilesAndDamagedBlobsGo) {
     const fs::path objects = blobs().directory();
     test::write_text(objects / "tmp/old", "12345");

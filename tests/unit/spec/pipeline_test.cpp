@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "ferry/spec/load.hpp"
 #include "ferry/spec/pipeline.hpp"
 #include "spec_files.hpp"
@@ -90,7 +92,13 @@ TEST(LoadPipeline, ErrorsAcrossStepsAreAtTheirPlace) {
                         "    inputs:\n      x: ${{parent.jobs.a.nope}}\n")
                   .find("invalid binding"),
               std::string::npos);
-    EXPECT_NE(errors_of("type: pipeline\njobs:\n  s:\n    type: sweep\n").find("sweep"),
+    EXPECT_NE(errors_of("type: pipeline\njobs:\n  s:\n    type: sweep\n")
+                  .find("p.yml:4:5: missing required key 'trial'"),
+              std::string::npos)
+        << errors_of("type: pipeline\njobs:\n  s:\n    type: sweep\n");
+    // A pipeline output may not take a step's name: download --all writes both there.
+    EXPECT_NE(errors_of("type: pipeline\noutputs:\n  a:\njobs:\n  a:\n    command: echo\n")
+                  .find("pipeline output 'a' has the name of a step"),
               std::string::npos);
 }
 
@@ -144,6 +152,36 @@ TEST(CheckPipeline, RegisteredComponentsAreCheckedTooTypesIncluded) {
                   "score"}));
     // Unknown components are not guessed at.
     EXPECT_TRUE(check_pipeline(job, {}).empty());
+}
+
+TEST(LoadPipeline, ASweepStepTakesItsParametersAsInputs) {
+    const std::string component_dir = ::testing::TempDir() + "ferry_sweep_step";
+    std::filesystem::create_directories(component_dir);
+    {
+        std::ofstream out(component_dir + "/t.yml");
+        out << "name: t\ncommand: run ${{inputs.x}}\ninputs:\n  x: {type: integer}\n";
+    }
+    const std::string text =
+        "type: pipeline\njobs:\n  tune:\n    type: sweep\n    trial: ./t.yml\n"
+        "    inputs:\n      x: ${{search_space.y}}\n"
+        "    search_space:\n      x: {type: choice, values: [1, 2]}\n"
+        "    objective: {goal: maximize, primary_metric: s}\n"
+        "    sampling_algorithm: grid\n";
+    const auto bad = load_job(text, "p.yml", component_dir);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(render(bad.error(), text)
+                  .find("p.yml:7:10: undefined search_space parameter 'y' (did you mean 'x'?)"),
+              std::string::npos)
+        << render(bad.error(), text);
+    std::string fixed = text;
+    fixed.replace(fixed.find("search_space.y"), 14, "search_space.x");
+    const auto good = load_job(fixed, "p.yml", component_dir);
+    ASSERT_TRUE(good) << render(good.error(), fixed);
+    const PipelineStep& step = std::get<PipelineJob>(*good).steps[0];
+    ASSERT_TRUE(step.sweep);
+    EXPECT_EQ(step.sweep->sampling_algorithm, "grid");
+    EXPECT_EQ(step.component->name, "t");
+    EXPECT_EQ(step.to_json()["trial"], "./t.yml");
 }
 
 TEST(LoadComponent, DefaultsFitTheirTypeAndOptionalInputsSitInOptionalBlocks) {
