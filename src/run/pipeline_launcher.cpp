@@ -115,9 +115,21 @@ private:
         return runs;
     }
 
+    // One pass over the steps; again at once while a pass ends steps without a process (a
+    // reused step's dependents are decided in the same poll, not 100 ms later each).
     Result<JobPoll> step() override {
-        TRY_ASSIGN(auto runs, step_runs());
-        report_ends(runs);
+        for (;;) {
+            TRY_ASSIGN(auto runs, step_runs());
+            report_ends(runs);
+            bool decided = false;
+            TRY_ASSIGN(auto polled, pass(runs, decided));
+            if (polled.state != JobPoll::State::going || !decided) {
+                return polled;
+            }
+        }
+    }
+
+    Result<JobPoll> pass(const std::map<std::string, RunRecord, std::less<>>& runs, bool& decided) {
         std::size_t ended = 0;
         for (const Json& step : m_state["steps"]) {
             const std::string name = step.value("step", "");
@@ -143,7 +155,7 @@ private:
                 continue;
             }
             TRY_ASSIGN(const bool done, consider(step, runs));
-            ended += done ? 1 : 0;
+            decided = decided || done;
         }
         if (ended == m_state["steps"].size()) {
             return JobPoll{.state = JobPoll::State::ended};
