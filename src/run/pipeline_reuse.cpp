@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <random>
 #include <set>
 
 #include "ferry/run/artifacts.hpp"
@@ -17,14 +18,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The files below a local path, each path with its content's hash, in path order; links by
-// their target. What a data input's content is.
+// What stands for a file that cannot be read: never the same twice, so that nothing is
+// reused on its account.
+std::string unreadable() {
+    static std::mt19937_64 random(std::random_device{}());
+    return fmt::format("unreadable:{:016x}", random());
+}
+
+// The files below a local path, each path with its content's hash, in path order; a link by
+// its target and, where that is a file, the target's content. What a data input's content is.
 std::string tree_content(const fs::path& root) {
     util::Sha256 hash;
     std::error_code ec;
     if (fs::is_regular_file(root, ec)) {
-        hash.update(util::sha256_of_file(root).value_or("unreadable"));
+        hash.update(util::sha256_of_file(root).value_or(unreadable()));
         return hash.hex_digest();
+    }
+    if (!fs::is_directory(root, ec)) {
+        return unreadable();
     }
     std::vector<fs::path> files;
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
@@ -32,15 +43,42 @@ std::string tree_content(const fs::path& root) {
             files.push_back(it->path());
         }
     }
+    if (ec) {
+        return unreadable();
+    }
     std::ranges::sort(files);
     for (const fs::path& file : files) {
         hash.update(fs::relative(file, root, ec).string());
         hash.update(std::string_view("\0", 1));
-        hash.update(fs::is_symlink(file, ec) ? "link:" + fs::read_symlink(file, ec).string()
-                                             : util::sha256_of_file(file).value_or("unreadable"));
+        if (fs::is_symlink(file, ec)) {
+            hash.update("link:" + fs::read_symlink(file, ec).string() + ":");
+            hash.update(fs::is_regular_file(file, ec) ? util::sha256_of_file(file).value_or("")
+                                                      : std::string());
+        } else {
+            hash.update(util::sha256_of_file(file).value_or(unreadable()));
+        }
         hash.update(std::string_view("\n", 1));
     }
     return hash.hex_digest();
+}
+
+// An inline environment's files (conda file, pip requirements, build context) count by
+// their content, not their path.
+void environment_content(Json& key) {
+    if (!key.contains("environment") || !key["environment"].is_object()) {
+        return;
+    }
+    Json& environment = key["environment"];
+    for (const char* file : {"conda_file", "pip_requirements"}) {
+        if (environment.contains(file) && environment[file].is_string()) {
+            environment[file] = "content:" + tree_content(environment[file].get<std::string>());
+        }
+    }
+    if (environment.contains("build") && environment["build"].is_object() &&
+        environment["build"].contains("path")) {
+        environment["build"]["path"] =
+            "content:" + tree_content(environment["build"].value("path", ""));
+    }
 }
 
 }  // namespace
@@ -68,6 +106,7 @@ Result<std::string> step_fingerprint(const Json& job, std::string_view snapshot,
             entry["path"] = "content:" + tree_content(path);
         }
     }
+    environment_content(key);
     key["snapshot"] = snapshot;
     return util::Sha256::of(key.dump());
 }
