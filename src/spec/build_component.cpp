@@ -173,11 +173,8 @@ JobCommon component_io(const ComponentSpec& component) {
 ComponentSpec build_component(const Json& value, const YAML::Node& node,
                               const BuildContext& context) {
     ComponentSpec component;
-    component.name = text_of(value, "name");
-    component.version = text_of(value, "version");
+    read_asset_keys(component, value);
     component.display_name = text_of(value, "display_name");
-    component.description = text_of(value, "description");
-    component.tags = string_map_of(value, "tags");
     component.is_deterministic = value.value("is_deterministic", true);
     build_trial(component, value, node, context);
     component.inputs = build_component_inputs(value, context);
