@@ -25,9 +25,16 @@ Result<Status> request_stop(store::Database& db, const RunRecord& run, std::int6
     return before;
 }
 
-Result<Unsupervised> end_unsupervised(store::Workspace& workspace, const RunRecord& run,
+Result<Unsupervised> end_unsupervised(store::Workspace& workspace, const RunRecord& seen,
                                       Ending ending, std::chrono::milliseconds grace,
                                       const Seams& seams) {
+    // Decided from `seen`: if a resume has given the run a new supervisor since, it is not ours
+    // to end, nor are its processes ours to stop.
+    TRY_ASSIGN(const auto lock, lock_supervision(seen.directory));
+    TRY_ASSIGN(const auto run, get_run(workspace.db(), seen.name, workspace.name()));
+    if (!same_supervision(seen, run)) {
+        return Unsupervised{};
+    }
     std::set<pid_t> signalled;
     terminate_all(
         [&] {

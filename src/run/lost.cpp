@@ -10,6 +10,8 @@
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/util/fs.hpp"
+#include "ferry/util/lock.hpp"
 #include "ferry/util/program.hpp"
 #include "finalize.hpp"
 
@@ -40,6 +42,17 @@ Liveness supervisor_liveness(const RunRecord& run, std::string_view machine, std
     const auto words = command_line(pid);
     const bool ours = words.size() >= 2 && words[1] == "__supervise" && words.back() == run.name;
     return ours ? Liveness::alive : Liveness::lost;  // else the pid was reused
+}
+
+Result<util::Fd> lock_supervision(const fs::path& run_directory) {
+    // A run without its directory any more has nothing a resume could take on.
+    TRY_ASSIGN(const bool present, util::exists(run_directory));
+    return present ? util::lock_file(run_directory, util::LockKind::exclusive) : util::Fd();
+}
+
+bool same_supervision(const RunRecord& seen, const RunRecord& now) {
+    return !is_terminal(now.status) && now.supervisor_pid == seen.supervisor_pid &&
+           now.boot_id == seen.boot_id;
 }
 
 std::vector<ArtifactSource> artifact_sources(const RunRecord& run) {

@@ -107,6 +107,10 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
 Result<void> resume_sweep(Context& ctx, store::Workspace& workspace, const Seams& seams,
                           const std::string& name) {
     TRY_ASSIGN(auto run, get_run(workspace.db(), name, workspace.name()));
+    // Held until the new supervisor is recorded: a reaper that read the run before the reopen
+    // waits, then finds it taken on.
+    TRY_ASSIGN(const auto lock, lock_supervision(run.directory));
+    TRY_ASSIGN(run, get_run(workspace.db(), name, workspace.name()));
     if (!run.is_sweep() && !run.is_pipeline()) {
         return usage_error(
             "run {} is not a sweep or a pipeline: only their supervisors can be resumed", name);

@@ -1,7 +1,6 @@
 #include "ferry/store/blob_store.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <chrono>
 
 #include "ferry/util/fs.hpp"
+#include "ferry/util/lock.hpp"
 #include "ferry/util/sha256.hpp"
 
 namespace ferry::store {
@@ -240,17 +240,9 @@ Result<StoredBlob> BlobStore::put_copy(int fd, std::string_view what, util::Dura
 }
 
 Result<BlobLease> BlobStore::lease(LeaseKind kind) const {
-    const fs::path path = m_dir / "gc.lock";
-    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd) {
-        return fail("cannot open {}: {}", path.string(), util::errno_text(errno));
-    }
-    const int operation = kind == LeaseKind::shared ? LOCK_SH : LOCK_EX;
-    while (::flock(fd.get(), operation) != 0) {
-        if (errno != EINTR) {
-            return fail("cannot lock {}: {}", path.string(), util::errno_text(errno));
-        }
-    }
+    TRY_ASSIGN(auto fd, util::lock_file(m_dir / "gc.lock", kind == LeaseKind::shared
+                                                               ? util::LockKind::shared
+                                                               : util::LockKind::exclusive));
     return BlobLease(std::move(fd));
 }
 

@@ -78,8 +78,13 @@ Result<std::vector<RegistryEntry>> Registry::peek(const fs::path& home) {
     TRY_ASSIGN(auto present, util::exists(file));
     if (present) {
         TRY_ASSIGN(auto db, Database::open(file, CreateIfMissing::no));
-        TRY_ASSIGN(auto listed, Registry(home, std::move(db)).list());
-        entries = std::move(listed);
+        // A registry another process has just made has no tables until its first migration
+        // commits: it knows no workspaces yet.
+        TRY_ASSIGN(const auto version, db.user_version());
+        if (version > 0) {
+            TRY_ASSIGN(auto listed, Registry(home, std::move(db)).list());
+            entries = std::move(listed);
+        }
     }
     if (std::ranges::none_of(entries,
                              [](const auto& e) { return e.name == k_default_workspace; })) {

@@ -1,7 +1,9 @@
 #include "ferry/util/fs.hpp"
+#include "ferry/util/lock.hpp"
 #include "ferry/util/program.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -270,6 +272,37 @@ TEST(FsyncDirectory, MissingDirectoryNamesIt) {
 
 namespace ferry::util {
 namespace {
+
+TEST(LockFile, ExcludesOthersUntilClosedAndSharedHoldersShare) {
+    TempDir tmp;
+    const auto path = tmp / "x.lock";
+    // Another open of the file stands for another process: flock is per open file.
+    const auto try_lock = [&](int operation) {
+        Fd other(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        return ::flock(other.get(), operation | LOCK_NB) == 0;
+    };
+    {
+        auto held = lock_file(path, LockKind::exclusive);  // made, as it was missing
+        ASSERT_TRUE(held) << held.error().message;
+        EXPECT_FALSE(try_lock(LOCK_SH));
+    }
+    EXPECT_TRUE(try_lock(LOCK_EX));  // released by the close
+    auto shared = lock_file(path, LockKind::shared);
+    ASSERT_TRUE(shared);
+    EXPECT_TRUE(try_lock(LOCK_SH));
+    EXPECT_FALSE(try_lock(LOCK_EX));
+}
+
+TEST(LockFile, ADirectoryIsLockedAsItselfAndAMissingPlaceIsNamed) {
+    TempDir tmp;
+    auto held = lock_file(tmp.path(), LockKind::exclusive);
+    ASSERT_TRUE(held) << held.error().message;
+    Fd other(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    EXPECT_NE(::flock(other.get(), LOCK_EX | LOCK_NB), 0);
+    auto missing = lock_file(tmp / "no" / "x.lock", LockKind::shared);
+    ASSERT_FALSE(missing);
+    EXPECT_THAT(missing.error().message, HasSubstr("no/x.lock"));
+}
 
 TEST(FindProgramOn, FirstExecutableOnThePathAndNamesWithASlashAsGiven) {
     EXPECT_EQ(find_program_on("sh", "/nonexistent::/bin:/usr/bin"),

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "ferry/store/database.hpp"
 #include "ferry/store/workspace.hpp"
 #include "test_support.hpp"
 
@@ -294,6 +295,17 @@ TEST_F(RegistryTest, RemovedNameCanBeCreatedAgain) {
     auto again = registry().create("team", std::nullopt, "second", k_now);
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(Workspace::open("team", again->path)->stats()->description, "second");
+}
+
+TEST(RegistryPeek, ARegistryNotYetMigratedKnowsOnlyTheImplicitDefault) {
+    // Another process has made the file and not yet committed its schema.
+    TempDir home;
+    ASSERT_TRUE(Database::open(home.path() / "registry.db", CreateIfMissing::yes));
+    auto entries = Registry::peek(home.path());
+    ASSERT_TRUE(entries) << entries.error().message;
+    ASSERT_EQ(entries->size(), 1U);
+    EXPECT_EQ(entries->front().name, "default");
+    EXPECT_EQ(entries->front().path, home.path() / "workspaces" / "default");
 }
 
 TEST(ValidateWorkspaceName, Accepts) {

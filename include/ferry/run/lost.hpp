@@ -8,6 +8,7 @@
 #include "ferry/run/record.hpp"
 #include "ferry/run/seams.hpp"
 #include "ferry/store/workspace.hpp"
+#include "ferry/util/fd.hpp"
 
 // Runs whose supervisor died (killed, or the machine rebooted) are noticed by the next ferry
 // command that looks: marked Failed "supervisor lost", their leftover processes stopped,
@@ -30,6 +31,15 @@ enum class Liveness { alive, lost, elsewhere };
 // Whether the run's supervisor still lives, judged from this machine.
 [[nodiscard]] Liveness supervisor_liveness(const RunRecord& run, std::string_view machine,
                                            std::int64_t now_ms);
+
+// A lock on the run's directory, held while a process changes who supervises the run: one
+// ending it as unsupervised, one resuming it with a new supervisor. Whoever takes it reads the run
+// again before acting, so an end decided from an earlier read cannot undo a resume.
+[[nodiscard]] Result<util::Fd> lock_supervision(const fs::path& run_directory);
+
+// Whether `now` is still the incarnation of the run that `seen` was read from: not ended since,
+// with the same supervisor.
+[[nodiscard]] bool same_supervision(const RunRecord& seen, const RunRecord& now);
 
 // The sources a run's artifacts are collected from.
 [[nodiscard]] std::vector<struct ArtifactSource> artifact_sources(const RunRecord& run);

@@ -15,6 +15,7 @@
 #include "../workspace_fixture.hpp"
 #include "fake_launcher.hpp"
 #include "ferry/run/artifacts.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/plan.hpp"
@@ -122,6 +123,21 @@ pid_t start_daemon() {
         ::_exit(127);
     }
     return daemon;
+}
+
+// A process of run `name`'s job, as the run's variables say: a group of its own, sleeping.
+pid_t start_job_process(const std::string& name, const fs::path& directory) {
+    const std::string id = "FERRY_RUN_ID=" + name;
+    const std::string outputs = "FERRY_OUTPUTS_DIR=" + (directory / "wd" / "outputs").string();
+    const pid_t job = ::fork();
+    if (job == 0) {
+        ::setpgid(0, 0);
+        char* const env[] = {const_cast<char*>(id.c_str()), const_cast<char*>(outputs.c_str()),
+                             nullptr};
+        ::execle("/bin/sleep", "sleep", "5", static_cast<char*>(nullptr), env);
+        ::_exit(127);
+    }
+    return job;
 }
 
 RunRecord record(const std::string& name) {
@@ -392,22 +408,44 @@ TEST_F(RunLost, OnlyTheNamedRunIsChecked) {
 TEST_F(RunLost, LeftoverJobProcessesAreStopped) {
     const fs::path directory = add_run("r");
     start("r", dead_pid(), machine_id());
-    const std::string id = "FERRY_RUN_ID=r";
-    const std::string outputs = "FERRY_OUTPUTS_DIR=" + (directory / "wd" / "outputs").string();
-    const pid_t job = ::fork();
-    if (job == 0) {
-        ::setpgid(0, 0);
-        char* const env[] = {const_cast<char*>(id.c_str()), const_cast<char*>(outputs.c_str()),
-                             nullptr};
-        ::execle("/bin/sleep", "sleep", "5", static_cast<char*>(nullptr), env);
-        ::_exit(127);
-    }
+    const pid_t job = start_job_process("r", directory);
     ASSERT_GT(job, 0);
     Stopper stopper(job);
     ASSERT_TRUE(
         eventually([&] { return run_processes(get("r"), Host{}) == std::vector<pid_t>{job}; }));
 
     expect_reaped_and_killed(job, stopper);
+}
+
+TEST_F(RunLost, AnEndDecidedBeforeAResumeLeavesTheResumedRunAndItsProcessesAlone) {
+    TempDir scripts;
+    const fs::path directory = add_run("r");
+    fs::create_directories(directory);
+    start("r", dead_pid(), machine_id());
+    const RunRecord seen = get("r");  // lost, as a reaper reads it
+    // Meanwhile a resume gives it a new supervisor, whose work carries the run's identity.
+    ASSERT_TRUE(reopen(db(), "r", at_ms(1000), "resumed"));
+    const pid_t supervisor = fake_supervisor(scripts.path(), "r");
+    Stopper supervisor_stopper(supervisor);
+    ASSERT_TRUE(set_supervisor(db(), "r", supervisor, machine_id(), at_ms(1000)));
+    const pid_t job = start_job_process("r", directory);
+    ASSERT_GT(job, 0);
+    Stopper job_stopper(job);
+    ASSERT_TRUE(eventually([&] { return run_processes(get("r"), Host{}).size() == 1; }));
+
+    test::FakeClock clock;
+    clock.stamp_from = [] { return at_ms(2000); };
+    test::FakeRunner runner;
+    const Host host{.machine = machine_id()};
+    SystemLog log(nullptr, clock);
+    auto outcome = end_unsupervised(*m_workspace, seen, Ending::infrastructure("supervisor lost"),
+                                    0ms, Seams{runner, host, clock, log});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_FALSE(outcome->ended);
+    EXPECT_EQ(outcome->signalled, 0U);
+    EXPECT_EQ(get("r").status, Status::preparing);
+    EXPECT_EQ(get("r").supervisor_pid, supervisor);
+    EXPECT_EQ(::kill(job, 0), 0) << "the resumed run's process was stopped";
 }
 
 TEST_F(RunLost, WhatIsInTheRunsCgroupIsStoppedWhateverItsEnvironment) {
