@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "az_names.hpp"
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/run/slurm_launch.hpp"
 #include "ferry/run/supervisor.hpp"
@@ -40,7 +41,7 @@ std::string command_name(const CLI::App* app) {
 const CLI::Option* accepted_option(CLI::App& app, const std::string& name) {
     for (CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
         for (const auto* option : level->get_options()) {
-            if (!option->get_positional() && option->check_name(name)) {
+            if (option->nonpositional() && option->check_name(name)) {
                 return option;
             }
         }
@@ -113,6 +114,9 @@ Result<void> check_words(CLI::App& root, const std::vector<std::string>& args) {
             }
             const std::string hint = util::did_you_mean(word, names);
             if (depth == 0) {
+                if (auto answer = az_ml_answer(root, std::span(args).subspan(i))) {
+                    return usage_error("{}", *answer);
+                }
                 return usage_error("unknown group '{}'{}; see 'ferry --help'", word, hint);
             }
             return usage_error("unknown verb '{}' for 'ferry {}'{}; see 'ferry {} --help'", word,
@@ -175,7 +179,8 @@ std::optional<int> run_hidden(CLI::App& root, const std::vector<std::string>& ar
 }
 
 // CLI11's words for a command line it cannot take, said as ferry says the rest.
-std::string parse_error_text(const CLI::ParseError& error, const std::string& command) {
+std::string parse_error_text(const CLI::ParseError& error, const CLI::App& app) {
+    const std::string command = command_name(&app);
     const std::string text = error.what();
     if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
         // "The following argument(s) was/were not expected: a b"
@@ -188,6 +193,12 @@ std::string parse_error_text(const CLI::ParseError& error, const std::string& co
         // "names is required", "-f,--file is required"
         std::string what = text.substr(0, text.size() - 12);
         what = what.substr(what.rfind(',') == std::string::npos ? 0 : what.rfind(',') + 1);
+        // A positional that may also be named (RUN, or -n RUN) is asked for by its value.
+        for (const auto* option : app.get_options()) {
+            if (option->get_positional() && option->nonpositional() && option->check_name(what)) {
+                what = fmt::format("{0} (or {1} {0})", option->get_type_name(), what);
+            }
+        }
         return fmt::format("'{}' needs {}", command, what);
     }
     return text;
@@ -272,10 +283,10 @@ int run(int argc, const char* const* argv, Context& ctx) {
             ctx.err << err.str();
             return code;
         }
-        const std::string command = command_name(selected(root));
+        const CLI::App* app = selected(root);
         return report(
-            ctx, Error{ExitCode::usage,
-                       fmt::format("{} (see '{} --help')", parse_error_text(e, command), command)});
+            ctx, Error{ExitCode::usage, fmt::format("{} (see '{} --help')",
+                                                    parse_error_text(e, *app), command_name(app))});
     }
 
     auto format = parse_output_format(tree.output);

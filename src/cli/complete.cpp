@@ -31,7 +31,7 @@ std::vector<const CLI::Option*> visible_options(CLI::App& app) {
         for (const auto* option : level->get_options()) {
             // Every level has its own --help; completion offers it once, at the end.
             // The root's --version too; a verb's own --version (a NAME:VERSION) is offered.
-            if (!option->get_group().empty() && !option->get_positional() &&
+            if (!option->get_group().empty() && option->nonpositional() &&
                 option->get_name() != "--help" &&
                 (option->get_name() != "--version" || level->get_parent() != nullptr)) {
                 options.push_back(option);
@@ -484,7 +484,7 @@ int print_commands(CLI::App& root, Context& ctx) {
         for (CLI::App* verb : visible_subcommands(*group)) {
             ctx.out << group->get_name() << ' ' << verb->get_name();
             for (const auto* option : verb->get_options()) {
-                if (!option->get_group().empty() && !option->get_positional() &&
+                if (!option->get_group().empty() && option->nonpositional() &&
                     option->get_name() != "--help") {
                     ctx.out << ' ' << long_name(option);
                 }

@@ -316,7 +316,8 @@ void add_run_compare_verb(CommandTree& tree, CLI::App* group) {
         "(the best marked *); -o json with min, max and count",
         [](CLI::App& verb, CompareOptions& o) {
             // Each of --maximize, --minimize and --plot takes one KEY (repeat the option).
-            verb.add_option("run", o.runs, "The runs to compare (or --experiment, --parent)")
+            verb.add_option("run,-n,--name", o.runs,
+                            "The runs to compare (or --experiment, --parent)")
                 ->type_name(value::run);
             verb.add_option("--experiment", o.experiment,
                             "Every run of this experiment, newest first, instead of RUN names")

@@ -98,7 +98,9 @@ void add_run_download_verb(CommandTree& tree, CLI::App* group) {
         group, "download",
         "Download a run's outputs and logs (of a live run, its logs stored so far)",
         [](CLI::App& verb, DownloadOptions& o) {
-            verb.add_option("run", o.name, "The run's name")->required()->type_name(value::run);
+            verb.add_option("run,-n,--name", o.name, "The run's name")
+                ->required()
+                ->type_name(value::run);
             verb.add_option("-p,--download-path", o.directory,
                             "Where to write (default: the current directory)")
                 ->type_name(value::dir);

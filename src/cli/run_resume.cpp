@@ -29,7 +29,7 @@ void add_run_resume_verb(CommandTree& tree, CLI::App* group) {
         "Continue a sweep or a pipeline whose supervisor was lost (killed, or its machine "
         "restarted)",
         [](CLI::App& verb, ResumeOptions& o) {
-            verb.add_option("run", o.name, "The sweep's or the pipeline's name")
+            verb.add_option("run,-n,--name", o.name, "The sweep's or the pipeline's name")
                 ->type_name(value::run)
                 ->required();
             verb.add_flag("--wait", o.wait, "Wait until it ends; exit with its status");

@@ -14,6 +14,7 @@
 #include "ferry/spec/load.hpp"
 #include "ferry/util/fs.hpp"
 #include "ferry/util/text.hpp"
+#include "ignored_keys.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -38,6 +39,7 @@ struct SubmitOptions {
     std::string timeout;
     std::vector<std::string> variables;  // --env KEY=VALUE
     std::string objective_value;         // a sweep's: last or best
+    bool strict = false;                 // refuse Azure's keys that ferry ignores
     std::vector<std::string> command;
 };
 
@@ -125,6 +127,8 @@ Result<Loaded> load(Context& ctx, const SubmitOptions& options) {
         const auto count = job.error().size();
         return usage_error("{}: {} error{}", source.file, count, count == 1 ? "" : "s");
     }
+    const auto& ignored = std::visit([](const auto& typed) { return typed.ignored; }, *job);
+    TRY(say_ignored(ctx, ignored, source.file, source.text, strict_wanted(ctx, options.strict)));
     if (!options.code.empty() && std::holds_alternative<spec::PipelineJob>(*job)) {
         return usage_error(
             "--code is for a command job or a sweep; a pipeline's steps name "
@@ -278,6 +282,9 @@ void add_submit_verb(CommandTree& tree) {
             verb.add_flag("-s,--stream", o.stream, "Stream the log until the run ends");
             verb.add_flag("--wait", o.wait, "Wait until the run ends; exit with its status");
             verb.add_flag("--dry-run", o.dry_run, "Show what would run; store and start nothing");
+            verb.add_flag("--strict", o.strict,
+                          "Refuse Azure's keys that ferry ignores with a note (services, "
+                          "identity, ...); FERRY_STRICT=1 does the same");
             verb.add_option(
                     "--snapshot-limit", o.snapshot_limit,
                     "Refuse snapshots larger than SIZE (default 2g, or FERRY_SNAPSHOT_LIMIT)")

@@ -116,7 +116,9 @@ void add_run_tensorboard_verb(CommandTree& tree, CLI::App* group) {
         "Start TensorBoard on runs' ./logs folders, each run under its name (live runs as they "
         "write)",
         [](CLI::App& verb, TensorBoardOptions& o) {
-            verb.add_option("run", o.runs, "The runs' names")->required()->type_name(value::run);
+            verb.add_option("run,-n,--name", o.runs, "The runs' names")
+                ->required()
+                ->type_name(value::run);
             verb.add_option("--port", o.port, "The port TensorBoard listens on (default 6006)")
                 ->type_name("PORT");
             verb.add_option("--host", o.host,

@@ -245,7 +245,9 @@ void add_run_tracking_verbs(CommandTree& tree, CLI::App* group) {
     tree.add_verb<MetricsOptions>(
         group, "metrics", "Show a run's metrics: last, min, max; -o json the histories",
         [](CLI::App& verb, MetricsOptions& o) {
-            verb.add_option("run", o.run, "The run's name")->required()->type_name(value::run);
+            verb.add_option("run,-n,--name", o.run, "The run's name")
+                ->required()
+                ->type_name(value::run);
             verb.add_option("key", o.keys, "Only these metrics")->type_name(value::metric);
             verb.add_flag("--plot", o.plot,
                           "Draw each metric against its step in the terminal (braille, or ASCII "

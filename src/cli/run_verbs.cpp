@@ -37,6 +37,7 @@ struct ListOptions {
     std::string columns;  // metrics.KEY,params.KEY,tags.KEY
     bool children = false;
     std::string parent;
+    bool archived = false;  // --include-archived
 };
 
 struct RunOptions {
@@ -89,6 +90,7 @@ Result<run::RunFilter> list_filter(const ListOptions& options) {
     }
     filter.parent = options.parent;
     filter.top_level_only = !options.children && options.parent.empty();
+    filter.hide_archived = !options.archived;
     for (const auto& tag : options.tags) {
         const auto equals = tag.find('=');
         if (tag.empty() || equals == 0) {
@@ -340,7 +342,7 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
 
 void add_run_argument(CLI::App& verb, RunOptions& o, bool required) {
     auto* option =
-        verb.add_option("run", o.name,
+        verb.add_option("run,-n,--name", o.name,
                         required ? "The run's name" : "The run's name (default: the newest)")
             ->type_name(value::run);
     if (required) {
@@ -433,6 +435,8 @@ void add_run_verbs(CommandTree& tree) {
                 ->type_name(value::run);
             verb.add_flag("--include-children", o.children,
                           "Also child runs, which are left out otherwise");
+            verb.add_flag("--include-archived", o.archived,
+                          "Also archived runs (run archive), which are left out otherwise");
             verb.add_flag("--all", o.all, "Show every run");
         },
         list);
@@ -458,7 +462,7 @@ void add_run_verbs(CommandTree& tree) {
     tree.add_verb<DeleteOptions>(
         group, "delete", "Delete ended runs: their records and directories",
         [](CLI::App& verb, DeleteOptions& o) {
-            verb.add_option("run", o.names, "The runs' names")->type_name(value::run);
+            verb.add_option("run,-n,--name", o.names, "The runs' names")->type_name(value::run);
             verb.add_option("--older-than", o.older_than,
                             "Only runs that ended DAYS days ago or more")
                 ->type_name("DAYS")
@@ -469,6 +473,7 @@ void add_run_verbs(CommandTree& tree) {
         remove);
     add_run_download_verb(tree, group);
     add_run_resume_verb(tree, group);
+    add_run_archive_verbs(tree, group);
     add_run_tracking_verbs(tree, group);
 }
 

@@ -10,6 +10,7 @@
 #include "ferry/spec/load.hpp"
 #include "ferry/spec/locate.hpp"
 #include "ferry/util/fs.hpp"
+#include "ignored_keys.hpp"
 
 namespace ferry::cli {
 
@@ -22,6 +23,7 @@ struct ValidateOptions {
     std::string file;
     std::vector<std::string> sets;
     std::string name;
+    bool strict = false;  // a job's: refuse Azure's keys that ferry ignores
 };
 
 struct SchemaOptions {
@@ -48,14 +50,25 @@ const std::vector<SpecGroup>& spec_groups() {
     return k_groups;
 }
 
-spec::LoadResult<Json> load_for(const SpecGroup& group, std::string_view text,
-                                std::string_view file, const fs::path& base,
-                                const std::vector<std::string>& sets) {
+// The spec resolved, and the keys it has that ferry ignores (a job's).
+struct Validated {
+    Json resolved;
+    std::vector<spec::Diagnostic> ignored;
+};
+
+spec::LoadResult<Validated> load_for(const SpecGroup& group, std::string_view text,
+                                     std::string_view file, const fs::path& base,
+                                     const std::vector<std::string>& sets) {
     if (group.kinds.size() > 1) {
         TRY_ASSIGN(auto job, spec::load_job(text, file, base, sets));
-        return std::visit([](const auto& typed) { return typed.to_json(); }, job);
+        return std::visit(
+            [](const auto& typed) {
+                return Validated{typed.to_json(), typed.ignored};
+            },
+            job);
     }
-    return spec::load_any(group.kinds.front(), text, file, base, sets);
+    TRY_ASSIGN(auto resolved, spec::load_any(group.kinds.front(), text, file, base, sets));
+    return Validated{std::move(resolved), {}};
 }
 
 // What a job names on this machine that the loader does not look at: its code directory,
@@ -94,12 +107,14 @@ Result<void> validate(Context& ctx, const SpecGroup& group, const ValidateOption
         const auto count = loaded.error().size();
         return usage_error("{}: {} error{}", options.file, count, count == 1 ? "" : "s");
     }
+    TRY(say_ignored(ctx, loaded->ignored, source.file, source.text,
+                    strict_wanted(ctx, options.strict)));
     // A component's code is snapshotted by create: the same check.
     if (group.kinds.front() == spec::Kind::command_job ||
         group.kinds.front() == spec::Kind::component) {
-        TRY(check_job_paths(*loaded, source));
+        TRY(check_job_paths(loaded->resolved, source));
     }
-    output::print_document(ctx, *loaded);
+    output::print_document(ctx, loaded->resolved);
     return {};
 }
 
@@ -141,13 +156,18 @@ void add_spec_verbs(CommandTree& tree) {
             app, "validate",
             fmt::format("Check {} spec file and print it resolved, or every error in it",
                         with_article(group.noun)),
-            [](CLI::App& verb, ValidateOptions& o) {
+            [spec_group](CLI::App& verb, ValidateOptions& o) {
                 verb.add_option("-f,--file", o.file, "The YAML spec file")
                     ->required()
                     ->type_name(value::file);
                 verb.add_option("--set", o.sets, "Override a value: KEY.PATH=VALUE (repeatable)")
                     ->type_name(value::set);
                 verb.add_option("-n,--name", o.name, "Override the name")->type_name(value::text);
+                if (spec_group->kinds.size() > 1) {
+                    verb.add_flag("--strict", o.strict,
+                                  "Refuse Azure's keys that ferry ignores with a note (services, "
+                                  "identity, ...); FERRY_STRICT=1 does the same");
+                }
             },
             [spec_group](Context& ctx, const ValidateOptions& o) {
                 return validate(ctx, *spec_group, o);

@@ -49,6 +49,7 @@ Json run_summary(const RunRecord& run, std::int64_t now_ms) {
     record["duration_text"] = duration ? human_duration(*duration) : std::string();
     record["exit_code"] = run.exit_code ? Json(*run.exit_code) : Json(nullptr);
     record["tags"] = run.tags.is_object() ? run.tags : Json::object();
+    record["archived"] = run.archived;
     return record;
 }
 
@@ -106,6 +107,7 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
     // A sweep's trial: its number and values.
     record["trial"] = run.trial.is_object() ? run.trial : Json(nullptr);
     record["status"] = status_name(shown_status(run, now_ms));
+    record["archived"] = run.archived;
     record["compute"] = run.compute;
     record["runtime"] = run.runtime;
     record["environment"] = run.environment.is_object() ? run.environment : Json(nullptr);

@@ -285,7 +285,8 @@ Json plan_of(const PipelineRequest& request, const std::vector<ResolvedStep>& st
               {"continue_on_step_failure", request.job.continue_on_step_failure},
               {"force_rerun", request.job.force_rerun},
               {"steps", std::move(plan_steps)}}},
-            {"outputs", std::move(outputs)}};
+            {"outputs", std::move(outputs)},
+            {"notes", ignored_notes(request.job, request.source)}};
 }
 
 }  // namespace

@@ -325,6 +325,19 @@ Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request) 
     plan.environment["FERRY_WORKSPACE"] = request.workspace;
     plan.environment["FERRY_OUTPUTS_DIR"] =
         (working_directory(request.run_directory) / "outputs").string();
+    // What Azure ML tells a job's processes, with ferry's values, for scripts that read them;
+    // the job's own environment_variables win (a script that talks to Azure names its own).
+    const std::pair<const char*, std::string> azure[] = {
+        {"AZUREML_RUN_ID", request.run_name},
+        {"AZUREML_ROOT_RUN_ID", request.root_run.empty() ? request.run_name : request.root_run},
+        {"AZUREML_EXPERIMENT_NAME", request.experiment},
+        {"AZUREML_ARM_PROJECT_NAME", request.experiment},
+        {"AZUREML_ARM_WORKSPACE_NAME", request.workspace},
+        {"AZUREML_ARM_SUBSCRIPTION", std::string(k_azure_subscription)},
+        {"AZUREML_ARM_RESOURCEGROUP", std::string(k_azure_resource_group)}};
+    for (const auto& [key, value] : azure) {
+        plan.environment.emplace(key, value);
+    }
     return plan;
 }
 

@@ -18,7 +18,7 @@ constexpr std::string_view k_columns =
     "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
     "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), "
     "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq), parent, trial, "
-    "cancel_reason";
+    "cancel_reason, archived";
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -82,6 +82,7 @@ RunRecord read_row(const store::Statement& stmt) {
     run.parent = stmt.optional_text(36).value_or("");
     run.trial = parse_json(stmt.optional_text(37).value_or("null"));
     run.cancel_reason = stmt.optional_text(38).value_or("");
+    run.archived = stmt.integer(39) != 0;
     return run;
 }
 
@@ -228,6 +229,7 @@ Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Databas
         "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND (?5 = '' OR "
         "parent = ?5)" +
         std::string(filter.top_level_only ? " AND parent IS NULL" : "") +
+        std::string(filter.hide_archived ? " AND archived = 0" : "") +
         " AND NOT EXISTS ("
         "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
         "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
@@ -362,22 +364,6 @@ Result<void> reopen(store::Database& db, std::string_view name, const Stamp& now
                        name, now.ms));
         return add_event(db, name, Status::preparing, now, detail);
     });
-}
-
-Result<void> set_supervisor(store::Database& db, std::string_view name, std::int64_t pid,
-                            std::string_view boot_id, const Stamp& now) {
-    return db.execute(
-        "UPDATE runs SET supervisor_pid = ?2, boot_id = ?3, heartbeat_ms = ?4 WHERE name = ?1",
-        name, pid, boot_id, now.ms);
-}
-
-Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now) {
-    return db.execute("UPDATE runs SET heartbeat_ms = ?2 WHERE name = ?1", name, now.ms);
-}
-
-Result<void> set_artifacts(store::Database& db, std::string_view name,
-                           std::string_view manifest_id) {
-    return db.execute("UPDATE runs SET artifacts = ?2 WHERE name = ?1", name, manifest_id);
 }
 
 Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {

@@ -148,6 +148,15 @@ LaunchTarget target_of(const Candidate& run, const store::Workspace& workspace,
     return target;
 }
 
+// The run at the top of the family `parent` belongs to (a sweep step's pipeline); empty: none.
+Result<std::string> root_of(store::Database& db, std::string parent) {
+    for (std::string up = parent; !up.empty();) {
+        TRY_ASSIGN(const auto run, find_run(db, up));
+        parent = std::exchange(up, run ? run->parent : std::string());
+    }
+    return parent;
+}
+
 Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seams& seams,
                            const SubmitRequest& request, Launcher& launcher,
                            const ComputeRecord& compute) {
@@ -180,10 +189,13 @@ Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seam
     TRY_ASSIGN(planning.assets, resolve_inputs(workspace, job, request.source));
     run.environment = environment_record(planning.environment, workspace.root(),
                                          env::venv_interpreter(seams.runner));
+    TRY_ASSIGN(planning.root_run, root_of(workspace.db(), request.parent));
     TRY_ASSIGN(run.plan, make_plan(job, planning));
     for (const auto& note : run.plan.notes) {
         ctx.warn(note);
     }
+    // Said when the file was read; kept for `run show`.
+    std::ranges::move(ignored_notes(job, request.source), std::back_inserter(run.plan.notes));
     TRY_ASSIGN(run.snapshot, take_snapshot(ctx, request.dry_run ? nullptr : &workspace, request));
     return run;
 }
@@ -265,6 +277,14 @@ std::string SubmitRequest::where(std::string_view key) const {
         return spec::locate(text, source, key_prefix + std::string(key));
     }
     return spec::locate(text, source, key);
+}
+
+std::vector<std::string> ignored_notes(const spec::JobCommon& job, std::string_view source) {
+    std::vector<std::string> notes;
+    for (const auto& note : job.ignored) {
+        notes.push_back(spec::place_of(source, note) + note.message);
+    }
+    return notes;
 }
 
 Result<RunRecord> start_parent(Context& ctx, store::Workspace& workspace, const Seams& seams,

@@ -95,7 +95,8 @@ Result<Submission> submit_sweep(Context& ctx, store::Workspace& workspace, const
                        .plan = {{"sweep",
                                  {{"seed", seed},
                                   {"runtime", request.runtime == Runtime::host ? "host" : "job"},
-                                  {"objective_value", request.best_value ? "best" : "last"}}}},
+                                  {"objective_value", request.best_value ? "best" : "last"}}},
+                                {"notes", ignored_notes(job, request.source)}},
                        .parent = request.parent,
                        .trial = request.place};
     TRY_ASSIGN(auto recorded, start_parent(ctx, workspace, seams,

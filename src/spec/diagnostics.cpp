@@ -9,6 +9,12 @@
 
 namespace ferry::spec {
 
+void Diagnostics::note(const YAML::Mark& mark, std::string message) {
+    const bool placed = !mark.is_null() && mark.line >= 0 && mark.column >= 0;
+    m_notes.push_back(Diagnostic{
+        placed ? mark.line + 1 : 0, placed ? mark.column + 1 : 0, {}, std::move(message)});
+}
+
 void Diagnostics::add(const YAML::Mark& mark, std::string message) {
     for (const auto& [pos, origin] : m_redirects) {
         if (!mark.is_null() && mark.pos == pos) {
@@ -121,6 +127,27 @@ Error to_error(const Diagnostics& diagnostics, std::string_view source_text) {
         message.pop_back();
     }
     return Error{ExitCode::usage, std::move(message)};
+}
+
+std::string place_of(std::string_view file, const Diagnostic& note) {
+    return note.line > 0 ? fmt::format("{}:{}:{}: ", file, note.line, note.column)
+                         : fmt::format("{}: ", file);
+}
+
+Diagnostics strict_errors(std::string file, const std::vector<Diagnostic>& ignored) {
+    constexpr std::string_view k_prefix = "ignored: ";
+    Diagnostics refused{std::move(file)};
+    for (const auto& note : ignored) {
+        std::string_view what = note.message;
+        if (what.starts_with(k_prefix)) {
+            what.remove_prefix(k_prefix.size());
+        }
+        refused.add_at(note.line, note.column,
+                       fmt::format("not supported by ferry: {}; without --strict it is ignored "
+                                   "with a note",
+                                   what));
+    }
+    return refused;
 }
 
 }  // namespace ferry::spec

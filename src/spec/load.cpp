@@ -98,6 +98,9 @@ LoadResult<T> load_read(Kind kind, YAML::Node root, std::string_view text,
     if (!diagnostics.empty()) {
         return std::unexpected(std::move(diagnostics));
     }
+    if constexpr (std::is_base_of_v<JobCommon, T>) {
+        spec.ignored = diagnostics.notes();
+    }
     return spec;
 }
 

@@ -56,8 +56,11 @@ public:
         if (next == nullptr) {
             return false;
         }
-        if (!next->unsupported.empty()) {
-            return error(fmt::format("not supported by ferry: {} ({})", key, next->unsupported));
+        // Azure's keys that ferry ignores are no more worth setting than refused ones.
+        if (!next->unsupported.empty() || !next->ignored.empty()) {
+            return error(
+                fmt::format("not supported by ferry: {} ({})", key,
+                            next->unsupported.empty() ? next->ignored : next->unsupported));
         }
         if (path.size() == 1) {
             return assign(node, *next, key, value);
@@ -266,7 +269,7 @@ void collect_keys(const Field& field, const YAML::Node& node, const std::string&
         case Type::tagged:
             for (const Field* child : keys_of(field)) {
                 // "$schema" names the file's schema for editors; no --set changes a run by it.
-                if (!child->read_only && child->unsupported.empty() &&
+                if (!child->read_only && child->unsupported.empty() && child->ignored.empty() &&
                     !child->name.starts_with('$')) {
                     collect_keys(*child, child_of(node, child->name), joined(path, child->name),
                                  keys);

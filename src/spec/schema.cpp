@@ -105,6 +105,13 @@ Field make_unsupported(std::string name, std::string why) {
     return field;
 }
 
+Field make_ignored(std::string name, std::string why) {
+    Field field = make_field(std::move(name), Type::free_map,
+                             "Azure's; ignored by ferry with a note: " + why);
+    field.ignored = std::move(why);
+    return field;
+}
+
 Field make_read_only(std::string name) {
     Field field = make_field(std::move(name), Type::free_map,
                              "Read-only key of Azure's saved YAML; ignored.");

@@ -95,7 +95,7 @@ Field resources() {
     return make_map(
         "resources",
         {integer("instance_count", 1, "Nodes.").defaults(1),
-         make_field("instance_type", Type::string, "Kind of node (a label on local machines)."),
+         make_ignored("instance_type", "Azure's VM sizes; here the compute decides"),
          make_field("shm_size", Type::size, "Size of /dev/shm in containers.").defaults("2g"),
          integer("gpus_per_instance", 0, "GPUs per node (ferry)."),
          make_field("docker_args", Type::string, "Extra arguments of docker run."),
@@ -125,6 +125,12 @@ Fields trial_keys() {
         resources()};
 }
 
+Fields azure_only_keys() {
+    return {make_ignored("identity", "managed identities are an Azure feature"),
+            make_ignored("services", "interactive sessions are an Azure feature"),
+            make_ignored("queue_settings", "job tiers are an Azure feature")};
+}
+
 Fields common_job_keys(std::string type) {
     Fields fields = {
         make_enum("type", {type}, "Kind of job."),
@@ -140,10 +146,10 @@ Fields common_job_keys(std::string type) {
         make_reference("compute", ReferenceRole::compute, "Compute target.").defaults("local"),
         inputs(),
         outputs(),
-        make_unsupported("identity", "managed identities are an Azure feature"),
-        make_unsupported("services", "interactive services are an Azure feature"),
-        make_unsupported("queue_settings", "job tiers are an Azure feature"),
     };
+    for (Field& field : azure_only_keys()) {
+        fields.push_back(std::move(field));
+    }
     add_common_keys(fields);
     return fields;
 }

@@ -85,6 +85,9 @@ Field step() {
                    "An inline step: false never reuses an earlier result.")
             .defaults(true),
     };
+    for (Field& field : azure_only_keys()) {
+        keys.push_back(std::move(field));
+    }
     Fields trial = trial_keys();
     trial[1].required = false;  // command: a component step has none
     keys.insert(keys.begin() + 1, trial.begin(), trial.end());

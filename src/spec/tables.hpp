@@ -36,6 +36,9 @@ namespace ferry::spec::tables {
 [[nodiscard]] std::vector<Field> sweep_keys();
 // The keys every job has; `type` is the job's kind.
 [[nodiscard]] std::vector<Field> common_job_keys(std::string type);
+// Azure's keys of a job or a pipeline step that change nothing here (identity, services,
+// queue_settings): accepted, each with a note.
+[[nodiscard]] std::vector<Field> azure_only_keys();
 
 // `$schema` and the read-only keys of Azure's saved YAML, accepted by every kind.
 void add_common_keys(std::vector<Field>& fields);

@@ -133,6 +133,9 @@ public:
                 }
                 m_diagnostics.add(
                     key.Mark(), fmt::format("unknown key '{}'{}", name, did_you_mean(name, names)));
+            } else if (!child->ignored.empty()) {
+                m_diagnostics.note(key.Mark(),
+                                   fmt::format("ignored: {} ({})", name, child->ignored));
             } else if (!child->unsupported.empty()) {
                 m_diagnostics.add(key.Mark(), fmt::format("not supported by ferry: {} ({})", name,
                                                           child->unsupported));

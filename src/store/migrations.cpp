@@ -220,6 +220,10 @@ constexpr std::array k_workspace = {
         ALTER TABLE runs ADD COLUMN trial TEXT;
         ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
     )sql"},
+    // Archived runs (az ml job archive): kept, but left out of `run list` unless asked for.
+    Migration{13, R"sql(
+        ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -134,6 +134,11 @@ test_bash_completes_run_and_compute_names_and_statuses() {
     expect_reply second_run first_run  # newest first
     bash_complete "ferry run download s"
     expect_reply second_run
+    # As az ml users name them: -n/--name RUN.
+    bash_complete "ferry run show -n f"
+    expect_reply first_run
+    bash_complete "ferry run wait --name s"
+    expect_reply second_run
     bash_complete "ferry run submit --compute "
     expect_reply local gpu_box
     bash_complete "ferry run list --status Ca"

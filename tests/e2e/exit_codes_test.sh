@@ -12,6 +12,7 @@
 error_cases() {
     cat <<'EOF'
 2	bogus	unknown group 'bogus'
+2	job create -f job.yml	'job' is az ml's name for runs; ferry's is 'run': use 'ferry run submit -f job.yml'
 2	run bogus	unknown verb 'bogus' for 'ferry run'
 2	help nope	ferry has no group 'nope'
 2	workspace create bad/name	invalid workspace name 'bad/name'
@@ -92,7 +93,10 @@ error_cases() {
 2	run compare done1 --parent done1	give one of RUN names, --experiment and --parent
 2	run compare --parent done1	run done1 has no child runs to compare
 2	run resume done1	run done1 is not a sweep
-2	run resume	'ferry run resume' needs run
+2	run resume	'ferry run resume' needs RUN (or --name RUN)
+2	run archive nope	no run named 'nope'
+2	run restore done1 nope	no run named 'nope'
+2	run submit -f strict.yml --strict	strict.yml: 1 error
 2	run list --parent nope	no run named 'nope'
 2	run tensorboard done1 --port 0	--port 0: give a TCP port
 1	run tensorboard done1	TensorBoard is not installed here
@@ -164,6 +168,7 @@ badcomp.yml	name: c2\ncommand: echo hi\ncode: ./nonexistent\n
 badcompute.yml	command: echo hi\ncompute: azureml:clustr\n
 badenv.yml	command: echo hi\ncode: code\nenvironment: azureml:nope@latest\n
 bad.yml	name: [unclosed\n
+strict.yml	command: echo hi\nservices:\n  a: {type: vs_code}\n
 cycle.yml	type: pipeline\njobs:\n  a:\n    command: echo ${{inputs.x}}\n    inputs:\n      x: ${{parent.jobs.b.outputs.o}}\n    outputs:\n      o:\n  b:\n    command: echo ${{inputs.y}}\n    inputs:\n      y: ${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n
 pipe.yml	type: pipeline\njobs:\n  s:\n    component: azureml:nope@latest\n
 req.txt	numpy\n

@@ -294,7 +294,9 @@ YAML
 
 test_a_sweep_step_runs_its_trials_and_hands_on_its_best_trials_output() {
     mkdir -p c/src
-    printf 'ferry run log-metric score "$1" && echo "$1" > "$2/x.txt"\n' >c/src/trial.sh
+    # A trial of a sweep step sees its pipeline as its root run, as on Azure.
+    printf 'ferry run log-metric score "$1" && echo "$1 $AZUREML_ROOT_RUN_ID" > "$2/x.txt"\n' \
+        >c/src/trial.sh
     cat >c/trial.yml <<'YAML'
 name: scored
 type: command
@@ -329,7 +331,7 @@ YAML
     ferry run show tuned_tune -o json
     expect_jq_all '.runtime == "sweep"' '.parent == "tuned"' '.sweep.best_trial == "tuned_tune_1"' \
         '.sweep.trials | length == 3'
-    [[ $(run_log tuned_report) == *3* ]] || fail "report read: $(run_log tuned_report)"
+    [[ $(run_log tuned_report) == "3 tuned" ]] || fail "report read: $(run_log tuned_report)"
     # A sweep step is never reused.
     ferry run submit -f p.yml --dry-run -o json
     expect_jq '.steps[0].decision | startswith("runs: a sweep step is never reused")'
@@ -350,12 +352,18 @@ jobs:
       f: {type: uri_file, path: '${{parent.jobs.make.outputs.f}}'}
   other:
     command: echo other
+    services:
+      shell: {type: vs_code}
 YAML
     ferry compute update local --max-concurrent-runs 4
     submit -f p.yml -n refused
+    expect_err_contains "p.yml:14:5: ignored: services (interactive sessions are an Azure feature)"
     ferry run wait refused
     expect_status 125
     steps_of refused
     expect_jq_all '.make.status == "Completed"' '.use.status == "Failed"' \
         '.use.error | startswith("could not be submitted: ")' '.other.status == "Completed"'
+    # Azure's keys that change nothing are the pipeline's notes.
+    ferry run show refused -o json
+    expect_jq '.notes == ["p.yml:14:5: ignored: services (interactive sessions are an Azure feature)"]'
 }

@@ -855,15 +855,24 @@ outputs:
 }
 
 test_job_environment() {
-    write_job job.yml 'env | grep -E "^(FERRY_RUN_ID|FERRY_EXPERIMENT|FERRY_WORKSPACE|FERRY_OUTPUTS_DIR|PYTHONUNBUFFERED|MY_VAR|E2E_SUBMITTER)=" | sort; echo "cwd=$(pwd -P)"' 'environment_variables:
-  MY_VAR: my value'
+    write_job job.yml 'env | grep -E "^(FERRY_RUN_ID|FERRY_EXPERIMENT|FERRY_WORKSPACE|FERRY_OUTPUTS_DIR|PYTHONUNBUFFERED|MY_VAR|E2E_SUBMITTER|AZUREML_[A-Z_]+)=" | sort; echo "cwd=$(pwd -P)"' 'environment_variables:
+  MY_VAR: my value
+  AZUREML_ARM_SUBSCRIPTION: "0000-1111"'
     # The job gets PYTHONUNBUFFERED=1 whatever the submitter has.
     unset PYTHONUNBUFFERED
     E2E_SUBMITTER=from-the-shell ferry run submit -f job.yml -n envy --experiment exp-env --wait
     expect_status 0
     local dir
     dir=$(cd "$(run_dir envy)" && pwd -P)
-    [[ $(run_log envy) == "E2E_SUBMITTER=from-the-shell
+    # Azure's variables too, with ferry's values unless the job names its own.
+    [[ $(run_log envy) == "AZUREML_ARM_PROJECT_NAME=exp-env
+AZUREML_ARM_RESOURCEGROUP=ferry
+AZUREML_ARM_SUBSCRIPTION=0000-1111
+AZUREML_ARM_WORKSPACE_NAME=default
+AZUREML_EXPERIMENT_NAME=exp-env
+AZUREML_ROOT_RUN_ID=envy
+AZUREML_RUN_ID=envy
+E2E_SUBMITTER=from-the-shell
 FERRY_EXPERIMENT=exp-env
 FERRY_OUTPUTS_DIR=$dir/wd/outputs
 FERRY_RUN_ID=envy
@@ -872,6 +881,79 @@ MY_VAR=my value
 PYTHONUNBUFFERED=1
 cwd=$dir/wd" ]] || fail "the job saw:
 $(run_log envy)"
+}
+
+test_a_run_is_named_as_a_word_or_with_dash_n_as_az_ml_names_it() {
+    write_job job.yml 'mkdir -p outputs && echo hi | tee outputs/h.txt'
+    submit -f job.yml -n named
+    ferry run wait -n named
+    expect_status 0
+    ferry run show --name named -o json
+    expect_jq_all '.name == "named"' '.status == "Completed"'
+    ferry run download -n named -p dl
+    expect_status 0
+    [[ $(content_of dl/artifacts/outputs/h.txt) == hi ]] || fail "download -n wrote: $(ls -R dl)"
+    ferry run delete -n named
+    expect_status 0
+    ferry run list --all -o json
+    expect_jq 'length == 0'
+    ferry run show
+    expect_status 2
+    expect_err "ferry: error: 'ferry run show' needs RUN (or --name RUN) (see 'ferry run show --help')"
+}
+
+test_archived_runs_leave_run_list_until_restored() {
+    write_job job.yml 'true'
+    submit -f job.yml -n kept --wait
+    submit -f job.yml -n old --wait
+    submit -f job.yml -n older --wait
+    ferry run archive old -n older nope
+    expect_status 2
+    expect_err_contains "no run named 'nope'"
+    ferry run list -o json
+    expect_jq '[.[].name] == ["older", "old", "kept"]'  # all or nothing
+    ferry run archive old -n older
+    expect_status 0
+    expect_err "archived 2 runs"
+    ferry run archive old
+    expect_err "archived 0 runs (1 already archived)"
+    ferry run list -o json
+    expect_jq_all '[.[].name] == ["kept"]' '.[0].archived == false'
+    ferry run list --include-archived -o json
+    expect_jq_all '[.[].name] == ["older", "old", "kept"]' '[.[].archived] == [true, true, false]'
+    ferry run show old -o json
+    expect_jq '.archived == true'
+    ferry run restore --name old
+    expect_status 0
+    expect_err "restored 1 run"
+    ferry run list -o json
+    expect_jq '[.[].name] == ["old", "kept"]'
+}
+
+test_azure_keys_that_change_nothing_are_noted_and_refused_with_strict() {
+    # Azure's own example, as users copy it: services at 6:1.
+    local example=$FERRY_SOURCE_DIR/tests/azure-examples/basics/hello-interactive.yml
+    ferry run validate -f "$example" --strict
+    expect_status 2
+    expect_err_contains "hello-interactive.yml:6:1: not supported by ferry: services (interactive sessions are an Azure feature); without --strict it is ignored with a note"
+    FERRY_STRICT=1 ferry run validate -f "$example"
+    expect_status 2
+    ferry run validate -f "$example" -o json
+    expect_status 0
+    expect_err "ferry: warning: $example:6:1: ignored: services (interactive sessions are an Azure feature)"
+    expect_jq 'has("services") | not'
+    printf 'command: echo ran\nidentity:\n  type: user_identity\nresources:\n  instance_type: Standard_D2\n' >job.yml
+    ferry run submit -f job.yml -n noted --strict
+    expect_status 2
+    ferry run list --all -o json
+    expect_jq 'length == 0'  # nothing recorded
+    ferry run submit -f job.yml -n noted --wait
+    expect_status 0
+    expect_err_contains "job.yml:2:1: ignored: identity (managed identities are an Azure feature)"
+    expect_err_contains "job.yml:5:3: ignored: instance_type (Azure's VM sizes; here the compute decides)"
+    ferry run show noted -o json
+    expect_jq_all '.status == "Completed"' \
+        '.notes == ["job.yml:2:1: ignored: identity (managed identities are an Azure feature)", "job.yml:5:3: ignored: instance_type (Azure'"'"'s VM sizes; here the compute decides)"]'
 }
 
 test_job_workspace_variable_names_the_workspace() {

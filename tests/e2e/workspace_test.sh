@@ -43,6 +43,23 @@ test_unknown_group_suggests() {
     expect_err "ferry: error: unknown group 'workspce' (did you mean 'workspace'?); see 'ferry --help'"
 }
 
+test_az_ml_group_names_are_answered_with_the_ferry_command() {
+    ferry job show -n my_run
+    expect_status 2
+    expect_err "ferry: error: 'job' is az ml's name for runs; ferry's is 'run': use 'ferry run show -n my_run'"
+    ferry data create --name iris --path iris.csv
+    expect_status 2
+    expect_err "ferry: error: 'data' is az ml's name for datasets; ferry's is 'dataset': use 'ferry dataset create --name iris --path iris.csv'"
+    ferry environment
+    expect_status 2
+    expect_err "ferry: error: 'environment' is az ml's name for environments; ferry's is 'env': see 'ferry env --help'"
+    ferry job update -n x
+    expect_status 2
+    expect_err "ferry: error: 'job' is az ml's name for runs; ferry's is 'run', which has no verb 'update': see 'ferry run --help'"
+    ferry workspace list -o json
+    expect_jq 'length == 1'
+}
+
 test_unknown_option_exits_2_with_one_line() {
     ferry workspace create x --bogus
     expect_status 2

@@ -109,6 +109,8 @@ void add_run_compare_verb(CommandTree& tree, CLI::App* group);
 void add_run_download_verb(CommandTree& tree, CLI::App* group);
 // `run resume`, registered by add_run_verbs.
 void add_run_resume_verb(CommandTree& tree, CLI::App* group);
+// `run archive|restore`, registered by add_run_verbs.
+void add_run_archive_verbs(CommandTree& tree, CLI::App* group);
 // `run tensorboard`, registered by add_run_tracking_verbs.
 void add_run_tensorboard_verb(CommandTree& tree, CLI::App* group);
 void add_compute_verbs(CommandTree& tree);

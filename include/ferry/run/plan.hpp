@@ -96,6 +96,8 @@ struct PlanRequest {
     std::string run_name;
     std::string experiment;
     std::string workspace;  // its name, for FERRY_WORKSPACE
+    // The run its family starts from (a trial's sweep, a step's pipeline); empty: itself.
+    std::string root_run;
     fs::path run_directory;
     Runtime runtime = Runtime::from_job;
     // The compute's GPU ids to share out among the job's processes; nullopt: a scheduler
@@ -108,6 +110,11 @@ struct PlanRequest {
     // Inputs that name registered datasets or models, by input name.
     std::map<std::string, ResolvedInput> assets;
 };
+
+// The values of AZUREML_ARM_SUBSCRIPTION and AZUREML_ARM_RESOURCEGROUP in a job: ferry has
+// neither, and says so.
+inline constexpr std::string_view k_azure_subscription = "local";
+inline constexpr std::string_view k_azure_resource_group = "ferry";
 
 [[nodiscard]] Result<Plan> make_plan(const spec::CommandJob& job, const PlanRequest& request);
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,7 @@ struct RunRecord {
     // Why a cancel was asked for when it was not a person's ("early termination: ..."); the
     // run's end says it instead of "canceled on request".
     std::string cancel_reason;
+    bool archived = false;  // left out of `run list` unless asked for, as az ml job archive
 
     // A sweep: a parent run whose work is its trials.
     [[nodiscard]] bool is_sweep() const { return runtime == "sweep"; }
@@ -144,6 +146,7 @@ struct RunFilter {
     // that run's children are.
     bool top_level_only = false;
     std::string parent;
+    bool hide_archived = false;  // `run list` without --include-archived
 };
 
 // Inserts the run (NotStarted, with its first event); fails with "run NAME already exists".
@@ -156,6 +159,11 @@ struct RunFilter {
 [[nodiscard]] Result<RunRecord> get_run(store::Database& db, std::string_view name,
                                         std::string_view workspace);
 [[nodiscard]] Result<std::optional<RunRecord>> newest_run(store::Database& db);
+// Archives (or restores) the named runs, all or none: a name that is no run is an error
+// (exit 2). Returns how many changed; one already as asked stays so.
+[[nodiscard]] Result<std::size_t> set_runs_archived(store::Database& db,
+                                                    std::span<const std::string> names,
+                                                    bool archived, std::string_view workspace);
 // Matching runs in the filter's order (newest first after its terms), at most its limit,
 // and how many matched in all.
 [[nodiscard]] Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(

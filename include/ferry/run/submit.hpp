@@ -42,6 +42,11 @@ struct SubmitRequest {
     [[nodiscard]] std::string where(std::string_view key) const;
 };
 
+// The notes of the job file's keys that ferry ignores ("FILE:LINE:COL: ignored: KEY (WHY)"),
+// kept in the run's plan so that `run show` lists them.
+[[nodiscard]] std::vector<std::string> ignored_notes(const spec::JobCommon& job,
+                                                     std::string_view source);
+
 // The check (a dry run) of a child's job, as its parent's request (a sweep's, a pipeline's)
 // says it: the file's name and text, the flags, the runtime and the snapshot limit; the code
 // is `snapshot`, stored by the parent (empty: none yet).

@@ -33,6 +33,10 @@ public:
     // position of the one in the file, which is not where the mistake is.
     void redirect(const YAML::Mark& mark, std::string origin);
 
+    // Not a problem, but worth saying: a key ferry accepts and ignores, at `mark`.
+    void note(const YAML::Mark& mark, std::string message);
+    [[nodiscard]] const std::vector<Diagnostic>& notes() const { return m_notes; }
+
     [[nodiscard]] bool empty() const { return m_items.empty(); }
     [[nodiscard]] std::size_t size() const { return m_items.size(); }
     [[nodiscard]] const std::vector<Diagnostic>& items() const { return m_items; }
@@ -41,6 +45,7 @@ public:
 private:
     std::string m_file;
     std::vector<Diagnostic> m_items;
+    std::vector<Diagnostic> m_notes;
     std::vector<std::pair<int, std::string>> m_redirects;  // by position in the file
 };
 
@@ -50,6 +55,13 @@ private:
 //     <spaces>^
 // Diagnostics without a position render as "ORIGIN: message" (or "FILE: message").
 [[nodiscard]] std::string render(const Diagnostics& diagnostics, std::string_view source_text);
+
+// "FILE:LINE:COL: " (or "FILE: " without a position): where a note is.
+[[nodiscard]] std::string place_of(std::string_view file, const Diagnostic& note);
+
+// The errors --strict makes of notes "ignored: KEY (WHY)": "not supported by ferry: KEY
+// (WHY); without --strict it is ignored with a note", each at its note's place.
+[[nodiscard]] Diagnostics strict_errors(std::string file, const std::vector<Diagnostic>& ignored);
 
 // A usage error (exit code 2) whose message is the rendered diagnostics, without the final
 // newline, for a caller that reports failures as one Error.

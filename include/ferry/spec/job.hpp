@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ferry/spec/assets.hpp"
+#include "ferry/spec/diagnostics.hpp"
 #include "ferry/spec/reference.hpp"
 
 namespace ferry::spec {
@@ -93,6 +94,9 @@ struct JobCommon {
     Reference compute;  // default "local"
     std::vector<InputSpec> inputs;
     std::vector<OutputSpec> outputs;
+    // Azure's keys that change nothing here, each noted at its place ("ignored: services
+    // (...)"); not part of to_json.
+    std::vector<Diagnostic> ignored;
 };
 
 // The command part: a command job, or the trial of a sweep.

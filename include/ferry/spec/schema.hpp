@@ -60,9 +60,12 @@ struct Field {
     ReferenceRole role = ReferenceRole::path;
     std::optional<double> minimum;  // integer/number
     std::string unsupported;        // non-empty: refused, with this reason
-    bool read_only = false;         // accepted and ignored (Azure's saved YAML)
-    bool single_line = false;       // string: no control characters (names shown in tables)
-    bool variable_names = false;    // string_map: keys are environment variable names
+    // Non-empty: Azure's, with no effect here: accepted and noted with this reason (refused
+    // by a caller that is strict).
+    std::string ignored;
+    bool read_only = false;       // accepted and ignored (Azure's saved YAML)
+    bool single_line = false;     // string: no control characters (names shown in tables)
+    bool variable_names = false;  // string_map: keys are environment variable names
 
     // Builders, so tables read as one line per key.
     Field& require() {
@@ -98,6 +101,7 @@ struct Field {
 [[nodiscard]] Field make_map(std::string name, std::vector<Field> fields, std::string description);
 [[nodiscard]] Field make_reference(std::string name, ReferenceRole role, std::string description);
 [[nodiscard]] Field make_unsupported(std::string name, std::string why);
+[[nodiscard]] Field make_ignored(std::string name, std::string why);
 [[nodiscard]] Field make_read_only(std::string name);
 
 // The root of a kind's table (a map or a tagged map).

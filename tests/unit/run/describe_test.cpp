@@ -115,7 +115,7 @@ TEST(RunDescribe, Summary) {
     EXPECT_EQ(summary.dump(),
               R"({"name":"r","status":"Completed","experiment":"exp","compute":"local",)"
               R"("created_at":"2026-01-01T00:00:00.000Z","duration":2.5,)"
-              R"("duration_text":"2.5 s","exit_code":0,"tags":{}})");
+              R"("duration_text":"2.5 s","exit_code":0,"tags":{},"archived":false})");
 
     RunRecord queued = running_run();
     queued.status = Status::queued;
@@ -149,14 +149,14 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
         keys.push_back(key);
     }
     for (const std::string key :
-         {"name",         "display_name", "experiment", "status",   "compute",
-          "runtime",      "created_at",   "started_at", "ended_at", "duration",
-          "exit_code",    "error",        "snapshot",   "command",  "directory",
-          "submitted_by", "supervisor",   "history",    "spec",     "artifacts",
-          "environment",  "notes",        "scheduler",  "parent",   "trial"}) {
+         {"name",       "display_name", "experiment",  "status",       "compute",    "runtime",
+          "created_at", "started_at",   "ended_at",    "duration",     "exit_code",  "error",
+          "snapshot",   "command",      "directory",   "submitted_by", "supervisor", "history",
+          "spec",       "artifacts",    "environment", "notes",        "scheduler",  "parent",
+          "trial",      "archived"}) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
-    EXPECT_EQ(keys.size(), 25U);
+    EXPECT_EQ(keys.size(), 26U);
     EXPECT_TRUE(details["parent"].is_null());       // not a nested run
     EXPECT_TRUE(details["trial"].is_null());        // not a sweep's trial
     EXPECT_TRUE(details["scheduler"].is_null());    // not on a cluster

@@ -394,6 +394,13 @@ TEST_F(RunPlan, JobVariablesAndFerryVariables) {
         "environment_variables:\n  MY_VAR: x y\n  OTHER: '1'\n");
     ASSERT_TRUE(plan) << plan.error().message;
     const std::map<std::string, std::string> expected = {
+        {"AZUREML_ARM_PROJECT_NAME", "exp"},
+        {"AZUREML_ARM_RESOURCEGROUP", "ferry"},
+        {"AZUREML_ARM_SUBSCRIPTION", "local"},
+        {"AZUREML_ARM_WORKSPACE_NAME", "ws"},
+        {"AZUREML_EXPERIMENT_NAME", "exp"},
+        {"AZUREML_ROOT_RUN_ID", "happy_fox_0123456789"},
+        {"AZUREML_RUN_ID", "happy_fox_0123456789"},
         {"FERRY_EXPERIMENT", "exp"},
         {"FERRY_OUTPUTS_DIR", (m_run / "wd" / "outputs").string()},
         {"FERRY_RUN_ID", "happy_fox_0123456789"},
@@ -404,6 +411,17 @@ TEST_F(RunPlan, JobVariablesAndFerryVariables) {
     };
     EXPECT_EQ(plan->environment, expected);
     EXPECT_EQ(plan->timeout, 60);
+}
+
+TEST_F(RunPlan, AzureVariablesNameTheRootRunAndGiveWayToTheJobs) {
+    auto with = request();
+    with.root_run = "the_sweep";
+    auto plan = make_plan(
+        load("command: train\nenvironment_variables:\n  AZUREML_ARM_RESOURCEGROUP: rg\n"), with);
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(plan->environment.at("AZUREML_ROOT_RUN_ID"), "the_sweep");
+    EXPECT_EQ(plan->environment.at("AZUREML_RUN_ID"), "happy_fox_0123456789");
+    EXPECT_EQ(plan->environment.at("AZUREML_ARM_RESOURCEGROUP"), "rg");
 }
 
 TEST_F(RunPlan, JsonRoundTrip) {

@@ -279,6 +279,32 @@ TEST_F(RunRecordTest, ChildRunsAreListedUnlessLeftOutOrAsTheirParentsOnly) {
     EXPECT_EQ(names_of(children->first), (std::vector<std::string>{"a_1"}));
 }
 
+TEST_F(RunRecordTest, ArchivedRunsAreLeftOutOnlyWhenAskedAndAllNamesAreCheckedFirst) {
+    insert("a", 1);
+    insert("b", 2);
+    const std::vector<std::string> with_unknown = {"a", "nope"};
+    auto refused = set_runs_archived(db(), with_unknown, true, "ws");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ExitCode::usage);
+    EXPECT_FALSE(find_run(db(), "a")->value().archived);  // nothing changed
+    const std::vector<std::string> names = {"a", "a"};
+    auto archived = set_runs_archived(db(), names, true, "ws");
+    ASSERT_TRUE(archived) << archived.error().message;
+    EXPECT_EQ(*archived, 1U);  // the second time, it already was
+    EXPECT_TRUE(find_run(db(), "a")->value().archived);
+    auto shown = list_runs(db(), {.hide_archived = true});
+    ASSERT_TRUE(shown) << shown.error().message;
+    EXPECT_EQ(names_of(shown->first), (std::vector<std::string>{"b"}));
+    EXPECT_EQ(shown->second, 1);
+    auto all = list_runs(db(), {});
+    ASSERT_TRUE(all);
+    EXPECT_EQ(names_of(all->first), (std::vector<std::string>{"b", "a"}));
+    auto restored = set_runs_archived(db(), std::vector<std::string>{"a"}, false, "ws");
+    ASSERT_TRUE(restored);
+    EXPECT_EQ(*restored, 1U);
+    EXPECT_FALSE(find_run(db(), "a")->value().archived);
+}
+
 TEST_F(RunRecordTest, ListByTagsNeedsEveryTagGiven) {
     for (const auto& [name, tags] :
          std::vector<std::pair<std::string, Json>>{{"plain", nullptr},

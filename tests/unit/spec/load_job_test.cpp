@@ -100,10 +100,27 @@ TEST(LoadCommandJob, MissingRequiredKey) {
               "job.yml:1:1: missing required key 'command'\n  name: x\n  ^\n");
 }
 
+TEST(LoadCommandJob, AzureKeysThatChangeNothingAreNotedAtTheKey) {
+    const auto job = load_job(
+        "command: echo\nidentity:\n  type: managed\nresources:\n  instance_type: Standard_D2\n",
+        "job.yml", "/p");
+    ASSERT_TRUE(job) << render(job.error(), "");
+    const auto& ignored = std::get<CommandJob>(*job).ignored;
+    ASSERT_EQ(ignored.size(), 2U);
+    EXPECT_EQ(place_of("job.yml", ignored[0]) + ignored[0].message,
+              "job.yml:2:1: ignored: identity (managed identities are an Azure feature)");
+    EXPECT_EQ(place_of("job.yml", ignored[1]) + ignored[1].message,
+              "job.yml:5:3: ignored: instance_type (Azure's VM sizes; here the compute decides)");
+    EXPECT_EQ(render(strict_errors("job.yml", {ignored[0]}), "command: echo\nidentity:\n"),
+              "job.yml:2:1: not supported by ferry: identity (managed identities are an Azure "
+              "feature); without --strict it is ignored with a note\n  identity:\n  ^\n");
+    EXPECT_FALSE(std::get<CommandJob>(*job).to_json().contains("identity"));
+}
+
 TEST(LoadCommandJob, UnsupportedKeysPointAtTheKey) {
-    EXPECT_EQ(errors_of("command: echo\nidentity:\n  type: managed\n"),
-              "job.yml:2:1: not supported by ferry: identity (managed identities are an "
-              "Azure feature)\n  identity:\n  ^\n");
+    EXPECT_EQ(errors_of("command: echo\ndistribution:\n  type: ray\n"),
+              "job.yml:3:9: not supported by ferry yet: distribution type 'ray' (Ray clusters "
+              "are not launched by ferry)\n    type: ray\n          ^\n");
 }
 
 TEST(LoadCommandJob, DatastorePathsPointAtTheValue) {
