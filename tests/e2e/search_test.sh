@@ -68,7 +68,7 @@ test_order_by_and_columns_show_what_runs_tracked() {
     [[ $(head -1 <<<"$OUT") == "NAME"*"TAGS"*"metrics.accuracy" ]] || fail "the table's header"
     # Without --columns, a record is as it was.
     ferry run list -o json
-    expect_jq '.[0] | keys == ["compute", "created_at", "duration", "duration_text", "exit_code", "experiment", "name", "status", "tags"]'
+    expect_jq '.[0] | keys == ["archived", "compute", "created_at", "duration", "duration_text", "exit_code", "experiment", "name", "status", "tags"]'
 }
 
 test_a_bad_filter_exits_2_naming_the_column_and_changes_nothing() {
