@@ -189,12 +189,14 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
     if (!log_fd) {
         return fail("cannot open {}: {}", log.string(), util::errno_text(errno));
     }
-    util::Spawn spawn{.program = argv.at(0),
-                      .argv = argv,
-                      .environment = std::move(entries),
-                      .stdout_fd = log_fd.get(),
-                      .stderr_fd = log_fd.get(),
-                      .session = util::Session::detached};
+    util::Spawn spawn{
+        .program = argv.at(0),
+        .argv = argv,
+        .environment = std::move(entries),
+        .stdout_fd = log_fd.get(),
+        .stderr_fd = log_fd.get(),
+        .session = util::Session::detached,
+        .blocked_signals = {k_supervisor_signals.begin(), k_supervisor_signals.end()}};
     auto started = util::spawn(spawn);
     if (!started) {
         // That the program could not be executed goes without saying.

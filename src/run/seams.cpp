@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ferry/run/lost.hpp"
+#include "ferry/run/process.hpp"
 #include "ferry/util/cgroup.hpp"
 #include "ferry/util/time.hpp"
 
@@ -16,7 +17,7 @@ namespace {
 sigset_t supervisor_signals() {
     sigset_t signals;
     sigemptyset(&signals);
-    for (const int signal : {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) {
+    for (const int signal : k_supervisor_signals) {
         sigaddset(&signals, signal);
     }
     return signals;

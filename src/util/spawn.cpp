@@ -42,6 +42,7 @@ struct Prepared {
     std::vector<char*> envp;
     int null_fd = -1;
     int report_fd = -1;
+    sigset_t blocked{};  // Spawn::blocked_signals
 };
 
 [[noreturn]] void child_fail(int report_fd, Stage stage) {
@@ -105,6 +106,8 @@ void default_signals() {
     ::dup2(spawn.stdout_fd < 0 ? prepared.null_fd : spawn.stdout_fd, 1);
     ::dup2(spawn.stderr_fd < 0 ? prepared.null_fd : spawn.stderr_fd, 2);
     default_signals();
+    // Kept across execve: the program unblocks them when it takes them.
+    ::sigprocmask(SIG_BLOCK, &prepared.blocked, nullptr);
     // Descriptors the caller left inheritable (a database, a terminal) stay behind.
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execve(spawn.program.c_str(), prepared.argv.data(), prepared.envp.data());
@@ -143,6 +146,10 @@ Result<pid_t> spawn(const Spawn& spawn) {
     prepared.envp = pointers(spawn.environment);
     prepared.null_fd = null_fd.get();
     prepared.report_fd = write_end.get();
+    sigemptyset(&prepared.blocked);
+    for (const int signal : spawn.blocked_signals) {
+        sigaddset(&prepared.blocked, signal);
+    }
 
     const pid_t pid = ::fork();
     if (pid < 0) {

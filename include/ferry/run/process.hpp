@@ -1,7 +1,9 @@
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -34,10 +36,17 @@ namespace fs = std::filesystem;
 [[nodiscard]] std::vector<pid_t> processes_with_environment(
     const std::vector<std::string>& entries);
 
+// The signals a supervisor takes by waiting for them (SystemClock::wait). Its pid is
+// recorded as soon as it is spawned, and a trial's end or a cancel signals it at once: it
+// starts with them blocked, so that one sent before it is ready waits instead of killing it.
+inline constexpr std::array k_supervisor_signals = {SIGCHLD, SIGUSR1, SIGUSR2,
+                                                    SIGTERM, SIGINT,  SIGHUP};
+
 // Starts `argv` as a grandchild in its own session (so it outlives the caller and no
 // terminal signal reaches it) with `environment` (less a job's identity, should the caller
-// be a job), stdin from /dev/null, stdout and stderr appended to `log`. Returns its pid once
-// the program was executed, or the reason it could not be.
+// be a job), stdin from /dev/null, stdout and stderr appended to `log`, and the supervisor's
+// signals blocked. Returns its pid once the program was executed, or the reason it could
+// not be.
 [[nodiscard]] Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
                                            const std::map<std::string, std::string>& environment,
                                            const fs::path& log);

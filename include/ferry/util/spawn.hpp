@@ -40,6 +40,9 @@ struct Spawn {
     // A cgroup's cgroup.procs, open for writing: the child joins that cgroup first of all, so
     // nothing it starts can be outside it; -1: none.
     int cgroup_procs_fd = -1;
+    // Signals the program starts with blocked, to take them once it is ready (a supervisor
+    // waits for them): one sent before then is pending, not fatal by its default action.
+    std::vector<int> blocked_signals;
 };
 
 // Starts the program and returns its pid once it has executed (a detached one's is the

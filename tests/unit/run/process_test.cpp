@@ -281,6 +281,24 @@ TEST(RunProcess, SpawnDetachedReturnsThePidOfTheRunningProgram) {
     EXPECT_EQ(*text, std::to_string(*spawned) + "\n");
 }
 
+TEST(RunProcess, ASupervisorSignalledBeforeItIsReadyIsNotKilledByIt) {
+    TempDir dir;
+    // As a trial's end wakes its sweep's supervisor (SIGUSR2) the moment its pid is recorded:
+    // the program has not taken the signal yet, and its default action would end it.
+    auto spawned = spawn_detached({"/bin/sleep", "30"}, {}, dir / "log.txt");
+    ASSERT_TRUE(spawned) << spawned.error().message;
+    const pid_t pid = *spawned;
+    ASSERT_EQ(::kill(pid, SIGUSR2), 0);
+    ASSERT_EQ(::kill(pid, SIGTERM), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE(process_alive(pid)) << "a signal sent before the supervisor was ready ended it";
+    auto status = util::read_file("/proc/" + std::to_string(pid) + "/status");
+    ASSERT_TRUE(status);
+    EXPECT_NE(status->find("SigBlk:\t"), std::string::npos);
+    ::kill(pid, SIGKILL);
+    EXPECT_TRUE(eventually([&] { return !process_alive(pid); }));
+}
+
 TEST(RunProcess, SpawnDetachedDoesNotPassTheJobIdentityOn) {
     TempDir dir;
     const fs::path log = dir / "log.txt";
