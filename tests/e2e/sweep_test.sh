@@ -204,7 +204,8 @@ test_truncation_selection_cuts_the_lowest_percentage() {
 }
 
 test_a_killed_sweep_resumes_without_rerunning_or_exceeding_its_trials() {
-    write_sweep sweep.yml 'sleep 1 && ferry run log-metric score ${{search_space.x}}' \
+    # Trials long enough that a loaded machine still finds the sweep going when it kills it.
+    write_sweep sweep.yml 'sleep 3 && ferry run log-metric score ${{search_space.x}}' \
         '  x: {type: uniform, min_value: 0, max_value: 1}' \
         'limits: {max_total_trials: 6, max_concurrent_trials: 2}'
     ferry compute update local --max-concurrent-runs 4
