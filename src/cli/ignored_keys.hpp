@@ -12,6 +12,11 @@
 // once each on stderr, or refused when the user asks for strictness.
 namespace ferry::cli {
 
+// The help of --strict, for each verb that takes it.
+inline constexpr const char* k_strict_help =
+    "Refuse Azure's keys that ferry ignores with a note (services, identity, ...); "
+    "FERRY_STRICT=1 does the same";
+
 // Whether --strict was given or FERRY_STRICT=1 is set.
 [[nodiscard]] bool strict_wanted(const Context& ctx, bool flag);
 

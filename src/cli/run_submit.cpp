@@ -282,9 +282,7 @@ void add_submit_verb(CommandTree& tree) {
             verb.add_flag("-s,--stream", o.stream, "Stream the log until the run ends");
             verb.add_flag("--wait", o.wait, "Wait until the run ends; exit with its status");
             verb.add_flag("--dry-run", o.dry_run, "Show what would run; store and start nothing");
-            verb.add_flag("--strict", o.strict,
-                          "Refuse Azure's keys that ferry ignores with a note (services, "
-                          "identity, ...); FERRY_STRICT=1 does the same");
+            verb.add_flag("--strict", o.strict, k_strict_help);
             verb.add_option(
                     "--snapshot-limit", o.snapshot_limit,
                     "Refuse snapshots larger than SIZE (default 2g, or FERRY_SNAPSHOT_LIMIT)")

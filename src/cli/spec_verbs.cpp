@@ -164,9 +164,7 @@ void add_spec_verbs(CommandTree& tree) {
                     ->type_name(value::set);
                 verb.add_option("-n,--name", o.name, "Override the name")->type_name(value::text);
                 if (spec_group->kinds.size() > 1) {
-                    verb.add_flag("--strict", o.strict,
-                                  "Refuse Azure's keys that ferry ignores with a note (services, "
-                                  "identity, ...); FERRY_STRICT=1 does the same");
+                    verb.add_flag("--strict", o.strict, k_strict_help);
                 }
             },
             [spec_group](Context& ctx, const ValidateOptions& o) {
