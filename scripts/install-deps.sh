@@ -11,7 +11,8 @@ test_packages=("${build_packages[@]}" libgtest-dev libgmock-dev jq sqlite3 bash-
     fish man-db groff-base bsdextrautils bsdutils python3-jsonschema python3-yaml clang-19
     libclang-rt-19-dev git python3 python3-sklearn python3-numpy python3-torch
     python3-mpi4py openmpi-bin docker.io python3-venv python3-pip python3-wheel
-    python3-setuptools busybox-static slurmctld slurmd slurm-client munge tmux curl)
+    python3-setuptools python3-pandas busybox-static slurmctld slurmd slurm-client munge tmux
+    curl)
 bench_packages=(git ripgrep python3 python3-yaml)
 
 case "${1:-build}" in

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "ferry/assets/datastore.hpp"
 #include "ferry/assets/fetch.hpp"
 #include "ferry/store/assets.hpp"
 #include "ferry/util/fs.hpp"
@@ -122,6 +123,34 @@ Result<Content> fetch_all(store::Workspace& workspace, const DatasetRecord& reco
     return content;
 }
 
+// The spec's paths into the record, as written; the local ones (a datastore path, or a storage
+// URL a datastore claims, is the files it is here) also into `local`.
+Result<void> sort_paths(store::Workspace& workspace, const spec::DataSpec& spec,
+                        std::string_view file, DatasetRecord& record,
+                        std::vector<fs::path>& local) {
+    for (const auto& given : spec.paths) {
+        auto located = locate(workspace, given, Unclaimed::keep);
+        if (!located) {
+            return usage_error("{}: path '{}': {}", file, given.text, located.error().message);
+        }
+        spec::Reference path = given;
+        if (*located) {
+            path.kind = spec::ReferenceKind::local_path;
+            path.path = (*located)->local;
+        }
+        if (path.kind == spec::ReferenceKind::url) {
+            record.paths.push_back(path.url);
+        } else if (path.kind == spec::ReferenceKind::local_path) {
+            record.paths.push_back(path.path.string());
+            local.push_back(path.path);
+        } else {
+            return usage_error("{}: path '{}': {} are not supported", file, path.text,
+                               spec::unsupported_reason(path.kind));
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string url_file_name(const std::string& url) {
@@ -151,19 +180,8 @@ Result<DatasetRecord> create_dataset(store::Workspace& workspace, const spec::Da
     record.type = spec.type;
     TRY(store::check_new_version(workspace.db(), k_kind, record.name, record.version));
     std::vector<fs::path> local;
-    std::size_t urls = 0;
-    for (const auto& path : spec.paths) {
-        if (path.kind == spec::ReferenceKind::url) {
-            record.paths.push_back(path.url);
-            ++urls;
-        } else if (path.kind == spec::ReferenceKind::local_path) {
-            record.paths.push_back(path.path.string());
-            local.push_back(path.path);
-        } else {
-            return usage_error("{}: path '{}': {} are not supported", file, path.text,
-                               spec::unsupported_reason(path.kind));
-        }
-    }
+    TRY(sort_paths(workspace, spec, file, record, local));
+    const std::size_t urls = record.paths.size() - local.size();
     if (urls > 0 && !local.empty()) {
         return usage_error("{}: a dataset's paths are all local or all URLs, not both", file);
     }

@@ -241,10 +241,8 @@ void add_help_verb(CommandTree& tree) {
         [root](Context& ctx, const HelpOptions& o) { return print_help(ctx, *root, o.words); });
 }
 
-}  // namespace
-
-int run(int argc, const char* const* argv, Context& ctx) {
-    CommandTree tree;
+// Every group's verbs, and help.
+void add_groups(CommandTree& tree) {
     add_workspace_verbs(tree);
     add_spec_verbs(tree);
     add_snapshot_verbs(tree);
@@ -255,7 +253,15 @@ int run(int argc, const char* const* argv, Context& ctx) {
     add_dataset_verbs(tree);
     add_model_verbs(tree);
     add_component_verbs(tree);
+    add_datastore_verbs(tree);
     add_help_verb(tree);
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, Context& ctx) {
+    CommandTree tree;
+    add_groups(tree);
     CLI::App& root = tree.root();
 
     const std::vector<std::string> args(argv + 1, argv + argc);

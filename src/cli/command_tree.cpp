@@ -19,6 +19,7 @@ constexpr GroupInfo k_groups[] = {
     {"model", "Register, list and download models"},
     {"dataset", "Register, list and download datasets"},
     {"component", "Register versioned command components, their code snapshotted"},
+    {"datastore", "Name folders that stand for Azure storage (datastores)"},
 };
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "complete_values.hpp"
+#include "ferry/assets/datastore.hpp"
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/env/mapping.hpp"
 #include "ferry/run/compute.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/run/status.hpp"
@@ -58,11 +61,6 @@ bool takes_value(const CLI::Option* option) {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Candidate {
-    std::string word;
-    std::string description;
-};
 
 // The chosen workspace's database, opened read only: Tab must not create or migrate.
 std::optional<store::Database> chosen_database(const Context& ctx) {
@@ -132,11 +130,8 @@ std::vector<Candidate> compute_candidates(const Context& ctx) {
 }
 
 std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
-    if (type == value::format) {
-        return {{"table", "aligned columns"},
-                {"json", "one JSON document"},
-                {"yaml", "one YAML document"},
-                {"tsv", "tab-separated rows"}};
+    if (auto fixed = fixed_candidates(type)) {
+        return *std::move(fixed);
     }
     if (type == value::workspace) {
         std::vector<Candidate> names;
@@ -150,34 +145,39 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
         }
         return names;
     }
-    if (type == value::status) {
-        std::vector<Candidate> names;
-        for (const auto status :
-             {run::Status::not_started, run::Status::queued, run::Status::preparing,
-              run::Status::starting, run::Status::running, run::Status::finalizing,
-              run::Status::cancel_requested, run::Status::completed, run::Status::failed,
-              run::Status::canceled}) {
-            names.push_back({std::string(run::status_name(status)), ""});
-        }
-        return names;
-    }
-    if (type == value::compute_type) {
-        return {{"local", "this machine"}, {"slurm", "a Slurm cluster"}};
-    }
-    if (type == value::runtime) {
-        return {{"host", "this machine as it is"}};
-    }
     if (type == value::dataset) {
         return asset_candidates(ctx, store::AssetKind::data);
     }
     if (type == value::model) {
         return asset_candidates(ctx, store::AssetKind::model);
     }
-    if (type == value::environment) {
-        return asset_candidates(ctx, store::AssetKind::environment);
+    if (type == value::environment || type == value::environment_target) {
+        auto names = asset_candidates(ctx, store::AssetKind::environment);
+        if (type == value::environment_target) {
+            names.insert(names.begin(), {"host", "this machine as it is"});
+        }
+        return names;
+    }
+    if (type == value::env_reference) {
+        auto names = curated_references();
+        for (const auto& mapping : listed(ctx, env::list_mappings)) {
+            std::erase_if(names, [&](const auto& name) { return name.word == mapping.reference; });
+            names.push_back({mapping.reference, "mapped to " + mapping.target});
+        }
+        return names;
     }
     if (type == value::component) {
         return asset_candidates(ctx, store::AssetKind::component);
+    }
+    if (type == value::datastore) {
+        std::vector<Candidate> names;
+        for (const auto name : assets::builtin_datastores()) {
+            names.push_back({std::string(name), "built in"});
+        }
+        for (const auto& name : listed(ctx, assets::datastore_names)) {
+            names.push_back({name, ""});
+        }
+        return names;
     }
     if (type == value::run) {
         return run_candidates(ctx);
@@ -188,9 +188,6 @@ std::vector<Candidate> values_of(const std::string& type, Context& ctx) {
             names.push_back({name, fmt::format("{} run{}", runs, runs == 1 ? "" : "s")});
         }
         return names;
-    }
-    if (type == value::rank) {
-        return {{"0", "rank 0, the default"}, {"all", "every rank, each line prefixed"}};
     }
     if (type == value::compute) {
         return compute_candidates(ctx);

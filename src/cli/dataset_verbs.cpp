@@ -79,9 +79,9 @@ Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::strin
 Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto sets, flag_sets(options, {{"type", options.type}}));
     // Paths given as flags are the caller's: absolute before the spec sees them.
+    // URLs (http(s), Azure storage, datastore paths) and azureml: references stay as written.
     const auto flag_path = [&](const std::string& path) {
-        return path.starts_with("http://") || path.starts_with("https://") ||
-                       path.starts_with("azureml:")
+        return path.find("://") != std::string::npos || path.starts_with("azureml:")
                    ? path
                    : absolute_from(ctx, path).string();
     };

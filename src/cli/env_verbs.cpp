@@ -1,13 +1,17 @@
 // `ferry env create|list|show|build|archive|restore` (validate and schema are spec verbs).
 #include "asset_support.hpp"
+#include "env_map.hpp"
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/env/curated.hpp"
 #include "ferry/env/materialize.hpp"
 #include "ferry/env/registry.hpp"
 #include "ferry/output/render.hpp"
 #include "ferry/spec/load.hpp"
 #include "ferry/spec/reference.hpp"
 #include "ferry/store/assets.hpp"
+#include "ferry/util/escape.hpp"
 #include "ferry/util/fs.hpp"
+#include "ferry/util/text.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
@@ -23,6 +27,7 @@ struct CreateOptions : CreateFlags {
     std::string build_context;
     std::string dockerfile_path;
     std::string pip_requirements;
+    std::string from_curated;
 };
 
 using ListOptions = ListFlags;
@@ -61,6 +66,32 @@ Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::stri
         [](auto& db, auto name, auto version) { return env::find_environment(db, name, version); });
 }
 
+// An environment file that stands for a curated environment: its name, and a conda file of
+// the Python and packages Azure's definition pins.
+Result<SpecText> curated_spec(const Context& ctx, const std::string& name) {
+    const auto* curated = env::find_curated(name);
+    if (curated == nullptr) {
+        std::vector<std::string> names;
+        for (const auto& known : env::curated_environments()) {
+            names.emplace_back(known.name);
+        }
+        return usage_error(
+            "--from-curated: '{}' is not a curated environment ferry knows{} "
+            "(known: {})",
+            util::escape_control(name), util::did_you_mean(name, names), fmt::join(names, ", "));
+    }
+    Json spec;
+    spec["name"] = curated->name;
+    spec["description"] =
+        fmt::format("Azure ML curated environment {} (Python {}; Azure's image {})", curated->name,
+                    curated->python, curated->image);
+    spec["tags"] = {{"curated", curated->name}, {"source", env::curated_source(*curated)}};
+    spec["conda_file"] = env::curated_conda(*curated);
+    return SpecText{.text = spec.dump(2) + "\n",  // JSON is YAML
+                    .file = fmt::format("curated {}", curated->name),
+                    .base = ctx.cwd};
+}
+
 Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& options) {
     // Flags are --set values over the file; their paths are the caller's, made absolute.
     TRY_ASSIGN(auto sets, flag_sets(options, {{"image", options.image}}));
@@ -79,10 +110,12 @@ Result<spec::EnvironmentSpec> read_spec(Context& ctx, const CreateOptions& optio
     if (!options.dockerfile_path.empty()) {
         sets.push_back("build.dockerfile_path=" + options.dockerfile_path);
     }
-    if (options.file.empty() && options.name.empty()) {
-        return usage_error("give -f ENVIRONMENT_FILE, or --name NAME and what it is made of");
+    if (options.file.empty() && options.name.empty() && options.from_curated.empty()) {
+        return usage_error(
+            "give -f ENVIRONMENT_FILE, --from-curated NAME, or --name NAME and what it is made of");
     }
-    TRY_ASSIGN(auto source, read_spec_text(ctx, options.file));
+    TRY_ASSIGN(auto source, options.from_curated.empty() ? read_spec_text(ctx, options.file)
+                                                         : curated_spec(ctx, options.from_curated));
     return load_spec(ctx, source, sets, [](auto&&... args) {
         return spec::load_environment(std::forward<decltype(args)>(args)...);
     });
@@ -209,7 +242,7 @@ void add_env_verbs(CommandTree& tree) {
     tree.add_verb<CreateOptions>(
         group, "create", "Register a new version of an environment from a file or flags",
         [](CLI::App& verb, CreateOptions& o) {
-            add_spec_flags(verb, o, "environment", "environment");
+            CLI::Option* file = add_spec_flags(verb, o, "environment", "environment");
             verb.add_option("--image", o.image, "A container image to run in")
                 ->type_name(value::text);
             verb.add_option("--conda-file", o.conda_file, "A conda environment file")
@@ -222,6 +255,11 @@ void add_env_verbs(CommandTree& tree) {
             verb.add_option("--pip-requirements", o.pip_requirements,
                             "A pip requirements file (a venv on the host's python3)")
                 ->type_name(value::file);
+            verb.add_option("--from-curated", o.from_curated,
+                            "Write the conda definition of an Azure curated environment (its "
+                            "Python and pinned packages; named as it, unless --name)")
+                ->type_name(value::curated)
+                ->excludes(file);
             add_about_flags(verb, o, "What it is for");
         },
         create);
@@ -245,6 +283,7 @@ void add_env_verbs(CommandTree& tree) {
                 ->type_name(value::environment);
         },
         build);
+    add_env_map_verb(tree, group);
     add_archive_verbs(tree, group, store::AssetKind::environment, value::environment);
 }
 

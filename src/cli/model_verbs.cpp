@@ -6,12 +6,15 @@
 #include "ferry/output/render.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/run/status.hpp"
+#include "ferry/run/storage.hpp"
 #include "ferry/spec/load.hpp"
 #include "run_support.hpp"
 
 namespace ferry::cli {
 
 namespace {
+
+constexpr std::string_view k_job_outputs = "azureml://jobs/";
 
 namespace fs = std::filesystem;
 using output::Json;
@@ -70,7 +73,10 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
     if (!found) {
         return usage_error("no run named '{}' in workspace '{}'", run_name, workspace.name());
     }
-    const auto& run = *found;
+    // A sweep's outputs are its best trial's, a reused step's those of the run it reused.
+    TRY_ASSIGN(const auto run, run::is_terminal(found->status)
+                                   ? run::outputs_of(workspace.db(), *found)
+                                   : Result<run::RunRecord>(*found));
     if (!run::is_terminal(run.status)) {
         return fail("run {} is {}: a model is registered from a run that has ended", run.name,
                     run::status_name(run.status));
@@ -78,11 +84,7 @@ Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& wo
     if (run.artifacts.empty()) {
         return fail("run {} stored no files", run.name);
     }
-    record.lineage = {{"run", run.name},
-                      {"experiment", run.experiment},
-                      {"snapshot", run.snapshot.empty() ? Json(nullptr) : Json(run.snapshot)},
-                      {"runtime", run.runtime},
-                      {"environment", run.environment}};
+    record.lineage = run::model_lineage(run);
     auto registered =
         assets::register_run_model(workspace, std::move(record), run.artifacts, stamp(ctx).text);
     constexpr std::string_view k_missing = "no file at ";
@@ -110,10 +112,20 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto sets, flag_sets(options, {{"type", options.type},
                                               {"framework", options.framework},
                                               {"framework_version", options.framework_version}}));
+    // azureml://jobs/RUN/outputs/NAME[/paths/P]: a run's files, as --run RUN --path would name
+    // them.
+    std::optional<Json> job_output;
+    if (options.path.starts_with(k_job_outputs)) {
+        if (!options.run.empty()) {
+            return usage_error("--run and an {} path name the run twice; give one", k_job_outputs);
+        }
+        TRY_ASSIGN(job_output, run::parse_job_output(options.path));
+    }
     if (!options.path.empty()) {
         // A run's artifact path stays as written; a local one is the caller's.
-        sets.push_back("path=" + (options.run.empty() ? absolute_from(ctx, options.path).string()
-                                                      : options.path));
+        sets.push_back("path=" + (options.run.empty() && !job_output
+                                      ? absolute_from(ctx, options.path).string()
+                                      : options.path));
     }
     TRY(add_pair_sets(options.properties, "--property", "properties", sets));
     if (options.file.empty() && (options.name.empty() || options.path.empty())) {
@@ -137,7 +149,14 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
     record.framework_version = spec.framework_version;
     record.stage = spec.stage;
     Result<assets::ModelRecord> registered = std::unexpected(Error{});
-    if (!options.run.empty()) {
+    if (!job_output && spec.path.kind == spec::ReferenceKind::azure_job_output) {
+        TRY_ASSIGN(job_output, run::parse_job_output(spec.path.text));
+    }
+    if (job_output) {
+        record.path = run::stored_path(*job_output);
+        registered = register_from_run(ctx, workspace, std::move(record),
+                                       job_output->at("run").get<std::string>());
+    } else if (!options.run.empty()) {
         // A path of the run's files: as written (the file's `path:` was read as a local one).
         record.path = !options.path.empty() ? options.path : spec.path.text;
         registered = register_from_run(ctx, workspace, std::move(record), options.run);

@@ -50,6 +50,11 @@ Result<ComputeRecord> get_compute(store::Database& db, std::string_view name,
     if (compute) {
         return std::move(*compute);
     }
+    // Azure's serverless compute, "a machine of Azure's choosing": here, this one, unless a
+    // compute of that name was created.
+    if (name == "serverless") {
+        return get_compute(db, k_local_compute, workspace);
+    }
     TRY_ASSIGN(const auto computes, list_computes(db));
     std::vector<std::string> names;
     for (const auto& known : computes) {

@@ -73,6 +73,31 @@ Json snapshot_record(const RunRecord& run) {
                 {"new_bytes", optional_figure(figures.new_bytes)}};
 }
 
+// Where the run's inputs came from (a registered asset, a datastore, an earlier run) and the
+// datastores its outputs are written to, by name: {inputs, outputs}.
+Json lineage_of(const RunRecord& run) {
+    Json inputs = Json::object();
+    Json outputs = Json::object();
+    if (run.plan.is_object()) {
+        for (const auto& input : run.plan.value("inputs", Json::array())) {
+            const std::string name = input.value("name", "");
+            if (input.contains("origin")) {
+                inputs[name] = input["origin"];
+            } else if (input.contains("asset")) {
+                const auto& asset = input["asset"];
+                inputs[name] = {{asset.value("kind", "data") == "model" ? "model" : "dataset",
+                                 asset.value("name", "") + ":" + asset.value("version", "")}};
+            }
+        }
+        for (const auto& output : run.plan.value("outputs", Json::array())) {
+            if (output.contains("destination")) {
+                outputs[output.value("name", "")] = output["destination"];
+            }
+        }
+    }
+    return {{"inputs", std::move(inputs)}, {"outputs", std::move(outputs)}};
+}
+
 }  // namespace
 
 Json tracked_details(const track::RunData& data) {
@@ -153,6 +178,7 @@ Json run_details(const RunRecord& run, const std::vector<Event>& events,
         files.push_back({{"path", entry.path}, {"size", entry.size}});
     }
     record["artifacts"] = std::move(files);
+    record["lineage"] = lineage_of(run);
     record["spec"] = run.spec;
     return record;
 }

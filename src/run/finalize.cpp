@@ -1,8 +1,13 @@
 #include "finalize.hpp"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include "ferry/assets/data.hpp"
+#include "ferry/assets/model.hpp"
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/lost.hpp"
+#include "ferry/run/storage.hpp"
 
 namespace ferry::run {
 
@@ -105,24 +110,112 @@ Result<std::string> register_output(store::Workspace& workspace, const RunRecord
     return registered.label();
 }
 
+// A model output with a name: a model version (an mlflow_model folder must hold its MLmodel
+// file), with the run as its lineage.
+Result<std::string> register_model_output(store::Workspace& workspace, const RunRecord& run,
+                                          const OutputPlan& output, const std::string& artifacts,
+                                          const Clock& clock) {
+    if (artifacts.empty()) {
+        return fail("the run's files could not be stored");
+    }
+    std::error_code ec;
+    if (output.type == "mlflow_model" && !fs::is_regular_file(output.directory / "MLmodel", ec)) {
+        return fail("an mlflow_model output is a folder with an MLmodel file, and it has none");
+    }
+    assets::ModelRecord record;
+    record.name = output.asset_name;
+    record.version = output.asset_version;
+    record.type = output.type;
+    record.path = "named-outputs/" + output.name;
+    record.lineage = model_lineage(run);
+    TRY_ASSIGN(auto registered, assets::register_run_model(workspace, std::move(record), artifacts,
+                                                           clock.stamp().text));
+    return registered.label();
+}
+
+// Writes a named output where its datastore path says, whole or not at all: into a hidden
+// sibling first, then renamed into place; a folder that was there is swapped out at once
+// (renameat2's RENAME_EXCHANGE; two renames where the filesystem cannot) and removed.
+Result<void> publish_output(const OutputPlan& output, const std::string& run_name) {
+    const fs::path local = output.destination.value("local", "");
+    const fs::path source = output.type == "uri_file" ? output.target : output.directory;
+    const fs::path parent = local.parent_path();
+    const fs::path staged = parent / (".ferry-" + run_name + "-" + local.filename().string());
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    fs::remove_all(staged, ec);
+    fs::copy(source, staged, fs::copy_options::recursive, ec);
+    if (ec) {
+        const std::string why = ec.message();
+        fs::remove_all(staged, ec);
+        return fail("cannot copy {} to {}: {}", source.string(), parent.string(), why);
+    }
+    const bool folder = fs::is_directory(staged, ec);
+    if (folder && fs::is_directory(local, ec)) {
+        if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, local.c_str(), RENAME_EXCHANGE) == 0) {
+            fs::remove_all(staged, ec);  // what was there
+            return {};
+        }
+        // Where exchanging is not supported: the old one aside, the new one in, the old gone.
+        const fs::path aside = staged.string() + ".old";
+        fs::rename(local, aside, ec);
+        if (ec) {
+            const std::string why = ec.message();
+            fs::remove_all(staged, ec);
+            return fail("cannot replace {}: {}", local.string(), why);
+        }
+        fs::rename(staged, local, ec);
+        if (ec) {
+            const std::string why = ec.message();
+            fs::rename(aside, local, ec);
+            fs::remove_all(staged, ec);
+            return fail("cannot write {}: {}", local.string(), why);
+        }
+        fs::remove_all(aside, ec);
+        return {};
+    }
+    fs::rename(staged, local, ec);
+    if (ec) {
+        const std::string why = ec.message();
+        fs::remove_all(staged, ec);
+        return fail("cannot write {}: {}", local.string(), why);
+    }
+    return {};
+}
+
 }  // namespace
 
 void register_outputs(store::Workspace& workspace, const RunRecord& run, const Plan& plan,
                       const std::string& artifacts, const Seams& seams) {
+    const auto say = [&](const std::string& said) {
+        seams.log.note("{}", said);
+        std::ignore = add_note(workspace.db(), run.name, said);
+    };
     for (const auto& output : plan.outputs) {
+        if (!output.destination.is_null()) {
+            if (auto written = publish_output(output, run.name); written) {
+                seams.log.note("output '{}' written to {}", output.name,
+                               output.destination.value("reference", ""));
+            } else {
+                say(fmt::format("output '{}' is not written to {}: {}", output.name,
+                                output.destination.value("reference", ""),
+                                written.error().message));
+            }
+        }
         if (output.asset_name.empty()) {
             continue;
         }
-        auto registered = register_output(workspace, run, output, artifacts, seams.clock);
+        const bool model = output.type.ends_with("_model");
+        auto registered =
+            model ? register_model_output(workspace, run, output, artifacts, seams.clock)
+                  : register_output(workspace, run, output, artifacts, seams.clock);
+        const std::string_view noun = model ? "model" : "dataset";
         if (registered) {
-            seams.log.note("output '{}' registered as dataset {}", output.name, *registered);
+            seams.log.note("output '{}' registered as {} {}", output.name, noun, *registered);
             continue;
         }
-        const std::string said =
-            fmt::format("output '{}' is not registered as dataset {}: {}", output.name,
-                        output.asset_name, registered.error().message);
-        seams.log.note("{}", said);
-        std::ignore = add_note(workspace.db(), run.name, said);
+        say(fmt::format("output '{}' is not registered as {} {}: {}", output.name, noun,
+                        output.asset_name, registered.error().message));
     }
 }
 

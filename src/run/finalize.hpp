@@ -26,8 +26,9 @@ void sync_logs(store::Workspace& workspace, const RunRecord& run, const Seams& s
 void collect_files(store::Workspace& workspace, const RunRecord& run, Ending& ending,
                    const Seams& seams);
 
-// Registers the named outputs with a `name` as dataset versions (their manifests reuse the
-// artifacts' blobs); what cannot be registered becomes a note of the run.
+// Writes the named outputs with a datastore path there, and registers those with a `name` as
+// dataset versions, or model versions for the model types (their manifests reuse the
+// artifacts' blobs); what cannot be written or registered becomes a note of the run.
 void register_outputs(store::Workspace& workspace, const RunRecord& run, const Plan& plan,
                       const std::string& artifacts, const Seams& seams);
 

@@ -200,7 +200,7 @@ private:
             return false;
         }
         TRY_ASSIGN(const auto fingerprint,
-                   step_fingerprint(job, step.value("snapshot", ""), bound));
+                   step_fingerprint(job, step.value("snapshot", ""), bound, &m_workspace));
         if (!m_force && step.value("deterministic", true)) {
             TRY_ASSIGN(const auto earlier, reusable_run(m_workspace, fingerprint));
             if (earlier) {

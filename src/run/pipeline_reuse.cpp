@@ -8,6 +8,7 @@
 
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/status.hpp"
+#include "ferry/run/storage.hpp"
 #include "ferry/run/sweep.hpp"
 #include "ferry/spec/reference.hpp"
 #include "ferry/util/sha256.hpp"
@@ -84,7 +85,8 @@ void environment_content(Json& key) {
 }  // namespace
 
 Result<std::string> step_fingerprint(const Json& job, std::string_view snapshot,
-                                     const std::map<std::string, std::string>& bound) {
+                                     const std::map<std::string, std::string>& bound,
+                                     store::Workspace* workspace) {
     Json key = job;
     for (const char* place : {"name", "display_name", "experiment_name", "description", "tags",
                               "properties", "compute"}) {
@@ -104,6 +106,13 @@ Result<std::string> step_fingerprint(const Json& job, std::string_view snapshot,
         auto reference = spec::parse_reference(path, spec::ReferenceRole::path);
         if (reference && reference->kind == spec::ReferenceKind::local_path) {
             entry["path"] = "content:" + tree_content(path);
+        } else if (reference && workspace != nullptr) {
+            // One that is not there counts by its text; its submit says what is wrong.
+            const auto local =
+                storage_path(*workspace, *reference, input.value("type", "uri_folder"));
+            if (local && *local) {
+                entry["path"] = "content:" + tree_content((*local)->string());
+            }
         }
     }
     environment_content(key);
@@ -209,7 +218,7 @@ Result<std::string> dry_run_decision(store::Workspace& workspace, const Json& st
                    output_content(workspace, upstream->second, binding.value("output", "")));
     }
     TRY_ASSIGN(const auto fingerprint,
-               step_fingerprint(step["job"], step.value("snapshot", ""), bound));
+               step_fingerprint(step["job"], step.value("snapshot", ""), bound, &workspace));
     TRY_ASSIGN(const auto earlier, reusable_run(workspace, fingerprint));
     if (!earlier) {
         return std::string("runs: no earlier run of it with the same code, inputs and environment");

@@ -16,9 +16,11 @@ namespace ferry::run {
 // The fingerprint of a step: its command job (what it runs, its literal inputs, environment,
 // variables, distribution) without what only names or places it, its code's snapshot, and
 // the content of each data input: a bound one by `bound` (input -> content), a local path by
-// its files, a registered asset by its NAME:VERSION.
+// its files, a registered asset by its NAME:VERSION; with a workspace, storage it stands in for
+// (a datastore path, an earlier run's output) by the files it is here.
 [[nodiscard]] Result<std::string> step_fingerprint(const Json& job, std::string_view snapshot,
-                                                   const std::map<std::string, std::string>& bound);
+                                                   const std::map<std::string, std::string>& bound,
+                                                   store::Workspace* workspace = nullptr);
 // The content of a run's named output: a hash of its stored files' paths and hashes.
 [[nodiscard]] Result<std::string> output_content(store::Workspace& workspace, const RunRecord& run,
                                                  std::string_view output);

@@ -143,6 +143,7 @@ ResolvedStep resolve_step(const spec::PipelineJob& pipeline, const Registered& r
         if (given != step.outputs.end()) {
             output.asset_name = given->spec.asset_name;
             output.asset_version = given->spec.asset_version;
+            output.path = given->spec.path;
             if (!given->parent_output.empty()) {
                 resolved.parent_outputs[output.name] = given->parent_output;
             }

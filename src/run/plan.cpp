@@ -269,6 +269,10 @@ Result<void> plan_inputs(Plan& plan, spec::InterpolationValues& values, const sp
         } else {
             TRY_ASSIGN(planned, path_input(input, request.file, inputs_dir));
         }
+        if (const auto origin = request.input_origins.find(input.name);
+            origin != request.input_origins.end()) {
+            planned.origin = origin->second;
+        }
         values.inputs[input.name] = planned.target.string();
         plan.inputs.push_back(std::move(planned));
     }
@@ -287,12 +291,16 @@ Result<void> plan_outputs(Plan& plan, spec::InterpolationValues& values,
         const fs::path directory = request.run_directory / "named-outputs" / output.name;
         const fs::path target = output.type == "uri_file" ? directory / output.name : directory;
         values.outputs[output.name] = target.string();
+        const auto destination = request.output_destinations.find(output.name);
         plan.outputs.push_back({.name = output.name,
                                 .type = output.type,
                                 .directory = directory,
                                 .target = target,
                                 .asset_name = output.asset_name,
-                                .asset_version = output.asset_version});
+                                .asset_version = output.asset_version,
+                                .destination = destination != request.output_destinations.end()
+                                                   ? destination->second
+                                                   : Json(nullptr)});
     }
     return {};
 }

@@ -24,6 +24,9 @@ Json Plan::to_json() const {
                                 {"version", input.asset_version},
                                 {"content", input.content}};
         }
+        if (!input.origin.is_null()) {
+            planned["origin"] = input.origin;
+        }
         json["inputs"].push_back(std::move(planned));
     }
     json["outputs"] = Json::array();
@@ -35,6 +38,9 @@ Json Plan::to_json() const {
         if (!output.asset_name.empty()) {
             planned["register_as"] = {{"name", output.asset_name},
                                       {"version", output.asset_version}};
+        }
+        if (!output.destination.is_null()) {
+            planned["destination"] = output.destination;
         }
         json["outputs"].push_back(std::move(planned));
     }
@@ -73,6 +79,7 @@ Result<Plan> Plan::from_json(const Json& json) {
                 planned.asset_version = asset.at("version");
                 planned.content = asset.at("content");
             }
+            planned.origin = input.value("origin", Json(nullptr));
             plan.inputs.push_back(std::move(planned));
         }
         for (const auto& output : json.at("outputs")) {
@@ -85,6 +92,7 @@ Result<Plan> Plan::from_json(const Json& json) {
                 planned.asset_name = output["register_as"].at("name");
                 planned.asset_version = output["register_as"].at("version");
             }
+            planned.destination = output.value("destination", Json(nullptr));
             plan.outputs.push_back(std::move(planned));
         }
         if (json.contains("distribution") && json["distribution"].is_object()) {

@@ -2,6 +2,8 @@
 
 #include "ferry/assets/data.hpp"
 #include "ferry/assets/model.hpp"
+#include "ferry/env/curated.hpp"
+#include "ferry/env/mapping.hpp"
 #include "ferry/env/materialize.hpp"
 #include "ferry/env/registry.hpp"
 #include "ferry/spec/reference.hpp"
@@ -86,6 +88,25 @@ Result<ResolvedInput> dataset_input(store::Workspace& workspace, const spec::Inp
     return asset;
 }
 
+// Why a job's environment is not here, and the commands that would make it so.
+std::string missing_environment(store::Workspace& workspace, const spec::Reference& reference) {
+    const std::string text = reference.canonical();
+    if (reference.registry.empty() && env::curated_name(reference).empty()) {
+        return fmt::format("no environment '{}' in workspace '{}' (see 'ferry env list')", text,
+                           workspace.name());
+    }
+    const std::string curated = env::curated_name(reference);
+    const std::string name = curated.empty() ? reference.name : curated;
+    const std::string create = env::find_curated(name) != nullptr
+                                   ? fmt::format("ferry env create --from-curated {}", name)
+                                   : fmt::format("ferry env create --name {} ...", name);
+    return fmt::format(
+        "environment '{}' is {} environment not in workspace '{}'; register one named '{}' "
+        "('{}') or map it ('ferry env map {} LOCAL_ENV', or 'ferry env map {} host')",
+        text, curated.empty() ? "a registry" : "an Azure curated", workspace.name(), name, create,
+        env::any_version_key(reference), env::any_version_key(reference));
+}
+
 }  // namespace
 
 Result<std::optional<env::Environment>> resolve_environment(
@@ -96,13 +117,17 @@ Result<std::optional<env::Environment>> resolve_environment(
     }
     env::Environment environment;
     if (const auto* reference = std::get_if<spec::Reference>(&job.environment)) {
-        TRY_ASSIGN(auto found, env::find_environment(workspace.db(), reference->name,
-                                                     reference->latest ? "" : reference->version));
+        auto found = env::find_for_job(workspace.db(), *reference);
         if (!found) {
-            return usage_error("{}: no environment '{}' in workspace '{}' (see 'ferry env list')",
-                               where, reference->canonical(), workspace.name());
+            return std::unexpected(with_context(found.error(), where));
         }
-        environment = std::move(found->environment);
+        if (found->host) {
+            return std::optional<env::Environment>{};
+        }
+        if (!found->record) {
+            return usage_error("{}: {}", where, missing_environment(workspace, *reference));
+        }
+        environment = std::move(found->record->environment);
     } else {
         TRY_ASSIGN(auto defined, env::define(std::get<spec::EnvironmentSpec>(job.environment), file,
                                              store == StoreDefinition::yes ? &workspace : nullptr,

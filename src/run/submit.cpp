@@ -9,6 +9,7 @@
 #include "ferry/run/launcher.hpp"
 #include "ferry/run/process.hpp"
 #include "ferry/run/resolve.hpp"
+#include "ferry/run/storage.hpp"
 #include "ferry/run/supervisor.hpp"
 #include "ferry/snapshot/ferry_data.hpp"
 #include "ferry/snapshot/snapshot.hpp"
@@ -160,9 +161,13 @@ Result<std::string> root_of(store::Database& db, std::string parent) {
 Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seams& seams,
                            const SubmitRequest& request, Launcher& launcher,
                            const ComputeRecord& compute) {
-    const auto& job = request.job;
     TRY_ASSIGN(auto name,
                choose_run_name(workspace, !request.name.empty() ? request.name : request.job.name));
+    // Storage paths become the local paths they are here; the spec keeps them as written.
+    spec::CommandJob job = request.job;
+    TRY_ASSIGN(auto storage, resolve_storage(workspace, job, name, [&](std::string_view key) {
+                   return request.where(key);
+               }));
     Candidate run{.name = name,
                   .compute = compute.name,
                   .experiment = job.experiment_name.empty() ? default_experiment(job.code, ctx.cwd)
@@ -181,7 +186,9 @@ Result<Candidate> plan_run(Context& ctx, store::Workspace& workspace, const Seam
                          .gpus = launcher.gpus(),
                          .compute = {.label = traits.label,
                                      .multi_node = traits.multi_node,
-                                     .containers = traits.containers}};
+                                     .containers = traits.containers},
+                         .input_origins = std::move(storage.inputs),
+                         .output_destinations = std::move(storage.outputs)};
     const auto store = request.dry_run ? StoreDefinition::no : StoreDefinition::yes;
     TRY_ASSIGN(planning.environment,
                resolve_environment(ctx, workspace, job, request.source,
@@ -272,8 +279,11 @@ std::string SubmitRequest::where(std::string_view key) const {
     if (key == "compute" && !compute_key.empty()) {
         return spec::locate(text, source, compute_key);
     }
-    // A sweep's trial has its command keys under `trial:`; the compute is the sweep's.
-    if (!key_prefix.empty() && key != "compute") {
+    // A sweep's trial has its command keys under `trial:`; the compute, inputs and outputs
+    // are the sweep's.
+    const bool sweeps =
+        key_prefix == "trial." && (key.starts_with("inputs.") || key.starts_with("outputs."));
+    if (!key_prefix.empty() && key != "compute" && !sweeps) {
         return spec::locate(text, source, key_prefix + std::string(key));
     }
     return spec::locate(text, source, key);

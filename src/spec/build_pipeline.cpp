@@ -129,10 +129,22 @@ StepOutput build_step_output(const std::string& name, const Json& value, const Y
         return output;
     }
     const auto binding = binding_of(bound, mark, context);
+    if (!binding && bound.is_string() &&
+        bound.get<std::string>().find("${{parent.") == std::string::npos) {
+        // A datastore path (or a storage URL one claims): the step's run writes it there.
+        const auto reference = parse_reference(bound.get<std::string>(), ReferenceRole::path);
+        if (reference && (reference->kind == ReferenceKind::azure_datastore ||
+                          reference->kind == ReferenceKind::azure_blob ||
+                          reference->kind == ReferenceKind::azure_data_lake)) {
+            output.spec.path = *reference;
+            return output;
+        }
+    }
     if (!binding || binding->kind != Binding::Kind::parent_output) {
         if (binding || bound.is_string()) {
             context.diagnostics.add(mark, fmt::format("output '{}' of a step binds only to "
-                                                      "${{{{parent.outputs.NAME}}}}",
+                                                      "${{{{parent.outputs.NAME}}}} or a "
+                                                      "datastore path",
                                                       name));
         }
         return output;

@@ -54,6 +54,12 @@ Json string_map_body(const Field& field) {
     return body;
 }
 
+// Paths ferry refuses (see unsupported_reason()): MLflow run URIs and the azureml:// forms
+// that are not datastore paths or earlier runs' outputs.
+constexpr const char* k_refused_paths =
+    "^(runs:/|azureml://(?!datastores/|jobs/|subscriptions/[^/]+/resourcegroups/[^/]+/"
+    "workspaces/[^/]+/datastores/))";
+
 Json body_of(const Field& field) {
     switch (field.type) {
         case Type::string:
@@ -63,9 +69,7 @@ Json body_of(const Field& field) {
             return {{"type", "string"}};
         case Type::reference:
             if (field.role == ReferenceRole::path) {
-                // Azure storage forms are refused; see unsupported_reason().
-                return {{"type", "string"},
-                        {"not", {{"pattern", "^(azureml://|wasbs?://|abfss?://|runs:/)"}}}};
+                return {{"type", "string"}, {"not", {{"pattern", k_refused_paths}}}};
             }
             return {{"type", "string"}};
         case Type::integer: {

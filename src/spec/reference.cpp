@@ -1,6 +1,7 @@
 #include "ferry/spec/reference.hpp"
 
 #include <cctype>
+#include <vector>
 
 #include "ferry/store/assets.hpp"
 #include "ferry/util/escape.hpp"
@@ -49,6 +50,64 @@ Result<Reference> parse_asset(std::string_view body, Reference ref) {
     return ref;
 }
 
+constexpr std::string_view k_registries = "registries/";
+
+std::vector<std::string_view> split_path(std::string_view text) {
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = text.find('/', start);
+        parts.push_back(text.substr(start, slash - start));
+        if (slash == std::string_view::npos) {
+            return parts;
+        }
+        start = slash + 1;
+    }
+}
+
+// REG/environments/NAME/versions/V or REG/environments/NAME/labels/latest, after
+// azureml://registries/; with `any_version`, also REG/environments/NAME. Other assets of a
+// registry (models, components) are not read here.
+Result<Reference> parse_registry(std::string_view rest, Reference ref, bool any_version) {
+    const auto parts = split_path(rest);
+    if (parts.size() < 2 || parts[1] != "environments") {
+        ref.kind = ReferenceKind::azure_other;
+        return ref;
+    }
+    const bool shaped = parts.size() == 5 || (any_version && parts.size() == 3);
+    if (!shaped || (parts.size() == 5 && parts[3] != "versions" && parts[3] != "labels")) {
+        return usage_error(
+            "invalid registry environment '{}': expected "
+            "azureml://registries/REG/environments/NAME/versions/VERSION or .../labels/latest",
+            util::escape_control(ref.text));
+    }
+    ref.kind = ReferenceKind::asset;
+    ref.registry = std::string(parts[0]);
+    ref.name = std::string(parts[2]);
+    if (!is_valid_name(ref.registry) || !is_valid_name(ref.name)) {
+        return usage_error(
+            "invalid registry environment '{}': bad {} name '{}'", util::escape_control(ref.text),
+            is_valid_name(ref.registry) ? "environment" : "registry",
+            util::escape_control(is_valid_name(ref.registry) ? ref.name : ref.registry));
+    }
+    if (parts.size() == 3) {
+        return ref;
+    }
+    if (parts[3] == "labels") {
+        if (parts[4] != "latest") {
+            return usage_error("invalid registry environment '{}': the only label is 'latest'",
+                               util::escape_control(ref.text));
+        }
+        ref.latest = true;
+        return ref;
+    }
+    ref.version = std::string(parts[4]);
+    if (!store::is_valid_version(ref.version)) {
+        return usage_error("invalid registry environment '{}': bad version '{}'",
+                           util::escape_control(ref.text), util::escape_control(ref.version));
+    }
+    return ref;
+}
+
 }  // namespace
 
 bool is_valid_name(std::string_view name) {
@@ -71,6 +130,11 @@ bool Reference::is_supported() const {
         case ReferenceKind::compute:
         case ReferenceKind::local_path:
         case ReferenceKind::url:
+        // Resolved at submit: through a datastore, or to an earlier run's files.
+        case ReferenceKind::azure_datastore:
+        case ReferenceKind::azure_blob:
+        case ReferenceKind::azure_data_lake:
+        case ReferenceKind::azure_job_output:
             return true;
         default:
             return false;
@@ -80,7 +144,14 @@ bool Reference::is_supported() const {
 std::string Reference::canonical() const {
     switch (kind) {
         case ReferenceKind::asset:
-            return latest ? name + "@latest" : name + ":" + version;
+            if (!registry.empty()) {
+                const std::string base =
+                    "azureml://registries/" + registry + "/environments/" + name;
+                return latest            ? base + "/labels/latest"
+                       : version.empty() ? base
+                                         : base + "/versions/" + version;
+            }
+            return latest ? name + "@latest" : version.empty() ? name : name + ":" + version;
         case ReferenceKind::compute:
             return name;
         case ReferenceKind::local_path:
@@ -93,7 +164,7 @@ std::string Reference::canonical() const {
 }
 
 nlohmann::ordered_json Reference::to_json() const {
-    if (kind == ReferenceKind::asset || kind == ReferenceKind::compute) {
+    if ((kind == ReferenceKind::asset && registry.empty()) || kind == ReferenceKind::compute) {
         return "azureml:" + canonical();
     }
     return canonical();
@@ -104,7 +175,8 @@ std::string unsupported_reason(ReferenceKind kind) {
         case ReferenceKind::azure_datastore:
             return "Azure datastore paths; use a local path or an http(s) URL";
         case ReferenceKind::azure_job_output:
-            return "outputs of Azure jobs; use a local path or a registered data asset";
+            return "runs' outputs here; a job reads them as they are, and 'ferry run download' "
+                   "copies them out";
         case ReferenceKind::azure_other:
             return "this azureml:// form; use a local path or azureml:NAME:VERSION";
         case ReferenceKind::azure_blob:
@@ -126,9 +198,15 @@ Result<Reference> parse_reference(std::string_view text, ReferenceRole role) {
     }
     if (starts_with_ci(text, "azureml://")) {
         const std::string_view rest = text.substr(10);
-        ref.kind = rest.starts_with("datastores/") ? ReferenceKind::azure_datastore
-                   : rest.starts_with("jobs/")     ? ReferenceKind::azure_job_output
-                                                   : ReferenceKind::azure_other;
+        if (role == ReferenceRole::asset && rest.starts_with(k_registries)) {
+            return parse_registry(rest.substr(k_registries.size()), std::move(ref), false);
+        }
+        const bool long_datastore = starts_with_ci(rest, "subscriptions/") &&
+                                    rest.find("/datastores/") != std::string_view::npos;
+        ref.kind = rest.starts_with("datastores/") || long_datastore
+                       ? ReferenceKind::azure_datastore
+                   : rest.starts_with("jobs/") ? ReferenceKind::azure_job_output
+                                               : ReferenceKind::azure_other;
         return ref;
     }
     if (starts_with_ci(text, "wasbs://") || starts_with_ci(text, "wasb://")) {
@@ -186,6 +264,35 @@ Result<Reference> parse_reference(std::string_view text, ReferenceRole role) {
     }
     ref.kind = ReferenceKind::local_path;
     ref.path = std::string(text);
+    return ref;
+}
+
+Result<Reference> parse_environment_pattern(std::string_view text) {
+    const std::string_view registries = "azureml://registries/";
+    if (starts_with_ci(text, registries)) {
+        Reference ref;
+        ref.text = std::string(text);
+        TRY_ASSIGN(ref, parse_registry(text.substr(registries.size()), std::move(ref), true));
+        if (ref.kind != ReferenceKind::asset) {
+            return usage_error("'{}' is not an environment of a registry",
+                               util::escape_control(ref.text));
+        }
+        return ref;
+    }
+    const std::string_view body = starts_with_ci(text, k_azureml) ? text.substr(8) : text;
+    if (body.find_first_of(":@") != std::string_view::npos) {
+        return parse_reference(text, ReferenceRole::asset);
+    }
+    if (!is_valid_name(body)) {
+        return usage_error(
+            "'{}' is not an environment (NAME, NAME:VERSION, NAME@latest or "
+            "azureml://registries/REG/environments/NAME/...)",
+            util::escape_control(text));
+    }
+    Reference ref;
+    ref.text = std::string(text);
+    ref.kind = ReferenceKind::asset;
+    ref.name = std::string(body);
     return ref;
 }
 

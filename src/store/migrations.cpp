@@ -224,6 +224,23 @@ constexpr std::array k_workspace = {
     Migration{13, R"sql(
         ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
     )sql"},
+    // Environments of Azure registries and curated ones mapped to a registered environment
+    // ("NAME:VERSION") or to "host" (`ferry env map`). Datastores: a directory and the URL
+    // prefixes it stands for (a JSON array), `ferry datastore create`.
+    Migration{14, R"sql(
+        CREATE TABLE env_maps (
+            reference  TEXT PRIMARY KEY,
+            target     TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE datastores (
+            name        TEXT PRIMARY KEY,
+            path        TEXT NOT NULL,
+            claims      TEXT NOT NULL,
+            description TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+    )sql"},
 };
 
 constexpr std::array k_registry = {

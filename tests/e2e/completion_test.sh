@@ -82,7 +82,7 @@ test_bash_completes_groups() {
     bash_complete "ferry work"
     expect_reply workspace
     bash_complete "ferry "
-    expect_reply workspace compute env run model dataset component help
+    expect_reply workspace compute env run model dataset component datastore help
     expect_clean_complete ""
 }
 
@@ -172,6 +172,23 @@ test_bash_completes_environment_names_and_versions() {
     bash_complete "ferry env build sklearn:"
     expect_reply 1 2
     expect_clean_complete env show ""
+}
+
+test_bash_completes_curated_environments_and_map_targets() {
+    ferry_on_path
+    echo numpy >"$TEST_ROOT/req.txt"
+    "$FERRY" env create -n sklearn --pip-requirements "$TEST_ROOT/req.txt" >/dev/null
+    bash_complete "ferry env create --from-curated sklearn-1."
+    expect_reply sklearn-1.5 sklearn-1.1 sklearn-1.0
+    bash_complete "ferry env map AzureML-sklearn-1."
+    expect_reply AzureML-sklearn-1.5 AzureML-sklearn-1.1 AzureML-sklearn-1.0
+    # The second word is what it runs as: a registered environment or the host.
+    bash_complete "ferry env map AzureML-sklearn-1.5 "
+    expect_reply host sklearn sklearn:1 sklearn@latest
+    "$FERRY" env map AzureML-lightgbm-3.3 host >/dev/null
+    bash_complete "ferry env map azureml"
+    expect_reply_has azureml://registries/azureml/environments/lightgbm-3.3
+    expect_clean_complete env map ""
 }
 
 test_bash_completes_dataset_and_model_names() {

@@ -342,6 +342,71 @@ test_conda_packages_without_conda_are_refused_at_submit() {
 }
 
 # =====================================================================================
+# --- Azure registry and curated environments
+
+test_registry_and_curated_environments_run_once_mapped() {
+    local registry=azureml://registries/azureml/environments/sklearn-1.5
+    write_job job.yml 'echo "ran in $CONDA_PREFIX$VIRTUAL_ENV."' "environment: $registry/labels/latest"
+    write_job curated.yml 'echo curated' 'environment: azureml:AzureML-sklearn-1.5@latest'
+    ferry run validate -f job.yml
+    expect_status 0
+    # Not registered, not mapped: refused with the commands that would fix it; nothing recorded.
+    ferry run submit -f job.yml -n mapped
+    expect_status 2
+    expect_out ""
+    expect_one_err_line
+    expect_err_contains "ferry: error: job.yml:4:14: environment '$registry/labels/latest' is an Azure curated environment not in workspace 'default'; register one named 'sklearn-1.5' ('ferry env create --from-curated sklearn-1.5') or map it ('ferry env map $registry LOCAL_ENV', or 'ferry env map $registry host')"
+    ferry run show mapped
+    expect_status 2
+    # One mapping of the registry's name serves both forms, for every version.
+    ferry env map AzureML-sklearn-1.5 host -o json
+    expect_status 0
+    expect_jq_all ".reference == \"$registry\"" '.target == "host"' '.created_at | test("^[0-9]{4}-")'
+    ferry run submit -f job.yml -n mapped --wait
+    expect_status 0
+    [[ $(run_log mapped) == "ran in ." ]] || fail "log: $(run_log mapped)"
+    ferry run submit -f curated.yml -n curated --wait
+    expect_status 0
+    ferry run show curated -o json
+    expect_jq '.status == "Completed" and .runtime == "host" and .environment == null'
+    ferry env map -o json
+    expect_jq "length == 1 and .[0].reference == \"$registry\""
+    ferry env map --remove "$registry"
+    expect_status 0
+    expect_err_contains "removed the mapping of $registry"
+    ferry env map -o json
+    expect_jq 'length == 0'
+    ferry run submit -f curated.yml -n unmapped
+    expect_status 2
+    expect_err_contains "environment 'AzureML-sklearn-1.5@latest' is an Azure curated environment"
+}
+
+test_a_registered_environment_of_the_name_comes_before_a_mapping() {
+    ferry env create --from-curated sklearn-1.5 -o json
+    expect_status 0
+    expect_jq_all '.name == "sklearn-1.5" and .version == "1"' '.tags.curated == "sklearn-1.5"' \
+        '.tags.source | startswith("Azure/azureml-assets@")' \
+        '.definition.conda_file | contains("python=3.10") and contains("scikit-learn~=1.5.0")'
+    # A user-managed environment: runs on the host, as this machine is.
+    ferry env create -n here --set user_managed_dependencies=true
+    expect_status 0
+    ferry env map AzureML-sklearn-1.5 host
+    ferry env map AzureML-sklearn-1.5:20 here
+    expect_status 0
+    expect_out_contains "here:1"
+    write_job pinned.yml 'echo pinned' 'environment: azureml:AzureML-sklearn-1.5:20'
+    ferry run submit -f pinned.yml -n pinned --wait
+    expect_status 0
+    [[ $(run_log pinned) == pinned ]] || fail "log: $(run_log pinned)"
+    # @latest finds the registered sklearn-1.5 (a venv of Azure's pins) before the mapping to
+    # the host.
+    write_job latest.yml 'echo latest' 'environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest'
+    ferry run submit -f latest.yml --dry-run -o json
+    expect_status 0
+    expect_jq '.environment.name == "sklearn-1.5" and .environment.version == "1" and .environment.runtime == "venv"'
+}
+
+# =====================================================================================
 # --- venv
 
 test_venv_job_from_a_pip_only_conda_file() {

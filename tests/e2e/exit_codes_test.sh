@@ -50,6 +50,23 @@ error_cases() {
 2	env build nope	no environment 'nope@latest'
 2	env archive nope:1	no environment 'nope:1'
 2	env restore nope:1	no environment 'nope:1'
+2	env map AzureML-x nope:1	no environment 'nope:1' in this workspace to map to
+2	env map AzureML-x	give the TARGET of 'AzureML-x'
+2	env map --remove AzureML-x	'azureml://registries/azureml/environments/x' is not mapped
+2	env map bad/name host	'bad/name' is not an environment
+2	env create --from-curated sklearn-9	'sklearn-9' is not a curated environment ferry knows
+2	datastore create -n w --path nowhere	is not a directory
+2	datastore create -n workspaceblobstore --path data	datastore 'workspaceblobstore' is built in
+2	datastore create -n x --path data --account a	--account and --container go together
+2	datastore create -n x --path data --url s3://b/	a datastore stands for wasbs://, abfss:// or http(s):// URLs
+2	datastore list --bogus	unknown option '--bogus'
+2	datastore show nope	no datastore 'nope' in workspace 'default'
+1	datastore delete workspaceblobstore	datastore 'workspaceblobstore' is built in
+2	datastore delete nope	no datastore 'nope' in workspace 'default'
+2	run submit -f wasbs.yml	wasbs.yml:4:11: input 'd': no datastore claims 'wasbs://c@a.blob.core.windows.net/x'
+2	run submit -f store.yml	store.yml:4:11: input 'd': 'azureml://datastores/nope/paths/x': no datastore 'nope'
+2	run submit -f jobout.yml	jobout.yml:4:11: input 'm': 'azureml://jobs/nope/outputs/model': no run 'nope'
+2	run submit -f curated.yml	curated.yml:2:14: environment 'AzureML-sklearn-1.5@latest' is an Azure curated environment not in workspace 'default'
 2	run validate -f missing.yml	cannot read
 2	run validate -f bad.yml	bad.yml: 1 error
 2	run validate -f badcode.yml	badcode.yml:2:7: code directory
@@ -167,6 +184,10 @@ comp.yml	name: c1\ncommand: echo hi\ncode: code\n
 badcomp.yml	name: c2\ncommand: echo hi\ncode: ./nonexistent\n
 badcompute.yml	command: echo hi\ncompute: azureml:clustr\n
 badenv.yml	command: echo hi\ncode: code\nenvironment: azureml:nope@latest\n
+curated.yml	command: echo hi\nenvironment: azureml:AzureML-sklearn-1.5@latest\n
+wasbs.yml	command: echo ${{inputs.d}}\ninputs:\n  d:\n    path: wasbs://c@a.blob.core.windows.net/x\n
+store.yml	command: echo ${{inputs.d}}\ninputs:\n  d:\n    path: azureml://datastores/nope/paths/x\n
+jobout.yml	command: echo ${{inputs.m}}\ninputs:\n  m:\n    path: azureml://jobs/nope/outputs/model\n
 bad.yml	name: [unclosed\n
 strict.yml	command: echo hi\nservices:\n  a: {type: vs_code}\n
 cycle.yml	type: pipeline\njobs:\n  a:\n    command: echo ${{inputs.x}}\n    inputs:\n      x: ${{parent.jobs.b.outputs.o}}\n    outputs:\n      o:\n  b:\n    command: echo ${{inputs.y}}\n    inputs:\n      y: ${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n

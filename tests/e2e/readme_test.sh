@@ -77,6 +77,11 @@ python3 -m pip wheel --no-deps --no-build-isolation samples/conda-env/greeting-p
 PIP_NO_INDEX=1 PIP_FIND_LINKS=/tmp/wheels ferry run submit -f samples/conda-env/job.yml --stream => run
 ferry run show NAME -o json | jq '.runtime, .environment' => run
 ferry env build conda-env@latest custom-docker:1 => skip: builds custom-docker's image FROM debian:bookworm-slim, which no registry can give here; covered by env_test.sh (test_env_build_prewarms_a_venv_for_the_runs, test_custom_docker_sample_in_a_copy_with_a_local_base)
+ferry env map azureml://registries/azureml/environments/sklearn-1.5 host => run
+ferry env create --from-curated sklearn-1.5 => run
+ferry env map => run
+ferry datastore create -n azuremlexamples --path ~/data --account azuremlexamples --container datasets => skip: needs ~/data; azure_project_test.sh (test_azure_examples_validate_and_run_unchanged) creates this datastore over a folder holding iris.csv
+ferry run submit -f hello-iris-folder.yml --wait => skip: Azure's example, run by azure_project_test.sh (test_azure_examples_validate_and_run_unchanged) after the mappings above
 ferry dataset create -f samples/data/digits.yml => run
 ferry dataset create -n splits --path data/train --path data/test --tag source=sklearn => run
 ferry dataset create -n labels --type uri_file --path labels.csv => run
@@ -166,7 +171,7 @@ readme_placeholders() {
 
 # The sections of the README whose examples run, one case each (at the end of this file).
 README_CASE_SECTIONS=("Workspaces" "Running jobs" "Environments" "Datasets and models" "Components"
-    "Tracking metrics" "Hyperparameter sweeps" "Pipelines" "Output")
+    "Tracking metrics" "Hyperparameter sweeps" "Pipelines" "From Azure ML" "Output")
 
 in_a_case() {
     local case_section
@@ -442,6 +447,10 @@ test_hyperparameter_sweeps() {
 
 test_pipelines() {
     run_readme_section "Pipelines"
+}
+
+test_from_azure_ml() {
+    run_readme_section "From Azure ML"
 }
 
 test_output() {

@@ -932,7 +932,7 @@ test_archived_runs_leave_run_list_until_restored() {
 
 test_azure_keys_that_change_nothing_are_noted_and_refused_with_strict() {
     # Azure's own example, as users copy it: services at 6:1.
-    local example=$FERRY_SOURCE_DIR/tests/azure-examples/basics/hello-interactive.yml
+    local example=$FERRY_SOURCE_DIR/tests/azure-examples/jobs/basics/hello-interactive.yml
     ferry run validate -f "$example" --strict
     expect_status 2
     expect_err_contains "hello-interactive.yml:6:1: not supported by ferry: services (interactive sessions are an Azure feature); without --strict it is ignored with a note"

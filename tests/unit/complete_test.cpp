@@ -55,7 +55,8 @@ const std::string k_groups =
     "run\tSubmit jobs and follow, cancel and download their runs\n"
     "model\tRegister, list and download models\n"
     "dataset\tRegister, list and download datasets\n"
-    "component\tRegister versioned command components, their code snapshotted\n";
+    "component\tRegister versioned command components, their code snapshotted\n"
+    "datastore\tName folders that stand for Azure storage (datastores)\n";
 
 const std::string k_workspace_verbs =
     "create\tCreate a workspace (or attach an existing one with --path)\n"
@@ -273,7 +274,8 @@ TEST_F(CompleteTest, PrintCommandsListsVerbsAndTheirOptions) {
               "run\n"
               "model\n"
               "dataset\n"
-              "component\n");
+              "component\n"
+              "datastore\n");
     EXPECT_EQ(m_err.str(), "");
 }
 

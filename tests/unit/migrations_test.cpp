@@ -55,11 +55,11 @@ TEST(Migrations, EmptyDatabaseReachesTheLatestVersion) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, latest);
     EXPECT_EQ(db.user_version(), latest);
-    EXPECT_EQ(
-        table_names(db),
-        (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta", "run_events",
-                                  "run_inputs", "run_metric_summaries", "run_metrics", "run_params",
-                                  "run_tags", "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(table_names(db),
+              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "datastores",
+                                        "env_maps", "meta", "run_events", "run_inputs",
+                                        "run_metric_summaries", "run_metrics", "run_params",
+                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
 }
 
 TEST(Migrations, MigratingTwiceIsANoOp) {
@@ -107,11 +107,11 @@ TEST(Migrations, VersionOneDatabaseKeepsItsRowsAndGetsBlobs) {
     ASSERT_TRUE(migrated) << migrated.error().message;
     EXPECT_EQ(*migrated, workspace_migrations().back().version);
     EXPECT_EQ(db.user_version(), workspace_migrations().back().version);
-    EXPECT_EQ(
-        table_names(db),
-        (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "meta", "run_events",
-                                  "run_inputs", "run_metric_summaries", "run_metrics", "run_params",
-                                  "run_tags", "runs", "snapshots", "sqlite_sequence"}));
+    EXPECT_EQ(table_names(db),
+              (std::vector<std::string>{"asset_pins", "assets", "blobs", "computes", "datastores",
+                                        "env_maps", "meta", "run_events", "run_inputs",
+                                        "run_metric_summaries", "run_metrics", "run_params",
+                                        "run_tags", "runs", "snapshots", "sqlite_sequence"}));
     auto stmt = db.prepare("SELECT key, value FROM meta ORDER BY key");
     ASSERT_TRUE(stmt);
     ASSERT_EQ(stmt->step(), true);

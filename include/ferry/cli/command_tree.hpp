@@ -30,9 +30,13 @@ inline constexpr const char* status = "STATUS";
 inline constexpr const char* runtime = "RUNTIME";
 inline constexpr const char* compute_type = "TYPE";
 inline constexpr const char* environment = "ENVIRONMENT";
+inline constexpr const char* environment_target = "ENVIRONMENT|host";
+inline constexpr const char* env_reference = "REFERENCE";  // a registry or curated environment
+inline constexpr const char* curated = "CURATED";          // a curated environment's name
 inline constexpr const char* dataset = "DATASET";
 inline constexpr const char* model = "MODEL";
 inline constexpr const char* component = "COMPONENT";
+inline constexpr const char* datastore = "DATASTORE";
 inline constexpr const char* experiment = "EXPERIMENT";
 inline constexpr const char* rank = "N|all";
 inline constexpr const char* set = "KEY=VALUE";  // a --set: KEY.PATH=VALUE
@@ -116,6 +120,7 @@ void add_run_tensorboard_verb(CommandTree& tree, CLI::App* group);
 void add_compute_verbs(CommandTree& tree);
 // `env create|list|show|build|archive|restore`.
 void add_env_verbs(CommandTree& tree);
+void add_datastore_verbs(CommandTree& tree);
 // `dataset create|list|show|files|download|archive|restore`; `model create|register|list|
 // show|download|archive|restore`.
 void add_dataset_verbs(CommandTree& tree);

@@ -41,6 +41,8 @@ struct InputPlan {
     std::string asset_name;
     std::string asset_version;
     std::string content;
+    // A datastore path or an earlier run's output it was read from (storage.hpp); else null.
+    Json origin;
 };
 
 struct OutputPlan {
@@ -50,6 +52,9 @@ struct OutputPlan {
     fs::path target;            // what the command sees: the directory, or a file in it
     std::string asset_name;     // registered as this dataset when the run completes
     std::string asset_version;  // empty: the next one
+    // The datastore it is written to when the run completes: {reference, datastore, path,
+    // local} (storage.hpp); else null.
+    Json destination;
 };
 
 // A job input that names a registered dataset or model, as submit found it.
@@ -109,6 +114,9 @@ struct PlanRequest {
     std::optional<env::Environment> environment;
     // Inputs that name registered datasets or models, by input name.
     std::map<std::string, ResolvedInput> assets;
+    // Where inputs read from storage came from, and where outputs go (resolve_storage).
+    std::map<std::string, Json> input_origins;
+    std::map<std::string, Json> output_destinations;
 };
 
 // The values of AZUREML_ARM_SUBSCRIPTION and AZUREML_ARM_RESOURCEGROUP in a job: ferry has

@@ -153,15 +153,16 @@ TEST(RunDescribe, DetailsHaveTheRecordsOfRunShow) {
           "created_at", "started_at",   "ended_at",    "duration",     "exit_code",  "error",
           "snapshot",   "command",      "directory",   "submitted_by", "supervisor", "history",
           "spec",       "artifacts",    "environment", "notes",        "scheduler",  "parent",
-          "trial",      "archived"}) {
+          "trial",      "archived",     "lineage"}) {
         EXPECT_TRUE(details.contains(key)) << key;
     }
-    EXPECT_EQ(keys.size(), 26U);
+    EXPECT_EQ(keys.size(), 27U);
     EXPECT_TRUE(details["parent"].is_null());       // not a nested run
     EXPECT_TRUE(details["trial"].is_null());        // not a sweep's trial
     EXPECT_TRUE(details["scheduler"].is_null());    // not on a cluster
     EXPECT_TRUE(details["environment"].is_null());  // the host
     EXPECT_EQ(details["notes"], Json::array());
+    EXPECT_EQ(details["lineage"], (Json{{"inputs", Json::object()}, {"outputs", Json::object()}}));
     EXPECT_EQ(details["name"], "r");
     EXPECT_EQ(details["status"], "Completed");
     EXPECT_EQ(details["started_at"], "2026-01-01T00:00:01.000Z");

@@ -123,12 +123,15 @@ TEST(LoadCommandJob, UnsupportedKeysPointAtTheKey) {
               "are not launched by ferry)\n    type: ray\n          ^\n");
 }
 
-TEST(LoadCommandJob, DatastorePathsPointAtTheValue) {
-    EXPECT_EQ(errors_of("command: echo\ninputs:\n  d:\n    path: azureml://datastores/x/paths/y\n"),
-              "job.yml:4:11: not supported by ferry: 'azureml://datastores/x/paths/y' (Azure "
-              "datastore paths; use a local path or an http(s) URL)\n"
-              "      path: azureml://datastores/x/paths/y\n"
+TEST(LoadCommandJob, RefusedPathsPointAtTheValue) {
+    EXPECT_EQ(errors_of("command: echo\ninputs:\n  d:\n    path: runs:/0f3a7c/model\n"),
+              "job.yml:4:11: not supported by ferry: 'runs:/0f3a7c/model' (MLflow run URIs; use a "
+              "local path or a registered model)\n"
+              "      path: runs:/0f3a7c/model\n"
               "            ^\n");
+    // Datastore paths and storage URLs load: submit finds them through a datastore.
+    EXPECT_EQ(errors_of("command: echo\ninputs:\n  d:\n    path: azureml://datastores/x/paths/y\n"),
+              "loaded");
 }
 
 TEST(LoadCommandJob, UndefinedInputInsideALiteralBlockScalar) {

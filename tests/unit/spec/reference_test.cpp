@@ -79,17 +79,30 @@ TEST(Reference, HttpUrls) {
     }
 }
 
-TEST(Reference, UnsupportedAzureFormsAreRecognised) {
-    const std::pair<const char*, ReferenceKind> cases[] = {
+TEST(Reference, AzureStorageFormsAreRecognised) {
+    // Resolved at submit, through a datastore or to an earlier run's files.
+    const std::pair<const char*, ReferenceKind> storage[] = {
         {"azureml://datastores/workspaceblobstore/paths/x", ReferenceKind::azure_datastore},
+        {"azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/d/paths/x",
+         ReferenceKind::azure_datastore},
         {"azureml://jobs/run_1/outputs/model/paths/m.pt", ReferenceKind::azure_job_output},
-        {"azureml://registries/azureml/models/m/versions/1", ReferenceKind::azure_other},
         {"wasbs://c@a.blob.core.windows.net/x", ReferenceKind::azure_blob},
         {"wasb://c@a.blob.core.windows.net/x", ReferenceKind::azure_blob},
         {"abfss://c@a.dfs.core.windows.net/x", ReferenceKind::azure_data_lake},
+    };
+    for (const auto& [text, kind] : storage) {
+        const auto ref = parse_reference(text, ReferenceRole::path);
+        ASSERT_TRUE(ref) << text;
+        EXPECT_EQ(ref->kind, kind) << text;
+        EXPECT_TRUE(ref->is_supported()) << text;
+    }
+    const std::pair<const char*, ReferenceKind> refused[] = {
+        {"azureml://registries/azureml/models/m/versions/1", ReferenceKind::azure_other},
+        {"azureml://subscriptions/s/resourcegroups/r/workspaces/w/data/d/versions/1",
+         ReferenceKind::azure_other},
         {"runs:/abc/model", ReferenceKind::mlflow_run},
     };
-    for (const auto& [text, kind] : cases) {
+    for (const auto& [text, kind] : refused) {
         const auto ref = parse_reference(text, ReferenceRole::path);
         ASSERT_TRUE(ref) << text;
         EXPECT_EQ(ref->kind, kind) << text;
@@ -127,6 +140,57 @@ TEST(Reference, Names) {
     EXPECT_FALSE(is_valid_name("_x"));
     EXPECT_FALSE(is_valid_name("a b"));
     EXPECT_FALSE(is_valid_name("a/b"));
+}
+
+TEST(Reference, RegistryEnvironmentsAreAssetsOfTheirRegistry) {
+    const auto latest =
+        parse_reference("azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
+                        ReferenceRole::asset);
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->kind, ReferenceKind::asset);
+    EXPECT_EQ(latest->registry, "azureml");
+    EXPECT_EQ(latest->name, "sklearn-1.5");
+    EXPECT_TRUE(latest->latest);
+    EXPECT_EQ(latest->canonical(),
+              "azureml://registries/azureml/environments/sklearn-1.5/labels/latest");
+    EXPECT_EQ(latest->to_json(), latest->canonical());  // no azureml: before azureml://
+    const auto pinned = parse_reference("azureml://registries/team/environments/torch/versions/7",
+                                        ReferenceRole::asset);
+    ASSERT_TRUE(pinned);
+    EXPECT_EQ(pinned->registry, "team");
+    EXPECT_EQ(pinned->version, "7");
+    EXPECT_FALSE(pinned->latest);
+    // A registry's models and components are not environments: refused as before.
+    const auto model =
+        parse_reference("azureml://registries/azureml/models/m/versions/1", ReferenceRole::asset);
+    ASSERT_TRUE(model);
+    EXPECT_EQ(model->kind, ReferenceKind::azure_other);
+    EXPECT_EQ(parse_reference("azureml://registries/azureml/environments/x/labels/prod",
+                              ReferenceRole::asset)
+                  .error()
+                  .message,
+              "invalid registry environment "
+              "'azureml://registries/azureml/environments/x/labels/prod': the only label is "
+              "'latest'");
+    EXPECT_FALSE(
+        parse_reference("azureml://registries/azureml/environments/x", ReferenceRole::asset));
+    EXPECT_FALSE(parse_reference("azureml://registries/a b/environments/x/versions/1",
+                                 ReferenceRole::asset));
+}
+
+TEST(Reference, EnvironmentPatternsMayLeaveTheVersionOut) {
+    const auto any = parse_environment_pattern("azureml://registries/azureml/environments/x");
+    ASSERT_TRUE(any);
+    EXPECT_EQ(any->canonical(), "azureml://registries/azureml/environments/x");
+    const auto name = parse_environment_pattern("azureml:AzureML-sklearn-1.5");
+    ASSERT_TRUE(name);
+    EXPECT_EQ(name->name, "AzureML-sklearn-1.5");
+    EXPECT_EQ(name->canonical(), "AzureML-sklearn-1.5");
+    const auto versioned = parse_environment_pattern("AzureML-sklearn-1.5:3");
+    ASSERT_TRUE(versioned);
+    EXPECT_EQ(versioned->version, "3");
+    EXPECT_FALSE(parse_environment_pattern("azureml://registries/azureml/models/m"));
+    EXPECT_FALSE(parse_environment_pattern("not a name"));
 }
 
 }  // namespace
