@@ -172,7 +172,8 @@ Result<StorageOrigins> resolve_storage(
         const std::string text = input.path->text;
         auto local = storage_path(workspace, *input.path, input.type);
         if (!local) {
-            return usage_error("{}: input '{}': {}", where(key), input.name, local.error().message);
+            return std::unexpected(
+                with_context(local.error(), fmt::format("{}: input '{}'", where(key), input.name)));
         }
         if (!*local) {
             continue;
@@ -214,8 +215,8 @@ Result<StorageOrigins> resolve_storage(
         reference.text = text;
         auto located = assets::locate(workspace, reference);
         if (!located) {
-            return usage_error("{}: output '{}': {}", where(key), output.name,
-                               located.error().message);
+            return std::unexpected(with_context(
+                located.error(), fmt::format("{}: output '{}'", where(key), output.name)));
         }
         if (!*located) {
             return usage_error(
