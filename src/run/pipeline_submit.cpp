@@ -312,6 +312,18 @@ Result<Submission> submit_pipeline(Context& ctx, store::Workspace& workspace, co
                         "in the workspace",
                         spec::locate(request.text, request.source, "settings.default_datastore")));
     }
+    // A pipeline's own outputs are kept with its run; a datastore path is a step output's.
+    std::vector<std::string> unwritten;
+    for (const spec::OutputSpec& output : job.outputs) {
+        if (output.path) {
+            unwritten.push_back(fmt::format(
+                "{}: the pipeline's output '{}' is kept with the pipeline run, not written to "
+                "{} (a step output's datastore path is written there)",
+                spec::locate(request.text, request.source, "outputs." + output.name + ".path"),
+                output.name, output.path->text));
+            ctx.warn(unwritten.back());
+        }
+    }
     // Held until the pipeline's record names the snapshots: gc must not collect them.
     TRY_ASSIGN(const auto lease, workspace.blobs().lease(store::LeaseKind::shared));
     TRY_ASSIGN(auto steps, resolve_steps(ctx, workspace, seams, checked));
@@ -329,9 +341,13 @@ Result<Submission> submit_pipeline(Context& ctx, store::Workspace& workspace, co
                           .command = fmt::format("pipeline of {} steps", steps.size()),
                           .spec = job.to_json()};
     TRY_ASSIGN(auto recorded,
-               start_parent(
-                   ctx, workspace, seams, !request.name.empty() ? request.name : job.name, pipeline,
-                   [&](NewRun& run) { run.plan = plan_of(checked, steps, run.directory); }));
+               start_parent(ctx, workspace, seams, !request.name.empty() ? request.name : job.name,
+                            pipeline, [&](NewRun& run) {
+                                run.plan = plan_of(checked, steps, run.directory);
+                                for (const auto& note : unwritten) {
+                                    run.plan["notes"].push_back(note);
+                                }
+                            }));
     submission.run = std::move(recorded);
     return submission;
 }

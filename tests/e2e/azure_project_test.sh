@@ -238,3 +238,25 @@ YAML
         esac
     done
 }
+
+test_a_pipelines_own_output_path_is_said_not_written() {
+    cat >pipe.yml <<'YAML'
+type: pipeline
+outputs:
+  report:
+    type: uri_folder
+    path: azureml://datastores/workspaceblobstore/paths/reports/latest
+jobs:
+  write:
+    command: echo hi > ${{outputs.o}}/r.txt
+    outputs:
+      o: ${{parent.outputs.report}}
+YAML
+    local said="pipe.yml:5:11: the pipeline's output 'report' is kept with the pipeline run, not written to azureml://datastores/workspaceblobstore/paths/reports/latest (a step output's datastore path is written there)"
+    ferry run submit -f pipe.yml -n pipe --wait
+    expect_status 0
+    expect_err_contains "$said"
+    ferry run show pipe -o json
+    expect_jq_all ".notes | index(\"$said\") != null" '.lineage.outputs == {}'
+    [[ ! -e $(datastore_path workspaceblobstore)/reports ]] || fail "the pipeline's output was written"
+}
