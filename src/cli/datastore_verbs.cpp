@@ -92,11 +92,8 @@ Result<void> show(Context& ctx, const NameOptions& options) {
 
 Result<void> remove(Context& ctx, const NameOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(const bool deleted, assets::delete_datastore(workspace, options.name));
-    if (!deleted) {
-        return usage_error("no datastore '{}' in workspace '{}' (see 'ferry datastore list')",
-                           options.name, workspace.name());
-    }
+    TRY(find(workspace, options.name));
+    TRY(assets::delete_datastore(workspace, options.name));
     ctx.err << fmt::format("deleted datastore '{}' (its folder is left as it is)\n", options.name);
     return {};
 }

@@ -8,8 +8,6 @@
 #include "ferry/run/artifacts.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/storage.hpp"
-#include "ferry/util/fd.hpp"
-#include "ferry/util/fs.hpp"
 
 namespace ferry::run {
 
@@ -135,42 +133,6 @@ Result<std::string> register_model_output(store::Workspace& workspace, const Run
     return registered.label();
 }
 
-// A copy of the file or folder `from` at `to` (which is not there): folders made, files
-// copied by util::copy_contents (a reflink or copy_file_range where the filesystem can), with
-// their modes; links as links.
-Result<void> copy_tree(const fs::path& from, const fs::path& to) {
-    const auto copy_file = [](const fs::path& source, const fs::path& target) -> Result<void> {
-        std::error_code ec;
-        const auto mode = static_cast<mode_t>(fs::status(source, ec).permissions());
-        util::Fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-        util::Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-        if (!in || !out) {
-            return fail("cannot copy {}: {}", source.string(), util::errno_text(errno));
-        }
-        return util::copy_contents(in.get(), out.get(), source.string());
-    };
-    std::error_code ec;
-    if (!fs::is_directory(fs::symlink_status(from, ec))) {
-        return copy_file(from, to);
-    }
-    fs::create_directory(to, ec);
-    for (fs::recursive_directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
-        const fs::path target = to / it->path().lexically_relative(from);
-        const auto type = it->symlink_status(ec).type();
-        if (type == fs::file_type::directory) {
-            fs::create_directory(target, ec);
-        } else if (type == fs::file_type::symlink) {
-            fs::copy_symlink(it->path(), target, ec);
-        } else if (type == fs::file_type::regular) {
-            TRY(copy_file(it->path(), target));
-        }
-    }
-    if (ec) {
-        return fail("cannot copy {}: {}", from.string(), ec.message());
-    }
-    return {};
-}
-
 // Writes a named output where its datastore path says, whole or not at all: into a hidden
 // sibling first, then renamed into place; a folder that was there is swapped out at once
 // (renameat2's RENAME_EXCHANGE; two renames where the filesystem cannot) and removed.
@@ -182,9 +144,12 @@ Result<void> publish_output(const OutputPlan& output, const std::string& run_nam
     std::error_code ec;
     fs::create_directories(parent, ec);
     fs::remove_all(staged, ec);
-    if (auto copied = copy_tree(source, staged); !copied) {
+    // As inputs are copied while Preparing.
+    fs::copy(source, staged, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+    if (ec) {
+        const std::string why = ec.message();
         fs::remove_all(staged, ec);
-        return copied;
+        return fail("cannot copy {} to {}: {}", source.string(), parent.string(), why);
     }
     const bool folder = fs::is_directory(staged, ec);
     if (folder && fs::is_directory(local, ec)) {

@@ -4,6 +4,7 @@
 #include "ferry/run/plan.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/util/escape.hpp"
+#include "ferry/util/text.hpp"
 #include "pipeline_reuse.hpp"
 
 namespace ferry::run {
@@ -71,6 +72,28 @@ spec::Reference local_reference(const std::string& text, fs::path path) {
     return reference;
 }
 
+// Where a storage reference is here and where it came from ({reference, datastore, path} or
+// {reference, run, output | artifact, path}); nullopt for any other reference.
+struct Stored {
+    fs::path local;
+    Json origin;
+};
+Result<std::optional<Stored>> stored_of(store::Workspace& workspace,
+                                        const spec::Reference& reference, std::string_view type) {
+    if (reference.kind == ReferenceKind::azure_job_output) {
+        TRY_ASSIGN(auto parsed, parse_job_output(reference.text));
+        TRY_ASSIGN(auto local, job_output_path(workspace, parsed, type, reference.text));
+        Json origin = {{"reference", reference.text}};
+        origin.update(parsed);
+        return std::optional(Stored{std::move(local), std::move(origin)});
+    }
+    TRY_ASSIGN(const auto located, assets::locate(workspace, reference));
+    if (!located) {
+        return std::optional<Stored>{};
+    }
+    return std::optional(Stored{located->local, datastore_origin(reference.text, *located)});
+}
+
 }  // namespace
 
 Result<RunRecord> outputs_of(store::Database& db, const RunRecord& run) {
@@ -88,26 +111,17 @@ Result<Json> parse_job_output(std::string_view text) {
     if (text.size() <= prefix.size() || text.substr(0, prefix.size()) != prefix) {
         return bad();
     }
-    std::vector<std::string> parts;
-    std::string_view rest = text.substr(prefix.size());
-    while (true) {
-        const std::size_t slash = rest.find('/');
-        parts.emplace_back(rest.substr(0, slash));
-        if (slash == std::string_view::npos) {
-            break;
-        }
-        rest.remove_prefix(slash + 1);
-    }
+    const auto parts = util::split(text.substr(prefix.size()), '/');
     if (parts.size() < 3 || parts[1] != "outputs" || !spec::is_valid_name(parts[0]) ||
         !spec::is_valid_name(parts[2])) {
         return bad();
     }
-    Json parsed = {{"run", parts[0]}};
+    Json parsed = {{"run", std::string(parts[0])}};
     std::size_t next = 3;
     if (parts[2] == "artifacts") {
         parsed["artifact"] = true;
     } else {
-        parsed["output"] = parts[2];
+        parsed["output"] = std::string(parts[2]);
     }
     if (next < parts.size()) {
         if (parts[next] != "paths" || next + 1 >= parts.size()) {
@@ -122,7 +136,8 @@ Result<Json> parse_job_output(std::string_view text) {
             if (parts[i].empty() || parts[i] == ".") {
                 continue;
             }
-            path += (path.empty() ? "" : "/") + parts[i];
+            path += path.empty() ? "" : "/";
+            path += parts[i];
         }
         parsed["path"] = path;
     } else if (parsed.contains("artifact")) {
@@ -151,13 +166,8 @@ std::string stored_path(const Json& parsed) {
 Result<std::optional<fs::path>> storage_path(store::Workspace& workspace,
                                              const spec::Reference& reference,
                                              std::string_view type) {
-    if (reference.kind == ReferenceKind::azure_job_output) {
-        TRY_ASSIGN(const auto parsed, parse_job_output(reference.text));
-        TRY_ASSIGN(auto local, job_output_path(workspace, parsed, type, reference.text));
-        return std::optional(std::move(local));
-    }
-    TRY_ASSIGN(const auto located, assets::locate(workspace, reference));
-    return located ? std::optional(located->local) : std::nullopt;
+    TRY_ASSIGN(const auto stored, stored_of(workspace, reference, type));
+    return stored ? std::optional(stored->local) : std::nullopt;
 }
 
 Result<StorageOrigins> resolve_storage(
@@ -170,31 +180,25 @@ Result<StorageOrigins> resolve_storage(
         }
         const std::string key = "inputs." + input.name + ".path";
         const std::string text = input.path->text;
-        auto local = storage_path(workspace, *input.path, input.type);
-        if (!local) {
-            return std::unexpected(
-                with_context(local.error(), fmt::format("{}: input '{}'", where(key), input.name)));
+        auto stored = stored_of(workspace, *input.path, input.type);
+        if (!stored) {
+            return std::unexpected(with_context(
+                stored.error(), fmt::format("{}: input '{}'", where(key), input.name)));
         }
-        if (!*local) {
+        if (!*stored) {
             continue;
         }
         std::error_code ec;
-        if (!fs::exists(**local, ec)) {
+        if (!fs::exists((*stored)->local, ec)) {
             return usage_error("{}: input '{}': '{}' is {} here, which does not exist", where(key),
-                               input.name, util::escape_control(text), (*local)->string());
+                               input.name, util::escape_control(text), (*stored)->local.string());
         }
-        if (input.path->kind == ReferenceKind::azure_job_output) {
-            Json origin = {{"reference", text}};
-            origin.update(parse_job_output(text).value_or(Json::object()));
-            origins.inputs[input.name] = std::move(origin);
-            if (input.mode == spec::InputMode::direct) {
-                input.mode = spec::InputMode::ro_mount;  // the run's files stay as they are
-            }
-        } else {
-            TRY_ASSIGN(const auto located, assets::locate(workspace, *input.path));
-            origins.inputs[input.name] = datastore_origin(text, *located);
+        if (input.path->kind == ReferenceKind::azure_job_output &&
+            input.mode == spec::InputMode::direct) {
+            input.mode = spec::InputMode::ro_mount;  // the run's files stay as they are
         }
-        input.path = local_reference(text, **local);
+        origins.inputs[input.name] = std::move((*stored)->origin);
+        input.path = local_reference(text, std::move((*stored)->local));
     }
     for (auto& output : job.outputs) {
         if (!output.path) {

@@ -1,10 +1,10 @@
 #include "ferry/spec/reference.hpp"
 
 #include <cctype>
-#include <vector>
 
 #include "ferry/store/assets.hpp"
 #include "ferry/util/escape.hpp"
+#include "ferry/util/text.hpp"
 
 namespace ferry::spec {
 
@@ -52,23 +52,11 @@ Result<Reference> parse_asset(std::string_view body, Reference ref) {
 
 constexpr std::string_view k_registries = "registries/";
 
-std::vector<std::string_view> split_path(std::string_view text) {
-    std::vector<std::string_view> parts;
-    for (std::size_t start = 0;;) {
-        const std::size_t slash = text.find('/', start);
-        parts.push_back(text.substr(start, slash - start));
-        if (slash == std::string_view::npos) {
-            return parts;
-        }
-        start = slash + 1;
-    }
-}
-
 // REG/environments/NAME/versions/V or REG/environments/NAME/labels/latest, after
 // azureml://registries/; with `any_version`, also REG/environments/NAME. Other assets of a
 // registry (models, components) are not read here.
 Result<Reference> parse_registry(std::string_view rest, Reference ref, bool any_version) {
-    const auto parts = split_path(rest);
+    const auto parts = util::split(rest, '/');
     if (parts.size() < 2 || parts[1] != "environments") {
         ref.kind = ReferenceKind::azure_other;
         return ref;
