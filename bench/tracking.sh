@@ -39,21 +39,6 @@ trap cleanup EXIT
 export FERRY_HOME=$work/home HOME=$work/user
 mkdir -p "$HOME" "$work/code"
 
-# median_ms COMMAND...: the median wall time of one run of the command, in milliseconds, over
-# $runs runs (output discarded); like lib.sh's mean_ms, but one slow outlier (the machine's
-# load) does not move it.
-median_ms() {
-    local start end times=()
-    for ((i = 0; i < runs; i++)); do
-        start=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        end=$(date +%s%N)
-        times+=("$(((end - start) / 1000))")
-    done
-    printf '%s\n' "${times[@]}" | sort -n |
-        awk '{ t[NR] = $1 } END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-                                  printf "%.1f\n", m / 1000 }'
-}
 row() { printf '%-64s %12s\n' "$1" "$2"; }
 field() { python3 -c 'import json, sys; d = json.load(sys.stdin)
 for k in sys.argv[1].split("."): d = d[int(k)] if isinstance(d, list) else d[k]
@@ -205,28 +190,16 @@ row "requests refused" "$(figure refused "$work/job.log")"
 # 10 metrics x 100 steps (random values, fixed seed), a param lr and a tag team.
 db=$("$ferry" workspace show -o json | field database)
 seed=$("$ferry" run list -o json | field 0.name)
-python3 - "$db" "$seed" <<'EOF'
-import datetime, random, sqlite3, sys
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) python3 - "$db" "$seed" <<'EOF'
+import os, random, sqlite3, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from clone_runs import Cloner
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
-seq, created_ms = db.execute("SELECT seq, created_ms FROM runs WHERE name = ?",
-                             (sys.argv[2],)).fetchone()
-kept = [row[1] for row in db.execute("PRAGMA table_info(runs)")
-        if row[1] not in ("seq", "name", "display_name", "experiment", "directory",
-                          "created_at", "created_ms", "supervisor_pid")]
+cloner = Cloner(db, sys.argv[1], sys.argv[2])
 random.seed(1)
 db.execute("BEGIN")
 for i in range(1000):
-    name = f"bench_clone_{i:04d}"
-    ms = created_ms + (i + 1) * 1000
-    at = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
-    at = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-    directory = sys.argv[1].rsplit("/", 1)[0] + "/runs/" + name
-    run = db.execute(
-        f"INSERT INTO runs (name, display_name, experiment, directory, created_at, created_ms, "
-        f"{', '.join(kept)}) SELECT ?, ?, 'bench', ?, ?, ?, {', '.join(kept)} FROM runs "
-        f"WHERE seq = ?", (name, name, directory, at, ms, seq)).lastrowid
-    db.execute("INSERT INTO run_events (run, status, at, detail) "
-               "SELECT ?, status, at, detail FROM run_events WHERE run = ?", (run, seq))
+    run, ms = cloner.clone(i + 1, f"bench_clone_{i:04d}", "bench")
     db.execute("INSERT INTO run_params VALUES (?, 'lr', ?)", (run, str(random.choice([1e-4, 1e-3, 1e-2]))))
     db.execute("INSERT INTO run_tags VALUES (?, 'team', ?)", (run, random.choice(["a", "b"])))
     db.executemany("INSERT INTO run_metrics VALUES (?, ?, ?, ?, ?)",

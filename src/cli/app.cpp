@@ -254,6 +254,7 @@ void add_groups(CommandTree& tree) {
     add_model_verbs(tree);
     add_component_verbs(tree);
     add_datastore_verbs(tree);
+    add_ui_verb(tree);
     add_help_verb(tree);
 }
 

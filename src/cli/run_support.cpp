@@ -12,11 +12,13 @@
 #include <functional>
 
 #include "ferry/output/render.hpp"
+#include "ferry/run/cancel.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/follow.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/plan.hpp"
 #include "ferry/run/process.hpp"
+#include "ferry/run/query.hpp"
 #include "ferry/store/selection.hpp"
 #include "ferry/track/store.hpp"
 #include "ferry/util/escape.hpp"
@@ -85,7 +87,7 @@ void print_module_hint(Context& ctx, const run::RunRecord& run, std::string_view
 }
 
 void print_failing_tail(Context& ctx, const run::RunRecord& run, const fs::path& log) {
-    const std::string tail = log_tail(run.directory / log, 10);
+    const std::string tail = run::log_tail(run.directory / log, 10);
     if (tail.empty()) {
         return;
     }
@@ -124,55 +126,15 @@ void print_stream_end(Context& ctx, const run::RunRecord& run,
     if (run.status != run::Status::failed) {
         return;
     }
-    const fs::path failed = failing_log(run);
+    const fs::path failed = run::failing_log(run);
     if (std::ranges::none_of(logs, [&](const auto& log) { return log.path == failed; })) {
         print_failing_tail(ctx, run, failed);
     } else {
-        print_module_hint(ctx, run, log_tail(run.directory / failed, 10));
+        print_module_hint(ctx, run, run::log_tail(run.directory / failed, 10));
     }
 }
 
 }  // namespace
-
-// The log of the rank whose failure ended the run (the error names it), else rank 0's or the
-// only one: relative to the run directory.
-fs::path failing_log(const run::RunRecord& run) {
-    std::int64_t rank = 0;
-    if (const auto at = run.error.find("rank "); at != std::string::npos) {
-        const char* begin = run.error.data() + at + 5;
-        std::int64_t number = 0;
-        const auto [end, ec] = std::from_chars(begin, run.error.data() + run.error.size(), number);
-        if (ec == std::errc() && end != begin) {
-            rank = number;
-        }
-    }
-    return run::log_sources(run, rank).back().path;
-}
-
-// The last `count` lines of a log (at most its last 16 KiB), read from its end.
-std::string log_tail(const fs::path& path, std::size_t count) {
-    util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0) {
-        return "";
-    }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    std::string block;
-    const auto start = std::max(
-        run::tail_offset(size, count,
-                         [&](std::uint64_t offset, std::size_t length) -> std::string_view {
-                             block.resize(length);
-                             const ssize_t got = ::pread(fd.get(), block.data(), length,
-                                                         static_cast<off_t>(offset));
-                             block.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-                             return block;
-                         }),
-        size - std::min<std::uint64_t>(size, 16384));
-    std::string text(static_cast<std::size_t>(size - start), '\0');
-    const ssize_t got = ::pread(fd.get(), text.data(), text.size(), static_cast<off_t>(start));
-    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    return text;
-}
 
 run::Stamp stamp(const Context& ctx) {
     const auto now = ctx.now();
@@ -191,6 +153,18 @@ Result<store::Workspace> open_workspace(Context& ctx) {
     return store::open_chosen_workspace(ctx, registry);
 }
 
+Result<run::Status> request_cancel(Context& ctx, store::Workspace& workspace,
+                                   const run::RunRecord& run, std::int64_t grace_seconds) {
+    if (!run.parent.empty() && !run::is_terminal(run.status)) {
+        return fail(
+            "run {} is a nested run of {}: it ends when its client ends it or with {}; "
+            "cancel {}",
+            run.name, run.parent, run.parent, run.parent);
+    }
+    const CommandSeams seams(ctx);
+    return run::request_stop(workspace.db(), run, grace_seconds, seams.get());
+}
+
 Result<void> end_lost_runs(Context& ctx, store::Workspace& workspace) {
     const CommandSeams seams(ctx);
     TRY_ASSIGN(const int reaped, run::reap_lost_runs(workspace, seams.get()));
@@ -201,16 +175,22 @@ Result<void> end_lost_runs(Context& ctx, store::Workspace& workspace) {
     return {};
 }
 
-InterruptGuard::InterruptGuard() {
+InterruptGuard::InterruptGuard(Also also) : m_terminate(also == Also::terminate) {
     g_interrupted = 0;
     struct sigaction action {};
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, nullptr);
+    if (m_terminate) {
+        ::sigaction(SIGTERM, &action, nullptr);
+    }
 }
 
 InterruptGuard::~InterruptGuard() {
     ::signal(SIGINT, SIG_DFL);
+    if (m_terminate) {
+        ::signal(SIGTERM, SIG_DFL);
+    }
 }
 
 bool InterruptGuard::interrupted() {
@@ -383,7 +363,7 @@ Result<void> follow_run(Context& ctx, store::Workspace& workspace, const std::st
         ctx.err << fmt::format("ferry: run {} {}{}\n", run.name, run::status_name(run.status),
                                run.error.empty() ? "" : ": " + run.error);
         if (run.status == run::Status::failed) {
-            print_failing_tail(ctx, run, failing_log(run));
+            print_failing_tail(ctx, run, run::failing_log(run));
         }
     }
     if (code != 0) {

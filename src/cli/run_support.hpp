@@ -42,22 +42,26 @@ private:
 // Catches Ctrl-C while it lives, so following can stop and say the run goes on.
 class InterruptGuard {
 public:
-    InterruptGuard();
+    enum class Also { nothing, terminate };
+    // Catches SIGINT (and SIGTERM with Also::terminate) until destroyed.
+    explicit InterruptGuard(Also also = Also::nothing);
     ~InterruptGuard();
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
     [[nodiscard]] static bool interrupted();
+
+private:
+    bool m_terminate;
 };
+
+// Asks the run to stop, as `run cancel` does, and returns the status it had; a nested run (an
+// MLflow client's) is refused while it goes on: its client or its parent ends it.
+[[nodiscard]] Result<run::Status> request_cancel(Context& ctx, store::Workspace& workspace,
+                                                 const run::RunRecord& run,
+                                                 std::int64_t grace_seconds);
 
 // An error that carries only an exit status: what had to be said was said.
 [[nodiscard]] Error exit_status(int code);
-
-// The log of the rank whose failure ended the run (the error names it), else rank 0's or the
-// only one: relative to the run directory.
-[[nodiscard]] std::filesystem::path failing_log(const run::RunRecord& run);
-
-// The last `count` lines of a log (at most its last 16 KiB); "" when it cannot be read.
-[[nodiscard]] std::string log_tail(const std::filesystem::path& path, std::size_t count);
 
 // A stream of log lines is text, or JSON Lines with -o json; -o yaml and tsv are refused
 // (before anything is submitted).

@@ -7,6 +7,7 @@
 #include "ferry/cli/command_tree.hpp"
 #include "ferry/output/plot.hpp"
 #include "ferry/output/render.hpp"
+#include "ferry/run/query.hpp"
 #include "ferry/track/client.hpp"
 #include "ferry/track/store.hpp"
 #include "ferry/util/text.hpp"
@@ -119,10 +120,6 @@ Result<void> tag(Context& ctx, const TagOptions& options) {
     return {};
 }
 
-Json point_json(const track::Point& point) {
-    return {{"step", point.step}, {"value", point.value}, {"timestamp", point.timestamp_ms}};
-}
-
 // The keys asked for, each one the run logged; all of them when none was asked for.
 Result<std::vector<std::string>> chosen_keys(const track::RunData& data, const std::string& run,
                                              const std::vector<std::string>& asked) {
@@ -174,19 +171,8 @@ Result<void> metrics(Context& ctx, const MetricsOptions& options) {
         return plot(ctx, workspace.db(), run.name, keys, options.x);
     }
     if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
-        Json metrics = Json::object();
-        for (const auto& key : keys) {
-            const auto& summary = data.metrics.at(key);
-            TRY_ASSIGN(const auto points, track::metric_history(workspace.db(), run.name, key));
-            Json history = Json::array();
-            for (const auto& point : points) {
-                history.push_back(point_json(point));
-            }
-            metrics[key] = {{"last", summary.last.value}, {"step", summary.last.step},
-                            {"min", summary.min},         {"max", summary.max},
-                            {"count", summary.count},     {"history", std::move(history)}};
-        }
-        output::print_document(ctx, {{"run", run.name}, {"metrics", std::move(metrics)}});
+        TRY_ASSIGN(auto document, run::metrics_record(workspace.db(), run, data, keys));
+        output::print_document(ctx, document);
         return {};
     }
     Json records = Json::array();

@@ -13,9 +13,11 @@
 #include "ferry/run/download.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/run/pipeline.hpp"
+#include "ferry/run/query.hpp"
 #include "ferry/run/sweep.hpp"
 #include "ferry/util/text.hpp"
 #include "run_support.hpp"
+#include "ui_support.hpp"
 
 namespace ferry::cli {
 
@@ -24,21 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using output::Json;
 
-constexpr std::int64_t k_default_max_results = 50;
-
-struct ListOptions {
-    std::string experiment;
-    std::string status;
-    std::optional<std::int64_t> max_results;  // k_default_max_results when not given
-    bool all = false;
-    std::vector<std::string> tags;  // KEY=VALUE or KEY
-    std::string filter;             // MLflow's search filter
-    std::string order_by;
-    std::string columns;  // metrics.KEY,params.KEY,tags.KEY
-    bool children = false;
-    std::string parent;
-    bool archived = false;  // --include-archived
-};
+using ListOptions = run::ListQuery;
 
 struct RunOptions {
     std::string name;
@@ -49,6 +37,8 @@ struct RunOptions {
     std::int64_t grace = 10;
     std::int64_t timeout = run::k_default_cancel_timeout_seconds;
     std::string rank;
+    bool web = false;  // show: the run's page in `ferry ui`
+    bool open = false;
 };
 
 struct DeleteOptions {
@@ -57,103 +47,10 @@ struct DeleteOptions {
     std::string status;
 };
 
-// --status: nullopt when not given.
-Result<std::optional<run::Status>> status_option(const std::string& given) {
-    if (given.empty()) {
-        return std::nullopt;
-    }
-    const auto status = run::parse_status(given);
-    if (!status) {
-        return usage_error("unknown status '{}': use one of {}", given, run::status_names());
-    }
-    return status;
-}
-
-// The value of a search text's parse, or the usage error "OPTION: at column N: ...".
-template <typename T>
-Result<T> parsed_option(std::string_view option, track::Parsed<T> parsed) {
-    if (!parsed) {
-        return usage_error("{}: {}", option, track::describe(parsed.error()));
-    }
-    return std::move(*parsed);
-}
-
-Result<run::RunFilter> list_filter(const ListOptions& options) {
-    run::RunFilter filter;
-    filter.experiment = options.experiment;
-    TRY_ASSIGN(filter.status, status_option(options.status));
-    if (options.max_results && *options.max_results < 1) {
-        return usage_error("--max-results must be at least 1 (got {})", *options.max_results);
-    }
-    if (!options.all) {
-        filter.limit = options.max_results.value_or(k_default_max_results);
-    }
-    filter.parent = options.parent;
-    filter.top_level_only = !options.children && options.parent.empty();
-    filter.hide_archived = !options.archived;
-    for (const auto& tag : options.tags) {
-        const auto equals = tag.find('=');
-        if (tag.empty() || equals == 0) {
-            return usage_error("--tag '{}': give KEY=VALUE, or KEY for any value", tag);
-        }
-        filter.tags.emplace_back(
-            tag.substr(0, equals),
-            equals == std::string::npos ? std::nullopt : std::optional(tag.substr(equals + 1)));
-    }
-    TRY_ASSIGN(filter.search, parsed_option("--filter", track::parse_filter(options.filter)));
-    TRY_ASSIGN(filter.order, parsed_option("--order-by", track::parse_order_by(options.order_by)));
-    return filter;
-}
-
-// --columns: what the runs tracked, as "metrics.KEY" (the last value), "params.KEY", "tags.KEY".
-Result<std::vector<track::Identifier>> list_columns(const std::string& text) {
-    TRY_ASSIGN(auto columns, parsed_option("--columns", track::parse_identifiers(text)));
-    for (const auto& column : columns) {
-        if (column.entity == track::Entity::attribute) {
-            return usage_error(
-                "--columns: '{}': name metrics.KEY, params.KEY or tags.KEY (a run's attributes "
-                "are in the table and in -o json already)",
-                column.key);
-        }
-    }
-    return columns;
-}
-
-Result<void> add_tracked_columns(store::Database& db, const run::RunRecord& run,
-                                 const std::vector<track::Identifier>& columns, Json& record) {
-    if (columns.empty()) {
-        return {};
-    }
-    TRY_ASSIGN(const auto data, track::run_data(db, run.name));
-    for (const auto& column : columns) {
-        Json value = nullptr;
-        if (column.entity == track::Entity::metric && data.metrics.contains(column.key)) {
-            value = data.metrics.at(column.key).last.value;
-        } else if (column.entity == track::Entity::param && data.params.contains(column.key)) {
-            value = data.params.at(column.key);
-        } else if (column.entity == track::Entity::tag && data.tags.contains(column.key)) {
-            value = data.tags.at(column.key);
-        }
-        record[column.text()] = std::move(value);
-    }
-    return {};
-}
-
 Result<void> list(Context& ctx, const ListOptions& options) {
-    TRY_ASSIGN(const auto filter, list_filter(options));
-    TRY_ASSIGN(const auto tracked, list_columns(options.columns));
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
-    if (!options.parent.empty()) {
-        TRY(run::get_run(workspace.db(), options.parent, workspace.name()));
-    }
-    TRY_ASSIGN(auto runs, run::list_runs(workspace.db(), filter));
-    const auto now_ms = stamp(ctx).ms;
-    Json records = Json::array();
-    for (const auto& run : runs.first) {
-        records.push_back(run::run_summary(run, now_ms));
-        TRY(add_tracked_columns(workspace.db(), run, tracked, records.back()));
-    }
+    TRY_ASSIGN(const auto listed, run::list_records(workspace, options, stamp(ctx).ms));
     std::vector<output::Column> columns = {{"name", "NAME"},
                                            {"status", "STATUS"},
                                            {"experiment", "EXPERIMENT"},
@@ -161,16 +58,15 @@ Result<void> list(Context& ctx, const ListOptions& options) {
                                            {"created_at", "CREATED", output::Cell::time},
                                            {"duration_text", "DURATION"},
                                            {"tags", "TAGS"}};
-    for (const auto& column : tracked) {
+    for (const auto& column : listed.columns) {
         columns.push_back({column.text(), column.text()});
     }
-    output::print_list(ctx, records, columns);
-    const auto total = runs.second;
+    output::print_list(ctx, listed.records, columns);
+    const auto shown = static_cast<std::int64_t>(listed.records.size());
     // Said when the default limit hid runs; a limit the user chose is no surprise.
-    if (!options.max_results && static_cast<std::int64_t>(runs.first.size()) < total) {
+    if (!options.max_results && shown < listed.total) {
         ctx.warn(fmt::format("showing the {} {} of {} runs; --all shows every one",
-                             filter.order.terms.empty() ? "newest" : "first", runs.first.size(),
-                             total));
+                             listed.ordered ? "first" : "newest", shown, listed.total));
     }
     return {};
 }
@@ -215,32 +111,19 @@ Result<void> show(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
-    TRY_ASSIGN(auto events, run::run_events(workspace.db(), run.seq));
-    TRY_ASSIGN(auto artifacts, run::run_artifacts(workspace, run));
-    TRY_ASSIGN(auto models, assets::models_of_run(workspace.db(), run.name));
-    TRY_ASSIGN(auto tracked, track::run_data(workspace.db(), run.name));
-    auto details = run::run_details(run, events, artifacts, stamp(ctx).ms);
-    details["models"] = models;
-    details["tracked"] = run::tracked_details(tracked);
-    // A failed run's last lines of its failing log, as --wait prints them.
-    details["log_tail"] = nullptr;
-    if (run.status == run::Status::failed) {
-        const fs::path log = failing_log(run);
-        const std::string tail = log_tail(run.directory / log, 10);
-        if (!tail.empty()) {
-            Json lines = Json::array();
-            for (const auto line : util::lines(tail)) {
-                lines.push_back(std::string(line));
-            }
-            details["log_tail"] = {{"log", log.string()}, {"lines", std::move(lines)}};
+    if (options.web || options.open) {
+        TRY_ASSIGN(const auto url, run_page_url(workspace, run.name));
+        if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+            output::print_record(ctx, {{"name", run.name}, {"url", url}});
+        } else {
+            ctx.out << url << '\n' << std::flush;
         }
+        if (options.open) {
+            open_in_browser(ctx, url);
+        }
+        return {};
     }
-    if (run.is_sweep()) {
-        TRY_ASSIGN(details["sweep"], run::sweep_details(workspace.db(), run));
-    }
-    if (run.is_pipeline()) {
-        TRY_ASSIGN(details["pipeline"], run::pipeline_details(workspace.db(), run));
-    }
+    TRY_ASSIGN(const auto details, run::show_record(workspace, run, stamp(ctx).ms));
     output::print_document(ctx, details);
     if (run.is_sweep() && ctx.format == OutputFormat::table) {
         print_trials(ctx, details["sweep"]);
@@ -301,14 +184,8 @@ Result<void> cancel(Context& ctx, const RunOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     TRY(end_lost_runs(ctx, workspace));
     TRY_ASSIGN(auto run, run::get_run(workspace.db(), options.name, workspace.name()));
-    if (!run.parent.empty() && !run::is_terminal(run.status)) {
-        return fail(
-            "run {} is a nested run of {}: it ends when its client ends it or with {}; "
-            "cancel {}",
-            run.name, run.parent, run.parent, run.parent);
-    }
+    TRY_ASSIGN(auto before, request_cancel(ctx, workspace, run, options.grace));
     const CommandSeams seams(ctx);
-    TRY_ASSIGN(auto before, run::request_stop(workspace.db(), run, options.grace, seams.get()));
     if (run::is_terminal(before)) {
         return fail("run {} already ended ({})", run.name, run::status_name(before));
     }
@@ -353,7 +230,7 @@ void add_run_argument(CLI::App& verb, RunOptions& o, bool required) {
 Result<void> remove(Context& ctx, const DeleteOptions& options) {
     maintain::RunSelection selection;
     selection.names = options.names;
-    TRY_ASSIGN(selection.status, status_option(options.status));
+    TRY_ASSIGN(selection.status, run::status_option(options.status));
     if (options.older_than >= 0) {
         selection.ended_before_ms = stamp(ctx).ms - options.older_than * 86'400'000;
     }
@@ -374,6 +251,13 @@ Result<void> remove(Context& ctx, const DeleteOptions& options) {
         "ferry: deleted {} run{}; blobs no record names go at the next 'ferry workspace gc'\n",
         runs.size(), runs.size() == 1 ? "" : "s");
     return {};
+}
+
+void add_show_options(CLI::App& verb, RunOptions& o) {
+    add_run_argument(verb, o, true);
+    verb.add_flag("--web", o.web,
+                  "Print the run's page in the 'ferry ui' that serves this workspace");
+    verb.add_flag("--open", o.open, "Open that page in a browser (implies --web)");
 }
 
 void add_stream_verb(CommandTree& tree, CLI::App* group) {
@@ -440,9 +324,9 @@ void add_run_verbs(CommandTree& tree) {
             verb.add_flag("--all", o.all, "Show every run");
         },
         list);
-    tree.add_verb<RunOptions>(
-        group, "show", "Show a run: status history, spec, snapshot, exit code, artifacts",
-        [](CLI::App& verb, RunOptions& o) { add_run_argument(verb, o, true); }, show);
+    tree.add_verb<RunOptions>(group, "show",
+                              "Show a run: status history, spec, snapshot, exit code, artifacts",
+                              add_show_options, show);
     add_stream_verb(tree, group);
     tree.add_verb<RunOptions>(
         group, "wait", "Wait until a run ends; exit with its status",

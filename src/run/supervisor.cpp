@@ -6,10 +6,6 @@
 #include <cstdio>
 #include <exception>
 
-#include <openssl/rand.h>
-
-#include <array>
-
 #include "ferry/run/pending_end.hpp"
 #include "ferry/run/pipeline.hpp"
 #include "ferry/run/plan.hpp"
@@ -17,25 +13,13 @@
 #include "ferry/run/sweep.hpp"
 #include "ferry/store/workspace.hpp"
 #include "ferry/track/server.hpp"
+#include "ferry/util/sha256.hpp"
 
 namespace ferry::run {
 
 namespace {
 
 // The run, carried to its end; an error before the state machine could start.
-// A secret of 32 random bytes, in hex: the tracking endpoint's token.
-std::optional<std::string> new_token() {
-    std::array<unsigned char, 32> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        return std::nullopt;
-    }
-    std::string token;
-    for (const unsigned char byte : bytes) {
-        token += fmt::format("{:02x}", byte);
-    }
-    return token;
-}
-
 // The run's MLflow endpoint, served while the supervisor lives, and the job's variables that
 // name it. A job on this machine reaches it on 127.0.0.1, all it listens on; a job on other
 // nodes at the address its launcher names, where it listens on every interface (the token
@@ -45,7 +29,7 @@ std::unique_ptr<track::Server> serve_tracking(store::Workspace& workspace, const
                                               Plan& plan, const Launcher& launcher,
                                               const Seams& seams) {
     const std::string& remote = launcher.traits().tracking_host;
-    const auto token = new_token();
+    const auto token = util::new_secret();
     if (!token) {
         seams.log.note("tracking: no random token could be made; the run has no endpoint");
         return nullptr;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -13,6 +14,20 @@
 #include "ferry/util/fd.hpp"
 
 namespace ferry::util {
+
+std::optional<std::string> new_secret() {
+    std::array<unsigned char, 32> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        return std::nullopt;
+    }
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string secret;
+    for (const unsigned char byte : bytes) {
+        secret += k_digits[byte >> 4];
+        secret += k_digits[byte & 0xf];
+    }
+    return secret;
+}
 
 struct Sha256::State {
     EVP_MD_CTX* ctx = nullptr;

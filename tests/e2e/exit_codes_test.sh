@@ -117,6 +117,10 @@ error_cases() {
 2	run list --parent nope	no run named 'nope'
 2	run tensorboard done1 --port 0	--port 0: give a TCP port
 1	run tensorboard done1	TensorBoard is not installed here
+2	ui --port 70000	--port 70000: give 1 to 65535, or 0 for any free port
+2	ui --bogus	unknown option '--bogus'
+1	run show done1 --web	no 'ferry ui' serves workspace 'default': start one with 'ferry ui'
+2	run show nope --web	no run named 'nope'
 2	run download done1 --path outputs/nope	run done1 has no file or folder 'outputs/nope'
 2	run download done1 --path ../x	--path '../x'
 2	model validate -f missing.yml	cannot read

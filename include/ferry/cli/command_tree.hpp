@@ -127,6 +127,8 @@ void add_dataset_verbs(CommandTree& tree);
 void add_model_verbs(CommandTree& tree);
 // `component create|list|show|archive|restore`.
 void add_component_verbs(CommandTree& tree);
+// `ui`: the workspace as web pages.
+void add_ui_verb(CommandTree& tree);
 
 // What the parser sees at `app`: its visible verbs, the options visible there (its own and
 // its parents', which fall through), and whether an option takes a value.

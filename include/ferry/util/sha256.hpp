@@ -10,6 +10,10 @@
 
 namespace ferry::util {
 
+// A secret of 32 random bytes, in hex (OpenSSL's RAND_bytes): a token; nullopt when the machine
+// gives no randomness.
+[[nodiscard]] std::optional<std::string> new_secret();
+
 // An incremental SHA-256 (OpenSSL libcrypto underneath).
 class Sha256 {
 public:

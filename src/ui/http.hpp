@@ -1,0 +1,29 @@
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/core/error.hpp"
+
+// What the ui's handlers share: answers as JSON, errors as HTTP statuses.
+namespace ferry::ui {
+
+using Json = nlohmann::ordered_json;
+
+// A JSON body with its status.
+void answer_json(httplib::Response& response, int status, const Json& body);
+// {"error": MESSAGE, "exit_code": N} with the status that says the error: 400 for what the
+// request got wrong (a usage error), 404 for what is not there, 500 otherwise.
+void answer_error(httplib::Response& response, const Error& error);
+// {"error": MESSAGE} with `status`.
+void answer_problem(httplib::Response& response, int status, std::string_view message);
+
+// A path below a run (its snapshot's, its artifacts') as the URL gives it: one that is absolute
+// or has an empty, "." or ".." segment is refused, whatever the stored files are.
+[[nodiscard]] bool is_inside_path(std::string_view path);
+
+}  // namespace ferry::ui

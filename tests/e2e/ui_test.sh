@@ -1,0 +1,286 @@
+# `ferry ui`: the workspace's pages in a real headless Chromium (Debian's, driven by Debian's
+# chromedriver over WebDriver: tests/e2e/ui/scenarios.py), and its API with curl: the CLI's
+# records, the token of a non-loopback address, paths that leave a run.
+# shellcheck shell=bash
+# The commands of jobs are written in single quotes: the job's shell expands them.
+# shellcheck disable=SC2016
+
+# shellcheck source=run_lib.sh
+source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
+
+# start_ui [ARGS...]: `ferry ui --port 0 ARGS` in the background until the case ends; its runs
+# page's URL (what it prints) in UI_URL, the server's own in UI_BASE.
+start_ui() {
+    "$FERRY" ui --port 0 "$@" >ui.out 2>ui.err </dev/null &
+    UI_PID=$!
+    chain_exit_trap stop_ui
+    wait_until 20 grep -q '^http' ui.out
+    UI_URL=$(head -n 1 ui.out)
+    UI_BASE=${UI_URL%%/runs*}
+}
+
+stop_ui() {
+    [[ -n ${UI_PID:-} ]] || return 0
+    kill -INT "$UI_PID" 2>/dev/null || true
+    wait "$UI_PID" 2>/dev/null || true
+    UI_PID=
+}
+
+# browse SCENARIO ARGS...: the scenario of tests/e2e/ui/scenarios.py against the ui.
+browse() {
+    [[ -x /usr/bin/chromedriver && -x /usr/lib/chromium/chromium-headless-shell ]] ||
+        skip "chromium-driver or chromium-headless-shell is missing (scripts/install-deps.sh test)"
+    local out
+    if ! out=$(SCREENSHOTS=${SCREENSHOTS:-$PWD/screenshots} /usr/bin/python3 \
+        "$FERRY_SOURCE_DIR/tests/e2e/ui/scenarios.py" "$@" 2>&1); then
+        OUT=$out
+        # shellcheck disable=SC2034 # read by fail
+        ERR=$(cat ui.err 2>/dev/null || true)
+        fail "browser scenario $1 failed"
+    fi
+    BROWSED=$out
+}
+
+# http PATH [CURL_ARGS...]: the status in HTTP_STATUS, the body in OUT.
+http() {
+    local path=$1
+    shift
+    HTTP_STATUS=$(curl -s -o body.out -w '%{http_code}' "$@" "$UI_BASE$path")
+    OUT=$(cat body.out)
+}
+
+expect_http() {
+    [[ $HTTP_STATUS == "$1" ]] || fail "HTTP status $HTTP_STATUS, expected $1"
+}
+
+test_the_runs_page_and_a_run_page_follow_a_job_live_in_chromium() {
+    write_job job.yml "echo first line && ferry run log-metric loss 1.0 --step 0 && $(gate "$PWD/log.gate") && echo second line && ferry run log-metric loss 0.5 --step 1 && ferry run log-metric loss 0.25 --step 2 && $(gate "$PWD/end.gate") && echo done"
+    submit -f job.yml -n live
+    wait_status live Running
+    start_ui
+    browse live_run "$UI_URL" live "$PWD/log.gate" "$PWD/end.gate"
+    wait_status live Completed
+    [[ -s screenshots/run-live.png ]] || fail "no screenshot of the run's page"
+}
+
+test_two_runs_are_compared_from_the_runs_page() {
+    write_job a.yml 'ferry run log-param lr 0.1 && ferry run log-param epochs 3 && ferry run log-metric loss 0.9 --step 0 && ferry run log-metric loss 0.5 --step 1'
+    write_job b.yml 'ferry run log-param lr 0.01 && ferry run log-param epochs 3 && ferry run log-metric loss 0.8 --step 0 && ferry run log-metric loss 0.3 --step 1'
+    submit -f a.yml -n first --wait
+    submit -f b.yml -n second --wait
+    start_ui
+    browse compare "$UI_URL" first second
+}
+
+test_a_sweep_and_a_pipeline_have_their_pages() {
+    mkdir -p src
+    printf 'code\n' >src/README.txt
+    cat >sweep.yml <<'EOF'
+type: sweep
+trial:
+  code: src
+  command: ferry run log-metric score ${{search_space.x}} && ferry run log-param width ${{search_space.w}}
+search_space:
+  x: {type: choice, values: [1, 3, 2]}
+  w: {type: choice, values: [8]}
+objective: {goal: maximize, primary_metric: score}
+sampling_algorithm: grid
+limits: {max_total_trials: 3, max_concurrent_trials: 3}
+EOF
+    cat >pipe.yml <<'EOF'
+type: pipeline
+jobs:
+  make:
+    command: echo made > ${{outputs.out}}/made.txt
+    outputs:
+      out:
+  use:
+    command: cat ${{inputs.made}}/made.txt
+    inputs:
+      made: ${{parent.jobs.make.outputs.out}}
+EOF
+    ferry compute update local --max-concurrent-runs 4
+    submit -f sweep.yml -n grid --wait
+    submit -f pipe.yml -n pipe1 --wait
+    submit -f pipe.yml -n pipe2 --wait
+    start_ui
+    browse sweep "$UI_URL" grid 3
+    browse pipeline "$UI_URL" pipe2 '{"make": "Completed", "use": "Completed"}'
+    grep '^{' <<<"$BROWSED" | jq -e '.reused | sort == ["make", "use"]' >/dev/null ||
+        fail "reuse is not marked on both steps: $BROWSED"
+}
+
+test_a_run_is_canceled_from_its_page_after_a_confirmation() {
+    write_job job.yml 'sleep 60'
+    submit -f job.yml -n long
+    wait_status long Running
+    start_ui
+    browse cancel "$UI_URL" long
+    [[ $(run_status long) == Canceled ]] || fail "run long is $(run_status long)"
+}
+
+test_the_api_answers_with_the_cli_records() {
+    write_job job.yml 'echo hello && ferry run log-metric acc 0.75 --step 1 && ferry run log-param lr 0.1'
+    submit -f job.yml -n one --wait
+    submit -f job.yml -n two --wait --experiment other
+    start_ui
+    http '/api/runs?all=1'
+    expect_http 200
+    diff <(jq -S . body.out) <("$FERRY" run list --all -o json </dev/null | jq -S .) ||
+        fail "/api/runs differs from run list -o json"
+    http '/api/runs?experiment=other&columns=metrics.acc,params.lr'
+    diff <(jq -S . body.out) <("$FERRY" run list --experiment other --columns metrics.acc,params.lr -o json </dev/null | jq -S .) ||
+        fail "/api/runs?experiment&columns differs from the CLI's"
+    http /api/runs/one
+    expect_http 200
+    diff <(jq -S . body.out) <("$FERRY" run show one -o json </dev/null | jq -S .) ||
+        fail "/api/runs/one differs from run show -o json"
+    http /api/runs/one/metrics
+    diff <(jq -S . body.out) <("$FERRY" run metrics one -o json </dev/null | jq -S .) ||
+        fail "/api/runs/one/metrics differs from run metrics -o json"
+    # The CLI's errors, as HTTP statuses.
+    http '/api/runs?filter=metrics.acc%20%3E'
+    expect_http 400
+    "$FERRY" run list --filter 'metrics.acc >' </dev/null 2>cli.err && fail "the CLI took the filter"
+    [[ $(jq -r .error body.out) == "$(sed 's/^ferry: error: //' cli.err)" ]] ||
+        fail "the API says '$(jq -r .error body.out)', the CLI '$(cat cli.err)'"
+    http /api/runs/nope
+    expect_http 404
+    expect_jq '.error == "no run named '"'"'nope'"'"' in workspace '"'"'default'"'"'" or (.error | startswith("no run named"))'
+    # A file of the snapshot, and an artifact to download.
+    http /api/runs/one/snapshot
+    expect_jq '.[0].path == "README.txt"'
+    http /api/runs/one/snapshot/README.txt
+    [[ $OUT == "code of the test job" ]] || fail "README.txt reads '$OUT'"
+    http /api/runs/one/artifacts/user_logs/std_log.txt
+    expect_http 200
+    [[ $OUT == hello* ]] || fail "the log artifact reads '$OUT'"
+    # The live stream of an ended run: its status, log, points, then its end.
+    curl -sN --max-time 10 "$UI_BASE/api/runs/one/stream" >stream.out || fail "the stream did not end"
+    local event
+    for event in status log metric end; do
+        grep -q "^event: $event\$" stream.out || fail "no $event event in: $(cat stream.out)"
+    done
+    grep '^data:.*"lines"' stream.out | grep -q hello || fail "no log line in the stream"
+    # Pages are the one page, whatever their path; changes come only from the pages.
+    http /runs/one
+    expect_http 200
+    [[ $OUT == *'<script src="/assets/app.js">'* ]] || fail "no page"
+    http /assets/uPlot.iife.min.js
+    expect_http 200
+    http /api/runs/one/cancel -d ''
+    expect_http 403
+    http /api/runs/one/cancel -d '' -H 'X-Ferry-UI: 1'
+    expect_http 409
+    expect_jq '.error == "run one already ended (Completed)"'
+    # A port in use is said, and changes nothing.
+    ferry ui --port "${UI_BASE##*:}"
+    expect_status 1
+    expect_err "ferry: error: cannot listen on 127.0.0.1 port ${UI_BASE##*:}: it is in use, or not an address of this machine (--port 0 takes any free port)"
+    # Another name for this machine is a DNS rebinding.
+    http /api/runs -H 'Host: evil.example:80'
+    expect_http 403
+}
+
+test_a_host_other_than_loopback_needs_the_token() {
+    write_job job.yml 'true'
+    submit -f job.yml -n one --wait
+    start_ui --host 0.0.0.0
+    local token=${UI_URL##*token=}
+    [[ ${#token} == 64 && $UI_URL == http://0.0.0.0:*/runs?token=* ]] || fail "URL $UI_URL"
+    http /api/runs
+    expect_http 401
+    expect_jq '.error | startswith("this ferry ui needs its token")'
+    http /runs
+    expect_http 401
+    http /api/runs -H "Authorization: Bearer ${token%?}0"
+    expect_http 401
+    http /api/runs -H "Authorization: Bearer $token"
+    expect_http 200
+    # The URL's token once: a cookie, and the page without it.
+    http "/runs/one?token=$token" -D headers.out
+    expect_http 303
+    grep -qi "^set-cookie: ferry_ui_token=$token; Path=/; HttpOnly; SameSite=Strict" headers.out ||
+        fail "no cookie: $(cat headers.out)"
+    grep -qi '^location: /runs/one' headers.out || fail "no redirect: $(cat headers.out)"
+    http /api/runs/one -H "Cookie: theme=dark; ferry_ui_token=$token"
+    expect_http 200
+    expect_jq '.name == "one"'
+    # run show --web gives the page with its token.
+    ferry run show one --web
+    expect_status 0
+    expect_out "${UI_BASE}/runs/one?token=$token"
+}
+
+test_paths_outside_a_run_are_refused() {
+    write_job job.yml 'echo secret-free > outputs/kept.txt'
+    submit -f job.yml -n one --wait
+    echo 'do not serve' >"$(workspace_dir)/outside.txt"
+    start_ui
+    local path
+    for path in ../../outside.txt ../one/README.txt ./README.txt '%2e%2e/%2e%2e/outside.txt' \
+        '..%2F..%2Foutside.txt' '%2Fetc%2Fpasswd'; do
+        for kind in snapshot artifacts; do
+            http "/api/runs/one/$kind/$path" --path-as-is
+            [[ $HTTP_STATUS == 403 || $HTTP_STATUS == 404 ]] ||
+                fail "$kind/$path answered $HTTP_STATUS: $OUT"
+            [[ $OUT != *'do not serve'* && $OUT != *root:* ]] || fail "$kind/$path was served"
+        done
+    done
+    http /api/runs/one/artifacts/../../outside.txt --path-as-is
+    expect_http 403
+    expect_jq '.error == "'"'"'../../outside.txt'"'"' is not a path inside the run"'
+    http /api/runs/one/artifacts/outputs/kept.txt
+    expect_http 200
+    [[ $OUT == secret-free ]] || fail "kept.txt reads '$OUT'"
+    # A link in the snapshot is not followed.
+    http /api/runs/one/snapshot/missing.txt
+    expect_http 404
+    expect_jq '.error == "no file '"'"'missing.txt'"'"' in the snapshot of run one"'
+}
+
+test_run_show_web_names_the_page_of_the_running_ui() {
+    write_job job.yml 'true'
+    submit -f job.yml -n one --wait
+    ferry run show one --web
+    expect_status 1
+    expect_err "ferry: error: no 'ferry ui' serves workspace 'default': start one with 'ferry ui' (then run one's page is its /runs/one)"
+    start_ui
+    ferry run show one --web
+    expect_status 0
+    expect_out "$UI_BASE/runs/one"
+    ferry run show one --web -o json
+    expect_jq ".url == \"$UI_BASE/runs/one\" and .name == \"one\""
+    BROWSER=true ferry run show one --open
+    expect_status 0
+    expect_out "$UI_BASE/runs/one"
+    [[ -e $(workspace_dir)/ui.json ]] || fail "no ui.json"
+    # Ctrl-C stops it cleanly, and the file goes with it.
+    kill -INT "$UI_PID"
+    wait "$UI_PID" || fail "ferry ui exited $? on Ctrl-C"
+    UI_PID=
+    grep -q '^ferry ui: stopped$' ui.err || fail "ui.err: $(cat ui.err)"
+    [[ ! -e $(workspace_dir)/ui.json ]] || fail "ui.json was left"
+    ferry run show one --web
+    expect_status 1
+}
+
+test_readme_screenshots_come_from_sample_runs() {
+    # The README's pictures (docs/ui/*.png) are these, taken with
+    # FERRY_SCREENSHOTS_DIR=docs/ui ctest -R e2e.ui.readme_screenshots.
+    ferry compute update local --max-concurrent-runs 4
+    submit -f "$FERRY_SOURCE_DIR/samples/metrics-shell/job.yml" -n sample-train --wait
+    submit -f "$FERRY_SOURCE_DIR/samples/sweep-grid/sweep.yml" -n sample-sweep --wait
+    submit -f "$FERRY_SOURCE_DIR/samples/pipeline-hello-io/pipeline.yml" -n sample-pipeline --wait
+    start_ui
+    SCREENSHOTS=$PWD/pictures browse screenshots "$UI_URL" sample-train sample-sweep sample-pipeline
+    local picture
+    for picture in runs run sweep pipeline; do
+        [[ $(head -c 8 "pictures/$picture.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
+            fail "pictures/$picture.png is not a PNG"
+    done
+    if [[ -n ${FERRY_SCREENSHOTS_DIR:-} ]]; then
+        mkdir -p "$FERRY_SCREENSHOTS_DIR"
+        cp pictures/{runs,run,sweep,pipeline}.png "$FERRY_SCREENSHOTS_DIR/"
+    fi
+}
