@@ -1,5 +1,6 @@
 // `ferry dataset create|list|show|files|download|archive|restore` (validate and schema are
 // spec verbs).
+#include "asset_records.hpp"
 #include "asset_support.hpp"
 #include "ferry/assets/data.hpp"
 #include "ferry/cli/command_tree.hpp"
@@ -27,54 +28,6 @@ struct NameOptions {
     std::string directory;
     bool overwrite = false;
 };
-
-Json plain_record(const assets::DatasetRecord& record) {
-    Json json;
-    json["name"] = record.name;
-    json["version"] = record.version;
-    json["description"] = record.description;
-    json["tags"] = pairs_json(record.tags);
-    json["properties"] = pairs_json(record.properties);
-    json["type"] = record.type;
-    json["paths"] = record.paths;
-    json["content"] = record.content.empty() ? Json(nullptr) : Json(record.content);
-    json["files"] = record.content.empty() ? Json(nullptr) : Json(record.files);
-    json["bytes"] = record.content.empty() ? Json(nullptr) : Json(record.bytes);
-    json["created_at"] = record.created_at;
-    json["archived"] = record.archived;
-    json["lineage"] = record.lineage;
-    return json;
-}
-
-// A URL dataset's content is what its first use fetched.
-Json dataset_record(store::Database& db, assets::DatasetRecord record) {
-    Json fetched = nullptr;
-    if (record.remote) {
-        if (auto pin = assets::dataset_pin(db, record); pin && pin->is_object()) {
-            record.content = pin->value("content", std::string());
-            record.files = pin->value("files", std::uint64_t{0});
-            record.bytes = pin->value("bytes", std::uint64_t{0});
-            fetched = Json::array();
-            for (const auto& url : (*pin)["urls"]) {
-                fetched.push_back({{"url", url.value("url", std::string())},
-                                   {"size", url.value("bytes", std::uint64_t{0})},
-                                   {"sha256", url.value("sha256", std::string())},
-                                   {"fetched_at", url.value("fetched_at", std::string())}});
-            }
-        }
-    }
-    Json json = plain_record(record);
-    if (record.remote) {
-        json["fetched"] = fetched;
-    }
-    return json;
-}
-
-Result<assets::DatasetRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(
-        workspace, text, store::AssetKind::data, "dataset",
-        [](auto& db, auto name, auto version) { return assets::find_dataset(db, name, version); });
-}
 
 Result<void> create(Context& ctx, const CreateOptions& options) {
     TRY_ASSIGN(auto sets, flag_sets(options, {{"type", options.type}}));
@@ -116,21 +69,15 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
 
 Result<void> list(Context& ctx, const ListOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    auto records =
-        assets::list_datasets(workspace.db(), options.all_versions, options.include_archived);
-    if (!records) {
-        return std::unexpected(records.error());
-    }
-    Json rows = Json::array();
-    for (const auto& record : *records) {
-        Json row = dataset_record(workspace.db(), record);
-        const bool text = ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv;
-        for (const char* key : {"files", "bytes"}) {
-            if (text && row[key].is_null()) {
-                row[key] = "-";  // a URL dataset not fetched yet
+    TRY_ASSIGN(auto rows, dataset_list(workspace, options));
+    if (ctx.format == OutputFormat::table || ctx.format == OutputFormat::tsv) {
+        for (auto& row : rows) {
+            for (const char* key : {"files", "bytes"}) {
+                if (row[key].is_null()) {
+                    row[key] = "-";  // a URL dataset not fetched yet
+                }
             }
         }
-        rows.push_back(std::move(row));
     }
     static const std::vector<output::Column> columns = {
         {"name", "NAME"},
@@ -146,15 +93,14 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 
 Result<void> show(Context& ctx, const NameOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto record, find(workspace, options.name));
-    Json json = dataset_record(workspace.db(), record);
-    output::print_record(ctx, json);
+    TRY_ASSIGN(const auto record, dataset_show(workspace, options.name));
+    output::print_record(ctx, record);
     return {};
 }
 
 Result<assets::Content> content_of(Context& ctx, store::Workspace& workspace,
                                    const NameOptions& options, std::string& label) {
-    TRY_ASSIGN(auto record, find(workspace, options.name));
+    TRY_ASSIGN(auto record, find_dataset(workspace, options.name));
     label = record.label();
     return assets::dataset_content(workspace, record, options.refresh, stamp(ctx).text);
 }

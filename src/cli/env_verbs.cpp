@@ -1,4 +1,5 @@
 // `ferry env create|list|show|build|archive|restore` (validate and schema are spec verbs).
+#include "asset_records.hpp"
 #include "asset_support.hpp"
 #include "env_map.hpp"
 #include "ferry/cli/command_tree.hpp"
@@ -35,36 +36,6 @@ using ListOptions = ListFlags;
 struct NamesOptions {
     std::vector<std::string> names;
 };
-
-Json definition_record(const env::Definition& definition) {
-    Json json = definition.to_json();
-    return json;
-}
-
-Json environment_record(const env::EnvironmentRecord& record,
-                        const std::optional<Json>& materialized) {
-    const auto& environment = record.environment;
-    Json json;
-    json["name"] = environment.name;
-    json["version"] = environment.version;
-    json["description"] = record.description;
-    json["tags"] = pairs_json(record.tags);
-    json["runtime"] = env::kind_name(environment.kind);
-    json["hash"] = environment.hash;
-    json["created_at"] = record.created_at;
-    json["archived"] = record.archived;
-    json["definition"] = definition_record(environment.definition);
-    if (materialized) {
-        json["materialized"] = *materialized;
-    }
-    return json;
-}
-
-Result<env::EnvironmentRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(
-        workspace, text, store::AssetKind::environment, "env",
-        [](auto& db, auto name, auto version) { return env::find_environment(db, name, version); });
-}
 
 // An environment file that stands for a curated environment: its name, and a conda file of
 // the Python and packages Azure's definition pins.
@@ -146,17 +117,7 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
 
 Result<void> list(Context& ctx, const ListOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    auto records =
-        env::list_environments(workspace.db(), options.all_versions, options.include_archived);
-    if (!records) {
-        return std::unexpected(records.error());
-    }
-    Json rows = Json::array();
-    for (const auto& record : *records) {
-        Json row = environment_record(record, std::nullopt);
-        row["hash"] = record.environment.hash.substr(0, 12);
-        rows.push_back(std::move(row));
-    }
+    TRY_ASSIGN(const auto rows, environment_list(workspace, options));
     static const std::vector<output::Column> columns = {
         {"name", "NAME"},
         {"version", "VERSION"},
@@ -170,14 +131,8 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 
 Result<void> show(Context& ctx, const NamesOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto record, find(workspace, options.names.front()));
-    Runner& runner = ctx.runner;
-    auto ready = env::is_materialized(record.environment, workspace.root(), runner);
-    Json materialized;
-    materialized["state"] = !ready ? Json("unknown") : Json(*ready ? "ready" : "absent");
-    materialized["location"] =
-        env::location_of(record.environment, workspace.root(), env::venv_interpreter(runner));
-    output::print_record(ctx, environment_record(record, materialized));
+    TRY_ASSIGN(const auto record, environment_show(workspace, options.names.front(), ctx.runner));
+    output::print_record(ctx, record);
     return {};
 }
 
@@ -185,7 +140,7 @@ Result<void> build(Context& ctx, const NamesOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
     std::vector<env::EnvironmentRecord> records;
     for (const auto& name : options.names) {
-        TRY_ASSIGN(auto record, find(workspace, name));
+        TRY_ASSIGN(auto record, find_environment(workspace, name));
         records.push_back(std::move(record));
     }
     InterruptGuard guard;

@@ -1,5 +1,6 @@
 // `ferry model create|register|list|show|download|archive|restore` (validate and schema are
 // spec verbs).
+#include "asset_records.hpp"
 #include "asset_support.hpp"
 #include "ferry/assets/model.hpp"
 #include "ferry/cli/command_tree.hpp"
@@ -36,34 +37,6 @@ struct NameOptions {
     std::string directory;
     bool overwrite = false;
 };
-
-Json model_record(const assets::ModelRecord& record) {
-    Json json;
-    json["name"] = record.name;
-    json["version"] = record.version;
-    json["description"] = record.description;
-    json["tags"] = pairs_json(record.tags);
-    json["properties"] = pairs_json(record.properties);
-    json["type"] = record.type;
-    json["framework"] = record.framework;
-    json["framework_version"] = record.framework_version;
-    json["stage"] = record.stage.empty() ? Json(nullptr) : Json(record.stage);
-    json["path"] = record.path;
-    json["content"] = record.content;
-    json["files"] = record.files;
-    json["bytes"] = record.bytes;
-    json["created_at"] = record.created_at;
-    json["archived"] = record.archived;
-    json["lineage"] = record.lineage;
-    json["run"] = record.lineage.is_object() ? record.lineage.value("run", Json()) : Json();
-    return json;
-}
-
-Result<assets::ModelRecord> find(store::Workspace& workspace, const std::string& text) {
-    return find_named(
-        workspace, text, store::AssetKind::model, "model",
-        [](auto& db, auto name, auto version) { return assets::find_model(db, name, version); });
-}
 
 // The model's lineage and files from a run that has ended.
 Result<assets::ModelRecord> register_from_run(Context& ctx, store::Workspace& workspace,
@@ -183,15 +156,7 @@ Result<void> create(Context& ctx, const CreateOptions& options) {
 
 Result<void> list(Context& ctx, const ListOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    auto records =
-        assets::list_models(workspace.db(), options.all_versions, options.include_archived);
-    if (!records) {
-        return std::unexpected(records.error());
-    }
-    Json rows = Json::array();
-    for (const auto& record : *records) {
-        rows.push_back(model_record(record));
-    }
+    TRY_ASSIGN(const auto rows, model_list(workspace, options));
     static const std::vector<output::Column> columns = {
         {"name", "NAME"}, {"version", "VERSION"},
         {"type", "TYPE"}, {"framework", "FRAMEWORK"},
@@ -202,14 +167,14 @@ Result<void> list(Context& ctx, const ListOptions& options) {
 
 Result<void> show(Context& ctx, const NameOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto record, find(workspace, options.name));
-    output::print_record(ctx, model_record(record));
+    TRY_ASSIGN(const auto record, model_show(workspace, options.name));
+    output::print_record(ctx, record);
     return {};
 }
 
 Result<void> download(Context& ctx, const NameOptions& options) {
     TRY_ASSIGN(auto workspace, open_workspace(ctx));
-    TRY_ASSIGN(auto record, find(workspace, options.name));
+    TRY_ASSIGN(auto record, find_model(workspace, options.name));
     return download_content(ctx, workspace, record.content, options.directory, options.overwrite,
                             "model " + record.label());
 }

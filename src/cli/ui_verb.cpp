@@ -38,7 +38,8 @@ Result<void> serve(Context& ctx, const UiOptions& options) {
         }
         token = *secret;
     }
-    ui::Actions actions{.now_ms = [&ctx] { return stamp(ctx).ms; },
+    ui::Actions actions{.runner = &ctx.runner,
+                        .now_ms = [&ctx] { return stamp(ctx).ms; },
                         .reap_lost_runs = [&ctx](store::Workspace& served) -> Result<void> {
                             const CommandSeams seams(ctx);
                             TRY(run::reap_lost_runs(served, seams.get()));

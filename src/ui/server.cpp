@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api.hpp"
+#include "asset_routes.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/download.hpp"
 #include "ferry/track/store.hpp"
@@ -236,6 +237,12 @@ void HttpServer::routes() {
     api_routes();
     file_routes();
     live_routes();
+    add_asset_routes(
+        m_http,
+        [this](Response& response, const std::function<Result<void>(store::Workspace&)>& work) {
+            with_workspace(response, work);
+        },
+        *m_actions.runner);
     m_http.Get("/assets/([^/]+)", [](const Request& request, Response& response) {
         const auto* file = asset(request.matches[1].str());
         if (file == nullptr) {

@@ -82,7 +82,7 @@ test_bash_completes_groups() {
     bash_complete "ferry work"
     expect_reply workspace
     bash_complete "ferry "
-    expect_reply workspace compute env run model dataset component datastore help
+    expect_reply workspace compute env run model dataset component datastore ui help
     expect_clean_complete ""
 }
 

@@ -8,6 +8,9 @@
 # shellcheck source=run_lib.sh
 source "$FERRY_SOURCE_DIR/tests/e2e/run_lib.sh"
 
+# Jobs log with `ferry run log-metric`; the browser's driver is Debian's python3's.
+PATH=$(dirname "$FERRY"):$PATH
+
 # start_ui [ARGS...]: `ferry ui --port 0 ARGS` in the background until the case ends; its runs
 # page's URL (what it prints) in UI_URL, the server's own in UI_BASE.
 start_ui() {
@@ -110,6 +113,42 @@ EOF
         fail "reuse is not marked on both steps: $BROWSED"
 }
 
+test_environments_datasets_and_models_have_their_pages() {
+    write_job job.yml 'echo weights > outputs/model.bin'
+    submit -f job.yml -n train --wait
+    ferry model register -n net --run train --path outputs/model.bin
+    expect_status 0
+    mkdir -p data && echo 1,2 >data/a.csv
+    ferry dataset create -n table --path data
+    expect_status 0
+    printf 'numpy\n' >req.txt
+    ferry env create -n py --pip-requirements req.txt
+    expect_status 0
+    start_ui
+    local group cli
+    for group in environments datasets models; do
+        cli=${group%s}
+        [[ $cli == environment ]] && cli='env'
+        http "/api/$group"
+        expect_http 200
+        diff <(jq -S . body.out) <("$FERRY" "$cli" list -o json </dev/null | jq -S .) ||
+            fail "/api/$group differs from $cli list -o json"
+    done
+    http /api/models/net:1
+    diff <(jq -S . body.out) <("$FERRY" model show net:1 -o json </dev/null | jq -S .) ||
+        fail "/api/models/net:1 differs from model show -o json"
+    http /api/datasets/table
+    diff <(jq -S . body.out) <("$FERRY" dataset show table -o json </dev/null | jq -S .) ||
+        fail "/api/datasets/table differs from dataset show -o json"
+    http /api/environments/py@latest
+    expect_http 200
+    expect_jq '.name == "py" and .version == "1" and .materialized.state == "absent"'
+    http /api/models/nope
+    expect_http 404
+    expect_jq '.error | startswith("no model '"'"'nope@latest'"'"' in workspace '"'"'default'"'"'")'
+    browse assets "$UI_URL" net train
+}
+
 test_a_run_is_canceled_from_its_page_after_a_confirmation() {
     write_job job.yml 'sleep 60'
     submit -f job.yml -n long
@@ -185,9 +224,13 @@ test_the_api_answers_with_the_cli_records() {
 test_a_host_other_than_loopback_needs_the_token() {
     write_job job.yml 'true'
     submit -f job.yml -n one --wait
-    start_ui --host 0.0.0.0
+    # An address of this machine's own that no loopback ui of another case can share a port
+    # with (a listener on 127.0.0.1:PORT would answer for 0.0.0.0:PORT).
+    local address
+    address=$(hostname -I 2>/dev/null | awk '{ print $1 }')
+    start_ui --host "${address:-0.0.0.0}"
     local token=${UI_URL##*token=}
-    [[ ${#token} == 64 && $UI_URL == http://0.0.0.0:*/runs?token=* ]] || fail "URL $UI_URL"
+    [[ ${#token} == 64 && $UI_URL == "http://${address:-0.0.0.0}:"*/runs?token=* ]] || fail "URL $UI_URL"
     http /api/runs
     expect_http 401
     expect_jq '.error | startswith("this ferry ui needs its token")'

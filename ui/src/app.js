@@ -82,7 +82,15 @@ function failed(error) {
 function navigate(href, replace = false) {
   if (replace) history.replaceState(null, "", href);
   else history.pushState(null, "", href);
-  api("/api/workspace").then(({ body }) => {
+  // The header's links move within the page too.
+document.querySelector("header").addEventListener("click", (event) => {
+  const a = event.target.closest("a");
+  if (!a || a.origin !== location.origin || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  navigate(a.pathname + a.search);
+});
+
+api("/api/workspace").then(({ body }) => {
   document.getElementById("workspace").textContent = `workspace ${body.name}`;
 }).catch(() => {});
 route();
@@ -100,6 +108,8 @@ async function route() {
     if (path === "/runs" || path === "/") await runsPage(query);
     else if ((match = path.match(/^\/runs\/([^/]+)$/))) await runPage(decodeURIComponent(match[1]));
     else if (path === "/compare") await comparePage(query);
+    else if ((match = path.match(/^\/(environments|datasets|models)$/))) await assetsPage(match[1], query);
+    else if ((match = path.match(/^\/(environments|datasets|models)\/([^/]+)$/))) await assetPage(match[1], decodeURIComponent(match[2]));
     else throw new Error(`no page ${path}`);
   } catch (error) {
     failed(error);
@@ -355,9 +365,12 @@ function lineage(run) {
   const l = run.lineage || {};
   const models = (run.models || []).map((m) => typeof m === "object" ? `${m.name}:${m.version}` : text(m));
   const rows = [];
-  for (const [name, value] of Object.entries(l.inputs || {})) rows.push(["input " + name, value.run ? runLink(value.run) : text(value)]);
+  const inputLink = (value) => value.run ? runLink(value.run)
+    : value.dataset ? link(`/datasets/${encodeURIComponent(value.dataset)}`, `dataset ${value.dataset}`)
+    : value.model ? link(`/models/${encodeURIComponent(value.model)}`, `model ${value.model}`) : text(value);
+  for (const [name, value] of Object.entries(l.inputs || {})) rows.push(["input " + name, inputLink(value)]);
   for (const [name, value] of Object.entries(l.outputs || {})) rows.push(["output " + name, text(value)]);
-  for (const model of models) rows.push(["model", model]);
+  for (const model of models) rows.push(["model", link(`/models/${encodeURIComponent(model)}`, model)]);
   return rows.length ? facts(rows) : h("p", { class: "muted" }, "none");
 }
 
@@ -532,6 +545,59 @@ function pipelineSections(run) {
   return [h("h2", {}, "Pipeline"), dag];
 }
 
+// ---- environments, datasets, models --------------------------------------------------------
+
+const GROUPS = {
+  environments: { title: "Environments", noun: "environment", columns: ["name", "version", "runtime", "hash", "created_at", "description"] },
+  datasets: { title: "Datasets", noun: "dataset", columns: ["name", "version", "type", "files", "bytes", "created_at", "description"] },
+  models: { title: "Models", noun: "model", columns: ["name", "version", "type", "framework", "run", "created_at"] },
+};
+
+function cell(key, value) {
+  if (key === "run" && value) return runLink(value);
+  if (key === "created_at") return shortTime(value);
+  return text(value);
+}
+
+async function assetsPage(group, query) {
+  const { title, columns } = GROUPS[group];
+  document.title = `${title} · ferry`;
+  const all = query.get("all_versions") === "1";
+  const { body: rows } = await api(`/api/${group}${all ? "?all_versions=1" : ""}`);
+  const toggle = link(`/${group}${all ? "" : "?all_versions=1"}`, all ? "latest versions only" : "every version");
+  setPage(h("h1", {}, title), h("p", { class: "muted" }, all ? "every version " : "the latest version of each ", "· ", toggle),
+    rows.length ? h("table", { id: group }, h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", {}, c === "created_at" ? "created" : c)))),
+      h("tbody", {}, ...rows.map((row) => h("tr", { "data-name": `${row.name}:${row.version}` },
+        ...columns.map((c) => h("td", {}, c === "name" ? link(`/${group}/${encodeURIComponent(row.name + ":" + row.version)}`, row.name) : cell(c, row[c])))))))
+      : h("p", { class: "muted" }, `no ${group} yet`));
+  ready();
+}
+
+async function assetPage(group, name) {
+  const { noun, columns } = GROUPS[group];
+  const [{ body: record }, { body: every }] = await Promise.all([
+    api(`/api/${group}/${encodeURIComponent(name)}`), api(`/api/${group}?all_versions=1&include_archived=1`)]);
+  document.title = `${record.name}:${record.version} · ferry`;
+  const versions = every.filter((r) => r.name === record.name);
+  const shown = Object.entries(record).filter(([k, v]) => !["lineage", "definition", "tags", "properties", "fetched", "materialized"].includes(k) && v !== null && typeof v !== "object");
+  const sections = [h("h1", {}, `${noun} ${record.name}:${record.version}`, record.archived ? h("span", { class: "status Canceled" }, "archived") : null),
+    facts(shown.map(([k, v]) => [k, cell(k, v)]))];
+  if (Object.keys(record.tags || {}).length) sections.push(h("h2", {}, "Tags"), keyValues(record.tags, "tags"));
+  if (Object.keys(record.properties || {}).length) sections.push(h("h2", {}, "Properties"), keyValues(record.properties, "properties"));
+  if (record.lineage) {
+    const l = record.lineage;
+    sections.push(h("h2", {}, "Lineage"), facts(Object.entries(l).map(([k, v]) => [k, k === "run" && v ? runLink(v) : text(v)])));
+  }
+  for (const key of ["definition", "materialized", "fetched"]) {
+    if (record[key]) sections.push(h("h2", {}, key), h("pre", {}, JSON.stringify(record[key], null, 2)));
+  }
+  sections.push(h("h2", {}, "Versions"), h("table", { id: "versions" }, h("tbody", {}, ...versions.map((v) => h("tr", { class: v.version === record.version ? "diff" : "" },
+    h("td", {}, link(`/${group}/${encodeURIComponent(v.name + ":" + v.version)}`, `${v.name}:${v.version}`)),
+    ...columns.filter((c) => c !== "name" && c !== "version").map((c) => h("td", { class: "value" }, cell(c, v[c]))))))));
+  setPage(...sections);
+  ready();
+}
+
 // ---- comparing runs -------------------------------------------------------------------------
 
 async function comparePage(query) {
@@ -562,6 +628,14 @@ async function comparePage(query) {
   setPage(h("h1", {}, "Compare"), h("p", { class: "muted" }, "rows whose values differ are marked"), table, h("h2", {}, "Metrics"), area);
   ready();
 }
+
+// The header's links move within the page too.
+document.querySelector("header").addEventListener("click", (event) => {
+  const a = event.target.closest("a");
+  if (!a || a.origin !== location.origin || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  navigate(a.pathname + a.search);
+});
 
 api("/api/workspace").then(({ body }) => {
   document.getElementById("workspace").textContent = `workspace ${body.name}`;

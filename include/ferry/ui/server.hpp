@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ferry/core/error.hpp"
+#include "ferry/core/runner.hpp"
 #include "ferry/run/record.hpp"
 #include "ferry/store/workspace.hpp"
 #include "ferry/util/embedded.hpp"
@@ -34,8 +35,10 @@ struct Options {
     std::string token;
 };
 
-// What the server does through the CLI's seams: the clock, the lost-run reaper and cancel.
+// What the server does through the CLI's seams: the clock, the lost-run reaper, cancel, and
+// the runner that tells whether an environment is built here.
 struct Actions {
+    Runner* runner = nullptr;
     std::function<std::int64_t()> now_ms;
     std::function<Result<void>(store::Workspace&)> reap_lost_runs;
     // Asks the run to stop (grace 10 s) and returns the status it had.

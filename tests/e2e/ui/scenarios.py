@@ -134,6 +134,29 @@ def pipeline(browser, url, name, steps):
     print(json.dumps({"reused": reused}))
 
 
+def assets(browser, url, model, run):
+    """Models, datasets and environments: lists, a version's page, lineage back to its run."""
+    for group in ("environments", "datasets", "models"):
+        browser.open(page(url, f"/{group}"))
+        wait_ready(browser)
+        rows = browser.run(f"return document.querySelectorAll('#{group} tbody tr').length;")
+        assert rows == 1, f"{rows} {group} listed"
+    browser.click(f'#models tr[data-name="{model}:1"] a')
+    wait_ready(browser)
+    assert browser.run("return location.pathname;") == f"/models/{model}%3A1"
+    heading = browser.run("return document.querySelector('h1').textContent;")
+    assert heading.startswith(f"model {model}:1"), heading
+    browser.click(f'dd a[href="/runs/{run}"]')
+    wait_ready(browser)
+    assert browser.run("return location.pathname;") == f"/runs/{run}"
+    models = browser.run("return [...document.querySelectorAll('a[href^=\\'/models/\\']')]"
+                         ".map((a) => a.textContent);")
+    assert f"{model}:1" in models, f"the run's page links {models}"
+    browser.back()
+    wait_ready(browser)
+    assert browser.run("return location.pathname;") == f"/models/{model}%3A1"
+
+
 def cancel(browser, url, run):
     """The Cancel button asks first, then the run is canceled."""
     browser.open(page(url, f"/runs/{run}"))
@@ -151,7 +174,7 @@ def cancel(browser, url, run):
 def screenshots(browser, url, run, sweep_name, pipeline_name):
     """The README's pictures, of the sample runs."""
     browser.resize(1200, 760)
-    browser.open(url)
+    browser.open(page(url, "/runs?columns=metrics.loss,metrics.accuracy,params.rate"))
     wait_ready(browser)
     shot(browser, "runs")
     browser.open(page(url, f"/runs/{run}"))
