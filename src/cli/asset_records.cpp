@@ -43,7 +43,9 @@ Result<env::EnvironmentRecord> find_environment(store::Workspace& workspace,
 
 namespace {
 
-Json plain_record(const assets::DatasetRecord& record) {
+// What a dataset's and a model's records begin with.
+template <typename Record>
+Json versioned_fields(const Record& record) {
     Json json;
     json["name"] = record.name;
     json["version"] = record.version;
@@ -51,6 +53,11 @@ Json plain_record(const assets::DatasetRecord& record) {
     json["tags"] = pairs_json(record.tags);
     json["properties"] = pairs_json(record.properties);
     json["type"] = record.type;
+    return json;
+}
+
+Json plain_record(const assets::DatasetRecord& record) {
+    Json json = versioned_fields(record);
     json["paths"] = record.paths;
     json["content"] = record.content.empty() ? Json(nullptr) : Json(record.content);
     json["files"] = record.content.empty() ? Json(nullptr) : Json(record.files);
@@ -94,13 +101,7 @@ Result<assets::DatasetRecord> find_dataset(store::Workspace& workspace, const st
 }
 
 Json model_record(const assets::ModelRecord& record) {
-    Json json;
-    json["name"] = record.name;
-    json["version"] = record.version;
-    json["description"] = record.description;
-    json["tags"] = pairs_json(record.tags);
-    json["properties"] = pairs_json(record.properties);
-    json["type"] = record.type;
+    Json json = versioned_fields(record);
     json["framework"] = record.framework;
     json["framework_version"] = record.framework_version;
     json["stage"] = record.stage.empty() ? Json(nullptr) : Json(record.stage);

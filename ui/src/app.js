@@ -38,12 +38,16 @@ async function api(path, options = {}) {
   return { body, headers: response.headers };
 }
 
+// A plain click on a link moves within the page; one with a modifier (a new tab) is the
+// browser's.
+function follow(event, href) {
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  navigate(href);
+}
+
 function link(href, ...children) {
-  return h("a", { href, onclick: (event) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    navigate(href);
-  } }, ...children);
+  return h("a", { href, onclick: (event) => follow(event, href) }, ...children);
 }
 
 const runLink = (name) => link(`/runs/${encodeURIComponent(name)}`, name);
@@ -82,18 +86,7 @@ function failed(error) {
 function navigate(href, replace = false) {
   if (replace) history.replaceState(null, "", href);
   else history.pushState(null, "", href);
-  // The header's links move within the page too.
-document.querySelector("header").addEventListener("click", (event) => {
-  const a = event.target.closest("a");
-  if (!a || a.origin !== location.origin || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-  event.preventDefault();
-  navigate(a.pathname + a.search);
-});
-
-api("/api/workspace").then(({ body }) => {
-  document.getElementById("workspace").textContent = `workspace ${body.name}`;
-}).catch(() => {});
-route();
+  route();
 }
 
 async function route() {
@@ -632,9 +625,7 @@ async function comparePage(query) {
 // The header's links move within the page too.
 document.querySelector("header").addEventListener("click", (event) => {
   const a = event.target.closest("a");
-  if (!a || a.origin !== location.origin || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-  event.preventDefault();
-  navigate(a.pathname + a.search);
+  if (a && a.origin === location.origin) follow(event, a.pathname + a.search);
 });
 
 api("/api/workspace").then(({ body }) => {
