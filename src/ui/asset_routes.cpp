@@ -1,5 +1,5 @@
 // The ui's API of environments, datasets and models: the records of their list and show.
-#include "asset_routes.hpp"
+#include "routes.hpp"
 
 #include "../cli/asset_records.hpp"
 

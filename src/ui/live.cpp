@@ -39,8 +39,15 @@ Result<std::string> RunsFeed::look(store::Workspace& workspace) {
     const auto now = m_now_ms();
     for (const auto& name : changes.runs) {
         TRY_ASSIGN(const auto found, run::find_run(workspace.db(), name));
-        records.push_back(found ? run::run_summary(*found, now)
-                                : Json{{"name", name}, {"deleted", true}});
+        if (!found) {
+            records.push_back({{"name", name}, {"deleted", true}});
+            continue;
+        }
+        // The list's record, and the parent of a child run (which a top-level list leaves out).
+        records.push_back(run::run_summary(*found, now));
+        if (!found->parent.empty()) {
+            records.back()["parent"] = found->parent;
+        }
     }
     return sse_event("runs", {{"after", m_after}, {"runs", std::move(records)}});
 }
@@ -87,6 +94,9 @@ std::string RunFeed::read_logs() {
             continue;
         }
         const auto size = static_cast<std::uint64_t>(st.st_size);
+        if (size < log.offset) {
+            log = Log{path, log.rank};  // truncated or replaced: read it anew
+        }
         if (!log.started) {
             log.started = true;
             log.align = size > k_log_start;

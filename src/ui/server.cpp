@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "api.hpp"
-#include "asset_routes.hpp"
 #include "ferry/run/describe.hpp"
 #include "ferry/run/download.hpp"
 #include "ferry/track/store.hpp"
@@ -20,6 +19,7 @@
 #include "ferry/util/text.hpp"
 #include "http.hpp"
 #include "live.hpp"
+#include "routes.hpp"
 
 namespace ferry::ui {
 
@@ -30,11 +30,10 @@ constexpr std::size_t k_workers = 32;
 constexpr std::size_t k_keep_alive_requests = 1000;
 constexpr auto k_tick = std::chrono::milliseconds(100);
 constexpr auto k_runs_tick = std::chrono::milliseconds(250);
-constexpr auto k_ping = std::chrono::seconds(15);
+// Often enough that a page that went is noticed (a write fails) before its worker is missed.
+constexpr auto k_ping = std::chrono::seconds(2);
 constexpr auto k_reap = std::chrono::seconds(5);
-// A snapshot file shown on its page; a longer one is downloaded instead.
-constexpr std::uint64_t k_shown_file = 2 << 20;
-constexpr std::string_view k_cookie = "ferry_ui_token";
+constexpr std::string_view k_cookie = "ferry_ui_token_";
 
 std::string_view content_type(std::string_view path) {
     if (path.ends_with(".html")) {
@@ -75,6 +74,39 @@ std::string cookie_value(const httplib::Request& request, std::string_view name)
         }
     }
     return "";
+}
+
+// Percent-encodes what is not unreserved (RFC 3986) or in `keep`.
+std::string percent_encoded(std::string_view text, std::string_view keep) {
+    std::string encoded;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 || std::string_view("-._~").find(c) != std::string_view::npos ||
+            keep.find(c) != std::string_view::npos) {
+            encoded += c;
+        } else {
+            encoded += fmt::format("%{:02X}", byte);
+        }
+    }
+    return encoded;
+}
+
+// The page asked for, without its ?token=: one path of this server (leading slashes
+// collapsed, so that it cannot name another host) and the rest of its query.
+std::string without_token(const httplib::Request& request) {
+    std::string_view path = request.path;
+    while (path.starts_with("//")) {
+        path.remove_prefix(1);
+    }
+    std::string target = percent_encoded(path, "/:@!$&'()*+,;=");
+    std::string query;
+    for (const auto& [key, value] : request.params) {
+        if (key != "token") {
+            query += fmt::format("{}{}={}", query.empty() ? "?" : "&", percent_encoded(key, ""),
+                                 percent_encoded(value, ""));
+        }
+    }
+    return target + query;
 }
 
 // The host of a Host header, without its port.
@@ -124,6 +156,10 @@ public:
         return {};
     }
 
+    [[nodiscard]] std::string cookie_name() const {
+        return std::string(k_cookie) + std::to_string(m_port);
+    }
+
     [[nodiscard]] std::string url() const override {
         const bool v6 = m_options.host.find(':') != std::string::npos;
         return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", m_options.host, v6 ? "]" : "",
@@ -164,6 +200,17 @@ private:
         });
     }
 
+    // Runs whose supervisor is gone are ended Failed, as every CLI command that looks does: at
+    // most every k_reap, by whichever request or stream comes first.
+    Result<void> reap_now_and_then(store::Workspace& workspace) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - m_reaped < k_reap) {
+            return {};
+        }
+        m_reaped = now;
+        return m_actions.reap_lost_runs(workspace);
+    }
+
     // X-Ferry-Events: the newest event a record was read after, where its live stream starts.
     Result<void> mark_events(store::Workspace& workspace, Response& response) {
         TRY_ASSIGN(const auto changes, run::runs_changed_after(workspace.db(), m_events_seen));
@@ -174,7 +221,6 @@ private:
 
     void routes();
     void api_routes();
-    void file_routes();
     void live_routes();
     httplib::Server::HandlerResponse admit(const Request& request, Response& response);
 
@@ -200,7 +246,7 @@ httplib::Server::HandlerResponse HttpServer::admit(const Request& request, Respo
         const std::string& token = m_options.token;
         const std::string bearer = request.get_header_value("Authorization");
         const bool by_query = same_secret(request.get_param_value("token"), token);
-        if (!by_query && !same_secret(cookie_value(request, k_cookie), token) &&
+        if (!by_query && !same_secret(cookie_value(request, cookie_name()), token) &&
             !(bearer.starts_with("Bearer ") && same_secret(bearer.substr(7), token))) {
             answer_problem(response, 401,
                            "this ferry ui needs its token: open the URL that 'ferry ui' printed "
@@ -208,11 +254,13 @@ httplib::Server::HandlerResponse HttpServer::admit(const Request& request, Respo
             return Handled::Handled;
         }
         if (by_query) {
-            response.set_header(
-                "Set-Cookie",
-                fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", k_cookie, token));
+            // Cookies are shared by every port of a host: the name says which ui's it is. Lax,
+            // so that the URL opened from a mail or a chat keeps it on its redirect; a change
+            // needs the pages' header all the same.
+            response.set_header("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax",
+                                                          cookie_name(), token));
             if (request.method == "GET" && !request.path.starts_with("/api/")) {
-                response.set_redirect(request.path, 303);
+                response.set_redirect(without_token(request), 303);
                 return Handled::Handled;
             }
         }
@@ -234,15 +282,19 @@ httplib::Server::HandlerResponse HttpServer::admit(const Request& request, Respo
 void HttpServer::routes() {
     m_http.set_pre_routing_handler(
         [this](const Request& request, Response& response) { return admit(request, response); });
+    // The pages load only this server's scripts and styles, and nothing is read as another type.
+    m_http.set_post_routing_handler([](const Request&, Response& response) {
+        response.set_header("X-Content-Type-Options", "nosniff");
+        response.set_header("Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    });
     api_routes();
-    file_routes();
     live_routes();
-    add_asset_routes(
-        m_http,
-        [this](Response& response, const std::function<Result<void>(store::Workspace&)>& work) {
-            with_workspace(response, work);
-        },
-        *m_actions.runner);
+    const WithWorkspace with = [this](Response& response, const Work& work) {
+        with_workspace(response, work);
+    };
+    add_file_routes(m_http, with);
+    add_asset_routes(m_http, with, *m_actions.runner);
     m_http.Get("/assets/([^/]+)", [](const Request& request, Response& response) {
         const auto* file = asset(request.matches[1].str());
         if (file == nullptr) {
@@ -279,10 +331,7 @@ void HttpServer::api_routes() {
     m_http.Get("/api/runs", [this](const Request& request, Response& response) {
         with_workspace(response, [&](store::Workspace& workspace) -> Result<void> {
             TRY_ASSIGN(const auto query, api::list_query(request));
-            if (std::chrono::steady_clock::now() - m_reaped > k_reap) {
-                m_reaped = std::chrono::steady_clock::now();
-                TRY(m_actions.reap_lost_runs(workspace));
-            }
+            TRY(reap_now_and_then(workspace));
             TRY(mark_events(workspace, response));
             TRY_ASSIGN(const auto listed, run::list_records(workspace, query, m_actions.now_ms()));
             response.set_header("X-Total-Count", std::to_string(listed.total));
@@ -292,8 +341,11 @@ void HttpServer::api_routes() {
     });
     m_http.Get("/api/runs/([^/]+)", [this](const Request& request, Response& response) {
         with_run(request, response,
-                 [&](store::Workspace& workspace, const run::RunRecord& run) -> Result<void> {
+                 [&](store::Workspace& workspace, const run::RunRecord& seen) -> Result<void> {
+                     TRY(reap_now_and_then(workspace));
                      TRY(mark_events(workspace, response));
+                     TRY_ASSIGN(const auto run,
+                                run::get_run(workspace.db(), seen.name, workspace.name()));
                      TRY_ASSIGN(const auto record,
                                 run::show_record(workspace, run, m_actions.now_ms()));
                      answer_json(response, 200, record);
@@ -318,61 +370,22 @@ void HttpServer::api_routes() {
         with_run(
             request, response,
             [&](store::Workspace& workspace, const run::RunRecord& run) -> Result<void> {
-                TRY_ASSIGN(const auto before, m_actions.cancel(workspace, run));
-                if (run::is_terminal(before)) {
+                const auto before = m_actions.cancel(workspace, run);
+                if (!before) {
+                    // What forbids it (a nested run): the run's state, not the server's fault.
+                    answer_json(response, 409,
+                                {{"error", before.error().message},
+                                 {"exit_code", to_int(before.error().code)}});
+                } else if (run::is_terminal(*before)) {
                     answer_problem(response, 409,
                                    fmt::format("run {} already ended ({})", run.name,
-                                               run::status_name(before)));
+                                               run::status_name(*before)));
                 } else {
                     answer_json(response, 202, {{"name", run.name}, {"status", "CancelRequested"}});
                 }
                 return {};
             });
     });
-}
-
-void HttpServer::file_routes() {
-    m_http.Get("/api/runs/([^/]+)/snapshot", [this](const Request& request, Response& response) {
-        with_run(request, response,
-                 [&](store::Workspace& workspace, const run::RunRecord& run) -> Result<void> {
-                     TRY_ASSIGN(const auto files, api::snapshot_files(workspace, run));
-                     answer_json(response, 200, files);
-                     return {};
-                 });
-    });
-    const auto serve = [this](bool artifact) {
-        return [this, artifact](const Request& request, Response& response) {
-            const std::string path = request.matches[2].str();
-            if (!is_inside_path(path)) {
-                answer_problem(response, 403,
-                               fmt::format("'{}' is not a path inside the run", path));
-                return;
-            }
-            with_run(
-                request, response,
-                [&](store::Workspace& workspace, const run::RunRecord& run) -> Result<void> {
-                    TRY_ASSIGN(const auto file, artifact
-                                                    ? api::artifact_file(workspace, run, path)
-                                                    : api::snapshot_file(workspace, run, path));
-                    if (!artifact && file.size > k_shown_file) {
-                        return fail("no view of '{}': {} bytes is more than a page shows", path,
-                                    file.size);
-                    }
-                    TRY_ASSIGN(auto bytes, util::read_file(file.blob));
-                    if (artifact || request.has_param("download")) {
-                        response.set_header("Content-Disposition",
-                                            fmt::format("attachment; filename=\"{}\"", file.name));
-                    }
-                    const bool text = bytes.find('\0') == std::string::npos;
-                    response.set_content(std::move(bytes), text && !artifact
-                                                               ? "text/plain; charset=utf-8"
-                                                               : "application/octet-stream");
-                    return {};
-                });
-        };
-    };
-    m_http.Get("/api/runs/([^/]+)/snapshot/(.+)", serve(false));
-    m_http.Get("/api/runs/([^/]+)/artifacts/(.+)", serve(true));
 }
 
 void HttpServer::live_routes() {
@@ -389,14 +402,17 @@ void HttpServer::live_routes() {
                     return false;
                 }
                 std::string events;
-                {
+                bool failed = false;
+                try {
                     std::lock_guard lock(m_mutex);
+                    reap_now_and_then(m_workspace);
                     auto looked = look(*feed, m_workspace);
-                    if (!looked) {
-                        events = sse_event("problem", {{"error", looked.error().message}});
-                    } else {
-                        events = std::move(*looked);
-                    }
+                    failed = !looked;
+                    events = looked ? std::move(*looked)
+                                    : sse_event("problem", {{"error", looked.error().message}});
+                } catch (const std::exception& e) {
+                    failed = true;
+                    events = sse_event("problem", {{"error", e.what()}});
                 }
                 const auto now = std::chrono::steady_clock::now();
                 if (events.empty() && now - pinged > k_ping) {
@@ -408,7 +424,9 @@ void HttpServer::live_routes() {
                         return false;
                     }
                 }
-                if (feed->done()) {
+                // A problem ends the stream: the page says it, and the browser does not ask
+                // again in a loop.
+                if (failed || feed->done()) {
                     sink.done();
                     return true;
                 }
@@ -433,6 +451,15 @@ void HttpServer::live_routes() {
                 RunFeed run;
                 [[nodiscard]] bool done() const { return run.ended(); }
             };
+            // A run that is not there is a 404, not a stream.
+            bool found = false;
+            with_run(request, response, [&](store::Workspace&, const run::RunRecord&) {
+                found = true;
+                return Result<void>{};
+            });
+            if (!found) {
+                return;
+            }
             stream(
                 response,
                 std::make_shared<Feed>(Feed{RunFeed(request.matches[1].str(), m_actions.now_ms)}),

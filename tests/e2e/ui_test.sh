@@ -102,12 +102,27 @@ jobs:
     inputs:
       made: ${{parent.jobs.make.outputs.out}}
 EOF
+    # A bandit policy stops the trial of 85 at its first report (it would sleep on): marked.
+    cat >bandit.yml <<'EOF'
+type: sweep
+trial:
+  code: src
+  command: for step in 1 2 3; do ferry run log-metric score ${{search_space.v}} --step $step; [ ${{search_space.v}} -lt 90 ] && sleep 30; done; true
+search_space:
+  v: {type: choice, values: [100, 85]}
+objective: {goal: maximize, primary_metric: score}
+sampling_algorithm: grid
+limits: {max_total_trials: 2, max_concurrent_trials: 1}
+early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 1}
+EOF
     ferry compute update local --max-concurrent-runs 4
     submit -f sweep.yml -n grid --wait
+    submit -f bandit.yml -n bandit --wait
     submit -f pipe.yml -n pipe1 --wait
     submit -f pipe.yml -n pipe2 --wait
     start_ui
-    browse sweep "$UI_URL" grid 3
+    browse sweep "$UI_URL" grid 3 0
+    browse sweep "$UI_URL" bandit 2 1
     browse pipeline "$UI_URL" pipe2 '{"make": "Completed", "use": "Completed"}'
     grep '^{' <<<"$BROWSED" | jq -e '.reused | sort == ["make", "use"]' >/dev/null ||
         fail "reuse is not marked on both steps: $BROWSED"
@@ -240,13 +255,20 @@ test_a_host_other_than_loopback_needs_the_token() {
     expect_http 401
     http /api/runs -H "Authorization: Bearer $token"
     expect_http 200
-    # The URL's token once: a cookie, and the page without it.
-    http "/runs/one?token=$token" -D headers.out
+    # The URL's token once: a cookie named for this ui's port, and the page without it (the
+    # rest of its query kept; a path that names another host is not followed).
+    local port=${UI_BASE##*:}
+    http "/runs?filter=metrics.a%20%3E%201&token=$token" -D headers.out
     expect_http 303
-    grep -qi "^set-cookie: ferry_ui_token=$token; Path=/; HttpOnly; SameSite=Strict" headers.out ||
+    grep -qi "^set-cookie: ferry_ui_token_$port=$token; Path=/; HttpOnly; SameSite=Lax" headers.out ||
         fail "no cookie: $(cat headers.out)"
-    grep -qi '^location: /runs/one' headers.out || fail "no redirect: $(cat headers.out)"
-    http /api/runs/one -H "Cookie: theme=dark; ferry_ui_token=$token"
+    grep -qi '^location: /runs?filter=metrics.a%20%3E%201' headers.out || fail "redirect: $(cat headers.out)"
+    http "//evil.example/x?token=$token" -D headers.out --path-as-is
+    expect_http 303
+    grep -qi '^location: /evil.example/x' headers.out || fail "redirect: $(cat headers.out)"
+    http /api/runs/one -H "Cookie: ferry_ui_token_1=$token"
+    expect_http 401
+    http /api/runs/one -H "Cookie: theme=dark; ferry_ui_token_$port=$token"
     expect_http 200
     expect_jq '.name == "one"'
     # run show --web gives the page with its token.

@@ -9,6 +9,10 @@ const page = document.getElementById("page");
 // live log line and metric point arrived.
 window.ferry = { charts: {}, ready: false, readyAt: null, record: null };
 let leaving = []; // what the current page closes when another one opens
+let turn = 0; // the navigation the page is drawn for
+
+// What an answer that came after another navigation began is: dropped, unseen.
+class Stale extends Error {}
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -28,8 +32,10 @@ function h(tag, attrs = {}, ...children) {
 }
 
 async function api(path, options = {}) {
+  const asked = turn;
   const response = await fetch(path, options);
   const text = await response.text();
+  if (asked !== turn) throw new Stale();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = text; }
   if (!response.ok) {
@@ -58,11 +64,19 @@ const shortTime = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "")
 const number = (value) => typeof value === "number" ?
   (Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, "")) : text(value);
 
-function live(url, handlers) {
+// A live stream. `reopened` is told when the browser connected again after a drop (the
+// stream starts over); a `problem` ends it, said on the page.
+function live(url, handlers, reopened = null) {
   const source = new EventSource(url);
   for (const [name, handle] of Object.entries(handlers)) {
     source.addEventListener(name, (event) => handle(JSON.parse(event.data)));
   }
+  let opens = 0;
+  source.addEventListener("open", () => { if (opens++ && reopened) reopened(); });
+  source.addEventListener("problem", (event) => {
+    source.close();
+    page.prepend(h("p", { class: "error" }, `live updates stopped: ${JSON.parse(event.data).error}`));
+  });
   leaving.push(() => source.close());
   return source;
 }
@@ -90,6 +104,7 @@ function navigate(href, replace = false) {
 }
 
 async function route() {
+  turn += 1;
   for (const close of leaving) close();
   leaving = [];
   window.ferry.charts = {};
@@ -105,7 +120,7 @@ async function route() {
     else if ((match = path.match(/^\/(environments|datasets|models)\/([^/]+)$/))) await assetPage(match[1], decodeURIComponent(match[2]));
     else throw new Error(`no page ${path}`);
   } catch (error) {
-    failed(error);
+    if (!(error instanceof Stale)) failed(error);
   }
 }
 
@@ -203,7 +218,7 @@ async function runsPage(query) {
       for (const run of data.runs) {
         const at = runs.findIndex((r) => r.name === run.name);
         if (run.deleted) { if (at >= 0) runs.splice(at, 1); continue; }
-        if (at < 0) { unknown = true; continue; }
+        if (at < 0) { unknown = unknown || !run.parent; continue; }
         for (const c of columns) run[c] = runs[at][c];
         runs[at] = run;
         const old = rows.get(run.name);
@@ -212,6 +227,7 @@ async function runsPage(query) {
       if (unknown && !refresh) refresh = setTimeout(() => navigate(location.pathname + location.search, true), 300);
     },
   });
+  leaving.push(() => clearTimeout(refresh));
   ready();
 }
 
@@ -276,18 +292,9 @@ async function runPage(name) {
   } }, "Cancel");
   if (!TERMINAL.has(run.status) && !run.parent) header.append(cancel);
 
-  const overview = facts([
-    ["display name", run.display_name !== run.name ? run.display_name : null],
-    ["parent", run.parent ? runLink(run.parent) : null],
-    ["experiment", link(`/runs?experiment=${encodeURIComponent(run.experiment)}`, run.experiment)],
-    ["compute", run.compute], ["runtime", run.runtime],
-    ["environment", run.environment ? `${run.environment.name || ""}${run.environment.version ? ":" + run.environment.version : ""}` : null],
-    ["created", shortTime(run.created_at)], ["started", shortTime(run.started_at)], ["ended", shortTime(run.ended_at)],
-    ["duration", run.duration !== null ? `${run.duration.toFixed(1)} s` : null],
-    ["exit code", run.exit_code], ["error", run.error], ["command", run.command],
-  ]);
+  const overview = h("div", {}, overviewOf(run));
   const history = h("table", { id: "history" }, h("thead", {}, h("tr", {}, h("th", {}, "status"), h("th", {}, "at"), h("th", {}, "detail"))),
-    h("tbody", {}, ...run.history.map((e) => h("tr", {}, h("td", {}, badge(e.status)), h("td", {}, shortTime(e.at)), h("td", {}, e.detail)))));
+    h("tbody", {}, historyRows(run)));
   const metricsBox = h("div", { id: "metrics" });
   const logBox = h("div", { id: "logs" });
   const filesBox = h("div", { id: "snapshot" });
@@ -320,15 +327,14 @@ async function runPage(name) {
       // The ended run's record: its artifacts, exit code and history.
       setTimeout(async () => {
         if (location.pathname !== `/runs/${encodeURIComponent(run.name)}`) return;
-        const fresh = (await api(`/api/runs/${encodeURIComponent(run.name)}`)).body;
-        overview.replaceWith(facts([["ended", shortTime(fresh.ended_at)], ["exit code", fresh.exit_code], ["error", fresh.error],
-          ["duration", fresh.duration !== null ? `${fresh.duration.toFixed(1)} s` : null]]));
+        let fresh;
+        try { fresh = (await api(`/api/runs/${encodeURIComponent(run.name)}`)).body; } catch { return; }
+        overview.replaceChildren(overviewOf(fresh));
         document.getElementById("artifacts").replaceWith(artifactList(fresh));
-        document.getElementById("history").querySelector("tbody").replaceChildren(...fresh.history.map((e) =>
-          h("tr", {}, h("td", {}, badge(e.status)), h("td", {}, shortTime(e.at)), h("td", {}, e.detail))));
+        document.getElementById("history").querySelector("tbody").replaceChildren(...historyRows(fresh));
       }, 300);
     },
-  });
+  }, () => { metrics.reset(); log.reset(); });
   if (run.sweep || run.pipeline) {
     // A child's change redraws the trials or steps.
     let again = null;
@@ -339,9 +345,27 @@ async function runPage(name) {
   ready();
 }
 
+function overviewOf(run) {
+  return facts([
+    ["display name", run.display_name !== run.name ? run.display_name : null],
+    ["parent", run.parent ? runLink(run.parent) : null],
+    ["experiment", link(`/runs?experiment=${encodeURIComponent(run.experiment)}`, run.experiment)],
+    ["compute", run.compute], ["runtime", run.runtime],
+    ["environment", run.environment ? `${run.environment.name || ""}${run.environment.version ? ":" + run.environment.version : ""}` : null],
+    ["created", shortTime(run.created_at)], ["started", shortTime(run.started_at)], ["ended", shortTime(run.ended_at)],
+    ["duration", run.duration !== null ? `${run.duration.toFixed(1)} s` : null],
+    ["exit code", run.exit_code], ["error", run.error], ["command", run.command],
+  ]);
+}
+
+function historyRows(run) {
+  return run.history.map((e) => h("tr", {}, h("td", {}, badge(e.status)), h("td", {}, shortTime(e.at)), h("td", {}, e.detail)));
+}
+
 async function refreshChildren(name) {
   if (location.pathname !== `/runs/${encodeURIComponent(name)}`) return;
-  const fresh = (await api(`/api/runs/${encodeURIComponent(name)}`)).body;
+  let fresh;
+  try { fresh = (await api(`/api/runs/${encodeURIComponent(name)}`)).body; } catch { return; }
   const replace = (id, node) => { const old = document.getElementById(id); if (old) old.replaceWith(node); };
   if (fresh.sweep) { const [, , chartBox, , table] = sweepSections(fresh); replace("trials", table); replace("trials-chart", chartBox); }
   if (fresh.pipeline) { const [, dag] = pipelineSections(fresh); replace("dag", dag); }
@@ -368,15 +392,22 @@ function lineage(run) {
 }
 
 // The run's stream sends every point from its first, so the charts are drawn from it alone.
+// Each redraw makes new uPlot charts and destroys the ones before (uPlot keeps every chart it
+// made until then).
 function metricCharts(box) {
-  const histories = {};
+  let histories = {};
+  let plots = [];
   let x = "step", weight = 0;
   const area = h("div", { class: "charts" });
+  const destroy = () => { for (const plot of plots) plot.destroy(); plots = []; };
+  leaving.push(destroy);
   const draw = () => {
-    for (const key of Object.keys(histories)) delete window.ferry.charts[key];
+    destroy();
+    for (const key of Object.keys(window.ferry.charts)) if (!key.startsWith("sweep:")) delete window.ferry.charts[key];
     area.replaceChildren(...Object.entries(histories).map(([key, points]) => {
       const { box: c, plot } = chart(key, [{ label: key, points }], x, weight);
       window.ferry.charts[key] = plot;
+      plots.push(plot);
       return c;
     }));
     if (!Object.keys(histories).length) area.append(h("p", { class: "muted" }, "no metrics logged yet"));
@@ -396,11 +427,16 @@ function metricCharts(box) {
       if (window.ferry.record) for (const p of points) window.ferry.record.push(["metric", p.timestamp, Date.now()]);
       if (!pending) pending = requestAnimationFrame(() => { pending = null; draw(); });
     },
+    reset() { histories = {}; draw(); },
   };
 }
 
+// A log keeps its last MAX_LINES lines; new lines are appended to what is shown, and the whole
+// is drawn again only for a search, another rank or lines let go.
+const MAX_LINES = 100000;
+
 function logView(box) {
-  const logs = new Map(); // log path -> {lines, rank}
+  let logs = new Map(); // log path -> {lines, rank}
   let current = null, follow = true, search = "";
   const tabs = h("div", { class: "tabs" });
   const pre = h("pre", { class: "log", id: "log" });
@@ -411,14 +447,16 @@ function logView(box) {
   box.replaceChildren(controls, empty, pre);
   function show() {
     const log = logs.get(current);
-    if (!log) return;
+    if (!log) { pre.replaceChildren(); return; }
     empty.remove();
-    const lines = search ? log.lines.filter((l) => l.includes(search)) : log.lines;
-    pre.replaceChildren(...lines.map((line) => {
-      if (!search) return line + "\n";
-      const at = line.indexOf(search);
-      return h("span", {}, line.slice(0, at), h("span", { class: "hit" }, search), line.slice(at + search.length) + "\n");
-    }));
+    if (!search) {
+      pre.textContent = log.lines.length ? log.lines.join("\n") + "\n" : "";
+    } else {
+      pre.replaceChildren(...log.lines.filter((l) => l.includes(search)).map((line) => {
+        const at = line.indexOf(search);
+        return h("span", {}, line.slice(0, at), h("span", { class: "hit" }, search), line.slice(at + search.length) + "\n");
+      }));
+    }
     if (follow) pre.scrollTop = pre.scrollHeight;
   }
   function drawTabs() {
@@ -433,17 +471,29 @@ function logView(box) {
         drawTabs();
       }
       const log = logs.get(chunk.log);
-      if (chunk.skipped) log.lines.push(`… (${chunk.skipped} bytes before this)`);
-      log.lines.push(...chunk.lines);
+      const added = chunk.skipped ? [`… (${chunk.skipped} bytes before this)`, ...chunk.lines] : chunk.lines;
+      for (const line of added) log.lines.push(line);
+      const over = log.lines.length - MAX_LINES;
+      if (over > 0) log.lines.splice(0, over, `… (${over} earlier lines let go)`);
       if (window.ferry.record) for (const line of chunk.lines) window.ferry.record.push(["log", line, Date.now()]);
-      if (chunk.log === current) show();
+      if (chunk.log !== current) return;
+      if (search || over > 0 || !pre.firstChild && log.lines.length !== added.length) {
+        show();
+      } else {
+        empty.remove();
+        pre.append(added.join("\n") + "\n");
+        if (follow) pre.scrollTop = pre.scrollHeight;
+      }
     },
+    reset() { logs = new Map(); current = null; drawTabs(); show(); },
   };
 }
 
 async function snapshotFiles(run, box) {
   if (!run.snapshot || !run.snapshot.id) { box.replaceChildren(h("p", { class: "muted" }, "no code")); return; }
-  const { body: files } = await api(`/api/runs/${encodeURIComponent(run.name)}/snapshot`);
+  let files;
+  try { ({ body: files } = await api(`/api/runs/${encodeURIComponent(run.name)}/snapshot`)); }
+  catch (error) { if (!(error instanceof Stale)) box.replaceChildren(h("p", { class: "error" }, error.message)); return; }
   const view = h("pre", { id: "file" }, "pick a file");
   const list = h("ul", {}, ...files.map((f) => h("li", {}, h("a", { href: "#", "data-path": f.path, onclick: async (e) => {
     e.preventDefault();
@@ -477,6 +527,7 @@ function sweepSections(run) {
       series: [{ label: "trial" }, { label: metric, stroke: PALETTE[0], width: 0, points: { show: true, size: 8, fill: PALETTE[0] } }] },
     [scored.map((t) => t.number), scored.map((t) => t.metric)], h("div"));
     window.ferry.charts[`sweep:${metric}`] = byTrial;
+    leaving.push(() => byTrial.destroy());
     chartBox.append(h("div", { class: "chart" }, h("h3", {}, `${metric} by trial`), byTrial.root));
     // Parallel coordinates: one line a trial across its params (each scaled to [0, 1]) and the
     // metric, coloured from worst to best.
@@ -490,6 +541,7 @@ function sweepSections(run) {
       series: [{}, ...scored.map((t) => ({ label: t.name, stroke: `hsl(${Math.round(120 * goodness(t))}, 70%, 42%)`, width: 1.5, dash: early(t) ? [4, 4] : undefined }))] },
     [axes.map((_, i) => i), ...scored.map((t) => axes.map((axis, i) => range[i][1] === range[i][0] ? 0.5 : (value(t, axis) - range[i][0]) / (range[i][1] - range[i][0])))], h("div"));
     window.ferry.charts["sweep:parallel"] = parallel;
+    leaving.push(() => parallel.destroy());
     chartBox.append(h("div", { class: "chart" }, h("h3", {}, "params against the metric (green best)"), parallel.root));
   }
   const counts = Object.entries(sweep.trial_counts).map(([s, n]) => `${n} ${s}`).join(", ");
@@ -616,6 +668,7 @@ async function comparePage(query) {
     const series = metrics.map((m, i) => ({ label: names[i], points: m.metrics[key] ? m.metrics[key].history : [] }));
     const { box, plot } = chart(key, series, "step", 0);
     window.ferry.charts[key] = plot;
+    leaving.push(() => plot.destroy());
     area.append(box);
   }
   setPage(h("h1", {}, "Compare"), h("p", { class: "muted" }, "rows whose values differ are marked"), table, h("h2", {}, "Metrics"), area);

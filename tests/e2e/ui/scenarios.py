@@ -32,6 +32,14 @@ def shot(browser, name):
     return browser.screenshot(os.path.join(directory, f"{name}.png"))
 
 
+def go_back(browser, path):
+    """The back button, then the page it goes to, loaded (not the one left)."""
+    browser.run("window.ferry.ready = false;")
+    browser.back()
+    browser.wait(f"location.pathname === {json.dumps(path)}", what=f"back at {path}")
+    wait_ready(browser)
+
+
 def wait_ready(browser):
     browser.wait("window.ferry && window.ferry.ready", what="the page to load")
     error = browser.run("const e = document.getElementById('error'); return e && e.textContent;")
@@ -63,8 +71,7 @@ def live_run(browser, url, run, gate_log, gate_end):
     assert browser.run("return window.notReloaded === true;"), "the page was reloaded"
     shot(browser, "run-live")
     # Back to the runs page (the back button), where the run ends.
-    browser.back()
-    wait_ready(browser)
+    go_back(browser, "/runs")
     browser.wait(f"{row_status(run)} === 'Running'", what=f"{run} Running after going back")
     browser.run("window.notReloaded = true;")
     open(gate_end, "w").close()
@@ -95,8 +102,9 @@ def compare(browser, url, first, second):
     shot(browser, "compare")
 
 
-def sweep(browser, url, name, trials):
-    """A sweep's page: its trials best first, the metric by trial, params against the metric."""
+def sweep(browser, url, name, trials, terminated):
+    """A sweep's page: its trials best first, the metric by trial, params against the metric,
+    the trials an early termination policy stopped marked."""
     browser.open(page(url, f"/runs/{name}"))
     wait_ready(browser)
     rows = browser.wait("document.querySelectorAll('#trials tbody tr').length", what="trials")
@@ -109,7 +117,9 @@ def sweep(browser, url, name, trials):
                        ".includes('★');"), f"best trial {best} not marked"
     lines = browser.run("return window.ferry.charts['sweep:parallel'].series.length - 1;")
     assert lines == int(trials), f"{lines} lines in the parallel coordinates"
-    shot(browser, "sweep")
+    marked = browser.run("return document.querySelectorAll('#trials tr.terminated').length;")
+    assert marked == int(terminated), f"{marked} trials marked early-terminated"
+    shot(browser, f"sweep-{name}")
 
 
 def pipeline(browser, url, name, steps):
@@ -152,9 +162,7 @@ def assets(browser, url, model, run):
     models = browser.run("return [...document.querySelectorAll('a[href^=\\'/models/\\']')]"
                          ".map((a) => a.textContent);")
     assert f"{model}:1" in models, f"the run's page links {models}"
-    browser.back()
-    wait_ready(browser)
-    assert browser.run("return location.pathname;") == f"/models/{model}%3A1"
+    go_back(browser, f"/models/{model}%3A1")
 
 
 def cancel(browser, url, run):
