@@ -222,6 +222,9 @@ private:
     void routes();
     void api_routes();
     void live_routes();
+    template <typename Feed, typename Look>
+    void stream(Response& response, std::shared_ptr<Feed> feed, Look look,
+                std::chrono::milliseconds tick);
     httplib::Server::HandlerResponse admit(const Request& request, Response& response);
 
     store::Workspace m_workspace;
@@ -388,53 +391,54 @@ void HttpServer::api_routes() {
     });
 }
 
-void HttpServer::live_routes() {
-    // A stream looks every tick until the page goes, the run has ended (a run's) or the
-    // server stops; a comment line keeps idle connections open through proxies.
-    const auto stream = [this](Response& response, auto feed, auto look,
-                               std::chrono::milliseconds tick) {
-        response.set_header("Cache-Control", "no-store");
-        response.set_chunked_content_provider(
-            "text/event-stream",
-            [this, feed, look, tick, pinged = std::chrono::steady_clock::now()](
-                std::size_t, httplib::DataSink& sink) mutable {
-                if (m_stopping) {
+// A stream looks every tick until the page goes, the run has ended (a run's) or the server
+// stops; a comment line keeps idle connections open through proxies.
+template <typename Feed, typename Look>
+void HttpServer::stream(Response& response, std::shared_ptr<Feed> feed, Look look,
+                        std::chrono::milliseconds tick) {
+    response.set_header("Cache-Control", "no-store");
+    response.set_chunked_content_provider(
+        "text/event-stream", [this, feed, look, tick, pinged = std::chrono::steady_clock::now()](
+                                 std::size_t, httplib::DataSink& sink) mutable {
+            if (m_stopping) {
+                return false;
+            }
+            std::string events;
+            bool failed = false;
+            try {
+                std::lock_guard lock(m_mutex);
+                reap_now_and_then(m_workspace);
+                auto looked = look(*feed, m_workspace);
+                failed = !looked;
+                events = looked ? std::move(*looked)
+                                : sse_event("problem", {{"error", looked.error().message}});
+            } catch (const std::exception& e) {
+                failed = true;
+                events = sse_event("problem", {{"error", e.what()}});
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (events.empty() && now - pinged > k_ping) {
+                events = ": ping\n\n";
+            }
+            if (!events.empty()) {
+                pinged = now;
+                if (!sink.write(events.data(), events.size())) {
                     return false;
                 }
-                std::string events;
-                bool failed = false;
-                try {
-                    std::lock_guard lock(m_mutex);
-                    reap_now_and_then(m_workspace);
-                    auto looked = look(*feed, m_workspace);
-                    failed = !looked;
-                    events = looked ? std::move(*looked)
-                                    : sse_event("problem", {{"error", looked.error().message}});
-                } catch (const std::exception& e) {
-                    failed = true;
-                    events = sse_event("problem", {{"error", e.what()}});
-                }
-                const auto now = std::chrono::steady_clock::now();
-                if (events.empty() && now - pinged > k_ping) {
-                    events = ": ping\n\n";
-                }
-                if (!events.empty()) {
-                    pinged = now;
-                    if (!sink.write(events.data(), events.size())) {
-                        return false;
-                    }
-                }
-                // A problem ends the stream: the page says it, and the browser does not ask
-                // again in a loop.
-                if (failed || feed->done()) {
-                    sink.done();
-                    return true;
-                }
-                std::this_thread::sleep_for(tick);
-                return !m_stopping.load();
-            });
-    };
-    m_http.Get("/api/events", [this, stream](const Request& request, Response& response) {
+            }
+            // A problem ends the stream: the page says it, and the browser does not ask
+            // again in a loop.
+            if (failed || feed->done()) {
+                sink.done();
+                return true;
+            }
+            std::this_thread::sleep_for(tick);
+            return !m_stopping.load();
+        });
+}
+
+void HttpServer::live_routes() {
+    m_http.Get("/api/events", [this](const Request& request, Response& response) {
         const auto after = util::parse_integer(request.get_param_value("after")).value_or(0);
         struct Feed {
             RunsFeed runs;
@@ -445,30 +449,29 @@ void HttpServer::live_routes() {
             [](Feed& feed, store::Workspace& workspace) { return feed.runs.look(workspace); },
             k_runs_tick);
     });
-    m_http.Get(
-        "/api/runs/([^/]+)/stream", [this, stream](const Request& request, Response& response) {
-            struct Feed {
-                RunFeed run;
-                [[nodiscard]] bool done() const { return run.ended(); }
-            };
-            // A run that is not there is a 404, not a stream.
-            bool found = false;
-            with_run(request, response, [&](store::Workspace&, const run::RunRecord&) {
-                found = true;
-                return Result<void>{};
-            });
-            if (!found) {
-                return;
-            }
-            stream(
-                response,
-                std::make_shared<Feed>(Feed{RunFeed(request.matches[1].str(), m_actions.now_ms)}),
-                [](Feed& feed, store::Workspace& workspace) -> Result<std::string> {
-                    TRY_ASSIGN(auto events, feed.run.look(workspace));
-                    return events + feed.run.read_logs();
-                },
-                k_tick);
+    m_http.Get("/api/runs/([^/]+)/stream", [this](const Request& request, Response& response) {
+        struct Feed {
+            RunFeed run;
+            [[nodiscard]] bool done() const { return run.ended(); }
+        };
+        // A run that is not there is a 404, not a stream.
+        bool found = false;
+        with_run(request, response, [&](store::Workspace&, const run::RunRecord&) {
+            found = true;
+            return Result<void>{};
         });
+        if (!found) {
+            return;
+        }
+        stream(
+            response,
+            std::make_shared<Feed>(Feed{RunFeed(request.matches[1].str(), m_actions.now_ms)}),
+            [](Feed& feed, store::Workspace& workspace) -> Result<std::string> {
+                TRY_ASSIGN(auto events, feed.run.look(workspace));
+                return events + feed.run.read_logs();
+            },
+            k_tick);
+    });
 }
 
 }  // namespace
