@@ -5,9 +5,9 @@
 const TERMINAL = new Set(["Completed", "Failed", "Canceled"]);
 const page = document.getElementById("page");
 // What the tests and bench/ui.sh read: the charts on the page by metric, whether the page has
-// loaded and when (ms since navigation), and, once `record` is set to an array, when each
-// live log line and metric point arrived.
-window.ferry = { charts: {}, ready: false, readyAt: null, record: null };
+// loaded and when (ms since navigation), whether the runs page has all its rows and when, and,
+// once `record` is set to an array, when each live log line and metric point arrived.
+window.ferry = { charts: {}, ready: false, readyAt: null, complete: false, record: null };
 let leaving = []; // what the current page closes when another one opens
 let turn = 0; // the navigation the page is drawn for
 
@@ -129,12 +129,17 @@ window.addEventListener("popstate", route);
 // ---- the runs page --------------------------------------------------------------------------
 
 const QUERY_KEYS = ["filter", "order_by", "columns", "experiment", "status"];
+const FIRST_RUNS = 200;
+const ROWS_A_FRAME = 2500;
 
 async function runsPage(query) {
   document.title = "Runs · ferry";
   const asked = new URLSearchParams();
   for (const key of QUERY_KEYS) if (query.get(key)) asked.set(key, query.get(key));
-  asked.set("max_results", query.get("max_results") || "10000");
+  // The newest FIRST_RUNS first, drawn at once; then the rest, up to max_results (10,000),
+  // appended a block at a time so that the page answers meanwhile.
+  const wanted = Number(query.get("max_results") || "10000");
+  asked.set("max_results", String(Math.min(wanted, FIRST_RUNS)));
   const [listed, workspace] = await Promise.all([api(`/api/runs?${asked}`), api("/api/workspace")]);
   const runs = listed.body;
   const total = Number(listed.headers.get("X-Total-Count"));
@@ -174,6 +179,26 @@ async function runsPage(query) {
     body.replaceChildren(...shown.map((run) => { const r = row(run); rows.set(run.name, r); return r; }));
   }
 
+  // The runs past the first ones, in blocks of ROWS_A_FRAME.
+  async function more() {
+    asked.set("max_results", String(wanted));
+    let all;
+    try { all = (await api(`/api/runs?${asked}`)).body; } catch { return; }
+    const known = new Set(runs.map((run) => run.name));
+    const rest = all.filter((run) => !known.has(run.name));
+    const mine = turn;
+    for (let at = 0; at < rest.length && mine === turn; at += ROWS_A_FRAME) {
+      const block = rest.slice(at, at + ROWS_A_FRAME);
+      runs.push(...block);
+      if (sortKey) draw();
+      else body.append(...block.map((run) => { const r = row(run); rows.set(run.name, r); return r; }));
+      count.textContent = `${runs.length} of ${total} runs`;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    window.ferry.complete = mine === turn;
+    window.ferry.completeAt = performance.now();
+  }
+
   const headRow = h("tr", {}, ...head.map((key) => key ? h("th", { class: "sortable", onclick: () => {
     sortDown = sortKey === key ? !sortDown : false;
     sortKey = key;
@@ -209,6 +234,8 @@ async function runsPage(query) {
   setPage(h("div", { class: "layout" }, facets,
     h("div", {}, h("h1", {}, "Runs"), form, count, h("table", { id: "runs" }, h("thead", {}, headRow), body))));
   draw();
+  window.ferry.complete = runs.length >= Math.min(wanted, total);
+  if (!window.ferry.complete) more();
 
   // Live: a run whose status changed gets its new record; a new one, the list asked again.
   let refresh = null;
