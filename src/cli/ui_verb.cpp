@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "ferry/cli/command_tree.hpp"
+#include "ferry/output/render.hpp"
 #include "ferry/run/lost.hpp"
 #include "ferry/ui/server.hpp"
 #include "ferry/util/sha256.hpp"
@@ -58,7 +59,13 @@ Result<void> serve(Context& ctx, const UiOptions& options) {
     TRY(ui::write_served(root, served));
     const std::string page = ui::page_url(served, "/runs");
     ctx.err << fmt::format("ferry ui: workspace '{}' at {} (Ctrl-C stops it)\n", name, page);
-    ctx.out << page << '\n' << std::flush;
+    // The URL is what a script reads: a record of it with -o json or yaml.
+    if (ctx.format == OutputFormat::json || ctx.format == OutputFormat::yaml) {
+        output::print_record(ctx, {{"workspace", name}, {"url", page}});
+    } else {
+        ctx.out << page << '\n';
+    }
+    ctx.out << std::flush;
     if (options.open) {
         open_in_browser(ctx, page);
     }

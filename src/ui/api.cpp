@@ -9,11 +9,6 @@ namespace ferry::ui::api {
 
 namespace {
 
-bool flag(const httplib::Request& request, const char* key) {
-    const std::string value = request.get_param_value(key);
-    return value == "1" || value == "true";
-}
-
 Result<StoredFile> find_entry(const std::vector<snapshot::ManifestEntry>& entries,
                               const store::Workspace& workspace, const run::RunRecord& run,
                               const std::string& path, std::string_view what) {
@@ -49,16 +44,16 @@ Result<run::ListQuery> list_query(const httplib::Request& request) {
         }
         query.max_results = *number;
     }
-    query.all = flag(request, "all");
+    query.all = query_flag(request, "all");
     for (std::size_t i = 0; i < request.get_param_value_count("tag"); ++i) {
         query.tags.push_back(request.get_param_value("tag", i));
     }
     query.filter = request.get_param_value("filter");
     query.order_by = request.get_param_value("order_by");
     query.columns = request.get_param_value("columns");
-    query.children = flag(request, "children");
+    query.children = query_flag(request, "children");
     query.parent = request.get_param_value("parent");
-    query.archived = flag(request, "include_archived");
+    query.archived = query_flag(request, "include_archived");
     return query;
 }
 

@@ -8,11 +8,8 @@ namespace ferry::ui {
 namespace {
 
 cli::ListFlags list_flags(const httplib::Request& request) {
-    const auto flag = [&](const char* key) {
-        const std::string value = request.get_param_value(key);
-        return value == "1" || value == "true";
-    };
-    return {.all_versions = flag("all_versions"), .include_archived = flag("include_archived")};
+    return {.all_versions = query_flag(request, "all_versions"),
+            .include_archived = query_flag(request, "include_archived")};
 }
 
 // GET /api/GROUP (the list, ?all_versions=1&include_archived=1) and /api/GROUP/NAME (NAME,

@@ -19,16 +19,7 @@ constexpr std::size_t k_chunk = 256 * 1024;
 // RFC 6266's filename*: the name percent-encoded, so that no quote or control character
 // reaches the header.
 std::string disposition(std::string_view name) {
-    std::string encoded;
-    for (const char c : name) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || std::string_view("-._~").find(c) != std::string_view::npos) {
-            encoded += c;
-        } else {
-            encoded += fmt::format("%{:02X}", byte);
-        }
-    }
-    return "attachment; filename*=UTF-8''" + encoded;
+    return "attachment; filename*=UTF-8''" + percent_encoded(name);
 }
 
 // Sends the blob's bytes a chunk at a time, outside the workspace's lock: a blob never changes.

@@ -27,6 +27,25 @@ void answer_error(httplib::Response& response, const Error& error) {
     answer_json(response, status, {{"error", error.message}, {"exit_code", to_int(error.code)}});
 }
 
+std::string percent_encoded(std::string_view text, std::string_view keep) {
+    std::string encoded;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 || std::string_view("-._~").find(c) != std::string_view::npos ||
+            keep.find(c) != std::string_view::npos) {
+            encoded += c;
+        } else {
+            encoded += fmt::format("%{:02X}", byte);
+        }
+    }
+    return encoded;
+}
+
+bool query_flag(const httplib::Request& request, const char* key) {
+    const std::string value = request.get_param_value(key);
+    return value == "1" || value == "true";
+}
+
 bool is_inside_path(std::string_view path) {
     if (path.empty() || path.front() == '/') {
         return false;

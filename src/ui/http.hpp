@@ -22,6 +22,12 @@ void answer_error(httplib::Response& response, const Error& error);
 // {"error": MESSAGE} with `status`.
 void answer_problem(httplib::Response& response, int status, std::string_view message);
 
+// Percent-encodes what is not unreserved (RFC 3986) nor in `keep`.
+[[nodiscard]] std::string percent_encoded(std::string_view text, std::string_view keep = {});
+
+// A yes/no parameter of a request: "1" or "true" is yes.
+[[nodiscard]] bool query_flag(const httplib::Request& request, const char* key);
+
 // A path below a run (its snapshot's, its artifacts') as the URL gives it: one that is absolute
 // or has an empty, "." or ".." segment is refused, whatever the stored files are.
 [[nodiscard]] bool is_inside_path(std::string_view path);

@@ -76,21 +76,6 @@ std::string cookie_value(const httplib::Request& request, std::string_view name)
     return "";
 }
 
-// Percent-encodes what is not unreserved (RFC 3986) or in `keep`.
-std::string percent_encoded(std::string_view text, std::string_view keep) {
-    std::string encoded;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || std::string_view("-._~").find(c) != std::string_view::npos ||
-            keep.find(c) != std::string_view::npos) {
-            encoded += c;
-        } else {
-            encoded += fmt::format("%{:02X}", byte);
-        }
-    }
-    return encoded;
-}
-
 // The page asked for, without its ?token=: one path of this server (leading slashes
 // collapsed, so that it cannot name another host) and the rest of its query.
 std::string without_token(const httplib::Request& request) {
@@ -102,8 +87,8 @@ std::string without_token(const httplib::Request& request) {
     std::string query;
     for (const auto& [key, value] : request.params) {
         if (key != "token") {
-            query += fmt::format("{}{}={}", query.empty() ? "?" : "&", percent_encoded(key, ""),
-                                 percent_encoded(value, ""));
+            query += fmt::format("{}{}={}", query.empty() ? "?" : "&", percent_encoded(key),
+                                 percent_encoded(value));
         }
     }
     return target + query;
@@ -112,7 +97,7 @@ std::string without_token(const httplib::Request& request) {
 // The host of a Host header, without its port.
 std::string host_name(std::string host) {
     if (host.starts_with('[')) {
-        return host.substr(0, host.find(']') + 1);
+        return host.substr(1, host.find(']') - 1);  // an IPv6 address, "[::1]:8650"
     }
     return host.substr(0, host.find(':'));
 }
@@ -269,7 +254,7 @@ httplib::Server::HandlerResponse HttpServer::admit(const Request& request, Respo
         }
     } else if (m_loopback) {
         const std::string host = host_name(request.get_header_value("Host"));
-        if (!host.empty() && !is_loopback(host) && host != "[::1]") {
+        if (!host.empty() && !is_loopback(host)) {
             answer_problem(response, 403,
                            fmt::format("Host '{}' is not this ferry ui's address", host));
             return Handled::Handled;

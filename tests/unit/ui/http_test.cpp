@@ -31,6 +31,23 @@ TEST(UiHttpTest, ErrorsBecomeStatuses) {
     EXPECT_EQ(response.get_header_value("Content-Type"), "application/json");
 }
 
+TEST(UiHttpTest, PercentEncodingKeepsUnreservedAndWhatIsAskedFor) {
+    EXPECT_EQ(percent_encoded("a-b_c.d~e"), "a-b_c.d~e");
+    EXPECT_EQ(percent_encoded("a b/\"c\n"), "a%20b%2F%22c%0A");
+    EXPECT_EQ(percent_encoded("/runs/a b", "/"), "/runs/a%20b");
+    EXPECT_EQ(percent_encoded("\xc3\xa9"), "%C3%A9");
+}
+
+TEST(UiHttpTest, AFlagIsOneOrTrue) {
+    httplib::Request request;
+    request.params = {{"a", "1"}, {"b", "true"}, {"c", "0"}, {"d", "yes"}};
+    EXPECT_TRUE(query_flag(request, "a"));
+    EXPECT_TRUE(query_flag(request, "b"));
+    EXPECT_FALSE(query_flag(request, "c"));
+    EXPECT_FALSE(query_flag(request, "d"));
+    EXPECT_FALSE(query_flag(request, "e"));
+}
+
 TEST(UiHttpTest, LoopbackAddresses) {
     for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1"}) {
         EXPECT_TRUE(is_loopback(host)) << host;
