@@ -7,7 +7,7 @@
 
 namespace ferry::run {
 
-Status shown_status(const RunRecord& run, std::int64_t now_ms) {
+Status shown_status(const RunSummary& run, std::int64_t now_ms) {
     if (!is_terminal(run.status) && run.heartbeat_ms &&
         now_ms - *run.heartbeat_ms > k_heartbeat_stale_ms) {
         return Status::not_responding;
@@ -15,7 +15,7 @@ Status shown_status(const RunRecord& run, std::int64_t now_ms) {
     return run.status;
 }
 
-std::optional<std::int64_t> duration_ms(const RunRecord& run, std::int64_t now_ms) {
+std::optional<std::int64_t> duration_ms(const RunSummary& run, std::int64_t now_ms) {
     if (!run.started) {
         return std::nullopt;  // never started: no duration, even once ended
     }
@@ -37,8 +37,9 @@ std::string human_duration(std::int64_t ms) {
     return fmt::format("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60);
 }
 
-Json run_summary(const RunRecord& run, std::int64_t now_ms) {
-    Json record;
+Json run_summary(const RunSummary& run, std::int64_t now_ms) {
+    Json record = Json::object();
+    record.get_ref<Json::object_t&>().reserve(11);  // its fields below, made once per run listed
     record["name"] = run.name;
     record["status"] = status_name(shown_status(run, now_ms));
     record["experiment"] = run.experiment;

@@ -73,7 +73,7 @@ Result<std::vector<track::Identifier>> list_columns(const std::string& text) {
     return columns;
 }
 
-Result<void> add_tracked_columns(store::Database& db, const RunRecord& run,
+Result<void> add_tracked_columns(store::Database& db, const RunSummary& run,
                                  const std::vector<track::Identifier>& columns, Json& record) {
     if (columns.empty()) {
         return {};
@@ -114,7 +114,7 @@ Result<ListedRuns> list_records(store::Workspace& workspace, const ListQuery& qu
     if (!query.parent.empty()) {
         TRY(get_run(workspace.db(), query.parent, workspace.name()));
     }
-    TRY_ASSIGN(auto runs, list_runs(workspace.db(), filter));
+    TRY_ASSIGN(auto runs, list_summaries(workspace.db(), filter));
     listed.records = Json::array();
     for (const auto& run : runs.first) {
         listed.records.push_back(run_summary(run, now_ms));
@@ -160,15 +160,14 @@ Result<RunChanges> runs_changed_after(store::Database& db, std::int64_t after) {
     TRY_ASSIGN(
         const auto rows,
         db.query_all(
-            "SELECT e.rowid, r.name FROM run_events e JOIN runs r ON r.seq = e.run "
-            "WHERE e.rowid > ?1 ORDER BY e.rowid",
+            "SELECT max(e.rowid), r.name FROM run_events e JOIN runs r ON r.seq = e.run "
+            "WHERE e.rowid > ?1 GROUP BY e.run ORDER BY max(e.rowid)",
             [](const store::Statement& row) { return std::pair(row.integer(0), row.text(1)); },
             after));
+    changes.runs.reserve(rows.size());
     for (const auto& [number, name] : rows) {
         changes.last = number;
-        if (std::ranges::find(changes.runs, name) == changes.runs.end()) {
-            changes.runs.push_back(name);
-        }
+        changes.runs.push_back(name);
     }
     return changes;
 }

@@ -10,15 +10,24 @@ namespace ferry::run {
 
 namespace {
 
-constexpr std::string_view k_columns =
-    "seq, name, display_name, experiment, compute, runtime, status, holds_slot, created_at, "
-    "created_ms, started_at, started_ms, ended_at, ended_ms, snapshot, command, spec, plan, "
-    "directory, submitted_by, supervisor_pid, boot_id, heartbeat_ms, cancel_grace, exit_code, "
-    "reason, error, artifacts, environment, notes, scheduler, snapshot_new_files, "
-    "snapshot_new_bytes, (SELECT files FROM snapshots WHERE id = runs.snapshot), "
-    "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), "
-    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq), parent, trial, "
-    "cancel_reason, archived";
+// What RunSummary holds, as read_summary reads them; the whole row's columns start with them.
+constexpr std::string_view k_summary_columns =
+    "seq, name, experiment, compute, status, created_at, created_ms, started_at, started_ms, "
+    "ended_at, ended_ms, heartbeat_ms, exit_code, archived, "
+    "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq)";
+constexpr int k_summary_count = 15;
+
+// The whole row, as read_row reads it.
+const std::string& all_columns() {
+    static const std::string columns = fmt::format(
+        "{}, display_name, runtime, holds_slot, snapshot, command, spec, plan, directory, "
+        "submitted_by, supervisor_pid, boot_id, cancel_grace, reason, error, artifacts, "
+        "environment, notes, scheduler, snapshot_new_files, snapshot_new_bytes, "
+        "(SELECT files FROM snapshots WHERE id = runs.snapshot), "
+        "(SELECT bytes FROM snapshots WHERE id = runs.snapshot), parent, trial, cancel_reason",
+        k_summary_columns);
+    return columns;
+}
 
 std::optional<std::int64_t> optional_integer(const store::Statement& stmt, int column) {
     const auto text = stmt.optional_text(column);
@@ -42,47 +51,54 @@ Json parse_json(const std::string& text) {
     return Json::parse(text, nullptr, false);
 }
 
-RunRecord read_row(const store::Statement& stmt) {
-    RunRecord run;
+RunSummary read_summary(const store::Statement& stmt) {
+    RunSummary run;
     run.seq = stmt.integer(0);
     run.name = stmt.text(1);
-    run.display_name = stmt.text(2);
-    run.experiment = stmt.text(3);
-    run.compute = stmt.text(4);
-    run.runtime = stmt.text(5);
-    run.status = parse_status(stmt.text(6)).value_or(Status::failed);
-    run.holds_slot = stmt.integer(7) != 0;
-    run.created = Stamp{stmt.text(8), stmt.integer(9)};
-    run.started = optional_stamp(stmt, 10);
-    run.ended = optional_stamp(stmt, 12);
-    run.snapshot = stmt.optional_text(14).value_or("");
-    run.command = stmt.text(15);
-    run.spec = parse_json(stmt.text(16));
-    run.plan = parse_json(stmt.text(17));
-    run.directory = stmt.text(18);
-    run.submitted_by = stmt.text(19);
-    run.supervisor_pid = optional_integer(stmt, 20);
-    run.boot_id = stmt.optional_text(21).value_or("");
-    run.heartbeat_ms = optional_integer(stmt, 22);
-    run.cancel_grace = optional_integer(stmt, 23);
-    if (auto code = optional_integer(stmt, 24)) {
+    run.experiment = stmt.text(2);
+    run.compute = stmt.text(3);
+    run.status = parse_status(stmt.text(4)).value_or(Status::failed);
+    run.created = Stamp{stmt.text(5), stmt.integer(6)};
+    run.started = optional_stamp(stmt, 7);
+    run.ended = optional_stamp(stmt, 9);
+    run.heartbeat_ms = optional_integer(stmt, 11);
+    if (auto code = optional_integer(stmt, 12)) {
         run.exit_code = static_cast<int>(*code);
     }
-    run.reason = parse_reason(stmt.text(25));
-    run.error = stmt.text(26);
-    run.artifacts = stmt.optional_text(27).value_or("");
-    run.environment = parse_json(stmt.text(28));
-    run.notes = parse_json(stmt.text(29));
-    run.scheduler = parse_json(stmt.text(30));
-    run.snapshot_figures = SnapshotFigures{.files = optional_integer(stmt, 33),
-                                           .bytes = optional_integer(stmt, 34),
-                                           .new_files = optional_integer(stmt, 31),
-                                           .new_bytes = optional_integer(stmt, 32)};
-    run.tags = parse_json(stmt.optional_text(35).value_or("{}"));
-    run.parent = stmt.optional_text(36).value_or("");
-    run.trial = parse_json(stmt.optional_text(37).value_or("null"));
-    run.cancel_reason = stmt.optional_text(38).value_or("");
-    run.archived = stmt.integer(39) != 0;
+    run.archived = stmt.integer(13) != 0;
+    run.tags = parse_json(stmt.optional_text(14).value_or("{}"));
+    return run;
+}
+
+RunRecord read_row(const store::Statement& stmt) {
+    RunRecord run;
+    static_cast<RunSummary&>(run) = read_summary(stmt);
+    constexpr int at = k_summary_count;  // the first column after the summary's
+    run.display_name = stmt.text(at);
+    run.runtime = stmt.text(at + 1);
+    run.holds_slot = stmt.integer(at + 2) != 0;
+    run.snapshot = stmt.optional_text(at + 3).value_or("");
+    run.command = stmt.text(at + 4);
+    run.spec = parse_json(stmt.text(at + 5));
+    run.plan = parse_json(stmt.text(at + 6));
+    run.directory = stmt.text(at + 7);
+    run.submitted_by = stmt.text(at + 8);
+    run.supervisor_pid = optional_integer(stmt, at + 9);
+    run.boot_id = stmt.optional_text(at + 10).value_or("");
+    run.cancel_grace = optional_integer(stmt, at + 11);
+    run.reason = parse_reason(stmt.text(at + 12));
+    run.error = stmt.text(at + 13);
+    run.artifacts = stmt.optional_text(at + 14).value_or("");
+    run.environment = parse_json(stmt.text(at + 15));
+    run.notes = parse_json(stmt.text(at + 16));
+    run.scheduler = parse_json(stmt.text(at + 17));
+    run.snapshot_figures = SnapshotFigures{.files = optional_integer(stmt, at + 20),
+                                           .bytes = optional_integer(stmt, at + 21),
+                                           .new_files = optional_integer(stmt, at + 18),
+                                           .new_bytes = optional_integer(stmt, at + 19)};
+    run.parent = stmt.optional_text(at + 22).value_or("");
+    run.trial = parse_json(stmt.optional_text(at + 23).value_or("null"));
+    run.cancel_reason = stmt.optional_text(at + 24).value_or("");
     return run;
 }
 
@@ -95,7 +111,7 @@ std::optional<Status> read_status(const store::Statement& row) {
 template <typename... Values>
 Result<std::vector<RunRecord>> query(store::Database& db, std::string_view clause,
                                      const Values&... values) {
-    return db.query_all(fmt::format("SELECT {} FROM runs {}", k_columns, clause), read_row,
+    return db.query_all(fmt::format("SELECT {} FROM runs {}", all_columns(), clause), read_row,
                         values...);
 }
 
@@ -103,7 +119,7 @@ Result<std::vector<RunRecord>> query(store::Database& db, std::string_view claus
 template <typename... Values>
 Result<std::optional<RunRecord>> query_first(store::Database& db, std::string_view clause,
                                              const Values&... values) {
-    return db.query_one(fmt::format("SELECT {} FROM runs {}", k_columns, clause), read_row,
+    return db.query_one(fmt::format("SELECT {} FROM runs {}", all_columns(), clause), read_row,
                         values...);
 }
 
@@ -146,6 +162,59 @@ Result<void> record_first_tracking(store::Database& db, const NewRun& run) {
     };
     TRY(pairs("tags", "run_tags"));
     return pairs("inputs", "run_params");
+}
+
+// The runs `filter` matches as `read` makes them from `columns`, and how many matched in all.
+template <typename Row>
+Result<std::pair<std::vector<Row>, std::int64_t>> listed(store::Database& db,
+                                                         const RunFilter& filter,
+                                                         std::string_view columns,
+                                                         Row (*read)(const store::Statement&)) {
+    // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the run's tags.
+    // ?4 is the limit, ?5 the parent; the search's values follow from ?6.
+    const auto search = track::to_sql(filter.search, filter.order, 6);
+    const std::string where =
+        "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND (?5 = '' OR "
+        "parent = ?5)" +
+        std::string(filter.top_level_only ? " AND parent IS NULL" : "") +
+        std::string(filter.hide_archived ? " AND archived = 0" : "") +
+        " AND NOT EXISTS ("
+        "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
+        "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
+        "AND tag.key = wanted.value ->> 0 "
+        "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))" +
+        (search.where.empty() ? std::string() : " AND (" + search.where + ")");
+    const std::string status =
+        filter.status ? std::string(status_name(*filter.status)) : std::string();
+    nlohmann::json tags = nlohmann::json::array();
+    for (const auto& [key, value] : filter.tags) {
+        tags.push_back({key, value ? nlohmann::json(*value) : nlohmann::json(nullptr)});
+    }
+    const auto prepared = [&](const std::string& sql) -> Result<store::Statement> {
+        TRY_ASSIGN(auto statement, db.prepare(sql));
+        statement.bind_all(filter.experiment, status, tags.dump());
+        statement.bind(5, filter.parent);
+        track::bind(statement, search);
+        return statement;
+    };
+    TRY_ASSIGN(auto count, prepared("SELECT count(*) FROM runs " + where));
+    TRY_ASSIGN(const bool counted, count.step());
+    const std::int64_t total = counted ? count.integer(0) : 0;
+    const std::string order = search.order_by.empty() ? "" : search.order_by + ", ";
+    TRY_ASSIGN(auto select, prepared(fmt::format("SELECT {} FROM runs {} ORDER BY {}seq DESC "
+                                                 "LIMIT ?4",
+                                                 columns, where, order)));
+    select.bind(4, filter.limit.value_or(-1));
+    std::vector<Row> runs;
+    const std::int64_t limit = filter.limit.value_or(total);
+    runs.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(limit, 0, total)));
+    for (;;) {
+        TRY_ASSIGN(const bool row, select.step());
+        if (!row) {
+            return std::pair{std::move(runs), total};
+        }
+        runs.push_back(read(select));
+    }
 }
 
 }  // namespace
@@ -222,49 +291,12 @@ Result<std::optional<RunRecord>> newest_run(store::Database& db) {
 
 Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(store::Database& db,
                                                                   const RunFilter& filter) {
-    // ?3 is [[KEY, VALUE or null], ...]: no wanted tag may be missing from the run's tags.
-    // ?4 is the limit, ?5 the parent; the search's values follow from ?6.
-    const auto search = track::to_sql(filter.search, filter.order, 6);
-    const std::string where =
-        "WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR status = ?2) AND (?5 = '' OR "
-        "parent = ?5)" +
-        std::string(filter.top_level_only ? " AND parent IS NULL" : "") +
-        std::string(filter.hide_archived ? " AND archived = 0" : "") +
-        " AND NOT EXISTS ("
-        "SELECT 1 FROM json_each(?3) AS wanted WHERE NOT EXISTS ("
-        "SELECT 1 FROM run_tags AS tag WHERE tag.run = runs.seq "
-        "AND tag.key = wanted.value ->> 0 "
-        "AND (wanted.value ->> 1 IS NULL OR tag.value = wanted.value ->> 1)))" +
-        (search.where.empty() ? std::string() : " AND (" + search.where + ")");
-    const std::string status =
-        filter.status ? std::string(status_name(*filter.status)) : std::string();
-    nlohmann::json tags = nlohmann::json::array();
-    for (const auto& [key, value] : filter.tags) {
-        tags.push_back({key, value ? nlohmann::json(*value) : nlohmann::json(nullptr)});
-    }
-    const auto prepared = [&](const std::string& sql) -> Result<store::Statement> {
-        TRY_ASSIGN(auto statement, db.prepare(sql));
-        statement.bind_all(filter.experiment, status, tags.dump());
-        statement.bind(5, filter.parent);
-        track::bind(statement, search);
-        return statement;
-    };
-    TRY_ASSIGN(auto count, prepared("SELECT count(*) FROM runs " + where));
-    TRY_ASSIGN(const bool counted, count.step());
-    const std::int64_t total = counted ? count.integer(0) : 0;
-    const std::string order = search.order_by.empty() ? "" : search.order_by + ", ";
-    TRY_ASSIGN(auto select, prepared(fmt::format("SELECT {} FROM runs {} ORDER BY {}seq DESC "
-                                                 "LIMIT ?4",
-                                                 k_columns, where, order)));
-    select.bind(4, filter.limit.value_or(-1));
-    std::vector<RunRecord> runs;
-    for (;;) {
-        TRY_ASSIGN(const bool row, select.step());
-        if (!row) {
-            return std::pair{std::move(runs), total};
-        }
-        runs.push_back(read_row(select));
-    }
+    return listed(db, filter, all_columns(), read_row);
+}
+
+Result<std::pair<std::vector<RunSummary>, std::int64_t>> list_summaries(store::Database& db,
+                                                                        const RunFilter& filter) {
+    return listed(db, filter, k_summary_columns, read_summary);
 }
 
 Result<std::vector<RunRecord>> unfinished_runs(store::Database& db) {
@@ -366,14 +398,6 @@ Result<void> reopen(store::Database& db, std::string_view name, const Stamp& now
     });
 }
 
-Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {
-    return db.execute("UPDATE runs SET environment = ?2 WHERE name = ?1", name, environment.dump());
-}
-
-Result<void> set_scheduler(store::Database& db, std::string_view name, const Json& scheduler) {
-    return db.execute("UPDATE runs SET scheduler = ?2 WHERE name = ?1", name, scheduler.dump());
-}
-
 Result<bool> begin_preparing(store::Database& db, std::string_view name, const Stamp& now) {
     bool begun = false;
     TRY(db.transaction([&]() -> Result<void> {
@@ -385,11 +409,6 @@ Result<bool> begin_preparing(store::Database& db, std::string_view name, const S
         return take_slot(db, name, now);
     }));
     return begun;
-}
-
-Result<void> add_note(store::Database& db, std::string_view name, std::string_view note) {
-    return db.execute("UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
-                      name, note);
 }
 
 Result<Status> request_cancel(store::Database& db, std::string_view name,
@@ -460,27 +479,6 @@ Result<bool> claim_slot(store::Database& db, std::string_view name, std::int64_t
         return take_slot(db, name, now);
     }));
     return claimed;
-}
-
-Result<std::optional<std::int64_t>> next_queued_supervisor(store::Database& db,
-                                                           std::string_view compute) {
-    return db.query_one(
-        "SELECT supervisor_pid FROM runs WHERE compute = ?1 AND status = 'Queued' "
-        "AND supervisor_pid IS NOT NULL ORDER BY seq LIMIT 1",
-        store::first_integer, compute);
-}
-
-Result<ComputeLoad> compute_load(store::Database& db, std::string_view compute) {
-    TRY_ASSIGN(auto load,
-               db.query_one(
-                   "SELECT coalesce(sum(holds_slot AND status != 'Queued'), 0), "
-                   "coalesce(sum(status = 'Queued'), 0) FROM runs "
-                   "WHERE compute = ?1 AND status NOT IN ('Completed', 'Failed', 'Canceled')",
-                   [](const store::Statement& row) {
-                       return ComputeLoad{row.integer(0), row.integer(1)};
-                   },
-                   compute));
-    return load.value_or(ComputeLoad{});
 }
 
 }  // namespace ferry::run

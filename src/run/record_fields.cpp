@@ -1,5 +1,6 @@
-// Fields of a run's record set by one statement each: its supervisor, heartbeat and artifacts,
-// and the archived flag of `run archive` and `run restore`, which `run list` reads.
+// What one statement each sets or reads of the runs: a run's supervisor, heartbeat, environment,
+// scheduler, notes and artifacts, the archived flag of `run archive` and `run restore` (which
+// `run list` reads), and a compute's load and next queued supervisor.
 #include "ferry/run/record.hpp"
 
 namespace ferry::run {
@@ -13,6 +14,19 @@ Result<void> set_supervisor(store::Database& db, std::string_view name, std::int
 
 Result<void> heartbeat(store::Database& db, std::string_view name, const Stamp& now) {
     return db.execute("UPDATE runs SET heartbeat_ms = ?2 WHERE name = ?1", name, now.ms);
+}
+
+Result<void> set_environment(store::Database& db, std::string_view name, const Json& environment) {
+    return db.execute("UPDATE runs SET environment = ?2 WHERE name = ?1", name, environment.dump());
+}
+
+Result<void> set_scheduler(store::Database& db, std::string_view name, const Json& scheduler) {
+    return db.execute("UPDATE runs SET scheduler = ?2 WHERE name = ?1", name, scheduler.dump());
+}
+
+Result<void> add_note(store::Database& db, std::string_view name, std::string_view note) {
+    return db.execute("UPDATE runs SET notes = json_insert(notes, '$[#]', ?2) WHERE name = ?1",
+                      name, note);
 }
 
 Result<void> set_artifacts(store::Database& db, std::string_view name,
@@ -35,6 +49,27 @@ Result<std::size_t> set_runs_archived(store::Database& db, std::span<const std::
         return {};
     }));
     return changed;
+}
+
+Result<std::optional<std::int64_t>> next_queued_supervisor(store::Database& db,
+                                                           std::string_view compute) {
+    return db.query_one(
+        "SELECT supervisor_pid FROM runs WHERE compute = ?1 AND status = 'Queued' "
+        "AND supervisor_pid IS NOT NULL ORDER BY seq LIMIT 1",
+        store::first_integer, compute);
+}
+
+Result<ComputeLoad> compute_load(store::Database& db, std::string_view compute) {
+    TRY_ASSIGN(auto load,
+               db.query_one(
+                   "SELECT coalesce(sum(holds_slot AND status != 'Queued'), 0), "
+                   "coalesce(sum(status = 'Queued'), 0) FROM runs "
+                   "WHERE compute = ?1 AND status NOT IN ('Completed', 'Failed', 'Canceled')",
+                   [](const store::Statement& row) {
+                       return ComputeLoad{row.integer(0), row.integer(1)};
+                   },
+                   compute));
+    return load.value_or(ComputeLoad{});
 }
 
 }  // namespace ferry::run

@@ -41,6 +41,34 @@ std::string percent_encoded(std::string_view text, std::string_view keep) {
     return encoded;
 }
 
+std::string host_name(std::string_view host) {
+    if (host.starts_with('[')) {
+        return std::string(host.substr(1, host.find(']') - 1));
+    }
+    return std::string(host.substr(0, host.find(':')));
+}
+
+std::string accepted_encoding(std::string_view accepted, bool loopback) {
+    if (loopback) {
+        return "";
+    }
+    for (const auto token : util::split(accepted, ',')) {
+        const auto semicolon = token.find(';');
+        if (util::trim(token.substr(0, semicolon)) != "gzip") {
+            continue;
+        }
+        const auto weight = semicolon == std::string_view::npos ? std::string_view::npos
+                                                                : token.find("q=", semicolon);
+        if (weight == std::string_view::npos) {
+            return "gzip";
+        }
+        // "gzip;q=0" (or q=0.000) refuses it.
+        const auto value = util::trim(token.substr(weight + 2));
+        return value.find_first_not_of("0.") == std::string_view::npos ? "" : "gzip";
+    }
+    return "";
+}
+
 bool query_flag(const httplib::Request& request, const char* key) {
     const std::string value = request.get_param_value(key);
     return value == "1" || value == "true";

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -92,14 +93,6 @@ std::string without_token(const httplib::Request& request) {
         }
     }
     return target + query;
-}
-
-// The host of a Host header, without its port.
-std::string host_name(std::string host) {
-    if (host.starts_with('[')) {
-        return host.substr(1, host.find(']') - 1);  // an IPv6 address, "[::1]:8650"
-    }
-    return host.substr(0, host.find(':'));
 }
 
 class HttpServer final : public Server {
@@ -230,6 +223,14 @@ private:
 // DNS rebinding); a POST only from the pages (a header a form cannot set).
 httplib::Server::HandlerResponse HttpServer::admit(const Request& request, Response& response) {
     using Handled = httplib::Server::HandlerResponse;
+    // httplib's request, non-const where it calls this: what it may compress with is ours to say.
+    auto& headers = const_cast<Request&>(request).headers;
+    const std::string encoding =
+        accepted_encoding(request.get_header_value("Accept-Encoding"), m_loopback);
+    headers.erase("Accept-Encoding");
+    if (!encoding.empty()) {
+        headers.emplace("Accept-Encoding", encoding);
+    }
     if (!m_options.token.empty()) {
         const std::string& token = m_options.token;
         const std::string bearer = request.get_header_value("Authorization");
@@ -472,6 +473,11 @@ bool is_loopback(const std::string& host) {
 
 Result<std::unique_ptr<Server>> Server::start(store::Workspace workspace, Options options,
                                               Actions actions) {
+    // The server reads what it lists (10,000 runs: 18 MB of rows) mapped, not copied in. Its
+    // work runs one request at a time under its lock, so one malloc arena serves every worker:
+    // glibc's arena per thread made a worker's first long list grow a heap of its own.
+    TRY(workspace.db().exec("PRAGMA mmap_size = 268435456"));
+    ::mallopt(M_ARENA_MAX, 1);
     auto server =
         std::make_unique<HttpServer>(std::move(workspace), std::move(options), std::move(actions));
     TRY(server->listen());

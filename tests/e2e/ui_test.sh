@@ -75,6 +75,27 @@ test_two_runs_are_compared_from_the_runs_page() {
     browse compare "$UI_URL" first second
 }
 
+test_a_long_runs_list_draws_only_the_rows_in_view() {
+    write_job job.yml 'true'
+    submit -f job.yml -n seed --wait
+    # 1,499 more runs: the seed's rows cloned in the database, as bench/ui.sh makes its 10,000.
+    local db
+    db=$("$FERRY" workspace show -o json | jq -r .database)
+    BENCH_DIR=$FERRY_SOURCE_DIR/bench /usr/bin/python3 - "$db" <<'EOF'
+import os, sqlite3, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from clone_runs import Cloner
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+cloner = Cloner(db, sys.argv[1], "seed")
+db.execute("BEGIN")
+for i in range(1499):
+    cloner.clone(i + 1, f"clone_{i:04d}", "long")
+db.execute("COMMIT")
+EOF
+    start_ui
+    browse long_list "$UI_URL" 1500 clone_1498 seed
+}
+
 test_a_sweep_and_a_pipeline_have_their_pages() {
     mkdir -p src
     printf 'code\n' >src/README.txt
@@ -192,6 +213,11 @@ test_the_api_answers_with_the_cli_records() {
     http /api/runs/one/metrics
     diff <(jq -S . body.out) <("$FERRY" run metrics one -o json </dev/null | jq -S .) ||
         fail "/api/runs/one/metrics differs from run metrics -o json"
+    # On loopback nothing is compressed, whatever a browser accepts.
+    http /api/runs -H 'Accept-Encoding: gzip, deflate, br' -D headers.out
+    expect_http 200
+    ! grep -qi '^content-encoding' headers.out || fail "compressed on loopback: $(cat headers.out)"
+    jq -e '.[0].name == "two"' body.out >/dev/null || fail "not the list: $OUT"
     # The CLI's errors, as HTTP statuses.
     http '/api/runs?filter=metrics.acc%20%3E'
     expect_http 400
@@ -255,6 +281,13 @@ test_a_host_other_than_loopback_needs_the_token() {
     expect_http 401
     http /api/runs -H "Authorization: Bearer $token"
     expect_http 200
+    # Away from loopback, gzip where accepted; never brotli (httplib's takes seconds).
+    curl -s -o list.gz -D headers.out -H "Authorization: Bearer $token" \
+        -H 'Accept-Encoding: gzip, deflate, br' "$UI_BASE/api/runs"
+    grep -qi '^content-encoding: gzip' headers.out || fail "not gzipped: $(cat headers.out)"
+    [[ $(gzip -dc list.gz | jq -r '.[0].name') == one ]] || fail "the gzipped list is not the list"
+    http /api/runs -H "Authorization: Bearer $token" -H 'Accept-Encoding: br' -D headers.out
+    ! grep -qi '^content-encoding' headers.out || fail "compressed: $(cat headers.out)"
     # The URL's token once: a cookie named for this ui's port, and the page without it (the
     # rest of its query kept; a path that names another host is not followed).
     local port=${UI_BASE##*:}

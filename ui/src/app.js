@@ -130,14 +130,15 @@ window.addEventListener("popstate", route);
 
 const QUERY_KEYS = ["filter", "order_by", "columns", "experiment", "status"];
 const FIRST_RUNS = 200;
-const ROWS_A_FRAME = 2500;
+const OVERSCAN = 30; // rows drawn above and below those in view
 
 async function runsPage(query) {
   document.title = "Runs · ferry";
   const asked = new URLSearchParams();
   for (const key of QUERY_KEYS) if (query.get(key)) asked.set(key, query.get(key));
-  // The newest FIRST_RUNS first, drawn at once; then the rest, up to max_results (10,000),
-  // appended a block at a time so that the page answers meanwhile.
+  // The newest FIRST_RUNS first, then the rest, up to max_results (10,000). Only the rows in
+  // view and OVERSCAN around them exist, drawn again as the page scrolls: 10,000 runs cost
+  // what 100 do, to draw and to leave.
   const wanted = Number(query.get("max_results") || "10000");
   asked.set("max_results", String(Math.min(wanted, FIRST_RUNS)));
   const [listed, workspace] = await Promise.all([api(`/api/runs?${asked}`), api("/api/workspace")]);
@@ -146,28 +147,61 @@ async function runsPage(query) {
   const columns = (query.get("columns") || "").split(",").map((c) => c.trim()).filter(Boolean);
   const selected = new Set();
   let sortKey = null, sortDown = false;
+  let shown = runs; // in the order shown: `runs` itself, or a sorted copy
 
   const compare = h("button", { id: "compare", type: "button", disabled: true, onclick: () =>
     navigate(`/compare?runs=${[...selected].map(encodeURIComponent).join(",")}`) }, "Compare");
   const head = ["", "name", "status", "experiment", "compute", "created_at", "duration", "tags", ...columns];
   const body = h("tbody");
-  const rows = new Map();
+  const rows = new Map(); // the rows drawn now, by run
+  // Rows that stand for those not drawn, above and below.
+  const aboveCell = h("td", { class: "spacer", colspan: head.length });
+  const belowCell = h("td", { class: "spacer", colspan: head.length });
+  const above = h("tr", { class: "spacer" }, aboveCell), below = h("tr", { class: "spacer" }, belowCell);
+  let rowHeight = 0, from = -1, to = -1;
 
   function row(run) {
     const box = h("input", { type: "checkbox", checked: selected.has(run.name), onchange: (e) => {
       if (e.target.checked) selected.add(run.name); else selected.delete(run.name);
       compare.disabled = selected.size < 2;
     } });
+    const tags = Object.entries(run.tags || {}).map(([k, v]) => `${k}=${v}`).join(" ");
     return h("tr", { "data-run": run.name },
       h("td", {}, box), h("td", {}, runLink(run.name)), h("td", { class: "status-cell" }, badge(run.status)),
       h("td", {}, run.experiment), h("td", {}, run.compute), h("td", {}, shortTime(run.created_at)),
-      h("td", {}, run.duration_text || ""),
-      h("td", {}, Object.entries(run.tags || {}).map(([k, v]) => `${k}=${v}`).join(" ")),
+      h("td", {}, run.duration_text || ""), h("td", { class: "tags", title: tags || null }, tags),
       ...columns.map((c) => h("td", { class: "num" }, number(run[c]))));
   }
 
+  // The rows in view, [first, last) of `shown`; before a row's height is known, the first ones.
+  function inView() {
+    if (!rowHeight) return [0, Math.min(shown.length, 2 * OVERSCAN)];
+    const past = -body.getBoundingClientRect().top; // how far the view is below the body's top
+    const last = Math.min(shown.length, Math.ceil((past + window.innerHeight) / rowHeight) + OVERSCAN);
+    return [Math.max(0, Math.min(last, Math.floor(past / rowHeight) - OVERSCAN)), last];
+  }
+
+  // Draws the rows in view (again with `force`: a new order, more runs), keeping those drawn.
+  function drawRows(force = false) {
+    const [first, last] = inView();
+    if (!force && first === from && last === to) return;
+    from = first;
+    to = last;
+    const drawn = shown.slice(first, last).map((run) => [run.name, rows.get(run.name) || row(run)]);
+    rows.clear();
+    for (const [name, tr] of drawn) rows.set(name, tr);
+    aboveCell.style.height = `${first * rowHeight}px`;
+    belowCell.style.height = `${(shown.length - last) * rowHeight}px`;
+    body.replaceChildren(above, ...rows.values(), below);
+    if (!rowHeight && drawn.length) {
+      const top = drawn[0][1].getBoundingClientRect().top;
+      rowHeight = (drawn[drawn.length - 1][1].getBoundingClientRect().bottom - top) / drawn.length;
+      if (rowHeight) drawRows(true);
+    }
+  }
+
   function draw() {
-    let shown = runs;
+    shown = runs;
     if (sortKey) {
       shown = [...runs].sort((a, b) => {
         const x = a[sortKey], y = b[sortKey];
@@ -175,27 +209,32 @@ async function runsPage(query) {
         return sortDown ? -order : order;
       });
     }
-    rows.clear();
-    body.replaceChildren(...shown.map((run) => { const r = row(run); rows.set(run.name, r); return r; }));
+    drawRows(true);
   }
 
-  // The runs past the first ones, in blocks of ROWS_A_FRAME.
+  let scrolled = false;
+  const onScroll = () => {
+    if (scrolled) return;
+    scrolled = true;
+    requestAnimationFrame(() => { scrolled = false; drawRows(); });
+  };
+  window.addEventListener("scroll", onScroll, { passive: true });
+  window.addEventListener("resize", onScroll);
+  leaving.push(() => {
+    window.removeEventListener("scroll", onScroll);
+    window.removeEventListener("resize", onScroll);
+  });
+
+  // The runs past the first ones.
   async function more() {
     asked.set("max_results", String(wanted));
     let all;
     try { all = (await api(`/api/runs?${asked}`)).body; } catch { return; }
     const known = new Set(runs.map((run) => run.name));
-    const rest = all.filter((run) => !known.has(run.name));
-    const mine = turn;
-    for (let at = 0; at < rest.length && mine === turn; at += ROWS_A_FRAME) {
-      const block = rest.slice(at, at + ROWS_A_FRAME);
-      runs.push(...block);
-      if (sortKey) draw();
-      else body.append(...block.map((run) => { const r = row(run); rows.set(run.name, r); return r; }));
-      count.textContent = `${runs.length} of ${total} runs`;
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-    }
-    window.ferry.complete = mine === turn;
+    for (const run of all) if (!known.has(run.name)) runs.push(run);
+    draw();
+    count.textContent = `${runs.length} of ${total} runs`;
+    window.ferry.complete = true;
     window.ferry.completeAt = performance.now();
   }
 
@@ -232,7 +271,8 @@ async function runsPage(query) {
     }));
   const count = h("p", { class: "muted", id: "count" }, `${runs.length} of ${total} runs`);
   setPage(h("div", { class: "layout" }, facets,
-    h("div", {}, h("h1", {}, "Runs"), form, count, h("table", { id: "runs" }, h("thead", {}, headRow), body))));
+    h("div", {}, h("h1", {}, "Runs"), form, count,
+      h("div", { class: "wide" }, h("table", { id: "runs" }, h("thead", {}, headRow), body)))));
   draw();
   window.ferry.complete = runs.length >= Math.min(wanted, total);
   if (!window.ferry.complete) more();
@@ -241,16 +281,25 @@ async function runsPage(query) {
   let refresh = null;
   live(`/api/events?after=${listed.headers.get("X-Ferry-Events") || 0}`, {
     runs: (data) => {
-      let unknown = false;
+      let unknown = false, gone = false;
       for (const run of data.runs) {
         const at = runs.findIndex((r) => r.name === run.name);
-        if (run.deleted) { if (at >= 0) runs.splice(at, 1); continue; }
+        if (run.deleted) {
+          if (at < 0) continue;
+          if (shown !== runs) shown.splice(shown.indexOf(runs[at]), 1);
+          runs.splice(at, 1);
+          rows.delete(run.name);
+          gone = true;
+          continue;
+        }
         if (at < 0) { unknown = unknown || !run.parent; continue; }
         for (const c of columns) run[c] = runs[at][c];
+        if (shown !== runs) shown[shown.indexOf(runs[at])] = run;
         runs[at] = run;
         const old = rows.get(run.name);
         if (old) { const fresh = row(run); old.replaceWith(fresh); rows.set(run.name, fresh); }
       }
+      if (gone) drawRows(true);
       if (unknown && !refresh) refresh = setTimeout(() => navigate(location.pathname + location.search, true), 300);
     },
   });

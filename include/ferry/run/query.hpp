@@ -54,8 +54,9 @@ struct ListedRuns {
 [[nodiscard]] Result<Json> show_record(store::Workspace& workspace, const RunRecord& run,
                                        std::int64_t now_ms);
 
-// The runs with a status event after event `after` (0: any), each once, and the number of the
-// newest event: what a page that shows runs live asks a few times a second.
+// The runs with a status event after event `after` (0: any), each once, in the order of their
+// newest such event, and the number of the newest event: what a page that shows runs live asks
+// a few times a second.
 struct RunChanges {
     std::int64_t last = 0;
     std::vector<std::string> runs;

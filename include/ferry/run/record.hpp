@@ -42,18 +42,27 @@ struct SnapshotFigures {
     std::optional<std::int64_t> new_bytes;
 };
 
-struct RunRecord {
+// What `run list` shows of a run: read alone (list_summaries) when a list is long, as the
+// rest of a run's row (its spec and plan above all) costs ten times more to read.
+struct RunSummary {
     std::int64_t seq = 0;  // submission order
     std::string name;
-    std::string display_name;
     std::string experiment;
     std::string compute;
-    std::string runtime;  // "host"
     Status status = Status::not_started;
-    bool holds_slot = false;
     Stamp created;
     std::optional<Stamp> started;
     std::optional<Stamp> ended;
+    std::optional<std::int64_t> heartbeat_ms;
+    std::optional<int> exit_code;
+    Json tags;  // the run's tags now: its job's, then what was set while it ran or since
+    bool archived = false;  // left out of `run list` unless asked for, as az ml job archive
+};
+
+struct RunRecord : RunSummary {
+    std::string display_name;
+    std::string runtime;  // "host"
+    bool holds_slot = false;
     std::string snapshot;  // empty: no code
     SnapshotFigures snapshot_figures;
     std::string command;  // as it runs, placeholders replaced
@@ -63,9 +72,7 @@ struct RunRecord {
     std::string submitted_by;
     std::optional<std::int64_t> supervisor_pid;
     std::string boot_id;
-    std::optional<std::int64_t> heartbeat_ms;
     std::optional<std::int64_t> cancel_grace;  // set: a cancel was asked for
-    std::optional<int> exit_code;
     EndReason reason = EndReason::none;
     std::string error;
     std::string artifacts;  // manifest id; empty until collected
@@ -74,7 +81,6 @@ struct RunRecord {
     // null on this machine; on a cluster {"type": "slurm", "job_id", "state", "reason",
     // "nodes"} as the scheduler last said
     Json scheduler;
-    Json tags;  // the run's tags now: its job's, then what was set while it ran or since
     // A child run's parent: a sweep's, for a trial, or the run whose job's MLflow client made
     // it (runs/create); else empty.
     std::string parent;
@@ -85,7 +91,6 @@ struct RunRecord {
     // Why a cancel was asked for when it was not a person's ("early termination: ..."); the
     // run's end says it instead of "canceled on request".
     std::string cancel_reason;
-    bool archived = false;  // left out of `run list` unless asked for, as az ml job archive
 
     // A sweep: a parent run whose work is its trials.
     [[nodiscard]] bool is_sweep() const { return runtime == "sweep"; }
@@ -167,6 +172,9 @@ struct RunFilter {
 // Matching runs in the filter's order (newest first after its terms), at most its limit,
 // and how many matched in all.
 [[nodiscard]] Result<std::pair<std::vector<RunRecord>, std::int64_t>> list_runs(
+    store::Database& db, const RunFilter& filter);
+// The same, each run's summary alone: what a long list (`run list`, the ui's runs page) reads.
+[[nodiscard]] Result<std::pair<std::vector<RunSummary>, std::int64_t>> list_summaries(
     store::Database& db, const RunFilter& filter);
 // Runs not in a terminal status, oldest first.
 [[nodiscard]] Result<std::vector<RunRecord>> unfinished_runs(store::Database& db);

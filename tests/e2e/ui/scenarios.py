@@ -102,6 +102,53 @@ def compare(browser, url, first, second):
     shot(browser, "compare")
 
 
+def in_view(browser):
+    """The runs whose rows are in the window now, top to bottom, and how many rows exist."""
+    return browser.run("const rows = [...document.querySelectorAll('#runs tbody tr[data-run]')];"
+                       "const seen = rows.filter((tr) => { const b = tr.getBoundingClientRect();"
+                       " return b.bottom > 0 && b.top < innerHeight; });"
+                       "return [seen.map((tr) => tr.dataset.run), rows.length];")
+
+
+def scroll_to(browser, fraction):
+    """Scrolls the page to `fraction` of its height; the rows in view once drawn."""
+    browser.run(f"window.scrollTo(0, {fraction} * (document.body.scrollHeight - innerHeight));")
+    browser.run("return new Promise((done) => requestAnimationFrame(() => "
+                "requestAnimationFrame(done)));")
+    return in_view(browser)
+
+
+def long_list(browser, url, total, newest, oldest):
+    """A list of many runs: all are listed, only the rows in view are drawn, and scrolling
+    draws the ones it reaches (the oldest at the bottom), a ticked box kept."""
+    browser.open(url)
+    wait_ready(browser)
+    browser.wait("window.ferry.complete", what="all the runs listed")
+    count = browser.run("return document.querySelector('#count').textContent;")
+    assert count == f"{total} of {total} runs", count
+    seen, drawn = in_view(browser)
+    assert seen and seen[0] == newest, f"first in view: {seen[:3]}"
+    assert drawn < 200, f"{drawn} rows drawn of {total}"
+    browser.click(f'tr[data-run="{newest}"] input[type=checkbox]')
+    seen, drawn = scroll_to(browser, 0.5)
+    middle = int(total) // 2
+    numbers = [int(run.split("_")[1]) for run in seen if run.startswith("clone_")]
+    assert numbers and min(numbers) - 60 < middle < max(numbers) + 60, f"mid-list: {seen[:3]}"
+    assert drawn < 200, f"{drawn} rows drawn of {total} mid-list"
+    seen, drawn = scroll_to(browser, 1)
+    assert seen and seen[-1] == oldest, f"last in view: {seen[-3:]}"
+    seen, drawn = scroll_to(browser, 0)
+    assert seen[0] == newest, f"back at the top: {seen[:3]}"
+    assert browser.run(f"return document.querySelector('tr[data-run=\"{newest}\"] "
+                       "input[type=checkbox]').checked;"), "the ticked box was not kept"
+    # Sorted by name: the clones in their order, then the seed.
+    browser.click("#runs th.sortable")
+    seen, drawn = in_view(browser)
+    assert seen[0] == "clone_0000", f"sorted by name: {seen[:3]}"
+    seen, drawn = scroll_to(browser, 1)
+    assert seen[-1] == oldest, f"sorted, last in view: {seen[-3:]}"
+
+
 def sweep(browser, url, name, trials, terminated):
     """A sweep's page: its trials best first, the metric by trial, params against the metric,
     the trials an early termination policy stopped marked."""
@@ -181,10 +228,11 @@ def cancel(browser, url, run):
 
 def screenshots(browser, url, run, sweep_name, pipeline_name):
     """The README's pictures, of the sample runs."""
-    browser.resize(1200, 760)
+    browser.resize(1600, 760)  # the runs page is wide with three more columns
     browser.open(page(url, "/runs?columns=metrics.loss,metrics.accuracy,params.rate"))
     wait_ready(browser)
     shot(browser, "runs")
+    browser.resize(1200, 760)
     browser.open(page(url, f"/runs/{run}"))
     wait_ready(browser)
     browser.wait("Object.keys(window.ferry.charts).length > 0", what="the charts")

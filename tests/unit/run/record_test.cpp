@@ -260,6 +260,61 @@ TEST_F(RunRecordTest, ListNewestFirstWithFiltersLimitAndTotal) {
     EXPECT_EQ(none->second, 0);
 }
 
+TEST_F(RunRecordTest, SummariesAreTheRunsOwnFieldsInTheListsOrder) {
+    NewRun tagged = new_run("a", "one");
+    tagged.spec["tags"] = {{"team", "vision"}};
+    ASSERT_TRUE(insert_run(db(), tagged, at(1)));
+    insert("b", 2, "two", "other");
+    insert("c", 3, "one");
+    ASSERT_TRUE(transition(db(), "b", {Status::not_started}, Status::running, at(4)));
+    ASSERT_TRUE(set_supervisor(db(), "b", 4242, "boot@host", at(5)));
+    ASSERT_TRUE(finish(db(), "b", Ending::of_job(3, "exit code 3"), at(9)));
+    const std::vector<std::string> archived{"c"};
+    ASSERT_TRUE(set_runs_archived(db(), archived, true, "t"));
+
+    for (const RunFilter& asked : {RunFilter{}, filter("one", std::nullopt, 1)}) {
+        auto runs = list_runs(db(), asked);
+        auto summaries = list_summaries(db(), asked);
+        ASSERT_TRUE(runs && summaries);
+        EXPECT_EQ(summaries->second, runs->second);
+        ASSERT_EQ(summaries->first.size(), runs->first.size());
+        for (std::size_t i = 0; i < runs->first.size(); ++i) {
+            const RunSummary& run = runs->first[i];
+            const RunSummary& summary = summaries->first[i];
+            EXPECT_EQ(summary.seq, run.seq);
+            EXPECT_EQ(summary.name, run.name);
+            EXPECT_EQ(summary.experiment, run.experiment);
+            EXPECT_EQ(summary.compute, run.compute);
+            EXPECT_EQ(summary.status, run.status);
+            EXPECT_EQ(summary.created.text, run.created.text);
+            EXPECT_EQ(summary.created.ms, run.created.ms);
+            EXPECT_EQ(summary.started.has_value(), run.started.has_value());
+            EXPECT_EQ(summary.ended.has_value(), run.ended.has_value());
+            if (summary.ended && run.ended) {
+                EXPECT_EQ(summary.ended->ms, run.ended->ms);
+            }
+            EXPECT_EQ(summary.heartbeat_ms, run.heartbeat_ms);
+            EXPECT_EQ(summary.exit_code, run.exit_code);
+            EXPECT_EQ(summary.tags, run.tags);
+            EXPECT_EQ(summary.archived, run.archived);
+        }
+    }
+    auto all = list_summaries(db(), {});
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->first.size(), 3U);
+    const RunSummary& b = all->first[1];
+    EXPECT_EQ(b.name, "b");
+    EXPECT_EQ(b.compute, "other");
+    EXPECT_EQ(b.status, Status::failed);
+    ASSERT_TRUE(b.started && b.ended);
+    EXPECT_EQ(b.started->text, "2026-01-01T00:00:04.000Z");
+    EXPECT_EQ(b.ended->ms, 1'767'225'609'000);
+    EXPECT_EQ(b.heartbeat_ms, 1'767'225'605'000);
+    EXPECT_EQ(b.exit_code, 3);
+    EXPECT_EQ(all->first[2].tags, (Json{{"team", "vision"}}));
+    EXPECT_TRUE(all->first[0].archived);
+}
+
 TEST_F(RunRecordTest, ChildRunsAreListedUnlessLeftOutOrAsTheirParentsOnly) {
     insert("a", 1, "one");
     insert("b", 2, "one");

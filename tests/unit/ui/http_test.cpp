@@ -57,6 +57,25 @@ TEST(UiHttpTest, LoopbackAddresses) {
     }
 }
 
+TEST(UiHttpTest, AHostHeadersNameHasNoPortNorBrackets) {
+    EXPECT_EQ(host_name("127.0.0.1:8650"), "127.0.0.1");
+    EXPECT_EQ(host_name("localhost"), "localhost");
+    EXPECT_EQ(host_name("[::1]:8650"), "::1");
+    EXPECT_EQ(host_name("[::1]"), "::1");
+    EXPECT_EQ(host_name(""), "");
+}
+
+TEST(UiHttpTest, AnswersAreGzippedAwayFromLoopbackAndNeverBrotli) {
+    EXPECT_EQ(accepted_encoding("gzip, deflate, br", true), "");
+    EXPECT_EQ(accepted_encoding("gzip, deflate, br", false), "gzip");
+    EXPECT_EQ(accepted_encoding("br", false), "");
+    EXPECT_EQ(accepted_encoding("", false), "");
+    EXPECT_EQ(accepted_encoding("br;q=1.0, gzip;q=0.8", false), "gzip");
+    EXPECT_EQ(accepted_encoding("gzip;q=0", false), "");
+    EXPECT_EQ(accepted_encoding("gzip; q=0.000, br", false), "");
+    EXPECT_EQ(accepted_encoding("x-gzip, gzip", false), "gzip");
+}
+
 TEST(UiApiTest, TheListsParametersAreRunListsOptions) {
     httplib::Request request;
     request.params = {{"experiment", "x"},  {"status", "Running"}, {"max_results", "7"},
