@@ -241,6 +241,23 @@ constexpr std::array k_workspace = {
             created_at  TEXT NOT NULL
         );
     )sql"},
+    // Status events numbered by AUTOINCREMENT, their number (`id`, the rowid) kept: a number
+    // is never given again once the newest runs are deleted with their events, so a live page
+    // that has seen events up to N misses none after (`ferry ui`'s /api/events?after=N).
+    Migration{15, R"sql(
+        CREATE TABLE run_events_numbered (
+            id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            run    INTEGER NOT NULL REFERENCES runs(seq),
+            status TEXT NOT NULL,
+            at     TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO run_events_numbered (id, run, status, at, detail)
+            SELECT rowid, run, status, at, detail FROM run_events ORDER BY rowid;
+        DROP TABLE run_events;
+        ALTER TABLE run_events_numbered RENAME TO run_events;
+        CREATE INDEX run_events_by_run ON run_events(run);
+    )sql"},
 };
 
 constexpr std::array k_registry = {

@@ -223,6 +223,37 @@ TEST(Migrations, PointsOfSchemaTenAreSummarized) {
     EXPECT_EQ(summaries(), "acc 0.6 1 0.5 0.6 2; loss 0.35 3 0.05 0.9 6; ");
 }
 
+TEST(Migrations, EventsOfSchemaFourteenKeepTheirNumbersAndNoneIsGivenAgain) {
+    TempDir tmp;
+    auto opened_db = Database::open(tmp / "workspace.db", CreateIfMissing::yes);
+    ASSERT_TRUE(opened_db) << opened_db.error().message;
+    Database& db = *opened_db;
+    ASSERT_TRUE(migrate(db, workspace_migrations().first(14)));
+    ASSERT_TRUE(db.exec(
+        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
+        " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
+        " 'local', 'host', 'Running', 't', 0, 'true', '{}', '{}', '/d', 'me');"
+        "INSERT INTO run_events(rowid, run, status, at) VALUES (3, 1, 'NotStarted', 'a'),"
+        " (7, 1, 'Running', 'b')"));
+    auto migrated = migrate(db, workspace_migrations());
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    const auto events = [&] {
+        std::string text;
+        auto stmt = db.prepare("SELECT rowid, status, at FROM run_events ORDER BY rowid");
+        EXPECT_TRUE(stmt);
+        while (stmt && stmt->step().value_or(false)) {
+            text += fmt::format("{} {} {}; ", stmt->integer(0), stmt->text(1), stmt->text(2));
+        }
+        return text;
+    };
+    EXPECT_EQ(events(), "3 NotStarted a; 7 Running b; ");
+    // The newest event deleted, the next one is numbered after it all the same.
+    ASSERT_TRUE(
+        db.exec("DELETE FROM run_events WHERE rowid = 7;"
+                "INSERT INTO run_events(run, status, at) VALUES (1, 'Completed', 'c')"));
+    EXPECT_EQ(events(), "3 NotStarted a; 8 Completed c; ");
+}
+
 TEST(Migrations, NewerDatabaseIsRefusedAndLeftUntouched) {
     TempDir tmp;
     const auto path = tmp / "workspace.db";

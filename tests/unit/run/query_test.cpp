@@ -93,6 +93,23 @@ TEST_F(QueryTest, RunsChangedAfterAnEventAreNamedOnceWithTheNewestEvent) {
     EXPECT_TRUE(changes->runs.empty());
 }
 
+TEST_F(QueryTest, ARunAfterTheNewestWasDeletedIsSeenAsChanged) {
+    insert("a", 1, "x");
+    insert("b", 2, "x");
+    auto changes = runs_changed_after(db(), 0);
+    ASSERT_TRUE(changes);
+    const auto seen = changes->last;
+    // `run delete b`: its events go with it; c's must still come after what was seen.
+    ASSERT_TRUE(
+        db().exec("DELETE FROM run_events WHERE run = (SELECT seq FROM runs WHERE name = 'b');"
+                  "DELETE FROM runs WHERE name = 'b'"));
+    insert("c", 3, "x");
+    changes = runs_changed_after(db(), seen);
+    ASSERT_TRUE(changes);
+    EXPECT_EQ(changes->runs, (std::vector<std::string>{"c"}));
+    EXPECT_GT(changes->last, seen);
+}
+
 TEST_F(QueryTest, LogTailIsTheLastLinesOfAtMost16KiB) {
     const auto path = m_dir.path() / "log.txt";
     ASSERT_TRUE(util::write_file_atomic(path, "one\ntwo\nthree\n", 0644, util::Durable::no));
