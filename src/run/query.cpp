@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_set>
 
 #include "ferry/assets/model.hpp"
 #include "ferry/run/artifacts.hpp"
@@ -157,17 +158,20 @@ Result<Json> show_record(store::Workspace& workspace, const RunRecord& run, std:
 
 Result<RunChanges> runs_changed_after(store::Database& db, std::int64_t after) {
     RunChanges changes{.last = after, .runs = {}};
+    // Only the events after `after`, by their number (a GROUP BY in SQL would read them all).
     TRY_ASSIGN(
         const auto rows,
         db.query_all(
-            "SELECT max(e.rowid), r.name FROM run_events e JOIN runs r ON r.seq = e.run "
-            "WHERE e.rowid > ?1 GROUP BY e.run ORDER BY max(e.rowid)",
+            "SELECT e.rowid, r.name FROM run_events e JOIN runs r ON r.seq = e.run "
+            "WHERE e.rowid > ?1 ORDER BY e.rowid",
             [](const store::Statement& row) { return std::pair(row.integer(0), row.text(1)); },
             after));
-    changes.runs.reserve(rows.size());
+    std::unordered_set<std::string_view> named;
     for (const auto& [number, name] : rows) {
         changes.last = number;
-        changes.runs.push_back(name);
+        if (named.insert(name).second) {
+            changes.runs.push_back(name);
+        }
     }
     return changes;
 }

@@ -15,7 +15,7 @@ constexpr std::string_view k_summary_columns =
     "seq, name, experiment, compute, status, created_at, created_ms, started_at, started_ms, "
     "ended_at, ended_ms, heartbeat_ms, exit_code, archived, "
     "(SELECT json_group_object(key, value) FROM run_tags WHERE run = runs.seq)";
-constexpr int k_summary_count = 15;
+constexpr int k_summary_count = 15;  // the columns above: read_row reads the rest after them
 
 // The whole row, as read_row reads it.
 const std::string& all_columns() {

@@ -243,7 +243,8 @@ constexpr std::array k_workspace = {
     )sql"},
     // Status events numbered by AUTOINCREMENT, their number (`id`, the rowid) kept: a number
     // is never given again once the newest runs are deleted with their events, so a live page
-    // that has seen events up to N misses none after (`ferry ui`'s /api/events?after=N).
+    // that has seen events up to N misses none after (`ferry ui`'s /api/events?after=N). Events
+    // of no run (written with the foreign keys off) are left behind.
     Migration{15, R"sql(
         CREATE TABLE run_events_numbered (
             id     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -253,7 +254,8 @@ constexpr std::array k_workspace = {
             detail TEXT NOT NULL DEFAULT ''
         );
         INSERT INTO run_events_numbered (id, run, status, at, detail)
-            SELECT rowid, run, status, at, detail FROM run_events ORDER BY rowid;
+            SELECT rowid, run, status, at, detail FROM run_events
+            WHERE run IN (SELECT seq FROM runs) ORDER BY rowid;
         DROP TABLE run_events;
         ALTER TABLE run_events_numbered RENAME TO run_events;
         CREATE INDEX run_events_by_run ON run_events(run);

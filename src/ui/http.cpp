@@ -1,6 +1,9 @@
 // The ui's answers.
 #include "http.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "ferry/util/text.hpp"
 
 namespace ferry::ui {
@@ -52,7 +55,10 @@ std::string accepted_encoding(std::string_view accepted, bool loopback) {
     if (loopback) {
         return "";
     }
-    for (const auto token : util::split(accepted, ',')) {
+    std::string lower(accepted);  // codings and their parameters are case-insensitive
+    std::ranges::transform(lower, lower.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto token : util::split(lower, ',')) {
         const auto semicolon = token.find(';');
         if (util::trim(token.substr(0, semicolon)) != "gzip") {
             continue;

@@ -143,7 +143,7 @@ async function runsPage(query) {
   asked.set("max_results", String(Math.min(wanted, FIRST_RUNS)));
   const [listed, workspace] = await Promise.all([api(`/api/runs?${asked}`), api("/api/workspace")]);
   const runs = listed.body;
-  const total = Number(listed.headers.get("X-Total-Count"));
+  let total = Number(listed.headers.get("X-Total-Count"));
   const columns = (query.get("columns") || "").split(",").map((c) => c.trim()).filter(Boolean);
   const selected = new Set();
   let sortKey = null, sortDown = false;
@@ -177,7 +177,7 @@ async function runsPage(query) {
   function inView() {
     if (!rowHeight) return [0, Math.min(shown.length, 2 * OVERSCAN)];
     const past = -body.getBoundingClientRect().top; // how far the view is below the body's top
-    const last = Math.min(shown.length, Math.ceil((past + window.innerHeight) / rowHeight) + OVERSCAN);
+    const last = Math.max(0, Math.min(shown.length, Math.ceil((past + window.innerHeight) / rowHeight) + OVERSCAN));
     return [Math.max(0, Math.min(last, Math.floor(past / rowHeight) - OVERSCAN)), last];
   }
 
@@ -289,6 +289,7 @@ async function runsPage(query) {
           if (shown !== runs) shown.splice(shown.indexOf(runs[at]), 1);
           runs.splice(at, 1);
           rows.delete(run.name);
+          total -= 1;
           gone = true;
           continue;
         }
@@ -299,7 +300,10 @@ async function runsPage(query) {
         const old = rows.get(run.name);
         if (old) { const fresh = row(run); old.replaceWith(fresh); rows.set(run.name, fresh); }
       }
-      if (gone) drawRows(true);
+      if (gone) {
+        drawRows(true);
+        count.textContent = `${runs.length} of ${total} runs`;
+      }
       if (unknown && !refresh) refresh = setTimeout(() => navigate(location.pathname + location.search, true), 300);
     },
   });

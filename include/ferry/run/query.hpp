@@ -55,7 +55,7 @@ struct ListedRuns {
                                        std::int64_t now_ms);
 
 // The runs with a status event after event `after` (0: any), each once, in the order of their
-// newest such event, and the number of the newest event: what a page that shows runs live asks
+// first such event, and the number of the newest event: what a page that shows runs live asks
 // a few times a second.
 struct RunChanges {
     std::int64_t last = 0;

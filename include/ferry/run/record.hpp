@@ -42,8 +42,8 @@ struct SnapshotFigures {
     std::optional<std::int64_t> new_bytes;
 };
 
-// What `run list` shows of a run: read alone (list_summaries) when a list is long, as the
-// rest of a run's row (its spec and plan above all) costs ten times more to read.
+// What `run list` shows of a run: read alone (list_summaries) for a list, which may be long;
+// the rest of a run's row, its spec and plan above all, is most of what reading it costs.
 struct RunSummary {
     std::int64_t seq = 0;  // submission order
     std::string name;

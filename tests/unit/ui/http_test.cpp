@@ -74,6 +74,8 @@ TEST(UiHttpTest, AnswersAreGzippedAwayFromLoopbackAndNeverBrotli) {
     EXPECT_EQ(accepted_encoding("gzip;q=0", false), "");
     EXPECT_EQ(accepted_encoding("gzip; q=0.000, br", false), "");
     EXPECT_EQ(accepted_encoding("x-gzip, gzip", false), "gzip");
+    EXPECT_EQ(accepted_encoding("GZIP", false), "gzip");
+    EXPECT_EQ(accepted_encoding("gzip;Q=0", false), "");
 }
 
 TEST(UiApiTest, TheListsParametersAreRunListsOptions) {
