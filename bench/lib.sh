@@ -26,7 +26,12 @@ median_ms() {
         end=$(date +%s%N)
         times+=("$(((end - start) / 1000))")
     done
-    printf '%s\n' "${times[@]}" | sort -n |
-        awk '{ t[NR] = $1 } END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-                                  printf "%.1f\n", m / 1000 }'
+    printf '%s\n' "${times[@]}" | median_of 0.001
+}
+
+# median_of SCALE: the median of the numbers on stdin, times SCALE, with one decimal.
+median_of() {
+    sort -n | awk -v scale="$1" '{ t[NR] = $1 }
+        END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+              printf "%.1f\n", m * scale }'
 }

@@ -69,7 +69,7 @@ request_ms() {
     shift
     for ((i = 0; i < runs; i++)); do
         curl -sf -o /dev/null -w '%{time_total}\n' "$@" "$url"
-    done | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f\n", 1000 * t[int((NR + 1) / 2)] }'
+    done | median_of 1000
 }
 row "GET /api/runs?max_results=10000 (ms)" "$(median_ms curl -sf "$base/api/runs?max_results=10000")"
 row "  the request alone, as curl times it (ms)" "$(request_ms "$base/api/runs?max_results=10000")"

@@ -34,6 +34,12 @@ std::vector<std::string> table_names(Database& db) {
     }
 }
 
+// One running run, seq 1, in the columns every schema since the first has.
+constexpr std::string_view k_running_run =
+    "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
+    " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
+    " 'local', 'host', 'Running', 't', 0, 'true', '{}', '{}', '/d', 'me');";
+
 TEST(Migrations, VersionsStartAtOneAndAreConsecutive) {
     for (auto migrations : {workspace_migrations(), registry_migrations()}) {
         ASSERT_FALSE(migrations.empty());
@@ -195,9 +201,7 @@ TEST(Migrations, PointsOfSchemaTenAreSummarized) {
     Database& db = *opened_db;
     ASSERT_TRUE(migrate(db, workspace_migrations().first(10)));
     ASSERT_TRUE(db.exec(
-        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
-        " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
-        " 'local', 'host', 'Running', 't', 0, 'true', '{}', '{}', '/d', 'me');"
+        std::string(k_running_run) +
         "INSERT INTO run_metrics(run, key, step, timestamp, value) VALUES (1, 'loss', 2, 5, 0.2),"
         " (1, 'loss', 3, 1, 0.3), (1, 'loss', 1, 9, 0.9), (1, 'loss', 3, 1, 0.4),"
         " (1, 'acc', 0, 0, 0.5)"));
@@ -229,12 +233,10 @@ TEST(Migrations, EventsOfSchemaFourteenKeepTheirNumbersAndNoneIsGivenAgain) {
     ASSERT_TRUE(opened_db) << opened_db.error().message;
     Database& db = *opened_db;
     ASSERT_TRUE(migrate(db, workspace_migrations().first(14)));
-    ASSERT_TRUE(db.exec(
-        "INSERT INTO runs(name, display_name, experiment, compute, runtime, status, created_at,"
-        " created_ms, command, spec, plan, directory, submitted_by) VALUES ('r', 'r', 'e',"
-        " 'local', 'host', 'Running', 't', 0, 'true', '{}', '{}', '/d', 'me');"
-        "INSERT INTO run_events(rowid, run, status, at) VALUES (3, 1, 'NotStarted', 'a'),"
-        " (7, 1, 'Running', 'b')"));
+    ASSERT_TRUE(
+        db.exec(std::string(k_running_run) +
+                "INSERT INTO run_events(rowid, run, status, at) VALUES (3, 1, 'NotStarted', 'a'),"
+                " (7, 1, 'Running', 'b')"));
     auto migrated = migrate(db, workspace_migrations());
     ASSERT_TRUE(migrated) << migrated.error().message;
     const auto events = [&] {
